@@ -1,0 +1,37 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+# The virtual environment is created and filled on first use; it is refreshed
+# whenever pyproject.toml changes.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run demo test test-fast lint bench snapshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,postgres,usb,serial]'
+	touch $(STAMP)
+
+run demo: $(STAMP)
+	$(BIN)/kiosk demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check kiosk screens db printers tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -x $(PYTEST_ARGS)
+
+snapshots: $(STAMP)
+	$(BIN)/python -m pytest tests/screens --snapshot-update
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

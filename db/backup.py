@@ -1,0 +1,91 @@
+"""Online backups and restores.
+
+SQLite: the sqlite3 backup API copies a consistent snapshot while other
+terminals keep writing. PostgreSQL: ``pg_dump``/``pg_restore`` in custom
+format. The backup file is created readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from db.connection import sqlite_path
+
+
+class BackupError(RuntimeError):
+    """A backup or restore that could not be made, and why."""
+
+
+def backup(url: str, target: Path) -> Path:
+    """Write a consistent copy of the database at ``url`` to ``target``."""
+    target = Path(target)
+    if target.exists():
+        raise BackupError(f"{target} 已存在：请换一个文件名，备份不会覆盖旧文件")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path is not None:
+        if not path.exists():
+            raise BackupError(f"数据库文件 {path} 不存在")
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        dest = sqlite3.connect(target)
+        try:
+            with dest:
+                source.backup(dest, pages=1024)
+        finally:
+            source.close()
+            dest.close()
+        return target
+    if url.startswith(("postgresql://", "postgres://")):
+        _run_pg(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _pg_dsn(url)])
+        os.chmod(target, 0o600)
+        return target
+    raise BackupError(f"{url}: 不支持的数据库地址")
+
+
+def restore(source: Path, url: str) -> None:
+    """Load a backup made by :func:`backup` into an empty database at ``url``."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(f"备份文件 {source} 不存在")
+    path = sqlite_path(url)
+    if path is not None:
+        if path.exists() and path.stat().st_size > 0:
+            raise BackupError(f"{path} 已有数据：恢复只写入新文件，请指定一个不存在的文件")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        os.close(fd)
+        src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        dest = sqlite3.connect(path)
+        try:
+            if src.execute("PRAGMA integrity_check").fetchone() != ("ok",):
+                raise BackupError(f"{source} 不是完好的备份文件")
+            with dest:
+                src.backup(dest)
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(f"{source} 不是 SQLite 备份文件：{exc}") from None
+        finally:
+            src.close()
+            dest.close()
+        return
+    if url.startswith(("postgresql://", "postgres://")):
+        _run_pg(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_pg_dsn(url)}", str(source)])
+        return
+    raise BackupError(f"{url}: 不支持的数据库地址")
+
+
+def _pg_dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+def _run_pg(command: list[str]) -> None:
+    if shutil.which(command[0]) is None:
+        raise BackupError(f"找不到 {command[0]}：请安装 postgresql-client")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
+    if result.returncode != 0:
+        raise BackupError(f"{command[0]} 失败：{result.stderr.strip().splitlines()[-1] if result.stderr.strip() else result.returncode}")

@@ -1,0 +1,103 @@
+"""Schema creation and versioned migrations.
+
+``init`` creates the current schema on an empty database and stamps the
+latest version. ``migrate`` applies, in order and each in its own
+transaction, every migration newer than the database's version. A migration
+is a function of the database that uses peewee's schema migrator, so the
+same step runs on SQLite and PostgreSQL and keeps every row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import peewee
+from playhouse.migrate import SchemaMigrator, migrate
+
+from db.audit import GENESIS_HASH
+from db.models import ALL_MODELS, AuditHead, SchemaVersion
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: its number, what it does, and how."""
+
+    version: int
+    description: str
+    apply: Callable[[peewee.Database, SchemaMigrator], None]
+
+
+def _baseline(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 1 is the schema as first released; created by ``init``."""
+
+
+def _ticket_terminal(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 2 records which terminal issued each ticket."""
+    columns = {c.name for c in database.get_columns("ticket")}
+    if "terminal" not in columns:
+        migrate(migrator.add_column("ticket", "terminal", peewee.CharField(max_length=20, default="")))
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "baseline schema", _baseline),
+    Migration(2, "ticket.terminal", _ticket_terminal),
+)
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+class SchemaError(RuntimeError):
+    """The database has no schema, or one newer than this program knows."""
+
+
+def current_version(database: peewee.Database) -> int:
+    """The applied schema version, 0 for an empty database."""
+    if not database.table_exists("schema_version"):
+        return 0
+    row = SchemaVersion.select(peewee.fn.MAX(SchemaVersion.version)).scalar()
+    return int(row or 0)
+
+
+def init_schema(database: peewee.Database, now: dt.datetime) -> int:
+    """Create every table on an empty database; on an existing one, migrate.
+
+    Returns the schema version afterwards.
+    """
+    if current_version(database) > 0:
+        return migrate_schema(database, now)
+    with database.atomic():
+        database.create_tables(ALL_MODELS, safe=True)
+        for step in MIGRATIONS:
+            SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
+        AuditHead.get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS_HASH})
+    return LATEST_VERSION
+
+
+def migrate_schema(database: peewee.Database, now: dt.datetime) -> int:
+    """Apply every pending migration; returns the version afterwards."""
+    version = current_version(database)
+    if version == 0:
+        raise SchemaError("数据库尚未初始化：请先运行 kiosk db init")
+    if version > LATEST_VERSION:
+        raise SchemaError(
+            f"数据库结构版本 {version} 比本程序（{LATEST_VERSION}）新：请升级程序，不要降级数据库"
+        )
+    migrator = SchemaMigrator.from_database(database)
+    for step in MIGRATIONS:
+        if step.version <= version:
+            continue
+        with database.atomic():
+            step.apply(database, migrator)
+            SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
+        version = step.version
+    return version
+
+
+def require_current(database: peewee.Database) -> None:
+    """Raise SchemaError unless the schema is initialised and current."""
+    version = current_version(database)
+    if version == 0:
+        raise SchemaError("数据库尚未初始化：请运行 kiosk db init")
+    if version != LATEST_VERSION:
+        raise SchemaError(f"数据库结构版本 {version}，需要 {LATEST_VERSION}：请运行 kiosk db migrate")

@@ -1,0 +1,50 @@
+"""The ``kiosk`` command: one program, several sub-commands.
+
+Each area registers its sub-commands from a module in ``kiosk.commands``
+(see :mod:`kiosk.commands`); this module only builds the parser, runs the
+chosen handler and turns expected failures into one clear line on stderr
+with a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kiosk import __version__
+from kiosk.commands import COMMAND_MODULES, CommandError
+from kiosk.config import ConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="社保服务终端 · township social-insurance service-hall kiosk",
+    )
+    parser.add_argument("--version", action="version", version=f"kiosk {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="kiosk.toml to use (else $KIOSK_CONFIG, else the user config dir)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"kiosk.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except (CommandError, ConfigError) as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kiosk: interrupted", file=sys.stderr)
+        return 130
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Card input at every identify prompt, and the codes the kiosk prints itself.
+
+A card reader or scanner types a number and Enter. Accepted: an 18-character
+citizen ID number, a legacy 15-digit one (upgraded), a 9-character social
+security card number, or a code from one of our own receipts:
+
+- ticket:       ``T`` + local date ``YYYYMMDD`` + ticket number, e.g. ``T20261129A007``
+- application:  ``SQ`` + ``YYYYMMDD`` + 6-digit serial, e.g. ``SQ20261129000123``
+- receipt:      ``RC`` + 10 characters of Crockford base32, e.g. ``RC7K2M9Q4T1B``
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+
+InputKind = Literal["id_number", "card_number", "ticket", "application", "receipt"]
+
+TICKET_CODE = re.compile(r"^T(\d{8})([A-Z])(\d{3,4})$")
+APPLICATION_NO = re.compile(r"^SQ(\d{8})(\d{6})$")
+RECEIPT_CODE = re.compile(r"^RC[0-9A-HJKMNP-TV-Z]{10}$")
+CARD_NUMBER = re.compile(r"^[0-9A-Z]{9}$")
+
+
+@dataclass(frozen=True)
+class CardInput:
+    """What a scan or typed number turned out to be, normalised."""
+
+    kind: InputKind
+    value: str
+
+
+def ticket_code(day: dt.date, number: str) -> str:
+    """The scannable code printed on a queue ticket."""
+    return f"T{day:%Y%m%d}{number}"
+
+
+def application_number(day: dt.date, serial: int) -> str:
+    """A unique application number for the day's ``serial``-th application."""
+    return f"SQ{day:%Y%m%d}{serial:06d}"
+
+
+def parse_card_input(text: str, *, today: dt.date | None = None) -> CardInput:
+    """Classify and check what the reader typed; raises InvalidIdNumber with
+    a reason (length, characters, region, date, check_digit) otherwise."""
+    value = re.sub(r"\s+", "", text).upper()
+    if TICKET_CODE.match(value):
+        return CardInput("ticket", value)
+    if APPLICATION_NO.match(value):
+        return CardInput("application", value)
+    if RECEIPT_CODE.match(value):
+        return CardInput("receipt", value)
+    if len(value) == 9 and CARD_NUMBER.match(value):
+        return CardInput("card_number", value)
+    if len(value) in (15, 18) or value.isdigit():
+        return CardInput("id_number", parse_id_number(value, today=today).number)
+    if not value:
+        raise InvalidIdNumber("empty", "没有读到号码，请重新刷卡或输入")
+    raise InvalidIdNumber(
+        "length",
+        f"位数不对：读到{len(value)}位。请输入18位身份证号码、9位社保卡号，或扫描本机打印的条码",
+    )

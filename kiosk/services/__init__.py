@@ -1,0 +1,66 @@
+"""Use cases: each public function is one transaction and returns plain
+dataclasses (never peewee rows), so screens stay free of the database.
+
+Every service takes a :class:`ServiceContext` first: the database, the
+injected clock and who is acting where. Failures a person can cause raise
+:class:`ServiceError` with a calm Chinese message saying what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import peewee
+
+from kiosk.clock import Clock
+
+
+class ServiceError(Exception):
+    """Something a person can fix; ``message`` is shown as it is."""
+
+    def __init__(self, message: str, *, code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class NotFound(ServiceError):
+    """The resident, ticket or application asked for does not exist."""
+
+
+class Conflict(ServiceError):
+    """Someone else changed the same record first; reload and try again."""
+
+
+@dataclass
+class ServiceContext:
+    """Who is acting, where, when, on which database."""
+
+    database: peewee.Database
+    clock: Clock
+    terminal: str = "T01"
+    hall_name: str = "示范镇社保服务大厅"
+    region_code: str = "360726"
+    training: bool = False
+    staff_id: int | None = None
+    staff_number: str = ""
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> str:
+        """Who the audit log names: the staff number, else the resident terminal."""
+        return self.staff_number or "resident"
+
+    def now(self) -> dt.datetime:
+        """Naive UTC, the form stored in every DateTimeField."""
+        return self.clock.now_utc().replace(tzinfo=None)
+
+    def today(self) -> dt.date:
+        """The hall's local business date."""
+        return self.clock.today()
+
+    def as_staff(self, staff_id: int, staff_number: str) -> ServiceContext:
+        """The same context acting as a logged-in staff member."""
+        return ServiceContext(self.database, self.clock, self.terminal, self.hall_name, self.region_code,
+                              self.training, staff_id, staff_number, self.extras)

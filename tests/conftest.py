@@ -1,0 +1,102 @@
+"""Shared fixtures: a fixed clock and a fresh database on each backend.
+
+Database tests take the ``database`` (or ``db_url``) fixture and run twice:
+on a SQLite file and on the PostgreSQL server named by
+``KIOSK_TEST_PG_URL`` (``scripts/pg-test-server start`` prints it). Each
+PostgreSQL test gets its own schema, so parallel runs do not meet. With
+``CI`` set, a missing server fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import peewee
+import pytest
+
+from db.connection import open_database
+from db.schema import init_schema
+from kiosk.clock import FixedClock
+
+PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """2026-11-29 09:30 in Asia/Shanghai, standing still until moved."""
+    return FixedClock(moment=dt.datetime(2026, 11, 29, 1, 30, tzinfo=dt.UTC))
+
+
+def _pg_admin() -> peewee.PostgresqlDatabase:
+    from db.connection import make_database
+
+    database = make_database(PG_URL)
+    assert isinstance(database, peewee.PostgresqlDatabase)
+    return database
+
+
+def _require_pg() -> None:
+    if not PG_URL:
+        message = "KIOSK_TEST_PG_URL is not set (run scripts/pg-test-server start)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, private schema."""
+    _require_pg()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    try:
+        admin.connect()
+    except peewee.OperationalError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL at {PG_URL} unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    admin.execute_sql(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options={quote(f'-c search_path={schema}')}"
+    finally:
+        admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL, once per backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kiosk.db'}"
+    else:
+        yield request.getfixturevalue("pg_schema_url")
+
+
+@pytest.fixture
+def database(db_url: str, clock: FixedClock) -> Iterator[peewee.Database]:
+    """An initialised database with the models bound to it."""
+    db = open_database(db_url)
+    db.connect()
+    init_schema(db, clock.now_utc().replace(tzinfo=None))
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path, clock: FixedClock) -> Iterator[peewee.Database]:
+    """An initialised SQLite database only (for SQLite-specific checks)."""
+    db = open_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
+    db.connect()
+    init_schema(db, clock.now_utc().replace(tzinfo=None))
+    try:
+        yield db
+    finally:
+        db.close()
