@@ -1,0 +1,181 @@
+"""Typed policy parameters: the figures one policy version holds.
+
+These frozen dataclasses live in ``kiosk.rules`` (not ``kiosk.policy``) so the
+pure rule functions can take them as arguments without importing the loader;
+``kiosk.policy`` builds them from TOML and re-exports them. Money is integer
+fen, rates and ratios are :class:`~decimal.Decimal` fractions (0.16 = 16%).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from kiosk.rules.money import Fen, round_fen
+
+DivisorRule = Literal["floor", "interpolate"]
+
+
+@dataclass(frozen=True)
+class WageParams:
+    """Average wage and the 60%–300% contribution-base bounds."""
+
+    average_monthly_wage_fen: Fen
+    """全口径城镇单位就业人员月平均工资 [local], the benchmark for base bounds."""
+    base_floor_ratio: Decimal = Decimal("0.6")
+    base_cap_ratio: Decimal = Decimal("3")
+
+    @property
+    def base_floor_fen(self) -> Fen:
+        """Lowest contribution base: 60% of the average, rounded once."""
+        return round_fen(self.average_monthly_wage_fen * self.base_floor_ratio)
+
+    @property
+    def base_cap_fen(self) -> Fen:
+        """Highest contribution base: 300% of the average, rounded once."""
+        return round_fen(self.average_monthly_wage_fen * self.base_cap_ratio)
+
+
+@dataclass(frozen=True)
+class InsuranceRate:
+    """Employer and individual rate of one insurance, as fractions."""
+
+    employer: Decimal
+    individual: Decimal
+
+
+@dataclass(frozen=True)
+class ContributionRates:
+    """Rates of the enterprise-employee insurances (企业职工五险)."""
+
+    pension: InsuranceRate
+    medical: InsuranceRate
+    unemployment: InsuranceRate
+    work_injury_class_rates: tuple[Decimal, ...]
+    """Base rate of the 8 industry risk classes, class 1 first."""
+    work_injury_steps_class1: tuple[Decimal, ...] = (Decimal("1"), Decimal("1.2"), Decimal("1.5"))
+    """Floating multipliers allowed for class 1 (up only)."""
+    work_injury_steps_other: tuple[Decimal, ...] = (
+        Decimal("0.5"), Decimal("0.8"), Decimal("1"), Decimal("1.2"), Decimal("1.5"),
+    )
+    """Floating multipliers allowed for classes 2-8."""
+    flexible_pension_rate: Decimal = Decimal("0.20")
+    flexible_account_rate: Decimal = Decimal("0.08")
+
+
+@dataclass(frozen=True)
+class ResidentTier:
+    """One annual contribution tier of the resident pension and its subsidy."""
+
+    annual_fen: Fen
+    subsidy_fen: Fen
+
+
+@dataclass(frozen=True)
+class ResidentPensionParams:
+    """城乡居民基本养老保险: tiers, subsidies, the difficult-group rule."""
+
+    tiers: tuple[ResidentTier, ...]
+    difficult_paid_fen: Fen
+    """What government pays for a difficult-group member (the minimum tier) [local]."""
+    basic_pension_local_extra_fen: Fen = 0
+    """Monthly amount a province adds on top of the national minimum [local]."""
+    account_divisor: int = 139
+    """The resident pension always divides the account by 139."""
+
+    def tier(self, annual_fen: Fen) -> ResidentTier | None:
+        """The tier with exactly this annual amount, if offered."""
+        for tier in self.tiers:
+            if tier.annual_fen == annual_fen:
+                return tier
+        return None
+
+
+@dataclass(frozen=True)
+class HospitalLevel:
+    """Resident inpatient deductible and ratio at one hospital level."""
+
+    name: str
+    deductible_fen: Fen
+    ratio: Decimal
+
+
+@dataclass(frozen=True)
+class MedicalParams:
+    """Resident medical insurance: fees, inpatient tiers, cap and 大病保险."""
+
+    resident_annual_fee_fen: Fen
+    resident_subsidy_fen: Fen
+    levels: tuple[HospitalLevel, ...]
+    annual_cap_fen: Fen
+    serious_threshold_fen: Fen
+    serious_ratio: Decimal
+    unfiled_ratio_cut: Decimal = Decimal("0.1")
+    """Points cut from the ratio for out-of-area treatment that was not filed."""
+
+    def level(self, name: str) -> HospitalLevel:
+        """The hospital level by name; KeyError names the known ones."""
+        for level in self.levels:
+            if level.name == name:
+                return level
+        known = ", ".join(level.name for level in self.levels)
+        raise KeyError(f"unknown hospital level {name!r}; known: {known}")
+
+
+@dataclass(frozen=True)
+class UnemploymentParams:
+    """Unemployment benefit amount: a share of the local minimum wage."""
+
+    minimum_wage_fen: Fen
+    benefit_ratio: Decimal = Decimal("0.9")
+
+
+@dataclass(frozen=True)
+class MaternityParams:
+    """Local extra maternity leave on top of the national 98 days."""
+
+    local_extra_days: int = 0
+
+
+@dataclass(frozen=True)
+class EmployeePensionParams:
+    """Employee pension figures: computation base C, divisor rule, transitional rate."""
+
+    computation_base_fen: Fen
+    """C, the provincial pension computation base (计发基数) [local]."""
+    divisor_rule: DivisorRule = "floor"
+    transitional_rate: Decimal = Decimal("0")
+    """Transitional pension per deemed year before the personal account, × C × I [local]."""
+
+
+@dataclass(frozen=True)
+class BasicPensionStep:
+    """The national minimum resident basic pension from a date on."""
+
+    effective: dt.date
+    monthly_fen: Fen
+
+
+@dataclass(frozen=True)
+class PolicyParams:
+    """All figures in force on one day: what every calculation takes."""
+
+    effective: dt.date
+    wage: WageParams
+    rates: ContributionRates
+    resident_pension: ResidentPensionParams
+    medical: MedicalParams
+    unemployment: UnemploymentParams
+    maternity: MaternityParams
+    employee_pension: EmployeePensionParams
+    basic_pension_fen: Fen
+    """National minimum resident basic pension in force on ``effective``."""
+    priority_age: int = 70
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def resident_basic_pension_fen(self) -> Fen:
+        """National minimum plus the local extra: what a resident gets monthly."""
+        return self.basic_pension_fen + self.resident_pension.basic_pension_local_extra_fen
