@@ -1,0 +1,1 @@
+"""Performance suite for township scale (run with `make bench`)."""
