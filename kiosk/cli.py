@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from kiosk import __version__
+from kiosk import __version__, logs
 from kiosk.commands import COMMAND_MODULES, CommandError
-from kiosk.config import ConfigError
+from kiosk.config import ConfigError, data_dir
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,11 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    log_dir = Path(os.environ.get("KIOSK_LOG_DIR") or data_dir() / "logs")
+    try:
+        logs.configure(log_dir, verbose=args.verbose)
+    except OSError as exc:  # a read-only disk must not stop the kiosk
+        print(f"kiosk: logging disabled ({exc})", file=sys.stderr)
     try:
         result: int = args.func(args)
     except (CommandError, ConfigError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
+    except Exception:
+        logging.getLogger("kiosk.cli").exception("command %s failed", args.command)
+        raise
     except KeyboardInterrupt:
         print("kiosk: interrupted", file=sys.stderr)
         return 130

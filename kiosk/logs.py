@@ -1,0 +1,58 @@
+"""Logging: a rotating file in the data directory, ID numbers masked.
+
+Every record passes :class:`MaskingFilter`, which replaces anything shaped
+like a citizen ID number (18 or 15 characters) or a mobile number with its
+masked form, so a log file handed to a technician exposes no one.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+from kiosk.rules.identity import mask_id_number, mask_phone
+
+_ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_PHONE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def mask_text(text: str) -> str:
+    """Mask ID numbers and mobile numbers inside free text."""
+    text = _ID_PATTERN.sub(lambda m: mask_id_number(m.group(1)), text)
+    return _PHONE_PATTERN.sub(lambda m: mask_phone(m.group(1)), text)
+
+
+class MaskingFilter(logging.Filter):
+    """Rewrites each record's message with personal numbers masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_text(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if masked != message or record.args:
+            record.msg, record.args = masked, None
+        return True
+
+
+def configure(log_dir: Path, *, verbose: bool = False, max_bytes: int = 2_000_000, backups: int = 7) -> Path:
+    """Send the kiosk's logs to ``log_dir/kiosk.log`` (rotating); returns the path."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    path = log_dir / "kiosk.log"
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(MaskingFilter())
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_kiosk", False)]:
+        root.removeHandler(old)
+        old.close()
+    handler._kiosk = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    return path
