@@ -7,6 +7,7 @@ format. The backup file is created readable by its owner only.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -77,6 +78,27 @@ def restore(source: Path, url: str) -> None:
         _run_pg(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_pg_dsn(url)}", str(source)])
         return
     raise BackupError(f"{url}: 不支持的数据库地址")
+
+
+def backup_daily(url: str, directory: Path, *, keep_days: int, now: dt.datetime) -> tuple[Path, list[Path]]:
+    """Write today's backup into ``directory`` and remove those older than ``keep_days``.
+
+    Returns the new file and the removed ones. Names carry the local time,
+    ``kiosk-YYYYMMDD-HHMMSS.backup``, so the age is read from the name, not
+    from file times that a copy may have changed.
+    """
+    if keep_days < 1:
+        raise BackupError("--keep-days 至少为 1")
+    directory = Path(directory)
+    target = backup(url, directory / f"kiosk-{now:%Y%m%d-%H%M%S}.backup")
+    cutoff = (now - dt.timedelta(days=keep_days)).strftime("%Y%m%d-%H%M%S")
+    removed = []
+    for old in sorted(directory.glob("kiosk-*.backup")):
+        stamp = old.stem.removeprefix("kiosk-")
+        if len(stamp) == 15 and stamp < cutoff:
+            old.unlink()
+            removed.append(old)
+    return target, removed
 
 
 def _pg_dsn(url: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from db.backup import BackupError, backup, restore
+from db.backup import BackupError, backup, backup_daily, restore
 from db.check import run_checks
 from db.schema import SchemaError, current_version, init_schema, migrate_schema
 from kiosk.commands import CommandError
@@ -21,6 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     b = actions.add_parser("backup", help="write a consistent copy to FILE")
     b.add_argument("file", type=Path)
     b.set_defaults(func=db_backup)
+    d = actions.add_parser("backup-daily", help="back up into DIR and remove backups older than --keep-days")
+    d.add_argument("directory", type=Path)
+    d.add_argument("--keep-days", type=int, default=30)
+    d.set_defaults(func=db_backup_daily)
     r = actions.add_parser("restore", help="load a backup FILE into the configured (empty) database")
     r.add_argument("file", type=Path)
     r.set_defaults(func=db_restore)
@@ -65,6 +69,17 @@ def db_backup(args: argparse.Namespace) -> int:
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"备份完成 backup written: {target}")
+    return 0
+
+
+def db_backup_daily(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    now = clock_for(settings).now_local().replace(tzinfo=None)
+    try:
+        target, removed = backup_daily(settings.database_url(), args.directory, keep_days=args.keep_days, now=now)
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"备份完成 backup written: {target}; removed {len(removed)} older than {args.keep_days} days")
     return 0
 
 
