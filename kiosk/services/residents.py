@@ -1,0 +1,596 @@
+"""The resident's own records, read side: who is at the terminal and what
+the home screen shows (enrolments, contributions, account, benefits,
+applications, a pension estimate, a printable statement).
+
+Every function takes a :class:`~kiosk.services.ServiceContext` and returns
+plain frozen dataclasses. Each view is one indexed query by resident (the
+pension estimate, which needs several figures, is the exception), so a
+resident with twenty years of monthly rows is shown at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+
+import peewee
+
+from db.models import (
+    Account,
+    Application,
+    ApplicationEvent,
+    BenefitPayment,
+    Card,
+    Contribution,
+    Employer,
+    Enrolment,
+    LedgerEntry,
+    PrintJob,
+    Resident,
+    Ticket,
+)
+from kiosk.rules.codes import TICKET_CODE, parse_card_input
+from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name
+from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WORKFLOWS
+from kiosk.services import NotFound, ServiceContext, ServiceError
+
+MONTHLY_SCHEMES = ("employee", "flexible")
+
+
+def _rows(query: Any) -> list[tuple[Any, ...]]:
+    """A ``.tuples()`` query's rows (peewee's types see model rows)."""
+    return cast(list[tuple[Any, ...]], list(query.iterator()))
+
+
+def _key(model: type[peewee.Model]) -> peewee.Field:
+    """The model's primary-key field (the ``id`` annotation hides it from mypy)."""
+    return cast(peewee.Field, model._meta.primary_key)  # type: ignore[attr-defined]
+
+
+# -- identify ---------------------------------------------------------------------
+
+
+class InvalidInput(ServiceError):
+    """What the reader typed is no number we accept; ``code`` is the reason
+    (length, characters, region, date, check_digit, empty)."""
+
+
+class NotRegistered(ServiceError):
+    """A valid ID number with no resident record: offer an enrolment ticket."""
+
+    def __init__(self, id_number: str) -> None:
+        super().__init__(
+            f"号码 {mask_id_number(id_number)} 尚未参保登记。可取号到A窗口办理参保登记",
+            code="not_registered",
+        )
+        self.id_number = id_number
+
+
+class CardBlocked(ServiceError):
+    """The card was reported lost (frozen) or replaced: go to counter C."""
+
+
+@dataclass(frozen=True)
+class ResidentSummary:
+    """The resident at the terminal; screens show only the masked fields."""
+
+    id: int
+    name: str
+    id_number: str
+    sex: str
+    birth_date: dt.date
+    hukou: str
+    retirement_category: str
+    has_phone: bool
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+def _summary(row: Resident) -> ResidentSummary:
+    return ResidentSummary(
+        id=row.id, name=row.name, id_number=row.id_number, sex=row.sex, birth_date=row.birth_date,
+        hukou=row.hukou, retirement_category=row.retirement_category, has_phone=bool(row.phone),
+    )
+
+
+def identify(ctx: ServiceContext, text: str) -> ResidentSummary:
+    """The resident behind a scan or typed number (card input contract, DESIGN §4).
+
+    Raises :class:`InvalidInput` (message names the problem),
+    :class:`NotRegistered` (valid ID, no record), :class:`CardBlocked`
+    (frozen or replaced card) or :class:`NotFound` (unknown card or code).
+    """
+    try:
+        parsed = parse_card_input(text, today=ctx.today())
+    except InvalidIdNumber as exc:
+        raise InvalidInput(exc.message, code=exc.reason) from None
+    with ctx.database.connection_context():
+        if parsed.kind == "id_number":
+            row = Resident.get_or_none(Resident.id_number == parsed.value)
+            if row is None:
+                raise NotRegistered(parsed.value)
+            return _summary(row)
+        if parsed.kind == "card_number":
+            card = (Card.select(Card, Resident).join(Resident)
+                    .where(Card.card_number == parsed.value).first())
+            if card is None:
+                raise NotFound("没有找到这张社保卡的记录。请改用身份证号码，或到C窗口咨询", code="card_unknown")
+            if card.status != "active":
+                raise CardBlocked(
+                    "这张社保卡已挂失冻结或已换新，不能在自助机使用。请到C窗口（社保卡业务）办理",
+                    code=f"card_{card.status}",
+                )
+            return _summary(card.resident)
+        resident = _resident_for_code(parsed.kind, parsed.value)
+        if resident is None:
+            raise NotFound("没有找到这个条码对应的记录。请刷社保卡或输入身份证号码", code="code_unknown")
+        return _summary(resident)
+
+
+def _resident_for_code(kind: str, value: str) -> Resident | None:
+    if kind == "ticket":
+        match = TICKET_CODE.match(value)
+        assert match is not None  # parse_card_input matched it already
+        day = dt.datetime.strptime(match.group(1), "%Y%m%d").date()
+        code = match.group(2) + match.group(3)
+        ticket = (Ticket.select(Ticket, Resident).join(Resident)
+                  .where((Ticket.day == day) & (Ticket.code == code)).first())
+        return ticket.resident if ticket is not None else None
+    if kind == "application":
+        app = Application.select(Application, Resident).join(Resident).where(Application.number == value).first()
+        return app.resident if app is not None else None
+    if kind == "receipt":
+        job = PrintJob.select(PrintJob, Resident).join(Resident).where(PrintJob.code == value).first()
+        return job.resident if job is not None else None
+    return None
+
+
+def confirm_phone(ctx: ServiceContext, resident_id: int, last4: str) -> bool:
+    """True when ``last4`` are the last four digits of the resident's phone."""
+    with ctx.database.connection_context():
+        phone = Resident.select(Resident.phone).where(Resident.id == resident_id).scalar()
+    digits = "".join(c for c in (phone or "") if c.isdigit())
+    return len(last4) == 4 and len(digits) >= 4 and digits[-4:] == last4
+
+
+# -- enrolments --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolmentRow:
+    """One insurance under one scheme."""
+
+    insurance: str
+    scheme: str
+    status: str
+    start_date: dt.date
+    end_date: dt.date | None
+    employer: str
+
+
+def enrolments(ctx: ServiceContext, resident_id: int) -> list[EnrolmentRow]:
+    """Enrolments, insurance by insurance, newest start first within each."""
+    query = (Enrolment.select(Enrolment.insurance, Enrolment.scheme, Enrolment.status, Enrolment.start_date,
+                              Enrolment.end_date, Employer.name)
+             .join(Employer, peewee.JOIN.LEFT_OUTER, on=(Enrolment.employer == Employer.id))
+             .where(Enrolment.resident == resident_id)
+             .order_by(Enrolment.insurance, Enrolment.start_date.desc()).tuples())
+    with ctx.database.connection_context():
+        rows = _rows(query)
+    order = {name: i for i, name in enumerate(("pension", "medical", "unemployment", "injury", "maternity"))}
+    result = [EnrolmentRow(ins, scheme, status, start, end, employer or "") for ins, scheme, status, start, end, employer
+              in rows]
+    return sorted(result, key=lambda r: (order.get(r.insurance, 9), -r.start_date.toordinal()))
+
+
+# -- contributions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    """One paid month (or year, for the resident scheme)."""
+
+    insurance: str
+    scheme: str
+    month: dt.date
+    base_fen: int
+    individual_fen: int
+    employer_fen: int
+    subsidy_fen: int
+
+
+@dataclass(frozen=True)
+class YearContributions:
+    """One calendar year: its paid rows, totals and the months not paid."""
+
+    year: int
+    rows: tuple[MonthRow, ...]
+    missing: tuple[dt.date, ...]
+    """Months with an active monthly enrolment but no pension contribution."""
+
+    @property
+    def individual_fen(self) -> int:
+        return sum(r.individual_fen for r in self.rows)
+
+    @property
+    def employer_fen(self) -> int:
+        return sum(r.employer_fen for r in self.rows)
+
+    @property
+    def subsidy_fen(self) -> int:
+        return sum(r.subsidy_fen for r in self.rows)
+
+    @property
+    def pension_months(self) -> int:
+        """Months of pension paid this year (a resident-scheme year counts 12)."""
+        return sum(12 if r.scheme == "resident" else 1 for r in self.rows if r.insurance == "pension")
+
+
+@dataclass(frozen=True)
+class ContributionHistory:
+    """All years, newest first; ``total_pension_months`` counts towards a pension."""
+
+    years: tuple[YearContributions, ...]
+    total_pension_months: int
+    missing_months: int
+
+    def year(self, year: int) -> YearContributions | None:
+        for item in self.years:
+            if item.year == year:
+                return item
+        return None
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionHistory:
+    """Every contribution, grouped by year, with the months missing between a
+    monthly pension enrolment's start and last month (or its end)."""
+    query = (Contribution.select(Contribution.insurance, Contribution.scheme, Contribution.month,
+                                 Contribution.base_fen, Contribution.individual_fen, Contribution.employer_fen,
+                                 Contribution.subsidy_fen)
+             .where(Contribution.resident == resident_id)
+             .order_by(Contribution.month, Contribution.insurance).tuples())
+    spans = (Enrolment.select(Enrolment.start_date, Enrolment.end_date)
+             .where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")
+                    & (Enrolment.scheme.in_(MONTHLY_SCHEMES))).tuples())
+    with ctx.database.connection_context():
+        rows = [MonthRow(*row) for row in _rows(query)]
+        enrolled = _rows(spans)
+    by_year: dict[int, list[MonthRow]] = defaultdict(list)
+    paid_pension: set[dt.date] = set()
+    for row in rows:
+        by_year[row.month.year].append(row)
+        if row.insurance == "pension" and row.scheme in MONTHLY_SCHEMES:
+            paid_pension.add(_month_start(row.month))
+    # The current month may not be due yet; it is never counted as missing.
+    this_month = _month_start(ctx.today())
+    missing_by_year: dict[int, list[dt.date]] = defaultdict(list)
+    seen: set[dt.date] = set()
+    for start, end in enrolled:
+        month = _month_start(start)
+        stop = min(this_month, _next_month(end) if end else this_month)
+        while month < stop:
+            if month not in paid_pension and month not in seen:
+                seen.add(month)
+                missing_by_year[month.year].append(month)
+            month = _next_month(month)
+    years = sorted(set(by_year) | set(missing_by_year), reverse=True)
+    result = tuple(
+        YearContributions(y, tuple(by_year.get(y, ())), tuple(sorted(missing_by_year.get(y, ())))) for y in years
+    )
+    return ContributionHistory(result, sum(y.pension_months for y in result), len(seen))
+
+
+# -- personal account --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One account movement."""
+
+    seq: int
+    entry_date: dt.date
+    kind: str
+    amount_fen: int
+    balance_after_fen: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A personal account: balance and movements, newest first."""
+
+    kind: str
+    balance_fen: int
+    opened_on: dt.date
+    entries: tuple[LedgerRow, ...]
+
+
+def accounts(ctx: ServiceContext, resident_id: int) -> list[AccountView]:
+    """The resident's personal accounts with their ledgers (one query)."""
+    query = (Account.select(Account.id, Account.kind, Account.balance_fen, Account.opened_on,
+                            LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind, LedgerEntry.amount_fen,
+                            LedgerEntry.balance_after_fen, LedgerEntry.reference)
+             .join(LedgerEntry, peewee.JOIN.LEFT_OUTER, on=(LedgerEntry.account == Account.id))
+             .where(Account.resident == resident_id)
+             .order_by(Account.kind, LedgerEntry.seq.desc()).tuples())
+    with ctx.database.connection_context():
+        rows = _rows(query)
+    heads: dict[int, tuple[str, int, dt.date]] = {}
+    entries: dict[int, list[LedgerRow]] = defaultdict(list)
+    for account_id, kind, balance, opened, seq, day, entry_kind, amount, after, ref in rows:
+        heads.setdefault(account_id, (kind, balance, opened))
+        if seq is not None:
+            entries[account_id].append(LedgerRow(seq, day, entry_kind, amount, after, ref))
+    return [AccountView(kind, balance, opened, tuple(entries[aid])) for aid, (kind, balance, opened) in heads.items()]
+
+
+# -- benefits ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenefitRow:
+    """A benefit paid out."""
+
+    benefit_type: str
+    period: dt.date
+    amount_fen: int
+    paid_on: dt.date
+
+
+def benefits(ctx: ServiceContext, resident_id: int) -> list[BenefitRow]:
+    """Benefits paid, newest period first."""
+    query = (BenefitPayment.select(BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
+                                   BenefitPayment.paid_at)
+             .where(BenefitPayment.resident == resident_id)
+             .order_by(BenefitPayment.period.desc(), _key(BenefitPayment).desc()).tuples())
+    with ctx.database.connection_context():
+        rows = _rows(query)
+    return [BenefitRow(kind, period, amount, ctx.clock.to_local(paid).date()) for kind, period, amount, paid in rows]
+
+
+# -- applications ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One step of an application's flow: done, current, to do, or stopped."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    state: str  # done | current | todo | stopped
+    at: dt.datetime | None  # local time the step was reached
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    """An application with its step timeline."""
+
+    number: str
+    type: str
+    name_zh: str
+    name_en: str
+    status: str
+    status_zh: str
+    status_en: str
+    created: dt.datetime
+    expected_days: int
+    steps: tuple[TimelineStep, ...]
+    finished: bool
+    reason: str = ""
+    """The note of a return or rejection: what the resident must do."""
+    events: tuple[tuple[dt.datetime, str, str], ...] = field(default=())
+    """(local time, status reached, note) in order."""
+
+
+def applications(ctx: ServiceContext, resident_id: int) -> list[ApplicationView]:
+    """Applications, newest first, each with its timeline (one joined query)."""
+    query = (Application.select(Application.id, Application.number, Application.type, Application.status,
+                                Application.created_at, Application.expected_days,
+                                ApplicationEvent.to_status, ApplicationEvent.note, ApplicationEvent.created_at)
+             .join(ApplicationEvent, peewee.JOIN.LEFT_OUTER, on=(ApplicationEvent.application == Application.id))
+             .where(Application.resident == resident_id)
+             .order_by(Application.created_at.desc(), _key(Application).desc(), ApplicationEvent.id).tuples())
+    with ctx.database.connection_context():
+        rows = _rows(query)
+    heads: dict[int, tuple[str, str, str, dt.datetime, int]] = {}
+    events: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
+    for app_id, number, type_, status, created, days, to_status, note, at in rows:
+        heads.setdefault(app_id, (number, type_, status, created, days))
+        if to_status is not None:
+            events[app_id].append((ctx.clock.to_local(at), to_status, note or ""))
+    return [_application_view(ctx, *head, tuple(events[app_id])) for app_id, head in heads.items()]
+
+
+def _application_view(ctx: ServiceContext, number: str, type_: str, status: str, created: dt.datetime, days: int,
+                      events: tuple[tuple[dt.datetime, str, str], ...]) -> ApplicationView:
+    flow = WORKFLOWS.get(type_)
+    reached = {to: at for at, to, _ in events}
+    reason = next((note for _, to, note in reversed(events) if to in (REJECTED, RETURNED) and note), "")
+    if flow is None:
+        return ApplicationView(number, type_, type_, type_, status, status, status, ctx.clock.to_local(created),
+                               days, (), status in END_STATES, reason, events)
+    codes = [s.code for s in flow.steps]
+    # Where the flow got to: the status itself, or for an end state the last step reached.
+    current = status if status in codes else next((to for _, to, _ in reversed(events) if to in codes), codes[0])
+    index = codes.index(current)
+    stopped = status in END_STATES
+    steps: list[TimelineStep] = []
+    for i, step in enumerate(flow.steps):
+        # Steps up to the one reached are done; the next is in progress, or
+        # where the application stopped (returned / rejected / withdrawn).
+        if i <= index:
+            state = "done"
+        elif i == index + 1:
+            state = "stopped" if stopped else "current"
+        else:
+            state = "todo"
+        steps.append(TimelineStep(step.code, step.name_zh, step.name_en, state, reached.get(step.code)))
+    zh = flow.status_name(status, "zh_CN") if (status in codes or status in END_STATES) else status
+    en = flow.status_name(status, "en") if (status in codes or status in END_STATES) else status
+    return ApplicationView(number, type_, flow.name_zh, flow.name_en, status, zh, en, ctx.clock.to_local(created),
+                           days, tuple(steps), flow.is_finished(status), reason, events)
+
+
+# -- pension estimate --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EstimateView:
+    """A pension estimate for the resident, ready to show and print."""
+
+    scheme: str  # employee | resident
+    retirement_date: dt.date
+    retirement_age_months: int
+    category: str
+    paid_months: int
+    projected_months: int
+    required_months: int
+    account_balance_fen: int
+    projected_balance_fen: int
+    estimate: Any  # kiosk.rules.pension.PensionEstimate
+    assumptions: tuple[tuple[str, str], ...]
+
+
+def retirement_category(summary: ResidentSummary) -> str:
+    """The recorded category, else male / female_worker by sex (the common case)."""
+    if summary.retirement_category:
+        return summary.retirement_category
+    return "male" if summary.sex == "male" else "female_worker"
+
+
+def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> EstimateView:
+    """Estimate the monthly pension at retirement, assuming contributions
+    continue as in the last year paid; ``book`` is the policy book."""
+    from kiosk.rules import pension as pension_rules
+    from kiosk.rules import retirement
+    from kiosk.rules.money import round_fen
+
+    with ctx.database.connection_context():
+        row = Resident.get_or_none(Resident.id == resident_id)
+        if row is None:
+            raise NotFound("没有找到这位参保人的记录", code="resident_unknown")
+        summary = _summary(row)
+        history = contribution_history(ctx, resident_id)
+        views = {a.kind: a for a in accounts(ctx, resident_id)}
+    today = ctx.today()
+    policy = book.policy_for(today)
+    monthly = [r for y in history.years for r in y.rows if r.insurance == "pension" and r.scheme in MONTHLY_SCHEMES]
+    employee = bool(monthly) or "pension_employee" in views
+    category = retirement_category(summary)
+    if employee:
+        retire_on = retirement.retirement_date(summary.birth_date, category)
+        age_months = retirement.retirement_age_months(summary.birth_date, category)
+    else:  # the resident scheme pays from 60, unaffected by the delay
+        retire_on = retirement.add_months(summary.birth_date, 720)
+        age_months = 720
+    months_left = max(0, (retire_on.year - today.year) * 12 + retire_on.month - today.month)
+    required = retirement.min_contribution_months(retire_on.year) if employee else 180
+    paid = history.total_pension_months
+    assumptions: list[tuple[str, str]] = [("paid_months", str(paid))]
+    if employee:
+        account = views.get("pension_employee")
+        balance = account.balance_fen if account else 0
+        last = monthly[-1] if monthly else None
+        keeps_paying = last is not None and _month_start(last.month) >= _month_start(today.replace(day=1)) - dt.timedelta(days=93)
+        future = months_left if keeps_paying else 0
+        # 8% of the base goes to the personal account (RULES §3), for employees and flexible workers alike.
+        per_month = round_fen(Decimal(last.base_fen) * Decimal("0.08")) if last else 0
+        projected_balance = balance + per_month * future
+        wage = policy.wage.average_monthly_wage_fen
+        recent = [r.base_fen for r in monthly[-36:] if r.base_fen > 0]
+        index = (Decimal(sum(recent)) / len(recent) / wage) if recent and wage else Decimal("1")
+        index = min(Decimal("3"), max(Decimal("0.6"), index)).quantize(Decimal("0.0001"))
+        estimate = pension_rules.employee_pension(
+            computation_base_fen=policy.employee_pension.computation_base_fen,
+            average_index=index,
+            contribution_months=paid + future,
+            account_balance_fen=projected_balance,
+            retirement_age_months=age_months,
+            divisor_rule=policy.employee_pension.divisor_rule,
+            required_months=required,
+        )
+        assumptions += [("future_months", str(future)), ("average_index", str(index))]
+        return EstimateView("employee", retire_on, age_months, category, paid, paid + future, required, balance,
+                            projected_balance, estimate, tuple(assumptions))
+    account = views.get("pension_resident")
+    balance = account.balance_fen if account else 0
+    yearly = [r for y in history.years for r in y.rows if r.insurance == "pension" and r.scheme == "resident"]
+    years_left = months_left // 12
+    keeps_paying = bool(yearly) and yearly[-1].month.year >= today.year - 1
+    per_year = (yearly[-1].individual_fen + yearly[-1].subsidy_fen) if yearly else 0
+    future_years = years_left if keeps_paying else 0
+    projected_balance = balance + per_year * future_years
+    estimate = pension_rules.resident_pension(
+        basic_pension_fen=policy.resident_basic_pension_fen,
+        account_balance_fen=projected_balance,
+        contribution_months=paid + future_years * 12,
+        required_months=required,
+    )
+    assumptions.append(("future_months", str(future_years * 12)))
+    return EstimateView("resident", retire_on, age_months, category, paid, paid + future_years * 12, required,
+                        balance, projected_balance, estimate, tuple(assumptions))
+
+
+# -- statement ---------------------------------------------------------------------
+
+INSURANCE_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险",
+                "injury": "工伤保险", "maternity": "生育保险"}
+SCHEME_ZH = {"employee": "职工", "resident": "城乡居民", "flexible": "灵活就业"}
+
+
+def statement_document(ctx: ServiceContext, resident_id: int, *, years: int = 3) -> Any:
+    """A 参保缴费凭证 (printers Document) for the last ``years`` years of contributions."""
+    from printers.templates import (
+        Person,
+        ReceiptContext,
+        StatementInput,
+        StatementRow,
+        StatementYear,
+        contribution_statement,
+    )
+
+    with ctx.database.connection_context():
+        row = Resident.get_or_none(Resident.id == resident_id)
+        if row is None:
+            raise NotFound("没有找到这位参保人的记录", code="resident_unknown")
+        history = contribution_history(ctx, resident_id)
+        views = accounts(ctx, resident_id)
+    blocks: list[StatementYear] = []
+    for year in history.years[:years]:
+        groups: dict[tuple[str, str], list[MonthRow]] = defaultdict(list)
+        for r in year.rows:
+            groups[(r.insurance, r.scheme)].append(r)
+        for (insurance, scheme), rows in sorted(groups.items()):
+            label = f"{SCHEME_ZH.get(scheme, scheme)}{INSURANCE_ZH.get(insurance, insurance)}"
+            blocks.append(StatementYear(year.year, label, tuple(
+                StatementRow(f"{r.month.month:02d}月" if scheme != "resident" else f"{r.month.year}年",
+                             r.base_fen, r.individual_fen, r.employer_fen) for r in rows)))
+    pension_accounts = [v for v in views if v.kind.startswith("pension")]
+    receipt = ReceiptContext(hall=ctx.hall_name, terminal=ctx.terminal, time=ctx.clock.now_local(),
+                             training=ctx.training)
+    data = StatementInput(Person(row.name, row.id_number), tuple(blocks), history.total_pension_months,
+                          pension_accounts[0].balance_fen if pension_accounts else None)
+    return contribution_statement(receipt, data)
+
+
+def policy_unavailable() -> ServiceError:
+    """The error shown when no policy book is loaded (estimates need one)."""
+    return ServiceError("测算参数暂不可用，请到窗口咨询", code="no_policy")
