@@ -81,8 +81,9 @@ class Table:
     def alignments(self) -> tuple[Align, ...]:
         if self.align:
             return self.align
-        rest: tuple[Align, ...] = ("right",) * (len(self.columns) - 1)
-        return ("left", *rest)
+        right: Align = "right"
+        left: Align = "left"
+        return (left, *([right] * (len(self.columns) - 1)))
 
 
 @dataclass(frozen=True)

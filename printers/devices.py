@@ -1,0 +1,400 @@
+"""Printer devices opened from a URL: send bytes, report status, fail with typed errors.
+
+URLs (DESIGN.md §4)::
+
+    preview:DIR                        receipts saved as .png + .bin + .txt (the default)
+    network://HOST:9100[?status=off]   raw TCP (JetDirect); status=off for printers that never answer DLE EOT
+    usb://VID:PID                      hex ids, e.g. usb://0416:5011 (needs pyusb)
+    serial:///dev/ttyUSB0?baud=9600    (needs pyserial)
+    file:///dev/usb/lp0                a character device or a file
+    cups://QUEUE                       a raw CUPS queue (through ``lp``)
+
+A network job is framed by real-time status queries: ``DLE EOT 4`` before
+(paper out → :class:`PaperOut`, nothing sent; no answer → :class:`PrinterTimeout`)
+and ``DLE EOT 1`` after (the answer proves the printer received everything
+before it; a closed connection → :class:`ConnectionLost`). A status query
+never claims "paper ok" from an empty or failed reply: that is "unknown".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import socket
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from printers.document import Document
+from printers.escpos_render import RenderOptions
+
+DLE_EOT_ONLINE = b"\x10\x04\x01"
+DLE_EOT_PAPER = b"\x10\x04\x04"
+
+ALLOWED_URLS = (
+    "preview:DIR, network://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0?baud=9600, "
+    "file:///dev/usb/lp0, cups://QUEUE"
+)
+
+PaperState = Literal["ok", "near_end", "out", "unknown"]
+
+
+class PrinterError(Exception):
+    """A printer problem; ``message`` is a calm Chinese sentence for people."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message if not detail else f"{message}（{detail}）")
+        self.message = message
+        self.detail = detail
+
+
+class PrinterUnreachable(PrinterError):
+    """The printer cannot be reached: off, unplugged, wrong address."""
+
+
+class PrinterTimeout(PrinterError):
+    """The printer accepted the connection but did not answer in time."""
+
+
+class PaperOut(PrinterError):
+    """The printer says it has no paper."""
+
+
+class ConnectionLost(PrinterError):
+    """The connection closed while a job was being sent."""
+
+
+@dataclass(frozen=True)
+class PrinterStatus:
+    """What the printer said; ``online`` None and paper "unknown" when it said nothing."""
+
+    online: bool | None
+    paper: PaperState
+    detail: str = ""
+
+    @property
+    def paper_ok(self) -> bool:
+        return self.online is True and self.paper == "ok"
+
+    @property
+    def paper_near_end(self) -> bool:
+        return self.paper == "near_end"
+
+    @property
+    def paper_out(self) -> bool:
+        return self.paper == "out"
+
+    @property
+    def unknown(self) -> bool:
+        return self.online is None or self.paper == "unknown"
+
+    @property
+    def message(self) -> str:
+        """One line for a staff alert or the doctor command."""
+        if self.online is False:
+            text = "打印机离线"
+        elif self.paper == "out":
+            text = "打印机缺纸，请装纸"
+        elif self.paper == "near_end":
+            text = "打印纸将用完，请准备换纸"
+        elif self.paper_ok:
+            text = "打印机正常"
+        else:
+            text = "打印机状态未知（无应答）"
+        return f"{text}：{self.detail}" if self.detail else text
+
+
+UNKNOWN = PrinterStatus(None, "unknown")
+
+
+def parse_online(reply: bytes) -> bool | None:
+    """Reply to DLE EOT 1: bit 3 set = offline. Not a status byte (fixed bits wrong) = unknown."""
+    if len(reply) < 1 or (reply[0] & 0x93) != 0x12:
+        return None
+    return not reply[0] & 0x08
+
+
+def parse_paper(reply: bytes) -> PaperState:
+    """Reply to DLE EOT 4: bits 5-6 = paper out, bits 2-3 = near end; no valid reply = unknown."""
+    if len(reply) < 1 or (reply[0] & 0x93) != 0x12:
+        return "unknown"
+    if reply[0] & 0x60 == 0x60:
+        return "out"
+    if reply[0] & 0x0C == 0x0C:
+        return "near_end"
+    return "ok"
+
+
+class Device(Protocol):
+    """Something that prints bytes and can be asked how it is."""
+
+    url: str
+
+    def send(self, data: bytes, *, document: Document | None = None) -> None: ...
+
+    def status(self, timeout: float = 2.0) -> PrinterStatus: ...
+
+
+# -- preview ---------------------------------------------------------------------
+
+
+class PreviewDevice:
+    """Saves receipts as .png + .bin + .txt in a directory; always "online"."""
+
+    def __init__(self, directory: str | Path, options: RenderOptions | None = None) -> None:
+        self.directory = Path(directory)
+        self.options = options or RenderOptions()
+        self.url = f"preview:{self.directory}"
+        self.written: list[Path] = []
+
+    def send(self, data: bytes, *, document: Document | None = None) -> None:
+        from printers.preview import write_preview  # Pillow and fonts only when previews are used
+
+        try:
+            if document is not None:
+                files = write_preview(document, self.directory, self.options, data=data)
+                self.written.append(files.png)
+            else:
+                self.directory.mkdir(parents=True, exist_ok=True)
+                path = self.directory / f"job-{hashlib.sha1(data).hexdigest()[:12]}.bin"
+                path.write_bytes(data)
+                self.written.append(path)
+        except OSError as exc:
+            raise PrinterUnreachable("小票预览目录无法写入", str(exc)) from exc
+
+    def status(self, timeout: float = 2.0) -> PrinterStatus:
+        return PrinterStatus(True, "ok", "预览")
+
+
+# -- network -----------------------------------------------------------------------
+
+
+class NetworkDevice:
+    """A raw TCP printer (port 9100) with short timeouts on connect, send and status."""
+
+    def __init__(self, host: str, port: int = 9100, *, timeout: float = 3.0, status_check: bool = True) -> None:
+        self.host, self.port, self.timeout, self.status_check = host, port, timeout, status_check
+        self.url = f"network://{host}:{port}" + ("" if status_check else "?status=off")
+
+    def _connect(self, timeout: float) -> socket.socket:
+        where = f"{self.host}:{self.port}"
+        try:
+            return socket.create_connection((self.host, self.port), timeout=timeout)
+        except TimeoutError as exc:
+            raise PrinterUnreachable("连接打印机超时，请检查打印机电源和网线", where) from exc
+        except OSError as exc:
+            raise PrinterUnreachable("无法连接打印机，请检查打印机电源和网线", f"{where}: {exc.strerror or exc}") from exc
+
+    def _ask(self, sock: socket.socket, query: bytes, during: str) -> bytes:
+        try:
+            sock.sendall(query)
+            reply = sock.recv(16)
+        except TimeoutError as exc:
+            raise PrinterTimeout("打印机无应答，请检查打印机是否开机、是否卡纸", during) from exc
+        except OSError as exc:
+            raise ConnectionLost("与打印机的连接中断", f"{during}: {exc}") from exc
+        if not reply:
+            raise ConnectionLost("与打印机的连接中断", during)
+        return reply
+
+    def send(self, data: bytes, *, document: Document | None = None) -> None:
+        sock = self._connect(self.timeout)
+        with contextlib.closing(sock):
+            sock.settimeout(self.timeout)
+            if self.status_check:
+                paper = parse_paper(self._ask(sock, DLE_EOT_PAPER, "打印前查询纸张"))
+                if paper == "out":
+                    raise PaperOut("打印机缺纸，请装纸后重试")
+            try:
+                sock.sendall(data)
+            except TimeoutError as exc:
+                raise PrinterTimeout("打印机长时间不接收数据", "发送中") from exc
+            except OSError as exc:
+                raise ConnectionLost("打印过程中与打印机的连接中断", str(exc)) from exc
+            if self.status_check:
+                # in-order TCP: an answer here means every byte before it arrived
+                self._ask(sock, DLE_EOT_ONLINE, "打印后确认")
+            else:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_WR)
+
+    def status(self, timeout: float = 2.0) -> PrinterStatus:
+        try:
+            sock = self._connect(timeout)
+        except PrinterUnreachable as exc:
+            return PrinterStatus(False, "unknown", exc.detail or exc.message)
+        with contextlib.closing(sock):
+            sock.settimeout(timeout)
+            try:
+                online = parse_online(self._ask(sock, DLE_EOT_ONLINE, "查询在线"))
+                paper = parse_paper(self._ask(sock, DLE_EOT_PAPER, "查询纸张"))
+            except PrinterError as exc:
+                return PrinterStatus(None, "unknown", exc.message)
+        return PrinterStatus(online, paper)
+
+
+# -- file, cups, usb, serial ----------------------------------------------------------
+
+
+class FileDevice:
+    """A device node or file written directly; status is never queried (it would print the query)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = f"file://{self.path}"
+
+    def send(self, data: bytes, *, document: Document | None = None) -> None:
+        try:
+            with self.path.open("ab") as handle:
+                handle.write(data)
+                handle.flush()
+        except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+            raise PrinterUnreachable("打印机设备无法打开，请检查连接和权限", str(exc)) from exc
+        except OSError as exc:
+            raise ConnectionLost("写入打印机时出错", str(exc)) from exc
+
+    def status(self, timeout: float = 2.0) -> PrinterStatus:
+        if not self.path.exists():
+            return PrinterStatus(False, "unknown", f"{self.path} 不存在")
+        return PrinterStatus(None, "unknown", "设备文件不支持状态查询")
+
+
+class CupsDevice:
+    """A raw CUPS queue, fed through ``lp -o raw``."""
+
+    def __init__(self, queue: str, *, timeout: float = 10.0) -> None:
+        self.queue, self.timeout = queue, timeout
+        self.url = f"cups://{queue}"
+
+    def send(self, data: bytes, *, document: Document | None = None) -> None:
+        if not shutil.which("lp"):
+            raise PrinterUnreachable("本机未安装 CUPS（缺少 lp 命令）")
+        try:
+            done = subprocess.run(["lp", "-d", self.queue, "-o", "raw", "-"], input=data,
+                                  capture_output=True, timeout=self.timeout, check=False)
+        except subprocess.TimeoutExpired as exc:
+            raise PrinterTimeout("打印队列无响应", self.queue) from exc
+        if done.returncode != 0:
+            raise PrinterUnreachable("打印队列拒绝任务", done.stderr.decode(errors="replace").strip()[:200])
+
+    def status(self, timeout: float = 2.0) -> PrinterStatus:
+        if not shutil.which("lpstat"):
+            return PrinterStatus(None, "unknown", "缺少 lpstat 命令")
+        try:
+            out = subprocess.run(["lpstat", "-p", self.queue], capture_output=True, text=True,
+                                 timeout=timeout, check=False).stdout
+        except subprocess.TimeoutExpired:
+            return PrinterStatus(None, "unknown", "lpstat 超时")
+        if "disabled" in out or "已禁用" in out:
+            return PrinterStatus(False, "unknown", out.strip()[:100])
+        if "idle" in out or "printing" in out or "空闲" in out:
+            return PrinterStatus(True, "unknown", out.strip()[:100])
+        return PrinterStatus(None, "unknown", out.strip()[:100])
+
+
+class EscposDevice:
+    """USB or serial through python-escpos' own connection classes."""
+
+    def __init__(self, url: str, factory: Callable[[], Any]) -> None:
+        self.url = url
+        self._factory = factory
+        self._printer: Any = None
+
+    def _open(self) -> Any:
+        if self._printer is None:
+            try:
+                self._printer = self._factory()
+            except Exception as exc:  # escpos raises many types (USBNotFoundError, SerialException ...)
+                raise PrinterUnreachable("找不到打印机，请检查数据线", str(exc)) from exc
+        return self._printer
+
+    def send(self, data: bytes, *, document: Document | None = None) -> None:
+        printer = self._open()
+        try:
+            printer._raw(data)
+        except RuntimeError as exc:  # "Printing with USB connection requires a usb library"
+            self._printer = None
+            raise PrinterUnreachable("缺少打印机驱动库（pyusb/pyserial）", str(exc)) from exc
+        except Exception as exc:
+            self._printer = None
+            raise ConnectionLost("与打印机的连接中断", str(exc)) from exc
+
+    def status(self, timeout: float = 2.0) -> PrinterStatus:
+        try:
+            printer = self._open()
+            online = parse_online(bytes(printer.query_status(DLE_EOT_ONLINE) or b""))
+            paper = parse_paper(bytes(printer.query_status(DLE_EOT_PAPER) or b""))
+        except Exception as exc:
+            return PrinterStatus(None, "unknown", str(exc)[:100])
+        return PrinterStatus(online, paper)
+
+
+# -- opening -----------------------------------------------------------------------------
+
+
+def _bad(url: str, why: str) -> ValueError:
+    return ValueError(f"打印机地址 {url!r} 无效：{why}。允许的形式：{ALLOWED_URLS}")
+
+
+def open_device(url: str, options: RenderOptions | None = None, *, timeout: float = 3.0) -> Device:
+    """The device a printer URL names; ValueError naming the allowed forms otherwise."""
+    url = url.strip()
+    if url.startswith("preview:"):
+        directory = url[len("preview:"):]
+        directory = directory[2:] if directory.startswith("//") else directory
+        if not directory:
+            raise _bad(url, "preview: 后面要写目录")
+        return PreviewDevice(directory, options)
+    parts = urlsplit(url)
+    query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    if parts.scheme == "network":
+        host, _, port_text = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "9100")
+        if not host:
+            raise _bad(url, "缺少主机名")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise _bad(url, f"端口 {port_text!r} 不是 1-65535 的数字")
+        status_check = query.get("status", "on") not in ("off", "0", "no")
+        return NetworkDevice(host.strip("[]"), int(port_text), timeout=timeout, status_check=status_check)
+    if parts.scheme == "usb":
+        vid, _, pid = parts.netloc.partition(":")
+        try:
+            vendor, product = int(vid, 16), int(pid, 16)
+        except ValueError:
+            raise _bad(url, "USB 地址应为十六进制 VID:PID，例如 usb://0416:5011") from None
+
+        def usb() -> Any:
+            from escpos.printer import Usb
+
+            return Usb(vendor, product, timeout=int(timeout * 1000))
+
+        return EscposDevice(url, usb)
+    if parts.scheme == "serial":
+        path = unquote(parts.path)
+        if not path:
+            raise _bad(url, "缺少串口设备路径")
+        baud_text = query.get("baud", "9600")
+        if not baud_text.isdigit():
+            raise _bad(url, f"波特率 {baud_text!r} 不是数字")
+        baud = int(baud_text)
+
+        def serial() -> Any:
+            from escpos.printer import Serial
+
+            return Serial(devfile=path, baudrate=baud, timeout=timeout)
+
+        return EscposDevice(url, serial)
+    if parts.scheme == "file":
+        path = unquote(parts.path)
+        if not path:
+            raise _bad(url, "缺少设备文件路径")
+        return FileDevice(path)
+    if parts.scheme == "cups":
+        queue = parts.netloc or parts.path.strip("/")
+        if not queue:
+            raise _bad(url, "缺少打印队列名")
+        return CupsDevice(queue)
+    raise _bad(url, "不认识的类型")
