@@ -1,0 +1,564 @@
+"""Resident roster spreadsheets: import (validate, upsert) and export.
+
+A township office keeps its roster in Excel: ``.xlsx``, or ``.csv`` saved as
+UTF-8 (with or without BOM) or GBK/GB18030 (what Excel writes on a Chinese
+Windows). Columns are those of DESIGN.md §4, with Chinese or English
+headers. Every bad row is reported as ``第N行 列名: reason`` where N is the
+row number a person sees in Excel (the header is row 1).
+
+Import works in two phases so that memory stays small at 100k rows: the
+first reads and validates every row, keeping only the raw cells of the
+rows; the second re-validates the good rows (cheap) and writes them in
+chunks inside one transaction, comparing against what the database holds
+(upsert by ID number, only changed fields are updated). All-or-nothing
+unless ``skip_invalid``; then the bad rows go to ``NAME.invalid.EXT``
+beside the input with a 错误原因 column.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import peewee
+
+from db import audit
+from db.connection import write_transaction
+from db.models import Card, Contribution, Resident, utc_now_naive
+from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+from kiosk.rules.money import format_yuan
+
+#: Canonical column keys, in the order files are written.
+COLUMNS: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou", "card_number")
+REQUIRED: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou")
+
+#: The Chinese header written on export and used in messages.
+LABELS: dict[str, str] = {
+    "name": "姓名",
+    "id_number": "公民身份号码",
+    "phone": "联系电话",
+    "address": "户籍地址",
+    "village": "村(社区)",
+    "hukou": "户口性质",
+    "card_number": "社会保障卡号",
+}
+
+#: Header spellings seen in real rosters, already normalised by _norm_header.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字", "name", "fullname"),
+    "id_number": ("公民身份号码", "身份证号", "身份证号码", "身份证", "公民身份证号码", "证件号码",
+                  "id_number", "idnumber", "id"),
+    "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "phone", "mobile", "tel"),
+    "address": ("户籍地址", "地址", "住址", "家庭住址", "户籍所在地", "address"),
+    "village": ("村(社区)", "村/社区", "村", "社区", "所在村", "村居", "village"),
+    "hukou": ("户口性质", "户籍性质", "户口类型", "hukou", "hukou_type"),
+    "card_number": ("社会保障卡号", "社保卡号", "社保卡号码", "卡号", "card_number", "cardnumber", "card"),
+}
+
+MAX_CELL = 200
+ERROR_COLUMN = "错误原因"
+HUKOU_VALUES = {"农业": "农业", "非农业": "非农业", "农业户口": "农业", "非农业户口": "非农业"}
+_MOBILE = re.compile(r"^1\d{10}$")
+_LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+_CARD = re.compile(r"^[0-9A-Z]{9}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CHUNK = 500
+
+
+class RosterError(ValueError):
+    """A problem with the file as a whole (format, encoding, header)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One reason one row was refused."""
+
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row that passed every check, normalised for storage."""
+
+    name: str
+    id_number: str
+    sex: str
+    birth_date: dt.date
+    phone: str
+    address: str
+    village: str
+    hukou: str
+    card_number: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, when ``written`` is False, would not do)."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    invalid: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    invalid_file: Path | None = None
+    written: bool = False
+
+    @property
+    def rows(self) -> int:
+        return self.added + self.updated + self.unchanged + self.invalid
+
+
+# --- cells and headers -------------------------------------------------------
+
+def _norm_header(text: str) -> str:
+    """Trim, drop inner spaces, half-width parentheses and slashes, lower case."""
+    s = text.strip().replace("（", "(").replace("）", ")").replace("／", "/").replace("\u3000", "")
+    s = re.sub(r"\s+", "", s).lower()
+    return s.lstrip("\ufeff")
+
+
+_HEADER_LOOKUP = {_norm_header(alias): key for key, aliases in _ALIASES.items() for alias in aliases}
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: integral floats lose ``.0``, dates become ISO, None is ''."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Header:
+    """Which file column holds which field; ``labels`` as written in the file."""
+
+    columns: dict[str, int]
+    labels: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    def label(self, key: str) -> str:
+        index = self.columns.get(key)
+        if index is None or index >= len(self.labels) or not self.labels[index].strip():
+            return LABELS[key]
+        return self.labels[index].strip()
+
+
+def read_header(cells: Sequence[Any]) -> Header:
+    """Map a header row to fields; RosterError names any missing column."""
+    labels = tuple(cell_text(c) for c in cells)
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    for index, label in enumerate(labels):
+        if not label.strip():
+            continue
+        key = _HEADER_LOOKUP.get(_norm_header(label))
+        if key is None:
+            unknown.append(label.strip())
+            continue
+        if key in columns:
+            raise RosterError(
+                f"表头有两列都是“{LABELS[key]}”（第{columns[key] + 1}列和第{index + 1}列），请删掉一列")
+        columns[key] = index
+    missing = [LABELS[k] for k in REQUIRED if k not in columns]
+    if missing:
+        found = "、".join(f"“{label.strip()}”" for label in labels if label.strip()) or "（没有）"
+        raise RosterError(f"缺少必需的列：{'、'.join(missing)}。表头中找到的列：{found}")
+    notes = (f"已忽略不认识的列：{'、'.join(unknown)}",) if unknown else ()
+    return Header(columns, labels, notes)
+
+
+# --- row validation ----------------------------------------------------------
+
+def validate_cells(values: Mapping[str, Any], *, today: dt.date,
+                   labels: Mapping[str, str] | None = None) -> ValidRow | list[tuple[str, str]]:
+    """Check one row's cells (keyed by COLUMNS); the row or (column, reason) pairs.
+
+    Never raises for any cell content: anything a spreadsheet can hold is
+    either accepted or refused with a reason a clerk can act on.
+    """
+    names = labels or LABELS
+    problems: list[tuple[str, str]] = []
+    text: dict[str, str] = {}
+    for key in COLUMNS:
+        raw = values.get(key)
+        cell = cell_text(raw).strip()
+        label = names.get(key, LABELS[key])
+        if cell.startswith("="):
+            problems.append((label, "单元格是公式，请改为直接填写内容（复制后“粘贴为数值”）"))
+            cell = ""
+        elif len(cell) > MAX_CELL:
+            problems.append((label, f"内容过长（{len(cell)}字，最多{MAX_CELL}字）"))
+            cell = ""
+        elif _CONTROL.search(cell):
+            problems.append((label, "含有不可见的控制字符，请重新输入"))
+            cell = ""
+        text[key] = cell
+        if key == "id_number" and isinstance(raw, float) and abs(raw) >= 1e15:
+            problems.append((label, "身份证号码被 Excel 存成了数字，后几位已丢失：请把该列设为“文本”后重新输入"))
+            text[key] = "\0"
+    flagged = {column for column, _ in problems}
+
+    def check(key: str, reason: str | None) -> None:
+        label = names.get(key, LABELS[key])
+        if reason is not None and label not in flagged:
+            problems.append((label, reason))
+
+    name = text["name"]
+    check("name", "姓名为空" if not name else ("姓名过长（最多30字）" if len(name) > 30 else None))
+
+    parsed = None
+    if text["id_number"] != "\0":
+        try:
+            parsed = parse_id_number(text["id_number"], today=today)
+        except InvalidIdNumber as exc:
+            check("id_number", exc.message)
+
+    phone = re.sub(r"[\s()（）]", "", text["phone"])
+    if phone and not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
+        check("phone", f"电话号码“{phone[:20]}”不对：手机为1开头的11位数字，固定电话要带区号（如0797-1234567）")
+
+    village = text["village"]
+    check("village", "村(社区)名称过长（最多60字）" if len(village) > 60 else None)
+
+    hukou = HUKOU_VALUES.get(text["hukou"].replace(" ", ""))
+    check("hukou", None if hukou else
+          ("户口性质为空，应填“农业”或“非农业”" if not text["hukou"] else
+           f"户口性质“{text['hukou'][:20]}”不对，应填“农业”或“非农业”"))
+
+    card = text["card_number"].upper()
+    check("card_number", None if not card or _CARD.match(card) else
+          f"社会保障卡号“{card[:20]}”不对：应为9位数字或大写字母")
+
+    if problems or parsed is None or hukou is None:
+        return problems or [(names.get("id_number", LABELS["id_number"]), "身份证号码无效")]
+    return ValidRow(name=name, id_number=parsed.number, sex=parsed.sex, birth_date=parsed.birth_date,
+                    phone=phone, address=text["address"], village=village, hukou=hukou, card_number=card)
+
+
+# --- reading files -----------------------------------------------------------
+
+def _detect_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file decodes strictly as UTF-8, else gb18030."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        try:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    raise RosterError(f"{path.name}：无法识别文件编码（既不是 UTF-8 也不是 GBK），请在 Excel 中另存为“CSV UTF-8”")
+
+
+@dataclass
+class Sheet:
+    """Rows of the first sheet as (row number, cells), plus notes about the file."""
+
+    rows: Iterator[tuple[int, tuple[Any, ...]]]
+    notes: list[str]
+    close: Any = None
+
+
+def open_sheet(path: Path) -> Sheet:
+    """Open a .csv or .xlsx roster for streaming; RosterError on a bad file."""
+    if not path.exists():
+        raise RosterError(f"找不到文件 {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        encoding = _detect_encoding(path)
+        handle = path.open(encoding=encoding, newline="")
+        notes = ["文件编码为 GBK/GB18030"] if encoding == "gb18030" else []
+
+        def csv_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+            for number, row in enumerate(csv.reader(handle), start=1):
+                yield number, tuple(row)
+
+        return Sheet(csv_rows(), notes, handle.close)
+    if suffix == ".xlsx":
+        import openpyxl  # imported here: only needed for spreadsheets
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+            raise RosterError(f"{path.name}：不是有效的 .xlsx 文件（{exc}）") from None
+        if not workbook.worksheets:
+            workbook.close()
+            raise RosterError(f"{path.name}：没有工作表")
+        notes = []
+        if len(workbook.sheetnames) > 1:
+            others = "、".join(workbook.sheetnames[1:])
+            notes.append(f"只导入第一个工作表“{workbook.sheetnames[0]}”，已忽略：{others}")
+        sheet = workbook.worksheets[0]
+
+        def xlsx_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, tuple(row)
+
+        return Sheet(xlsx_rows(), notes, workbook.close)
+    raise RosterError(f"{path.name}：只支持 .csv 和 .xlsx 文件")
+
+
+def _blank(cells: Sequence[Any]) -> bool:
+    return all(cell_text(c).strip() == "" for c in cells)
+
+
+def _values(header: Header, cells: Sequence[Any]) -> dict[str, Any]:
+    return {key: (cells[index] if index < len(cells) else None) for key, index in header.columns.items()}
+
+
+# --- import --------------------------------------------------------------------
+
+_FIELDS = ("name", "phone", "address", "village", "hukou")
+
+
+def import_residents(database: peewee.Database, path: Path, *, today: dt.date, now: dt.datetime,
+                     skip_invalid: bool = False, actor: str = "admin-cli",
+                     terminal: str = "cli") -> ImportReport:
+    """Validate the whole file, then upsert its residents in one transaction."""
+    now = utc_now_naive(now)
+    sheet = open_sheet(path)
+    report = ImportReport(notes=list(sheet.notes))
+    try:
+        rows = iter(sheet.rows)
+        header_cells: tuple[Any, ...] | None = None
+        for _, cells in rows:
+            if not _blank(cells):
+                header_cells = cells
+                break
+        if header_cells is None:
+            raise RosterError(f"{path.name}：文件是空的（没有表头）")
+        header = read_header(header_cells)
+        report.notes += header.notes
+        labels = {key: header.label(key) for key in COLUMNS}
+        kept: list[tuple[int, tuple[Any, ...]]] = []  # raw cells of every data row
+        bad: dict[int, list[str]] = {}
+        first_row_of: dict[str, int] = {}
+        card_rows: dict[str, list[int]] = {}
+        card_owner: dict[str, str] = {}
+        duplicated: set[int] = set()
+
+        def refuse(row: int, column: str, reason: str) -> None:
+            report.errors.append(RowError(row, column, reason))
+            bad.setdefault(row, []).append(f"{column}: {reason}")
+
+        for number, cells in rows:
+            if _blank(cells):
+                continue
+            kept.append((number, cells))
+            result = validate_cells(_values(header, cells), today=today, labels=labels)
+            if isinstance(result, list):
+                for column, reason in result:
+                    refuse(number, column, reason)
+                continue
+            first = first_row_of.setdefault(result.id_number, number)
+            if first != number:
+                refuse(number, labels["id_number"], f"身份证号码与第{first}行重复")
+                if first not in duplicated:
+                    duplicated.add(first)
+                    refuse(first, labels["id_number"], f"身份证号码与第{number}行重复")
+            if result.card_number:
+                card_rows.setdefault(result.card_number, []).append(number)
+                owner = card_owner.setdefault(result.card_number, result.id_number)
+                if owner != result.id_number:
+                    refuse(number, labels["card_number"], "社会保障卡号与本表中另一人的相同")
+        _check_cards_in_database(card_rows, card_owner, labels, refuse)
+    finally:
+        if sheet.close is not None:
+            sheet.close()
+    report.errors.sort(key=lambda e: e.row)
+    report.invalid = len(bad)
+    if not kept:
+        report.notes.append("只有表头，没有数据行")
+    if bad and not skip_invalid:
+        return report
+    if bad:
+        report.invalid_file = _write_invalid(path, header.labels, kept, bad)
+    with write_transaction(database):
+        _upsert(kept, bad, header, labels, report, today=today, now=now)
+        audit.append(actor=actor, terminal=terminal, action="roster.import", now=now, entity="resident",
+                     detail={"file": path.name, "added": report.added, "updated": report.updated,
+                             "unchanged": report.unchanged, "invalid": report.invalid})
+    report.written = True
+    return report
+
+
+def _check_cards_in_database(card_rows: Mapping[str, list[int]], card_owner: Mapping[str, str],
+                             labels: Mapping[str, str], refuse: Any) -> None:
+    """Refuse rows whose card number already belongs to someone else."""
+    numbers = list(card_rows)
+    for start in range(0, len(numbers), _CHUNK):
+        chunk = numbers[start:start + _CHUNK]
+        query = (Card.select(Card.card_number, Resident.id_number).join(Resident)
+                 .where(Card.card_number.in_(chunk)))
+        for card_number, owner in tuples(query):
+            if owner != card_owner[card_number]:
+                for row in card_rows[card_number]:
+                    refuse(row, labels["card_number"], "社会保障卡号已属于另一位参保人")
+
+
+def tuples(query: Any) -> Iterator[tuple[Any, ...]]:
+    """Stream a select as plain tuples (no model objects kept)."""
+    return iter(query.tuples().iterator())
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[str]], header: Header,
+            labels: Mapping[str, str], report: ImportReport, *, today: dt.date, now: dt.datetime) -> None:
+    """Write the good rows chunk by chunk, touching only what changed."""
+    has_card_column = "card_number" in header.columns
+    for chunk in _chunks([cells for number, cells in kept if number not in bad]):
+        rows: list[ValidRow] = []
+        for cells in chunk:
+            result = validate_cells(_values(header, cells), today=today, labels=labels)
+            assert isinstance(result, ValidRow)  # passed the same check in phase one
+            rows.append(result)
+        existing = {r[0]: r for r in tuples(Resident.select(
+            Resident.id_number, Resident.id, Resident.name, Resident.phone, Resident.address,
+            Resident.village, Resident.hukou).where(Resident.id_number.in_([r.id_number for r in rows])))}
+        cards = {c: rid for c, rid in tuples(Card.select(Card.card_number, Card.resident)
+                 .where(Card.card_number.in_([r.card_number for r in rows if r.card_number])))}
+        inserts: list[tuple[Any, ...]] = []
+        changed_ids: set[str] = set()
+        for row in rows:
+            old = existing.get(row.id_number)
+            if old is None:
+                inserts.append((row.id_number, row.name, row.sex, row.birth_date, row.phone, row.address,
+                                row.village, row.hukou, now, now))
+                continue
+            changes = {name: getattr(row, name) for name, value in zip(_FIELDS, old[2:], strict=True)
+                       if getattr(row, name) != value}
+            if changes:
+                changes["updated_at"] = now
+                Resident.update(**changes).where(Resident.id == old[1]).execute()
+                changed_ids.add(row.id_number)
+        if inserts:
+            Resident.insert_many(inserts, fields=[
+                Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone,
+                Resident.address, Resident.village, Resident.hukou, Resident.created_at,
+                Resident.updated_at]).execute()
+        report.added += len(inserts)
+        new_cards = [r for r in rows if has_card_column and r.card_number and r.card_number not in cards]
+        if new_cards:
+            ids: dict[str, int] = dict(tuples(Resident.select(Resident.id_number, Resident.id)
+                                              .where(Resident.id_number.in_([r.id_number for r in new_cards]))))
+            # A new card number for someone known means the office issued a new card.
+            Card.update(status="replaced", status_changed_at=now).where(
+                Card.resident.in_([ids[r.id_number] for r in new_cards if r.id_number in existing]),
+                Card.status == "active").execute()
+            Card.insert_many([(ids[r.id_number], r.card_number, "active", today, now) for r in new_cards],
+                             fields=[Card.resident, Card.card_number, Card.status, Card.issued_on,
+                                     Card.status_changed_at]).execute()
+            changed_ids.update(r.id_number for r in new_cards if r.id_number in existing)
+        report.updated += len(changed_ids)
+        report.unchanged += sum(1 for r in rows if r.id_number in existing and r.id_number not in changed_ids)
+
+
+def _write_invalid(path: Path, labels: Sequence[str], kept: Iterable[tuple[int, tuple[Any, ...]]],
+                   bad: Mapping[int, list[str]]) -> Path:
+    """The refused rows, as they were, plus why: NAME.invalid.EXT beside the input."""
+    target = path.with_name(f"{path.stem}.invalid{path.suffix.lower()}")
+    header = [*labels, ERROR_COLUMN]
+    width = len(labels)
+    rows = ([*(cell_text(c) for c in cells[:width]), *[""] * (width - len(cells)), "；".join(bad[n])]
+            for n, cells in kept if n in bad)
+    _write_table(target, header, rows)
+    return target
+
+
+# --- export --------------------------------------------------------------------
+
+def _write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+    """Write a CSV (UTF-8 with BOM, so Excel opens it) or a write-only .xlsx; returns data rows."""
+    suffix = path.suffix.lower()
+    count = 0
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+        return count
+    if suffix == ".xlsx":
+        import openpyxl
+
+        workbook = openpyxl.Workbook(write_only=True)
+        sheet = workbook.create_sheet("参保人员")
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([str(c) for c in row])  # text cells: ID numbers must not become numbers
+            count += 1
+        workbook.save(path)
+        return count
+    raise RosterError(f"{path.name}：只支持导出为 .csv 或 .xlsx")
+
+
+def export_residents(database: peewee.Database, path: Path) -> int:
+    """Write every resident in the import format; returns the number of rows."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise RosterError(f"{path.name}：只支持导出为 .csv 或 .xlsx")
+    with database.atomic():  # one consistent snapshot
+        cards: dict[int, str] = {}
+        for resident_id, number in tuples(Card.select(Card.resident, Card.card_number)
+                                          .where(Card.status == "active").order_by(Card.id)):
+            cards[resident_id] = number
+        query = (Resident.select(Resident.id, Resident.name, Resident.id_number, Resident.phone,
+                                 Resident.address, Resident.village, Resident.hukou).order_by(Resident.id))
+        rows = ((name, number, phone, address, village, hukou, cards.get(rid, ""))
+                for rid, name, number, phone, address, village, hukou in tuples(query))
+        return _write_table(path, [LABELS[k] for k in COLUMNS], rows)
+
+
+INSURANCE_NAMES = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险",
+                   "injury": "工伤保险", "maternity": "生育保险"}
+SCHEME_NAMES = {"employee": "职工", "resident": "城乡居民", "flexible": "灵活就业"}
+CONTRIBUTION_HEADER = ("公民身份号码", "姓名", "险种", "参保类别", "所属期", "缴费基数(元)",
+                       "个人缴费(元)", "单位缴费(元)", "政府补贴(元)")
+
+
+def export_contributions(database: peewee.Database, path: Path) -> int:
+    """Write one row per paid month (or year), amounts in yuan with 2 decimals."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise RosterError(f"{path.name}：只支持导出为 .csv 或 .xlsx")
+    query = (Contribution.select(Resident.id_number, Resident.name, Contribution.insurance, Contribution.scheme,
+                                 Contribution.month, Contribution.base_fen, Contribution.individual_fen,
+                                 Contribution.employer_fen, Contribution.subsidy_fen)
+             .join(Resident)
+             .order_by(Resident.id, Contribution.insurance, Contribution.scheme, Contribution.month))
+
+    def money(fen: int) -> str:
+        return format_yuan(fen, grouping=False)
+
+    rows = ((number, name, INSURANCE_NAMES.get(ins, ins), SCHEME_NAMES.get(scheme, scheme),
+             f"{month:%Y-%m}", money(base), money(ind), money(emp), money(sub))
+            for number, name, ins, scheme, month, base, ind, emp, sub in tuples(query))
+    with database.atomic():
+        return _write_table(path, CONTRIBUTION_HEADER, rows)
