@@ -13,6 +13,7 @@ from __future__ import annotations
 COMMAND_MODULES: tuple[str, ...] = (
     "db",
     "config",
+    "importexport",
     "policy",
     "printer",
 )
