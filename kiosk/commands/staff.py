@@ -1,0 +1,89 @@
+"""``kiosk staff add NUMBER --name NAME --role clerk|supervisor|admin`` (and list, deactivate).
+
+The PIN is asked twice without echo on a terminal. When stdin is not a
+terminal (scripts, tests) it is read from stdin: two lines are PIN and
+confirmation; a single line is used for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+import peewee
+
+from kiosk.commands import CommandError
+from kiosk.commands.context import clock_for, database_for, settings_for
+from kiosk.config import Settings
+from kiosk.services import ServiceContext, ServiceError
+from kiosk.services import staff as staff_service
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("staff", help="manage counter staff (工作人员)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add a staff member; the PIN is asked twice (or read from stdin)")
+    add.add_argument("number", help="staff number (工号)")
+    add.add_argument("--name", required=True, help="name (姓名)")
+    add.add_argument("--role", required=True, choices=staff_service.ROLES, help="clerk | supervisor | admin")
+    add.set_defaults(func=staff_add)
+    actions.add_parser("list", help="list staff members").set_defaults(func=staff_list)
+    deactivate = actions.add_parser("deactivate", help="stop a staff member from logging in")
+    deactivate.add_argument("number")
+    deactivate.set_defaults(func=staff_deactivate)
+
+
+def service_context(settings: Settings, database: peewee.Database) -> ServiceContext:
+    """A service context for a command run on this machine (audited as ``system``)."""
+    return ServiceContext(database, clock_for(settings), terminal=settings.terminal.id,
+                          hall_name=settings.hall.name, region_code=settings.hall.region_code,
+                          training=settings.terminal.training)
+
+
+def read_pin() -> str:
+    """The new PIN, twice; raises CommandError when the two differ or none is given."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("PIN: ")
+        second = getpass.getpass("再次输入 PIN (again): ")
+    else:
+        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+        if not lines:
+            raise CommandError("没有读到PIN：请在标准输入中提供PIN（一行或两行）")
+        first = lines[0]
+        second = lines[1] if len(lines) > 1 else lines[0]
+    if first != second:
+        raise CommandError("两次输入的PIN不一致")
+    return first
+
+
+def staff_add(args: argparse.Namespace) -> int:
+    pin = read_pin()
+    settings = settings_for(args)
+    ctx = service_context(settings, database_for(settings))
+    try:
+        info = staff_service.add_staff(ctx, args.number, args.name, args.role, pin)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    print(f"已添加工作人员 added: {info.number} {info.name} ({info.role_name})")
+    return 0
+
+
+def staff_list(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    ctx = service_context(settings, database_for(settings))
+    for info in staff_service.list_staff(ctx):
+        state = "在用" if info.active else "已停用"
+        print(f"{info.number}\t{info.name}\t{info.role}\t{state}")
+    return 0
+
+
+def staff_deactivate(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    ctx = service_context(settings, database_for(settings))
+    try:
+        info = staff_service.deactivate(ctx, args.number)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    print(f"已停用 deactivated: {info.number} {info.name}")
+    return 0

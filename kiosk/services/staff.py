@@ -1,0 +1,238 @@
+"""Staff accounts: add, log in (with lockout), change PIN, deactivate.
+
+PINs are kept only as argon2id hashes (:mod:`kiosk.rules.pins`). Failed
+logins are counted in the database, so the lockout (5 failures → 15
+minutes) holds across terminals and restarts. Every success, failure and
+lockout writes an audit entry in the same transaction as the counter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from db import audit
+from db.connection import write_transaction
+from db.models import Staff
+from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin, verify_pin
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+
+ROLES = ("clerk", "supervisor", "admin")
+ROLE_NAMES = {"clerk": "经办员", "supervisor": "审核员（主管）", "admin": "管理员"}
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+
+
+class LoginFailed(ServiceError):
+    """Wrong staff number or PIN, or the account is locked; the message says which."""
+
+
+class PermissionDenied(ServiceError):
+    """The logged-in staff member's role may not do this."""
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    """A staff member as screens show them (never the PIN hash)."""
+
+    id: int
+    number: str
+    name: str
+    role: str
+    role_name: str
+    active: bool
+    locked_until: dt.datetime | None  # naive UTC
+
+
+@dataclass(frozen=True)
+class StaffSession:
+    """A successful login: who is at this terminal and what they may do."""
+
+    staff_id: int
+    number: str
+    name: str
+    role: str
+    role_name: str
+    logged_in_at: dt.datetime  # naive UTC
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Supervisors and admins approve (审核) and see reports."""
+        return self.role in ("supervisor", "admin")
+
+    def context(self, ctx: ServiceContext) -> ServiceContext:
+        """``ctx`` acting as this staff member (what every later call takes)."""
+        return ctx.as_staff(self.staff_id, self.number)
+
+
+def _info(row: Staff) -> StaffInfo:
+    return StaffInfo(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role),
+                     bool(row.active), row.locked_until)
+
+
+def _actor(ctx: ServiceContext) -> str:
+    return ctx.actor
+
+
+def acting_staff(ctx: ServiceContext) -> Staff | None:
+    """The Staff row of whoever is logged in on ``ctx`` (None for residents/CLI)."""
+    if ctx.staff_id is None:
+        return None
+    row = Staff.get_or_none(Staff.id == ctx.staff_id)
+    if row is None or not row.active:
+        raise PermissionDenied("当前工作人员账号已停用或不存在，请重新登录")
+    return row
+
+
+def require_role(ctx: ServiceContext, *roles: str, what: str) -> Staff | None:
+    """Refuse unless the acting staff member has one of ``roles``.
+
+    A context without staff (the ``kiosk`` command run on the machine) is
+    trusted: whoever can run it can already open the database.
+    """
+    row = acting_staff(ctx)
+    if row is not None and row.role not in roles:
+        names = "、".join(ROLE_NAMES[r] for r in roles)
+        raise PermissionDenied(f"{what}需要{names}权限，当前登录的是{ROLE_NAMES.get(row.role, row.role)}")
+    return row
+
+
+def _check_pin(pin: str) -> None:
+    try:
+        check_pin_rules(pin)
+    except WeakPin as exc:
+        raise ServiceError(str(exc), code="weak_pin") from None
+
+
+def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) -> StaffInfo:
+    """Create a staff account; only an admin (or the local command) may."""
+    number, name = number.strip(), name.strip()
+    if not number or len(number) > 20 or not number.isalnum():
+        raise ServiceError("工号须为1到20位字母或数字", code="bad_number")
+    if not name:
+        raise ServiceError("请填写姓名", code="bad_name")
+    if role not in ROLES:
+        raise ServiceError(f"角色“{role}”不存在，可选：clerk（经办员）、supervisor（审核员）、admin（管理员）",
+                           code="bad_role")
+    _check_pin(pin)
+    pin_hash = hash_pin(pin)  # slow on purpose; outside the write lock
+    now = ctx.now()
+    with write_transaction(ctx.database):
+        require_role(ctx, "admin", what="添加工作人员")
+        if Staff.select().where(Staff.number == number).exists():
+            raise Conflict(f"工号 {number} 已存在", code="duplicate")
+        row = Staff.create(number=number, name=name, role=role, pin_hash=pin_hash, created_at=now)
+        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.add",
+                     now=now, entity="staff", entity_id=number, detail={"name": name, "role": role})
+    return _info(row)
+
+
+def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds() / 60))
+
+
+def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
+    """Check a staff number and PIN; raises :class:`LoginFailed` with a clear message.
+
+    After ``MAX_FAILURES`` wrong PINs in a row the account is locked for
+    ``LOCK_MINUTES`` minutes; the message says how many minutes remain.
+    """
+    number = number.strip()
+    now = ctx.now()
+    failure: str | None = None
+    session: StaffSession | None = None
+    with write_transaction(ctx.database):
+        row = Staff.get_or_none(Staff.number == number)
+        if row is None or not row.active:
+            audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.login_failed", now=now,
+                         entity="staff", entity_id=number, detail={"reason": "unknown" if row is None else "inactive"})
+            failure = "工号或PIN不正确" if row is None else f"工号 {number} 已停用，请联系管理员"
+        elif row.locked_until is not None and row.locked_until > now:
+            audit.append(actor=number, terminal=ctx.terminal, action="staff.login_refused_locked", now=now,
+                         entity="staff", entity_id=number, detail={})
+            failure = f"连续输错PIN次数过多，账号已锁定，请 {_minutes_left(row.locked_until, now)} 分钟后再试"
+        elif not verify_pin(row.pin_hash, pin):
+            failed = row.failed_attempts + 1
+            if failed >= MAX_FAILURES:
+                until = now + dt.timedelta(minutes=LOCK_MINUTES)
+                Staff.update(failed_attempts=0, locked_until=until).where(Staff.id == row.id).execute()
+                audit.append(actor=number, terminal=ctx.terminal, action="staff.locked", now=now,
+                             entity="staff", entity_id=number, detail={"failures": failed, "minutes": LOCK_MINUTES})
+                failure = f"连续输错PIN {failed} 次，账号已锁定 {LOCK_MINUTES} 分钟"
+            else:
+                Staff.update(failed_attempts=failed).where(Staff.id == row.id).execute()
+                audit.append(actor=number, terminal=ctx.terminal, action="staff.login_failed", now=now,
+                             entity="staff", entity_id=number, detail={"reason": "pin", "failures": failed})
+                failure = f"工号或PIN不正确，还可再试 {MAX_FAILURES - failed} 次"
+        else:
+            Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
+            audit.append(actor=number, terminal=ctx.terminal, action="staff.login", now=now,
+                         entity="staff", entity_id=number, detail={"role": row.role})
+            session = StaffSession(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role), now)
+    # Raised after the commit: the failure count and its audit entry must stay.
+    if failure is not None or session is None:
+        raise LoginFailed(failure or "登录失败", code="login_failed")
+    return session
+
+
+def logout(ctx: ServiceContext) -> None:
+    """Record that the staff member on ``ctx`` left the terminal."""
+    if ctx.staff_id is None:
+        return
+    with write_transaction(ctx.database):
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="staff.logout", now=ctx.now(),
+                     entity="staff", entity_id=ctx.staff_number, detail={})
+
+
+def change_pin(ctx: ServiceContext, number: str, old_pin: str, new_pin: str) -> None:
+    """Change one's own PIN (the old PIN must match; the new one must meet the rules)."""
+    _check_pin(new_pin)
+    if old_pin == new_pin:
+        raise ServiceError("新PIN不能与原PIN相同", code="same_pin")
+    row = Staff.get_or_none(Staff.number == number.strip())
+    if row is None or not row.active or not verify_pin(row.pin_hash, old_pin):
+        raise LoginFailed("原PIN不正确", code="login_failed")
+    new_hash = hash_pin(new_pin)
+    with write_transaction(ctx.database):
+        Staff.update(pin_hash=new_hash, failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
+        audit.append(actor=ctx.staff_number or row.number, terminal=ctx.terminal, action="staff.change_pin",
+                     now=ctx.now(), entity="staff", entity_id=row.number, detail={})
+
+
+def reset_pin(ctx: ServiceContext, number: str, new_pin: str) -> None:
+    """An admin sets a new PIN for someone (and lifts a lockout)."""
+    _check_pin(new_pin)
+    new_hash = hash_pin(new_pin)
+    with write_transaction(ctx.database):
+        require_role(ctx, "admin", what="重置PIN")
+        row = _get(number)
+        Staff.update(pin_hash=new_hash, failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
+        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.reset_pin",
+                     now=ctx.now(), entity="staff", entity_id=row.number, detail={})
+
+
+def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
+    """Stop a staff account from logging in (history keeps their number)."""
+    with write_transaction(ctx.database):
+        require_role(ctx, "admin", what="停用工作人员")
+        row = _get(number)
+        if ctx.staff_id == row.id:
+            raise ServiceError("不能停用自己正在使用的账号", code="self")
+        Staff.update(active=False).where(Staff.id == row.id).execute()
+        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.deactivate",
+                     now=ctx.now(), entity="staff", entity_id=row.number, detail={})
+        row.active = False
+    return _info(row)
+
+
+def _get(number: str) -> Staff:
+    row = Staff.get_or_none(Staff.number == number.strip())
+    if row is None:
+        raise NotFound(f"没有工号为 {number} 的工作人员", code="not_found")
+    return row
+
+
+def list_staff(ctx: ServiceContext) -> list[StaffInfo]:
+    """Every staff account, by number."""
+    return [_info(row) for row in Staff.select().order_by(Staff.number)]
