@@ -13,7 +13,11 @@ from __future__ import annotations
 COMMAND_MODULES: tuple[str, ...] = (
     "db",
     "config",
+    "doctor",
     "importexport",
+    "staff",
+    "audit",
+    "report",
     "policy",
     "printer",
 )
