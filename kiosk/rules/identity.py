@@ -9,6 +9,8 @@ and a Chinese message that says what to do.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -16,6 +18,8 @@ Sex = Literal["male", "female"]
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"  # index: S mod 11
+_ASCII_15 = re.compile(r"[0-9]{15}")
+_ASCII_18 = re.compile(r"[0-9]{17}[0-9X]")
 
 #: Province-level codes (positions 1-2) of GB/T 2260, plus 83 for Taiwan
 #: residence permits (830000); 81/82 are Hong Kong and Macao.
@@ -70,7 +74,7 @@ def check_digit(first17: str) -> str:
 
 def upgrade_15_to_18(number15: str) -> str:
     """Turn a first-generation 15-digit number into its 18-character form."""
-    if len(number15) != 15 or not number15.isdigit():
+    if not _ASCII_15.fullmatch(number15):
         raise InvalidIdNumber("length", "旧15位身份证号码应为15位数字")
     first17 = number15[:6] + "19" + number15[6:]
     return first17 + check_digit(first17)
@@ -82,10 +86,13 @@ def parse_id_number(text: str, *, today: dt.date | None = None) -> IdNumber:
     ``today`` bounds the birth date (no one is born in the future); it defaults
     to the system date only because this pure function has no clock.
     """
-    number = text.strip().upper()
+    # NFKC turns full-width digits and Ｘ (typed with a Chinese input method)
+    # into ASCII; anything still not ASCII 0-9/X is rejected below, because
+    # str.isdigit() also accepts characters such as "²" that int() refuses.
+    number = unicodedata.normalize("NFKC", text).strip().upper()
     if not number:
         raise InvalidIdNumber("empty", "没有输入号码，请刷卡或输入18位身份证号码")
-    if len(number) == 15 and number.isdigit():
+    if len(number) == 15 and _ASCII_15.fullmatch(number):
         _check_region(number[:6])
         _check_birth(number[6:12], century="19", today=today)
         number = upgrade_15_to_18(number)
@@ -93,7 +100,7 @@ def parse_id_number(text: str, *, today: dt.date | None = None) -> IdNumber:
         raise InvalidIdNumber(
             "length", f"位数不对：输入了{len(number)}位，身份证号码应为18位（旧证15位）"
         )
-    if not (number[:17].isdigit() and (number[17].isdigit() or number[17] == "X")):
+    if not _ASCII_18.fullmatch(number):
         raise InvalidIdNumber("characters", "号码含有无效字符：前17位应为数字，最后一位为数字或X")
     _check_region(number[:6])
     birth = _check_birth(number[6:14], century="", today=today)
