@@ -492,7 +492,9 @@ def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> Estima
         views = {a.kind: a for a in accounts(ctx, resident_id)}
     today = ctx.today()
     policy = book.policy_for(today)
-    monthly = [r for y in history.years for r in y.rows if r.insurance == "pension" and r.scheme in MONTHLY_SCHEMES]
+    # Oldest first: the last row is the latest month paid.
+    rows = sorted((r for y in history.years for r in y.rows if r.insurance == "pension"), key=lambda r: r.month)
+    monthly = [r for r in rows if r.scheme in MONTHLY_SCHEMES]
     employee = bool(monthly) or "pension_employee" in views
     category = retirement_category(summary)
     if employee:
@@ -509,7 +511,8 @@ def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> Estima
         account = views.get("pension_employee")
         balance = account.balance_fen if account else 0
         last = monthly[-1] if monthly else None
-        keeps_paying = last is not None and _month_start(last.month) >= _month_start(today.replace(day=1)) - dt.timedelta(days=93)
+        # Still paying when the last month paid is within the last quarter.
+        keeps_paying = last is not None and last.month >= _month_start(today) - dt.timedelta(days=92)
         future = months_left if keeps_paying else 0
         # 8% of the base goes to the personal account (RULES §3), for employees and flexible workers alike.
         per_month = round_fen(Decimal(last.base_fen) * Decimal("0.08")) if last else 0
@@ -532,7 +535,7 @@ def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> Estima
                             projected_balance, estimate, tuple(assumptions))
     account = views.get("pension_resident")
     balance = account.balance_fen if account else 0
-    yearly = [r for y in history.years for r in y.rows if r.insurance == "pension" and r.scheme == "resident"]
+    yearly = [r for r in rows if r.scheme == "resident"]
     years_left = months_left // 12
     keeps_paying = bool(yearly) and yearly[-1].month.year >= today.year - 1
     per_year = (yearly[-1].individual_fen + yearly[-1].subsidy_fen) if yearly else 0
