@@ -56,7 +56,7 @@ def test_missing_printer_is_named(config: Path, capsys: pytest.CaptureFixture[st
     assert main(["--config", str(config), "doctor", "--printer-timeout", "0.5"]) == 0
     out = capsys.readouterr().out
     line = next(row for row in out.splitlines() if "打印机 printer" in row)
-    assert line.startswith("✗") and f"network://127.0.0.1:{port}" in line and "无法连接" in line
+    assert line.startswith("✗") and f"network://127.0.0.1:{port}" in line and "打印机离线" in line
 
 
 def test_missing_font_is_named(config: Path, capsys: pytest.CaptureFixture[str],
