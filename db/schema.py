@@ -17,6 +17,7 @@ import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
 from db.audit import GENESIS_HASH
+from db.defaults import ensure_defaults
 from db.models import ALL_MODELS, AuditHead, SchemaVersion
 
 
@@ -71,6 +72,7 @@ def init_schema(database: peewee.Database, now: dt.datetime) -> int:
         for step in MIGRATIONS:
             SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
         AuditHead.get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS_HASH})
+        ensure_defaults()  # queue categories A-V and counters 1-6 (RULES §11.2)
     return LATEST_VERSION
 
 
