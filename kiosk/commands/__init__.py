@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "report",
     "policy",
     "printer",
+    "queue",
 )
 
 

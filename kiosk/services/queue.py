@@ -24,7 +24,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import peewee
@@ -35,6 +35,8 @@ from db.models import Counter, DayCounter, QueueCategory, Rating, Resident, Tick
 from kiosk.rules.codes import TICKET_CODE, ticket_code
 from kiosk.rules.identity import mask_name
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+from printers.spool import enqueue
+from printers.templates import Person, ReceiptContext, TicketInput, queue_ticket
 
 DEFAULT_PRIORITY_AGE = 70
 #: How many finished tickets today make the "recent service time" estimate.
@@ -106,6 +108,7 @@ class TicketInfo:
     scan_code: str  # T20261129A007, on the QR code and barcode
     taken_at: dt.datetime  # aware, hall time zone
     counters: tuple[int, ...]  # counters that serve the category (empty = every)
+    print_job_id: int | None = None  # the spooled ticket receipt, when one was asked for
 
 
 @dataclass(frozen=True)
@@ -359,11 +362,13 @@ def list_categories(ctx: ServiceContext, *, include_inactive: bool = False) -> l
 
 
 def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None, *,
-                priority_age: int = DEFAULT_PRIORITY_AGE) -> TicketInfo:
+                priority_age: int = DEFAULT_PRIORITY_AGE, receipt: bool = False) -> TicketInfo:
     """Issue the next number of ``prefix`` for today.
 
     An identified resident aged ``priority_age`` or more, or flagged
     disabled, gets priority; so does every ticket of a priority category (V).
+    With ``receipt`` the printed ticket is stored in the print spool in the
+    same transaction (``print_job_id``); the caller wakes or runs the spool.
     """
     with write_transaction(ctx.database):
         category = _category(prefix)
@@ -386,12 +391,31 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
         wait = _estimate(ctx, category, day, ahead)
         taken = _local(ctx, now)
         assert taken is not None
-        return TicketInfo(
+        info = TicketInfo(
             id=ticket.id, code=code, prefix=category.prefix, number=number, day=day,
             category_zh=category.name_zh, category_en=category.name_en, priority=priority,
             ahead=ahead, wait_minutes=wait, scan_code=ticket_code(day, code), taken_at=taken,
             counters=_counter_list(category.counters),
         )
+        if receipt:
+            info = replace(info, print_job_id=_spool_ticket(ctx, info, resident_id))
+        return info
+
+
+def _spool_ticket(ctx: ServiceContext, info: TicketInfo, resident_id: int | None) -> int:
+    """Store the ticket receipt as a pending print job (inside the ticket's transaction)."""
+    person = None
+    if resident_id is not None:
+        resident = Resident.get_by_id(resident_id)
+        person = Person(resident.name, resident.id_number)
+    counters = "、".join(str(n) for n in info.counters) + "号窗口" if info.counters else ""
+    document = queue_ticket(
+        ReceiptContext(hall=ctx.hall_name, terminal=ctx.terminal, time=info.taken_at, training=ctx.training),
+        TicketInput(number=info.code, category=info.category_zh + ("（优先）" if info.priority else ""),
+                    ticket_code=info.scan_code, people_ahead=info.ahead, wait_minutes=info.wait_minutes,
+                    counters=counters, person=person),
+    )
+    return enqueue(document, ctx.clock, resident_id=resident_id)
 
 
 # --------------------------------------------------------------------- lookups
