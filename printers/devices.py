@@ -307,7 +307,9 @@ class EscposDevice:
     def _open(self) -> Any:
         if self._printer is None:
             try:
-                self._printer = self._factory()
+                printer = self._factory()
+                printer.open()  # python-escpos opens lazily; open now so "not found" is told apart
+                self._printer = printer
             except Exception as exc:  # escpos raises many types (USBNotFoundError, SerialException ...)
                 raise PrinterUnreachable("找不到打印机，请检查数据线", str(exc)) from exc
         return self._printer

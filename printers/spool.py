@@ -149,11 +149,12 @@ class PrintSpool:
 
     # -- printing --------------------------------------------------------------------
 
-    def run_once(self, *, force: bool = False) -> int:
+    def run_once(self, *, force: bool = False, limit: int | None = None) -> int:
         """Print every due job of this terminal, oldest first; returns how many printed.
 
         Stops at the first device failure (the next job would fail the same
-        way) and backs off; ``force`` ignores the back-off (a "retry now" button).
+        way) and backs off; ``force`` ignores the back-off (a "retry now" button);
+        ``limit`` prints at most that many jobs in this pass.
         """
         with self._lock:
             now = self._now()
@@ -162,7 +163,8 @@ class PrintSpool:
             where = (PrintJob.status == "pending") & (PrintJob.terminal == self.terminal)
             if not force:
                 where &= PrintJob.next_try_at <= now
-            due = list(PrintJob.select().where(where).order_by(PrintJob.id))
+            query = PrintJob.select().where(where).order_by(PrintJob.id)
+            due = list(query.limit(limit) if limit else query)
             printed = 0
             for job in due:
                 try:

@@ -1,0 +1,137 @@
+"""Devices from URLs, and real TCP printers on loopback that misbehave in every usual way."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from printers.devices import (
+    ConnectionLost,
+    CupsDevice,
+    EscposDevice,
+    FileDevice,
+    NetworkDevice,
+    PaperOut,
+    PreviewDevice,
+    PrinterError,
+    PrinterStatus,
+    PrinterTimeout,
+    PrinterUnreachable,
+    open_device,
+    parse_online,
+    parse_paper,
+)
+from printers.escpos_render import render_escpos
+from tests.printers import samples
+from tests.printers.escpos_decode import decode
+from tests.printers.fake_printer import fake_printer, refusing_port
+
+
+def test_urls_open_the_right_device(tmp_path: Path) -> None:
+    assert isinstance(open_device(f"preview:{tmp_path}"), PreviewDevice)
+    net = open_device("network://10.0.0.5:9100")
+    assert isinstance(net, NetworkDevice) and (net.host, net.port, net.status_check) == ("10.0.0.5", 9100, True)
+    assert not open_device("network://printer.local:9100?status=off").status_check  # type: ignore[attr-defined]
+    assert isinstance(open_device("usb://0416:5011"), EscposDevice)
+    assert isinstance(open_device("serial:///dev/ttyUSB0?baud=19200"), EscposDevice)
+    file_dev = open_device("file:///dev/usb/lp0")
+    assert isinstance(file_dev, FileDevice) and file_dev.path == Path("/dev/usb/lp0")
+    cups = open_device("cups://receipts")
+    assert isinstance(cups, CupsDevice) and cups.queue == "receipts"
+
+
+@pytest.mark.parametrize("url", ["lpt1", "network://:9100", "network://host:99999", "usb://xyz:1",
+                                 "serial://", "preview:", "http://x", ""])
+def test_bad_urls_name_what_is_allowed(url: str) -> None:
+    with pytest.raises(ValueError, match="network://HOST:9100") as info:
+        open_device(url)
+    assert "preview:DIR" in str(info.value)
+
+
+def test_status_bytes() -> None:
+    assert parse_online(b"\x12") is True and parse_online(b"\x1a") is False
+    assert parse_online(b"") is None and parse_online(b"\xff") is None
+    assert parse_paper(b"\x12") == "ok" and parse_paper(b"\x7e") == "out" and parse_paper(b"\x1e") == "near_end"
+    assert parse_paper(b"") == "unknown"  # never "ok" from silence (python-escpos says 2 here)
+    assert not PrinterStatus(None, "unknown").paper_ok and PrinterStatus(None, "unknown").unknown
+
+
+def test_network_printer_receives_the_job_and_reports_ok() -> None:
+    data = render_escpos(samples.ticket())
+    with fake_printer("ok") as printer:
+        device = open_device(printer.url, timeout=2)
+        device.send(data)
+        status = device.status(timeout=1)
+        for _ in range(50):
+            if printer.jobs:
+                break
+            time.sleep(0.02)
+    assert printer.jobs == [data]
+    assert decode(printer.jobs[0]).codes()
+    assert status.paper_ok and status.online is True
+
+
+def test_refused_connection_is_unreachable_with_a_chinese_message() -> None:
+    device = open_device(f"network://127.0.0.1:{refusing_port()}", timeout=1)
+    with pytest.raises(PrinterUnreachable, match="无法连接打印机") as info:
+        device.send(b"x")
+    assert isinstance(info.value, PrinterError)
+    status = device.status(timeout=0.5)
+    assert status.online is False and not status.paper_ok
+
+
+def test_silent_printer_times_out_quickly_and_status_is_unknown() -> None:
+    with fake_printer("silent") as printer:
+        device = open_device(printer.url, timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(PrinterTimeout, match="无应答"):
+            device.send(render_escpos(samples.ticket()))
+        assert time.monotonic() - started < 2
+        status = device.status(timeout=0.3)
+    assert status.unknown and not status.paper_ok and not status.paper_out
+
+
+def test_printer_closing_mid_job_is_connection_lost() -> None:
+    with fake_printer("close_mid_job") as printer:
+        device = open_device(printer.url, timeout=1)
+        with pytest.raises(ConnectionLost, match="中断"):
+            device.send(render_escpos(samples.statement()))
+
+
+def test_paper_out_is_reported_and_nothing_is_sent() -> None:
+    with fake_printer("paper_out") as printer:
+        device = open_device(printer.url, timeout=1)
+        with pytest.raises(PaperOut, match="缺纸"):
+            device.send(render_escpos(samples.ticket()))
+        status = device.status(timeout=1)
+    assert status.paper_out and not status.paper_ok and "缺纸" in status.message
+
+
+def test_file_device_writes_bytes_and_never_queries(tmp_path: Path) -> None:
+    target = tmp_path / "lp0"
+    device = open_device(f"file://{target}")
+    device.send(b"\x1b@hello")
+    assert target.read_bytes() == b"\x1b@hello"
+    assert device.status().unknown
+    assert target.read_bytes() == b"\x1b@hello"  # no DLE EOT written into the paper stream
+    with pytest.raises(PrinterUnreachable):
+        open_device(f"file://{tmp_path}/missing/lp0").send(b"x")
+
+
+def test_usb_without_device_is_unreachable() -> None:
+    with pytest.raises(PrinterUnreachable):
+        open_device("usb://0416:5011").send(b"x")
+    assert open_device("usb://0416:5011").status(timeout=0.2).unknown
+
+
+def test_preview_device_writes_png_bin_txt(tmp_path: Path) -> None:
+    doc = samples.ticket()
+    data = render_escpos(doc)
+    device = open_device(f"preview:{tmp_path}")
+    device.send(data, document=doc)
+    stem = tmp_path / f"ticket-{doc.code}"
+    assert stem.with_suffix(".bin").read_bytes() == data
+    assert "A007" in stem.with_suffix(".txt").read_text(encoding="utf-8")
+    assert stem.with_suffix(".png").stat().st_size > 1000
