@@ -28,6 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     r = actions.add_parser("restore", help="load a backup FILE into the configured (empty) database")
     r.add_argument("file", type=Path)
     r.set_defaults(func=db_restore)
+    s = actions.add_parser("seed-demo", help="fill an empty database with a demo township")
+    s.add_argument("--residents", type=int, default=1000, metavar="N", help="how many residents (default 1000)")
+    s.add_argument("--seed", type=int, default=2026, metavar="S", help="random seed; same seed, same data")
+    s.set_defaults(func=db_seed_demo)
 
 
 def db_init(args: argparse.Namespace) -> int:
@@ -90,4 +94,29 @@ def db_restore(args: argparse.Namespace) -> int:
     except BackupError as exc:
         raise CommandError(str(exc)) from None
     print(f"恢复完成 restored into {settings.database_url()}; run `kiosk db check` next")
+    return 0
+
+
+def db_seed_demo(args: argparse.Namespace) -> int:
+    from db.demo import DemoError, seed_demo
+
+    settings = settings_for(args)
+    database = database_for(settings)
+    clock = clock_for(settings)
+    if args.residents < 1:
+        raise CommandError("--residents 至少为1")
+    try:
+        summary = seed_demo(database, residents=args.residents, seed=args.seed, today=clock.today(),
+                            now=clock.now_utc())
+    except DemoError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"演示数据已生成 demo data seeded (seed {args.seed}):")
+    for table, count in summary.counts.items():
+        print(f"  {table:<22} {count:>9}")
+    print("可在终端上输入的演示号码 demo numbers to type on the kiosk (身份证号 / 社保卡号):")
+    for sample in summary.samples:
+        print(f"  {sample.name:<6} {sample.id_number}  {sample.card_number}  {sample.note}")
+    print("演示工作人员 demo staff (PIN 只显示这一次 shown once, stored hashed):")
+    for staff in summary.staff:
+        print(f"  {staff.number} {staff.name} {staff.role:<10} PIN {staff.pin}")
     return 0

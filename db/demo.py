@@ -1,0 +1,525 @@
+"""Demo data: a believable township for ``kiosk demo``, screenshots and benchmarks.
+
+One fictional township of 安远县 (Jiangxi, region code 360726): a dozen
+villages, residents aged 16–90 with valid ID numbers, employers with valid
+unified social credit codes, enrolments across the five insurances and the
+three schemes, years of contributions, personal-account ledgers whose
+running balances add up, pension payments to retirees, applications in
+every status of several workflows, and three staff accounts.
+
+Everything comes from ``random.Random(seed)`` and the injected ``today`` /
+``now``: the same seed gives the same data. Rows are generated per chunk of
+residents and bulk-inserted (no ORM objects kept), so 100,000 residents fit
+in memory. The amounts use :data:`DEMO_RATES`, demo figures only (close to
+the national rates, not any province's policy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from db import audit
+from db.connection import is_sqlite, write_transaction
+from db.defaults import ensure_defaults
+from db.models import (
+    Account,
+    Application,
+    ApplicationEvent,
+    ApplicationMaterial,
+    BenefitPayment,
+    Card,
+    Contribution,
+    Employer,
+    Enrolment,
+    LedgerEntry,
+    Resident,
+    Staff,
+    utc_now_naive,
+)
+from db.roster import tuples
+from kiosk.rules.codes import application_number
+from kiosk.rules.identity import USCC_CHARS, check_digit, uscc_check_char
+from kiosk.rules.money import round_fen
+from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin
+from kiosk.rules.workflows import REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
+
+REGION = "360726"  # 江西省赣州市安远县
+TOWNSHIP = "江西省赣州市安远县欣山镇"
+VILLAGES = ("龙岗村", "石门村", "桥头村", "上坊村", "下湾村", "枫树村", "梅林村", "新田村",
+            "黄沙村", "塘背村", "长岭社区", "东湖社区")
+
+#: Demo contribution rates (individual, employer) per (insurance, scheme).
+#: Demo figures only; real ones come from the policy file.
+DEMO_RATES: dict[tuple[str, str], tuple[Decimal, Decimal]] = {
+    ("pension", "employee"): (Decimal("0.08"), Decimal("0.16")),
+    ("medical", "employee"): (Decimal("0.02"), Decimal("0.06")),
+    ("unemployment", "employee"): (Decimal("0.005"), Decimal("0.005")),
+    ("injury", "employee"): (Decimal("0"), Decimal("0.004")),
+    ("maternity", "employee"): (Decimal("0"), Decimal("0.008")),
+    ("pension", "flexible"): (Decimal("0.20"), Decimal("0")),
+    ("medical", "flexible"): (Decimal("0.07"), Decimal("0")),
+}
+#: Share of the base credited to the pension personal account (employee and flexible).
+ACCOUNT_RATE = Decimal("0.08")
+#: Resident pension tiers: (annual fen, subsidy fen, weight). Demo figures.
+RESIDENT_TIERS = ((20000, 4000, 50), (30000, 4500, 20), (50000, 6000, 15), (100000, 8000, 8),
+                  (200000, 10000, 4), (300000, 12000, 2), (500000, 15000, 1))
+DIFFICULT_PAID_FEN = 20000  # government pays the lowest tier for 低保/重度残疾
+RESIDENT_MEDICAL_FEE_FEN, RESIDENT_MEDICAL_SUBSIDY_FEN = 40000, 67000
+BASIC_PENSION_FEN = 14300  # resident basic pension per month (national minimum, 2025)
+UNEMPLOYMENT_MONTHLY_FEN = 180000
+
+SURNAMES = ("刘", "钟", "陈", "王", "李", "张", "黄", "谢", "赖", "唐", "杨", "林", "曾", "魏", "郭",
+            "廖", "邱", "何", "吴", "罗", "朱", "胡", "蔡", "徐", "叶", "欧阳")
+MALE_CHARS = "伟强军华明建国平勇斌文辉涛志林峰海东春生福根发荣金祥"
+FEMALE_CHARS = "芳娟敏静丽艳霞红梅兰英秀玉萍燕琴娜婷凤桂云花莲香"
+PHONE_PREFIXES = ("138", "139", "158", "159", "187", "188", "135", "136", "137", "150", "151", "152",
+                  "180", "181", "189", "199", "177", "133")
+EMPLOYER_NAMES = ("安远县脐橙专业合作社", "安远县欣山建筑工程有限公司", "安远县东江水电有限公司",
+                  "安远县三百山旅游开发有限公司", "赣州鑫源稀土材料有限公司", "安远县鹏达电子有限公司",
+                  "安远县人民医院", "安远县第一中学", "安远县城乡供水有限公司", "安远县恒丰米业有限公司",
+                  "安远县华联超市有限公司", "安远县顺达物流有限公司", "安远县金龙纺织有限公司",
+                  "安远县绿源食品有限公司", "安远县宏图木业有限公司")
+STAFF = (("S001", "钟晓梅", "clerk"), ("S002", "刘建国", "supervisor"), ("S003", "陈志远", "admin"))
+DEMO_WORKFLOWS = ("enrol_resident_pension", "enrol_employee", "assessment", "benefit_pension",
+                  "benefit_unemployment", "benefit_medical", "transfer", "unemployment_registration",
+                  "card_apply", "card_replace", "card_unfreeze", "card_loss")
+_CHUNK = 1000
+
+
+class DemoError(RuntimeError):
+    """Demo data cannot be loaded here (e.g. the database already has residents)."""
+
+
+@dataclass(frozen=True)
+class DemoResident:
+    """A resident worth typing on the kiosk, and why."""
+
+    name: str
+    id_number: str
+    card_number: str
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    """A demo staff account and its PIN (shown once, stored only hashed)."""
+
+    number: str
+    name: str
+    role: str
+    pin: str
+
+
+@dataclass
+class DemoSummary:
+    """What ``seed_demo`` created: rows per table, people to try, staff PINs."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    samples: list[DemoResident] = field(default_factory=list)
+    staff: list[DemoStaff] = field(default_factory=list)
+
+
+def _bulk(database: peewee.Database, model: type[peewee.Model], fields: Sequence[Any],
+          rows: Sequence[Sequence[Any]]) -> None:
+    """insert_many in statements that stay under the backend's parameter limit."""
+    limit = 32000 if is_sqlite(database) else 60000
+    per = max(1, limit // len(fields))
+    for start in range(0, len(rows), per):
+        model.insert_many(rows[start:start + per], fields=list(fields)).execute()
+
+
+def _month_add(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _pin(rng: random.Random) -> str:
+    while True:
+        pin = f"{rng.randrange(10**6):06d}"
+        try:
+            check_pin_rules(pin)
+        except WeakPin:
+            continue
+        return pin
+
+
+def _uscc(rng: random.Random, used: set[str]) -> str:
+    while True:
+        body = "91" + REGION + "".join(rng.choice(USCC_CHARS[:10] + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+        code = body + uscc_check_char(body)
+        if code not in used:
+            used.add(code)
+            return code
+
+
+@dataclass
+class _Plan:
+    """One generated resident before insert (discarded after its chunk)."""
+
+    id_number: str
+    name: str
+    sex: str
+    birth: dt.date
+    role: str  # student | villager | employee | flexible | retiree | retired_employee
+    values: tuple[Any, ...]
+    employer: int | None = None
+    card: str = ""
+    card_status: str = "active"
+    difficult: bool = False
+
+
+class _Generator:
+    """Holds the random stream and uniqueness sets for one seeding run."""
+
+    def __init__(self, rng: random.Random, today: dt.date, now: dt.datetime) -> None:
+        self.rng, self.today, self.now = rng, today, now
+        self.ids: set[str] = set()
+        self.cards: set[str] = set()
+        self.this_month = today.replace(day=1)
+
+    def at(self, day: dt.date, hour: int = 2) -> dt.datetime:
+        """A naive-UTC moment on ``day``, never after now."""
+        return min(dt.datetime(day.year, day.month, day.day, hour), self.now)
+
+    def name(self, index: int, male: bool) -> str:
+        rng = self.rng
+        surname = "欧阳" if index == 0 else rng.choice(SURNAMES[:-1] if rng.random() > 0.01 else SURNAMES)
+        chars = MALE_CHARS if male else FEMALE_CHARS
+        single = index in (1, 2) or rng.random() < 0.2
+        return surname + rng.choice(chars) + ("" if single else rng.choice(chars))
+
+    def person(self, index: int, employers: Sequence[int]) -> _Plan:
+        rng, today = self.rng, self.today
+        male = rng.random() < 0.5
+        age = int(rng.triangular(16, 90, 52))
+        birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
+        if (today.month, today.day) < (birth.month, birth.day) and age == 16:
+            birth = birth.replace(year=birth.year - 1)  # be 16 already
+        age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+        while True:
+            serial = rng.randrange(0, 500) * 2 + (1 if male else 0)
+            first17 = f"{REGION}{birth:%Y%m%d}{serial:03d}"
+            number = first17 + check_digit(first17)
+            if number not in self.ids:
+                self.ids.add(number)
+                break
+        if age < 18:
+            role = "student"
+        elif age >= 60:
+            role = "retired_employee" if rng.random() < 0.1 else "retiree"
+        else:
+            draw = rng.random()
+            role = "employee" if draw < 0.12 and employers else "flexible" if draw < 0.18 else "villager"
+        name = self.name(index, male)
+        phone = "" if age > 70 and rng.random() < 0.5 else rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
+        village = rng.choice(VILLAGES)
+        address = f"{TOWNSHIP}{village}{rng.randint(1, 9)}组{rng.randint(1, 80)}号"
+        hukou = "非农业" if rng.random() < (0.4 if role == "employee" else 0.1) else "农业"
+        category = ""
+        if role in ("employee", "flexible", "retired_employee"):
+            category = "male" if male else ("female_cadre" if rng.random() < 0.3 else "female_worker")
+        disabled = rng.random() < 0.03
+        low_income = rng.random() < 0.05
+        employer = rng.choice(employers) if role == "employee" else None
+        values = (number, name, "male" if male else "female", birth, phone, address, village, hukou,
+                  category, disabled, low_income, employer, self.now, self.now)
+        plan = _Plan(number, name, values[2], birth, role, values, employer,
+                     difficult=(disabled or low_income) and role in ("villager", "retiree"))
+        if rng.random() < 0.92:
+            while True:
+                card = rng.choice("ABCDEFGHJK") + f"{rng.randrange(10**8):08d}"
+                if card not in self.cards:
+                    self.cards.add(card)
+                    break
+            plan.card = card
+            plan.card_status = "frozen" if rng.random() < 0.02 else "active"
+        return plan
+
+
+@dataclass
+class _Rows:
+    """Rows of one chunk, per table, as tuples ready for insert_many."""
+
+    cards: list[tuple[Any, ...]] = field(default_factory=list)
+    enrolments: list[tuple[Any, ...]] = field(default_factory=list)
+    contributions: list[tuple[Any, ...]] = field(default_factory=list)
+    benefits: list[tuple[Any, ...]] = field(default_factory=list)
+    # (resident id, account kind) -> movements (date, kind, amount)
+    movements: dict[tuple[int, str], list[tuple[dt.date, str, int]]] = field(default_factory=dict)
+
+
+def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
+    """Enrolments, contributions, ledger movements and benefits of one resident."""
+    rng, today = gen.rng, gen.today
+
+    def enrol(insurance: str, scheme: str, start: dt.date, status: str = "active",
+              end: dt.date | None = None, employer: int | None = None) -> None:
+        rows.enrolments.append((rid, insurance, scheme, status, start, end, employer))
+
+    def move(kind: str, day: dt.date, entry: str, amount: int) -> None:
+        if amount:
+            rows.movements.setdefault((rid, kind), []).append((day, entry, amount))
+
+    turned16 = plan.birth.year + 16
+    if plan.role in ("student", "villager", "retiree"):
+        first_med = max(today.year - 2, turned16)
+        enrol("medical", "resident", dt.date(first_med, 1, 1))
+        for year in range(first_med, today.year + 1):
+            rows.contributions.append((rid, "medical", "resident", dt.date(year, 1, 1), 0, RESIDENT_MEDICAL_FEE_FEN,
+                                       0, RESIDENT_MEDICAL_SUBSIDY_FEN, None, gen.at(dt.date(year, 1, 10))))
+    if plan.role in ("villager", "retiree"):
+        sixty = plan.birth.year + 60
+        first = max(2014, turned16 + rng.randint(0, 12))
+        last = min(today.year if rng.random() < 0.7 else today.year - 1, sixty - 1)
+        weights = [t[2] for t in RESIDENT_TIERS]
+        paid_years = [y for y in range(first, last + 1) if rng.random() > 0.1]
+        enrol("pension", "resident", dt.date(paid_years[0] if paid_years else min(first, today.year), 1, 1))
+        for year in paid_years:
+            annual, subsidy, _ = RESIDENT_TIERS[0] if plan.difficult else rng.choices(RESIDENT_TIERS, weights)[0]
+            individual = 0 if plan.difficult else annual
+            gov = subsidy + (DIFFICULT_PAID_FEN if plan.difficult else 0)
+            paid = dt.date(year, 3, 15)
+            rows.contributions.append((rid, "pension", "resident", dt.date(year, 1, 1), 0, individual, 0, gov,
+                                       None, gen.at(paid)))
+            move("pension_resident", paid, "contribution", individual)
+            move("pension_resident", paid, "subsidy", gov)
+        if plan.role == "retiree":
+            balance = sum(m[2] for m in rows.movements.get((rid, "pension_resident"), []))
+            account_part = balance // 139
+            start = _month_add(plan.birth.replace(day=1), 60 * 12 + 1)
+            months = max(0, min(12, (gen.this_month.year - start.year) * 12 + gen.this_month.month - start.month))
+            for k in range(months, 0, -1):
+                period = _month_add(gen.this_month, -k)
+                paid_on = period.replace(day=10)
+                rows.benefits.append((rid, None, "pension_resident", period, BASIC_PENSION_FEN + account_part,
+                                      gen.at(paid_on)))
+                move("pension_resident", paid_on, "payout", -account_part)
+    if plan.role in ("employee", "flexible"):
+        scheme = "employee" if plan.role == "employee" else "flexible"
+        months = rng.randint(12, 36)
+        start = _month_add(gen.this_month, -months)
+        if plan.role == "employee":
+            base = rng.randrange(44, 121) * 10000
+            insurances: tuple[str, ...] = ("pension", "medical", "unemployment", "injury", "maternity")
+        else:
+            base = rng.choice((438000, 584000, 730000))
+            insurances = ("pension", "medical")
+        for insurance in insurances:
+            enrol(insurance, scheme, start, employer=plan.employer)
+        for k in range(months):
+            month = _month_add(start, k)
+            paid = month.replace(day=15)
+            for insurance in insurances:
+                ind_rate, emp_rate = DEMO_RATES[(insurance, scheme)]
+                individual, employer_fen = round_fen(base * ind_rate), round_fen(base * emp_rate)
+                rows.contributions.append((rid, insurance, scheme, month, base, individual, employer_fen, 0,
+                                           plan.employer, gen.at(paid)))
+            move("pension_employee", paid, "contribution", round_fen(base * ACCOUNT_RATE))
+            if plan.role == "employee":
+                move("medical", paid, "contribution", round_fen(base * DEMO_RATES[("medical", "employee")][0]))
+    if plan.role == "retired_employee":
+        retired = _month_add(plan.birth.replace(day=1), 60 * 12 + 1)
+        enrol("pension", "employee", dt.date(max(1995, plan.birth.year + 20), 1, 1), "ended", retired)
+        enrol("medical", "employee", dt.date(max(2000, plan.birth.year + 20), 1, 1))
+        monthly = rng.randrange(250, 451) * 1000
+        for k in range(12, 0, -1):
+            period = _month_add(gen.this_month, -k)
+            rows.benefits.append((rid, None, "pension_employee", period, monthly, gen.at(period.replace(day=10))))
+
+
+def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]) -> None:
+    now = gen.now
+    _bulk(database, Resident, (
+        Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone, Resident.address,
+        Resident.village, Resident.hukou, Resident.retirement_category, Resident.disabled, Resident.low_income,
+        Resident.employer, Resident.created_at, Resident.updated_at), [p.values for p in plans])
+    ids: dict[str, int] = dict(tuples(Resident.select(Resident.id_number, Resident.id)
+                                      .where(Resident.id_number.in_([p.id_number for p in plans]))))
+    rows = _Rows()
+    for plan in plans:
+        rid = ids[plan.id_number]
+        if plan.card:
+            issued = dt.date(gen.rng.randint(2012, gen.today.year - 1), gen.rng.randint(1, 12), gen.rng.randint(1, 28))
+            rows.cards.append((rid, plan.card, plan.card_status, issued, gen.at(issued)))
+        _plan_money(gen, plan, rid, rows)
+    _bulk(database, Card, (Card.resident, Card.card_number, Card.status, Card.issued_on, Card.status_changed_at),
+          rows.cards)
+    _bulk(database, Enrolment, (Enrolment.resident, Enrolment.insurance, Enrolment.scheme, Enrolment.status,
+                                Enrolment.start_date, Enrolment.end_date, Enrolment.employer), rows.enrolments)
+    _bulk(database, Contribution, (Contribution.resident, Contribution.insurance, Contribution.scheme,
+                                   Contribution.month, Contribution.base_fen, Contribution.individual_fen,
+                                   Contribution.employer_fen, Contribution.subsidy_fen, Contribution.employer,
+                                   Contribution.paid_at), rows.contributions)
+    _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
+                                     BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
+                                     BenefitPayment.paid_at), rows.benefits)
+    # Accounts with their final balance, then the ledger with running balances.
+    ledgers: dict[tuple[int, str], list[tuple[dt.date, str, int, int]]] = {}
+    accounts = []
+    for key, movements in rows.movements.items():
+        movements.sort(key=lambda m: m[0])  # stable: contribution before subsidy on the same day
+        balance, chain = 0, []
+        for day, kind, amount in movements:
+            balance += amount
+            chain.append((day, kind, amount, balance))
+        ledgers[key] = chain
+        accounts.append((key[0], key[1], balance, movements[0][0], now))
+    _bulk(database, Account, (Account.resident, Account.kind, Account.balance_fen, Account.opened_on,
+                              Account.updated_at), accounts)
+    resident_ids = list({key[0] for key in ledgers})
+    entries = []
+    for start in range(0, len(resident_ids), 500):
+        for account_id, rid, kind in tuples(Account.select(Account.id, Account.resident, Account.kind)
+                                            .where(Account.resident.in_(resident_ids[start:start + 500]))):
+            for seq, (day, entry_kind, amount, after) in enumerate(ledgers[(rid, kind)], start=1):
+                entries.append((account_id, seq, day, entry_kind, amount, after, f"demo:{day.year}", now))
+    _bulk(database, LedgerEntry, (LedgerEntry.account, LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind,
+                                  LedgerEntry.amount_fen, LedgerEntry.balance_after_fen, LedgerEntry.reference,
+                                  LedgerEntry.created_at), entries)
+
+
+def _statuses(flow: Workflow) -> list[tuple[str, list[str]]]:
+    """Every status the flow can be in, each with the step path leading to it."""
+    codes = [s.code for s in flow.steps]
+    result = [(code, codes[:i + 1]) for i, code in enumerate(codes)]
+    for end in (RETURNED, REJECTED, WITHDRAWN):
+        reachable = [i for i, code in enumerate(codes) if end in flow.allowed(code)]
+        if reachable:
+            result.append((end, codes[:reachable[-1 if end != RETURNED else 0] + 1]))
+    return result
+
+
+def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequence[int],
+                  staff: dict[str, int], per_status: int) -> None:
+    rng, now, today = gen.rng, gen.now, gen.today
+    serials: dict[dt.date, int] = {}
+    apps, details = [], []
+    for type_ in DEMO_WORKFLOWS:
+        flow = WORKFLOWS[type_]
+        for status, path in _statuses(flow):
+            for _ in range(per_status):
+                days = rng.randint(4, 60)
+                day = today - dt.timedelta(days=days)
+                serials[day] = serials.get(day, 0) + 1
+                number = application_number(day, serials[day])
+                created = now - dt.timedelta(days=days, hours=rng.randint(0, 6))
+                channel = rng.choice(("self", "counter"))
+                events, moment, previous = [], created, ""
+                for step in [*path, *([status] if status not in path else [])]:
+                    step_def = flow.step(step) if step not in (RETURNED, REJECTED, WITHDRAWN) else None
+                    actor = None if (previous == "" and channel == "self") or step == WITHDRAWN else (
+                        staff["supervisor"] if step_def is not None and step_def.supervisor else staff["clerk"])
+                    note = {RETURNED: "材料不全，请补齐后再次提交", REJECTED: "不符合申领条件",
+                            WITHDRAWN: "本人撤回"}.get(step, "")
+                    events.append((previous, step, flow.step(step).name_zh if step_def else "", actor, note, moment))
+                    previous, moment = step, moment + dt.timedelta(hours=rng.randint(2, 20))
+                missing = status == RETURNED
+                materials = []
+                for material in flow.materials:
+                    received = not (missing and material.required) and (len(path) > 1 or rng.random() < 0.6)
+                    missing = missing and not material.required
+                    materials.append((material.code, material.name_zh, received, created if received else None))
+                apps.append((number, rng.choice(resident_ids), type_, status, {"demo": True}, channel,
+                             flow.expected_days, len(events), created, events[-1][5]))
+                details.append((events, materials, type_, status))
+    _bulk(database, Application, (Application.number, Application.resident, Application.type, Application.status,
+                                  Application.data, Application.channel, Application.expected_days,
+                                  Application.version, Application.created_at, Application.updated_at), apps)
+    ids: dict[str, int] = {}
+    numbers = [a[0] for a in apps]
+    for start in range(0, len(numbers), 500):
+        ids.update(tuples(Application.select(Application.number, Application.id)
+                          .where(Application.number.in_(numbers[start:start + 500]))))
+    events_rows, material_rows, benefits = [], [], []
+    for app, (events, materials, type_, status) in zip(apps, details, strict=True):
+        app_id = ids[app[0]]
+        for from_status, to_status, step, actor, note, moment in events:
+            events_rows.append((app_id, from_status, to_status, step, actor, "T01", note, moment))
+        for code, name, received, at in materials:
+            material_rows.append((app_id, code, name, received, at))
+        if status == "paid" and type_ in ("benefit_unemployment", "benefit_medical"):
+            amount = UNEMPLOYMENT_MONTHLY_FEN if type_ == "benefit_unemployment" else rng.randrange(500, 20000) * 100
+            kind = "unemployment" if type_ == "benefit_unemployment" else "medical_reimbursement"
+            benefits.append((app[1], app_id, kind, app[9].date().replace(day=1), amount, app[9]))
+    _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
+                                       ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
+                                       ApplicationEvent.terminal, ApplicationEvent.note,
+                                       ApplicationEvent.created_at), events_rows)
+    _bulk(database, ApplicationMaterial, (ApplicationMaterial.application, ApplicationMaterial.code,
+                                          ApplicationMaterial.name, ApplicationMaterial.received,
+                                          ApplicationMaterial.received_at), material_rows)
+    _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
+                                     BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
+                                     BenefitPayment.paid_at), benefits)
+
+
+COUNTED = (Resident, Card, Employer, Enrolment, Contribution, Account, LedgerEntry, BenefitPayment, Application,
+           ApplicationEvent, ApplicationMaterial, Staff)
+
+
+def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2026, today: dt.date,
+              now: dt.datetime) -> DemoSummary:
+    """Fill an empty (initialised) database with a demo township; same seed, same data."""
+    if residents < 1:
+        raise DemoError("参保人数至少为1")
+    now = utc_now_naive(now)
+    if Resident.select().exists() or Staff.select().where(Staff.number.in_([s[0] for s in STAFF])).exists():
+        raise DemoError("数据库里已有参保人或演示工作人员：演示数据只能装入新建的空数据库")
+    rng = random.Random(seed)
+    pin_rng = random.Random(f"demo-pins-{seed}")
+    gen = _Generator(rng, today, now)
+    summary = DemoSummary()
+    with write_transaction(database):
+        ensure_defaults()
+        staff_ids: dict[str, int] = {}
+        for number, name, role in STAFF:
+            pin = _pin(pin_rng)
+            staff_ids[role] = Staff.insert(number=number, name=name, role=role, pin_hash=hash_pin(pin),
+                                           created_at=now).execute()
+            summary.staff.append(DemoStaff(number, name, role, pin))
+        used: set[str] = set()
+        employers = []
+        for i in range(max(3, min(300, residents // 40))):
+            base = EMPLOYER_NAMES[i % len(EMPLOYER_NAMES)]
+            name = base if i < len(EMPLOYER_NAMES) else base.replace("安远县", f"安远县{VILLAGES[i % 12][:2]}")
+            name = name if i < 2 * len(EMPLOYER_NAMES) else f"{name}（{i // len(EMPLOYER_NAMES)}）"
+            employers.append((_uscc(rng, used), name, f"{TOWNSHIP}{rng.choice(VILLAGES)}", rng.randint(1, 4), now))
+        _bulk(database, Employer, (Employer.uscc, Employer.name, Employer.address, Employer.injury_class,
+                                   Employer.created_at), employers)
+        employer_ids = [i for (i,) in tuples(Employer.select(Employer.id).order_by(Employer.id))]
+    resident_ids: list[int] = []
+    for start in range(0, residents, _CHUNK):
+        plans = [gen.person(i, employer_ids) for i in range(start, min(residents, start + _CHUNK))]
+        with write_transaction(database):
+            _insert_chunk(database, gen, plans)
+        if len(summary.samples) < 6:
+            _pick_samples(summary, plans)
+    resident_ids = [i for (i,) in tuples(Resident.select(Resident.id).order_by(Resident.id))]
+    with write_transaction(database):
+        _applications(database, gen, resident_ids, staff_ids, max(1, residents // 1000))
+        summary.counts = {model._meta.table_name: model.select().count() for model in COUNTED}
+        audit.append(actor="system", terminal="cli", action="demo.seed", now=now, entity="database",
+                     detail={"seed": seed, "residents": residents, "counts": summary.counts})
+    return summary
+
+
+_NOTES = {"villager": "村民：城乡居民养老+医保", "employee": "职工：五险", "flexible": "灵活就业",
+          "retiree": "领取城乡居民养老金", "retired_employee": "企业退休人员", "student": "学生：居民医保"}
+
+
+def _pick_samples(summary: DemoSummary, plans: Sequence[_Plan]) -> None:
+    """One person of each kind, with an active card, to try on the kiosk."""
+    seen = {s.note for s in summary.samples}
+    for plan in plans:
+        note = _NOTES[plan.role]
+        if plan.card and plan.card_status == "active" and note not in seen:
+            summary.samples.append(DemoResident(plan.name, plan.id_number, plan.card, note))
+            seen.add(note)
