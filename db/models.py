@@ -215,7 +215,7 @@ class Application(BaseModel):
 
     number = CharField(max_length=16, unique=True)  # SQ + date + serial
     resident = ForeignKeyField(Resident, backref="applications", on_delete="RESTRICT")
-    type = CharField(max_length=24)
+    type = CharField(max_length=40)
     subtype = CharField(max_length=24, default="")
     status = CharField(max_length=20)
     data = JSONTextField(default=dict)
