@@ -1,0 +1,195 @@
+"""受理业务: a small wizard sharing one :class:`AcceptDraft` — choose the kind
+of business (a group, then the type), tick the materials received, submit.
+
+Submitting stores the application, its checklist, its first event and the
+受理回执 print job in one transaction, then opens the application so the
+clerk can advance it at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from kiosk.rules.workflows import WORKFLOWS, Workflow
+from kiosk.services import applications as application_service
+from kiosk.services.applications import ApplicationInfo
+from kiosk.services.registration import ResidentInfo
+from screens.counter.base import CounterScreen
+from screens.counter.printing import wake_spool
+from screens.widgets.menu import MenuButton
+
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("enrol", ("enrol_resident_pension", "enrol_resident_medical", "enrol_employee")),
+    ("assessment", ("assessment",)),
+    ("benefit", ("benefit_pension", "benefit_unemployment", "benefit_injury", "benefit_maternity",
+                 "benefit_medical")),
+    ("transfer", ("transfer",)),
+    ("card", ("card_apply", "card_loss", "card_unfreeze", "card_replace")),
+    ("registration", ("unemployment_registration", "injury_determination")),
+)
+
+
+def number_key(index: int) -> str:
+    """The number key of the ``index``-th choice (0-based): 1 … 9, then 0."""
+    return str((index + 1) % 10)
+
+
+@dataclass
+class AcceptDraft:
+    """What the wizard has gathered so far."""
+
+    resident: ResidentInfo
+    type: str = ""
+    received: set[str] = field(default_factory=set)
+    note: str = ""
+
+    @property
+    def workflow(self) -> Workflow:
+        return WORKFLOWS[self.type]
+
+
+def start_accept(app: Any, resident: ResidentInfo) -> None:
+    """Open the wizard for ``resident``."""
+    app.push_screen(AcceptTypeScreen(AcceptDraft(resident)))
+
+
+class AcceptStep(CounterScreen):
+    """Marker base: the wizard's screens, closed together after submitting."""
+
+    def __init__(self, draft: AcceptDraft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def workflow_name(self, wf: Workflow) -> str:
+        return wf.name_zh if self.host.translator.language == "zh_CN" else wf.name_en
+
+
+class AcceptTypeScreen(AcceptStep):
+    """Choose a group of business, then (if the group has several) the type."""
+
+    TITLE_KEY = "counter.accept.title"
+
+    def __init__(self, draft: AcceptDraft, group: str | None = None) -> None:
+        super().__init__(draft)
+        self.group = group
+
+    def body(self) -> ComposeResult:
+        yield Static(self.t("counter.accept.for", name=self.draft.resident.masked_name,
+                            id=self.draft.resident.masked_id), classes="hint")
+        with VerticalScroll(classes="menu-list"):
+            if self.group is None:
+                for index, (group, _types) in enumerate(GROUPS):
+                    yield MenuButton(number_key(index), self.t(f"counter.accept.group.{group}"), f"group-{group}")
+            else:
+                types = dict(GROUPS)[self.group]
+                for index, type_ in enumerate(types):
+                    yield MenuButton(number_key(index), self.workflow_name(WORKFLOWS[type_]), f"type-{type_}")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        kind, _, value = event.button.choice.partition("-")
+        if kind == "group":
+            types = dict(GROUPS)[value]
+            if len(types) == 1:
+                self._choose(types[0])
+            else:
+                self.app.push_screen(AcceptTypeScreen(self.draft, value))
+        else:
+            self._choose(value)
+
+    def _choose(self, type_: str) -> None:
+        self.draft.type = type_
+        self.draft.received = set()
+        self.app.push_screen(MaterialsScreen(self.draft))
+
+
+class MaterialsScreen(AcceptStep):
+    """The materials checklist: each number key toggles received/missing; Enter or 0 submits."""
+
+    TITLE_KEY = "counter.materials.title"
+
+    def __init__(self, draft: AcceptDraft) -> None:
+        super().__init__(draft)
+        self._busy = False
+
+    def body(self) -> ComposeResult:
+        wf = self.draft.workflow
+        yield Static(self.t("counter.materials.for", type=self.workflow_name(wf),
+                            name=self.draft.resident.masked_name, days=wf.expected_days), classes="hint")
+        with VerticalScroll(classes="menu-list"):
+            for index, material in enumerate(wf.materials[:9]):
+                yield MenuButton(number_key(index), self._label(material.code), f"material-{material.code}",
+                                 classes="material")
+        with Horizontal(classes="note-row"):
+            yield Static(self.t("counter.materials.note"), classes="field-label")
+            yield Input(id="accept-note", max_length=200)
+        with Horizontal(classes="action-row"):
+            yield MenuButton("0", self.t("counter.materials.submit"), "submit", classes="primary-choice")
+
+    def _label(self, code: str) -> str:
+        material = next(m for m in self.draft.workflow.materials if m.code == code)
+        state = self.t("counter.materials.received" if code in self.draft.received else "counter.materials.missing")
+        name = material.name_zh if self.host.translator.language == "zh_CN" else material.name_en
+        optional = "" if material.required else self.t("counter.materials.optional")
+        return f"[{state}] {name}{optional}"
+
+    def toggle(self, code: str) -> None:
+        """Flip one material between received and missing."""
+        if code in self.draft.received:
+            self.draft.received.discard(code)
+        else:
+            self.draft.received.add(code)
+        button = self.query_one(f"#choice-material-{code}", MenuButton)
+        button.label = f"{button.key}  {self._label(code)}"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        kind, _, value = event.button.choice.partition("-")
+        if kind == "material":
+            self.toggle(value)
+        elif kind == "submit":
+            self.submit()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> None:
+        """Store the application (and its 受理回执)."""
+        if self._busy:
+            return
+        self._busy = True
+        self.draft.note = self.query_one("#accept-note", Input).value.strip()
+        ctx, draft = self.host.ctx, self.draft
+        self.say(self.t("counter.working"))
+        self.run_service(
+            lambda: application_service.submit(ctx, draft.resident.id, draft.type, {}, sorted(draft.received),
+                                               note=draft.note, print_receipt=True),
+            self._submitted, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.say(message, "error")
+
+    def _submitted(self, info: ApplicationInfo) -> None:
+        from screens.counter.application import ApplicationScreen
+
+        self._busy = False
+        wake_spool(self.host)
+        missing = "、".join(m.name for m in info.missing_materials)
+        notice = self.t("counter.accept.done", number=info.number)
+        if missing:
+            notice += self.t("counter.accept.missing", list=missing)
+        app = self.app
+        while isinstance(app.screen, AcceptStep) and len(app.screen_stack) > 2:
+            app.pop_screen()
+        app.push_screen(ApplicationScreen(info.number, notice))

@@ -1,0 +1,174 @@
+"""One application at the counter: where it stands, its checklist and
+history, and the transitions the clerk may make.
+
+Advancing sends the version the screen showed; when another clerk moved
+the application first the service raises Conflict, and this screen says so
+calmly and shows the application as it is now. 退回 and 不予受理 ask for a
+reason first; supervisor steps are offered only to supervisors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from kiosk.rules.workflows import END_STATES, WORKFLOWS
+from kiosk.services import Conflict
+from kiosk.services import applications as application_service
+from kiosk.services.applications import ApplicationInfo, Transition
+from screens.counter import session as counter_session
+from screens.counter.base import CounterScreen
+from screens.counter.reason import ReasonModal
+from screens.counter.resident_detail import local_time
+from screens.widgets.menu import MenuButton
+
+
+@dataclass(frozen=True)
+class AdvanceOutcome:
+    """The application after an attempt; ``conflict`` holds the message when someone else was first."""
+
+    info: ApplicationInfo
+    conflict: str = ""
+
+
+class ApplicationScreen(CounterScreen):
+    """Shows and advances one application by its number."""
+
+    TITLE_KEY = "counter.application.title"
+
+    def __init__(self, number: str, notice: str = "") -> None:
+        super().__init__()
+        self.number = number
+        self.info: ApplicationInfo | None = None
+        self._notice = notice
+        self._busy = False
+        self._generation = 0
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="application-body"):
+            yield Static("", id="application-summary")
+            yield Static("", id="application-steps")
+            yield Static("", id="application-materials")
+            yield Static(self.t("counter.application.history"), classes="section-title")
+            yield Static("", id="application-events")
+        with Horizontal(classes="note-row"):
+            yield Static(self.t("counter.application.note"), classes="field-label")
+            yield Input(id="advance-note", max_length=200, placeholder=self.t("counter.application.note_hint"))
+        yield Vertical(id="transitions", classes="action-grid")
+
+    def on_mount(self) -> None:
+        if self._notice:
+            self.say(self._notice, "ok")
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the application again."""
+        ctx, number = self.host.ctx, self.number
+        self.run_service(lambda: application_service.get_application(ctx, number), self._loaded,
+                         lambda message: self.say(message, "error"))
+
+    def _loaded(self, info: ApplicationInfo) -> None:
+        self.info = info
+        self.call_next(self._rebuild, info)
+
+    # -- display ---------------------------------------------------------------------
+
+    def _is_supervisor(self) -> bool:
+        session = counter_session.current(self.host)
+        return session is not None and session.staff.is_supervisor
+
+    def transition_label(self, transition: Transition) -> str:
+        if transition.to_status in END_STATES:
+            label = self.t(f"counter.application.to_{transition.to_status}")
+        else:
+            label = self.t("counter.application.to_step", step=transition.name)
+        if transition.supervisor and not self._is_supervisor():
+            label += self.t("counter.application.supervisor_only")
+        return label
+
+    async def _rebuild(self, info: ApplicationInfo) -> None:
+        wf = WORKFLOWS[info.type]
+        self.query_one("#application-summary", Static).update(self.t(
+            "counter.application.summary", number=info.number, type=info.type_name, name=info.masked_name,
+            status=info.status_name, days=info.expected_days))
+        codes = [s.code for s in wf.steps]
+        reached = codes.index(info.status) if info.status in codes else -1
+        steps = []
+        for index, step in enumerate(wf.steps):
+            name = step.name_zh if self.host.translator.language == "zh_CN" else step.name_en
+            steps.append(f"[{name}]" if index == reached else name if index > reached else f"{name}*")
+        line = " > ".join(steps)
+        if info.status in END_STATES:
+            line += f"  ({info.status_name}{'：' + info.reason if info.reason else ''})"
+        self.query_one("#application-steps", Static).update(line)
+        missing = "、".join(m.name for m in info.missing_materials)
+        self.query_one("#application-materials", Static).update(
+            self.t("counter.application.missing", list=missing) if missing
+            else self.t("counter.application.materials_complete"))
+        events = [f"{local_time(self.host.ctx, e.created_at)}  {e.step_name or e.to_status}  "
+                  f"{e.staff_number or self.t('counter.application.self_service')}"
+                  f"{'  ' + e.note if e.note else ''}" for e in info.events]
+        self.query_one("#application-events", Static).update("\n".join(events))
+        container = self.query_one("#transitions", Vertical)
+        await container.remove_children()
+        self._generation += 1
+        buttons: list[MenuButton] = []
+        for index, transition in enumerate(info.transitions[:9]):
+            button = MenuButton(str(index + 1), self.transition_label(transition),
+                                f"go{self._generation}-{transition.to_status}")
+            button.disabled = transition.supervisor and not self._is_supervisor()
+            buttons.append(button)
+        if info.finished:
+            await container.mount(Static(self.t("counter.application.finished"), classes="hint"))
+        await container.mount_all(buttons)
+
+    # -- actions ------------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton) or self.info is None:
+            return
+        event.stop()
+        to_status = event.button.choice.partition("-")[2]
+        transition = next((t for t in self.info.transitions if t.to_status == to_status), None)
+        if transition is None:
+            return
+        if transition.needs_reason:
+            self.app.push_screen(ReasonModal(self.transition_label(transition)),
+                                 lambda reason: self.advance(to_status, reason) if reason else None)
+        else:
+            self.advance(to_status, self.query_one("#advance-note", Input).value)
+
+    def advance(self, to_status: str, note: str) -> None:
+        """Move the application to ``to_status`` with ``note`` (the reason, for 退回/不予受理)."""
+        if self._busy or self.info is None:
+            return
+        self._busy = True
+        ctx, number, version = self.host.ctx, self.number, self.info.version
+
+        def call() -> AdvanceOutcome:
+            try:
+                return AdvanceOutcome(application_service.advance(ctx, number, to_status, note,
+                                                                  expected_version=version))
+            except Conflict as exc:
+                # Someone else was first: fetch the application as it is now.
+                return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)
+
+        self.say(self.t("counter.working"))
+        self.run_service(call, self._advanced, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.say(message, "error")
+
+    def _advanced(self, outcome: AdvanceOutcome) -> None:
+        self._busy = False
+        if outcome.conflict:
+            self.say(self.t("counter.application.conflict", message=outcome.conflict,
+                            status=outcome.info.status_name), "error")
+        else:
+            self.query_one("#advance-note", Input).value = ""
+            self.say(self.t("counter.application.advanced", status=outcome.info.status_name), "ok")
+        self._loaded(outcome.info)

@@ -1,0 +1,83 @@
+"""What every counter screen shares: the staff header (clerk, counter, role,
+培训), number keys that press the matching menu button, Esc for one step
+back, and a message line for calm feedback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, Static
+
+from screens.base import KioskHost, KioskModal, KioskScreen
+from screens.counter import session as counter_session
+from screens.widgets.menu import MenuButton
+
+CSS_FILE = Path(__file__).with_name("counter.tcss")
+
+
+def header_text(host: KioskHost) -> str:
+    """What the top line says: 王芳（S001） 经办员 | 3号窗口 | 培训模式 | 正在办理 张*三."""
+    t, h = host.t, host
+    parts: list[str] = []
+    session = counter_session.current(host)
+    if session is not None:
+        parts.append(t("counter.header.staff", name=session.staff.name, number=session.staff.number,
+                       role=session.staff.role_name))
+    parts.append(t("counter.header.counter", counter=h.settings.terminal.counter))
+    if h.settings.terminal.training or h.ctx.training:
+        parts.append(t("counter.training"))
+    if session is not None and session.resident is not None:
+        parts.append(t("counter.header.serving", name=session.resident.masked_name))
+    return "  |  ".join(parts)
+
+
+def press_menu_key(screen: KioskScreen | KioskModal[object], event: events.Key) -> bool:
+    """Press the visible MenuButton whose number is ``event.character``; True if one was."""
+    if isinstance(screen.focused, Input) or not event.character or not event.character.isdigit():
+        return False
+    for button in screen.query(MenuButton):
+        if button.key == event.character and button.display and not button.disabled:
+            event.stop()
+            button.press()
+            return True
+    return False
+
+
+class CounterScreen(KioskScreen):
+    """Base for full counter screens; subclasses set ``TITLE_KEY`` and compose ``body()``."""
+
+    CSS_PATH = CSS_FILE
+    TITLE_KEY: ClassVar[str] = ""
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
+
+    def compose(self) -> ComposeResult:
+        yield Static(header_text(self.host), id="counter-header")
+        if self.TITLE_KEY:
+            yield Static(self.t(self.TITLE_KEY), id="counter-title")
+        yield from self.body()
+        yield Static("", id="counter-message")
+
+    def body(self) -> ComposeResult:
+        """The screen's own widgets."""
+        yield from ()
+
+    def refresh_header(self) -> None:
+        self.query_one("#counter-header", Static).update(header_text(self.host))
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """Show a calm message: ``kind`` is info, ok or error."""
+        message = self.query_one("#counter-message", Static)
+        message.update(text)
+        message.set_classes(f"-{kind}")
+
+    def action_back(self) -> None:
+        """Esc: one step back."""
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def on_key(self, event: events.Key) -> None:
+        press_menu_key(self, event)

@@ -1,0 +1,81 @@
+"""Find a resident: the clerk scans a card, ID card, queue ticket or receipt
+(or types the number) into one field; the modal returns the resident."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from kiosk.services import registration
+from kiosk.services.registration import ResidentInfo
+from screens.base import KioskModal
+from screens.counter.base import CSS_FILE
+
+
+class FindResidentModal(KioskModal[ResidentInfo | None]):
+    """Returns the :class:`ResidentInfo` found, or None when cancelled."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="find-box", classes="modal-box"):
+            yield Static(self.t("counter.find.title"), classes="modal-title")
+            yield Static(self.t("counter.find.hint"), classes="hint")
+            yield Input(placeholder=self.t("counter.find.placeholder"), id="find-input", max_length=40)
+            yield Static("", id="find-message")
+            with Horizontal(classes="button-row"):
+                yield Button(self.t("counter.find.search"), id="find-go", variant="primary")
+                yield Button(self.t("counter.cancel"), id="find-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#find-input", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._search()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "find-go":
+            self._search()
+        else:
+            self.dismiss(None)
+
+    def _search(self) -> None:
+        text = self.query_one("#find-input", Input).value.strip()
+        if not text:
+            self._show(self.t("counter.find.empty"))
+            return
+        if self._busy:
+            return
+        self._busy = True
+        ctx = self.host.ctx
+        self.run_service(lambda: registration.find_resident(ctx, text), self._found, self._failed)
+
+    def _found(self, resident: ResidentInfo) -> None:
+        self._busy = False
+        self.dismiss(resident)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self._show(message)
+        field = self.query_one("#find-input", Input)
+        field.value = ""
+        field.focus()
+
+    def _show(self, text: str) -> None:
+        message = self.query_one("#find-message", Static)
+        message.update(text)
+        message.set_classes("-error")

@@ -1,0 +1,141 @@
+"""The counter home menu after login: queue, find, register, accept, work
+list/review, payment, reprint, logout — each behind a number key."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Button, Static
+
+from kiosk.services import staff as staff_service
+from kiosk.services.registration import ResidentInfo
+from screens.counter import session as counter_session
+from screens.counter.base import CounterScreen
+from screens.widgets.menu import MenuButton
+
+CHOICES = (
+    ("1", "queue"), ("2", "find"), ("3", "register"), ("4", "accept"),
+    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("0", "logout"),
+)
+
+
+class CounterHomeScreen(CounterScreen):
+    """What a logged-in clerk sees between residents."""
+
+    TITLE_KEY = "counter.home.title"
+
+    def body(self) -> ComposeResult:
+        yield Static(self._serving_text(), id="serving")
+        with Grid(id="counter-menu", classes="menu-grid"):
+            for key, choice in CHOICES:
+                label = self.t(f"counter.home.{choice}")
+                if choice == "worklist" and self._is_supervisor():
+                    label = self.t("counter.home.worklist_supervisor")
+                yield MenuButton(key, label, choice)
+
+    def _is_supervisor(self) -> bool:
+        session = counter_session.current(self.host)
+        return session is not None and session.staff.is_supervisor
+
+    def _serving_text(self) -> str:
+        session = counter_session.current(self.host)
+        if session is None or session.resident is None:
+            return self.t("counter.home.no_resident")
+        resident = session.resident
+        return self.t("counter.home.serving", name=resident.masked_name, id=resident.masked_id)
+
+    def on_screen_resume(self) -> None:
+        self.refresh_header()
+        self.query_one("#serving", Static).update(self._serving_text())
+
+    def action_back(self) -> None:
+        """Esc at home does not log out by accident; 0 does."""
+        self.say(self.t("counter.home.esc_hint"))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        getattr(self, f"_open_{event.button.choice}")()
+
+    # -- choices ------------------------------------------------------------------
+
+    def _open_queue(self) -> None:
+        try:
+            module = importlib.import_module("screens.counter.queue_console")
+            screen = module.QueueConsoleScreen()
+        except (ImportError, AttributeError):
+            self.say(self.t("counter.home.queue_unavailable"), "error")
+            return
+        self.app.push_screen(screen)
+
+    def _open_find(self) -> None:
+        from screens.counter.resident_detail import ResidentDetailScreen
+
+        self.with_resident(lambda resident: self.app.push_screen(ResidentDetailScreen(resident)), ask=True)
+
+    def _open_register(self) -> None:
+        from screens.counter.register import RegisterResidentScreen
+
+        self.app.push_screen(RegisterResidentScreen())
+
+    def _open_accept(self) -> None:
+        from screens.counter.accept import start_accept
+
+        self.with_resident(lambda resident: start_accept(self.app, resident))
+
+    def _open_worklist(self) -> None:
+        from screens.counter.worklist import WorklistScreen
+
+        self.app.push_screen(WorklistScreen())
+
+    def _open_payment(self) -> None:
+        from screens.counter.payment import PaymentScreen
+
+        self.with_resident(lambda resident: self.app.push_screen(PaymentScreen(resident)))
+
+    def _open_reprint(self) -> None:
+        from screens.counter.reprint import ReprintScreen
+
+        self.app.push_screen(ReprintScreen())
+
+    def _open_logout(self) -> None:
+        ctx = self.host.ctx
+        self.run_service(lambda: staff_service.logout(ctx), lambda _: self._logged_out(),
+                         lambda _message: self._logged_out())
+
+    def _logged_out(self) -> None:
+        from screens.counter.login import LoginScreen
+
+        counter_session.end(self.host)
+        # Back to the login screen underneath, closing whatever is above it.
+        while len(self.app.screen_stack) > 1 and not isinstance(self.app.screen, LoginScreen):
+            self.app.pop_screen()
+
+    # -- helpers --------------------------------------------------------------------
+
+    def with_resident(self, then: Callable[[ResidentInfo], Any], *, ask: bool = False) -> None:
+        """Run ``then`` for the resident being served; ask the clerk to scan one
+        first when there is none (or always, with ``ask``)."""
+        from screens.counter.find import FindResidentModal
+
+        session = counter_session.current(self.host)
+        if session is not None and session.resident is not None and not ask:
+            then(session.resident)
+            return
+
+        def found(resident: ResidentInfo | None) -> None:
+            if resident is None:
+                return
+            current = counter_session.current(self.host)
+            if current is not None:
+                current.resident = resident
+            self.refresh_header()
+            self.query_one("#serving", Static).update(self._serving_text())
+            then(resident)
+
+        self.app.push_screen(FindResidentModal(), found)

@@ -1,0 +1,61 @@
+"""A modal asking why an application is returned or rejected; the reason is
+required (the resident reads it under 办理进度)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from screens.base import KioskModal
+from screens.counter.base import CSS_FILE
+
+
+class ReasonModal(KioskModal[str | None]):
+    """Returns the reason typed, or None when cancelled."""
+
+    CSS_PATH = CSS_FILE
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
+
+    def __init__(self, action_name: str) -> None:
+        super().__init__()
+        self.action_name = action_name
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="reason-box", classes="modal-box"):
+            yield Static(self.t("counter.reason.title", action=self.action_name), classes="modal-title")
+            yield Static(self.t("counter.reason.hint"), classes="hint")
+            yield Input(id="reason-input", max_length=200, placeholder=self.t("counter.reason.placeholder"))
+            yield Static("", id="reason-message")
+            with Horizontal(classes="button-row"):
+                yield Button(self.t("counter.confirm"), id="reason-ok", variant="error")
+                yield Button(self.t("counter.cancel"), id="reason-cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason-input", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._ok()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "reason-ok":
+            self._ok()
+        else:
+            self.dismiss(None)
+
+    def _ok(self) -> None:
+        reason = self.query_one("#reason-input", Input).value.strip()
+        if not reason:
+            message = self.query_one("#reason-message", Static)
+            message.update(self.t("counter.reason.required"))
+            message.set_classes("-error")
+            return
+        self.dismiss(reason)

@@ -1,0 +1,131 @@
+"""Register a new resident and issue a social security card.
+
+The ID number is checked as it is typed (length, region, birth date, check
+digit) and the reason is shown under the field; the service checks it again
+and refuses a number already registered. On success the new resident is the
+one being served and their detail screen replaces this form.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Select, Static
+
+from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+from kiosk.services import registration
+from kiosk.services.registration import HUKOU_TYPES, ResidentInfo
+from screens.counter import session as counter_session
+from screens.counter.base import CounterScreen
+
+FIELDS = ("id-number", "name", "phone", "address", "village")
+
+
+class RegisterResidentScreen(CounterScreen):
+    """新参保登记: the form, then the card number issued."""
+
+    TITLE_KEY = "counter.register.title"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._busy = False
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="register-body"):
+            with Grid(id="register-form", classes="form-grid"):
+                yield Static(self.t("counter.register.id_number"), classes="field-label")
+                yield Input(id="id-number", max_length=18, restrict=r"[0-9Xx]*",
+                            placeholder=self.t("counter.register.id_hint"))
+                yield Static("", id="id-check", classes="field-check")
+                yield Static(self.t("counter.register.name"), classes="field-label")
+                yield Input(id="name", max_length=60)
+                yield Static(self.t("counter.register.phone"), classes="field-label")
+                yield Input(id="phone", max_length=20, restrict=r"[0-9+\-]*")
+                yield Static(self.t("counter.register.address"), classes="field-label")
+                yield Input(id="address", max_length=100)
+                yield Static(self.t("counter.register.village"), classes="field-label")
+                yield Input(id="village", max_length=40)
+                yield Static(self.t("counter.register.hukou"), classes="field-label")
+                yield Select([(h, h) for h in HUKOU_TYPES], value=HUKOU_TYPES[0], allow_blank=False, id="hukou")
+        with Horizontal(classes="action-row"):
+            yield Button(self.t("counter.register.submit"), id="register-submit", variant="primary")
+            yield Button(self.t("counter.back"), id="register-back")
+
+    def on_mount(self) -> None:
+        self.query_one("#id-number", Input).focus()
+
+    def id_check(self, text: str) -> tuple[bool, str]:
+        """(valid, what to show) for the ID number typed so far."""
+        text = text.strip().upper()
+        if not text:
+            return False, ""
+        if len(text) < 18 and len(text) != 15:
+            return False, self.t("counter.register.id_typing", count=len(text))
+        try:
+            parsed = parse_id_number(text, today=self.host.ctx.today())
+        except InvalidIdNumber as exc:
+            return False, self.t("counter.register.id_invalid", reason=exc.message)
+        sex = self.t(f"counter.sex.{parsed.sex}")
+        return True, self.t("counter.register.id_ok", birth=f"{parsed.birth_date:%Y-%m-%d}", sex=sex)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "id-number":
+            return
+        valid, text = self.id_check(event.value)
+        check = self.query_one("#id-check", Static)
+        check.update(text)
+        check.set_classes("field-check " + ("-ok" if valid else "-error" if text else ""))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        field = event.input.id or ""
+        if field in FIELDS and FIELDS.index(field) + 1 < len(FIELDS):
+            self.query_one(f"#{FIELDS[FIELDS.index(field) + 1]}", Input).focus()
+        else:
+            self.query_one("#hukou", Select).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "register-submit":
+            self.submit()
+        else:
+            self.action_back()
+
+    def submit(self) -> None:
+        """Send the form to the registration service."""
+        if self._busy:
+            return
+        values = {f: self.query_one(f"#{f}", Input).value for f in FIELDS}
+        valid, reason = self.id_check(values["id-number"])
+        if not valid:
+            self.say(reason or self.t("counter.register.id_missing"), "error")
+            self.query_one("#id-number", Input).focus()
+            return
+        if not values["name"].strip():
+            self.say(self.t("counter.register.name_missing"), "error")
+            self.query_one("#name", Input).focus()
+            return
+        hukou = str(self.query_one("#hukou", Select).value)
+        ctx = self.host.ctx
+        self._busy = True
+        self.say(self.t("counter.working"))
+        self.run_service(
+            lambda: registration.register_resident(ctx, values["id-number"], values["name"], phone=values["phone"],
+                                                   address=values["address"], village=values["village"],
+                                                   hukou=hukou),
+            self._registered, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.say(message, "error")
+
+    def _registered(self, resident: ResidentInfo) -> None:
+        from screens.counter.resident_detail import ResidentDetailScreen
+
+        self._busy = False
+        session = counter_session.current(self.host)
+        if session is not None:
+            session.resident = resident
+        card = resident.card.card_number if resident.card else "-"
+        notice = self.t("counter.register.done", name=resident.masked_name, card=card)
+        self.app.switch_screen(ResidentDetailScreen(resident, notice))

@@ -1,0 +1,176 @@
+"""One resident at the counter: card, enrolments, applications, payments.
+
+The name and ID number are masked by default even here (someone may stand
+behind the resident); key 9 shows them in full for ten seconds. Choosing an
+application opens it; 4 accepts new business, 6 takes a payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Button, DataTable, Static
+
+from kiosk.services import ServiceContext
+from kiosk.services import applications as application_service
+from kiosk.services import payments as payment_service
+from kiosk.services import registration
+from kiosk.services.applications import ApplicationInfo
+from kiosk.services.payments import PaymentInfo
+from kiosk.services.registration import ResidentInfo
+from kiosk.rules.money import format_yuan
+from screens.counter import session as counter_session
+from screens.counter.base import CounterScreen
+from screens.widgets.menu import MenuButton
+
+REVEAL_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ResidentFile:
+    """Everything the detail screen shows, loaded in one service call."""
+
+    resident: ResidentInfo
+    applications: tuple[ApplicationInfo, ...]
+    payments: tuple[PaymentInfo, ...]
+
+
+def local_time(ctx: ServiceContext, moment: dt.datetime) -> str:
+    """A stored naive-UTC moment as the hall's local ``YYYY-MM-DD HH:MM``."""
+    return f"{ctx.clock.to_local(moment):%Y-%m-%d %H:%M}"
+
+
+class ResidentDetailScreen(CounterScreen):
+    """The clerk's view of one resident."""
+
+    TITLE_KEY = "counter.detail.title"
+    reveal_seconds = REVEAL_SECONDS
+
+    def __init__(self, resident: ResidentInfo, notice: str = "") -> None:
+        super().__init__()
+        self.resident = resident
+        self._notice = notice
+        self.revealed = False
+        self._file: ResidentFile | None = None
+        self._hide_timer: Timer | None = None
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="detail-body"):
+            yield Static(self._identity_text(), id="detail-identity")
+            yield Static("", id="detail-enrolments")
+            yield Static(self.t("counter.detail.applications"), classes="section-title")
+            yield DataTable(id="detail-applications", cursor_type="row", zebra_stripes=True)
+            yield Static(self.t("counter.detail.payments"), classes="section-title")
+            yield Static("", id="detail-payments")
+        with Horizontal(classes="action-row"):
+            yield MenuButton("4", self.t("counter.detail.accept"), "accept")
+            yield MenuButton("6", self.t("counter.detail.pay"), "payment")
+            yield MenuButton("9", self.t("counter.detail.reveal"), "reveal")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#detail-applications", DataTable)
+        table.add_columns(self.t("counter.col.number"), self.t("counter.col.type"), self.t("counter.col.status"),
+                          self.t("counter.col.created"))
+        if self._notice:
+            self.say(self._notice, "ok")
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the resident, applications and payments again."""
+        ctx, resident_id = self.host.ctx, self.resident.id
+
+        def load() -> ResidentFile:
+            resident = registration.get_resident(ctx, resident_id)
+            apps = application_service.list_applications(ctx, resident_id=resident_id, limit=50)
+            pays = payment_service.list_payments(ctx, resident_id)
+            return ResidentFile(resident, tuple(apps), tuple(pays))
+
+        self.run_service(load, self._show, lambda message: self.say(message, "error"))
+
+    def _show(self, file: ResidentFile) -> None:
+        self._file = file
+        self.resident = file.resident
+        session = counter_session.current(self.host)
+        if session is not None:
+            session.resident = file.resident
+            self.refresh_header()
+        self.query_one("#detail-identity", Static).update(self._identity_text())
+        enrolments = "；".join(f"{e.insurance_name}（{e.scheme_name}，{e.start_date:%Y-%m}起）"
+                              for e in file.resident.enrolments) or self.t("counter.detail.no_enrolments")
+        self.query_one("#detail-enrolments", Static).update(self.t("counter.detail.enrolments", list=enrolments))
+        table = self.query_one("#detail-applications", DataTable)
+        table.clear()
+        for app in file.applications:
+            status = app.status_name + (f"：{app.reason}" if app.reason else "")
+            table.add_row(app.number, app.type_name, status, local_time(self.host.ctx, app.created_at),
+                          key=app.number)
+        if not file.applications:
+            table.add_row("", self.t("counter.detail.no_applications"), "", "")
+        lines = [f"{local_time(self.host.ctx, p.created_at)}  {p.receipt_code}  {p.method_name}  "
+                 f"{format_yuan(p.amount_fen)}{self.t('counter.yuan')}  {self._purpose(p.purpose)}"
+                 for p in file.payments]
+        self.query_one("#detail-payments", Static).update("\n".join(lines) or self.t("counter.detail.no_payments"))
+
+    def _purpose(self, purpose: str) -> str:
+        key = f"counter.purpose.{purpose.split(':', 1)[0]}"
+        text = self.t(key)
+        return purpose if text == key else text
+
+    def _identity_text(self) -> str:
+        r = self.resident
+        name, id_number, phone = ((r.name, r.id_number, r.phone) if self.revealed
+                                  else (r.masked_name, r.masked_id, r.masked_phone))
+        card = (self.t("counter.detail.card", number=r.card.card_number, status=r.card.status_name) if r.card
+                else self.t("counter.detail.no_card"))
+        sex = self.t(f"counter.sex.{r.sex}") if r.sex in ("male", "female") else r.sex
+        lines = [
+            self.t("counter.detail.identity", name=name, id=id_number, sex=sex, age=r.age),
+            self.t("counter.detail.contact", phone=phone or "-", village=r.village or "-", hukou=r.hukou or "-"),
+            card,
+        ]
+        if self.revealed:
+            lines.append(self.t("counter.detail.revealed", seconds=int(self.reveal_seconds)))
+        return "\n".join(lines)
+
+    # -- actions ------------------------------------------------------------------
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        if event.button.choice == "reveal":
+            self.reveal()
+        elif event.button.choice == "accept":
+            from screens.counter.accept import start_accept
+
+            start_accept(self.app, self.resident)
+        elif event.button.choice == "payment":
+            from screens.counter.payment import PaymentScreen
+
+            self.app.push_screen(PaymentScreen(self.resident))
+
+    def reveal(self) -> None:
+        """Show full name, ID and phone for ``reveal_seconds``, then mask again."""
+        self.revealed = True
+        self.query_one("#detail-identity", Static).update(self._identity_text())
+        if self._hide_timer is not None:
+            self._hide_timer.stop()
+        self._hide_timer = self.set_timer(self.reveal_seconds, self.hide)
+
+    def hide(self) -> None:
+        self.revealed = False
+        self._hide_timer = None
+        self.query_one("#detail-identity", Static).update(self._identity_text())
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from screens.counter.application import ApplicationScreen
+
+        number = event.row_key.value if event.row_key is not None else None
+        if number:
+            self.app.push_screen(ApplicationScreen(number))
