@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
+from textual import events
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Button
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import Settings
 from kiosk.services import ServiceContext, ServiceError
+from screens.widgets.menu import MenuButton
 
 if TYPE_CHECKING:
     from kiosk.i18n import Translator
@@ -33,6 +36,14 @@ class KioskHost(Protocol):
 
     def t(self, key: str, /, **params: object) -> str: ...
     def go_home(self) -> None: ...
+    def start_session(self, resident: Any) -> None: ...
+    def end_session(self) -> None: ...
+    def toggle_language(self) -> None: ...
+    def set_large_text(self, on: bool) -> None: ...
+    def toggle_contrast(self) -> None: ...
+
+    session: Any  # the identified resident (kiosk.services.residents.ResidentSummary) or None
+    large_text: bool
 
 
 class HostMixin:
@@ -87,8 +98,54 @@ class HostMixin:
 
 
 class KioskScreen(HostMixin, Screen[Any]):
-    """Base for full screens."""
+    """Base for full screens: number keys press the numbered menu choices,
+    Esc goes back one step, 首页 and 返回 buttons work everywhere.
+
+    Subclasses handle a choice in :meth:`choose`; a screen with a text field
+    sets ``NUMBER_KEYS_TYPE = True`` so digits go into the field instead.
+    """
+
+    NUMBER_KEYS_TYPE = False
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.stop()
+            self.go_back()
+            return
+        if self.NUMBER_KEYS_TYPE or event.character is None or not event.character.isdigit():
+            return
+        for button in self.query(MenuButton):
+            if button.key == event.character and not button.disabled and button.display:
+                event.stop()
+                button.press()
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        button = event.button
+        if button.id == "nav-home":
+            event.stop()
+            self.host.go_home()
+        elif button.id == "nav-back":
+            event.stop()
+            self.go_back()
+        elif isinstance(button, MenuButton):
+            event.stop()
+            self.choose(button.choice)
+
+    def choose(self, choice: str) -> None:
+        """A numbered choice was made (by key, click or touch)."""
+
+    def go_back(self) -> None:
+        """One step back; never past the mode's first screen."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
 
 
 class KioskModal(HostMixin, ModalScreen[T]):
-    """Base for modal dialogs; they return their result with ``dismiss``."""
+    """Base for modal dialogs; they return their result with ``dismiss``
+    (Esc dismisses with None)."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.stop()
+            self.dismiss(None)

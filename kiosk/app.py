@@ -1,0 +1,327 @@
+"""The composition root: :func:`make_app` builds the one :class:`KioskApp`
+the CLI, the Pilot tests and the snapshot tests all run.
+
+Everything the app uses is handed in: settings, an open database, a printer
+device and a clock (tests pass a temporary database, a recording printer
+and a fixed clock). The app implements :class:`screens.base.KioskHost`:
+``settings``, ``ctx``, ``translator``/``t()``, ``services`` and
+``go_home()``. It also holds the kiosk behaviour that is not any one
+screen's: the mode's first screen, lock-down keys, the staff key chord and
+the idle watchdog that clears a resident's session.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import peewee
+from textual import events
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Static
+
+from kiosk.clock import Clock
+from kiosk.config import Settings
+from kiosk.i18n import Translator
+from kiosk.services import ServiceContext, ServiceError
+
+SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
+COUNTDOWN_SECONDS = 10.0
+
+KIOSK_THEME = Theme(
+    name="kiosk", primary="#1565c0", secondary="#00838f", accent="#ffb300", warning="#ffb300",
+    error="#e53935", success="#43a047", foreground="#f5f5f5", background="#0d1b2a", surface="#13283d",
+    panel="#1b3a57", dark=True,
+)
+CONTRAST_THEME = Theme(
+    name="kiosk-contrast", primary="#ffff00", secondary="#00ffff", accent="#ffff00", warning="#ffff00",
+    error="#ff5555", success="#00ff00", foreground="#ffffff", background="#000000", surface="#000000",
+    panel="#000000", dark=True,
+)
+
+
+@dataclass
+class Services:
+    """Long-lived helpers the screens reach through ``host.services``."""
+
+    printer: Any
+    """A printers.devices.Device (send(bytes, document=...), status())."""
+    paper: int = 80
+    encoding: str = "gb18030"
+    policy: Any = None
+    """The kiosk.policy PolicyBook, or None when it cannot be loaded."""
+    spool: Any = None
+    """The persistent print spool over ``printer`` when printers.spool exists."""
+    printed: list[Any] = field(default_factory=list)
+
+    def print_document(self, document: Any) -> list[str]:
+        """Print a receipt (through the spool when there is one) and return its
+        text preview for the screen. Printer trouble raises ServiceError."""
+        from printers.preview import preview_text
+
+        lines = preview_text(document, self.paper)
+        if self.spool is not None and hasattr(self.spool, "submit"):
+            self.spool.submit(document)
+        else:
+            from printers.escpos_render import RenderOptions, render_escpos
+
+            options = RenderOptions(paper=self.paper, encoding=self.encoding)
+            try:
+                self.printer.send(render_escpos(document, options), document=document)
+            except Exception as exc:  # printers.devices.PrinterError and I/O trouble
+                message = getattr(exc, "message", "") or "打印机暂时不可用"
+                raise ServiceError(f"{message}。凭证没有丢失，可到Q窗口补打", code="printer") from exc
+        self.printed.append(document)
+        return lines
+
+
+def _load_policy(settings: Settings) -> Any:
+    try:
+        from kiosk.policy import load_policy
+    except ImportError:
+        return None
+    try:
+        return load_policy(settings.policy.file or None)
+    except Exception:  # a bad local file must not stop the resident screens; estimates say so
+        return None
+
+
+def _make_spool(database: peewee.Database, printer: Any, clock: Clock) -> Any:
+    try:
+        spool_module = importlib.import_module("printers.spool")
+    except ImportError:
+        return None
+    factory = getattr(spool_module, "make_spool", None)
+    if factory is None:
+        return None
+    try:
+        return factory(database=database, device=printer, clock=clock)
+    except TypeError:
+        return None
+
+
+class KioskApp(App[None]):
+    """The kiosk in one of its modes (self, counter, display)."""
+
+    TITLE = "社保服务终端"
+    ENABLE_COMMAND_PALETTE = False
+    ALLOW_SELECT = False
+    CSS_PATH = [SCREENS_DIR / "kiosk.tcss"]
+    BINDINGS = [
+        Binding("ctrl+q", "noop", show=False, priority=True),
+        Binding("ctrl+c", "noop", show=False, priority=True, system=True),
+        Binding("ctrl+t", "staff_gate", show=False, priority=True),
+    ]
+
+    def __init__(self, settings: Settings, ctx: ServiceContext, services: Services, *,
+                 idle_seconds: float | None = None, mode: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.ctx = ctx
+        self.services = services
+        self.translator = Translator(settings.terminal.language)
+        self.mode_name = mode or settings.terminal.mode
+        self.idle_seconds = float(idle_seconds if idle_seconds is not None else settings.terminal.idle_seconds)
+        self.session: Any = None
+        """The identified resident (ResidentSummary) while someone is at the terminal."""
+        self.large_text = False
+        self._last_input = time.monotonic()
+        self._countdown_shown = False
+        self._base_screen: Screen[Any] | None = None
+
+    # -- KioskHost ---------------------------------------------------------------
+
+    def t(self, key: str, /, **params: object) -> str:
+        return self.translator(key, **params)
+
+    def go_home(self) -> None:
+        """The resident's home menu while identified, else the attract screen."""
+        from screens.resident.home import ResidentHomeScreen
+
+        self._pop_to_base()
+        if self.session is not None:
+            self.push_screen(ResidentHomeScreen())
+
+    # -- session -----------------------------------------------------------------
+
+    def start_session(self, resident: Any) -> None:
+        """A resident has been identified: show their home."""
+        from screens.resident.home import ResidentHomeScreen
+
+        self.session = resident
+        self._pop_to_base()
+        self.push_screen(ResidentHomeScreen())
+
+    def end_session(self) -> None:
+        """Forget everything about the resident and show the attract screen."""
+        self.session = None
+        self._pop_to_base()
+        if self.large_text:
+            self.set_large_text(False)
+        if self.translator.language != self.settings.terminal.language:
+            self.set_language(self.settings.terminal.language)
+        if self.theme != "kiosk":
+            self.theme = "kiosk"
+        self._hide_countdown()
+
+    def _pop_to_base(self) -> None:
+        base = self._base_screen
+        if base is None:
+            return
+        while len(self.screen_stack) > 1 and self.screen is not base:
+            self.pop_screen()
+
+    # -- accessibility and language ---------------------------------------------------
+
+    def set_language(self, language: str) -> None:
+        """Switch the interface language and redraw every screen in the stack."""
+        self.translator = Translator(language)
+        for screen in self.screen_stack:
+            screen.refresh(recompose=True)
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.translator.language == "zh_CN" else "zh_CN")
+
+    def set_large_text(self, on: bool) -> None:
+        """大字 mode: larger text and taller buttons through a class on the app."""
+        self.large_text = on
+        self.set_class(on, "-large")
+
+    def toggle_contrast(self) -> None:
+        self.theme = "kiosk" if self.theme == "kiosk-contrast" else "kiosk-contrast"
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.register_theme(KIOSK_THEME)
+        self.register_theme(CONTRAST_THEME)
+        self.theme = "kiosk"
+        self._base_screen = self._first_screen()
+        self.push_screen(self._base_screen)
+        if self.mode_name == "self":
+            self.set_interval(0.25 if self.idle_seconds > 2 else 0.05, self._check_idle_timeout)
+
+    def _first_screen(self) -> Screen[Any]:
+        if self.mode_name == "display":
+            return _optional_screen("screens.display.board", "BoardScreen", self.t("kiosk.mode_unavailable"))
+        if self.mode_name == "counter":
+            return _optional_screen("screens.counter.queue_console", "QueueConsoleScreen",
+                                    self.t("kiosk.mode_unavailable"))
+        from screens.resident.attract import AttractScreen
+
+        return AttractScreen()
+
+    # -- lock-down -----------------------------------------------------------------
+
+    def action_noop(self) -> None:
+        """ctrl+q and ctrl+c do nothing on a kiosk."""
+
+    def action_staff_gate(self) -> None:
+        """The staff key chord: a PIN, then the maintenance menu."""
+        from screens.widgets.staff_gate import MaintenanceModal, StaffPinModal
+
+        def opened(ok: bool | None) -> None:
+            if ok:
+                self.push_screen(MaintenanceModal(), self._maintenance_done)
+
+        self.push_screen(StaffPinModal(), opened)
+
+    def _maintenance_done(self, choice: str | None) -> None:
+        if choice == "exit":
+            self.exit()
+        elif choice in ("self", "counter", "display"):
+            self.switch_kiosk_mode(choice)
+
+    def switch_kiosk_mode(self, mode: str) -> None:
+        """Maintenance: run this terminal in another mode until restarted."""
+        self.session = None
+        self.mode_name = mode
+        old = self._base_screen
+        self._pop_to_base()
+        self._base_screen = self._first_screen()
+        self.switch_screen(self._base_screen)
+        del old
+
+    # -- idle watchdog ---------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        # Any key, click or scroll is activity; the watchdog measures from the last one.
+        if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
+            self._last_input = time.monotonic()
+            if self._countdown_shown:
+                self._hide_countdown()
+        await super().on_event(event)
+
+    def touch_activity(self) -> None:
+        """Count programmatic activity (e.g. a long service call finishing) as input."""
+        self._last_input = time.monotonic()
+
+    def _resident_present(self) -> bool:
+        return self.session is not None or (self._base_screen is not None and self.screen is not self._base_screen)
+
+    def _check_idle_timeout(self) -> None:
+        if not self._resident_present():
+            self._last_input = time.monotonic()
+            return
+        idle = time.monotonic() - self._last_input
+        left = self.idle_seconds - idle
+        if left <= 0:
+            self._last_input = time.monotonic()
+            self.end_session()
+        elif left <= min(COUNTDOWN_SECONDS, self.idle_seconds):
+            self._show_countdown(left)
+
+    def _show_countdown(self, left: float) -> None:
+        text = self.t("kiosk.idle_countdown", seconds=max(1, int(left + 0.999)))
+        screen = self.screen
+        try:
+            widget = screen.query_one("#idle-countdown", Static)
+            widget.update(text)
+        except Exception:
+            screen.mount(Static(text, id="idle-countdown"))
+        self._countdown_shown = True
+
+    def _hide_countdown(self) -> None:
+        self._countdown_shown = False
+        for screen in self.screen_stack:
+            for widget in screen.query("#idle-countdown"):
+                widget.remove()
+
+
+class _Unavailable(Screen[None]):
+    """Shown when a mode's screen has not been installed."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+
+    def compose(self) -> Any:
+        yield Static(self._text, id="unavailable")
+
+
+def _optional_screen(module: str, name: str, fallback: str) -> Screen[Any]:
+    try:
+        screen_class = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return _Unavailable(fallback)
+    screen: Screen[Any] = screen_class()
+    return screen
+
+
+def make_app(settings: Settings, database: peewee.Database, printer: Any, clock: Clock, *,
+             idle_seconds: float | None = None, mode: str | None = None) -> KioskApp:
+    """Build the kiosk from its parts. ``idle_seconds`` and ``mode`` override
+    the settings (tests use a short idle time)."""
+    ctx = ServiceContext(
+        database=database, clock=clock, terminal=settings.terminal.id, hall_name=settings.hall.name,
+        region_code=settings.hall.region_code, training=settings.terminal.training,
+    )
+    services = Services(printer=printer, paper=settings.printer.paper, encoding=settings.printer.encoding,
+                        policy=_load_policy(settings), spool=_make_spool(database, printer, clock))
+    return KioskApp(settings, ctx, services, idle_seconds=idle_seconds, mode=mode)

@@ -1,0 +1,1 @@
+"""The resident self-service screens (mode ``self``), one module per screen."""

@@ -1,0 +1,94 @@
+"""缴费记录: the years (keys 1-9, 0 for the next page), then one year's
+months with totals; months not paid are highlighted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import DataTable, Static
+
+from kiosk.services import residents
+from screens.resident.common import ResidentScreen, yuan
+from screens.widgets.menu import MenuButton
+
+PAGE = 9
+
+
+class YearsScreen(ResidentScreen):
+    """Years newest first, nine to a page."""
+
+    TITLE_KEY = "resident.home.contributions"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.page = 0
+
+    def load(self, ctx: Any, resident_id: int) -> Any:
+        return residents.contribution_history(ctx, resident_id)
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        history = self.data
+        yield Static(t("resident.contributions.summary", months=history.total_pension_months,
+                       missing=history.missing_months), id="contributions-summary")
+        if not history.years:
+            yield Static(t("resident.contributions.none"), classes="message")
+            return
+        years = history.years[self.page * PAGE:(self.page + 1) * PAGE]
+        with Grid(id="years-grid", classes="menu-grid years"):
+            for i, year in enumerate(years, 1):
+                mark = t("resident.contributions.year_missing", n=len(year.missing)) if year.missing else ""
+                yield MenuButton(str(i), t("resident.contributions.year", year=year.year) + mark, f"year-{year.year}",
+                                 classes="has-missing" if year.missing else "")
+            if len(history.years) > PAGE:
+                yield MenuButton("0", t("resident.contributions.more"), "more")
+
+    def choose(self, choice: str) -> None:
+        if choice == "more":
+            pages = (len(self.data.years) + PAGE - 1) // PAGE
+            self.page = (self.page + 1) % pages
+            self.refresh(recompose=True)
+        elif choice.startswith("year-"):
+            year = self.data.year(int(choice.removeprefix("year-")))
+            if year is not None:
+                self.app.push_screen(YearDetailScreen(year))
+
+
+class YearDetailScreen(ResidentScreen):
+    """One year: each month paid, the months missing, and the totals."""
+
+    TITLE_KEY = "resident.home.contributions"
+
+    def __init__(self, year: Any) -> None:
+        super().__init__()
+        self.year = year
+
+    def needs_data(self) -> bool:
+        return False
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        year = self.year
+        yield Static(t("resident.contributions.year_totals", year=year.year, months=len(year.rows),
+                       individual=yuan(year.individual_fen), employer=yuan(year.employer_fen)),
+                     id="year-totals")
+        if year.missing:
+            months = "、".join(str(m.month) for m in year.missing)
+            yield Static(t("resident.contributions.missing_months", months=months), id="missing-months",
+                         classes="warning")
+        table: DataTable[Any] = DataTable(id="months-table", cursor_type="row", zebra_stripes=True)
+        table.add_columns(t("resident.col.month"), t("resident.col.insurance"), t("resident.col.base"),
+                          t("resident.col.individual"), t("resident.col.employer_part"))
+        rows = [(r.month, 0, r) for r in year.rows] + [(m, 1, None) for m in year.missing]
+        for month, _, row in sorted(rows, key=lambda item: (item[0], item[1])):
+            label = f"{month:%Y-%m}"
+            if row is None:
+                unpaid = Text(t("resident.contributions.unpaid"), style="bold red")
+                table.add_row(Text(label, style="bold red"), unpaid, "", "", "")
+            else:
+                table.add_row(label, t(f"resident.insurance.{row.insurance}"), yuan(row.base_fen),
+                              yuan(row.individual_fen), yuan(row.employer_fen))
+        yield table

@@ -1,0 +1,45 @@
+"""养老金测算: the retirement date under the delay rules and the monthly
+estimate with every calculation step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from kiosk.services import residents
+from screens.resident.common import ResidentScreen, day, yuan
+
+
+class EstimateScreen(ResidentScreen):
+    """Estimate with its assumptions and steps."""
+
+    TITLE_KEY = "resident.home.estimate"
+
+    def load(self, ctx: Any, resident_id: int) -> Any:
+        book = self.host.services.policy
+        if book is None:
+            raise residents.policy_unavailable()
+        return residents.pension_estimate(ctx, resident_id, book)
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        view = self.data
+        years, months = divmod(view.retirement_age_months, 12)
+        with VerticalScroll(id="estimate"):
+            yield Static(t("resident.estimate.retire", date=day(view.retirement_date), years=years, months=months),
+                         id="retirement-date", classes="balance")
+            yield Static(t("resident.estimate.months", paid=view.paid_months, projected=view.projected_months,
+                           required=view.required_months), id="estimate-months")
+            yield Static(t(f"resident.estimate.scheme_{view.scheme}"))
+            for step in view.estimate.steps:
+                yield Static(step.render(t(step.key)), classes="calc-step")
+            yield Static(t("resident.estimate.monthly", amount=yuan(view.estimate.monthly_fen)),
+                         id="estimate-total", classes="balance")
+            short = view.estimate.shortfall
+            if short is not None:
+                yield Static(t("rules.pension.shortfall.missing", required=short.required_months,
+                               paid=short.paid_months, missing=short.missing_months), classes="warning")
+            yield Static(t("resident.estimate.note"), classes="note")

@@ -1,0 +1,72 @@
+"""政策指南: the guide topics (data files in kiosk/guide), searchable, each
+opening its sections; no identification needed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Input, Static
+
+from kiosk.guide import Topic, load_guide
+from screens.resident.common import ResidentScreen
+from screens.widgets.menu import MenuButton
+
+
+class GuideScreen(ResidentScreen):
+    """Topic list with a search field; keys 1-9 open the first nine matches."""
+
+    TITLE_KEY = "resident.guide.title"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_text = ""
+
+    def needs_data(self) -> bool:
+        return False
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        language = self.host.translator.language
+        yield Input(value=self.query_text, placeholder=t("resident.guide.search"), id="guide-search")
+        topics = load_guide().search(self.query_text)
+        if not topics:
+            yield Static(t("resident.guide.no_match"), classes="message")
+            return
+        with Grid(id="guide-menu", classes="menu-grid"):
+            for i, topic in enumerate(topics[:9], 1):
+                yield MenuButton(str(i), topic.title.get(language), f"topic-{topic.id}")
+
+    def on_mount(self) -> None:
+        buttons = self.query(MenuButton)
+        if buttons:
+            buttons.first().focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_text = event.value
+        self.refresh(recompose=True)
+
+    def choose(self, choice: str) -> None:
+        if choice.startswith("topic-"):
+            self.app.push_screen(TopicScreen(load_guide().topic(choice.removeprefix("topic-"))))
+
+
+class TopicScreen(ResidentScreen):
+    """One topic's sections."""
+
+    TITLE_KEY = "resident.guide.title"
+
+    def __init__(self, topic: Topic) -> None:
+        super().__init__()
+        self.topic = topic
+
+    def needs_data(self) -> bool:
+        return False
+
+    def compose_body(self) -> ComposeResult:
+        language = self.host.translator.language
+        with VerticalScroll(id="guide-topic"):
+            yield Static(self.topic.title.get(language), classes="balance")
+            for section in self.topic.sections:
+                yield Static(section.heading.get(language), classes="guide-heading")
+                yield Static(section.body.get(language), classes="guide-body")

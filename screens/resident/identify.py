@@ -1,0 +1,123 @@
+"""Identify: swipe, scan or type the number (with an on-screen keypad).
+
+A bad number gets a message naming the problem and the screen stays; a
+valid number that is not registered offers, in one touch, a ticket for
+enrolment (queue category A); a frozen card sends the resident to counter C.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from kiosk.services import ServiceError, residents
+from screens.base import KioskScreen
+from screens.widgets.keypad import Keypad
+
+
+class IdentifyScreen(KioskScreen):
+    """Asks who the resident is; ``purpose`` says where to go next."""
+
+    NUMBER_KEYS_TYPE = True
+
+    def __init__(self, purpose: str = "query", initial: str = "", submit: bool = False) -> None:
+        super().__init__()
+        self.purpose = purpose
+        self._initial = initial
+        self._submit = submit
+        self._message = ""
+        self._unregistered: str | None = None
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Horizontal(id="resident-bar"):
+            yield Static(t("resident.identify.title"), id="bar-title")
+            yield Button(t("app.back"), id="nav-back", classes="nav-button")
+            yield Button(t("app.home"), id="nav-home", classes="nav-button")
+        with Horizontal(id="identify"):
+            with Vertical(id="identify-left"):
+                yield Static(t("resident.identify.prompt"), id="identify-prompt")
+                yield Input(value=self._initial, placeholder=t("resident.identify.placeholder"), max_length=20,
+                            restrict=r"[0-9A-Za-z]*", id="card-input")
+                yield Static(self._message, id="identify-message", classes="message")
+                if self._unregistered:
+                    yield Button(t("resident.identify.enrol_ticket"), id="enrol-ticket", classes="wide-button")
+            yield Keypad(t("resident.identify.delete"), t("resident.identify.confirm"))
+
+    def on_mount(self) -> None:
+        self.query_one("#card-input", Input).focus()
+        if self._submit and self._initial:
+            self._submit = False
+            self._identify(self._initial)
+
+    def on_keypad_pressed(self, event: Keypad.Pressed) -> None:
+        field = self.query_one("#card-input", Input)
+        if event.key == "delete":
+            field.value = field.value[:-1]
+        elif event.key == "confirm":
+            self._identify(field.value)
+        elif len(field.value) < 20:
+            field.value += event.key
+        field.cursor_position = len(field.value)
+        field.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._identify(event.value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.prevent_default()  # the base handler runs only through super() below
+        if event.button.id == "enrol-ticket" and self._unregistered:
+            event.stop()
+            from screens.resident.ticket import TicketScreen
+
+            self.app.push_screen(TicketScreen(prefix="A"))
+            return
+        super().on_button_pressed(event)
+
+    def _identify(self, text: str) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._show(self.t("resident.identify.checking"))
+        ctx = self.host.ctx
+        self.run_service(lambda: residents.identify(ctx, text), self._found, self._failed_text)
+
+    def _found(self, resident: Any) -> None:
+        self._busy = False
+        self.query_one("#card-input", Input).value = ""
+        if self.host.settings.terminal.confirm_phone and resident.has_phone:
+            from screens.resident.phone import PhoneConfirmScreen
+
+            self.app.push_screen(PhoneConfirmScreen(resident, self.purpose))
+            return
+        self.host.start_session(resident)
+
+    def _failed_text(self, message: str) -> None:
+        self._busy = False
+        self._show(message)
+        self.query_one("#card-input", Input).focus()
+
+    def on_worker_state_changed(self, event: Any) -> None:
+        # NotRegistered needs its parsed number; read it before the generic handler.
+        event.prevent_default()  # the base handler runs only through super() below
+        error = getattr(event.worker, "error", None)
+        if isinstance(error, residents.NotRegistered):
+            self._unregistered = error.id_number
+            self._message = error.message
+            self._busy = False
+            self.refresh(recompose=True)
+            self.call_after_refresh(lambda: self.query_one("#card-input", Input).focus())
+            self._service_callbacks().pop(event.worker, None)
+            return
+        if isinstance(error, ServiceError):
+            self._unregistered = None
+        super().on_worker_state_changed(event)
+
+    def _show(self, message: str) -> None:
+        self._message = message
+        self.query_one("#identify-message", Static).update(message)

@@ -1,0 +1,83 @@
+"""取号: choose a kind of business and take a queue ticket (printed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Static
+
+from screens.resident.common import ResidentScreen
+from screens.widgets.menu import MenuButton
+
+
+def _queue() -> Any:
+    from kiosk.services import queue
+
+    return queue
+
+
+class TicketScreen(ResidentScreen):
+    """Categories as numbered choices; with ``prefix`` the ticket is taken at once."""
+
+    TITLE_KEY = "resident.ticket.title"
+
+    def __init__(self, prefix: str | None = None) -> None:
+        super().__init__()
+        self.prefix = prefix
+        self.ticket: Any = None
+
+    def load(self, ctx: Any, resident_id: int) -> Any:
+        return _queue().list_categories(ctx)
+
+    def on_mount(self) -> None:
+        ctx = self.host.ctx
+        try:
+            queue = _queue()
+        except ImportError:
+            self._failed(self.t("resident.ticket.unavailable"))
+            return
+        if self.prefix:
+            self._take(self.prefix)
+        else:
+            self.run_service(lambda: queue.list_categories(ctx), self._loaded, self._failed)
+
+    def _take(self, prefix: str) -> None:
+        ctx = self.host.ctx
+        resident_id = self.resident.id if self.resident is not None else None
+        services = self.host.services
+
+        def take() -> Any:
+            queue = _queue()
+            info = queue.take_ticket(ctx, prefix, resident_id)
+            document = getattr(queue, "ticket_document", None)
+            if document is not None:
+                services.print_document(document(ctx, info))
+            return info
+
+        self.run_service(take, self._taken, self._failed)
+
+    def _taken(self, info: Any) -> None:
+        self.ticket = info
+        self.data = self.data or []
+        self.refresh(recompose=True)
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        english = self.host.translator.language == "en"
+        if self.ticket is not None:
+            info = self.ticket
+            yield Static(t("resident.ticket.number", code=info.code), id="ticket-number", classes="big")
+            yield Static(t("resident.ticket.detail", category=info.category_en if english else info.category_zh,
+                           ahead=info.ahead, minutes=info.wait_minutes), id="ticket-detail")
+            return
+        yield Static(t("resident.ticket.choose"))
+        with Grid(id="ticket-menu", classes="menu-grid"):
+            for i, category in enumerate([c for c in self.data if c.active][:9], 1):
+                yield MenuButton(str(i), f"{category.prefix} {category.name_en if english else category.name_zh}",
+                                 f"take-{category.prefix}")
+
+    def choose(self, choice: str) -> None:
+        if choice.startswith("take-"):
+            self._take(choice.removeprefix("take-"))
