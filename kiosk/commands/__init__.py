@@ -11,6 +11,7 @@ from __future__ import annotations
 
 #: Modules registered by kiosk.cli, in the order they appear in --help.
 COMMAND_MODULES: tuple[str, ...] = (
+    "run",
     "db",
     "config",
     "doctor",
