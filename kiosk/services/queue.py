@@ -21,11 +21,12 @@ LOCKED`` pick on PostgreSQL, so two counters never call the same ticket.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import peewee
 
@@ -205,6 +206,35 @@ class RatingInfo:
     staff_id: int | None
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _own_connection(func: Callable[P, R]) -> Callable[P, R]:
+    """Open and close this thread's connection when it was not open yet.
+
+    Screens call services from short-lived worker threads (the board polls
+    twice a second); without this each thread would leave a connection
+    behind until garbage collection.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        ctx = args[0]
+        assert isinstance(ctx, ServiceContext)
+        database = ctx.database
+        opened = database.is_closed()
+        if opened:
+            database.connect()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if opened:
+                database.close()
+
+    return wrapper
+
+
 # --------------------------------------------------------------------- helpers
 
 
@@ -353,6 +383,7 @@ def _ahead(ticket: Ticket) -> int:
 # --------------------------------------------------------------------- taking
 
 
+@_own_connection
 def list_categories(ctx: ServiceContext, *, include_inactive: bool = False) -> list[CategoryInfo]:
     """The hall's queue categories in display order."""
     query = QueueCategory.select().order_by(QueueCategory.sort, QueueCategory.prefix)
@@ -361,6 +392,7 @@ def list_categories(ctx: ServiceContext, *, include_inactive: bool = False) -> l
     return [_category_info(c) for c in query]
 
 
+@_own_connection
 def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None, *,
                 priority_age: int = DEFAULT_PRIORITY_AGE, receipt: bool = False) -> TicketInfo:
     """Issue the next number of ``prefix`` for today.
@@ -444,6 +476,7 @@ def _find(ctx: ServiceContext, code: str) -> Ticket:
     return ticket
 
 
+@_own_connection
 def find_ticket(ctx: ServiceContext, code: str) -> TicketView:
     """A ticket by its short (A007, today) or scanned (T20261129A007) code."""
     return _view(ctx, _find(ctx, code))
@@ -473,6 +506,7 @@ def _claim(ctx: ServiceContext, ticket_id: int, counter: int, allowed: tuple[str
     )
 
 
+@_own_connection
 def call_next(ctx: ServiceContext, counter: int) -> TicketView:
     """Call the next ticket for ``counter``: priority first, then first come.
 
@@ -505,6 +539,7 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
         return _view(ctx, ticket)
 
 
+@_own_connection
 def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
     """Call one named ticket (waiting or held), e.g. a resident who came back."""
     with write_transaction(ctx.database):
@@ -562,29 +597,34 @@ def _transition(ctx: ServiceContext, counter: int, code: str | None, action: str
         return _view(ctx, ticket)
 
 
+@_own_connection
 def recall(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """Call the same ticket again (the board shows and announces it anew)."""
     return _transition(ctx, counter, code, "recall", ("called",),
                        {Ticket.call_count: Ticket.call_count + 1, Ticket.called_at: ctx.now()})
 
 
+@_own_connection
 def start(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """The resident arrived at the counter: service starts."""
     return _transition(ctx, counter, code, "start", ("called",),
                        {Ticket.status: "serving", Ticket.started_at: ctx.now(), Ticket.staff: ctx.staff_id})
 
 
+@_own_connection
 def hold(ctx: ServiceContext, counter: int, code: str | None = None, note: str = "") -> TicketView:
     """Set the ticket aside (e.g. to fetch materials); call it again by number."""
     return _transition(ctx, counter, code, "hold", ("called", "serving"), {Ticket.status: "held"}, note)
 
 
+@_own_connection
 def no_show(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """Nobody came after calling: 过号."""
     return _transition(ctx, counter, code, "no_show", ("called",),
                        {Ticket.status: "no_show", Ticket.finished_at: ctx.now()})
 
 
+@_own_connection
 def finish(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """Service done: 办结. Finishing a called ticket counts service from the call."""
     def values(ticket: Ticket) -> dict[Any, Any]:
@@ -594,6 +634,7 @@ def finish(ctx: ServiceContext, counter: int, code: str | None = None) -> Ticket
     return _transition(ctx, counter, code, "finish", ("called", "serving"), values)
 
 
+@_own_connection
 def transfer(ctx: ServiceContext, counter: int, to_prefix: str, code: str | None = None) -> TicketView:
     """Send the resident to another category, ahead of everyone waiting there.
 
@@ -631,6 +672,7 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 # --------------------------------------------------------------------- views
 
 
+@_own_connection
 def counter_view(ctx: ServiceContext, counter: int) -> CounterView:
     """What the counter console shows."""
     day = ticket_day(ctx)
@@ -654,6 +696,7 @@ def _waiting_counts(day: dt.date) -> dict[str, int]:
     return {str(prefix): int(n) for prefix, n in rows}
 
 
+@_own_connection
 def queue_status(ctx: ServiceContext, recent: int = 5) -> QueueStatus:
     """Waiting counts per category, now serving per counter, the last calls."""
     day = ticket_day(ctx)
@@ -697,6 +740,7 @@ def queue_status(ctx: ServiceContext, recent: int = 5) -> QueueStatus:
 # --------------------------------------------------------------------- ratings
 
 
+@_own_connection
 def rate(ctx: ServiceContext, code: str, score: int, reason: str = "") -> RatingInfo:
     """A resident's 1–5 rating of a finished ticket, tied to its counter and clerk."""
     if not isinstance(score, int) or not 1 <= score <= 5:

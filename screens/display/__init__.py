@@ -1,0 +1,1 @@
+"""Display-board screens (mode ``display``): the hall's big screen."""

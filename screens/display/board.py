@@ -1,0 +1,139 @@
+"""The hall display board (mode ``display``): who is called where, who waits.
+
+Every ``REFRESH_SECONDS`` the board reads :func:`kiosk.services.queue.queue_status`
+in a thread worker (never more than one read in flight), so a call made at
+any counter shows here within a second. The newest call is drawn in block
+letters big enough to read across the hall and announced by voice
+(:class:`kiosk.services.announce.Announcer`, silent without espeak-ng).
+Only ticket numbers and masked names are ever shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+
+from kiosk.services import queue as queue_service
+from kiosk.services.announce import Announcer
+from kiosk.services.queue import QueueStatus
+from screens.base import KioskScreen
+from screens.display.bigtext import BigCode
+
+REFRESH_SECONDS = 0.5
+
+
+class BoardScreen(KioskScreen):
+    """Now serving per counter, the last five calls, waiting counts per category."""
+
+    CSS_PATH = Path(__file__).with_name("board.tcss")
+
+    def __init__(self, announcer: Announcer | None = None, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+        super().__init__()
+        self._announcer = announcer
+        self.refresh_seconds = refresh_seconds
+        self.status: QueueStatus | None = None
+        self._loading = False
+        self._seen_call_id: int | None = None
+        self.announced: list[tuple[str, int]] = []
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="board"):
+            with Horizontal(id="board-head"):
+                yield Static(self.host.settings.hall.name, id="hall-name")
+                yield Static(self.t("queue.board.title"), id="board-title")
+            with Vertical(id="newest"):
+                yield BigCode("", scale=3, id="newest-code")
+                yield Static(self.t("queue.board.idle"), id="newest-text")
+            with Horizontal(id="board-body"):
+                yield Static(id="serving", classes="board-panel")
+                yield Static(id="recent", classes="board-panel")
+            yield Static(id="waiting", classes="board-panel")
+            yield Static("", id="board-error")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(self.refresh_seconds, self.reload)
+
+    @property
+    def announcer(self) -> Announcer:
+        if self._announcer is None:
+            shared = getattr(self.host.services, "announcer", None)
+            self._announcer = shared if isinstance(shared, Announcer) else Announcer()
+        return self._announcer
+
+    # -- refresh ----------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the queue in a worker unless a read is still running."""
+        if self._loading:
+            return
+        self._loading = True
+        ctx = self.host.ctx
+        self.run_service(lambda: queue_service.queue_status(ctx), self._loaded, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self._loading = False
+        self.query_one("#board-error", Static).update(self.t("queue.board.offline"))
+
+    def _loaded(self, status: QueueStatus) -> None:
+        self._loading = False
+        self.query_one("#board-error", Static).update("")
+        if status != self.status:
+            self.status = status
+            self._draw(status)
+        if self._seen_call_id is not None and status.last_call_id > self._seen_call_id and status.recent:
+            newest = status.recent[0]
+            self.announced.append((newest.code, newest.counter))
+            self.announcer.announce(newest.code, newest.counter)
+        self._seen_call_id = status.last_call_id
+
+    # -- drawing ----------------------------------------------------------------------
+
+    def _draw(self, status: QueueStatus) -> None:
+        t = self.t
+        newest = status.recent[0] if status.recent else None
+        self.query_one("#newest-code", BigCode).show(newest.code if newest else "")
+        self.query_one("#newest-text", Static).update(
+            t("queue.board.call", code=newest.code, counter=newest.counter) if newest else t("queue.board.idle"))
+
+        serving = Table(title=t("queue.board.now_serving"), expand=True, show_edge=False)
+        for key in ("col_counter", "col_number", "col_name", "col_status"):
+            serving.add_column(t(f"queue.board.{key}"))
+        for counter in status.counters:
+            ticket = counter.ticket
+            if ticket is None:
+                serving.add_row(t("queue.board.counter", n=counter.counter), t("queue.board.none"), "", "")
+            else:
+                serving.add_row(t("queue.board.counter", n=counter.counter), Text(ticket.code, style="bold"),
+                                ticket.masked_name, t(f"queue.status.{ticket.status}"))
+        self.query_one("#serving", Static).update(serving)
+
+        recent = Table(title=t("queue.board.recent"), expand=True, show_edge=False)
+        recent.add_column(t("queue.board.col_number"))
+        recent.add_column(t("queue.board.col_counter"))
+        recent.add_column(t("queue.board.col_name"))
+        for call in status.recent:
+            recent.add_row(Text(call.code, style="bold"), t("queue.board.counter", n=call.counter), call.masked_name)
+        self.query_one("#recent", Static).update(recent)
+
+        waiting = Table(title=t("queue.board.waiting") + "  " + t("queue.board.total", n=status.total_waiting),
+                        expand=True, show_edge=False, show_header=False)
+        cells: list[Any] = []
+        for w in status.waiting:
+            name = w.name_zh if self.host.translator.language == "zh_CN" else w.name_en
+            cells.append(f"{w.prefix} {name}  {t('queue.board.people', n=w.waiting)}")
+        columns = 5
+        for _ in range(columns):
+            waiting.add_column()
+        for i in range(0, len(cells), columns):
+            row = cells[i:i + columns]
+            waiting.add_row(*row, *([""] * (columns - len(row))))
+        self.query_one("#waiting", Static).update(waiting)
