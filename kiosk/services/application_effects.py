@@ -1,0 +1,553 @@
+"""What each workflow step does besides changing the status.
+
+Called by :mod:`kiosk.services.applications` inside the step's transaction;
+everything here writes rows (enrolments, accounts, cards, assessments,
+contributions, ledger entries, benefit payments, transfers) and stores the
+step's results in the application's ``data`` dict, which the caller saves.
+Calculations come from the pure rules with the policy in force today.
+
+Inputs each type reads from ``data`` (all optional unless said):
+
+- ``enrol_employee``: ``scheme`` employee | flexible (default flexible).
+- ``assessment``: ``scheme`` employee | flexible (required);
+  ``declared_wage_fen`` (employee) or ``base_fen`` (flexible) (required);
+  ``risk_class`` (employee, default 1); ``start_month`` "YYYY-MM" (default
+  this month) and ``month_count`` (default 1); ``method`` cash|bank|card
+  and ``tendered`` at 缴费记录.
+- ``benefit_pension``: ``scheme`` resident | employee; employee also
+  ``average_index`` ("1.0"), ``contribution_months``, ``deemed_months``.
+- ``benefit_unemployment``: ``involuntary`` (default true), ``contribution_months``
+  (default: months of unemployment contributions on record).
+- ``benefit_injury``: ``grade`` 1-10 and ``own_wage_fen`` (required).
+- ``benefit_maternity``: ``employer_wage_fen`` (required), ``difficult_birth``,
+  ``extra_babies``, ``miscarriage_months``.
+- ``benefit_medical``: ``total_fen`` and ``level`` (required), ``filed``,
+  ``pool_paid_this_year_fen``, ``out_of_pocket_this_year_fen``.
+- ``transfer``: ``kind`` employee_interprovincial | employee_to_resident |
+  resident_to_employee; ``direction`` out | in; ``other_region``;
+  ``account_fen`` and ``pooled_fen`` for a transfer in.
+- ``injury_determination``: ``accident_date`` "YYYY-MM-DD" and ``applicant``
+  employer | worker (required).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any, cast
+
+import peewee
+
+from db import audit
+from db.ledger import LedgerError, account_for, post
+from db.models import (
+    Account,
+    Application,
+    BenefitPayment,
+    Card,
+    Contribution,
+    ContributionAssessment,
+    Enrolment,
+    Resident,
+    Transfer,
+)
+from kiosk.rules import benefits, contribution, medical, pension, transfer
+from kiosk.rules.money import Fen, round_fen
+from kiosk.rules.steps import CalculationStep
+from kiosk.rules.workflows import Workflow
+from kiosk.services import ServiceContext, ServiceError
+from kiosk.services.payments import policy, record_assessment_payment
+from kiosk.services.registration import age_on, current_card, new_card
+
+Data = dict[str, Any]
+
+# insurance, scheme and account of each enrolment type
+_ENROL = {
+    "enrol_resident_pension": (("pension",), "resident", "pension_resident"),
+    "enrol_resident_medical": (("medical",), "resident", None),
+}
+_EMPLOYEE_INSURANCES = ("pension", "medical", "unemployment", "injury", "maternity")
+
+
+def _desc(model: type[peewee.Model]) -> Any:
+    """Newest first by primary key (the ``id`` annotation hides the field from mypy)."""
+    return cast(Any, model._meta.primary_key).desc()  # type: ignore[attr-defined]
+
+
+def _date(value: Any, what: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ServiceError(f"{what}应为日期（如 2026-03-01），收到“{value}”", code="bad_date") from None
+
+
+def _int(data: Data, key: str, what: str, default: int | None = None) -> int:
+    value = data.get(key, default)
+    if value is None:
+        raise ServiceError(f"请填写{what}", code=f"missing_{key}")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ServiceError(f"{what}应为整数，收到“{value}”", code=f"bad_{key}") from None
+
+
+def _steps(steps: tuple[CalculationStep, ...] | list[CalculationStep]) -> list[list[Any]]:
+    return [[s.key, s.formula, s.result_fen] for s in steps]
+
+
+def _open(resident_id: int, type_: str, status: str) -> Application | None:
+    return (Application.select().where((Application.resident == resident_id) & (Application.type == type_)
+                                       & (Application.status == status))
+            .order_by(_desc(Application)).first())
+
+
+# -- checks at submit ---------------------------------------------------------------
+
+
+def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Data) -> None:
+    """Refuse an application whose preconditions do not hold (message says which)."""
+    type_ = wf.type
+    if type_ in _ENROL or type_ == "enrol_employee":
+        insurances, scheme, _ = _enrolment_plan(type_, data)
+        if _active_enrolment(resident.id, insurances[0], scheme) is not None:
+            raise ServiceError(f"已参加{wf.name_zh.removesuffix('参保登记')}，无需重复登记", code="enrolled")
+    elif type_ == "assessment":
+        _assessment_base(ctx, resident, data)
+    elif type_ == "benefit_unemployment":
+        if _open(resident.id, "unemployment_registration", "registered") is None:
+            raise ServiceError("申领失业保险金须先办理失业登记（失业登记尚未完成）", code="needs_registration")
+    elif type_ == "benefit_injury":
+        determination = _open(resident.id, "injury_determination", "determined")
+        if determination is None:
+            raise ServiceError("申领工伤保险待遇须先经工伤认定（尚无“认定为工伤”的工伤认定申请）",
+                               code="needs_determination")
+        source = dict(determination.data or {})
+        deadline = _injury_deadline(source, ctx.clock.to_local(determination.created_at).date())
+        data["accident_date"] = source.get("accident_date")
+        data["determination"] = determination.number
+        if not deadline.in_time and deadline.applicant == "worker":
+            raise ServiceError(f"工伤认定申请超过时限（应在{deadline.deadline:%Y-%m-%d}前提出），不能申领待遇",
+                               code="late")
+    elif type_ == "injury_determination":
+        deadline = _injury_deadline(data, ctx.today())
+        data["deadline"] = deadline.deadline.isoformat()
+        if not deadline.in_time:
+            if deadline.applicant == "worker":
+                raise ServiceError(f"已超过申请时限：职工或其近亲属应在事故发生之日起1年内（{deadline.deadline:%Y-%m-%d}前）"
+                                   "提出工伤认定申请", code="late")
+            data["employer_late"] = True  # accepted; the employer bears the costs before this day
+    elif type_ == "benefit_pension":
+        if data.get("scheme", "resident") == "resident" and age_on(resident.birth_date, ctx.today()) < 60:
+            raise ServiceError("城乡居民养老保险待遇须年满60周岁方可申领", code="too_young")
+    elif type_ == "card_apply":
+        card = current_card(resident.id)
+        if card is not None:
+            raise ServiceError(f"已有社保卡 {card.card_number}，如遗失请挂失后补换", code="has_card")
+    elif type_ == "card_loss":
+        if _card(resident.id, "active") is None:
+            raise ServiceError("没有可挂失的社保卡（没有正常状态的卡）", code="no_card")
+    elif type_ == "card_unfreeze":
+        if _card(resident.id, "frozen") is None:
+            raise ServiceError("没有已挂失的社保卡，无需解挂", code="not_frozen")
+    elif type_ == "card_replace":
+        card = current_card(resident.id)
+        if card is None:
+            raise ServiceError("没有可补换的社保卡，请办理社保卡申领", code="no_card")
+        data["old_card"] = card.card_number
+
+
+def _injury_deadline(data: Data, applied_on: dt.date) -> benefits.InjuryDeadline:
+    if "accident_date" not in data:
+        raise ServiceError("请填写事故发生（或职业病诊断）日期", code="missing_accident_date")
+    accident = _date(data["accident_date"], "事故日期")
+    applicant = data.get("applicant", "worker")
+    if applicant not in ("employer", "worker"):
+        raise ServiceError("申请人应为用人单位（employer）或职工本人/近亲属（worker）", code="bad_applicant")
+    try:
+        return benefits.check_injury_application(accident, applied_on, applicant)
+    except benefits.BenefitError:
+        raise ServiceError("事故日期不能晚于申请日期", code="bad_date") from None
+
+
+def _card(resident_id: int, status: str) -> Card | None:
+    return (Card.select().where((Card.resident == resident_id) & (Card.status == status))
+            .order_by(_desc(Card)).first())
+
+
+def _active_enrolment(resident_id: int, insurance: str, scheme: str) -> Enrolment | None:
+    return Enrolment.get_or_none((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
+                                 & (Enrolment.scheme == scheme) & (Enrolment.status == "active"))
+
+
+def _enrolment_plan(type_: str, data: Data) -> tuple[tuple[str, ...], str, str | None]:
+    if type_ in _ENROL:
+        return _ENROL[type_]
+    scheme = data.get("scheme", "flexible")
+    if scheme == "employee":
+        return _EMPLOYEE_INSURANCES, "employee", "pension_employee"
+    if scheme == "flexible":
+        return ("pension",), "flexible", "pension_employee"
+    raise ServiceError("参保类型应为职工（employee）或灵活就业（flexible）", code="bad_scheme")
+
+
+# -- effects per step ---------------------------------------------------------------
+
+
+def apply(ctx: ServiceContext, row: Application, wf: Workflow, to_status: str, data: Data) -> None:
+    """Run the effects of reaching ``to_status`` (inside the caller's transaction)."""
+    family = "enrol" if wf.type.startswith("enrol_") else "benefit" if wf.type.startswith("benefit_") else wf.type
+    handler = _HANDLERS.get((family, to_status))
+    if handler is not None:
+        try:
+            handler(ctx, row, data)
+        except LedgerError as exc:
+            raise ServiceError(str(exc), code="ledger") from None
+
+
+def _open_accounts(ctx: ServiceContext, row: Application, data: Data) -> None:
+    insurances, scheme, account_kind = _enrolment_plan(row.type, data)
+    for insurance in insurances:
+        if _active_enrolment(row.__data__["resident"], insurance, scheme) is None:
+            Enrolment.create(resident=row.__data__["resident"], insurance=insurance, scheme=scheme, status="active",
+                             start_date=ctx.today())
+    if account_kind is not None:
+        account = account_for(row.__data__["resident"], account_kind, today=ctx.today(), now=ctx.now())
+        data["account_id"] = account.id
+    data["enrolled"] = {"insurances": list(insurances), "scheme": scheme}
+
+
+def _issue_card(ctx: ServiceContext, row: Application, data: Data) -> None:
+    existing = _card(row.__data__["resident"], "active")
+    if existing is not None:
+        data["card_number"] = existing.card_number  # already holds a working card
+        return
+    card = new_card(ctx, row.__data__["resident"])
+    data["card_number"] = card.card_number
+    audit.append(actor=ctx.actor, terminal=ctx.terminal, action="card.issue", now=ctx.now(), entity="card",
+                 entity_id=card.card_number, detail={"application": row.number})
+
+
+def _set_card(ctx: ServiceContext, card: Card, status: str, row: Application) -> None:
+    Card.update(status=status, status_changed_at=ctx.now()).where(Card.id == card.id).execute()
+    audit.append(actor=ctx.actor, terminal=ctx.terminal, action=f"card.{status}", now=ctx.now(), entity="card",
+                 entity_id=card.card_number, detail={"application": row.number})
+
+
+def _freeze(ctx: ServiceContext, row: Application, data: Data) -> None:
+    card = _card(row.__data__["resident"], "active")
+    if card is None:
+        raise ServiceError("没有可挂失的社保卡", code="no_card")
+    _set_card(ctx, card, "frozen", row)
+    data["card_number"] = card.card_number
+
+
+def _unfreeze(ctx: ServiceContext, row: Application, data: Data) -> None:
+    card = _card(row.__data__["resident"], "frozen")
+    if card is None:
+        raise ServiceError("这张社保卡已不是挂失状态，无法解挂", code="not_frozen")
+    _set_card(ctx, card, "active", row)
+    data["card_number"] = card.card_number
+
+
+def _replace(ctx: ServiceContext, row: Application, data: Data) -> None:
+    old = Card.get_or_none(Card.card_number == data.get("old_card"))
+    if old is not None and old.status in ("active", "frozen"):
+        _set_card(ctx, old, "replaced", row)
+    card = new_card(ctx, row.__data__["resident"])
+    data["card_number"] = card.card_number
+    audit.append(actor=ctx.actor, terminal=ctx.terminal, action="card.issue", now=ctx.now(), entity="card",
+                 entity_id=card.card_number, detail={"application": row.number, "replaces": data.get("old_card")})
+
+
+# -- 缴费核定 -------------------------------------------------------------------------
+
+
+def _assessment_base(ctx: ServiceContext, resident: Resident, data: Data) -> contribution.BaseDecision:
+    scheme = data.get("scheme")
+    if scheme not in ("employee", "flexible"):
+        raise ServiceError("缴费核定须选择职工（employee）或灵活就业（flexible）", code="bad_scheme")
+    if _active_enrolment(resident.id, "pension", scheme) is None:
+        raise ServiceError(f"尚未参加{'职工' if scheme == 'employee' else '灵活就业人员'}养老保险，请先办理参保登记",
+                           code="not_enrolled")
+    wage = policy(ctx).wage
+    try:
+        if scheme == "employee":
+            base = contribution.determine_base(_int(data, "declared_wage_fen", "申报工资"), wage)
+        else:
+            base = contribution.choose_flexible_base(_int(data, "base_fen", "缴费基数"), wage)
+    except contribution.ContributionError as exc:
+        raise ServiceError(str(exc), code="bad_base") from None
+    data["base"] = {"declared_fen": base.declared_fen, "base_fen": base.base_fen, "floor_fen": base.floor_fen,
+                    "cap_fen": base.cap_fen, "adjustment": base.adjustment}
+    return base
+
+
+def _months(ctx: ServiceContext, data: Data) -> list[dt.date]:
+    start_text = data.get("start_month") or f"{ctx.today():%Y-%m}"
+    start = _date(f"{start_text}-01", "起始月份")
+    count = _int(data, "month_count", "缴费月数", 1)
+    if not 1 <= count <= 36:
+        raise ServiceError("缴费月数应为1到36", code="bad_month_count")
+    months = []
+    year, month = start.year, start.month
+    for _ in range(count):
+        months.append(dt.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -> None:
+    params = policy(ctx)
+    base_fen = int(data["base"]["base_fen"])
+    months = _months(ctx, data)
+    try:
+        if data["scheme"] == "employee":
+            notice = contribution.assess_employee(base_fen, params.wage, params.rates,
+                                                  risk_class=_int(data, "risk_class", "工伤风险类别", 1))
+            account_part = round_fen(base_fen * params.rates.pension.individual)
+        else:
+            notice = contribution.assess_flexible(base_fen, params.wage, params.rates)
+            account_part = contribution.flexible_account_part(notice, params.rates)
+    except contribution.ContributionError as exc:
+        raise ServiceError(str(exc), code="bad_base") from None
+    lines = [{"insurance": ln.insurance, "payer": ln.payer, "base_fen": ln.base_fen, "rate": str(ln.rate),
+              "monthly_fen": ln.amount_fen, "amount_fen": ln.amount_fen * len(months)} for ln in notice.lines]
+    data["notice"] = {
+        "lines": lines, "months": [m.isoformat() for m in months],
+        "individual_fen": notice.individual_total_fen * len(months),
+        "employer_fen": notice.employer_total_fen * len(months),
+        "account_fen_per_month": account_part, "policy_effective": params.effective.isoformat(),
+    }
+    data["amount_fen"] = notice.total_fen * len(months)
+
+
+def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:
+    notice = data["notice"]
+    months = [dt.date.fromisoformat(m) for m in notice["months"]]
+    assessment = ContributionAssessment.create(
+        resident=row.__data__["resident"], year=months[0].year, insurance="pension", scheme=data["scheme"],
+        base_fen=int(data["base"]["base_fen"]), individual_fen=notice["individual_fen"],
+        employer_fen=notice["employer_fen"], subsidy_fen=0,
+        detail={"lines": notice["lines"], "months": notice["months"], "application": row.number},
+        policy_effective=dt.date.fromisoformat(notice["policy_effective"]), assessed_at=ctx.now())
+    data["assessment_id"] = assessment.id
+
+
+def _record_payment(ctx: ServiceContext, row: Application, data: Data) -> None:
+    method = data.get("method")
+    if method is None:
+        raise ServiceError("请选择缴费方式（现金、银行卡或社保卡）", code="missing_method")
+    notice = data["notice"]
+    info = record_assessment_payment(
+        ctx, int(data["assessment_id"]), str(method), [dt.date.fromisoformat(m) for m in notice["months"]],
+        account_fen_per_month=int(notice["account_fen_per_month"]), tendered=data.pop("tendered", None),
+        reference=row.number)
+    data["receipt_code"] = info.receipt_code
+    data["paid_fen"] = info.amount_fen
+
+
+# -- 待遇 ------------------------------------------------------------------------------
+
+
+def _paid_months(resident_id: int, insurance: str, schemes: tuple[str, ...]) -> int:
+    return int(Contribution.select().where((Contribution.resident == resident_id)
+                                           & (Contribution.insurance == insurance)
+                                           & (Contribution.scheme.in_(schemes))).count())
+
+
+def _balance(resident_id: int, kind: str) -> Fen:
+    account = Account.get_or_none((Account.resident == resident_id) & (Account.kind == kind))
+    return int(account.balance_fen) if account else 0
+
+
+def _calculate_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
+    params = policy(ctx)
+    resident = Resident.get_by_id(row.__data__["resident"])
+    try:
+        if row.type == "benefit_pension":
+            _pension(ctx, resident, data)
+        elif row.type == "benefit_unemployment":
+            months = _int(data, "contribution_months", "缴费月数",
+                          _paid_months(resident.id, "unemployment", ("employee",)))
+            decision = benefits.unemployment_decision(
+                months, involuntary=bool(data.get("involuntary", True)), registered=True,
+                minimum_wage_fen=params.unemployment.minimum_wage_fen, ratio=params.unemployment.benefit_ratio)
+            if not decision.eligible:
+                reasons = {"too_few_months": "累计缴费不满1年", "voluntary": "属本人意愿中断就业",
+                           "not_registered": "未办理失业登记"}
+                shown = "；".join(reasons[r] for r in decision.reasons)
+                raise ServiceError(f"不符合失业保险金领取条件：{shown}。请退回或不予支付", code="not_eligible")
+            data.update(months=decision.months, monthly_fen=decision.monthly_fen, amount_fen=decision.monthly_fen,
+                        steps=_steps(decision.steps))
+        elif row.type == "benefit_injury":
+            result = benefits.injury_benefit(_int(data, "grade", "伤残等级"), _int(data, "own_wage_fen", "本人工资"),
+                                             params.wage.average_monthly_wage_fen,
+                                             minimum_wage_fen=params.unemployment.minimum_wage_fen)
+            data.update(lump_sum_fen=result.lump_sum_fen, monthly_fen=result.monthly_allowance_fen,
+                        amount_fen=result.lump_sum_fen, steps=_steps(result.steps))
+        elif row.type == "benefit_maternity":
+            miscarriage = data.get("miscarriage_months")
+            days = benefits.maternity_leave_days(bool(data.get("difficult_birth", False)),
+                                                 _int(data, "extra_babies", "多胞胎数", 0),
+                                                 None if miscarriage is None else int(miscarriage),
+                                                 params.maternity.local_extra_days)
+            wage = _int(data, "employer_wage_fen", "用人单位上年度职工月平均工资")
+            steps = benefits.maternity_steps(wage, days)
+            data.update(days=days, amount_fen=steps[-1].result_fen, steps=_steps(steps))
+        elif row.type == "benefit_medical":
+            result_m = medical.reimburse(
+                _int(data, "total_fen", "政策范围内医疗费用"), str(data.get("level", "")), params.medical,
+                pool_paid_this_year_fen=_int(data, "pool_paid_this_year_fen", "", 0),
+                out_of_pocket_this_year_fen=_int(data, "out_of_pocket_this_year_fen", "", 0),
+                filed=bool(data.get("filed", True)))
+            data.update(pool_fen=result_m.pool_fen, serious_fen=result_m.serious_fen, self_fen=result_m.self_fen,
+                        amount_fen=result_m.pool_fen + result_m.serious_fen, steps=_steps(result_m.steps))
+    except (benefits.BenefitError, medical.MedicalError, pension.PensionError, KeyError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        raise ServiceError(f"待遇计算所需信息有误：{message}", code="bad_input") from None
+
+
+def _pension(ctx: ServiceContext, resident: Resident, data: Data) -> None:
+    params = policy(ctx)
+    if data.get("scheme", "resident") == "resident":
+        balance = _balance(resident.id, "pension_resident")
+        estimate = pension.resident_pension(
+            basic_pension_fen=params.resident_basic_pension_fen, account_balance_fen=balance,
+            contribution_months=_paid_months(resident.id, "pension", ("resident",)) * 12)
+        kind = "pension_resident"
+    else:
+        from kiosk.rules.retirement import age_months_on
+
+        try:
+            index = Decimal(str(data.get("average_index", "1")))
+        except InvalidOperation:
+            raise ServiceError("平均缴费指数应为数字，如 1.0", code="bad_index") from None
+        months = _int(data, "contribution_months", "累计缴费月数",
+                      _paid_months(resident.id, "pension", ("employee", "flexible")))
+        balance = _balance(resident.id, "pension_employee")
+        estimate = pension.employee_pension(
+            computation_base_fen=params.employee_pension.computation_base_fen, average_index=index,
+            contribution_months=months, account_balance_fen=balance,
+            retirement_age_months=age_months_on(resident.birth_date, ctx.today()),
+            divisor_rule=params.employee_pension.divisor_rule,
+            deemed_months=_int(data, "deemed_months", "视同缴费月数", 0),
+            transitional_rate=params.employee_pension.transitional_rate)
+        kind = "pension_employee"
+    data.update(monthly_fen=estimate.monthly_fen, account_part_fen=estimate.account_fen, amount_fen=estimate.monthly_fen,
+                account_kind=kind, steps=_steps(estimate.steps))
+
+
+def _pay_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
+    if "amount_fen" not in data:
+        raise ServiceError("尚未完成待遇计算", code="not_calculated")
+    today = ctx.today()
+    amount = int(data["amount_fen"])
+    BenefitPayment.create(resident=row.__data__["resident"], application=row.id, benefit_type=row.type.removeprefix("benefit_"),
+                          period=today.replace(day=1), amount_fen=amount, paid_at=ctx.now())
+    if row.type == "benefit_pension":
+        # The account part of each monthly pension is paid out of the personal account.
+        account = account_for(row.__data__["resident"], str(data["account_kind"]), today=today, now=ctx.now())
+        part = min(int(data.get("account_part_fen", 0)), account.balance_fen)
+        if part:
+            post(account, -part, "payout", entry_date=today, now=ctx.now(), reference=row.number)
+        data["account_payout_fen"] = part
+    audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.pay", now=ctx.now(), entity="application",
+                 entity_id=row.number, detail={"amount_fen": amount, "type": row.type})
+
+
+# -- 关系转移 ---------------------------------------------------------------------------
+
+_TRANSFER_ACCOUNTS = {
+    "employee_interprovincial": ("pension_employee", None),
+    "employee_to_resident": ("pension_employee", "pension_resident"),
+    "resident_to_employee": ("pension_resident", "pension_employee"),
+}
+
+
+def _transfer_kind(data: Data) -> str:
+    kind = data.get("kind", "employee_interprovincial")
+    if kind not in _TRANSFER_ACCOUNTS:
+        raise ServiceError("转移类型应为跨省职工转移、职工转居民或居民转职工", code="bad_kind")
+    return str(kind)
+
+
+def _years(resident_id: int) -> list[transfer.YearBase]:
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for c in Contribution.select().where((Contribution.resident == resident_id) & (Contribution.insurance == "pension")
+                                         & (Contribution.scheme.in_(("employee", "flexible")))):
+        by_year[c.month.year].append(int(c.base_fen))
+    return [transfer.YearBase(year, round_fen(Decimal(sum(bases)) / len(bases)), len(bases))
+            for year, bases in sorted(by_year.items())]
+
+
+def _do_transfer(ctx: ServiceContext, row: Application, data: Data) -> None:
+    kind = _transfer_kind(data)
+    direction = data.get("direction", "out")
+    today, now = ctx.today(), ctx.now()
+    source_kind, target_kind = _TRANSFER_ACCOUNTS[kind]
+    if direction == "in":
+        account_fen = _int(data, "account_fen", "转入个人账户金额")
+        account = account_for(row.__data__["resident"], "pension_employee", today=today, now=now)
+        if account_fen:
+            post(account, account_fen, "transfer_in", entry_date=today, now=now, reference=row.number)
+        Transfer.create(application=row.id, resident=row.__data__["resident"], direction="in", kind=kind,
+                        other_region=str(data.get("other_region", "")), account_fen=account_fen,
+                        pooled_fen=_int(data, "pooled_fen", "统筹基金金额", 0), created_at=now)
+        data["account_fen"] = account_fen
+        return
+    if direction != "out":
+        raise ServiceError("转移方向应为转出（out）或转入（in）", code="bad_direction")
+    source = account_for(row.__data__["resident"], source_kind, today=today, now=now)
+    balance = int(source.balance_fen)
+    pooled = 0
+    if kind == "employee_interprovincial":
+        amount = transfer.transfer_amount(balance, _years(row.__data__["resident"]))
+        pooled = amount.pooled_fen
+        data["steps"] = _steps(amount.steps)
+    if balance:
+        post(source, -balance, "transfer_out", entry_date=today, now=now, reference=row.number)
+        if target_kind is not None:
+            target = account_for(row.__data__["resident"], target_kind, today=today, now=now)
+            post(target, balance, "transfer_in", entry_date=today, now=now, reference=row.number)
+    Transfer.create(application=row.id, resident=row.__data__["resident"], direction="out", kind=kind,
+                    other_region=str(data.get("other_region", "")), account_fen=balance, pooled_fen=pooled,
+                    created_at=now)
+    data.update(account_fen=balance, pooled_fen=pooled, amount_fen=balance + pooled)
+
+
+def _continue_relation(ctx: ServiceContext, row: Application, data: Data) -> None:
+    kind = _transfer_kind(data)
+    direction = data.get("direction", "out")
+    leaving = {"employee_interprovincial": "employee", "employee_to_resident": "employee",
+               "resident_to_employee": "resident"}[kind]
+    joining = {"employee_to_resident": "resident", "resident_to_employee": "employee"}.get(kind)
+    if direction == "in":
+        leaving, joining = "", "employee"
+    if leaving:
+        for enrolment in Enrolment.select().where((Enrolment.resident == row.__data__["resident"])
+                                                  & (Enrolment.insurance == "pension")
+                                                  & (Enrolment.scheme == leaving) & (Enrolment.status == "active")):
+            Enrolment.update(status="ended", end_date=ctx.today()).where(Enrolment.id == enrolment.id).execute()
+    if joining and _active_enrolment(row.__data__["resident"], "pension", joining) is None:
+        Enrolment.create(resident=row.__data__["resident"], insurance="pension", scheme=joining, status="active",
+                         start_date=ctx.today())
+
+
+Handler = Callable[[ServiceContext, Application, Data], None]
+_HANDLERS: dict[tuple[str, str], Handler] = {
+    ("enrol", "account_opened"): _open_accounts,
+    ("enrol", "card_issued"): _issue_card,
+    ("assessment", "amount_calculated"): _calculate_contribution,
+    ("assessment", "notified"): _notify,
+    ("assessment", "recorded"): _record_payment,
+    ("benefit", "calculated"): _calculate_benefit,
+    ("benefit", "paid"): _pay_benefit,
+    ("transfer", "transferring"): _do_transfer,
+    ("transfer", "continued"): _continue_relation,
+    ("card_apply", "issued"): _issue_card,
+    ("card_loss", "reported"): _freeze,
+    ("card_unfreeze", "unfrozen"): _unfreeze,
+    ("card_replace", "issued"): _replace,
+}

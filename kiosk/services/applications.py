@@ -1,0 +1,366 @@
+"""The application engine: submit a piece of business and move it through
+its workflow (:mod:`kiosk.rules.workflows`), one transaction per step.
+
+Every status change writes an :class:`~db.models.ApplicationEvent` (who,
+which terminal, when, note), the step's effects (accounts, cards, ledger
+entries, payments — :mod:`kiosk.services.application_effects`) and an audit
+entry, all in one transaction. Two clerks advancing the same application:
+the status update is ``UPDATE … WHERE version = expected``; one wins, the
+other gets :class:`~kiosk.services.Conflict`.
+
+Numbers are ``SQ`` + local date + a 6-digit serial from an atomic per-day
+counter (``DayCounter`` row with prefix ``#``, which no queue category uses).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+import peewee
+
+from db import audit
+from db.connection import write_transaction
+from db.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationMaterial,
+    DayCounter,
+    Resident,
+    Staff,
+)
+from kiosk.rules.codes import application_number
+from kiosk.rules.identity import mask_name
+from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+from kiosk.services import application_effects as effects
+from kiosk.services.staff import PermissionDenied, acting_staff
+from printers import spool
+from printers.templates import AcceptanceInput, Person, acceptance_receipt
+
+APPLICATION_COUNTER_PREFIX = "#"
+CONFLICT_MESSAGE = "该业务已被其他工作人员处理，请刷新后重试"
+NEEDS_REASON = (RETURNED, REJECTED)
+
+
+def _desc(model: type[peewee.Model]) -> Any:
+    """Newest first by primary key (the ``id`` annotation hides the field from mypy)."""
+    return cast(Any, model._meta.primary_key).desc()  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class MaterialInfo:
+    """One item of the checklist: received or still missing."""
+
+    code: str
+    name: str
+    required: bool
+    received: bool
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """One status change as 办理进度 shows it."""
+
+    from_status: str
+    to_status: str
+    step_name: str
+    staff_number: str  # "" when the resident did it at the self-service terminal
+    terminal: str
+    note: str
+    created_at: dt.datetime  # naive UTC; show with clock.to_local
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A status the application may move to next, and what that needs."""
+
+    to_status: str
+    name: str
+    supervisor: bool  # needs a supervisor or admin
+    needs_reason: bool  # 退回 / 不予受理 must say why
+
+
+@dataclass(frozen=True)
+class ApplicationInfo:
+    """An application with its checklist, history and what may happen next."""
+
+    id: int
+    number: str
+    resident_id: int
+    resident_name: str
+    type: str
+    type_name: str
+    subtype: str
+    status: str
+    status_name: str
+    channel: str
+    data: dict[str, Any]
+    expected_days: int
+    version: int  # pass back to advance() as expected_version
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    finished: bool
+    transitions: tuple[Transition, ...]
+    materials: tuple[MaterialInfo, ...]
+    events: tuple[EventInfo, ...]
+    reason: str  # the note of the last 退回/不予受理, shown under 办理进度
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.resident_name)
+
+    @property
+    def missing_materials(self) -> tuple[MaterialInfo, ...]:
+        return tuple(m for m in self.materials if m.required and not m.received)
+
+    @property
+    def amount_fen(self) -> int | None:
+        """The benefit computed at 待遇计算 (or the assessed total), if any."""
+        value = self.data.get("amount_fen")
+        return int(value) if value is not None else None
+
+
+def _workflow(type_: str) -> Workflow:
+    try:
+        return WORKFLOWS[type_]
+    except KeyError:
+        raise ServiceError(f"没有“{type_}”这类业务", code="unknown_type") from None
+
+
+def _info(row: Application) -> ApplicationInfo:
+    wf = _workflow(row.type)
+    required = {m.code: m.required for m in wf.materials}
+    materials = tuple(MaterialInfo(m.code, m.name, required.get(m.code, False), bool(m.received))
+                      for m in ApplicationMaterial.select().where(ApplicationMaterial.application == row.id).order_by(ApplicationMaterial.id))
+    events: list[EventInfo] = []
+    reason = ""
+    staff_numbers = {s.id: s.number for s in Staff.select(Staff.id, Staff.number)}
+    for event in ApplicationEvent.select().where(ApplicationEvent.application == row.id).order_by(ApplicationEvent.id):
+        events.append(EventInfo(event.from_status, event.to_status, event.step,
+                                staff_numbers.get(event.__data__.get("staff"), ""), event.terminal, event.note,
+                                event.created_at))
+        if event.to_status in NEEDS_REASON:
+            reason = event.note
+        elif event.to_status == wf.first:
+            reason = ""  # resubmitted: the old reason no longer applies
+    transitions = tuple(Transition(code, wf.status_name(code), _needs_supervisor(wf, row.status, code),
+                                   code in NEEDS_REASON) for code in wf.allowed(row.status))
+    return ApplicationInfo(row.id, row.number, row.__data__["resident"], row.resident.name, row.type, wf.name_zh,
+                           row.subtype, row.status, wf.status_name(row.status), row.channel, dict(row.data or {}),
+                           row.expected_days, row.version, row.created_at, row.updated_at,
+                           wf.is_finished(row.status), transitions, materials, tuple(events), reason)
+
+
+def _needs_supervisor(wf: Workflow, status: str, to_status: str) -> bool:
+    """Supervisor steps, and refusing an application whose next step is one (审核 decisions)."""
+    if to_status in END_STATES:
+        nxt = wf.next_step(status)
+        return to_status == REJECTED and nxt is not None and nxt.supervisor
+    return wf.step(to_status).supervisor
+
+
+def _next_serial(day: dt.date) -> int:
+    """The day's next application serial: one atomic upsert, safe across terminals."""
+    statement = (
+        DayCounter.insert(day=day, prefix=APPLICATION_COUNTER_PREFIX, last=1)
+        .on_conflict(conflict_target=[DayCounter.day, DayCounter.prefix],
+                     update={DayCounter.last: DayCounter.last + 1})
+        .returning(DayCounter.last)
+    )
+    return int(next(iter(statement.execute())).last)
+
+
+def _event(ctx: ServiceContext, row: Application, wf: Workflow, from_status: str, to_status: str,
+           note: str) -> None:
+    ApplicationEvent.create(application=row.id, from_status=from_status, to_status=to_status,
+                            step=wf.status_name(to_status), staff=ctx.staff_id, terminal=ctx.terminal,
+                            note=note, created_at=ctx.now())
+
+
+def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, Any] | None = None,
+           materials_received: tuple[str, ...] | list[str] = (), *, subtype: str = "", note: str = "",
+           print_receipt: bool = False) -> ApplicationInfo:
+    """Start an application at its first step (the resident alone or a clerk).
+
+    ``materials_received`` are material codes from the workflow; the rest
+    are recorded as missing. Preconditions (a prior 失业登记, a determined
+    工伤认定 in time, a card to freeze …) are checked here; the first step's
+    effects run at once (a loss report freezes the card). With
+    ``print_receipt`` the 受理回执 print job is stored in the same transaction.
+    """
+    wf = _workflow(type_)
+    received = set(materials_received)
+    unknown = received - {m.code for m in wf.materials}
+    if unknown:
+        known = "、".join(f"{m.code}（{m.name_zh}）" for m in wf.materials)
+        raise ServiceError(f"材料代码 {', '.join(sorted(unknown))} 不属于{wf.name_zh}；可选：{known}",
+                           code="unknown_material")
+    payload = dict(data or {})
+    now, today = ctx.now(), ctx.today()
+    with write_transaction(ctx.database):
+        resident = Resident.get_or_none(Resident.id == resident_id)
+        if resident is None:
+            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        staff = acting_staff(ctx)
+        open_same = (Application.select().where((Application.resident == resident_id) & (Application.type == type_)
+                                                & ~(Application.status.in_((*END_STATES, wf.last))))
+                     .first())
+        if open_same is not None:
+            raise Conflict(f"已有正在办理的{wf.name_zh}（{open_same.number}），请勿重复申请", code="duplicate")
+        effects.check_submit(ctx, resident, wf, payload)
+        number = application_number(today, _next_serial(today))
+        row = Application.create(number=number, resident=resident_id, type=type_, subtype=subtype,
+                                 status=wf.first, data=payload, channel="counter" if staff else "self",
+                                 expected_days=wf.expected_days, version=1, created_at=now, updated_at=now)
+        for material in wf.materials:
+            got = material.code in received
+            ApplicationMaterial.create(application=row.id, code=material.code, name=material.name_zh,
+                                       received=got, received_at=now if got else None)
+        effects.apply(ctx, row, wf, wf.first, payload)
+        Application.update(data=payload).where(Application.id == row.id).execute()
+        _event(ctx, row, wf, "", wf.first, note)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.submit", now=now,
+                     entity="application", entity_id=number,
+                     detail={"type": type_, "resident": resident_id, "status": wf.first})
+        if print_receipt:
+            _acceptance_job(ctx, resident, row, wf, received, staff)
+        return _info(Application.get_by_id(row.id))
+
+
+def _acceptance_job(ctx: ServiceContext, resident: Resident, row: Application, wf: Workflow, received: set[str],
+                    staff: Staff | None) -> None:
+    from kiosk.services.payments import _receipt_context
+
+    missing = tuple(m.name_zh for m in wf.materials if m.code not in received)
+    document = acceptance_receipt(_receipt_context(ctx), AcceptanceInput(
+        row.number, wf.name_zh, Person(resident.name, resident.id_number), missing, wf.expected_days,
+        staff.number if staff else ""))
+    spool.enqueue(document, ctx.clock, resident_id=resident.id)
+
+
+def _illegal(wf: Workflow, status: str, to_status: str) -> ServiceError:
+    allowed = wf.allowed(status)
+    target = wf.status_name(to_status) if to_status in END_STATES or to_status in {s.code for s in wf.steps} \
+        else to_status
+    if not allowed:
+        message = f"{wf.name_zh}当前状态为“{wf.status_name(status)}”，已办结，不能再改为“{target}”"
+    else:
+        shown = "、".join(f"“{wf.status_name(code)}”" for code in allowed)
+        message = f"{wf.name_zh}当前状态为“{wf.status_name(status)}”，不能改为“{target}”；可以办理：{shown}"
+    return ServiceError(message, code="illegal_transition")
+
+
+def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", expected_version: int | None = None,
+            data: dict[str, Any] | None = None) -> ApplicationInfo:
+    """Move an application to ``to_status`` (a step code, ``returned``,
+    ``rejected`` or ``withdrawn``) as the logged-in staff member.
+
+    ``data`` adds this step's inputs (e.g. ``{"method": "cash"}`` at 缴费记录,
+    ``{"grade": 9, ...}`` before 待遇计算) to the application's data.
+    ``expected_version`` is the version the clerk's screen showed; when
+    someone else moved the application since, :class:`Conflict` is raised.
+    """
+    note = note.strip()
+    now = ctx.now()
+    with write_transaction(ctx.database):
+        row = Application.get_or_none(Application.number == number.strip().upper())
+        if row is None:
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+        staff = acting_staff(ctx)
+        if staff is None:
+            raise PermissionDenied("办理业务需要工作人员登录", code="login_required")
+        if expected_version is not None and expected_version != row.version:
+            raise Conflict(CONFLICT_MESSAGE, code="conflict")
+        wf = _workflow(row.type)
+        if to_status not in wf.allowed(row.status):
+            raise _illegal(wf, row.status, to_status)
+        if _needs_supervisor(wf, row.status, to_status) and staff.role not in ("supervisor", "admin"):
+            raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor")
+        if to_status in NEEDS_REASON and not note:
+            raise ServiceError(f"{wf.status_name(to_status)}必须填写原因（参保人会在“办理进度”中看到）",
+                               code="reason_required")
+        if row.status == wf.first and to_status not in END_STATES:
+            missing = [m.name for m in ApplicationMaterial.select().where(ApplicationMaterial.application == row.id) if not m.received
+                       and any(w.code == m.code and w.required for w in wf.materials)]
+            if missing:
+                raise ServiceError(f"材料不齐，缺少：{'、'.join(missing)}。请补齐后再办理，或退回", code="materials")
+        from_status = row.status
+        updated = (Application.update(status=to_status, version=Application.version + 1, updated_at=now)
+                   .where((Application.id == row.id) & (Application.version == row.version)).execute())
+        if updated != 1:
+            raise Conflict(CONFLICT_MESSAGE, code="conflict")
+        payload = dict(row.data or {})
+        payload.update(data or {})
+        if to_status not in END_STATES:
+            effects.apply(ctx, row, wf, to_status, payload)
+        Application.update(data=payload).where(Application.id == row.id).execute()
+        _event(ctx, row, wf, from_status, to_status, note)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.advance", now=now,
+                     entity="application", entity_id=row.number,
+                     detail={"from": from_status, "to": to_status, "note": note})
+        return _info(Application.get_by_id(row.id))
+
+
+def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = True) -> ApplicationInfo:
+    """Record one checklist item as received (or missing again)."""
+    with write_transaction(ctx.database):
+        row = Application.get_or_none(Application.number == number.strip().upper())
+        if row is None:
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+        item = ApplicationMaterial.get_or_none((ApplicationMaterial.application == row.id)
+                                               & (ApplicationMaterial.code == code))
+        if item is None:
+            raise ServiceError(f"{_workflow(row.type).name_zh}的材料清单中没有“{code}”", code="unknown_material")
+        if bool(item.received) != received:
+            ApplicationMaterial.update(received=received, received_at=ctx.now() if received else None).where(
+                ApplicationMaterial.id == item.id).execute()
+            audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.material", now=ctx.now(),
+                         entity="application", entity_id=row.number, detail={"material": code, "received": received})
+        return _info(row)
+
+
+def get_application(ctx: ServiceContext, number: str) -> ApplicationInfo:
+    """One application by its number, with checklist and history."""
+    with ctx.database.connection_context():
+        row = Application.get_or_none(Application.number == number.strip().upper())
+        if row is None:
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+        return _info(row)
+
+
+def list_applications(ctx: ServiceContext, *, resident_id: int | None = None, type_: str | None = None,
+                      status: str | None = None, open_only: bool = False, limit: int = 200) -> list[ApplicationInfo]:
+    """Applications, newest first, filtered by resident, type, status or still open."""
+    with ctx.database.connection_context():
+        query = Application.select()
+        if resident_id is not None:
+            query = query.where(Application.resident == resident_id)
+        if type_ is not None:
+            query = query.where(Application.type == type_)
+        if status is not None:
+            query = query.where(Application.status == status)
+        rows = query.order_by(Application.created_at.desc(), _desc(Application))
+        result = []
+        for row in rows.iterator():
+            if open_only and _workflow(row.type).is_finished(row.status):
+                continue
+            result.append(_info(row))
+            if len(result) >= limit:
+                break
+        return result
+
+
+def review_queue(ctx: ServiceContext, limit: int = 200) -> list[ApplicationInfo]:
+    """Open applications waiting for a supervisor (their next step needs one), oldest first."""
+    waiting = []
+    for info in reversed(list_applications(ctx, open_only=True, limit=10_000)):
+        if any(t.supervisor and t.to_status not in END_STATES for t in info.transitions):
+            waiting.append(info)
+    return waiting[:limit]
+
+
+def withdraw(ctx: ServiceContext, number: str, note: str = "", expected_version: int | None = None) -> ApplicationInfo:
+    """Shorthand for ``advance(…, "withdrawn")``."""
+    return advance(ctx, number, WITHDRAWN, note, expected_version)

@@ -1,0 +1,351 @@
+"""Money received at the counter: the annual resident contributions (at a
+chosen tier, with the government subsidy) and assessed contributions.
+
+One payment is one transaction: the ``Payment`` row, its ``Contribution``
+rows, the personal-account ledger entries (individual part and subsidy),
+the audit entry and the payment-receipt print job commit together or not
+at all. Reprints go through the print spool and are marked 补打.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+import peewee
+
+from db import audit
+from db.connection import write_transaction
+from db.ledger import account_for, post
+from db.models import Contribution, ContributionAssessment, Enrolment, Payment, PrintJob, Resident, Staff
+from kiosk.policy import PolicyBook, load_policy
+from kiosk.rules.contribution import ContributionError, assess_resident_medical, assess_resident_pension
+from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
+from kiosk.rules.parameters import PolicyParams
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+from printers import spool
+from printers.document import Document, new_receipt_code
+from printers.templates import PaymentInput, Person, ReceiptContext, payment_receipt
+
+METHODS = {"cash": "现金", "bank": "银行卡", "card": "社保卡"}
+
+
+def _desc(model: type[peewee.Model]) -> Any:
+    """Newest first by primary key (the ``id`` annotation hides the field from mypy)."""
+    return cast(Any, model._meta.primary_key).desc()  # type: ignore[attr-defined]
+
+
+@cache
+def _default_book() -> PolicyBook:
+    return load_policy(None)
+
+
+def policy_book(ctx: ServiceContext) -> PolicyBook:
+    """The policy book the composition root put in ``ctx.extras["policy"]``, else the shipped default."""
+    book = ctx.extras.get("policy")
+    return book if isinstance(book, PolicyBook) else _default_book()
+
+
+def policy(ctx: ServiceContext, day: dt.date | None = None) -> PolicyParams:
+    """The parameters in force on ``day`` (default: the hall's today)."""
+    return policy_book(ctx).policy_for(day or ctx.today())
+
+
+@dataclass(frozen=True)
+class TierOption:
+    """One resident pension tier and the subsidy that comes with it (yuan/year in fen)."""
+
+    annual_fen: Fen
+    subsidy_fen: Fen
+
+
+@dataclass(frozen=True)
+class ResidentPensionQuote:
+    """What a resident pension payment at ``tier_fen`` means, before it is paid."""
+
+    year: int
+    tier_fen: Fen
+    individual_pays_fen: Fen  # what the resident hands over
+    government_pays_fen: Fen  # paid for difficult groups (低保/特困/重度残疾)
+    subsidy_fen: Fen  # 政府缴费补贴 credited to the account
+    account_credit_fen: Fen  # tier + subsidy
+    difficult: bool
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One item on the receipt."""
+
+    label: str
+    amount_fen: Fen
+
+
+@dataclass(frozen=True)
+class PaymentInfo:
+    """A recorded payment as screens and receipts show it."""
+
+    id: int
+    receipt_code: str
+    resident_id: int
+    amount_fen: Fen
+    method: str
+    method_name: str
+    purpose: str
+    lines: tuple[PaymentLine, ...]
+    created_at: dt.datetime  # naive UTC
+    received_by: str  # staff number, "" at the self-service terminal
+    tendered_fen: Fen | None = None
+    change_fen: Fen = 0
+    print_job_id: int | None = None
+
+
+def _method(method: str) -> str:
+    if method not in METHODS:
+        raise ServiceError("支付方式应为现金、银行卡或社保卡（cash、bank、card）", code="bad_method")
+    return method
+
+
+def _tendered(text: str | None, due_fen: Fen, method: str) -> tuple[Fen | None, Fen]:
+    """Parse what the clerk typed as received; returns (tendered, change)."""
+    if text is None or not text.strip():
+        return None, 0
+    try:
+        tendered = parse_yuan(text)
+    except InvalidAmount as exc:
+        raise ServiceError(str(exc), code="bad_amount") from None
+    if tendered < due_fen:
+        raise ServiceError(f"实收 {format_yuan(tendered)} 元不足应收 {format_yuan(due_fen)} 元", code="short")
+    if method != "cash" and tendered != due_fen:
+        raise ServiceError(f"刷卡/转账金额应等于应收 {format_yuan(due_fen)} 元", code="not_exact")
+    return tendered, tendered - due_fen
+
+
+def _resident(resident_id: int) -> Resident:
+    row = Resident.get_or_none(Resident.id == resident_id)
+    if row is None:
+        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+    return row
+
+
+def _enrolled(resident_id: int, insurance: str, scheme: str) -> bool:
+    return bool(Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
+                                         & (Enrolment.scheme == scheme) & (Enrolment.status == "active")).exists())
+
+
+def resident_pension_tiers(ctx: ServiceContext) -> list[TierOption]:
+    """The tiers a resident may choose this year, with their subsidies."""
+    return [TierOption(t.annual_fen, t.subsidy_fen) for t in policy(ctx).resident_pension.tiers]
+
+
+def _quote(ctx: ServiceContext, row: Resident, tier_fen: Fen, year: int) -> ResidentPensionQuote:
+    difficult = bool(row.disabled or row.low_income)
+    try:
+        result = assess_resident_pension(tier_fen, policy(ctx).resident_pension, difficult=difficult)
+    except ContributionError as exc:
+        raise ServiceError(str(exc), code="bad_tier") from None
+    return ResidentPensionQuote(year, result.tier_fen, result.individual_pays_fen, result.government_pays_fen,
+                                result.subsidy_fen, result.account_credit_fen, difficult)
+
+
+def quote_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen,
+                           year: int | None = None) -> ResidentPensionQuote:
+    """Show the resident what a tier costs them and what reaches their account."""
+    with ctx.database.connection_context():
+        return _quote(ctx, _resident(resident_id), tier_fen, year or ctx.today().year)
+
+
+def _create_payment(ctx: ServiceContext, resident: Resident, amount_fen: Fen, method: str, purpose: str,
+                    lines: tuple[PaymentLine, ...], tendered: tuple[Fen | None, Fen]) -> tuple[Payment, PaymentInfo]:
+    """Payment row + audit + receipt print job (inside the caller's transaction)."""
+    now = ctx.now()
+    rng = ctx.extras.get("rng")
+    code = new_receipt_code(rng if isinstance(rng, random.Random) else None)
+    payment = Payment.create(resident=resident.id, amount_fen=amount_fen, method=method, purpose=purpose,
+                             receipt_code=code, received_by=ctx.staff_id, terminal=ctx.terminal, created_at=now)
+    audit.append(actor=ctx.actor, terminal=ctx.terminal, action="payment.record", now=now, entity="payment",
+                 entity_id=code, detail={"resident": resident.id, "amount_fen": amount_fen, "method": method,
+                                         "purpose": purpose})
+    clerk = ""
+    if ctx.staff_id is not None:
+        staff = Staff.get_or_none(Staff.id == ctx.staff_id)
+        clerk = f"{staff.name}（{staff.number}）" if staff else ctx.staff_number
+    document = payment_receipt(
+        _receipt_context(ctx),
+        PaymentInput(Person(resident.name, resident.id_number), tuple((ln.label, ln.amount_fen) for ln in lines),
+                     METHODS[method], code, clerk),
+    )
+    job_id = spool.enqueue(document, ctx.clock, resident_id=resident.id)
+    info = PaymentInfo(payment.id, code, resident.id, amount_fen, method, METHODS[method], purpose, lines, now,
+                       ctx.staff_number, tendered[0], tendered[1], job_id)
+    return payment, info
+
+
+def _receipt_context(ctx: ServiceContext) -> ReceiptContext:
+    rng = ctx.extras.get("rng")
+    return ReceiptContext(ctx.hall_name, ctx.terminal, ctx.clock.now_local(), ctx.training,
+                          rng if isinstance(rng, random.Random) else None)
+
+
+def _contribution(resident_id: int, insurance: str, scheme: str, month: dt.date, *, payment: Payment,
+                  now: dt.datetime, individual: Fen, subsidy: Fen = 0, employer: Fen = 0, base: Fen = 0) -> None:
+    exists = Contribution.select().where(
+        (Contribution.resident == resident_id) & (Contribution.insurance == insurance)
+        & (Contribution.scheme == scheme) & (Contribution.month == month)).exists()
+    if exists:
+        period = f"{month.year}年度" if scheme == "resident" else f"{month:%Y年%m月}"
+        raise Conflict(f"{period}的该项保险费已经缴纳过，不能重复缴费", code="already_paid")
+    Contribution.create(resident=resident_id, insurance=insurance, scheme=scheme, month=month, base_fen=base,
+                        individual_fen=individual, employer_fen=employer, subsidy_fen=subsidy, payment=payment.id,
+                        paid_at=now)
+
+
+def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, method: str, *,
+                         year: int | None = None, tendered: str | None = None) -> PaymentInfo:
+    """Record the annual resident pension contribution at ``tier_fen``.
+
+    The individual part and the subsidy (plus any government-paid part for
+    difficult groups) are credited to the resident pension account.
+    ``tendered`` is what the clerk typed as received ("300", "¥500.00").
+    """
+    _method(method)
+    with write_transaction(ctx.database):
+        row = _resident(resident_id)
+        if not _enrolled(row.id, "pension", "resident"):
+            raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
+        year = year or ctx.today().year
+        quote = _quote(ctx, row, tier_fen, year)
+        lines = [PaymentLine(f"{year}年城乡居民养老保险（{format_yuan(quote.tier_fen)}元档）",
+                             quote.individual_pays_fen)]
+        payment, info = _create_payment(ctx, row, quote.individual_pays_fen, _method(method), "resident_pension",
+                                        tuple(lines), _tendered(tendered, quote.individual_pays_fen, method))
+        now, today = ctx.now(), ctx.today()
+        _contribution(row.id, "pension", "resident", dt.date(year, 1, 1), payment=payment, now=now,
+                      individual=quote.individual_pays_fen, subsidy=quote.subsidy_fen + quote.government_pays_fen)
+        account = account_for(row.id, "pension_resident", today=today, now=now)
+        if quote.individual_pays_fen:
+            post(account, quote.individual_pays_fen, "contribution", entry_date=today, now=now,
+                 reference=info.receipt_code)
+        if quote.government_pays_fen:
+            post(account, quote.government_pays_fen, "subsidy", entry_date=today, now=now,
+                 reference=f"{info.receipt_code} 代缴")
+        post(account, quote.subsidy_fen, "subsidy", entry_date=today, now=now, reference=f"{info.receipt_code} 补贴")
+        return info
+
+
+def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, year: int | None = None,
+                         tendered: str | None = None) -> PaymentInfo:
+    """Record the annual resident medical insurance fee (no personal account)."""
+    _method(method)
+    with write_transaction(ctx.database):
+        row = _resident(resident_id)
+        if not _enrolled(row.id, "medical", "resident"):
+            raise ServiceError("尚未参加城乡居民医疗保险，请先办理参保登记", code="not_enrolled")
+        year = year or ctx.today().year
+        fee = assess_resident_medical(policy(ctx).medical)
+        lines = (PaymentLine(f"{year}年城乡居民医疗保险", fee.individual_fen),)
+        payment, info = _create_payment(ctx, row, fee.individual_fen, method, "resident_medical", lines,
+                                        _tendered(tendered, fee.individual_fen, method))
+        _contribution(row.id, "medical", "resident", dt.date(year, 1, 1), payment=payment, now=ctx.now(),
+                      individual=fee.individual_fen, subsidy=fee.subsidy_fen)
+        return info
+
+
+_INSURANCE_KEYS = {"work_injury": "injury"}
+
+
+def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: str, months: list[dt.date], *,
+                              account_fen_per_month: Fen, tendered: str | None = None,
+                              reference: str = "") -> PaymentInfo:
+    """Pay a 缴费核定 notice (employee or flexible) for ``months`` — inside the
+    caller's transaction (the assessment application's 缴费记录 step).
+
+    Writes one Contribution per insurance per month and credits the
+    personal-account part of the pension (``account_fen_per_month``).
+    """
+    _method(method)
+    assessment = ContributionAssessment.get_or_none(ContributionAssessment.id == assessment_id)
+    if assessment is None:
+        raise NotFound("没有这份缴费核定", code="assessment_unknown")
+    row = _resident(assessment.__data__["resident"])
+    detail = assessment.detail
+    per_month: dict[str, dict[str, Fen]] = {}
+    for line in detail["lines"]:
+        insurance = _INSURANCE_KEYS.get(line["insurance"], line["insurance"])
+        part = per_month.setdefault(insurance, {"individual": 0, "employer": 0})
+        part[line["payer"]] += int(line["monthly_fen"])
+    total = sum(p["individual"] + p["employer"] for p in per_month.values()) * len(months)
+    scheme = assessment.scheme
+    label = "职工社会保险费" if scheme == "employee" else "灵活就业人员养老保险费"
+    span = f"{months[0]:%Y年%m月}" + (f"至{months[-1]:%Y年%m月}" if len(months) > 1 else "")
+    lines = (PaymentLine(f"{label}（{span}）", total),)
+    payment, info = _create_payment(ctx, row, total, method, f"assessment:{reference}"[:40], lines,
+                                    _tendered(tendered, total, method))
+    now, today = ctx.now(), ctx.today()
+    for month in months:
+        for insurance, part in per_month.items():
+            _contribution(row.id, insurance, scheme, month, payment=payment, now=now, base=assessment.base_fen,
+                          individual=part["individual"], employer=part["employer"])
+    if account_fen_per_month:
+        account = account_for(row.id, "pension_employee", today=today, now=now)
+        post(account, account_fen_per_month * len(months), "contribution", entry_date=today, now=now,
+             reference=info.receipt_code)
+    return info
+
+
+def _payment_info(row: Payment) -> PaymentInfo:
+    staff = Staff.get_or_none(Staff.id == row.received_by) if row.received_by else None
+    job = PrintJob.get_or_none(PrintJob.code == row.receipt_code)
+    lines = tuple(PaymentLine(c.insurance, c.individual_fen + c.employer_fen) for c in Contribution.select().where(Contribution.payment == row.id))
+    return PaymentInfo(row.id, row.receipt_code, row.__data__["resident"], row.amount_fen, row.method,
+                       METHODS.get(row.method, row.method), row.purpose, lines, row.created_at,
+                       staff.number if staff else "", None, 0, job.id if job else None)
+
+
+def list_payments(ctx: ServiceContext, resident_id: int) -> list[PaymentInfo]:
+    """A resident's payments, newest first."""
+    with ctx.database.connection_context():
+        rows = Payment.select().where(Payment.resident == resident_id).order_by(Payment.created_at.desc(),
+                                                                                 _desc(Payment))
+        return [_payment_info(row) for row in rows]
+
+
+def get_payment(ctx: ServiceContext, receipt_code: str) -> PaymentInfo:
+    """A payment by its receipt code (RC…)."""
+    with ctx.database.connection_context():
+        row = Payment.get_or_none(Payment.receipt_code == receipt_code.strip().upper())
+        if row is None:
+            raise NotFound("没有这张收据", code="receipt_unknown")
+        return _payment_info(row)
+
+
+@dataclass(frozen=True)
+class ReprintInfo:
+    """A reprint job: its own new code and the code of the original receipt."""
+
+    job_id: int
+    code: str
+    original_code: str
+    kind: str
+
+
+def reprint_receipt(ctx: ServiceContext, code: str) -> ReprintInfo:
+    """Queue any stored receipt again, marked 补打 with a new code (audited)."""
+    code = code.strip().upper()
+    with write_transaction(ctx.database):
+        job = PrintJob.get_or_none(PrintJob.code == code)
+        if job is None:
+            raise NotFound(f"没有编号为 {code} 的回执或收据", code="receipt_unknown")
+        rng = ctx.extras.get("rng")
+        document = Document.from_dict(job.document).as_reprint(
+            new_receipt_code(rng if isinstance(rng, random.Random) else None))
+        original_id = job.__data__.get("reprint_of") or job.id
+        job_id = spool.enqueue(document, ctx.clock, resident_id=job.__data__.get("resident"), reprint_of=original_id)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="receipt.reprint", now=ctx.now(),
+                     entity="print_job", entity_id=document.code,
+                     detail={"original": document.original_code, "kind": job.kind})
+    return ReprintInfo(job_id, document.code, document.original_code or code, job.kind)
+
+

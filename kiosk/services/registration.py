@@ -1,0 +1,285 @@
+"""Counter work on people and cards: register a new resident, issue a card,
+and find a resident by whatever the clerk scans or types.
+
+Unlike the self-service :func:`kiosk.services.residents.identify`, the
+counter's :func:`find_resident` also finds people whose card is frozen or
+replaced (the clerk is there to sort that out) and returns unmasked fields
+(the clerk's screen faces away from the hall); screens still use the
+``masked_*`` fields wherever a bystander may look.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from dataclasses import dataclass
+from typing import Any, cast
+
+import peewee
+
+from db import audit
+from db.connection import write_transaction
+from db.models import Application, Card, Enrolment, Payment, PrintJob, Resident, Ticket
+from kiosk.rules.codes import TICKET_CODE, parse_card_input
+from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name, mask_phone, parse_id_number
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+
+HUKOU_TYPES = ("农业", "非农业")
+CARD_STATUS_NAMES = {"active": "正常", "frozen": "挂失冻结", "replaced": "已换新", "cancelled": "已注销"}
+INSURANCE_NAMES = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险",
+                   "injury": "工伤保险", "maternity": "生育保险"}
+SCHEME_NAMES = {"employee": "职工", "resident": "城乡居民", "flexible": "灵活就业"}
+_PHONE = re.compile(r"^[0-9+\-]{7,20}$")
+_CARD_ATTEMPTS = 20
+
+
+def _desc(model: type[peewee.Model]) -> Any:
+    """Newest first by primary key (the ``id`` annotation hides the field from mypy)."""
+    return cast(Any, model._meta.primary_key).desc()  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A social security card as the counter shows it."""
+
+    card_number: str
+    status: str  # active | frozen | replaced | cancelled
+    status_name: str
+    issued_on: dt.date
+
+
+@dataclass(frozen=True)
+class EnrolmentInfo:
+    """One insurance the resident is enrolled in."""
+
+    insurance: str
+    insurance_name: str
+    scheme: str
+    scheme_name: str
+    status: str
+    start_date: dt.date
+
+
+@dataclass(frozen=True)
+class ResidentInfo:
+    """A resident at the counter: full fields for the clerk, masked ones for the hall."""
+
+    id: int
+    id_number: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    age: int
+    phone: str
+    address: str
+    village: str
+    hukou: str
+    card: CardInfo | None  # the current card (active or frozen), None if none
+    enrolments: tuple[EnrolmentInfo, ...]
+    found_by: str = ""  # id_number | card_number | ticket | application | receipt | registered
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def card_info(card: Card) -> CardInfo:
+    return CardInfo(card.card_number, card.status, CARD_STATUS_NAMES.get(card.status, card.status), card.issued_on)
+
+
+def current_card(resident_id: int) -> Card | None:
+    """The resident's active card, else a frozen one, else None."""
+    cards = list(Card.select().where((Card.resident == resident_id) & (Card.status.in_(("active", "frozen"))))
+                 .order_by(_desc(Card)))
+    for wanted in ("active", "frozen"):
+        for card in cards:
+            if card.status == wanted:
+                return card
+    return None
+
+
+def resident_info(ctx: ServiceContext, row: Resident, found_by: str = "") -> ResidentInfo:
+    """A resident row (plus card and enrolments) as a :class:`ResidentInfo`."""
+    card = current_card(row.id)
+    enrolments = tuple(
+        EnrolmentInfo(e.insurance, INSURANCE_NAMES.get(e.insurance, e.insurance), e.scheme,
+                      SCHEME_NAMES.get(e.scheme, e.scheme), e.status, e.start_date)
+        for e in Enrolment.select().where(Enrolment.resident == row.id).order_by(Enrolment.start_date, Enrolment.id)
+    )
+    return ResidentInfo(row.id, row.id_number, row.name, row.sex, row.birth_date, age_on(row.birth_date, ctx.today()),
+                        row.phone, row.address, row.village, row.hukou,
+                        card_info(card) if card else None, enrolments, found_by)
+
+
+def get_resident(ctx: ServiceContext, resident_id: int) -> ResidentInfo:
+    """The resident with this id, or NotFound."""
+    row = Resident.get_or_none(Resident.id == resident_id)
+    if row is None:
+        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+    return resident_info(ctx, row)
+
+
+def _random_card_number(rng: random.Random) -> str:
+    # Nine digits, never starting with 0 (a scanner sometimes drops it).
+    return str(rng.randint(100_000_000, 999_999_999))
+
+
+def new_card(ctx: ServiceContext, resident_id: int) -> Card:
+    """Create an active card with a fresh unique 9-character number.
+
+    Runs inside the caller's transaction; a number that another terminal
+    takes at the same moment is caught by the unique index and re-drawn.
+    """
+    rng = ctx.extras.get("rng")
+    source = rng if isinstance(rng, random.Random) else random.SystemRandom()
+    now = ctx.now()
+    for _ in range(_CARD_ATTEMPTS):
+        number = _random_card_number(source)
+        if Card.select().where(Card.card_number == number).exists():
+            continue
+        try:
+            with ctx.database.atomic():  # a savepoint: a clash only undoes this insert
+                return Card.create(resident=resident_id, card_number=number, status="active",
+                                   issued_on=ctx.today(), status_changed_at=now)
+        except peewee.IntegrityError:
+            continue
+    raise ServiceError("暂时无法分配社保卡号，请稍后再试", code="card_number")
+
+
+def _check_fields(phone: str, hukou: str) -> None:
+    if phone and not _PHONE.match(phone):
+        raise ServiceError("联系电话格式不对：请输入手机号码（11位）或座机号码", code="bad_phone")
+    if phone.isdigit() and len(phone) == 11 and not phone.startswith("1"):
+        raise ServiceError("手机号码应以1开头，共11位", code="bad_phone")
+    if hukou not in HUKOU_TYPES:
+        raise ServiceError("户口性质应为“农业”或“非农业”", code="bad_hukou")
+
+
+def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: str = "", address: str = "",
+                      village: str = "", hukou: str = "农业", disabled: bool = False, low_income: bool = False,
+                      issue_card: bool = True) -> ResidentInfo:
+    """Register a new resident (validated ID number) and, by default, issue a card."""
+    try:
+        parsed = parse_id_number(id_number, today=ctx.today())
+    except InvalidIdNumber as exc:
+        raise ServiceError(f"身份证号码有误：{exc.message}", code=exc.reason) from None
+    name, phone, address, village = name.strip(), phone.strip(), address.strip(), village.strip()
+    if not name or len(name) > 60:
+        raise ServiceError("请填写姓名（最多60个字）", code="bad_name")
+    _check_fields(phone, hukou)
+    now = ctx.now()
+    with write_transaction(ctx.database):
+        existing = Resident.get_or_none(Resident.id_number == parsed.number)
+        if existing is not None:
+            raise Conflict(f"身份证号码 {mask_id_number(parsed.number)} 已登记（{mask_name(existing.name)}），"
+                           "请直接查找该参保人", code="duplicate")
+        row = Resident.create(id_number=parsed.number, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
+                              phone=phone, address=address, village=village, hukou=hukou,
+                              retirement_category="male" if parsed.sex == "male" else "",
+                              disabled=disabled, low_income=low_income, created_at=now, updated_at=now)
+        detail: dict[str, object] = {"village": village}
+        if issue_card:
+            card = new_card(ctx, row.id)
+            detail["card_number"] = card.card_number
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="resident.register", now=now,
+                     entity="resident", entity_id=row.id, detail=detail)
+        return resident_info(ctx, row, "registered")
+
+
+def update_contact(ctx: ServiceContext, resident_id: int, *, phone: str | None = None, address: str | None = None,
+                   village: str | None = None) -> ResidentInfo:
+    """Change a resident's phone, address or village (audited with the old values)."""
+    with write_transaction(ctx.database):
+        row = Resident.get_or_none(Resident.id == resident_id)
+        if row is None:
+            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        changes: dict[str, object] = {}
+        for field, value in (("phone", phone), ("address", address), ("village", village)):
+            if value is not None and value.strip() != getattr(row, field):
+                changes[field] = value.strip()
+        _check_fields(str(changes.get("phone", "")), row.hukou)
+        if changes:
+            old = {k: getattr(row, k) for k in changes}
+            Resident.update(updated_at=ctx.now(), **changes).where(Resident.id == row.id).execute()
+            audit.append(actor=ctx.actor, terminal=ctx.terminal, action="resident.update", now=ctx.now(),
+                         entity="resident", entity_id=row.id, detail={"old": old, "new": changes})
+            row = Resident.get_by_id(row.id)
+        return resident_info(ctx, row)
+
+
+def issue_card(ctx: ServiceContext, resident_id: int) -> CardInfo:
+    """Issue a first card to a resident who has none (loss and damage go through
+    the card_loss / card_replace applications instead)."""
+    with write_transaction(ctx.database):
+        if Resident.get_or_none(Resident.id == resident_id) is None:
+            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        existing = current_card(resident_id)
+        if existing is not None:
+            raise Conflict(f"已有社保卡 {existing.card_number}（{CARD_STATUS_NAMES[existing.status]}），"
+                           "如遗失或损坏请办理挂失或补换", code="has_card")
+        card = new_card(ctx, resident_id)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="card.issue", now=ctx.now(),
+                     entity="card", entity_id=card.card_number, detail={"resident": resident_id})
+        return card_info(card)
+
+
+def find_resident(ctx: ServiceContext, text: str) -> ResidentInfo:
+    """The resident behind a scanned card, ID number, ticket, application or receipt code.
+
+    Raises ServiceError (code = the reason: length, date, check_digit ...)
+    for input that is no valid number, and NotFound when nobody matches.
+    """
+    try:
+        parsed = parse_card_input(text, today=ctx.today())
+    except InvalidIdNumber as exc:
+        raise ServiceError(exc.message, code=exc.reason) from None
+    with ctx.database.connection_context():
+        row = _lookup(parsed.kind, parsed.value)
+        if row is None:
+            messages = {
+                "id_number": f"身份证号码 {mask_id_number(parsed.value)} 尚未登记，可为其办理新参保人登记",
+                "card_number": "没有这张社保卡的记录，请改用身份证号码",
+                "ticket": "没有找到这张号票，或取号时未登记身份",
+                "application": "没有这个业务编号",
+                "receipt": "没有这张回执或收据",
+            }
+            raise NotFound(messages[parsed.kind], code=f"{parsed.kind}_unknown")
+        return resident_info(ctx, row, parsed.kind)
+
+
+def _lookup(kind: str, value: str) -> Resident | None:
+    if kind == "id_number":
+        return Resident.get_or_none(Resident.id_number == value)
+    if kind == "card_number":
+        card = Card.get_or_none(Card.card_number == value)
+        return card.resident if card else None
+    if kind == "application":
+        application = Application.get_or_none(Application.number == value)
+        return application.resident if application else None
+    if kind == "ticket":
+        match = TICKET_CODE.match(value)
+        if match is None:
+            return None
+        day = dt.datetime.strptime(match.group(1), "%Y%m%d").date()
+        code = f"{match.group(2)}{match.group(3)}"
+        ticket = Ticket.get_or_none((Ticket.day == day) & (Ticket.code == code))
+        return ticket.resident if ticket is not None and ticket.__data__["resident"] is not None else None
+    payment = Payment.get_or_none(Payment.receipt_code == value)
+    if payment is not None:
+        return payment.resident
+    job = PrintJob.get_or_none(PrintJob.code == value)
+    return job.resident if job is not None and job.__data__["resident"] is not None else None
