@@ -78,3 +78,14 @@ def test_audit_verify_passes_then_names_the_edited_row(cli_env: peewee.Database,
     assert run(monkeypatch, ["audit", "verify"]) == 1
     out = capsys.readouterr().out
     assert "#2" in out and "被修改" in out
+
+
+def test_report_daily_writes_xlsx_and_refuses_bad_date(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+
+    target = tmp_path / "r.xlsx"
+    assert run(monkeypatch, ["report", "daily", "--date", "2026-11-29", str(target)]) == 0
+    assert openpyxl.load_workbook(target).sheetnames == ["业务统计", "收款统计", "参保率"]
+    assert run(monkeypatch, ["report", "daily", "--date", "29/11", str(target)]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err

@@ -54,7 +54,7 @@ def test_enrolment_walks_to_card_and_opens_account(clerk: ServiceContext, make_r
     assert info.status == "submitted" and info.status_name == "提交材料" and info.channel == "counter"
     assert [m.code for m in info.missing_materials] == ["bank"]
     assert PrintJob.select().where(PrintJob.kind == "acceptance").count() == 1
-    with pytest.raises(ServiceError, match="材料不齐.*银行账户"):
+    with pytest.raises(ServiceError, match=r"材料不齐.*银行账户"):
         apps.advance(clerk, info.number, "reviewed")
     info = apps.mark_material(clerk, info.number, "bank")
     assert info.missing_materials == ()
