@@ -12,9 +12,8 @@ the idle watchdog that clears a resident's session.
 
 from __future__ import annotations
 
-import importlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,12 @@ from textual.widgets import Static
 from kiosk.clock import Clock
 from kiosk.config import Settings
 from kiosk.i18n import Translator
-from kiosk.services import ServiceContext, ServiceError
+from kiosk.policy import PolicyBook, load_policy
+from kiosk.services import ServiceContext
+from printers.devices import Device
+from printers.document import Document
+from printers.escpos_render import RenderOptions
+from printers.spool import PrintSpool, SpoolWorker
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 COUNTDOWN_SECONDS = 10.0
@@ -46,64 +50,51 @@ CONTRAST_THEME = Theme(
 )
 
 
+@dataclass(frozen=True)
+class PrintOutcome:
+    """What became of a receipt: its text preview, and whether it is on paper yet."""
+
+    lines: list[str]
+    printed: bool
+    message: str
+    """For the resident: printed, or kept and waiting for the printer (collect at the counter)."""
+
+
 @dataclass
 class Services:
     """Long-lived helpers the screens reach through ``host.services``."""
 
-    printer: Any
-    """A printers.devices.Device (send(bytes, document=...), status())."""
+    printer: Device
+    """Where receipts go (a printers.devices.Device)."""
+    spool: PrintSpool
+    """The persistent spool: every receipt is stored before it is printed."""
+    policy: PolicyBook
+    """Policy parameters (rates, tiers, local figures) by effective date."""
     paper: int = 80
-    encoding: str = "gb18030"
-    policy: Any = None
-    """The kiosk.policy PolicyBook, or None when it cannot be loaded."""
-    spool: Any = None
-    """The persistent print spool over ``printer`` when printers.spool exists."""
-    printed: list[Any] = field(default_factory=list)
+    worker: SpoolWorker | None = None
 
-    def print_document(self, document: Any) -> list[str]:
-        """Print a receipt (through the spool when there is one) and return its
-        text preview for the screen. Printer trouble raises ServiceError."""
+    def print_document(self, document: Document) -> PrintOutcome:
+        """Store a receipt, try to print it now, and return its preview.
+
+        Runs in a service thread. When the printer is down the receipt stays
+        in the spool (printed later by the worker, or reprinted at a counter)
+        and the message says so; nothing is lost either way.
+        """
+        return self.flush(self.spool.submit(document))
+
+    def flush(self, job_id: int) -> PrintOutcome:
+        """Try to print an already stored job now; say what happened."""
         from printers.preview import preview_text
 
-        lines = preview_text(document, self.paper)
-        if self.spool is not None and hasattr(self.spool, "submit"):
-            self.spool.submit(document)
+        document = self.spool.document(job_id)
+        self.spool.run_once(limit=5)
+        printed = self.spool.job(job_id).status == "printed"
+        if printed:
+            message = "凭证已打印，请取走"
         else:
-            from printers.escpos_render import RenderOptions, render_escpos
-
-            options = RenderOptions(paper=self.paper, encoding=self.encoding)
-            try:
-                self.printer.send(render_escpos(document, options), document=document)
-            except Exception as exc:  # printers.devices.PrinterError and I/O trouble
-                message = getattr(exc, "message", "") or "打印机暂时不可用"
-                raise ServiceError(f"{message}。凭证没有丢失，可到Q窗口补打", code="printer") from exc
-        self.printed.append(document)
-        return lines
-
-
-def _load_policy(settings: Settings) -> Any:
-    try:
-        from kiosk.policy import load_policy
-    except ImportError:
-        return None
-    try:
-        return load_policy(settings.policy.file or None)
-    except Exception:  # a bad local file must not stop the resident screens; estimates say so
-        return None
-
-
-def _make_spool(database: peewee.Database, printer: Any, clock: Clock) -> Any:
-    try:
-        spool_module = importlib.import_module("printers.spool")
-    except ImportError:
-        return None
-    factory = getattr(spool_module, "make_spool", None)
-    if factory is None:
-        return None
-    try:
-        return factory(database=database, device=printer, clock=clock)
-    except TypeError:
-        return None
+            reason = self.spool.last_error.message if self.spool.last_error else "打印机暂时不可用"
+            message = f"{reason}。凭证已保存（校验码 {document.code}），请到Q窗口领取"
+        return PrintOutcome(preview_text(document, self.paper), printed, message)
 
 
 class KioskApp(App[None]):
@@ -204,15 +195,26 @@ class KioskApp(App[None]):
         self.theme = "kiosk"
         self._base_screen = self._first_screen()
         self.push_screen(self._base_screen)
+        if self.mode_name != "display":
+            # Receipts stored while the printer was down print when it is back.
+            self.services.worker = SpoolWorker(self.services.spool).start()
         if self.mode_name == "self":
             self.set_interval(0.25 if self.idle_seconds > 2 else 0.05, self._check_idle_timeout)
 
+    def on_unmount(self) -> None:
+        if self.services.worker is not None:
+            self.services.worker.stop()
+            self.services.worker = None
+
     def _first_screen(self) -> Screen[Any]:
         if self.mode_name == "display":
-            return _optional_screen("screens.display.board", "BoardScreen", self.t("kiosk.mode_unavailable"))
+            from screens.display.board import BoardScreen
+
+            return BoardScreen()
         if self.mode_name == "counter":
-            return _optional_screen("screens.counter.queue_console", "QueueConsoleScreen",
-                                    self.t("kiosk.mode_unavailable"))
+            from screens.counter.queue_console import QueueConsoleScreen
+
+            return QueueConsoleScreen()
         from screens.resident.attract import AttractScreen
 
         return AttractScreen()
@@ -294,34 +296,19 @@ class KioskApp(App[None]):
                 widget.remove()
 
 
-class _Unavailable(Screen[None]):
-    """Shown when a mode's screen has not been installed."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def compose(self) -> Any:
-        yield Static(self._text, id="unavailable")
-
-
-def _optional_screen(module: str, name: str, fallback: str) -> Screen[Any]:
-    try:
-        screen_class = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return _Unavailable(fallback)
-    screen: Screen[Any] = screen_class()
-    return screen
-
-
-def make_app(settings: Settings, database: peewee.Database, printer: Any, clock: Clock, *,
+def make_app(settings: Settings, database: peewee.Database, printer: Device, clock: Clock, *,
              idle_seconds: float | None = None, mode: str | None = None) -> KioskApp:
     """Build the kiosk from its parts. ``idle_seconds`` and ``mode`` override
-    the settings (tests use a short idle time)."""
+    the settings (tests use a short idle time). A bad local policy file
+    raises kiosk.policy.PolicyError naming the key."""
     ctx = ServiceContext(
         database=database, clock=clock, terminal=settings.terminal.id, hall_name=settings.hall.name,
         region_code=settings.hall.region_code, training=settings.terminal.training,
     )
-    services = Services(printer=printer, paper=settings.printer.paper, encoding=settings.printer.encoding,
-                        policy=_load_policy(settings), spool=_make_spool(database, printer, clock))
+    options = RenderOptions(paper=settings.printer.paper, encoding=settings.printer.encoding,
+                            profile=settings.printer.profile)
+    spool = PrintSpool(database, printer, clock, terminal=settings.terminal.id, options=options)
+    policy = load_policy(settings.policy.file or None)
+    ctx.extras["policy"] = policy
+    services = Services(printer=printer, spool=spool, policy=policy, paper=settings.printer.paper)
     return KioskApp(settings, ctx, services, idle_seconds=idle_seconds, mode=mode)

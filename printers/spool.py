@@ -216,6 +216,10 @@ class PrintSpool:
     def job(self, job_id: int) -> JobView:
         return _view(PrintJob.get_by_id(job_id))
 
+    def document(self, job_id: int) -> Document:
+        """The receipt a job holds (for an on-screen preview)."""
+        return Document.from_dict(PrintJob.get_by_id(job_id).document)
+
     def alert(self) -> str | None:
         """A one-line staff alert when receipts are waiting because of the printer, else None."""
         count = (PrintJob.select()

@@ -23,6 +23,6 @@ class StatementScreen(ResidentScreen):
         return self.host.services.print_document(document)
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.t("resident.statement.printed"), id="statement-status", classes="balance")
+        yield Static(self.data.message, id="statement-status", classes="balance")
         with VerticalScroll(id="receipt-preview"):
-            yield Static("\n".join(self.data), id="receipt-text")
+            yield Static("\n".join(self.data.lines), id="receipt-text")

@@ -8,14 +8,9 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Static
 
+from kiosk.services import queue
 from screens.resident.common import ResidentScreen
 from screens.widgets.menu import MenuButton
-
-
-def _queue() -> Any:
-    from kiosk.services import queue
-
-    return queue
 
 
 class TicketScreen(ResidentScreen):
@@ -27,17 +22,13 @@ class TicketScreen(ResidentScreen):
         super().__init__()
         self.prefix = prefix
         self.ticket: Any = None
+        self.printed: Any = None  # the PrintOutcome of the ticket receipt
 
     def load(self, ctx: Any, resident_id: int) -> Any:
-        return _queue().list_categories(ctx)
+        return queue.list_categories(ctx)
 
     def on_mount(self) -> None:
         ctx = self.host.ctx
-        try:
-            queue = _queue()
-        except ImportError:
-            self._failed(self.t("resident.ticket.unavailable"))
-            return
         if self.prefix:
             self._take(self.prefix)
         else:
@@ -49,17 +40,13 @@ class TicketScreen(ResidentScreen):
         services = self.host.services
 
         def take() -> Any:
-            queue = _queue()
-            info = queue.take_ticket(ctx, prefix, resident_id)
-            document = getattr(queue, "ticket_document", None)
-            if document is not None:
-                services.print_document(document(ctx, info))
-            return info
+            info = queue.take_ticket(ctx, prefix, resident_id, receipt=True)
+            return info, services.flush(info.print_job_id)
 
         self.run_service(take, self._taken, self._failed)
 
-    def _taken(self, info: Any) -> None:
-        self.ticket = info
+    def _taken(self, taken: Any) -> None:
+        self.ticket, self.printed = taken
         self.data = self.data or []
         self.refresh(recompose=True)
 
@@ -71,6 +58,7 @@ class TicketScreen(ResidentScreen):
             yield Static(t("resident.ticket.number", code=info.code), id="ticket-number", classes="big")
             yield Static(t("resident.ticket.detail", category=info.category_en if english else info.category_zh,
                            ahead=info.ahead, minutes=info.wait_minutes), id="ticket-detail")
+            yield Static(self.printed.message, id="ticket-printed")
             return
         yield Static(t("resident.ticket.choose"))
         with Grid(id="ticket-menu", classes="menu-grid"):

@@ -82,15 +82,15 @@ class MaintenanceModal(KioskModal[str]):
         host = self.host
         ctx = host.ctx
 
-        def run() -> list[str]:
+        def run() -> str:
             from printers.templates import PrinterTestInput, ReceiptContext, printer_test_page
 
             receipt = ReceiptContext(hall=ctx.hall_name, terminal=ctx.terminal, time=ctx.clock.now_local())
             data = PrinterTestInput(**_printer_test_fields(host))
-            lines: list[str] = host.services.print_document(printer_test_page(receipt, data))
-            return lines
+            outcome = host.services.print_document(printer_test_page(receipt, data))
+            return self.t("kiosk.maintenance.printed") if outcome.printed else outcome.message
 
-        self.run_service(run, lambda _lines: self._said(self.t("kiosk.maintenance.printed")), self._said)
+        self.run_service(run, self._said, self._said)
 
     def _said(self, message: str) -> None:
         self.query_one("#maintenance-message", Static).update(message)
