@@ -116,3 +116,33 @@ def test_served_page_is_ours_offline_and_reconnects(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
+
+
+def _unit(name: str) -> dict[str, str]:
+    """Keys of a unit file, lower-case; repeated keys (ExecStartPre) joined by newlines."""
+    text = (DEPLOY / name).read_text(encoding="utf-8").replace("\\\n", " ")
+    keys: dict[str, str] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            key, value = key.strip().lower(), " ".join(value.split())
+            keys[key] = f"{keys[key]}\n{value}" if key in keys else value
+    return keys
+
+
+def test_browser_units_agree_on_the_server() -> None:
+    serve = _unit("shebao-kiosk-serve@.service")
+    browser = _unit("shebao-kiosk-browser@.service")
+    argv = shlex.split(serve["execstart"].replace("%i", "self"))
+    assert argv[0].endswith("/bin/kiosk")
+    args = build_parser().parse_args(argv[1:])
+    assert (args.command, args.mode, args.host) == ("serve", "self", "127.0.0.1")
+    # Chromium opens, and the start-up wait polls, the port the server listens on.
+    assert f"http://127.0.0.1:{args.port}/" in browser["execstart"]
+    assert f"/dev/tcp/127.0.0.1/{args.port}" in browser["execstartpre"]
+    assert "--kiosk" in browser["execstart"]
+    assert "shebao-kiosk-serve@%i.service" in browser["requires"]
+    assert "shebao-kiosk-serve@%i.service" in browser["after"]
