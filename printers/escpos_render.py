@@ -21,12 +21,13 @@ import copy
 import io
 import threading
 from dataclasses import dataclass
-
-from escpos.printer import Dummy
+from typing import TYPE_CHECKING
 
 from printers.document import Document
-from printers.graphics import barcode_image, qr_image, text_image
 from printers.layout import BarcodeLine, Line, Paper, QRLine, TextLine, layout, paper_for
+
+if TYPE_CHECKING:
+    from escpos.printer import Dummy
 
 FS_CHINESE_ON = b"\x1c&"
 ENCODINGS = ("gb18030", "gbk")
@@ -59,6 +60,10 @@ def _quiet() -> io.StringIO:  # type: ignore[misc]
 
 
 def _printer(options: RenderOptions, paper: Paper) -> Dummy:
+    # python-escpos pulls in qrcode, python-barcode and Pillow (~0.2-0.5 s): import it at the
+    # first receipt, not when printers.devices is imported at kiosk start (benchmarks, figure 1).
+    from escpos.printer import Dummy
+
     p = Dummy(profile=options.profile)
     # A private copy of the profile with our paper width: the library shares one
     # dict between instances, and prints a warning when the width is unknown.
@@ -72,6 +77,8 @@ def _printer(options: RenderOptions, paper: Paper) -> Dummy:
 
 def _text_line(p: Dummy, line: TextLine, options: RenderOptions, paper: Paper) -> None:
     if line.image:
+        from printers.graphics import text_image
+
         p.set(align="left")
         p.image(text_image(line, paper))
         return
@@ -87,6 +94,8 @@ def _qr_line(p: Dummy, line: QRLine, options: RenderOptions, paper: Paper) -> No
     if options.native_qr and p.profile.supports("qrCode"):
         p.qr(line.data, native=True, size=6)
     else:
+        from printers.graphics import qr_image
+
         p.set(align="left")
         p.image(qr_image(line.data, paper))
 
@@ -97,6 +106,8 @@ def _barcode_line(p: Dummy, line: BarcodeLine, options: RenderOptions, paper: Pa
         with _quiet():
             p.barcode("{B" + line.data, "CODE128", height=72, width=2, pos="OFF", function_type="B")
     else:
+        from printers.graphics import barcode_image
+
         p.set(align="left")
         p.image(barcode_image(line.data, paper))
 

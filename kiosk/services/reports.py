@@ -12,9 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from db.models import Application, Enrolment, Payment, Resident
 from kiosk.rules.money import Fen, fen_to_yuan
 from kiosk.rules.workflows import WORKFLOWS
@@ -144,6 +141,11 @@ def _coverage(day: dt.date) -> tuple[CoverageRow, ...]:
 
 def export_xlsx(report: DailyReport, path: Path | str) -> Path:
     """Write the report to an .xlsx file: 业务统计, 收款统计, 参保率 sheets."""
+    # openpyxl (with Pillow behind it) costs ~200 ms to import: only when exporting,
+    # not at every `kiosk` start (the CLI imports this module to register its command).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     target = Path(path)
     book = Workbook()
     sheet = book.active
@@ -178,6 +180,7 @@ def export_xlsx(report: DailyReport, path: Path | str) -> Path:
 
 
 def _header(sheet: object, titles: tuple[str, ...]) -> None:
+    from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
     assert isinstance(sheet, Worksheet)
