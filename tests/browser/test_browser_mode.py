@@ -201,7 +201,7 @@ def _ticket_codes(database: Path) -> list[str]:
         return [t.code for t in Ticket.select()]
 
 
-def test_attract_screen_in_chinese_and_ticket_by_touch(served: Served, chromium_path: Path,
+def test_attract_screen_in_chinese_and_ticket_by_touch(chromium_path: Path, served: Served,
                                                        tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -229,8 +229,12 @@ def test_attract_screen_in_chinese_and_ticket_by_touch(served: Served, chromium_
 
             _click_text(page, "取号", attract_shot)
             label = categories[prefix]
-            _wait_for_text(page, label, f"the category {prefix} {label}", ticket_shot, served)
-            _click_text(page, label, ticket_shot)
+            # The category's button (its prefix, then its name), not a mention of it elsewhere.
+            button = re.compile(rf"\b{prefix} +{re.escape(label)}")
+            screen = _wait_for_text(page, button, f"the category button {prefix} {label}", ticket_shot, served)
+            found = button.search(screen)
+            assert found is not None
+            _click_text(page, found.group(0), ticket_shot)
 
             pattern = re.compile(rf"\b({prefix}\d{{3}})\b")
             screen = _wait_for_text(page, pattern, f"a {prefix} ticket number", ticket_shot, served)
