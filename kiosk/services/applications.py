@@ -21,7 +21,7 @@ from typing import Any, cast
 import peewee
 
 from db import audit
-from db.connection import write_transaction
+from db.connection import is_sqlite, write_transaction
 from db.models import (
     Application,
     ApplicationEvent,
@@ -200,7 +200,13 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
     payload = dict(data or {})
     now, today = ctx.now(), ctx.today()
     with write_transaction(ctx.database):
-        resident = Resident.get_or_none(Resident.id == resident_id)
+        query = Resident.select().where(Resident.id == resident_id)
+        if not is_sqlite(ctx.database):
+            # Two clerks submitting for the same resident at once: without this
+            # row lock both pass the duplicate check below on PostgreSQL (SQLite
+            # writers are already serialised by BEGIN IMMEDIATE).
+            query = query.for_update()
+        resident = query.get_or_none()
         if resident is None:
             raise NotFound("没有这位参保人的记录", code="resident_unknown")
         staff = acting_staff(ctx)
