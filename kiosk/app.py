@@ -212,9 +212,9 @@ class KioskApp(App[None]):
 
             return BoardScreen()
         if self.mode_name == "counter":
-            from screens.counter.queue_console import QueueConsoleScreen
+            from screens.counter.login import LoginScreen  # → CounterHomeScreen (queue console is key 1)
 
-            return QueueConsoleScreen()
+            return LoginScreen()
         from screens.resident.attract import AttractScreen
 
         return AttractScreen()

@@ -1,17 +1,32 @@
-"""Nudging the print spool after a service stored a receipt job."""
+"""Printing a receipt job a service has just stored.
+
+Services store receipts as print jobs inside their own transaction, so a
+printer problem never undoes the business; here the counter asks the spool
+to print the job now (in the service thread) and says what happened.
+"""
 
 from __future__ import annotations
 
 from screens.base import KioskHost
 
 
-def wake_spool(host: KioskHost) -> None:
-    """Tell the spool worker a job is waiting (a no-op without a spool).
+def flush_job(host: KioskHost, job_id: int | None) -> str:
+    """Print stored job ``job_id`` now if the host can; returns the message to show ("" if none).
 
-    Services store receipts as print jobs inside their own transaction; the
-    spool prints them in the background, so a printer problem never undoes
-    the business.
+    Call it inside ``run_service`` (it talks to the printer). Without a
+    ``flush`` on the host's services the spool worker is only woken.
     """
+    services = host.services
+    flush = getattr(services, "flush", None)
+    if job_id is not None and callable(flush):
+        outcome = flush(job_id)
+        return str(getattr(outcome, "message", ""))
+    wake_spool(host)
+    return ""
+
+
+def wake_spool(host: KioskHost) -> None:
+    """Tell the spool worker a job is waiting (a no-op without a spool)."""
     spool = getattr(host.services, "spool", None)
     wake = getattr(spool, "wake", None)
     if callable(wake):

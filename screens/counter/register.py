@@ -31,22 +31,21 @@ class RegisterResidentScreen(CounterScreen):
         self._busy = False
 
     def body(self) -> ComposeResult:
-        with VerticalScroll(id="register-body"):
-            with Grid(id="register-form", classes="form-grid"):
-                yield Static(self.t("counter.register.id_number"), classes="field-label")
-                yield Input(id="id-number", max_length=18, restrict=r"[0-9Xx]*",
-                            placeholder=self.t("counter.register.id_hint"))
-                yield Static("", id="id-check", classes="field-check")
-                yield Static(self.t("counter.register.name"), classes="field-label")
-                yield Input(id="name", max_length=60)
-                yield Static(self.t("counter.register.phone"), classes="field-label")
-                yield Input(id="phone", max_length=20, restrict=r"[0-9+\-]*")
-                yield Static(self.t("counter.register.address"), classes="field-label")
-                yield Input(id="address", max_length=100)
-                yield Static(self.t("counter.register.village"), classes="field-label")
-                yield Input(id="village", max_length=40)
-                yield Static(self.t("counter.register.hukou"), classes="field-label")
-                yield Select([(h, h) for h in HUKOU_TYPES], value=HUKOU_TYPES[0], allow_blank=False, id="hukou")
+        with VerticalScroll(id="register-body"), Grid(id="register-form", classes="form-grid"):
+            yield Static(self.t("counter.register.id_number"), classes="field-label")
+            yield Input(id="id-number", max_length=18, restrict=r"[0-9Xx]*",
+                        placeholder=self.t("counter.register.id_hint"))
+            yield Static("", id="id-check", classes="field-check")
+            yield Static(self.t("counter.register.name"), classes="field-label")
+            yield Input(id="name", max_length=60)
+            yield Static(self.t("counter.register.phone"), classes="field-label")
+            yield Input(id="phone", max_length=20, restrict=r"[0-9+\-]*")
+            yield Static(self.t("counter.register.address"), classes="field-label")
+            yield Input(id="address", max_length=100)
+            yield Static(self.t("counter.register.village"), classes="field-label")
+            yield Input(id="village", max_length=40)
+            yield Static(self.t("counter.register.hukou"), classes="field-label")
+            yield Select([(h, h) for h in HUKOU_TYPES], value=HUKOU_TYPES[0], allow_blank=False, id="hukou")
         with Horizontal(classes="action-row"):
             yield Button(self.t("counter.register.submit"), id="register-submit", variant="primary")
             yield Button(self.t("counter.back"), id="register-back")

@@ -15,14 +15,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Static
 
-from kiosk.services import ServiceContext
+from kiosk.rules.money import format_yuan
+from kiosk.services import ServiceContext, registration
 from kiosk.services import applications as application_service
 from kiosk.services import payments as payment_service
-from kiosk.services import registration
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.payments import PaymentInfo
 from kiosk.services.registration import ResidentInfo
-from kiosk.rules.money import format_yuan
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.widgets.menu import MenuButton

@@ -1,0 +1,270 @@
+"""收费: a small wizard sharing one :class:`PaymentDraft` — what is paid for
+(resident pension at a chosen tier, with the government subsidy shown;
+resident medical; an assessed contribution), how, and how much was handed
+over. The payment, its ledger entries and the receipt print job are one
+transaction in the payments service; the done screen shows the receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from kiosk.rules.contribution import assess_resident_medical
+from kiosk.rules.money import Fen, format_yuan
+from kiosk.services import applications as application_service
+from kiosk.services import payments as payment_service
+from kiosk.services.applications import ApplicationInfo
+from kiosk.services.payments import METHODS, PaymentInfo, ResidentPensionQuote
+from kiosk.services.registration import ResidentInfo
+from screens.counter.accept import number_key
+from screens.counter.base import CounterScreen
+from screens.counter.printing import flush_job
+from screens.widgets.menu import MenuButton
+
+
+@dataclass
+class PaymentDraft:
+    """What the payment wizard has gathered."""
+
+    resident: ResidentInfo
+    purpose: str = ""  # resident_pension | resident_medical
+    quote: ResidentPensionQuote | None = None
+    amount_fen: Fen = 0
+    method: str = "cash"
+    lines: list[str] = field(default_factory=list)
+
+
+class PaymentStep(CounterScreen):
+    """Marker base: the wizard's screens, closed together once paid."""
+
+    def __init__(self, draft: PaymentDraft) -> None:
+        super().__init__()
+        self.draft = draft
+
+    def yuan(self, fen: Fen) -> str:
+        return f"{format_yuan(fen)}{self.t('counter.yuan')}"
+
+
+class PaymentScreen(PaymentStep):
+    """Step 1: what the resident pays for."""
+
+    TITLE_KEY = "counter.payment.title"
+
+    def __init__(self, resident: ResidentInfo) -> None:
+        super().__init__(PaymentDraft(resident))
+
+    def body(self) -> ComposeResult:
+        yield Static(self.t("counter.payment.for", name=self.draft.resident.masked_name,
+                            id=self.draft.resident.masked_id), classes="hint")
+        with VerticalScroll(classes="menu-list"):
+            yield MenuButton("1", self.t("counter.payment.resident_pension"), "resident_pension")
+            yield MenuButton("2", self.t("counter.payment.resident_medical"), "resident_medical")
+            yield MenuButton("3", self.t("counter.payment.assessment"), "assessment")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        choice = event.button.choice
+        if choice == "resident_pension":
+            self.draft.purpose = choice
+            self.app.push_screen(TierScreen(self.draft))
+        elif choice == "resident_medical":
+            self.draft.purpose = choice
+            ctx = self.host.ctx
+            self.run_service(lambda: assess_resident_medical(payment_service.policy(ctx).medical).individual_fen,
+                             self._medical_fee, lambda message: self.say(message, "error"))
+        else:
+            self._open_assessment()
+
+    def _medical_fee(self, fee: Fen) -> None:
+        self.draft.amount_fen = fee
+        self.draft.lines = [self.t("counter.payment.medical_line", year=self.host.ctx.today().year,
+                                   amount=self.yuan(fee))]
+        self.app.push_screen(PaymentConfirmScreen(self.draft))
+
+    def _open_assessment(self) -> None:
+        """Assessed contributions are paid at the 缴费记录 step of their 缴费核定 application."""
+        ctx, resident_id = self.host.ctx, self.draft.resident.id
+        self.run_service(lambda: application_service.list_applications(ctx, resident_id=resident_id,
+                                                                      type_="assessment", open_only=True),
+                         self._assessments, lambda message: self.say(message, "error"))
+
+    def _assessments(self, items: list[ApplicationInfo]) -> None:
+        from screens.counter.application import ApplicationScreen
+
+        if not items:
+            self.say(self.t("counter.payment.no_assessment"), "error")
+            return
+        self.app.push_screen(ApplicationScreen(items[0].number, self.t("counter.payment.assessment_hint")))
+
+
+class TierScreen(PaymentStep):
+    """Step 2 (resident pension): choose a tier; each shows the subsidy and what reaches the account."""
+
+    TITLE_KEY = "counter.tier.title"
+
+    def __init__(self, draft: PaymentDraft) -> None:
+        super().__init__(draft)
+        self.quotes: list[ResidentPensionQuote] = []
+
+    def body(self) -> ComposeResult:
+        yield Static(self.t("counter.tier.hint"), classes="hint")
+        yield VerticalScroll(id="tiers", classes="menu-list")
+
+    def on_mount(self) -> None:
+        ctx, resident_id = self.host.ctx, self.draft.resident.id
+
+        def load() -> list[ResidentPensionQuote]:
+            return [payment_service.quote_resident_pension(ctx, resident_id, tier.annual_fen)
+                    for tier in payment_service.resident_pension_tiers(ctx)]
+
+        self.run_service(load, self._show, lambda message: self.say(message, "error"))
+
+    def _show(self, quotes: list[ResidentPensionQuote]) -> None:
+        self.quotes = quotes[:10]
+        buttons = [MenuButton(number_key(i), self.tier_label(q), f"tier-{i}") for i, q in enumerate(self.quotes)]
+        self.query_one("#tiers", VerticalScroll).mount_all(buttons)
+        if quotes and quotes[0].difficult:
+            self.say(self.t("counter.tier.difficult"), "info")
+
+    def tier_label(self, quote: ResidentPensionQuote) -> str:
+        return self.t("counter.tier.option", tier=format_yuan(quote.tier_fen), pays=self.yuan(quote.individual_pays_fen),
+                      subsidy=self.yuan(quote.subsidy_fen + quote.government_pays_fen),
+                      credit=self.yuan(quote.account_credit_fen))
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        quote = self.quotes[int(event.button.choice.partition("-")[2])]
+        self.draft.quote = quote
+        self.draft.amount_fen = quote.individual_pays_fen
+        self.draft.lines = [self.t("counter.tier.line", year=quote.year, tier=format_yuan(quote.tier_fen),
+                                   pays=self.yuan(quote.individual_pays_fen)),
+                            self.t("counter.tier.subsidy_line", subsidy=self.yuan(quote.subsidy_fen),
+                                   credit=self.yuan(quote.account_credit_fen))]
+        self.app.push_screen(PaymentConfirmScreen(self.draft))
+
+
+class PaymentConfirmScreen(PaymentStep):
+    """Step 3: method (1 cash, 2 bank, 3 card), amount received, 0 to take the money."""
+
+    TITLE_KEY = "counter.confirm_payment.title"
+
+    def __init__(self, draft: PaymentDraft) -> None:
+        super().__init__(draft)
+        self._busy = False
+
+    def body(self) -> ComposeResult:
+        yield Static("\n".join([*self.draft.lines, self.t("counter.confirm_payment.due",
+                                                           amount=self.yuan(self.draft.amount_fen))]),
+                     id="payment-summary")
+        with Horizontal(classes="action-row", id="methods"):
+            for index, method in enumerate(METHODS):
+                yield MenuButton(str(index + 1), self.t(f"counter.method.{method}"), f"method-{method}",
+                                 classes="method")
+        with Horizontal(classes="note-row"):
+            yield Static(self.t("counter.confirm_payment.tendered"), classes="field-label")
+            yield Input(id="tendered", max_length=12, restrict=r"[0-9.¥￥,]*",
+                        placeholder=self.t("counter.confirm_payment.tendered_hint"))
+        with Horizontal(classes="action-row"):
+            yield MenuButton("0", self.t("counter.confirm_payment.submit"), "pay", classes="primary-choice")
+
+    def on_mount(self) -> None:
+        self._mark_method()
+
+    def _mark_method(self) -> None:
+        for button in self.query(".method").results(MenuButton):
+            button.set_class(button.choice == f"method-{self.draft.method}", "-selected")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if not isinstance(event.button, MenuButton):
+            return
+        event.stop()
+        kind, _, value = event.button.choice.partition("-")
+        if kind == "method":
+            self.draft.method = value
+            self._mark_method()
+            self.say(self.t("counter.confirm_payment.method_chosen", method=self.t(f"counter.method.{value}")))
+        else:
+            self.pay()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.pay()
+
+    def pay(self) -> None:
+        """Record the payment (one transaction, receipt job included)."""
+        if self._busy:
+            return
+        self._busy = True
+        draft, ctx = self.draft, self.host.ctx
+        tendered = self.query_one("#tendered", Input).value.strip() or None
+        host = self.host
+
+        def call() -> tuple[PaymentInfo, str]:
+            if draft.purpose == "resident_pension" and draft.quote is not None:
+                info = payment_service.pay_resident_pension(ctx, draft.resident.id, draft.quote.tier_fen,
+                                                            draft.method, tendered=tendered)
+            else:
+                info = payment_service.pay_resident_medical(ctx, draft.resident.id, draft.method,
+                                                            tendered=tendered)
+            # The payment is committed; a printer problem only delays the paper.
+            try:
+                return info, flush_job(host, info.print_job_id)
+            except Exception:  # the receipt stays in the spool for 补打
+                return info, ""
+
+        self.say(self.t("counter.working"))
+        self.run_service(call, self._paid, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.say(message, "error")
+
+    def _paid(self, result: tuple[PaymentInfo, str]) -> None:
+        self._busy = False
+        info, print_message = result
+        app = self.app
+        while isinstance(app.screen, PaymentStep) and len(app.screen_stack) > 2:
+            app.pop_screen()
+        app.push_screen(PaymentDoneScreen(info, print_message))
+
+
+class PaymentDoneScreen(CounterScreen):
+    """The payment receipt as recorded (it is on its way to the printer)."""
+
+    TITLE_KEY = "counter.payment_done.title"
+
+    def __init__(self, info: PaymentInfo, print_message: str = "") -> None:
+        super().__init__()
+        self.info = info
+        self.print_message = print_message
+
+    def body(self) -> ComposeResult:
+        info = self.info
+        yuan = self.t("counter.yuan")
+        lines = [self.t("counter.payment_done.code", code=info.receipt_code)]
+        lines += [f"  {line.label}  {format_yuan(line.amount_fen)}{yuan}" for line in info.lines]
+        lines.append(self.t("counter.payment_done.total", amount=f"{format_yuan(info.amount_fen)}{yuan}",
+                            method=info.method_name))
+        if info.tendered_fen is not None:
+            lines.append(self.t("counter.payment_done.change", tendered=f"{format_yuan(info.tendered_fen)}{yuan}",
+                                change=f"{format_yuan(info.change_fen)}{yuan}"))
+        if self.print_message:
+            lines.append(self.print_message)
+        else:
+            lines.append(self.t("counter.payment_done.printed" if info.print_job_id
+                                else "counter.payment_done.no_print"))
+        yield Static("\n".join(lines), id="payment-receipt")
+        with Horizontal(classes="action-row"):
+            yield MenuButton("0", self.t("counter.payment_done.back"), "back", classes="primary-choice")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if isinstance(event.button, MenuButton):
+            event.stop()
+            self.action_back()

@@ -1,0 +1,1 @@
+"""Screens only staff with a supervisor's role use (review queue)."""
