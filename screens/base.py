@@ -68,7 +68,19 @@ class HostMixin:
         calm generic message, so no traceback ever reaches the screen.
         """
         screen = cast(Screen[Any], self)
-        worker: Worker[T] = screen.run_worker(call, thread=True, exit_on_error=False, group="service")
+        database = self.host.ctx.database
+
+        def in_own_connection() -> T:
+            # Each worker is a fresh thread with its own peewee connection:
+            # close it when done, or PostgreSQL collects idle connections.
+            try:
+                return call()
+            finally:
+                if not database.is_closed():
+                    database.close()
+
+        worker: Worker[T] = screen.run_worker(in_own_connection, thread=True, exit_on_error=False,
+                                              group="service")
         self._service_callbacks()[worker] = (on_done, on_error)
         return worker
 

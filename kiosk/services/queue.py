@@ -21,12 +21,11 @@ LOCKED`` pick on PostgreSQL, so two counters never call the same ticket.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import peewee
 
@@ -206,35 +205,6 @@ class RatingInfo:
     staff_id: int | None
 
 
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _own_connection(func: Callable[P, R]) -> Callable[P, R]:
-    """Open and close this thread's connection when it was not open yet.
-
-    Screens call services from short-lived worker threads (the board polls
-    twice a second); without this each thread would leave a connection
-    behind until garbage collection.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        ctx = args[0]
-        assert isinstance(ctx, ServiceContext)
-        database = ctx.database
-        opened = database.is_closed()
-        if opened:
-            database.connect()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if opened:
-                database.close()
-
-    return wrapper
-
-
 # --------------------------------------------------------------------- helpers
 
 
@@ -383,7 +353,6 @@ def _ahead(ticket: Ticket) -> int:
 # --------------------------------------------------------------------- taking
 
 
-@_own_connection
 def list_categories(ctx: ServiceContext, *, include_inactive: bool = False) -> list[CategoryInfo]:
     """The hall's queue categories in display order."""
     query = QueueCategory.select().order_by(QueueCategory.sort, QueueCategory.prefix)
@@ -392,9 +361,8 @@ def list_categories(ctx: ServiceContext, *, include_inactive: bool = False) -> l
     return [_category_info(c) for c in query]
 
 
-@_own_connection
 def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None, *,
-                priority_age: int = DEFAULT_PRIORITY_AGE, receipt: bool = False) -> TicketInfo:
+                priority_age: int | None = None, receipt: bool = False) -> TicketInfo:
     """Issue the next number of ``prefix`` for today.
 
     An identified resident aged ``priority_age`` or more, or flagged
@@ -402,6 +370,8 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
     With ``receipt`` the printed ticket is stored in the print spool in the
     same transaction (``print_job_id``); the caller wakes or runs the spool.
     """
+    if priority_age is None:
+        priority_age = _policy_priority_age(ctx)
     with write_transaction(ctx.database):
         category = _category(prefix)
         day = ticket_day(ctx)
@@ -432,6 +402,13 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
         if receipt:
             info = replace(info, print_job_id=_spool_ticket(ctx, info, resident_id))
         return info
+
+
+def _policy_priority_age(ctx: ServiceContext) -> int:
+    """The priority age in force today (policy ``priority_age``), else 70."""
+    book = ctx.extras.get("policy")
+    policy_for = getattr(book, "policy_for", None)
+    return int(policy_for(ctx.today()).priority_age) if policy_for else DEFAULT_PRIORITY_AGE
 
 
 def _spool_ticket(ctx: ServiceContext, info: TicketInfo, resident_id: int | None) -> int:
@@ -476,7 +453,6 @@ def _find(ctx: ServiceContext, code: str) -> Ticket:
     return ticket
 
 
-@_own_connection
 def find_ticket(ctx: ServiceContext, code: str) -> TicketView:
     """A ticket by its short (A007, today) or scanned (T20261129A007) code."""
     return _view(ctx, _find(ctx, code))
@@ -506,7 +482,6 @@ def _claim(ctx: ServiceContext, ticket_id: int, counter: int, allowed: tuple[str
     )
 
 
-@_own_connection
 def call_next(ctx: ServiceContext, counter: int) -> TicketView:
     """Call the next ticket for ``counter``: priority first, then first come.
 
@@ -539,7 +514,6 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
         return _view(ctx, ticket)
 
 
-@_own_connection
 def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
     """Call one named ticket (waiting or held), e.g. a resident who came back."""
     with write_transaction(ctx.database):
@@ -597,34 +571,29 @@ def _transition(ctx: ServiceContext, counter: int, code: str | None, action: str
         return _view(ctx, ticket)
 
 
-@_own_connection
 def recall(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """Call the same ticket again (the board shows and announces it anew)."""
     return _transition(ctx, counter, code, "recall", ("called",),
                        {Ticket.call_count: Ticket.call_count + 1, Ticket.called_at: ctx.now()})
 
 
-@_own_connection
 def start(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """The resident arrived at the counter: service starts."""
     return _transition(ctx, counter, code, "start", ("called",),
                        {Ticket.status: "serving", Ticket.started_at: ctx.now(), Ticket.staff: ctx.staff_id})
 
 
-@_own_connection
 def hold(ctx: ServiceContext, counter: int, code: str | None = None, note: str = "") -> TicketView:
     """Set the ticket aside (e.g. to fetch materials); call it again by number."""
     return _transition(ctx, counter, code, "hold", ("called", "serving"), {Ticket.status: "held"}, note)
 
 
-@_own_connection
 def no_show(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """Nobody came after calling: 过号."""
     return _transition(ctx, counter, code, "no_show", ("called",),
                        {Ticket.status: "no_show", Ticket.finished_at: ctx.now()})
 
 
-@_own_connection
 def finish(ctx: ServiceContext, counter: int, code: str | None = None) -> TicketView:
     """Service done: 办结. Finishing a called ticket counts service from the call."""
     def values(ticket: Ticket) -> dict[Any, Any]:
@@ -634,7 +603,6 @@ def finish(ctx: ServiceContext, counter: int, code: str | None = None) -> Ticket
     return _transition(ctx, counter, code, "finish", ("called", "serving"), values)
 
 
-@_own_connection
 def transfer(ctx: ServiceContext, counter: int, to_prefix: str, code: str | None = None) -> TicketView:
     """Send the resident to another category, ahead of everyone waiting there.
 
@@ -672,7 +640,6 @@ def _as_datetime(value: Any) -> dt.datetime | None:
 # --------------------------------------------------------------------- views
 
 
-@_own_connection
 def counter_view(ctx: ServiceContext, counter: int) -> CounterView:
     """What the counter console shows."""
     day = ticket_day(ctx)
@@ -696,7 +663,6 @@ def _waiting_counts(day: dt.date) -> dict[str, int]:
     return {str(prefix): int(n) for prefix, n in rows}
 
 
-@_own_connection
 def queue_status(ctx: ServiceContext, recent: int = 5) -> QueueStatus:
     """Waiting counts per category, now serving per counter, the last calls."""
     day = ticket_day(ctx)
@@ -740,7 +706,6 @@ def queue_status(ctx: ServiceContext, recent: int = 5) -> QueueStatus:
 # --------------------------------------------------------------------- ratings
 
 
-@_own_connection
 def rate(ctx: ServiceContext, code: str, score: int, reason: str = "") -> RatingInfo:
     """A resident's 1–5 rating of a finished ticket, tied to its counter and clerk."""
     if not isinstance(score, int) or not 1 <= score <= 5:

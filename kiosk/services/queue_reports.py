@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from db.models import Rating, Ticket
 from kiosk.services import ServiceContext, ServiceError
-from kiosk.services.queue import _fk, _own_connection
+from kiosk.services.queue import _fk
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,6 @@ def _group(tickets: list[Ticket], key: Callable[[Ticket], Hashable]) -> tuple[Qu
     return tuple(_row(str(k), groups[k]) for k in sorted(groups, key=str))
 
 
-@_own_connection
 def queue_report(ctx: ServiceContext, first_day: dt.date, last_day: dt.date | None = None) -> QueueReport:
     """The queue report for local days ``first_day`` … ``last_day`` (default one day)."""
     last = last_day or first_day
