@@ -44,13 +44,26 @@ def application_number(day: dt.date, serial: int) -> str:
     return f"SQ{day:%Y%m%d}{serial:06d}"
 
 
+def _check_code_date(digits: str) -> None:
+    """A code we printed carries a real date; a misread one must not reach
+    the services (they parse the date and would fail without a message)."""
+    try:
+        dt.datetime.strptime(digits, "%Y%m%d")
+    except ValueError:
+        raise InvalidIdNumber("date", f"条码上的日期 {digits} 不对，请重新扫描或到窗口咨询") from None
+
+
 def parse_card_input(text: str, *, today: dt.date | None = None) -> CardInput:
     """Classify and check what the reader typed; raises InvalidIdNumber with
     a reason (length, characters, region, date, check_digit) otherwise."""
     value = re.sub(r"\s+", "", text).upper()
-    if TICKET_CODE.match(value):
+    ticket = TICKET_CODE.match(value)
+    if ticket:
+        _check_code_date(ticket.group(1))
         return CardInput("ticket", value)
-    if APPLICATION_NO.match(value):
+    application = APPLICATION_NO.match(value)
+    if application:
+        _check_code_date(application.group(1))
         return CardInput("application", value)
     if RECEIPT_CODE.match(value):
         return CardInput("receipt", value)
