@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications as application_service
@@ -90,11 +90,8 @@ class AcceptTypeScreen(AcceptStep):
                 for index, type_ in enumerate(types):
                     yield MenuButton(number_key(index), self.workflow_name(WORKFLOWS[type_]), f"type-{type_}")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        kind, _, value = event.button.choice.partition("-")
+    def choose(self, choice: str) -> None:
+        kind, _, value = choice.partition("-")
         if kind == "group":
             types = dict(GROUPS)[value]
             if len(types) == 1:
@@ -149,11 +146,8 @@ class MaterialsScreen(AcceptStep):
         button = self.query_one(f"#choice-material-{code}", MenuButton)
         button.label = f"{button.key}  {self._label(code)}"
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        kind, _, value = event.button.choice.partition("-")
+    def choose(self, choice: str) -> None:
+        kind, _, value = choice.partition("-")
         if kind == "material":
             self.toggle(value)
         elif kind == "submit":

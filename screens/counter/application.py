@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from kiosk.rules.workflows import END_STATES, WORKFLOWS
 from kiosk.services import Conflict
@@ -127,11 +127,10 @@ class ApplicationScreen(CounterScreen):
 
     # -- actions ------------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton) or self.info is None:
+    def choose(self, choice: str) -> None:
+        if self.info is None:
             return
-        event.stop()
-        to_status = event.button.choice.partition("-")[2]
+        to_status = choice.partition("-")[2]
         transition = next((t for t in self.info.transitions if t.to_status == to_status), None)
         if transition is None:
             return

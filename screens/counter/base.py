@@ -7,14 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
-from screens.base import KioskHost, KioskModal, KioskScreen
+from screens.base import KioskHost, KioskScreen
 from screens.counter import session as counter_session
-from screens.widgets.menu import MenuButton
 
 CSS_FILE = Path(__file__).with_name("counter.tcss")
 
@@ -35,24 +32,15 @@ def header_text(host: KioskHost) -> str:
     return "  |  ".join(parts)
 
 
-def press_menu_key(screen: KioskScreen | KioskModal[object], event: events.Key) -> bool:
-    """Press the visible MenuButton whose number is ``event.character``; True if one was."""
-    if isinstance(screen.focused, Input) or not event.character or not event.character.isdigit():
-        return False
-    for button in screen.query(MenuButton):
-        if button.key == event.character and button.display and not button.disabled:
-            event.stop()
-            button.press()
-            return True
-    return False
-
-
 class CounterScreen(KioskScreen):
-    """Base for full counter screens; subclasses set ``TITLE_KEY`` and compose ``body()``."""
+    """Base for full counter screens; subclasses set ``TITLE_KEY``, compose ``body()``
+    and handle numbered choices in ``choose()`` (number keys, Esc → ``go_back()``
+    come from :class:`screens.base.KioskScreen`)."""
 
     CSS_PATH = CSS_FILE
+    # Number keys drive the menus, so a menu button (not a text field) has the focus at first.
+    AUTO_FOCUS = "MenuButton"
     TITLE_KEY: ClassVar[str] = ""
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", show=False)]
 
     def compose(self) -> ComposeResult:
         yield Static(header_text(self.host), id="counter-header")
@@ -74,10 +62,7 @@ class CounterScreen(KioskScreen):
         message.update(text)
         message.set_classes(f"-{kind}")
 
-    def action_back(self) -> None:
-        """Esc: one step back."""
-        if len(self.app.screen_stack) > 1:
+    def go_back(self) -> None:
+        """Esc: one step back (never past the counter home; logging out is key 0 there)."""
+        if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
-
-    def on_key(self, event: events.Key) -> None:
-        press_menu_key(self, event)

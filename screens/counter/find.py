@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
@@ -20,7 +17,6 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
     """Returns the :class:`ResidentInfo` found, or None when cancelled."""
 
     CSS_PATH = CSS_FILE
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
 
     def __init__(self) -> None:
         super().__init__()

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from kiosk.services import staff as staff_service
 from kiosk.services.registration import ResidentInfo
@@ -52,15 +52,12 @@ class CounterHomeScreen(CounterScreen):
         self.refresh_header()
         self.query_one("#serving", Static).update(self._serving_text())
 
-    def action_back(self) -> None:
+    def go_back(self) -> None:
         """Esc at home does not log out by accident; 0 does."""
         self.say(self.t("counter.home.esc_hint"))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        getattr(self, f"_open_{event.button.choice}")()
+    def choose(self, choice: str) -> None:
+        getattr(self, f"_open_{choice}")()
 
     # -- choices ------------------------------------------------------------------
 

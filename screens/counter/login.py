@@ -8,7 +8,6 @@ counter home is pushed on top of this screen; logging out comes back here.
 
 from __future__ import annotations
 
-from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Button, Input, Static
@@ -48,13 +47,10 @@ class LoginScreen(CounterScreen):
         self.refresh_header()
         self.query_one("#staff-number", Input).focus()
 
-    def action_back(self) -> None:
-        """Esc clears the form; there is nothing behind the login."""
+    def go_back(self) -> None:
+        """Esc clears the PIN; there is nothing behind the login."""
         self.query_one("#pin", Input).value = ""
         self.query_one("#staff-number", Input).focus()
-
-    def on_key(self, event: events.Key) -> None:  # no menu here; digits belong to the inputs
-        return
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

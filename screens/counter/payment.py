@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from kiosk.rules.contribution import assess_resident_medical
 from kiosk.rules.money import Fen, format_yuan
@@ -64,11 +64,7 @@ class PaymentScreen(PaymentStep):
             yield MenuButton("2", self.t("counter.payment.resident_medical"), "resident_medical")
             yield MenuButton("3", self.t("counter.payment.assessment"), "assessment")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        choice = event.button.choice
+    def choose(self, choice: str) -> None:
         if choice == "resident_pension":
             self.draft.purpose = choice
             self.app.push_screen(TierScreen(self.draft))
@@ -136,11 +132,8 @@ class TierScreen(PaymentStep):
                       subsidy=self.yuan(quote.subsidy_fen + quote.government_pays_fen),
                       credit=self.yuan(quote.account_credit_fen))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        quote = self.quotes[int(event.button.choice.partition("-")[2])]
+    def choose(self, choice: str) -> None:
+        quote = self.quotes[int(choice.partition("-")[2])]
         self.draft.quote = quote
         self.draft.amount_fen = quote.individual_pays_fen
         self.draft.lines = [self.t("counter.tier.line", year=quote.year, tier=format_yuan(quote.tier_fen),
@@ -181,11 +174,8 @@ class PaymentConfirmScreen(PaymentStep):
         for button in self.query(".method").results(MenuButton):
             button.set_class(button.choice == f"method-{self.draft.method}", "-selected")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        kind, _, value = event.button.choice.partition("-")
+    def choose(self, choice: str) -> None:
+        kind, _, value = choice.partition("-")
         if kind == "method":
             self.draft.method = value
             self._mark_method()
@@ -264,7 +254,5 @@ class PaymentDoneScreen(CounterScreen):
         with Horizontal(classes="action-row"):
             yield MenuButton("0", self.t("counter.payment_done.back"), "back", classes="primary-choice")
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if isinstance(event.button, MenuButton):
-            event.stop()
-            self.action_back()
+    def choose(self, choice: str) -> None:
+        self.go_back()

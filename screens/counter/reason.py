@@ -3,10 +3,7 @@ required (the resident reads it under 办理进度)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
@@ -18,7 +15,6 @@ class ReasonModal(KioskModal[str | None]):
     """Returns the reason typed, or None when cancelled."""
 
     CSS_PATH = CSS_FILE
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", show=False)]
 
     def __init__(self, action_name: str) -> None:
         super().__init__()

@@ -87,8 +87,8 @@ class RegisterResidentScreen(CounterScreen):
         event.stop()
         if event.button.id == "register-submit":
             self.submit()
-        else:
-            self.action_back()
+        elif event.button.id == "register-back":
+            self.go_back()
 
     def submit(self) -> None:
         """Send the form to the registration service."""

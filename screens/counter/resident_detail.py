@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, DataTable, Static
+from textual.widgets import DataTable, Static
 
 from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, registration
@@ -139,17 +139,14 @@ class ResidentDetailScreen(CounterScreen):
 
     # -- actions ------------------------------------------------------------------
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        if event.button.choice == "reveal":
+    def choose(self, choice: str) -> None:
+        if choice == "reveal":
             self.reveal()
-        elif event.button.choice == "accept":
+        elif choice == "accept":
             from screens.counter.accept import start_accept
 
             start_accept(self.app, self.resident)
-        elif event.button.choice == "payment":
+        elif choice == "payment":
             from screens.counter.payment import PaymentScreen
 
             self.app.push_screen(PaymentScreen(self.resident))

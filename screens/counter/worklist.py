@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, DataTable
+from textual.widgets import DataTable
 
 from kiosk.services import ServiceContext
 from kiosk.services import applications as application_service
@@ -63,13 +63,10 @@ class WorklistScreen(CounterScreen):
         if event.row_key is not None and event.row_key.value:
             self.app.push_screen(ApplicationScreen(event.row_key.value))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if not isinstance(event.button, MenuButton):
-            return
-        event.stop()
-        if event.button.choice == "refresh":
+    def choose(self, choice: str) -> None:
+        if choice == "refresh":
             self.reload()
-        elif event.button.choice == "review":
+        elif choice == "review":
             from screens.staff.review import ReviewQueueScreen
 
             self.app.push_screen(ReviewQueueScreen())
