@@ -21,6 +21,7 @@ import codecs
 import csv
 import datetime as dt
 import re
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,7 +304,7 @@ def open_sheet(path: Path) -> Sheet:
 
         try:
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise RosterError(f"{path.name}：不是有效的 .xlsx 文件（{exc}）") from None
         if not workbook.worksheets:
             workbook.close()
