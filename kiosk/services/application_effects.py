@@ -9,7 +9,10 @@ Calculations come from the pure rules with the policy in force today.
 Inputs each type reads from ``data`` (all optional unless said):
 
 - ``enrol_employee``: ``scheme`` employee | flexible (default flexible).
-- ``assessment``: ``scheme`` employee | flexible (required);
+- ``assessment``: ``scheme`` employee | flexible | resident (required);
+  resident: ``tier_fen`` (a tier of the resident pension, required) and
+  ``year`` (default this year) — the annual resident contribution started at
+  the self-service terminal and paid later at a counter or by bank;
   ``declared_wage_fen`` (employee) or ``base_fen`` (flexible) (required);
   ``risk_class`` (employee, default 1); ``start_month`` "YYYY-MM" (default
   this month) and ``month_count`` (default 1); ``method`` cash|bank|card
@@ -58,7 +61,7 @@ from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
 from kiosk.services import ServiceContext, ServiceError
-from kiosk.services.payments import policy, record_assessment_payment
+from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
 from kiosk.services.registration import age_on, current_card, new_card
 
 Data = dict[str, Any]
@@ -114,7 +117,10 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
         if _active_enrolment(resident.id, insurances[0], scheme) is not None:
             raise ServiceError(f"已参加{wf.name_zh.removesuffix('参保登记')}，无需重复登记", code="enrolled")
     elif type_ == "assessment":
-        _assessment_base(ctx, resident, data)
+        if data.get("scheme") == "resident":
+            _resident_tier(ctx, resident, data)
+        else:
+            _assessment_base(ctx, resident, data)
     elif type_ == "benefit_unemployment":
         if _open(resident.id, "unemployment_registration", "registered") is None:
             raise ServiceError("申领失业保险金须先办理失业登记（失业登记尚未完成）", code="needs_registration")
@@ -284,6 +290,45 @@ def _assessment_base(ctx: ServiceContext, resident: Resident, data: Data) -> con
     return base
 
 
+def _resident_tier(ctx: ServiceContext, resident: Resident, data: Data) -> None:
+    """确定缴费基数 for the annual resident pension: the chosen tier and its quote.
+
+    Nothing is paid here: the resident pays at a counter (or by bank) and the
+    clerk records it at 缴费记录 through :func:`payments.pay_resident_pension`.
+    """
+    if _active_enrolment(resident.id, "pension", "resident") is None:
+        raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
+    tier_fen = _int(data, "tier_fen", "缴费档次")
+    year = _int(data, "year", "缴费年度", ctx.today().year)
+    paid = Contribution.select().where((Contribution.resident == resident.id) & (Contribution.insurance == "pension")
+                                       & (Contribution.scheme == "resident")
+                                       & (Contribution.month == dt.date(year, 1, 1))).exists()
+    if paid:
+        raise ServiceError(f"{year}年度城乡居民养老保险费已经缴纳，无需重复申报", code="already_paid")
+    quote = quote_for(ctx, resident, tier_fen, year)
+    data.update(tier_fen=tier_fen, year=year, amount_fen=quote.individual_pays_fen,
+                base={"tier_fen": tier_fen, "base_fen": tier_fen},
+                quote={"individual_pays_fen": quote.individual_pays_fen,
+                       "government_pays_fen": quote.government_pays_fen, "subsidy_fen": quote.subsidy_fen,
+                       "account_credit_fen": quote.account_credit_fen, "difficult": quote.difficult})
+
+
+def _resident_notice(ctx: ServiceContext, row: Application, data: Data) -> None:
+    """计算缴费金额 for a resident tier: one yearly line, re-quoted with the policy in force."""
+    resident = Resident.get_by_id(row.__data__["resident"])
+    quote = quote_for(ctx, resident, int(data["tier_fen"]), int(data["year"]))
+    data["quote"] = {"individual_pays_fen": quote.individual_pays_fen,
+                     "government_pays_fen": quote.government_pays_fen, "subsidy_fen": quote.subsidy_fen,
+                     "account_credit_fen": quote.account_credit_fen, "difficult": quote.difficult}
+    data["notice"] = {
+        "lines": [{"insurance": "pension", "payer": "individual", "base_fen": quote.tier_fen, "rate": "",
+                   "monthly_fen": quote.individual_pays_fen, "amount_fen": quote.individual_pays_fen}],
+        "months": [dt.date(quote.year, 1, 1).isoformat()], "individual_fen": quote.individual_pays_fen,
+        "employer_fen": 0, "account_fen_per_month": 0, "policy_effective": policy(ctx).effective.isoformat(),
+    }
+    data["amount_fen"] = quote.individual_pays_fen
+
+
 def _months(ctx: ServiceContext, data: Data) -> list[dt.date]:
     start_text = data.get("start_month") or f"{ctx.today():%Y-%m}"
     start = _date(f"{start_text}-01", "起始月份")
@@ -299,6 +344,9 @@ def _months(ctx: ServiceContext, data: Data) -> list[dt.date]:
 
 
 def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -> None:
+    if data.get("scheme") == "resident":
+        _resident_notice(ctx, row, data)
+        return
     params = policy(ctx)
     base_fen = int(data["base"]["base_fen"])
     months = _months(ctx, data)
@@ -329,7 +377,7 @@ def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:
     assessment = ContributionAssessment.create(
         resident=row.__data__["resident"], year=months[0].year, insurance="pension", scheme=data["scheme"],
         base_fen=int(data["base"]["base_fen"]), individual_fen=notice["individual_fen"],
-        employer_fen=notice["employer_fen"], subsidy_fen=0,
+        employer_fen=notice["employer_fen"], subsidy_fen=int(data.get("quote", {}).get("subsidy_fen", 0)),
         detail={"lines": notice["lines"], "months": notice["months"], "application": row.number},
         policy_effective=dt.date.fromisoformat(notice["policy_effective"]), assessed_at=ctx.now())
     data["assessment_id"] = assessment.id
@@ -340,6 +388,13 @@ def _record_payment(ctx: ServiceContext, row: Application, data: Data) -> None:
     if method is None:
         raise ServiceError("请选择缴费方式（现金、银行卡或社保卡）", code="missing_method")
     notice = data["notice"]
+    if data.get("scheme") == "resident":
+        # The yearly tier is paid like any resident pension payment (savepoint inside this transaction).
+        info = pay_resident_pension(ctx, row.__data__["resident"], int(data["tier_fen"]), str(method),
+                                    year=int(data["year"]), tendered=data.pop("tendered", None))
+        data["receipt_code"] = info.receipt_code
+        data["paid_fen"] = info.amount_fen
+        return
     info = record_assessment_payment(
         ctx, int(data["assessment_id"]), str(method), [dt.date.fromisoformat(m) for m in notice["months"]],
         account_fen_per_month=int(notice["account_fen_per_month"]), tendered=data.pop("tendered", None),

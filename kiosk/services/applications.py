@@ -14,6 +14,7 @@ counter (``DayCounter`` row with prefix ``#``, which no queue category uses).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any, cast
@@ -106,6 +107,8 @@ class ApplicationInfo:
     materials: tuple[MaterialInfo, ...]
     events: tuple[EventInfo, ...]
     reason: str  # the note of the last 退回/不予受理, shown under 办理进度
+    print_job_id: int | None = None
+    """The 受理回执 stored by ``submit(print_receipt=True)`` (pass to the spool to print it now)."""
 
     @property
     def masked_name(self) -> str:
@@ -230,20 +233,19 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.submit", now=now,
                      entity="application", entity_id=number,
                      detail={"type": type_, "resident": resident_id, "status": wf.first})
-        if print_receipt:
-            _acceptance_job(ctx, resident, row, wf, received, staff)
-        return _info(Application.get_by_id(row.id))
+        job_id = _acceptance_job(ctx, resident, row, wf, received, staff) if print_receipt else None
+        return dataclasses.replace(_info(Application.get_by_id(row.id)), print_job_id=job_id)
 
 
 def _acceptance_job(ctx: ServiceContext, resident: Resident, row: Application, wf: Workflow, received: set[str],
-                    staff: Staff | None) -> None:
+                    staff: Staff | None) -> int:
     from kiosk.services.payments import _receipt_context
 
     missing = tuple(m.name_zh for m in wf.materials if m.code not in received)
     document = acceptance_receipt(_receipt_context(ctx), AcceptanceInput(
         row.number, wf.name_zh, Person(resident.name, resident.id_number), missing, wf.expected_days,
         staff.number if staff else ""))
-    spool.enqueue(document, ctx.clock, resident_id=resident.id)
+    return spool.enqueue(document, ctx.clock, resident_id=resident.id)
 
 
 def _illegal(wf: Workflow, status: str, to_status: str) -> ServiceError:

@@ -150,6 +150,11 @@ def _quote(ctx: ServiceContext, row: Resident, tier_fen: Fen, year: int) -> Resi
                                 result.subsidy_fen, result.account_credit_fen, difficult)
 
 
+def quote_for(ctx: ServiceContext, row: Resident, tier_fen: Fen, year: int) -> ResidentPensionQuote:
+    """The quote for a resident row already read in the caller's transaction."""
+    return _quote(ctx, row, tier_fen, year)
+
+
 def quote_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen,
                            year: int | None = None) -> ResidentPensionQuote:
     """Show the resident what a tier costs them and what reaches their account."""

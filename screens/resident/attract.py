@@ -34,6 +34,7 @@ class AttractScreen(KioskScreen):
         self._last_key = 0.0
         self._tip_index = 0
         self._pending: Timer | None = None
+        self._purpose: str | None = None  # "apply": open the apply menu once identified
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -107,8 +108,15 @@ class AttractScreen(KioskScreen):
         if self._buffer:
             self._open_identify(submit=False)
 
+    def take_purpose(self) -> str | None:
+        """What the resident chose before identifying ("apply"), once; the home screen asks."""
+        purpose, self._purpose = self._purpose, None
+        return purpose
+
     def _open_identify(self, *, submit: bool) -> None:
         from screens.resident.identify import IdentifyScreen
+
+        self._purpose = None  # a card swiped straight away is a query
 
         if self._pending is not None:
             self._pending.stop()
@@ -123,6 +131,7 @@ class AttractScreen(KioskScreen):
         from screens.resident.identify import IdentifyScreen
         from screens.resident.ticket import TicketScreen
 
+        self._purpose = "apply" if choice == "apply" else None
         if choice in ("query", "apply"):
             self.app.push_screen(IdentifyScreen(purpose=choice))
         elif choice == "ticket":

@@ -1,4 +1,8 @@
-"""The resident's home: the masked person in the bar and the numbered menu."""
+"""The resident's home: the masked person in the bar and the numbered menu.
+
+When the resident came in through 办理 on the attract screen, the apply
+menu opens over the home at once (the attract screen remembers the choice).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,12 @@ from screens.widgets.menu import MenuButton
 
 CHOICES = (
     ("1", "enrolments"), ("2", "contributions"), ("3", "account"), ("4", "benefits"),
-    ("5", "progress"), ("6", "estimate"), ("7", "statement"), ("0", "logout"),
+    ("5", "progress"), ("6", "estimate"), ("7", "statement"), ("8", "apply"), ("0", "logout"),
 )
 
 
 class ResidentHomeScreen(ResidentScreen):
-    """1 我的参保 … 7 打印凭证, 0 退出."""
+    """1 我的参保 … 7 打印凭证, 8 业务办理, 0 退出."""
 
     TITLE_KEY = "resident.home.title"
 
@@ -26,6 +30,16 @@ class ResidentHomeScreen(ResidentScreen):
         with Grid(id="home-menu", classes="menu-grid"):
             for key, choice in CHOICES:
                 yield MenuButton(key, self.t(f"resident.home.{choice}"), choice)
+
+    def on_mount(self) -> None:
+        from screens.resident.apply import ApplyMenuScreen
+        from screens.resident.attract import AttractScreen
+
+        super().on_mount()
+        for screen in self.app.screen_stack:
+            if isinstance(screen, AttractScreen) and screen.take_purpose() == "apply":
+                self.app.push_screen(ApplyMenuScreen())
+                return
 
     def go_back(self) -> None:
         """Esc on the home menu ends the session (there is nothing behind it)."""
@@ -53,5 +67,9 @@ class ResidentHomeScreen(ResidentScreen):
         }
         if choice == "logout":
             self.host.end_session()
+        elif choice == "apply":
+            from screens.resident.apply import ApplyMenuScreen
+
+            self.app.push_screen(ApplyMenuScreen())
         elif choice in screens:
             self.app.push_screen(screens[choice]())

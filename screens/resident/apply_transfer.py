@@ -1,0 +1,121 @@
+"""关系转移申请: the kind of transfer (step 1), out or in (step 2), and the other
+region (step 3) — picked from a numbered, paged list of provinces (touch and
+number keys), or typed into a field — then confirm."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.widgets import Input, Static
+
+from screens.resident.apply_common import ApplyDraft, ApplyStep
+from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.widgets.menu import MenuButton
+
+KINDS = (("1", "employee_interprovincial"), ("2", "employee_to_resident"), ("3", "resident_to_employee"))
+DIRECTIONS = (("1", "out"), ("2", "in"))
+PROVINCES = (
+    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省",
+    "上海市", "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省",
+    "湖北省", "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省",
+    "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
+)
+PER_PAGE = 8  # keys 1–8; 9 next page, 0 previous page
+MAX_REGION = 40
+
+
+class TransferKindScreen(ApplyStep):
+    """Step 1: 职工跨省转移 / 职工转城乡居民 / 城乡居民转职工."""
+
+    TITLE_KEY = "resident.apply.transfer.title"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.t("resident.apply.transfer.kind_hint"), classes="note", id="apply-hint")
+        with Grid(id="apply-transfer-kinds", classes="menu-grid apply-column"):
+            for key, kind in KINDS:
+                yield MenuButton(key, self.t(f"resident.apply.transfer.kind.{kind}"), kind)
+
+    def choose(self, choice: str) -> None:
+        if choice in {kind for _, kind in KINDS}:
+            self.draft.data["kind"] = choice
+            self.app.push_screen(TransferDirectionScreen(self.draft))
+
+
+class TransferDirectionScreen(ApplyStep):
+    """Step 2: 转出 (to another region) or 转入 (from another region)."""
+
+    TITLE_KEY = "resident.apply.transfer.title"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(self.t("resident.apply.transfer.direction_hint"), classes="note", id="apply-hint")
+        with Grid(id="apply-transfer-directions", classes="menu-grid apply-column"):
+            for key, direction in DIRECTIONS:
+                yield MenuButton(key, self.t(f"resident.apply.transfer.direction.{direction}",
+                                             hall=self.host.settings.hall.name), direction)
+
+    def choose(self, choice: str) -> None:
+        if choice in ("out", "in"):
+            self.draft.data["direction"] = choice
+            self.app.push_screen(TransferRegionScreen(self.draft))
+
+
+class TransferRegionScreen(ApplyStep):
+    """Step 3: the other region — a province by number key, or typed text and Enter."""
+
+    TITLE_KEY = "resident.apply.transfer.title"
+
+    def __init__(self, draft: ApplyDraft) -> None:
+        super().__init__(draft)
+        self.page = 0
+
+    @property
+    def pages(self) -> int:
+        return (len(PROVINCES) + PER_PAGE - 1) // PER_PAGE
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        direction = self.draft.data.get("direction", "out")
+        yield Static(t(f"resident.apply.transfer.region_hint.{direction}", page=self.page + 1, pages=self.pages),
+                     classes="note", id="apply-hint")
+        with Grid(id="apply-regions", classes="menu-grid"):
+            start = self.page * PER_PAGE
+            for i, name in enumerate(PROVINCES[start:start + PER_PAGE]):
+                yield MenuButton(str(i + 1), name, f"region-{start + i}")
+            later = MenuButton("9", t("resident.apply.transfer.next_page"), "next-page")
+            later.display = self.page + 1 < self.pages
+            yield later
+            earlier = MenuButton("0", t("resident.apply.transfer.prev_page"), "prev-page")
+            earlier.display = self.page > 0
+            yield earlier
+        yield Input(placeholder=t("resident.apply.transfer.typed"), max_length=MAX_REGION, id="apply-region-input")
+        yield Static("", id="apply-message", classes="message")
+
+    def choose(self, choice: str) -> None:
+        if choice == "next-page" and self.page + 1 < self.pages:
+            self.page += 1
+            self.refresh(recompose=True)
+        elif choice == "prev-page" and self.page > 0:
+            self.page -= 1
+            self.refresh(recompose=True)
+        elif choice.startswith("region-"):
+            self.picked(PROVINCES[int(choice.removeprefix("region-"))])
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if not text:
+            self.say(self.t("resident.apply.transfer.empty"))
+            return
+        self.picked(text)
+
+    def picked(self, region: str) -> None:
+        t = self.t
+        data = self.draft.data
+        data["other_region"] = region
+        kind, direction = data.get("kind", "employee_interprovincial"), data.get("direction", "out")
+        self.draft.lines = [
+            t("resident.apply.transfer.line_kind", kind=t(f"resident.apply.transfer.kind.{kind}")),
+            t(f"resident.apply.transfer.line_{direction}", region=region, hall=self.host.settings.hall.name),
+        ]
+        self.draft.notes = [t("resident.apply.transfer.note")]
+        self.app.push_screen(ApplyConfirmScreen(self.draft))
