@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input, Static
 
 from kiosk.rules.workflows import END_STATES, WORKFLOWS
@@ -57,7 +57,7 @@ class ApplicationScreen(CounterScreen):
         with Horizontal(classes="note-row"):
             yield Static(self.t("counter.application.note"), classes="field-label")
             yield Input(id="advance-note", max_length=200, placeholder=self.t("counter.application.note_hint"))
-        yield Vertical(id="transitions", classes="action-grid")
+        yield Grid(id="transitions", classes="action-grid")
 
     def on_mount(self) -> None:
         if self._notice:
@@ -99,7 +99,7 @@ class ApplicationScreen(CounterScreen):
         steps = []
         for index, step in enumerate(wf.steps):
             name = step.name_zh if self.host.translator.language == "zh_CN" else step.name_en
-            steps.append(f"[{name}]" if index == reached else name if index > reached else f"{name}*")
+            steps.append(f"[{name}]" if index == reached else name)
         line = " > ".join(steps)
         if info.status in END_STATES:
             line += f"  ({info.status_name}{'：' + info.reason if info.reason else ''})"
@@ -112,7 +112,7 @@ class ApplicationScreen(CounterScreen):
                   f"{e.staff_number or self.t('counter.application.self_service')}"
                   f"{'  ' + e.note if e.note else ''}" for e in info.events]
         self.query_one("#application-events", Static).update("\n".join(events))
-        container = self.query_one("#transitions", Vertical)
+        container = self.query_one("#transitions", Grid)
         await container.remove_children()
         self._generation += 1
         buttons: list[MenuButton] = []

@@ -128,7 +128,7 @@ class TierScreen(PaymentStep):
             self.say(self.t("counter.tier.difficult"), "info")
 
     def tier_label(self, quote: ResidentPensionQuote) -> str:
-        return self.t("counter.tier.option", tier=format_yuan(quote.tier_fen), pays=self.yuan(quote.individual_pays_fen),
+        return self.t("counter.tier.option", tier=format_yuan(quote.tier_fen).removesuffix(".00"), pays=self.yuan(quote.individual_pays_fen),
                       subsidy=self.yuan(quote.subsidy_fen + quote.government_pays_fen),
                       credit=self.yuan(quote.account_credit_fen))
 
@@ -136,7 +136,7 @@ class TierScreen(PaymentStep):
         quote = self.quotes[int(choice.partition("-")[2])]
         self.draft.quote = quote
         self.draft.amount_fen = quote.individual_pays_fen
-        self.draft.lines = [self.t("counter.tier.line", year=quote.year, tier=format_yuan(quote.tier_fen),
+        self.draft.lines = [self.t("counter.tier.line", year=quote.year, tier=format_yuan(quote.tier_fen).removesuffix(".00"),
                                    pays=self.yuan(quote.individual_pays_fen)),
                             self.t("counter.tier.subsidy_line", subsidy=self.yuan(quote.subsidy_fen),
                                    credit=self.yuan(quote.account_credit_fen))]
@@ -169,6 +169,7 @@ class PaymentConfirmScreen(PaymentStep):
 
     def on_mount(self) -> None:
         self._mark_method()
+        self.say(self.t("counter.confirm_payment.method_chosen", method=self.t(f"counter.method.{self.draft.method}")))
 
     def _mark_method(self) -> None:
         for button in self.query(".method").results(MenuButton):

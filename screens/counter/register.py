@@ -83,6 +83,11 @@ class RegisterResidentScreen(CounterScreen):
         else:
             self.query_one("#hukou", Select).focus()
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # Keyboard path: after choosing 户口性质 the next Enter registers (not on the initial value).
+        if self.focused is event.select:
+            self.query_one("#register-submit", Button).focus()
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id == "register-submit":

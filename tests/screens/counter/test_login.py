@@ -10,7 +10,16 @@ from kiosk.clock import FixedClock
 from screens.counter import session as counter_session
 from screens.counter.home import CounterHomeScreen
 from screens.counter.login import LoginScreen
-from tests.screens.counter.helpers import PIN, login, make_counter_app, message, staff, text_of, type_text, until
+from tests.screens.counter.helpers import (
+    PIN,
+    login,
+    make_counter_app,
+    message,
+    staff,
+    text_of,
+    type_text,
+    until,
+)
 
 
 async def test_login_success_shows_home_with_clerk_counter_and_role(database: peewee.Database,
