@@ -40,6 +40,8 @@ class ApplyDraft:
     """What the resident must know (e.g. pay at the counter), on confirm and done screens."""
     confirm_twice: bool = False
     """Card loss: a second confirmation before anything is written."""
+    business: str = ""
+    """What the resident calls it, when the workflow's name is too general (缴费核定)."""
 
     @property
     def workflow(self) -> Workflow:
@@ -56,7 +58,9 @@ class Submitted:
     preview: tuple[str, ...] = ()
 
 
-def business_name(screen: ResidentScreen, type_: str) -> str:
+def business_name(screen: ResidentScreen, type_: str, override: str = "") -> str:
+    if override:
+        return override
     flow = WORKFLOWS[type_]
     return flow.name_en if screen.host.translator.language == "en" else flow.name_zh
 

@@ -37,7 +37,7 @@ class ApplyConfirmScreen(ApplyStep):
         t = self.t
         person = self.resident
         with VerticalScroll(id="apply-summary"):
-            yield Static(business_name(self, self.draft.type), classes="balance", id="apply-business")
+            yield Static(business_name(self, self.draft.type, self.draft.business), classes="balance", id="apply-business")
             if person is not None:
                 yield Static(t("resident.apply.confirm.person", name=person.masked_name, id=person.masked_id))
             for line in self.draft.lines:

@@ -33,6 +33,11 @@ class TierChoices:
     quotes: tuple[ResidentPensionQuote, ...]
 
 
+def whole_yuan(fen: int) -> str:
+    """Tiers and subsidies are whole yuan: "1000", not "1,000.00" (labels must fit 80 columns)."""
+    return str(fen // 100) if fen % 100 == 0 else format_yuan(fen)
+
+
 def number_key(index: int) -> str:
     """1 … 9, then 0 for the tenth choice."""
     return str((index + 1) % 10)
@@ -81,9 +86,9 @@ class TierScreen(ApplyStep):
             yield Static(t("resident.apply.tier.difficult"), classes="message")
         with VerticalScroll(id="apply-tiers"), Grid(classes="menu-grid"):
             for i, quote in enumerate(choices.quotes):
-                yield MenuButton(number_key(i), t("resident.apply.tier.option", tier=format_yuan(quote.tier_fen),
-                                                  subsidy=format_yuan(quote.subsidy_fen),
-                                                  credit=format_yuan(quote.account_credit_fen)),
+                yield MenuButton(number_key(i), t("resident.apply.tier.option", tier=whole_yuan(quote.tier_fen),
+                                                  subsidy=whole_yuan(quote.subsidy_fen),
+                                                  credit=whole_yuan(quote.account_credit_fen)),
                                  f"tier-{i}")
         yield Static(t("resident.apply.tier.pay_note"), classes="warning", id="apply-pay-note")
 
@@ -98,7 +103,7 @@ class TierScreen(ApplyStep):
         self.draft.data.update(scheme="resident", tier_fen=quote.tier_fen, year=quote.year)
         self.draft.lines = [
             t("resident.apply.tier.year", year=quote.year),
-            t("resident.apply.tier.tier", tier=format_yuan(quote.tier_fen)),
+            t("resident.apply.tier.tier", tier=whole_yuan(quote.tier_fen)),
             t("resident.apply.tier.pays", amount=self.yuan(quote.individual_pays_fen)),
         ]
         if quote.government_pays_fen:
@@ -108,4 +113,5 @@ class TierScreen(ApplyStep):
             t("resident.apply.tier.credit", amount=self.yuan(quote.account_credit_fen)),
         ]
         self.draft.notes = [t("resident.apply.tier.pay_note")]
+        self.draft.business = t("resident.apply.tier.business")
         self.app.push_screen(ApplyConfirmScreen(self.draft))

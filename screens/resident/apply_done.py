@@ -33,9 +33,11 @@ class ApplyDoneScreen(ApplyScreen):
         info = self.done.info
         yield Static(t("resident.apply.done.number", number=info.number), id="apply-number", classes="big")
         with VerticalScroll(id="apply-summary"):
-            yield Static(business_name(self, info.type), classes="balance")
+            yield Static(business_name(self, info.type, self.draft.business), classes="balance")
             yield Static(t("resident.apply.done.status", status=info.status_name if self.host.translator.language
                            != "en" else self.draft.workflow.status_name(info.status, "en")))
+            for line in self.draft.lines:
+                yield Static(line, classes="apply-line")
             yield Static(t("resident.apply.materials"), classes="apply-heading")
             yield Static("\n".join(materials_lines(self, info.type)), id="apply-materials")
             yield Static(days_text(self, info.expected_days), id="apply-days")

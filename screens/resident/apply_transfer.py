@@ -88,7 +88,12 @@ class TransferRegionScreen(ApplyStep):
             earlier.display = self.page > 0
             yield earlier
         yield Input(placeholder=t("resident.apply.transfer.typed"), max_length=MAX_REGION, id="apply-region-input")
-        yield Static("", id="apply-message", classes="message")
+
+    def say(self, message: str) -> None:
+        """Shown in place of the hint: the screen has no spare row at 80x24."""
+        hint = self.query_one("#apply-hint", Static)
+        hint.update(message)
+        hint.add_class("warning")
 
     def choose(self, choice: str) -> None:
         if choice == "next-page" and self.page + 1 < self.pages:

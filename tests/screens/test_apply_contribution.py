@@ -40,7 +40,7 @@ async def test_tier_choice_creates_payment_pending_assessment(
         # Li paid 2026 already: the wizard offers 2027; every tier shows its subsidy and account credit.
         assert "2027年度" in text
         for tier in TIERS:
-            assert f"{format_yuan(tier.annual_fen)}元档 补贴{format_yuan(tier.subsidy_fen)}" in text
+            assert f"{tier.annual_fen // 100}元档 补贴{tier.subsidy_fen // 100}" in text
         assert "本机不收款" in text
         await press(pilot, "3")
         assert isinstance(app.screen, ApplyConfirmScreen)
