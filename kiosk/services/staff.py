@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from db import audit
 from db.connection import write_transaction
-from db.models import Staff
+from db.models import Resident, Staff
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin, verify_pin
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
@@ -183,6 +183,22 @@ def logout(ctx: ServiceContext) -> None:
     with write_transaction(ctx.database):
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="staff.logout", now=ctx.now(),
                      entity="staff", entity_id=ctx.staff_number, detail={})
+
+
+def audit_reveal(ctx: ServiceContext, resident_id: int) -> None:
+    """Record that the logged-in staff member showed a resident's full name and
+    ID number on screen (the counter's ten-second 显示完整信息).
+
+    One audited write; the screen shows the data only after it succeeds, so no
+    reveal goes unrecorded. Only a logged-in staff member may reveal.
+    """
+    with write_transaction(ctx.database):
+        if acting_staff(ctx) is None:
+            raise PermissionDenied("显示完整信息需要工作人员登录", code="login_required")
+        if not Resident.select().where(Resident.id == resident_id).exists():
+            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        audit.append(actor=ctx.staff_number, terminal=ctx.terminal, action="resident.reveal", now=ctx.now(),
+                     entity="resident", entity_id=resident_id, detail={})
 
 
 def change_pin(ctx: ServiceContext, number: str, old_pin: str, new_pin: str) -> None:

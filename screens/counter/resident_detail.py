@@ -19,6 +19,7 @@ from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, registration
 from kiosk.services import applications as application_service
 from kiosk.services import payments as payment_service
+from kiosk.services import staff as staff_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.payments import PaymentInfo
 from kiosk.services.registration import ResidentInfo
@@ -152,7 +153,16 @@ class ResidentDetailScreen(CounterScreen):
             self.app.push_screen(PaymentScreen(self.resident))
 
     def reveal(self) -> None:
-        """Show full name, ID and phone for ``reveal_seconds``, then mask again."""
+        """Show full name, ID and phone for ``reveal_seconds``, then mask again.
+
+        The reveal is audited first (who looked at whose full data); the data
+        appears only once that entry is written.
+        """
+        ctx, resident_id = self.host.ctx, self.resident.id
+        self.run_service(lambda: staff_service.audit_reveal(ctx, resident_id), self._revealed,
+                         lambda message: self.say(message, "error"))
+
+    def _revealed(self, _: None) -> None:
         self.revealed = True
         self.query_one("#detail-identity", Static).update(self._identity_text())
         if self._hide_timer is not None:
