@@ -6,11 +6,12 @@ the CLI makes, settings, database, printer, policy); ``bare`` is a Textual
 app that pushes one screen with one label. Both get the same probe through
 ``App.run(auto_pilot=...)``: once a pushed screen is the active one, wait
 for it to be refreshed (painted to the terminal), write
-``time.monotonic()`` to STAMP and exit.
+``time.monotonic()`` and the RSS in MB to STAMP and exit.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,13 @@ def _probe(stamp: Path) -> Any:
             await asyncio.sleep(0.001)
 
         def painted() -> None:
-            stamp.write_text(repr(time.monotonic()))
+            moment = time.monotonic()
+            try:  # resident set size now, MB: what an idle kiosk holds
+                with open("/proc/self/statm") as handle:
+                    rss = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            except OSError:
+                rss = 0.0
+            stamp.write_text(f"{moment!r} {rss!r}")
             app.exit()
 
         app.screen.call_after_refresh(painted)

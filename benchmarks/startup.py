@@ -43,8 +43,8 @@ def _drain(fd: int) -> None:
 
 
 def start_once(args: list[str], env: dict[str, str], stamp: Path, *, stderr: Any = None,
-               timeout: float = 60.0) -> float:
-    """Spawn one child on a new pty; seconds from spawn to its first paint."""
+               timeout: float = 60.0) -> tuple[float, float]:
+    """Spawn one child on a new pty: seconds from spawn to its first paint, and its RSS (MB) then."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     stamp.unlink(missing_ok=True)
@@ -65,7 +65,8 @@ def start_once(args: list[str], env: dict[str, str], stamp: Path, *, stderr: Any
         reader.join(timeout=2)
     if code != 0 or not stamp.exists():
         raise RuntimeError(f"start {' '.join(args)} failed with exit code {code}")
-    return float(stamp.read_text()) - t0
+    moment, rss = stamp.read_text().split()
+    return float(moment) - t0, float(rss)
 
 
 def _setup(folder: Path) -> Path:
@@ -117,6 +118,18 @@ def import_report(text: str) -> dict[str, Any]:
     return {"slowest_top_level_ms": {name: round(us / 1000, 1) for name, us in top}, "heavy_at_start": heavy}
 
 
+def idle_rss() -> dict[str, float]:
+    """RSS (MB) of the kiosk and of the bare app on their first painted screen."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-idle-") as tmp:
+        folder = Path(tmp)
+        kiosk_config = _setup(folder)
+        env = _env(folder)
+        stamp = folder / "painted"
+        kiosk = start_once(["-m", "benchmarks._start_child", "kiosk", str(stamp), str(kiosk_config)], env, stamp)
+        bare = start_once(["-m", "benchmarks._start_child", "bare", str(stamp)], env, stamp)
+    return {"kiosk": kiosk[1], "bare": bare[1]}
+
+
 def run(config: Config, log: Any = print) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="kiosk-bench-start-") as tmp:
         folder = Path(tmp)
@@ -131,8 +144,8 @@ def run(config: Config, log: Any = print) -> list[Figure]:
         kiosk: list[float] = []
         bare: list[float] = []
         for _ in range(config.reps(15, 2)):
-            kiosk.append(start_once(kiosk_args, env, stamp) * 1000)
-            bare.append(start_once(bare_args, env, stamp) * 1000)
+            kiosk.append(start_once(kiosk_args, env, stamp)[0] * 1000)
+            bare.append(start_once(bare_args, env, stamp)[0] * 1000)
         trace = folder / "importtime.txt"
         with trace.open("w") as handle:
             start_once(["-X", "importtime", *kiosk_args], env, stamp, stderr=handle)
