@@ -32,7 +32,7 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Card, Contribution, Resident, utc_now_naive
-from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+from kiosk.rules.identity import NAME_MAX_LENGTH, InvalidIdNumber, parse_id_number
 from kiosk.rules.money import format_yuan
 
 #: Canonical column keys, in the order files are written.
@@ -226,7 +226,7 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
             problems.append((label, reason))
 
     name = text["name"]
-    check("name", "姓名为空" if not name else ("姓名过长（最多30字）" if len(name) > 30 else None))
+    check("name", "姓名为空" if not name else (f"姓名过长（最多{NAME_MAX_LENGTH}字）" if len(name) > NAME_MAX_LENGTH else None))
 
     parsed = None
     if text["id_number"] != "\0":

@@ -152,6 +152,11 @@ def mask_id_number(text: str) -> str:
     return "*" * len(s)
 
 
+#: Longest name accepted anywhere (registration, roster import): long enough
+#: for transliterated minority names such as 买买提·艾力·阿不都热合曼.
+NAME_MAX_LENGTH = 40
+
+
 def mask_name(name: str) -> str:
     """Mask a name for bystanders: 张* / 张*明 / 欧阳**."""
     s = name.strip()

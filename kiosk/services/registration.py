@@ -22,7 +22,14 @@ from db import audit
 from db.connection import write_transaction
 from db.models import Application, Card, Enrolment, Payment, PrintJob, Resident, Ticket
 from kiosk.rules.codes import TICKET_CODE, parse_card_input
-from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name, mask_phone, parse_id_number
+from kiosk.rules.identity import (
+    NAME_MAX_LENGTH,
+    InvalidIdNumber,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    parse_id_number,
+)
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
 HUKOU_TYPES = ("农业", "非农业")
@@ -178,8 +185,8 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
     except InvalidIdNumber as exc:
         raise ServiceError(f"身份证号码有误：{exc.message}", code=exc.reason) from None
     name, phone, address, village = name.strip(), phone.strip(), address.strip(), village.strip()
-    if not name or len(name) > 60:
-        raise ServiceError("请填写姓名（最多60个字）", code="bad_name")
+    if not name or len(name) > NAME_MAX_LENGTH:
+        raise ServiceError(f"请填写姓名（最多{NAME_MAX_LENGTH}个字）", code="bad_name")
     _check_fields(phone, hukou)
     now = ctx.now()
     with write_transaction(ctx.database):
