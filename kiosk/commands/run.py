@@ -7,10 +7,14 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import MODES, Settings
+
+if TYPE_CHECKING:
+    from printers.devices import Device
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     demo.set_defaults(func=run_demo)
 
 
-def _printer_for(settings: Settings) -> object:
+def _printer_for(settings: Settings) -> Device:
     from printers.devices import open_device
     from printers.escpos_render import RenderOptions
 
@@ -37,9 +41,13 @@ def _printer_for(settings: Settings) -> object:
 
 def _start(settings: Settings, mode: str) -> int:
     from kiosk.app import make_app
+    from kiosk.policy import PolicyError
 
     database = database_for(settings)
-    app = make_app(settings, database, _printer_for(settings), clock_for(settings), mode=mode)
+    try:
+        app = make_app(settings, database, _printer_for(settings), clock_for(settings), mode=mode)
+    except PolicyError as exc:
+        raise CommandError(str(exc)) from None
     app.run()
     return 0
 
@@ -54,6 +62,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from db.demo import seed_demo
     from db.schema import init_schema
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
@@ -63,15 +72,10 @@ def run_demo(args: argparse.Namespace) -> int:
     clock = clock_for(settings)
     database = database_for(settings, current=False)
     init_schema(database, clock.now_utc().replace(tzinfo=None))
-    try:
-        from db.demo import seed_demo
-    except ImportError:
-        print("kiosk demo: demo data is not installed yet (db.demo); the database is empty", file=sys.stderr)
-    else:
-        summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
-        for person in summary.samples[:3]:
-            print(f"demo resident: {person.id_number}  card {person.card_number}  {person.note}", file=sys.stderr)
-        for member in summary.staff:
-            print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
+    summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
+    for person in summary.samples[:3]:
+        print(f"demo resident: {person.id_number}  card {person.card_number}  {person.note}", file=sys.stderr)
+    for member in summary.staff:
+        print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
     print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}", file=sys.stderr)
     return _start(settings, args.mode)
