@@ -21,6 +21,7 @@ from kiosk.services.applications import ApplicationInfo
 from kiosk.services.registration import ResidentInfo
 from screens.counter.base import CounterScreen
 from screens.counter.printing import wake_spool
+from screens.counter.steps import submit_form
 from screens.widgets.menu import MenuButton
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -47,6 +48,7 @@ class AcceptDraft:
     type: str = ""
     received: set[str] = field(default_factory=set)
     note: str = ""
+    data: dict[str, Any] | None = None  # from the type's step form (None: not asked yet)
 
     @property
     def workflow(self) -> Workflow:
@@ -104,6 +106,7 @@ class AcceptTypeScreen(AcceptStep):
     def _choose(self, type_: str) -> None:
         self.draft.type = type_
         self.draft.received = set()
+        self.draft.data = None
         self.app.push_screen(MaterialsScreen(self.draft))
 
 
@@ -158,15 +161,28 @@ class MaterialsScreen(AcceptStep):
         self.submit()
 
     def submit(self) -> None:
+        """Ask the type's step form first (when its acceptance checks read data), then submit."""
+        if self._busy:
+            return
+        form = submit_form(self.draft.type, self.draft.data,
+                           subject=f"{self.workflow_name(self.draft.workflow)} {self.draft.resident.masked_name}")
+        if form is None:
+            self._submit({})
+        else:
+            self.app.push_screen(form, lambda data: self._submit(data) if data is not None else None)
+
+    def _submit(self, data: dict[str, Any]) -> None:
         """Store the application (and its 受理回执)."""
         if self._busy:
             return
         self._busy = True
+        self.draft.data = data
         self.draft.note = self.query_one("#accept-note", Input).value.strip()
         ctx, draft = self.host.ctx, self.draft
         self.say(self.t("counter.working"))
         self.run_service(
-            lambda: application_service.submit(ctx, draft.resident.id, draft.type, {}, sorted(draft.received),
+            lambda: application_service.submit(ctx, draft.resident.id, draft.type, dict(draft.data or {}),
+                                               sorted(draft.received),
                                                note=draft.note, print_receipt=True),
             self._submitted, self._failed)
 

@@ -10,11 +10,13 @@ reason first; supervisor steps are offered only to supervisors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input, Static
 
+from kiosk.rules.money import format_yuan
 from kiosk.rules.workflows import END_STATES, WORKFLOWS
 from kiosk.services import Conflict
 from kiosk.services import applications as application_service
@@ -23,6 +25,7 @@ from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.counter.reason import ReasonModal
 from screens.counter.resident_detail import local_time
+from screens.counter.steps import step_form
 from screens.widgets.menu import MenuButton
 
 
@@ -103,6 +106,8 @@ class ApplicationScreen(CounterScreen):
         line = " > ".join(steps)
         if info.status in END_STATES:
             line += f"  ({info.status_name}{'：' + info.reason if info.reason else ''})"
+        if info.amount_fen is not None:
+            line += "\n" + self.t("counter.steps.amount_line", amount=f"{format_yuan(info.amount_fen)}{self.t('counter.yuan')}")
         self.query_one("#application-steps", Static).update(line)
         missing = "、".join(m.name for m in info.missing_materials)
         self.query_one("#application-materials", Static).update(
@@ -137,11 +142,18 @@ class ApplicationScreen(CounterScreen):
         if transition.needs_reason:
             self.app.push_screen(ReasonModal(self.transition_label(transition)),
                                  lambda reason: self.advance(to_status, reason) if reason else None)
+            return
+        note = self.query_one("#advance-note", Input).value
+        form = step_form(self.info, to_status)
+        if form is None:
+            self.advance(to_status, note)
         else:
-            self.advance(to_status, self.query_one("#advance-note", Input).value)
+            # The step reads these inputs (amounts, dates, choices); Esc in the form advances nothing.
+            self.app.push_screen(form, lambda data: self.advance(to_status, note, data) if data is not None else None)
 
-    def advance(self, to_status: str, note: str) -> None:
-        """Move the application to ``to_status`` with ``note`` (the reason, for 退回/不予受理)."""
+    def advance(self, to_status: str, note: str, data: dict[str, Any] | None = None) -> None:
+        """Move the application to ``to_status`` with ``note`` (the reason, for 退回/不予受理)
+        and the step's inputs ``data`` from its form."""
         if self._busy or self.info is None:
             return
         self._busy = True
@@ -150,7 +162,7 @@ class ApplicationScreen(CounterScreen):
         def call() -> AdvanceOutcome:
             try:
                 return AdvanceOutcome(application_service.advance(ctx, number, to_status, note,
-                                                                  expected_version=version))
+                                                                  expected_version=version, data=data))
             except Conflict as exc:
                 # Someone else was first: fetch the application as it is now.
                 return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)

@@ -1,0 +1,421 @@
+"""The shared step-form modal: a few declared fields (numbered choices and
+typed values), checked when the clerk confirms, returned as the ``data``
+dict an application step reads (:mod:`kiosk.services.application_effects`).
+
+Keyboard use, the same in every form:
+
+- digits press the numbered choices while no text field has the focus;
+  after a choice the focus moves on to the next field;
+- Enter in a text field moves to the next one, and on the last one confirms;
+- 0 (outside a text field) confirms, Esc cancels (the modal returns None).
+
+Typed values are checked here so the clerk hears at once what is wrong:
+amounts in yuan (``parse_yuan``) become fen, dates are ``YYYY-MM-DD``,
+months ``YYYY-MM``; the service still checks everything again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Static
+
+from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
+from kiosk.services import ServiceContext
+from screens.base import KioskModal
+from screens.widgets.menu import MenuButton
+
+CSS_FILE = Path(__file__).with_name("steps.tcss")
+
+FieldKind = Literal["yuan", "int", "decimal", "date", "month", "text"]
+Condition = tuple[str, tuple[str, ...]]
+"""(choice field name, values): the field is shown only while that choice has one of the values."""
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_RESTRICT: dict[str, str] = {
+    "yuan": r"[0-9.,¥￥元]*",
+    "int": r"[0-9]*",
+    "decimal": r"[0-9.]*",
+    "date": r"[0-9-]*",
+    "month": r"[0-9-]*",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One numbered answer of a choice field."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ChoiceField:
+    """Pick one of a few options by number key (or click)."""
+
+    name: str
+    label: str
+    options: tuple[Option, ...]
+    default: str = ""  # "" means the clerk must choose
+    when: Condition | None = None
+
+
+@dataclass(frozen=True)
+class TextField:
+    """A typed value; ``minimum``/``maximum`` are fen for yuan fields, else plain numbers."""
+
+    name: str
+    label: str
+    kind: FieldKind
+    required: bool = True
+    hint: str = ""
+    default: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    when: Condition | None = None
+
+
+Field = ChoiceField | TextField
+
+
+class FormError(Exception):
+    """What is wrong with the form, said to the clerk; ``field`` gets the focus."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def yes_no(label: str, name: str, t: Any, default: str = "no", when: Condition | None = None) -> ChoiceField:
+    """A 是/否 choice; :func:`as_bool` turns its value back into a bool."""
+    return ChoiceField(name, label, (Option("yes", t("counter.steps.yes")), Option("no", t("counter.steps.no"))),
+                       default, when)
+
+
+def as_bool(value: Any) -> bool:
+    return value == "yes"
+
+
+def yuan_text(fen: Any) -> str:
+    """A stored fen amount as the clerk would type it (no grouping: "1234.50")."""
+    try:
+        return format_yuan(int(fen), grouping=False)
+    except (TypeError, ValueError):
+        return ""
+
+
+class StepForm(KioskModal[dict[str, Any] | None]):
+    """Base for one kind of step input.
+
+    Subclasses set ``TITLE_KEY``; may load what they need (policy bounds …)
+    in :meth:`prepare`, which runs in a service thread; declare their fields
+    in :meth:`fields`; turn checked values into the data dict in
+    :meth:`build` (raise :class:`FormError` for checks across fields); and
+    may say something live (change due …) in :meth:`live`.
+    ``existing`` is the application's data so far: forms start from it.
+    """
+
+    CSS_PATH = CSS_FILE
+    TITLE_KEY = ""
+
+    def __init__(self, existing: Mapping[str, Any] | None = None, *, subject: str = "") -> None:
+        super().__init__()
+        self.existing: dict[str, Any] = dict(existing or {})
+        self.subject = subject
+        self.prepared: Any = None
+        self.field_list: list[Field] = []
+        self.choices: dict[str, str] = {}
+        self.ready = False
+
+    # -- what subclasses provide -------------------------------------------------------
+
+    def prepare(self, ctx: ServiceContext) -> Any:
+        """Load what the form needs (runs in a worker thread); the result is ``self.prepared``."""
+        return None
+
+    def intro(self) -> str:
+        """Text above the fields (policy bounds, what the service will compute)."""
+        return ""
+
+    def fields(self) -> list[Field]:
+        """The form's fields in order."""
+        return []
+
+    def build(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The data dict from the checked values of the fields shown (default: as they are)."""
+        return dict(values)
+
+    def live(self, raw: dict[str, str]) -> str:
+        """A line recomputed as the clerk types or chooses (raw text of the fields)."""
+        return ""
+
+    # -- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="step-form", classes="step-box"):
+            yield Static(self.t(self.TITLE_KEY) + (f"  {self.subject}" if self.subject else ""),
+                         classes="step-title")
+            yield Static("", id="step-intro")
+            yield VerticalScroll(id="step-fields")
+            yield Static("", id="step-live")
+            yield Static("", id="step-message")
+            with Horizontal(classes="step-buttons"):
+                yield MenuButton("0", self.t("counter.steps.confirm"), "confirm", classes="primary-choice")
+                yield Button(self.t("counter.steps.cancel"), id="step-cancel")
+
+    def on_mount(self) -> None:
+        ctx = self.host.ctx
+        self.run_service(lambda: self.prepare(ctx), self._prepared, self._failed)
+
+    def _failed(self, message: str) -> None:
+        self.say(message)
+
+    def _prepared(self, prepared: Any) -> None:
+        self.prepared = prepared
+        self.call_next(self._build)
+
+    async def _build(self) -> None:
+        self.query_one("#step-intro", Static).update(self.intro())
+        self.field_list = self.fields()
+        container = self.query_one("#step-fields", VerticalScroll)
+        key = 1
+        for field in self.field_list:
+            if isinstance(field, ChoiceField):
+                stored = self.existing.get(field.name, field.default)
+                chosen = ("yes" if stored else "no") if isinstance(stored, bool) else str(stored)
+                self.choices[field.name] = chosen if any(o.value == chosen for o in field.options) else field.default
+                row = Horizontal(classes="step-row step-choice", id=f"row-{field.name}")
+                await container.mount(row)
+                await row.mount(Static(field.label, classes="step-label"))
+                for option in field.options:
+                    # Nine number keys at most; 0 confirms. Further options are clicked.
+                    label = str(key) if key <= 9 else "·"
+                    await row.mount(MenuButton(label, option.label, f"opt-{field.name}-{option.value}",
+                                               classes="step-option"))
+                    key += 1
+            else:
+                row = Horizontal(classes="step-row step-text", id=f"row-{field.name}")
+                await container.mount(row)
+                start = self._start_text(field)
+                await row.mount(Static(field.label, classes="step-label"),
+                                Input(start, id=f"field-{field.name}", placeholder=field.hint,
+                                      restrict=_RESTRICT.get(field.kind), max_length=40, classes="step-input"))
+        self._refresh()
+        self.ready = True
+        first = self._visible()
+        if first:
+            self._focus_field(first[0].name)
+
+    def _start_text(self, field: TextField) -> str:
+        value = self.existing.get(field.name)
+        if value is None:
+            return field.default
+        return yuan_text(value) if field.kind == "yuan" else str(value)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def _shown(self, field: Field) -> bool:
+        if field.when is None:
+            return True
+        name, values = field.when
+        return self.choices.get(name, "") in values
+
+    def _visible(self) -> list[Field]:
+        return [f for f in self.field_list if self._shown(f)]
+
+    def raw(self) -> dict[str, str]:
+        """The current text or choice of every field shown."""
+        result: dict[str, str] = {}
+        for field in self._visible():
+            if isinstance(field, ChoiceField):
+                result[field.name] = self.choices.get(field.name, "")
+            else:
+                result[field.name] = self.query_one(f"#field-{field.name}", Input).value
+        return result
+
+    def _refresh(self) -> None:
+        for field in self.field_list:
+            self.query_one(f"#row-{field.name}").display = self._shown(field)
+            if isinstance(field, ChoiceField):
+                for button in self.query_one(f"#row-{field.name}").query(MenuButton):
+                    button.set_class(button.choice == f"opt-{field.name}-{self.choices.get(field.name)}",
+                                     "-selected")
+        self.query_one("#step-live", Static).update(self.live(self.raw()))
+
+    def say(self, text: str) -> None:
+        message = self.query_one("#step-message", Static)
+        message.update(text)
+        message.set_classes("-error" if text else "")
+
+    def _focus_field(self, name: str) -> None:
+        field = next(f for f in self.field_list if f.name == name)
+        if isinstance(field, ChoiceField):
+            buttons = list(self.query_one(f"#row-{name}").query(MenuButton))
+            selected = [b for b in buttons if b.has_class("-selected")]
+            (selected or buttons)[0].focus()
+        else:
+            self.query_one(f"#field-{name}", Input).focus()
+
+    def _focus_after(self, name: str) -> None:
+        visible = self._visible()
+        names = [f.name for f in visible]
+        index = names.index(name) if name in names else -1
+        if index + 1 < len(visible):
+            self._focus_field(names[index + 1])
+        else:
+            self.query_one("#choice-confirm", MenuButton).focus()
+
+    # -- input ----------------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        # Escape is KioskModal's; digits press the numbered choices unless a text field is being typed in.
+        if isinstance(self.focused, Input) or event.character is None or not event.character.isdigit():
+            return
+        for button in self.query(MenuButton):
+            if button.key == event.character and not button.disabled and self._button_shown(button):
+                event.stop()
+                button.press()
+                return
+
+    def _button_shown(self, button: MenuButton) -> bool:
+        node: Any = button
+        while node is not None and node is not self:
+            if not node.display:
+                return False
+            node = node.parent
+        return True
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        button = event.button
+        if button.id == "step-cancel":
+            self.dismiss(None)
+        elif isinstance(button, MenuButton) and button.choice == "confirm":
+            self.confirm()
+        elif isinstance(button, MenuButton) and button.choice.startswith("opt-"):
+            name, _, value = button.choice.removeprefix("opt-").rpartition("-")
+            self.choices[name] = value
+            self.say("")
+            self._refresh()
+            self._focus_after(name)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self.ready:
+            self.query_one("#step-live", Static).update(self.live(self.raw()))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = (event.input.id or "").removeprefix("field-")
+        visible_inputs = [f.name for f in self._visible() if isinstance(f, TextField)]
+        if visible_inputs and name == visible_inputs[-1]:
+            self.confirm()
+        else:
+            self._focus_after(name)
+
+    # -- checking -------------------------------------------------------------------------
+
+    def confirm(self) -> None:
+        """Check every field shown; return the data dict, or say what is wrong."""
+        if not self.ready:
+            return
+        try:
+            values: dict[str, Any] = {}
+            for field in self._visible():
+                if isinstance(field, ChoiceField):
+                    chosen = self.choices.get(field.name, "")
+                    if not chosen:
+                        raise FormError(self.t("counter.steps.choose", label=field.label), field.name)
+                    values[field.name] = chosen
+                else:
+                    value = self.parse(field, self.query_one(f"#field-{field.name}", Input).value)
+                    if value is not None:
+                        values[field.name] = value
+            data = self.build(values)
+        except FormError as exc:
+            self.say(exc.message)
+            if exc.field:
+                self._focus_field(exc.field)
+            return
+        self.dismiss(data)
+
+    def parse(self, field: TextField, text: str) -> Any:
+        """One typed value checked and converted (fen for yuan); None when optional and empty."""
+        text = text.strip()
+        label = field.label
+        if not text:
+            if field.required:
+                raise FormError(self.t("counter.steps.required", label=label), field.name)
+            return None
+        value: Any
+        if field.kind == "yuan":
+            try:
+                value = parse_yuan(text)
+            except InvalidAmount as exc:
+                raise FormError(f"{label}：{exc}", field.name) from None
+            self._bounds(field, value, yuan=True)
+        elif field.kind == "int":
+            if not text.isdigit():
+                raise FormError(self.t("counter.steps.bad_int", label=label, text=text), field.name)
+            value = int(text)
+            self._bounds(field, value, yuan=False)
+        elif field.kind == "decimal":
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                raise FormError(self.t("counter.steps.bad_decimal", label=label, text=text), field.name) from None
+            if not number.is_finite() or number <= 0:
+                raise FormError(self.t("counter.steps.bad_decimal", label=label, text=text), field.name)
+            value = str(number)
+        elif field.kind == "date":
+            value = self._date(field, text)
+        elif field.kind == "month":
+            if not _MONTH.fullmatch(text):
+                raise FormError(self.t("counter.steps.bad_month", label=label, text=text), field.name)
+            try:
+                dt.date.fromisoformat(f"{text}-01")
+            except ValueError:
+                raise FormError(self.t("counter.steps.bad_month", label=label, text=text), field.name) from None
+            value = text
+        else:
+            value = text
+        return value
+
+    def _date(self, field: TextField, text: str) -> str:
+        if not _DATE.fullmatch(text):
+            raise FormError(self.t("counter.steps.bad_date", label=field.label, text=text), field.name)
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise FormError(self.t("counter.steps.no_such_date", label=field.label, text=text), field.name) from None
+        if day > self.host.ctx.today():
+            raise FormError(self.t("counter.steps.future_date", label=field.label, text=text), field.name)
+        return day.isoformat()
+
+    def _bounds(self, field: TextField, value: int, *, yuan: bool) -> None:
+        def shown(n: int) -> str:
+            return f"{format_yuan(n)}{self.t('counter.yuan')}" if yuan else str(n)
+
+        low, high = field.minimum, field.maximum
+        if (low is not None and value < low) or (high is not None and value > high):
+            if low is not None and high is not None:
+                text = self.t("counter.steps.between", label=field.label, low=shown(low), high=shown(high))
+            elif low is not None:
+                text = self.t("counter.steps.at_least", label=field.label, low=shown(low))
+            else:
+                text = self.t("counter.steps.at_most", label=field.label, high=shown(high or 0))
+            raise FormError(text, field.name)
+
+    def yuan(self, fen: Fen) -> str:
+        return f"{format_yuan(fen)}{self.t('counter.yuan')}"
