@@ -16,7 +16,6 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import peewee
-from playhouse.db_url import connect as _connect_url
 
 SQLITE_PRAGMAS = {
     "journal_mode": "wal",
@@ -57,6 +56,8 @@ def make_database(url: str) -> peewee.Database:
         if not parts.path.strip("/"):
             raise DatabaseUrlError(f"{url}: a PostgreSQL URL needs a database name, e.g. postgresql://kiosk@localhost/kiosk")
         options = dict(parse_qsl(parts.query))
+        from playhouse.db_url import connect as _connect_url  # only PostgreSQL pays for its imports
+
         database = _connect_url(url.split("?", 1)[0].replace("postgres://", "postgresql://", 1))
         if options:
             database.connect_params.update(options)

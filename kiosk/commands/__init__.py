@@ -9,21 +9,28 @@ are in :mod:`kiosk.commands.context`.
 
 from __future__ import annotations
 
-#: Modules registered by kiosk.cli, in the order they appear in --help.
-COMMAND_MODULES: tuple[str, ...] = (
-    "run",
-    "db",
-    "config",
-    "doctor",
-    "importexport",
-    "staff",
-    "audit",
-    "report",
-    "policy",
-    "printer",
-    "queue",
-    "serve",
-)
+#: Each top-level command and the module that registers it, in --help order.
+#: The CLI imports only the module of the command being run, so starting the
+#: kiosk does not pay for importing every other command's dependencies.
+COMMANDS: dict[str, str] = {
+    "run": "run",
+    "demo": "run",
+    "serve": "serve",
+    "db": "db",
+    "config": "config",
+    "doctor": "doctor",
+    "import": "importexport",
+    "export": "importexport",
+    "staff": "staff",
+    "audit": "audit",
+    "report": "report",
+    "policy": "policy",
+    "printer": "printer",
+    "queue": "queue",
+}
+
+#: Every command module, each once, in --help order.
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 class CommandError(Exception):
