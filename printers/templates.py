@@ -238,54 +238,84 @@ def payment_receipt(ctx: ReceiptContext, data: PaymentInput) -> Document:
 
 @dataclass(frozen=True)
 class StatementRow:
-    """One paid period: label ("01月" or "2024年"), base, individual and employer parts."""
+    """One paid period: label ("01月" or "2024年"), base, individual and employer
+    parts; for an annual resident-scheme row, the subsidy and what the personal
+    account got (None where there is no personal account, e.g. resident medical)."""
 
     period: str
     base_fen: int
     individual_fen: int
     employer_fen: int = 0
+    subsidy_fen: int = 0
+    account_fen: int | None = None
 
 
 @dataclass(frozen=True)
 class StatementYear:
-    """One year of one insurance."""
+    """One year of one insurance; ``annual`` for resident schemes (tier and
+    subsidy instead of base and employer part)."""
 
     year: int
     insurance: str  # "职工基本养老保险"
     rows: tuple[StatementRow, ...]
+    annual: bool = False
 
 
 @dataclass(frozen=True)
 class StatementInput:
-    """A multi-year statement of contributions."""
+    """A multi-year statement of contributions; ``unpaid`` lists what was due
+    and not paid ("2022年 城乡居民养老保险")."""
 
     person: Person
     years: tuple[StatementYear, ...]
     total_months: int
     account_balance_fen: int | None = None
+    unpaid: tuple[str, ...] = ()
+
+
+def _account(fen: int | None) -> str:
+    return format_yuan(fen) if fen is not None else "-"
 
 
 def contribution_statement(ctx: ReceiptContext, data: StatementInput, *, code: str | None = None) -> Document:
     blocks: list[Block] = []
-    grand_individual = grand_employer = 0
+    grand_individual = grand_employer = grand_subsidy = 0
     for year in data.years:
         individual = sum(r.individual_fen for r in year.rows)
         employer = sum(r.employer_fen for r in year.rows)
+        subsidy = sum(r.subsidy_fen for r in year.rows)
         grand_individual += individual
         grand_employer += employer
+        grand_subsidy += subsidy
         blocks.append(Title(f"{year.year}年 {year.insurance}"))
-        blocks.append(Table(
-            ("月份", "基数", "个人", "单位"),
-            tuple((r.period, format_yuan(r.base_fen), format_yuan(r.individual_fen), format_yuan(r.employer_fen))
-                  for r in year.rows),
-        ))
-        blocks.append(KeyValue(f"{year.year}年小计", f"个人{format_yuan(individual)} 单位{format_yuan(employer)}"))
+        if year.annual:
+            # Resident schemes have no base and no employer: the tier paid and the subsidy mean something.
+            blocks.append(Table(
+                ("年度", "缴费档次", "政府补贴", "计入个人账户"),
+                tuple((r.period, format_yuan(r.individual_fen), format_yuan(r.subsidy_fen), _account(r.account_fen))
+                      for r in year.rows),
+            ))
+            blocks.append(KeyValue(f"{year.year}年小计", f"个人{format_yuan(individual)} 补贴{format_yuan(subsidy)}"))
+        else:
+            blocks.append(Table(
+                ("月份", "基数", "个人", "单位"),
+                tuple((r.period, format_yuan(r.base_fen), format_yuan(r.individual_fen), format_yuan(r.employer_fen))
+                      for r in year.rows),
+            ))
+            blocks.append(KeyValue(f"{year.year}年小计", f"个人{format_yuan(individual)} 单位{format_yuan(employer)}"))
+        blocks.append(Divider())
+    if data.unpaid:
+        blocks.append(Title("应缴未缴"))
+        blocks += [Note(f"- {line}") for line in data.unpaid]
         blocks.append(Divider())
     blocks += [
         KeyValue("累计缴费月数", f"{data.total_months}个月", bold=True),
         KeyValue("个人缴费合计", yuan(grand_individual)),
-        KeyValue("单位缴费合计", yuan(grand_employer)),
     ]
+    if grand_employer or not grand_subsidy:
+        blocks.append(KeyValue("单位缴费合计", yuan(grand_employer)))
+    if grand_subsidy:
+        blocks.append(KeyValue("政府补贴合计", yuan(grand_subsidy)))
     if data.account_balance_fen is not None:
         blocks.append(KeyValue("个人账户余额", yuan(data.account_balance_fen)))
     blocks.append(Note("本凭证由自助终端打印，可凭校验码到窗口核验真伪。"))

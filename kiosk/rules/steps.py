@@ -23,8 +23,14 @@ class CalculationStep:
     result_fen: Fen
 
     def render(self, label: str) -> str:
-        """``label：formula = result`` with the result in yuan."""
-        return f"{label}：{self.formula} = {format_yuan(self.result_fen)}"
+        """``label：formula = result`` with the result in yuan; just
+        ``label：result`` when the formula is nothing but the result (a
+        figure taken as given, e.g. the resident basic pension)."""
+        result = format_yuan(self.result_fen)
+        formula = self.formula.strip()
+        if not formula or formula == result:
+            return f"{label}：{result}"
+        return f"{label}：{formula} = {result}"
 
 
 def yuan(fen: Fen) -> str:

@@ -207,15 +207,36 @@ class MonthRow:
     employer_fen: int
     subsidy_fen: int
 
+    @property
+    def account_fen(self) -> int | None:
+        """计入个人账户 for a resident pension year (the tier plus the subsidy, RULES §4);
+        None where the screens do not show it (monthly schemes, resident medical)."""
+        if self.scheme == "resident" and self.insurance == "pension":
+            return self.individual_fen + self.subsidy_fen
+        return None
+
 
 @dataclass(frozen=True)
 class YearContributions:
-    """One calendar year: its paid rows, totals and the months not paid."""
+    """One calendar year: its paid rows, totals and what was due but not paid."""
 
     year: int
     rows: tuple[MonthRow, ...]
     missing: tuple[dt.date, ...]
     """Months with an active monthly enrolment but no pension contribution."""
+    unpaid: tuple[str, ...] = ()
+    """Insurances of an annual (resident) scheme enrolled this year but not paid (only "pension" today)."""
+
+    @property
+    def annual(self) -> bool:
+        """Only resident-scheme (annual) payments this year: show tier and subsidy, not base and employer."""
+        return bool(self.rows or self.unpaid) and not self.missing and all(
+            r.scheme not in MONTHLY_SCHEMES for r in self.rows)
+
+    @property
+    def has_missing(self) -> bool:
+        """Anything due this year and not paid (months or a whole annual payment)."""
+        return bool(self.missing or self.unpaid)
 
     @property
     def individual_fen(self) -> int:
@@ -242,6 +263,8 @@ class ContributionHistory:
     years: tuple[YearContributions, ...]
     total_pension_months: int
     missing_months: int
+    missing_years: int = 0
+    """Years of an annual (resident) pension scheme not paid, last year at the latest."""
 
     def year(self, year: int) -> YearContributions | None:
         for item in self.years:
@@ -259,42 +282,71 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionHistory:
-    """Every contribution, grouped by year, with the months missing between a
-    monthly pension enrolment's start and last month (or its end)."""
+    """Every contribution, grouped by year, with what was due and not paid:
+    the months missing between a monthly pension enrolment's start and last
+    month (or its end), and the years missing between a resident-scheme
+    pension enrolment's start year and last year (or its end, or the year
+    before the resident turns 60, when resident contributions stop)."""
     query = (Contribution.select(Contribution.insurance, Contribution.scheme, Contribution.month,
                                  Contribution.base_fen, Contribution.individual_fen, Contribution.employer_fen,
                                  Contribution.subsidy_fen)
              .where(Contribution.resident == resident_id)
              .order_by(Contribution.month, Contribution.insurance).tuples())
-    spans = (Enrolment.select(Enrolment.start_date, Enrolment.end_date)
-             .where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")
-                    & (Enrolment.scheme.in_(MONTHLY_SCHEMES))).tuples())
+    spans = (Enrolment.select(Enrolment.scheme, Enrolment.start_date, Enrolment.end_date)
+             .where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")).tuples())
     with ctx.database.connection_context():
         rows = [MonthRow(*row) for row in _rows(query)]
         enrolled = _rows(spans)
+        birth = Resident.select(Resident.birth_date).where(Resident.id == resident_id).scalar()
     by_year: dict[int, list[MonthRow]] = defaultdict(list)
     paid_pension: set[dt.date] = set()
+    pension_years: set[int] = set()
     for row in rows:
         by_year[row.month.year].append(row)
-        if row.insurance == "pension" and row.scheme in MONTHLY_SCHEMES:
-            paid_pension.add(_month_start(row.month))
+        if row.insurance == "pension":
+            pension_years.add(row.month.year)
+            if row.scheme in MONTHLY_SCHEMES:
+                paid_pension.add(_month_start(row.month))
+    today = ctx.today()
     # The current month may not be due yet; it is never counted as missing.
-    this_month = _month_start(ctx.today())
+    this_month = _month_start(today)
     missing_by_year: dict[int, list[dt.date]] = defaultdict(list)
     seen: set[dt.date] = set()
-    for start, end in enrolled:
-        month = _month_start(start)
-        stop = min(this_month, _next_month(end) if end else this_month)
-        while month < stop:
-            if month not in paid_pension and month not in seen:
-                seen.add(month)
-                missing_by_year[month.year].append(month)
-            month = _next_month(month)
-    years = sorted(set(by_year) | set(missing_by_year), reverse=True)
+    unpaid_years: set[int] = set()
+    for scheme, start, end in enrolled:
+        if scheme in MONTHLY_SCHEMES:
+            month = _month_start(start)
+            stop = min(this_month, _next_month(end) if end else this_month)
+            while month < stop:
+                if month not in paid_pension and month not in seen:
+                    seen.add(month)
+                    missing_by_year[month.year].append(month)
+                month = _next_month(month)
+        elif scheme == "resident":
+            unpaid_years |= _unpaid_resident_years(start, end, birth, today) - pension_years
+    years = sorted(set(by_year) | set(missing_by_year) | unpaid_years, reverse=True)
     result = tuple(
-        YearContributions(y, tuple(by_year.get(y, ())), tuple(sorted(missing_by_year.get(y, ())))) for y in years
+        YearContributions(y, tuple(by_year.get(y, ())), tuple(sorted(missing_by_year.get(y, ()))),
+                          ("pension",) if y in unpaid_years else ())
+        for y in years
     )
-    return ContributionHistory(result, sum(y.pension_months for y in result), len(seen))
+    return ContributionHistory(result, sum(y.pension_months for y in result), len(seen), len(unpaid_years))
+
+
+def _unpaid_resident_years(start: dt.date, end: dt.date | None, birth: dt.date | None, today: dt.date) -> set[int]:
+    """The years a resident-scheme pension enrolment expected a payment.
+
+    The resident pension is paid once a year before a local deadline; to keep
+    one simple rule the current year is never counted missing (it may not be
+    due yet). Payments stop before the year the resident turns 60, when the
+    pension starts (RULES §4), and at the enrolment's end.
+    """
+    last = today.year - 1
+    if end is not None:
+        last = min(last, end.year)
+    if birth is not None:
+        last = min(last, birth.year + 59)
+    return set(range(start.year, last + 1))
 
 
 # -- personal account --------------------------------------------------------------
@@ -467,6 +519,13 @@ class EstimateView:
     projected_balance_fen: int
     estimate: Any  # kiosk.rules.pension.PensionEstimate
     assumptions: tuple[tuple[str, str], ...]
+    future_months: int = 0
+    """Months still to be paid before retirement in the projection (0: not paying now)."""
+    account_per_period_fen: int = 0
+    """Added to the personal account per future month (employee) or year (resident);
+    ``projected_balance_fen`` = balance + this × periods, without interest."""
+    basis_year: int | None = None
+    """The resident-scheme year whose tier and subsidy the projection repeats."""
 
 
 def retirement_category(summary: ResidentSummary) -> str:
@@ -478,7 +537,9 @@ def retirement_category(summary: ResidentSummary) -> str:
 
 def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> EstimateView:
     """Estimate the monthly pension at retirement, assuming contributions
-    continue as in the last year paid; ``book`` is the policy book."""
+    continue as in the last year paid (when still paying); ``book`` is the
+    policy book. The personal account is projected forward with the same
+    monthly amount or yearly tier and subsidy, without interest."""
     from kiosk.rules import pension as pension_rules
     from kiosk.rules import retirement
     from kiosk.rules.money import round_fen
@@ -532,7 +593,7 @@ def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> Estima
         )
         assumptions += [("future_months", str(future)), ("average_index", str(index))]
         return EstimateView("employee", retire_on, age_months, category, paid, paid + future, required, balance,
-                            projected_balance, estimate, tuple(assumptions))
+                            projected_balance, estimate, tuple(assumptions), future, per_month if future else 0)
     account = views.get("pension_resident")
     balance = account.balance_fen if account else 0
     yearly = [r for r in rows if r.scheme == "resident"]
@@ -549,7 +610,8 @@ def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> Estima
     )
     assumptions.append(("future_months", str(future_years * 12)))
     return EstimateView("resident", retire_on, age_months, category, paid, paid + future_years * 12, required,
-                        balance, projected_balance, estimate, tuple(assumptions))
+                        balance, projected_balance, estimate, tuple(assumptions), future_years * 12,
+                        per_year if future_years else 0, yearly[-1].month.year if future_years else None)
 
 
 # -- statement ---------------------------------------------------------------------
@@ -577,20 +639,31 @@ def statement_document(ctx: ServiceContext, resident_id: int, *, years: int = 3)
         history = contribution_history(ctx, resident_id)
         views = accounts(ctx, resident_id)
     blocks: list[StatementYear] = []
+    unpaid: list[str] = []
     for year in history.years[:years]:
         groups: dict[tuple[str, str], list[MonthRow]] = defaultdict(list)
         for r in year.rows:
             groups[(r.insurance, r.scheme)].append(r)
         for (insurance, scheme), rows in sorted(groups.items()):
             label = f"{SCHEME_ZH.get(scheme, scheme)}{INSURANCE_ZH.get(insurance, insurance)}"
-            blocks.append(StatementYear(year.year, label, tuple(
-                StatementRow(f"{r.month.month:02d}月" if scheme != "resident" else f"{r.month.year}年",
-                             r.base_fen, r.individual_fen, r.employer_fen) for r in rows)))
+            if scheme in MONTHLY_SCHEMES:
+                blocks.append(StatementYear(year.year, label, tuple(
+                    StatementRow(f"{r.month.month:02d}月", r.base_fen, r.individual_fen, r.employer_fen)
+                    for r in rows)))
+            else:  # one row a year: the tier paid, the subsidy, what the personal account got
+                blocks.append(StatementYear(year.year, label, tuple(
+                    StatementRow(f"{r.month.year}年", 0, r.individual_fen, subsidy_fen=r.subsidy_fen,
+                                 account_fen=r.account_fen) for r in rows), annual=True))
+        if year.missing:
+            months = "、".join(str(m.month) for m in year.missing)
+            unpaid.append(f"{year.year}年 养老保险 {months}月")
+        for insurance in year.unpaid:
+            unpaid.append(f"{year.year}年 {SCHEME_ZH['resident']}{INSURANCE_ZH.get(insurance, insurance)}")
     pension_accounts = [v for v in views if v.kind.startswith("pension")]
     receipt = ReceiptContext(hall=ctx.hall_name, terminal=ctx.terminal, time=ctx.clock.now_local(),
                              training=ctx.training)
     data = StatementInput(Person(row.name, row.id_number), tuple(blocks), history.total_pension_months,
-                          pension_accounts[0].balance_fen if pension_accounts else None)
+                          pension_accounts[0].balance_fen if pension_accounts else None, tuple(unpaid))
     return contribution_statement(receipt, data)
 
 

@@ -1,5 +1,7 @@
 """缴费记录: the years (keys 1-9, 0 for the next page), then one year's
-months with totals; months not paid are highlighted."""
+months with totals; months not paid, and years of an annual (resident)
+scheme not paid, are highlighted. A resident-scheme year shows the tier,
+the subsidy and what the personal account got instead of base and employer."""
 
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ class YearsScreen(ResidentScreen):
         t = self.t
         history = self.data
         yield Static(t("resident.contributions.summary", months=history.total_pension_months,
-                       missing=history.missing_months), id="contributions-summary")
+                       missing=missing_text(t, history.missing_years, history.missing_months)),
+                     id="contributions-summary")
         if not history.years:
             yield Static(t("resident.contributions.none"), classes="message")
             return
@@ -41,8 +44,10 @@ class YearsScreen(ResidentScreen):
         with Grid(id="years-grid", classes="menu-grid years"):
             for i, year in enumerate(years, 1):
                 mark = t("resident.contributions.year_missing", n=len(year.missing)) if year.missing else ""
+                if year.unpaid:
+                    mark += t("resident.contributions.year_unpaid")
                 yield MenuButton(str(i), t("resident.contributions.year", year=year.year) + mark, f"year-{year.year}",
-                                 classes="has-missing" if year.missing else "")
+                                 classes="has-missing" if year.has_missing else "")
             if len(history.years) > PAGE:
                 yield MenuButton("0", t("resident.contributions.more"), "more")
 
@@ -72,14 +77,46 @@ class YearDetailScreen(ResidentScreen):
     def compose_body(self) -> ComposeResult:
         t = self.t
         year = self.year
-        yield Static(t("resident.contributions.year_totals", year=year.year, months=len(year.rows),
-                       individual=yuan(year.individual_fen), employer=yuan(year.employer_fen)),
-                     id="year-totals")
+        if year.annual:
+            yield Static(t("resident.contributions.year_totals_annual", year=year.year,
+                           individual=yuan(year.individual_fen), subsidy=yuan(year.subsidy_fen)),
+                         id="year-totals")
+        else:
+            yield Static(t("resident.contributions.year_totals", year=year.year, months=len(year.rows),
+                           individual=yuan(year.individual_fen), employer=yuan(year.employer_fen)),
+                         id="year-totals")
         if year.missing:
             months = "、".join(str(m.month) for m in year.missing)
             yield Static(t("resident.contributions.missing_months", months=months), id="missing-months",
                          classes="warning")
+        if year.unpaid:
+            names = "、".join(t(f"resident.insurance.{name}") for name in year.unpaid)
+            yield Static(t("resident.contributions.unpaid_year", year=year.year, insurance=names),
+                         id="unpaid-year", classes="warning")
         table: DataTable[Any] = DataTable(id="months-table", cursor_type="row", zebra_stripes=True)
+        if year.annual:
+            self._annual_rows(table)
+        else:
+            self._monthly_rows(table)
+        yield table
+
+    def _annual_rows(self, table: DataTable[Any]) -> None:
+        """Resident schemes: one row a year per insurance; tier, subsidy, personal account."""
+        t = self.t
+        table.add_columns(t("resident.col.year"), t("resident.col.insurance"), t("resident.col.tier"),
+                          t("resident.col.subsidy"), t("resident.col.to_account"))
+        for row in self.year.rows:
+            credited = yuan(row.account_fen) if row.account_fen is not None else "-"
+            table.add_row(f"{row.month.year}", t(f"resident.insurance.{row.insurance}"), yuan(row.individual_fen),
+                          yuan(row.subsidy_fen), credited)
+        for name in self.year.unpaid:
+            table.add_row(Text(f"{self.year.year}", style="bold red"), t(f"resident.insurance.{name}"),
+                          Text(t("resident.contributions.unpaid"), style="bold red"), "", "")
+
+    def _monthly_rows(self, table: DataTable[Any]) -> None:
+        """Employee and flexible schemes: each month with base, individual and employer parts."""
+        t = self.t
+        year = self.year
         table.add_columns(t("resident.col.month"), t("resident.col.insurance"), t("resident.col.base"),
                           t("resident.col.individual"), t("resident.col.employer_part"))
         rows = [(r.month, 0, r) for r in year.rows] + [(m, 1, None) for m in year.missing]
@@ -88,7 +125,19 @@ class YearDetailScreen(ResidentScreen):
             if row is None:
                 unpaid = Text(t("resident.contributions.unpaid"), style="bold red")
                 table.add_row(Text(label, style="bold red"), unpaid, "", "", "")
-            else:
+            elif row.scheme in residents.MONTHLY_SCHEMES:
                 table.add_row(label, t(f"resident.insurance.{row.insurance}"), yuan(row.base_fen),
                               yuan(row.individual_fen), yuan(row.employer_fen))
-        yield table
+            else:  # a resident-scheme year in a year that also has monthly rows (a scheme change)
+                table.add_row(f"{month.year}", t(f"resident.insurance.{row.insurance}"), "-",
+                              yuan(row.individual_fen), "-")
+
+
+def missing_text(t: Any, years: int, months: int) -> str:
+    """"2年" / "3个月" / "2年3个月" / "0个月": what is due and unpaid, in the catalog's words."""
+    parts = []
+    if years:
+        parts.append(t("resident.contributions.n_years", n=years))
+    if months or not years:
+        parts.append(t("resident.contributions.n_months", n=months))
+    return t("resident.contributions.join").join(parts)

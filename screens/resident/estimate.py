@@ -31,8 +31,13 @@ class EstimateScreen(ResidentScreen):
         with VerticalScroll(id="estimate"):
             yield Static(t("resident.estimate.retire", date=day(view.retirement_date), years=years, months=months),
                          id="retirement-date", classes="balance")
-            yield Static(t("resident.estimate.months", paid=view.paid_months, projected=view.projected_months,
-                           required=view.required_months), id="estimate-months")
+            if view.future_months:
+                yield Static(t("resident.estimate.months", paid=view.paid_months, projected=view.projected_months,
+                               required=view.required_months), id="estimate-months")
+            else:
+                yield Static(t("resident.estimate.months_stopped", paid=view.paid_months,
+                               required=view.required_months), id="estimate-months")
+            yield Static(self._account_basis(view), id="estimate-account")
             yield Static(t(f"resident.estimate.scheme_{view.scheme}"))
             for step in view.estimate.steps:
                 yield Static(step.render(t(step.key)), classes="calc-step")
@@ -43,3 +48,17 @@ class EstimateScreen(ResidentScreen):
                 yield Static(t("rules.pension.shortfall.missing", required=short.required_months,
                                paid=short.paid_months, missing=short.missing_months), classes="warning")
             yield Static(t("resident.estimate.note"), classes="note")
+
+    def _account_basis(self, view: Any) -> str:
+        """Say how the personal account in the formula was reached: today's
+        balance plus the same contributions to retirement, or today's balance."""
+        t = self.t
+        if not view.future_months:
+            return t("resident.estimate.account_current", balance=yuan(view.account_balance_fen))
+        if view.scheme == "resident":
+            return t("resident.estimate.account_resident", balance=yuan(view.account_balance_fen),
+                     year=view.basis_year, per=yuan(view.account_per_period_fen), n=view.future_months // 12,
+                     projected=yuan(view.projected_balance_fen))
+        return t("resident.estimate.account_employee", balance=yuan(view.account_balance_fen),
+                 per=yuan(view.account_per_period_fen), n=view.future_months,
+                 projected=yuan(view.projected_balance_fen))
