@@ -1,4 +1,9 @@
-"""``kiosk report daily [--date D | --from D --to D] FILE.xlsx``: the supervisor's report."""
+"""Supervisor reports as .xlsx:
+
+- ``kiosk report daily [--date D | --from D --to D] FILE.xlsx``: business, payments, 参保率;
+- ``kiosk report queue [--date D | --from D --to D] FILE.xlsx``: tickets, waits, service
+  times, no-shows by category, counter and hour, and satisfaction ratings.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from kiosk.commands import CommandError
 from kiosk.commands.context import database_for, settings_for
 from kiosk.commands.staff import service_context
 from kiosk.services import ServiceError
+from kiosk.services.queue_reports import export_queue_xlsx, minutes, queue_report
 from kiosk.services.reports import daily_report, export_xlsx
 
 
@@ -22,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     daily.add_argument("--to", dest="end", help="last day of a range YYYY-MM-DD")
     daily.add_argument("file", type=Path, help="where to write the .xlsx")
     daily.set_defaults(func=report_daily)
+    queue = actions.add_parser("queue", help="queue tickets, waits, no-shows and ratings for a day "
+                                             "(default today) as .xlsx")
+    queue.add_argument("--date", help="local date YYYY-MM-DD (default today)")
+    queue.add_argument("--from", dest="start", help="first day of a range YYYY-MM-DD")
+    queue.add_argument("--to", dest="end", help="last day of a range YYYY-MM-DD")
+    queue.add_argument("file", type=Path, help="where to write the .xlsx")
+    queue.set_defaults(func=report_queue)
 
 
 def _day(text: str | None, what: str) -> dt.date | None:
@@ -33,12 +46,20 @@ def _day(text: str | None, what: str) -> dt.date | None:
         raise CommandError(f"{what} “{text}” 不是日期，请写成 YYYY-MM-DD") from None
 
 
-def report_daily(args: argparse.Namespace) -> int:
+def _period(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
+    """The days asked for: --date, or --from/--to (one of them alone is one day)."""
     if args.file.suffix.lower() != ".xlsx":
         raise CommandError(f"{args.file}: 报表文件须以 .xlsx 结尾")
+    if args.date and (args.start or args.end):
+        raise CommandError("--date 与 --from/--to 只能选一种")
     day = _day(args.date, "--date")
     start = _day(args.start, "--from") or day
     end = _day(args.end, "--to") or day or start
+    return start or end, end
+
+
+def report_daily(args: argparse.Namespace) -> int:
+    start, end = _period(args)
     settings = settings_for(args)
     ctx = service_context(settings, database_for(settings))
     try:
@@ -49,4 +70,23 @@ def report_daily(args: argparse.Namespace) -> int:
     total = sum(p.amount_fen for p in report.payments)
     print(f"已导出 written: {path}（{report.start}～{report.end}：业务 {sum(b.count for b in report.business)} 笔，"
           f"收款 {total / 100:.2f} 元）")
+    return 0
+
+
+def report_queue(args: argparse.Namespace) -> int:
+    start, end = _period(args)
+    settings = settings_for(args)
+    database = database_for(settings)
+    ctx = service_context(settings, database)
+    first = start or ctx.today()
+    try:
+        with database.connection_context():
+            report = queue_report(ctx, first, end or first)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    path = export_queue_xlsx(report, args.file)
+    wait = minutes(report.total.avg_wait_seconds)
+    print(f"已导出 written: {path}（{report.first_day}～{report.last_day}：取号 {report.total.tickets} 个，"
+          f"办结 {report.total.served}，过号 {report.total.no_shows}，"
+          f"平均等候 {'-' if wait is None else wait} 分钟，评价 {sum(r.ratings for r in report.ratings)} 条）")
     return 0

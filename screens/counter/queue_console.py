@@ -3,7 +3,8 @@
 Shows this counter's current ticket in block letters, the held tickets and
 how many wait in the categories this counter serves. Number keys act:
 1 叫下一位, 2 重呼, 3 开始办理, 4 暂停/挂起, 5 过号, 6 转其他业务 (a modal
-picks the category), 7 办结, 8 呼叫指定号 (a modal asks for the number).
+picks the category), 7 办结 (then the resident rates the service, see
+:mod:`screens.counter.rating`), 8 呼叫指定号 (a modal asks for the number).
 The counter number is the terminal's ``[terminal] counter``; the clerk is
 whoever the host's service context names (``ctx.staff_id``). Every action
 runs in a worker; refused actions show their Chinese message, nothing else
@@ -24,8 +25,10 @@ from textual.widgets import Button, Input, Static
 from kiosk.services import queue as queue_service
 from kiosk.services.queue import CategoryInfo, CounterView, TicketView
 from screens.base import KioskModal, KioskScreen
+from screens.counter.rating import offer_rating
 from screens.display.bigtext import BigCode
 from screens.widgets.menu import MenuButton
+from screens.widgets.rating import RATING_TIMEOUT
 
 REFRESH_SECONDS = 1.0
 
@@ -48,9 +51,10 @@ class QueueConsoleScreen(KioskScreen):
     CSS_PATH = Path(__file__).with_name("queue_console.tcss")
     BINDINGS = [Binding(key, f"queue('{action}')", show=False) for key, action, _ in ACTIONS]
 
-    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS, rating_timeout: float = RATING_TIMEOUT) -> None:
         super().__init__()
         self.refresh_seconds = refresh_seconds
+        self.rating_timeout = rating_timeout
         self.view: CounterView | None = None
         self.message = ""
         self._loading = False
@@ -147,20 +151,29 @@ class QueueConsoleScreen(KioskScreen):
             "no_show": lambda: queue_service.no_show(ctx, counter),
             "finish": lambda: queue_service.finish(ctx, counter),
         }
-        if action in simple:
+        if action == "finish":
+            self._act(simple[action], after=self._offer_rating)
+        elif action in simple:
             self._act(simple[action])
         elif action == "transfer":
             self._ask_transfer()
         elif action == "call_specific":
             self.app.push_screen(CallNumberModal(), self._call_specific)
 
-    def _act(self, call: Callable[[], TicketView], message: Callable[[TicketView], str] | None = None) -> None:
+    def _act(self, call: Callable[[], TicketView], message: Callable[[TicketView], str] | None = None,
+             after: Callable[[TicketView], None] | None = None) -> None:
         def done(ticket: TicketView) -> None:
             self._say(message(ticket) if message else
                       self.t("queue.console.done", code=ticket.code, status=self.t(f"queue.status.{ticket.status}")))
             self.reload()
+            if after is not None:
+                after(ticket)
 
         self.run_service(call, done, self._say)
+
+    def _offer_rating(self, ticket: TicketView) -> None:
+        """办结 done: the resident rates the service (the modal closes itself when ignored)."""
+        offer_rating(self, ticket.code, self._say, timeout=self.rating_timeout)
 
     def _ask_transfer(self) -> None:
         view = self.view

@@ -1,6 +1,8 @@
 """The attract screen: hall name, date and clock, a rotating policy tip and
 the large first choices. A card reader may type at any moment: fast
-keystrokes then Enter go straight into the identify flow."""
+keystrokes then Enter go straight into the identify flow — except a scanned
+queue ticket (T20261129A007), which opens the ticket's own screen: rate the
+finished service, or see how many are ahead (screens.resident.rate)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from kiosk.guide import load_guide
+from kiosk.rules.codes import TICKET_CODE
 from screens.base import KioskScreen
 from screens.widgets.menu import MenuButton
 
@@ -122,6 +125,11 @@ class AttractScreen(KioskScreen):
             self._pending.stop()
             self._pending = None
         text, self._buffer = self._buffer, ""
+        if submit and TICKET_CODE.match(text.strip().upper()):
+            from screens.resident.rate import TicketRatingScreen
+
+            self.app.push_screen(TicketRatingScreen(text.strip().upper()))
+            return
         self.app.push_screen(IdentifyScreen(purpose="query", initial=text, submit=submit))
 
     # -- choices ------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from kiosk.config import Settings
 from kiosk.services import queue as q
 from screens.counter.queue_console import CallNumberModal, QueueConsoleScreen, TransferModal
 from screens.display.bigtext import BigCode
+from screens.widgets.rating import RatingModal
 
 from .helpers import add_staff, make_ctx
 from .host import QueueTestHost
@@ -62,6 +63,10 @@ async def test_console_calls_starts_and_finishes_with_number_keys(
         await _until(pilot, lambda: _status("A001") == "serving")
         await pilot.press("7")
         await _until(pilot, lambda: _status("A001") == "done")
+        # 办结 offers the resident the rating (tests/queue/test_rating_ui.py); Esc declines it.
+        await _until(pilot, lambda: isinstance(app.screen, RatingModal))
+        await pilot.press("escape")
+        await _until(pilot, lambda: app.screen is screen)
         await _until(pilot, lambda: screen.query_one("#current-code", BigCode).code == "")
         assert Ticket.get(Ticket.code == "A001").staff_id == staff
 
