@@ -129,6 +129,12 @@ class ApplicationScreen(CounterScreen):
         if info.finished:
             await container.mount(Static(self.t("counter.application.finished"), classes="hint"))
         await container.mount_all(buttons)
+        # The old buttons are gone: give the focus to the new ones, or number keys would type
+        # into the note field (unless the clerk is writing a note there).
+        note = self.query_one("#advance-note", Input)
+        enabled = [b for b in buttons if not b.disabled]
+        if enabled and not (self.focused is note and note.value):
+            enabled[0].focus()
 
     # -- actions ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ Keyboard use, the same in every form:
 
 - digits press the numbered choices while no text field has the focus;
   after a choice the focus moves on to the next field;
-- Enter in a text field moves to the next one, and on the last one confirms;
+- Enter in a text field moves to the next field, and on the last field confirms;
 - 0 (outside a text field) confirms, Esc cancels (the modal returns None).
 
 Typed values are checked here so the clerk hears at once what is wrong:
@@ -318,8 +318,8 @@ class StepForm(KioskModal[dict[str, Any] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = (event.input.id or "").removeprefix("field-")
-        visible_inputs = [f.name for f in self._visible() if isinstance(f, TextField)]
-        if visible_inputs and name == visible_inputs[-1]:
+        visible = self._visible()
+        if visible and name == visible[-1].name:
             self.confirm()
         else:
             self._focus_after(name)

@@ -1,0 +1,459 @@
+"""Every application type walked through every status at the counter, on
+SQLite and PostgreSQL, with the real app driven by number keys.
+
+For each type in WORKFLOWS: a first application is accepted with a required
+material missing and refused (材料不齐, or a supervisor step a clerk cannot
+take), then returned or rejected with a reason; a second one is accepted with
+every material and walked to its last status through the step forms, the
+supervisor steps by a supervisor login. Prerequisites (enrolments, a 失业登记,
+a determined 工伤认定, a frozen card) are made through the services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from db.models import (
+    Account,
+    ApplicationEvent,
+    AuditEntry,
+    BenefitPayment,
+    Card,
+    Enrolment,
+    Payment,
+    Resident,
+    Transfer,
+)
+from kiosk.clock import FixedClock
+from kiosk.policy import load_policy
+from kiosk.rules.workflows import WORKFLOWS, Workflow
+from kiosk.services import ServiceContext, ServiceError
+from kiosk.services import applications as apps
+from kiosk.services.applications import ApplicationInfo
+from kiosk.services.payments import pay_resident_pension, policy
+from kiosk.services.registration import ResidentInfo, register_resident
+from kiosk.services.staff import PermissionDenied, audit_reveal
+from screens.counter.accept import GROUPS, AcceptTypeScreen, MaterialsScreen, number_key
+from screens.counter.application import ApplicationScreen
+from screens.counter.home import CounterHomeScreen
+from screens.counter.login import LoginScreen
+from screens.counter.reason import ReasonModal
+from screens.counter.resident_detail import ResidentDetailScreen
+from screens.counter.steps.base import StepForm
+from screens.widgets.menu import MenuButton
+from tests.screens.counter.helpers import PIN, id_number, make_counter_app, message, staff, text_of, until
+
+Keys = tuple[str, ...]
+SPECIAL = {"enter", "tab", "backspace", "escape"}
+
+
+def keys(*tokens: str) -> Keys:
+    """What the clerk does in a form: single keys and key names pressed, longer text typed into the field."""
+    return tokens
+
+
+async def drive(pilot: Pilot[Any], tokens: Keys) -> None:
+    """Press single keys; put longer text into the focused field at once (as a scanner or a
+    fast typist does — pressing each character costs the test ~60 ms)."""
+    for token in tokens:
+        if token in SPECIAL or len(token) == 1:
+            await pilot.press(token)
+        else:
+            field = pilot.app.focused
+            assert isinstance(field, Input), f"no text field has the focus for {token!r}: {field!r}"
+            field.insert_text_at_cursor(token)
+            await pilot.pause()
+
+
+async def fast_login(pilot: Pilot[Any], number: str) -> None:
+    await until(pilot, lambda: bool(pilot.app.screen.query("#staff-number")))
+    pilot.app.screen.query_one("#staff-number", Input).focus()
+    await drive(pilot, (number, "enter", PIN, "enter"))
+    await until(pilot, lambda: isinstance(pilot.app.screen, CounterHomeScreen))
+
+
+def clerk_ctx(database: peewee.Database, clock: FixedClock, number: str) -> ServiceContext:
+    from db.models import Staff
+
+    row = Staff.get(Staff.number == number)
+    return ServiceContext(database=database, clock=clock).as_staff(row.id, number)
+
+
+# -- prerequisites through the services -------------------------------------------------
+
+def _walk(ctx: ServiceContext, info: ApplicationInfo, *statuses: str, **data: Any) -> ApplicationInfo:
+    for status in statuses:
+        info = apps.advance(ctx, info.number, status, expected_version=info.version, data=dict(data) or None)
+    return info
+
+
+def _all_materials(type_: str) -> list[str]:
+    return [m.code for m in WORKFLOWS[type_].materials]
+
+
+def _enrol(clerk: ServiceContext, person: ResidentInfo, type_: str, **data: Any) -> None:
+    info = apps.submit(clerk, person.id, type_, data, _all_materials(type_))
+    _walk(clerk, info, "reviewed", "account_opened", "card_issued")
+
+
+def _resident_pension_paid(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _enrol(clerk, person, "enrol_resident_pension")
+    pay_resident_pension(clerk, person.id, 200_000, "cash")
+
+
+def _flexible_enrolled(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _enrol(clerk, person, "enrol_employee", scheme="flexible")
+
+
+def _registered_unemployed(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    info = apps.submit(clerk, person.id, "unemployment_registration", {}, _all_materials("unemployment_registration"))
+    _walk(clerk, info, "registered")
+
+
+def _determined_injury(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    info = apps.submit(clerk, person.id, "injury_determination", {"accident_date": "2026-10-01", "applicant": "worker"},
+                       _all_materials("injury_determination"))
+    info = _walk(clerk, info, "accepted")
+    _walk(sup, info, "determined")
+
+
+def _card_lost(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    apps.submit(clerk, person.id, "card_loss", {}, ["id_card"])
+
+
+def _nothing(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    pass
+
+
+# -- what each type's walk checks at the end ----------------------------------------------
+
+def _enrolled(scheme: str, insurance: str = "pension") -> Callable[[ApplicationInfo, int], None]:
+    def check(info: ApplicationInfo, resident_id: int) -> None:
+        assert Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.scheme == scheme)
+                                        & (Enrolment.insurance == insurance)
+                                        & (Enrolment.status == "active")).exists()
+    return check
+
+
+def _assessment_paid(info: ApplicationInfo, resident_id: int) -> None:
+    payment = Payment.get(Payment.receipt_code == info.data["receipt_code"])
+    floor = info.data["base"]["floor_fen"]
+    assert info.data["base_fen"] == floor + 100_00  # the base typed in the form, in fen
+    assert payment.method == "cash" and payment.amount_fen == info.amount_fen and payment.amount_fen > 0
+
+
+def _benefit_paid(**expected: Any) -> Callable[[ApplicationInfo, int], None]:
+    def check(info: ApplicationInfo, resident_id: int) -> None:
+        paid = BenefitPayment.get(BenefitPayment.application == info.id)
+        assert paid.amount_fen == info.amount_fen and paid.amount_fen > 0
+        for key, value in expected.items():
+            assert info.data[key] == value, key
+    return check
+
+
+def _transferred(info: ApplicationInfo, resident_id: int) -> None:
+    moved = Transfer.get(Transfer.application == info.id)
+    assert moved.kind == "resident_to_employee" and moved.other_region == "本县"
+    accounts = {a.kind: a.balance_fen for a in Account.select().where(Account.resident == resident_id)}
+    assert accounts["pension_resident"] == 0 and accounts["pension_employee"] == moved.account_fen > 0
+    _enrolled("employee")(info, resident_id)
+
+
+def _status_only(info: ApplicationInfo, resident_id: int) -> None:
+    assert info.finished
+
+
+def _determined(info: ApplicationInfo, resident_id: int) -> None:
+    assert info.data["accident_date"] == "2026-10-20" and info.data["applicant"] == "worker"
+    assert info.data["deadline"] == "2027-10-20"
+
+
+def _card_status(status: str) -> Callable[[ApplicationInfo, int], None]:
+    def check(info: ApplicationInfo, resident_id: int) -> None:
+        assert Card.get(Card.card_number == info.data["card_number"]).status == status
+    return check
+
+
+def _replaced(info: ApplicationInfo, resident_id: int) -> None:
+    assert Card.get(Card.card_number == info.data["old_card"]).status == "replaced"
+    _card_status("active")(info, resident_id)
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How one type is walked: who, what comes first, the form keys, what to check."""
+
+    setup: Callable[[ServiceContext, ServiceContext, ResidentInfo], None] = _nothing
+    birth: dt.date = dt.date(1980, 5, 17)
+    female: bool = False
+    card: bool = True
+    submit_keys: Keys = ()
+    step_keys: dict[str, Keys] = field(default_factory=dict)
+    check: Callable[[ApplicationInfo, int], None] = _status_only
+    live: dict[str, str] = field(default_factory=dict)  # what the form's live line says before the last key
+
+
+def _base_keys() -> Keys:
+    # Flexible (key 2), base = floor + 100 yuan, this month, 1 month.
+    floor = load_policy(None).policy_for(dt.date(2026, 11, 29)).wage.base_floor_fen
+    return keys("2", str(floor // 100 + 100), "enter", "enter", "enter")
+
+
+WALKS: dict[str, Walk] = {
+    "enrol_resident_pension": Walk(check=_enrolled("resident")),
+    "enrol_resident_medical": Walk(check=_enrolled("resident", "medical")),
+    "enrol_employee": Walk(submit_keys=keys("2", "0"), check=_enrolled("employee")),  # 2 = 职工
+    "assessment": Walk(_flexible_enrolled, submit_keys=_base_keys(),
+                       step_keys={"recorded": keys("1", "10000", "enter")}, check=_assessment_paid,
+                       live={"recorded": "找零"}),
+    "benefit_pension": Walk(_resident_pension_paid, birth=dt.date(1960, 3, 8), submit_keys=keys("1", "0"),
+                            check=_benefit_paid(account_kind="pension_resident")),
+    "benefit_unemployment": Walk(_registered_unemployed, step_keys={"calculated": keys("1", "84", "enter")},
+                                 check=_benefit_paid(months=18, involuntary=True, contribution_months=84)),
+    "benefit_injury": Walk(_determined_injury, step_keys={"calculated": keys("9", "enter", "6000", "enter")},
+                           check=_benefit_paid(grade=9, own_wage_fen=600_000, accident_date="2026-10-01")),
+    "benefit_maternity": Walk(female=True, birth=dt.date(1995, 2, 3),
+                              step_keys={"calculated": keys("6000", "enter", "1", "3", "enter")},
+                              check=_benefit_paid(employer_wage_fen=600_000, difficult_birth=True, extra_babies=0)),
+    "benefit_medical": Walk(step_keys={"calculated": keys("2", "100000", "enter", "4", "enter", "enter")},
+                            check=_benefit_paid(level="county", total_fen=10_000_000, filed=True)),
+    "transfer": Walk(_resident_pension_paid, step_keys={"transferring": keys("3", "4", "本县", "enter")},
+                     check=_transferred),
+    "unemployment_registration": Walk(),
+    "injury_determination": Walk(submit_keys=keys("2026-10-20", "enter", "1", "0"), check=_determined),
+    "card_apply": Walk(card=False, check=_card_status("active")),
+    "card_loss": Walk(check=_card_status("frozen")),
+    "card_unfreeze": Walk(_card_lost, check=_card_status("active")),
+    "card_replace": Walk(check=_replaced),
+}
+
+
+def test_every_workflow_type_has_a_walk() -> None:
+    assert set(WALKS) == set(WORKFLOWS)
+
+
+# -- driving the screens -----------------------------------------------------------------
+
+def _button(app: Any, to_status: str) -> MenuButton:
+    return next(b for b in app.screen.query(MenuButton) if b.choice.endswith(f"-{to_status}"))
+
+
+async def _key_of(pilot: Pilot[Any], to_status: str) -> MenuButton:
+    """The transition's button once the screen shows it (the list is rebuilt after each step)."""
+    app = pilot.app
+    await until(pilot, lambda: any(b.choice.endswith(f"-{to_status}") for b in app.screen.query(MenuButton)))
+    return _button(app, to_status)
+
+
+def _info(app: Any) -> ApplicationInfo | None:
+    screen = app.screen
+    return screen.info if isinstance(screen, ApplicationScreen) else None
+
+
+async def _fill(pilot: Pilot[Any], presses: Keys) -> None:
+    await until(pilot, lambda: isinstance(pilot.app.screen, StepForm) and pilot.app.screen.ready)
+    await drive(pilot, presses)
+
+
+async def _home(pilot: Pilot[Any]) -> None:
+    while not isinstance(pilot.app.screen, CounterHomeScreen):
+        await pilot.press("escape")
+        await pilot.pause()
+
+
+async def _find(pilot: Pilot[Any], id_no: str) -> None:
+    await _home(pilot)
+    await pilot.press("2")
+    await until(pilot, lambda: bool(pilot.app.screen.query("#find-input")))
+    await drive(pilot, (id_no, "enter"))
+    await until(pilot, lambda: isinstance(pilot.app.screen, ResidentDetailScreen))
+
+
+async def _accept(pilot: Pilot[Any], wf: Workflow, materials: list[str], form_keys: Keys) -> None:
+    """From the resident's detail: 4 受理业务 → group → type → tick materials → 0 → the type's form."""
+    app = pilot.app
+    group_index, types = next((i, t) for i, (_g, t) in enumerate(GROUPS) if wf.type in t)
+    await pilot.press("4")
+    await until(pilot, lambda: isinstance(app.screen, AcceptTypeScreen))
+    await pilot.press(number_key(group_index))
+    if len(types) > 1:
+        await until(pilot, lambda: isinstance(app.screen, AcceptTypeScreen) and app.screen.group is not None)
+        await pilot.press(number_key(types.index(wf.type)))
+    await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
+    codes = [m.code for m in wf.materials]
+    await pilot.press(*(number_key(codes.index(code)) for code in materials))
+    await pilot.press("0")
+    if form_keys:
+        await _fill(pilot, form_keys)
+
+
+async def _opened(pilot: Pilot[Any]) -> ApplicationInfo:
+    await until(pilot, lambda: _info(pilot.app) is not None and bool(pilot.app.screen.query("#transitions .menu-button")
+                                                                      or _info(pilot.app).finished))  # type: ignore[union-attr]
+    info = _info(pilot.app)
+    assert info is not None
+    return info
+
+
+async def _relogin(pilot: Pilot[Any], number: str, application: str) -> None:
+    await _home(pilot)
+    await pilot.press("0")  # 退出登录
+    await until(pilot, lambda: isinstance(pilot.app.screen, LoginScreen))
+    await fast_login(pilot, number)
+    pilot.app.push_screen(ApplicationScreen(application))
+    await _opened(pilot)
+
+
+async def _advance(pilot: Pilot[Any], to_status: str, form_keys: Keys, live: str = "") -> ApplicationInfo:
+    app = pilot.app
+    await pilot.press((await _key_of(pilot, to_status)).key)
+    if form_keys and live:
+        await _fill(pilot, form_keys[:-1])
+        await until(pilot, lambda: live in text_of(app, "#step-live"))
+        await pilot.press(form_keys[-1])
+    elif form_keys:
+        await _fill(pilot, form_keys)
+    await until(pilot, lambda: _info(app) is not None and _info(app).status == to_status)  # type: ignore[union-attr]
+    return await _opened(pilot)
+
+
+@pytest.mark.parametrize("type_", list(WORKFLOWS))
+async def test_every_type_walks_every_status(type_: str, database: peewee.Database, clock: FixedClock) -> None:
+    wf, walk = WORKFLOWS[type_], WALKS[type_]
+    staff(database, clock)
+    staff(database, clock, "Z01", "赵主管", "supervisor")
+    clerk, sup = clerk_ctx(database, clock, "S001"), clerk_ctx(database, clock, "Z01")
+    id_no = id_number(walk.birth, "124" if walk.female else "123")
+    person = register_resident(clerk, id_no, "李秀英", issue_card=walk.card)
+    walk.setup(clerk, sup, person)
+    required = [m.code for m in wf.materials if m.required]
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fast_login(pilot, "S001")
+        await _find(pilot, id_no)
+
+        # 1. Accepted with a required material missing: refused, then returned or rejected with a reason.
+        first: ApplicationInfo | None = None
+        if wf.can_return or wf.can_reject:
+            await _accept(pilot, wf, required[1:], walk.submit_keys)
+            first = await _opened(pilot)
+            assert first.missing_materials and first.status == wf.first
+            nxt = wf.steps[1]
+            button = await _key_of(pilot, nxt.code)
+            if nxt.supervisor:
+                # A clerk cannot take a supervisor step: the key is shown disabled and does nothing.
+                assert button.disabled and "需主管" in str(button.label)
+                await pilot.press(button.key)
+                await pilot.pause(0.1)
+            else:
+                await pilot.press(button.key)
+                await until(pilot, lambda: "材料不齐" in message(app))
+            assert apps.get_application(clerk, first.number).status == wf.first
+            end = "returned" if wf.can_return else "rejected"
+            await pilot.press(_button(app, end).key)
+            await until(pilot, lambda: isinstance(app.screen, ReasonModal))
+            await drive(pilot, ("缺少材料请补齐后再来", "enter"))
+            await until(pilot, lambda: _info(app) is not None and _info(app).status == end)  # type: ignore[union-attr]
+            assert "缺少材料请补齐后再来" in text_of(app, "#application-steps")
+            first = apps.get_application(clerk, first.number)
+            assert first.reason == "缺少材料请补齐后再来"
+            await pilot.press("escape")  # back to the resident
+            await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+
+        # 2. Accepted with every material and walked to the last status.
+        await _accept(pilot, wf, [m.code for m in wf.materials], walk.submit_keys)
+        info = await _opened(pilot)
+        assert first is None or info.number != first.number
+        assert info.status == wf.first and not info.missing_materials
+        for step in wf.steps[1:]:
+            if step.supervisor:
+                button = await _key_of(pilot, step.code)
+                assert button.disabled
+                await pilot.press(button.key)
+                await pilot.pause(0.1)
+                assert apps.get_application(clerk, info.number).status == info.status
+                await _relogin(pilot, "Z01", info.number)
+                info = await _advance(pilot, step.code, walk.step_keys.get(step.code, ()))
+                await _relogin(pilot, "S001", info.number)
+            else:
+                info = await _advance(pilot, step.code, walk.step_keys.get(step.code, ()), walk.live.get(step.code, ""))
+        assert info.status == wf.last and info.finished
+        await until(pilot, lambda: not app.screen.query("#transitions .menu-button"))
+
+        if type_ == "card_loss":
+            # A second loss report is refused: the card is already frozen.
+            await _find(pilot, id_no)
+            await _accept(pilot, wf, ["id_card"], ())
+            await until(pilot, lambda: "没有可挂失" in message(app))
+            assert isinstance(app.screen, MaterialsScreen)
+
+    events = [e.to_status for e in ApplicationEvent.select().where(ApplicationEvent.application == info.id)
+              .order_by(ApplicationEvent.id)]
+    assert events == [s.code for s in wf.steps]
+    walk.check(apps.get_application(clerk, info.number), Resident.get(Resident.id_number == id_no).id)
+
+
+async def test_step_form_refuses_bad_input_with_a_message(database: peewee.Database, clock: FixedClock) -> None:
+    """An impossible date and a base outside the policy bounds are refused in the form, nothing is stored."""
+    staff(database, clock)
+    clerk = clerk_ctx(database, clock, "S001")
+    id_no = id_number(dt.date(1980, 5, 17))
+    person = register_resident(clerk, id_no, "李秀英")
+    _flexible_enrolled(clerk, clerk, person)
+    floor = policy(clerk).wage.base_floor_fen
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fast_login(pilot, "S001")
+        await _find(pilot, id_no)
+        wf = WORKFLOWS["injury_determination"]
+        await _accept(pilot, wf, [m.code for m in wf.materials], keys("2026-02-30", "enter", "1", "0"))
+        await until(pilot, lambda: "不是有效日期" in text_of(app, "#step-message"))
+        form = app.screen
+        assert isinstance(form, StepForm)
+        form.query_one("#field-accident_date").value = "2026-12-01"  # type: ignore[attr-defined]
+        await pilot.press("0")
+        await until(pilot, lambda: "晚于今天" in text_of(app, "#step-message"))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
+        assert not apps.list_applications(clerk, resident_id=person.id, type_="injury_determination")
+
+        # The worker's one year has passed: the form is fine, the service refuses with its deadline.
+        await pilot.press("0")
+        await _fill(pilot, keys("2025-10-01", "enter", "1", "0"))
+        await until(pilot, lambda: "1年内" in message(app))
+
+        await _find(pilot, id_no)
+        wf = WORKFLOWS["assessment"]
+        await _accept(pilot, wf, ["id_card"], keys("2", str(floor // 100 - 1), "enter", "enter", "enter"))
+        await until(pilot, lambda: "之间" in text_of(app, "#step-message"))
+        assert isinstance(app.screen, StepForm)
+        assert "下限" in text_of(app, "#step-intro")
+    assert not apps.list_applications(clerk, resident_id=person.id, type_="assessment")
+
+
+async def test_reveal_is_audited(database: peewee.Database, clock: FixedClock) -> None:
+    staff(database, clock)
+    clerk = clerk_ctx(database, clock, "S001")
+    id_no = id_number(dt.date(1980, 5, 17))
+    person = register_resident(clerk, id_no, "李秀英")
+    with pytest.raises(PermissionDenied):
+        audit_reveal(ServiceContext(database=database, clock=clock), person.id)
+    with pytest.raises(ServiceError, match="没有这位参保人"):
+        audit_reveal(clerk, person.id + 999)
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fast_login(pilot, "S001")
+        await _find(pilot, id_no)
+        assert not AuditEntry.select().where(AuditEntry.action == "resident.reveal").exists()
+        await pilot.press("9")
+        await until(pilot, lambda: "李秀英" in text_of(app, "#detail-identity"))
+    entries = list(AuditEntry.select().where(AuditEntry.action == "resident.reveal"))
+    assert [(e.actor, e.entity, e.entity_id) for e in entries] == [("S001", "resident", str(person.id))]
