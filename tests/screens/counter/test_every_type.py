@@ -418,8 +418,10 @@ async def test_step_form_refuses_bad_input_with_a_message(database: peewee.Datab
         await until(pilot, lambda: "不是有效日期" in text_of(app, "#step-message"))
         form = app.screen
         assert isinstance(form, StepForm)
-        form.query_one("#field-accident_date").value = "2026-12-01"  # type: ignore[attr-defined]
-        await pilot.press("0")
+        # The focus went back to the date: correct it, Enter, 0.
+        assert app.focused is form.query_one("#field-accident_date")
+        form.query_one("#field-accident_date", Input).value = "2026-12-01"
+        await drive(pilot, ("enter", "0"))
         await until(pilot, lambda: "晚于今天" in text_of(app, "#step-message"))
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
