@@ -31,6 +31,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "enrolments": (ZHANG_CARD, ("1",)),
     "contribution_years": (ZHANG_CARD, ("2",)),
     "year_detail": (ZHANG_CARD, ("2", "8")),
+    "resident_year_detail": (LI_ID, ("2", "2")),  # a resident-scheme year: tier, subsidy, account
     "account": (ZHANG_CARD, ("3",)),
     "benefits": (ZHANG_CARD, ("4",)),
     "progress": (ZHANG_CARD, ("5",)),
