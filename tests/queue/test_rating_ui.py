@@ -4,6 +4,7 @@ by scanning a ticket's code on the kiosk's attract screen."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import peewee
 from textual.pilot import Pilot
@@ -45,8 +46,9 @@ async def _until(pilot: Pilot[None], condition: Callable[[], bool], seconds: flo
 
 
 def _ratings() -> list[tuple[str, int, str, int | None, int | None]]:
-    rows = Rating.select(Rating, Ticket).join(Ticket).order_by(Rating.id)
-    return [(r.ticket.code, r.score, r.reason, r.counter, r.staff_id) for r in rows]
+    rows = Rating.select(Rating.score, Rating.reason, Rating.counter, Rating.staff, Ticket.code).join(Ticket)
+    found: Any = rows.order_by(Rating.id).tuples()
+    return [(code, score, reason, counter, staff) for score, reason, counter, staff, code in found]
 
 
 async def _finish_at_console(pilot: Pilot[None], app: QueueTestHost) -> QueueConsoleScreen:
@@ -130,7 +132,7 @@ async def test_counter_rating_times_out_and_saves_nothing(database: peewee.Datab
     ctx = make_ctx(database, clock).as_staff(staff, "S001")
     q.take_ticket(ctx, "A")
     q.take_ticket(ctx, "A")
-    app = QueueTestHost(ctx, lambda: QueueConsoleScreen(rating_timeout=0.4), settings=_settings())
+    app = QueueTestHost(ctx, lambda: QueueConsoleScreen(rating_timeout=1.0), settings=_settings())
     async with app.run_test(size=(100, 30)) as pilot:
         console = await _finish_at_console(pilot, app)
         await _until(pilot, lambda: app.screen is console, seconds=3)
