@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Button, Static
 
@@ -54,9 +54,9 @@ class RatingModal(KioskModal[RatingResult | None]):
     RatingModal { align: center middle; }
     RatingModal #rating-box {
         width: 64; height: auto; max-height: 100%;
-        padding: 0 2; border: heavy $primary; background: $surface;
+        padding: 0 2; scrollbar-size-vertical: 1; border: heavy $primary; background: $surface;
     }
-    RatingModal .rating-title { text-style: bold; padding: 1 0 0 0; height: auto; }
+    RatingModal .rating-title { text-style: bold; height: auto; }
     RatingModal .rating-hint { color: $text-muted; height: auto; }
     RatingModal .menu-button { width: 100%; height: 3; }
     """
@@ -72,7 +72,8 @@ class RatingModal(KioskModal[RatingResult | None]):
 
     def compose(self) -> ComposeResult:
         t = self.t
-        with Vertical(id="rating-box"):
+        # Scrolls in 大字 mode, where six 5-row choices are taller than an 80x24 screen.
+        with VerticalScroll(id="rating-box"):
             if self.stage == "score":
                 yield Static(t("rating.title"), classes="rating-title")
                 yield Static(t("rating.ticket", code=self.label), classes="rating-hint")
