@@ -288,12 +288,18 @@ def contribution_statement(ctx: ReceiptContext, data: StatementInput, *, code: s
         grand_employer += employer
         grand_subsidy += subsidy
         blocks.append(Title(f"{year.year}年 {year.insurance}"))
-        if year.annual:
-            # Resident schemes have no base and no employer: the tier paid and the subsidy mean something.
+        if year.annual and any(r.account_fen is not None for r in year.rows):
+            # Resident pension: no base and no employer; the tier paid, the subsidy and the account mean something.
             blocks.append(Table(
                 ("年度", "缴费档次", "政府补贴", "计入个人账户"),
                 tuple((r.period, format_yuan(r.individual_fen), format_yuan(r.subsidy_fen), _account(r.account_fen))
                       for r in year.rows),
+            ))
+            blocks.append(KeyValue(f"{year.year}年小计", f"个人{format_yuan(individual)} 补贴{format_yuan(subsidy)}"))
+        elif year.annual:  # resident medical: a fixed fee and its subsidy, no personal account
+            blocks.append(Table(
+                ("年度", "个人缴费", "政府补贴"),
+                tuple((r.period, format_yuan(r.individual_fen), format_yuan(r.subsidy_fen)) for r in year.rows),
             ))
             blocks.append(KeyValue(f"{year.year}年小计", f"个人{format_yuan(individual)} 补贴{format_yuan(subsidy)}"))
         else:

@@ -77,11 +77,12 @@ class YearDetailScreen(ResidentScreen):
     def compose_body(self) -> ComposeResult:
         t = self.t
         year = self.year
-        if year.annual:
+        # A year with nothing paid gets no totals line (a row of zeros): the unpaid line says it all.
+        if year.rows and year.annual:
             yield Static(t("resident.contributions.year_totals_annual", year=year.year,
                            individual=yuan(year.individual_fen), subsidy=yuan(year.subsidy_fen)),
                          id="year-totals")
-        else:
+        elif year.rows:
             yield Static(t("resident.contributions.year_totals", year=year.year, months=len(year.rows),
                            individual=yuan(year.individual_fen), employer=yuan(year.employer_fen)),
                          id="year-totals")
@@ -103,12 +104,15 @@ class YearDetailScreen(ResidentScreen):
     def _annual_rows(self, table: DataTable[Any]) -> None:
         """Resident schemes: one row a year per insurance; tier, subsidy, personal account."""
         t = self.t
-        table.add_columns(t("resident.col.year"), t("resident.col.insurance"), t("resident.col.tier"),
-                          t("resident.col.subsidy"), t("resident.col.to_account"))
+        # Resident medical alone (a fixed fee, no personal account): no tier, no account column.
+        pension = bool(self.year.unpaid) or any(r.account_fen is not None for r in self.year.rows)
+        paid_column = t("resident.col.tier") if pension else t("resident.col.individual")
+        table.add_columns(t("resident.col.year"), t("resident.col.insurance"), paid_column, t("resident.col.subsidy"),
+                          *([t("resident.col.to_account")] if pension else []))
         for row in self.year.rows:
-            credited = yuan(row.account_fen) if row.account_fen is not None else "-"
+            credited = [yuan(row.account_fen) if row.account_fen is not None else "-"] if pension else []
             table.add_row(f"{row.month.year}", t(f"resident.insurance.{row.insurance}"), yuan(row.individual_fen),
-                          yuan(row.subsidy_fen), credited)
+                          yuan(row.subsidy_fen), *credited)
         for name in self.year.unpaid:
             table.add_row(Text(f"{self.year.year}", style="bold red"), t(f"resident.insurance.{name}"),
                           Text(t("resident.contributions.unpaid"), style="bold red"), "", "")

@@ -131,6 +131,15 @@ def test_statement_shows_tier_and_subsidy_for_resident_scheme(ctx: ServiceContex
     assert "单位缴费合计" not in keys
 
 
+def test_statement_resident_medical_has_fee_and_subsidy_only(ctx: ServiceContext, seeded: Seeded) -> None:
+    rid = villager(dt.date(1984, 7, 19), 2026, [2026], medical=(2026,))
+    tables = _blocks(svc.statement_document(ctx, rid, years=1), Table)
+    columns = sorted(t.columns for t in tables)
+    assert columns == [("年度", "个人缴费", "政府补贴"), ("年度", "缴费档次", "政府补贴", "计入个人账户")]
+    medical = next(t for t in tables if len(t.columns) == 3)
+    assert medical.rows == (("2026年", "400.00", "670.00"),)
+
+
 def test_statement_keeps_base_and_employer_for_employees(ctx: ServiceContext, seeded: Seeded) -> None:
     doc = svc.statement_document(ctx, seeded.zhang, years=2)
     tables = _blocks(doc, Table)
