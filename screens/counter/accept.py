@@ -164,8 +164,7 @@ class MaterialsScreen(AcceptStep):
         """Ask the type's step form first (when its acceptance checks read data), then submit."""
         if self._busy:
             return
-        form = submit_form(self.draft.type, self.draft.data,
-                           subject=f"{self.workflow_name(self.draft.workflow)} {self.draft.resident.masked_name}")
+        form = submit_form(self.draft.type, self.draft.data, subject=self.draft.resident.masked_name)
         if form is None:
             self._submit({})
         else:
