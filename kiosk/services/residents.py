@@ -292,12 +292,13 @@ def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionH
                                  Contribution.subsidy_fen)
              .where(Contribution.resident == resident_id)
              .order_by(Contribution.month, Contribution.insurance).tuples())
-    spans = (Enrolment.select(Enrolment.scheme, Enrolment.start_date, Enrolment.end_date)
+    # The birth date rides along: resident-scheme payments stop at 60.
+    spans = (Enrolment.select(Enrolment.scheme, Enrolment.start_date, Enrolment.end_date, Resident.birth_date)
+             .join(Resident, on=(Enrolment.resident == Resident.id))
              .where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")).tuples())
     with ctx.database.connection_context():
         rows = [MonthRow(*row) for row in _rows(query)]
         enrolled = _rows(spans)
-        birth = Resident.select(Resident.birth_date).where(Resident.id == resident_id).scalar()
     by_year: dict[int, list[MonthRow]] = defaultdict(list)
     paid_pension: set[dt.date] = set()
     pension_years: set[int] = set()
@@ -313,7 +314,7 @@ def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionH
     missing_by_year: dict[int, list[dt.date]] = defaultdict(list)
     seen: set[dt.date] = set()
     unpaid_years: set[int] = set()
-    for scheme, start, end in enrolled:
+    for scheme, start, end, birth in enrolled:
         if scheme in MONTHLY_SCHEMES:
             month = _month_start(start)
             stop = min(this_month, _next_month(end) if end else this_month)
