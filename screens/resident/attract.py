@@ -73,11 +73,15 @@ class AttractScreen(KioskScreen):
         return self.t("resident.attract.tip", text=tip.get(self.host.translator.language))
 
     def _tick(self) -> None:
-        self.query_one("#clock", Static).update(self._clock_text())
+        # A timer can fire while the screen recomposes (language switch): the
+        # widgets may be gone for a moment, so update whatever is there.
+        for clock in self.query("#clock").results(Static):
+            clock.update(self._clock_text())
 
     def _next_tip(self) -> None:
         self._tip_index += 1
-        self.query_one("#tip", Static).update(self._tip_text())
+        for tip in self.query("#tip").results(Static):
+            tip.update(self._tip_text())
 
     # -- card reader and menu keys --------------------------------------------------
 
