@@ -118,6 +118,8 @@ def in_printer_font(ch: str) -> bool:
 @lru_cache(maxsize=4096)
 def char_width(ch: str) -> int:
     """Printer columns taken by one character (0, 1 or 2)."""
+    if " " <= ch <= "~":
+        return 1  # printable ASCII, most of every receipt
     w = wcwidth(ch)
     if w <= 0:
         return 0  # control or combining: takes no column of its own
@@ -129,11 +131,15 @@ def char_width(ch: str) -> int:
 
 def display_width(text: str) -> int:
     """Printer columns taken by ``text``."""
+    if text.isascii() and text.isprintable():
+        return len(text)  # amounts, dates, codes: one column a character, no per-character lookup
     return sum(char_width(c) for c in text)
 
 
 def needs_image(text: str) -> bool:
     """True when some character of ``text`` is outside the printer font."""
+    if text.isascii():
+        return False  # printable ASCII is in every font; ASCII controls take no column and are skipped
     return any(not in_printer_font(c) for c in text if char_width(c) > 0)
 
 
