@@ -1,8 +1,8 @@
 """Figure 5: ticket issuance with 4 concurrent processes, on SQLite and PostgreSQL.
 
 Subject: :func:`kiosk.services.queue.take_ticket` (the day counter upsert,
-the ticket, its event, people ahead and the wait estimate in one
-transaction). Floor: a raw loop of the day-counter upsert alone, one
+the ticket and its event in one transaction, then people ahead and the
+wait estimate read after the commit). Floor: a raw loop of the day-counter upsert alone, one
 transaction per number, on a plain ``sqlite3`` / ``psycopg`` connection with
 the same durability (SQLite WAL + synchronous FULL). Four processes start
 together on a barrier; throughput is all tickets ÷ the wall time from the
