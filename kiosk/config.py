@@ -73,6 +73,7 @@ class DatabaseSettings:
     """Where records are kept."""
 
     url: str = _doc("sqlite:///PATH (default in the data directory) or postgresql://...", "")
+    training_url: str = _doc("Sandbox database for training mode (default training.db in the data directory).", "")
 
 
 @dataclass
@@ -104,7 +105,13 @@ class Settings:
     source: str = _doc("The file these settings came from, or '(defaults)'.", "(defaults)")
 
     def database_url(self) -> str:
-        """The configured URL, or SQLite in the user data directory."""
+        """The configured URL, or SQLite in the user data directory.
+
+        In training mode (培训模式) it is always the sandbox: practice never
+        touches the hall's real records, whatever [database] url says.
+        """
+        if self.terminal.training:
+            return self.database.training_url or f"sqlite:///{data_dir() / 'training.db'}"
         return self.database.url or f"sqlite:///{data_dir() / 'kiosk.db'}"
 
     def printer_url(self) -> str:
@@ -150,9 +157,12 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"{src}: [hall] time_zone = {settings.hall.time_zone!r}: allowed an IANA zone such as Asia/Shanghai"
         ) from None
-    url = settings.database.url
-    if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise ConfigError(f"{src}: [database] url = {url!r}: allowed sqlite:///PATH or postgresql://USER@HOST/DB")
+    for key in ("url", "training_url"):
+        url = getattr(settings.database, key)
+        if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise ConfigError(f"{src}: [database] {key} = {url!r}: allowed sqlite:///PATH or postgresql://USER@HOST/DB")
+    if settings.database.training_url and settings.database.training_url == settings.database.url:
+        raise ConfigError(f"{src}: [database] training_url must not be the real database (url)")
 
 
 def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from textual import events
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button
+from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import Settings
@@ -118,6 +118,19 @@ class KioskScreen(HostMixin, Screen[Any]):
     """
 
     NUMBER_KEYS_TYPE = False
+
+    def on_mount(self) -> None:
+        # Runs besides subclasses' on_mount (Textual calls each class's handler).
+        self._mark_training()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self._mark_training()
+
+    def _mark_training(self) -> None:
+        """培训模式: every screen says so, whatever it shows, also after a recompose."""
+        if self.host.ctx.training and not self.query("#training-mark"):
+            self.mount(Static(self.t("app.training_mark"), id="training-mark"))
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape":

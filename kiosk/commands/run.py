@@ -39,10 +39,28 @@ def _printer_for(settings: Settings) -> Device:
         raise CommandError(str(exc)) from None
 
 
+def prepare_training_database(settings: Settings) -> None:
+    """Training mode: make sure the sandbox exists, current, with practice residents."""
+    from db.demo import seed_demo
+    from db.models import Resident
+    from db.schema import init_schema
+
+    clock = clock_for(settings)
+    database = database_for(settings, current=False)
+    init_schema(database, clock.now_utc().replace(tzinfo=None))
+    if not Resident.select().exists():
+        summary = seed_demo(database, residents=200, today=clock.today(), now=clock.now_utc())
+        for member in summary.staff:
+            print(f"培训账号 training staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
+    database.close()
+
+
 def _start(settings: Settings, mode: str) -> int:
     from kiosk.app import make_app
     from kiosk.policy import PolicyError
 
+    if settings.terminal.training:
+        prepare_training_database(settings)
     database = database_for(settings)
     try:
         app = make_app(settings, database, _printer_for(settings), clock_for(settings), mode=mode)
