@@ -3,7 +3,6 @@ list/review, payment, reprint, logout — each behind a number key."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -62,13 +61,9 @@ class CounterHomeScreen(CounterScreen):
     # -- choices ------------------------------------------------------------------
 
     def _open_queue(self) -> None:
-        try:
-            module = importlib.import_module("screens.counter.queue_console")
-            screen = module.QueueConsoleScreen()
-        except (ImportError, AttributeError):
-            self.say(self.t("counter.home.queue_unavailable"), "error")
-            return
-        self.app.push_screen(screen)
+        from screens.counter.queue_console import QueueConsoleScreen
+
+        self.app.push_screen(QueueConsoleScreen())
 
     def _open_find(self) -> None:
         from screens.counter.resident_detail import ResidentDetailScreen
