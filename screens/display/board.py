@@ -64,9 +64,9 @@ class BoardScreen(KioskScreen):
 
     @property
     def announcer(self) -> Announcer:
+        """The injected announcer, else the system one (made on first use)."""
         if self._announcer is None:
-            shared = getattr(self.host.services, "announcer", None)
-            self._announcer = shared if isinstance(shared, Announcer) else Announcer()
+            self._announcer = Announcer()
         return self._announcer
 
     # -- refresh ----------------------------------------------------------------------

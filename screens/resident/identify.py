@@ -105,7 +105,7 @@ class IdentifyScreen(KioskScreen):
     def on_worker_state_changed(self, event: Any) -> None:
         # NotRegistered needs its parsed number; read it before the generic handler.
         event.prevent_default()  # the base handler runs only through super() below
-        error = getattr(event.worker, "error", None)
+        error = event.worker.error
         if isinstance(error, residents.NotRegistered):
             self._unregistered = error.id_number
             self._message = error.message
