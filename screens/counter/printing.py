@@ -11,23 +11,17 @@ from screens.base import KioskHost
 
 
 def flush_job(host: KioskHost, job_id: int | None) -> str:
-    """Print stored job ``job_id`` now if the host can; returns the message to show ("" if none).
+    """Print stored job ``job_id`` now; returns the message to show ("" if none).
 
-    Call it inside ``run_service`` (it talks to the printer). Without a
-    ``flush`` on the host's services the spool worker is only woken.
+    Call it inside ``run_service`` (it talks to the printer). Without a job
+    the spool worker is only woken.
     """
-    services = host.services
-    flush = getattr(services, "flush", None)
-    if job_id is not None and callable(flush):
-        outcome = flush(job_id)
-        return str(getattr(outcome, "message", ""))
+    if job_id is not None:
+        return str(host.services.flush(job_id).message)
     wake_spool(host)
     return ""
 
 
 def wake_spool(host: KioskHost) -> None:
-    """Tell the spool worker a job is waiting (a no-op without a spool)."""
-    spool = getattr(host.services, "spool", None)
-    wake = getattr(spool, "wake", None)
-    if callable(wake):
-        wake()
+    """Tell the spool worker a job is waiting."""
+    host.services.spool.wake()
