@@ -11,25 +11,16 @@ import peewee
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from db.connection import open_database
-from db.schema import init_schema
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
-from tests.screens.conftest import RecordingPrinter
-from tests.services.resident_factory import seed_residents
+from tests.support import RecordingPrinter, seeded_sqlite
 
 
 @pytest.fixture
 def seeded(tmp_path: Path, clock: FixedClock) -> Iterator[peewee.Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
-    database.connect()
-    init_schema(database, clock.now_utc().replace(tzinfo=None))
-    seed_residents(database)
-    try:
+    with seeded_sqlite(tmp_path, clock) as (database, _):
         yield database
-    finally:
-        database.close()
 
 
 def build(database: peewee.Database, clock: FixedClock, **kwargs: Any) -> KioskApp:

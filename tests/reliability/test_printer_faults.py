@@ -12,14 +12,11 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import peewee
 import pytest
 
-from db.connection import open_database
 from db.models import Enrolment, PrintJob
-from db.schema import init_schema
 from kiosk.app import make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
@@ -32,9 +29,12 @@ from printers.devices import open_device
 from printers.spool import PrintSpool
 from screens.resident.statement import StatementScreen
 from tests.printers.fake_printer import FakePrinter, fake_printer, refusing_port
-from tests.services.resident_factory import ZHANG_CARD, seed_residents
+from tests.services.resident_factory import ZHANG_CARD
 
 from .crash_harness import id_number
+from .kiosk_pilot import seeded
+
+__all__ = ["seeded"]  # the fixture, imported for pytest
 
 FAULTS = ("refuse", "hang", "close_mid_job", "paper_out")
 ROUNDS = 24
@@ -101,18 +101,6 @@ def test_every_receipt_survives_every_fault_and_prints_once(
         assert sum(job.code.encode() in data for data in ok.jobs) == 1, job.code
     print(f"\n[printer] {faults} faults injected ({', '.join(FAULTS)}); {total} receipts kept, "
           f"{printed_after_fault} printed once afterwards, 0 lost")
-
-
-@pytest.fixture
-def seeded(tmp_path: Path, clock: FixedClock) -> Iterator[peewee.Database]:
-    database = open_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
-    database.connect()
-    init_schema(database, clock.now_utc().replace(tzinfo=None))
-    seed_residents(database)
-    try:
-        yield database
-    finally:
-        database.close()
 
 
 @pytest.mark.slow

@@ -10,41 +10,17 @@ from typing import Any
 import peewee
 import pytest
 
-from db.connection import open_database
-from db.schema import init_schema
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
-from tests.services.resident_factory import Seeded, seed_residents
-
-
-class RecordingPrinter:
-    """A printers.devices.Device that keeps what it was sent."""
-
-    url = "recording:"
-
-    def __init__(self) -> None:
-        self.jobs: list[tuple[bytes, Any]] = []
-
-    def send(self, data: bytes, *, document: Any = None) -> None:
-        self.jobs.append((data, document))
-
-    def status(self, timeout: float = 2.0) -> Any:
-        from printers.devices import PrinterStatus
-
-        return PrinterStatus(True, "ok", "recording")
+from tests.services.resident_factory import Seeded
+from tests.support import RecordingPrinter, seeded_sqlite
 
 
 @pytest.fixture
 def seeded_db(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[peewee.Database, Seeded]]:
-    database = open_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
-    database.connect()
-    init_schema(database, clock.now_utc().replace(tzinfo=None))
-    seeded = seed_residents(database)
-    try:
-        yield database, seeded
-    finally:
-        database.close()
+    with seeded_sqlite(tmp_path, clock) as seeded:
+        yield seeded
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from screens.resident.apply_done import ApplyDoneScreen
 from screens.resident.apply_enrol import EnrolScreen
 from screens.resident.home import ResidentHomeScreen
 from tests.screens.apply_support import SIZE, applications_of, identify, press, receipt_text, screen_text
-from tests.screens.conftest import RecordingPrinter
 from tests.services.resident_factory import LI_ID, ZHANG_CARD, ZHANG_ID, ZHANG_NAME, Seeded
+from tests.support import RecordingPrinter
 
 
 async def test_medical_enrolment_from_attract_apply(make_kiosk: Callable[..., KioskApp], seeded_db: tuple[object, Seeded],

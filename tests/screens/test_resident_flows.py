@@ -15,8 +15,8 @@ from screens.resident.estimate import EstimateScreen
 from screens.resident.home import ResidentHomeScreen
 from screens.resident.identify import IdentifyScreen
 from screens.resident.statement import StatementScreen
-from tests.screens.conftest import RecordingPrinter
 from tests.services.resident_factory import UNREGISTERED_ID, ZHANG_CARD, ZHANG_ID, ZHANG_NAME
+from tests.support import RecordingPrinter
 
 SIZE = (80, 24)
 

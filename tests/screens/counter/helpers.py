@@ -18,25 +18,9 @@ from kiosk.config import Settings
 from kiosk.rules.identity import check_digit
 from kiosk.services import ServiceContext
 from kiosk.services.staff import add_staff
+from tests.support import RecordingPrinter
 
 PIN = "482916"
-
-
-class RecordingPrinter:
-    """A printers.devices.Device that keeps every document it was sent."""
-
-    url = "recording:"
-
-    def __init__(self) -> None:
-        self.documents: list[Any] = []
-
-    def send(self, data: bytes, *, document: Any = None) -> None:
-        self.documents.append(document)
-
-    def status(self, timeout: float = 2.0) -> Any:
-        from printers.devices import PrinterStatus
-
-        return PrinterStatus(True, "ok", "recording")
 
 
 def id_number(birth: dt.date, serial: str = "123") -> str:
