@@ -3,6 +3,7 @@
 Reusable by other screen tests: ``QueueTestHost(ctx, screen_factory)`` shows
 the screen the factory builds on mount; ``settings``, ``translator``,
 ``services`` and ``t`` behave like the real app's; ``go_home`` is recorded.
+:func:`until` waits for a condition in a Pilot test.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from textual.app import App
+from textual.pilot import Pilot
 from textual.screen import Screen
 
 from kiosk.config import Settings
@@ -40,3 +42,12 @@ class QueueTestHost(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self._make_screen())
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 3.0) -> None:
+    """Pause in 50 ms steps until ``condition()`` holds; fail after ``seconds``."""
+    for _ in range(int(seconds / 0.05)):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("condition not reached")

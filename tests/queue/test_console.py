@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import peewee
-from textual.pilot import Pilot
 from textual.widgets import Static
 
 from db.models import Ticket
@@ -17,7 +14,7 @@ from screens.display.bigtext import BigCode
 from screens.widgets.rating import RatingModal
 
 from .helpers import add_staff, make_ctx
-from .host import QueueTestHost
+from .host import QueueTestHost, until
 
 
 def _settings(counter: int) -> Settings:
@@ -25,14 +22,6 @@ def _settings(counter: int) -> Settings:
     settings.terminal.counter = counter
     settings.terminal.mode = "counter"
     return settings
-
-
-async def _until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 3.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("condition not reached")
 
 
 def _status(code: str) -> str:
@@ -50,35 +39,35 @@ async def test_console_calls_starts_and_finishes_with_number_keys(
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, QueueConsoleScreen)
-        await _until(pilot, lambda: screen.view is not None)
+        await until(pilot, lambda: screen.view is not None)
         assert "共 3 人" in str(screen.query_one("#waiting-list", Static).content)
         assert "S001" in str(screen.query_one("#console-staff", Static).content)
 
         await pilot.press("1")
-        await _until(pilot, lambda: screen.query_one("#current-code", BigCode).code == "A001")
+        await until(pilot, lambda: screen.query_one("#current-code", BigCode).code == "A001")
         assert _status("A001") == "called" and Ticket.get(Ticket.code == "A001").counter == 2
         await pilot.press("2")
-        await _until(pilot, lambda: Ticket.get(Ticket.code == "A001").call_count == 2)
+        await until(pilot, lambda: Ticket.get(Ticket.code == "A001").call_count == 2)
         await pilot.press("3")
-        await _until(pilot, lambda: _status("A001") == "serving")
+        await until(pilot, lambda: _status("A001") == "serving")
         await pilot.press("7")
-        await _until(pilot, lambda: _status("A001") == "done")
+        await until(pilot, lambda: _status("A001") == "done")
         # 办结 offers the resident the rating (tests/queue/test_rating_ui.py); Esc declines it.
-        await _until(pilot, lambda: isinstance(app.screen, RatingModal))
+        await until(pilot, lambda: isinstance(app.screen, RatingModal))
         await pilot.press("escape")
-        await _until(pilot, lambda: app.screen is screen)
-        await _until(pilot, lambda: screen.query_one("#current-code", BigCode).code == "")
+        await until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: screen.query_one("#current-code", BigCode).code == "")
         assert Ticket.get(Ticket.code == "A001").staff_id == staff
 
         await pilot.press("1")
-        await _until(pilot, lambda: _status("A002") == "called")
+        await until(pilot, lambda: _status("A002") == "called")
         await pilot.press("5")
-        await _until(pilot, lambda: _status("A002") == "no_show")
+        await until(pilot, lambda: _status("A002") == "no_show")
         await pilot.press("1")
-        await _until(pilot, lambda: _status("A003") == "called")
+        await until(pilot, lambda: _status("A003") == "called")
         await pilot.press("4")
-        await _until(pilot, lambda: _status("A003") == "held")
-        await _until(pilot, lambda: "A003" in str(screen.query_one("#held-list", Static).content))
+        await until(pilot, lambda: _status("A003") == "held")
+        await until(pilot, lambda: "A003" in str(screen.query_one("#held-list", Static).content))
 
 
 async def test_console_refuses_illegal_actions_calmly(database: peewee.Database, clock: FixedClock) -> None:
@@ -88,15 +77,15 @@ async def test_console_refuses_illegal_actions_calmly(database: peewee.Database,
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, QueueConsoleScreen)
-        await _until(pilot, lambda: screen.view is not None)
+        await until(pilot, lambda: screen.view is not None)
         await pilot.press("7")  # finish with nothing called
-        await _until(pilot, lambda: "当前没有正在办理" in screen.message)
+        await until(pilot, lambda: "当前没有正在办理" in screen.message)
         await pilot.press("1")
-        await _until(pilot, lambda: _status("A001") == "called")
+        await until(pilot, lambda: _status("A001") == "called")
         await pilot.press("1")  # call next while A001 is still at the counter
-        await _until(pilot, lambda: "本窗口还有 A001" in screen.message)
+        await until(pilot, lambda: "本窗口还有 A001" in screen.message)
         await pilot.press("3", "5")  # start, then no-show: not allowed once serving
-        await _until(pilot, lambda: "不能过号" in screen.message)
+        await until(pilot, lambda: "不能过号" in screen.message)
         assert _status("A001") == "serving"
 
 
@@ -108,26 +97,26 @@ async def test_console_transfer_and_call_specific_modals(database: peewee.Databa
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.screen
         assert isinstance(screen, QueueConsoleScreen)
-        await _until(pilot, lambda: screen.view is not None)
+        await until(pilot, lambda: screen.view is not None)
         await pilot.press("1")
-        await _until(pilot, lambda: screen.view is not None and screen.view.current is not None)
+        await until(pilot, lambda: screen.view is not None and screen.view.current is not None)
         await pilot.press("6")
-        await _until(pilot, lambda: isinstance(app.screen, TransferModal))
+        await until(pilot, lambda: isinstance(app.screen, TransferModal))
         modal = app.screen
         assert isinstance(modal, TransferModal)
         assert [c.prefix for c in modal.categories][:2] == ["B", "C"]  # A itself is not offered
         await pilot.press("2")  # C 社保卡
-        await _until(pilot, lambda: "已转为 C002" in screen.message)
+        await until(pilot, lambda: "已转为 C002" in screen.message)
         moved = Ticket.get(Ticket.code == "C002")
         assert (moved.status, moved.counter) == ("waiting", None)
         assert q.call_next(ctx, 3).code == "C002"  # ahead of C001
 
         await pilot.press("8")
-        await _until(pilot, lambda: isinstance(app.screen, CallNumberModal))
+        await until(pilot, lambda: isinstance(app.screen, CallNumberModal))
         await pilot.press("escape")
-        await _until(pilot, lambda: app.screen is screen)
+        await until(pilot, lambda: app.screen is screen)
         await pilot.press("8")
-        await _until(pilot, lambda: isinstance(app.screen, CallNumberModal))
+        await until(pilot, lambda: isinstance(app.screen, CallNumberModal))
         await pilot.press(*"c001", "enter")
-        await _until(pilot, lambda: _status("C001") == "called")
+        await until(pilot, lambda: _status("C001") == "called")
         assert Ticket.get(Ticket.code == "C001").counter == 1

@@ -25,7 +25,7 @@ from screens.widgets.rating import RatingModal
 from tests.screens.conftest import make_kiosk, printer, seeded_db  # noqa: F401  (fixtures)
 
 from .helpers import add_staff, make_ctx
-from .host import QueueTestHost
+from .host import QueueTestHost, until
 
 COUNTER = 2
 
@@ -35,14 +35,6 @@ def _settings() -> Settings:
     settings.terminal.counter = COUNTER
     settings.terminal.mode = "counter"
     return settings
-
-
-async def _until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 3.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("condition not reached")
 
 
 def _ratings() -> list[tuple[str, int, str, int | None, int | None]]:
@@ -55,13 +47,13 @@ async def _finish_at_console(pilot: Pilot[None], app: QueueTestHost) -> QueueCon
     """Call, start and finish A001 with keys 1, 3, 7; the rating modal opens."""
     screen = app.screen
     assert isinstance(screen, QueueConsoleScreen)
-    await _until(pilot, lambda: screen.view is not None)
+    await until(pilot, lambda: screen.view is not None)
     await pilot.press("1")
-    await _until(pilot, lambda: Ticket.get(Ticket.code == "A001").status == "called")
+    await until(pilot, lambda: Ticket.get(Ticket.code == "A001").status == "called")
     await pilot.press("3")
-    await _until(pilot, lambda: Ticket.get(Ticket.code == "A001").status == "serving")
+    await until(pilot, lambda: Ticket.get(Ticket.code == "A001").status == "serving")
     await pilot.press("7")
-    await _until(pilot, lambda: isinstance(app.screen, RatingModal))
+    await until(pilot, lambda: isinstance(app.screen, RatingModal))
     assert Ticket.get(Ticket.code == "A001").status == "done"
     return screen
 
@@ -87,8 +79,8 @@ async def test_counter_finish_then_resident_presses_4(database: peewee.Database,
         labels = [str(b.label) for b in app.screen.query(MenuButton)]
         assert labels == ["5  非常满意", "4  满意", "3  一般", "2  不满意", "1  很不满意"]
         await pilot.press("4")
-        await _until(pilot, lambda: app.screen is console)
-        await _until(pilot, lambda: "评价：4分" in console.message)
+        await until(pilot, lambda: app.screen is console)
+        await until(pilot, lambda: "评价：4分" in console.message)
     assert _ratings() == [("A001", 4, "", COUNTER, staff)]
     event = TicketEvent.get(TicketEvent.action == "rated")
     assert (event.counter, event.note) == (COUNTER, "4")
@@ -104,12 +96,12 @@ async def test_counter_low_score_asks_reason_which_is_stored(database: peewee.Da
         await pilot.press("2")
         modal = app.screen
         assert isinstance(modal, RatingModal)
-        await _until(pilot, lambda: modal.stage == "reason" and bool(modal.query(MenuButton)))
+        await until(pilot, lambda: modal.stage == "reason" and bool(modal.query(MenuButton)))
         labels = [str(b.label) for b in modal.query(MenuButton)]
         assert labels == ["1  等待时间长", "2  态度不好", "3  没办成", "4  流程复杂", "5  其他", "0  跳过"]
         assert Rating.select().count() == 0  # nothing saved before the reason step ends
         await pilot.press("2")
-        await _until(pilot, lambda: app.screen is console)
+        await until(pilot, lambda: app.screen is console)
     assert _ratings() == [("A001", 2, "态度不好", COUNTER, staff)]
 
 
@@ -121,9 +113,9 @@ async def test_counter_low_score_reason_skipped(database: peewee.Database, clock
     async with app.run_test(size=(100, 30)) as pilot:
         console = await _finish_at_console(pilot, app)
         await pilot.press("3")
-        await _until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "reason")
+        await until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "reason")
         await pilot.press("0")
-        await _until(pilot, lambda: app.screen is console)
+        await until(pilot, lambda: app.screen is console)
     assert _ratings() == [("A001", 3, "", COUNTER, staff)]
 
 
@@ -135,11 +127,11 @@ async def test_counter_rating_times_out_and_saves_nothing(database: peewee.Datab
     app = QueueTestHost(ctx, lambda: QueueConsoleScreen(rating_timeout=1.0), settings=_settings())
     async with app.run_test(size=(100, 30)) as pilot:
         console = await _finish_at_console(pilot, app)
-        await _until(pilot, lambda: app.screen is console, seconds=3)
-        await _until(pilot, lambda: "未评价" in console.message)
+        await until(pilot, lambda: app.screen is console, seconds=3)
+        await until(pilot, lambda: "未评价" in console.message)
         # The console works on: key 1 calls the next ticket, not a score.
         await pilot.press("1")
-        await _until(pilot, lambda: Ticket.get(Ticket.code == "A002").status == "called")
+        await until(pilot, lambda: Ticket.get(Ticket.code == "A002").status == "called")
     assert _ratings() == []
 
 
@@ -150,7 +142,7 @@ async def test_counter_escape_closes_without_rating(database: peewee.Database, c
     async with app.run_test(size=(100, 30)) as pilot:
         console = await _finish_at_console(pilot, app)
         await pilot.press("escape")
-        await _until(pilot, lambda: app.screen is console)
+        await until(pilot, lambda: app.screen is console)
         await pilot.pause(0.2)
     assert _ratings() == []
 
@@ -161,9 +153,9 @@ async def test_counter_refused_finish_opens_no_rating(database: peewee.Database,
     async with app.run_test(size=(100, 30)) as pilot:
         console = app.screen
         assert isinstance(console, QueueConsoleScreen)
-        await _until(pilot, lambda: console.view is not None)
+        await until(pilot, lambda: console.view is not None)
         await pilot.press("7")  # nothing at this counter: refused, no modal
-        await _until(pilot, lambda: "当前没有正在办理" in console.message)
+        await until(pilot, lambda: "当前没有正在办理" in console.message)
         await pilot.pause(0.2)
         assert app.screen is console
 
@@ -184,7 +176,7 @@ def _served(ctx: ServiceContext, staff: int, *, counter: int = 1) -> str:
 async def _scan(pilot: Pilot[None], app: KioskApp, code: str) -> TicketRatingScreen:
     assert isinstance(app.screen, AttractScreen)
     await pilot.press(*code.lower(), "enter")
-    await _until(pilot, lambda: isinstance(app.screen, (TicketRatingScreen, RatingModal)))
+    await until(pilot, lambda: isinstance(app.screen, (TicketRatingScreen, RatingModal)))
     screen = next(s for s in app.screen_stack if isinstance(s, TicketRatingScreen))
     return screen
 
@@ -195,10 +187,10 @@ async def test_kiosk_scan_finished_ticket_rates_it(make_kiosk: Callable[..., Kio
     code = _served(app.ctx, staff)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _scan(pilot, app, code)
-        await _until(pilot, lambda: isinstance(app.screen, RatingModal))
+        await until(pilot, lambda: isinstance(app.screen, RatingModal))
         assert "请为本次服务评价" in _modal_text(app)
         await pilot.press("5")
-        await _until(pilot, lambda: app.screen is screen and "感谢您的评价（5分）" in screen.message)
+        await until(pilot, lambda: app.screen is screen and "感谢您的评价（5分）" in screen.message)
     assert _ratings() == [("A001", 5, "", 1, staff)]
 
 
@@ -208,11 +200,11 @@ async def test_kiosk_scan_low_score_with_reason(make_kiosk: Callable[..., KioskA
     code = _served(app.ctx, staff, counter=2)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _scan(pilot, app, code)
-        await _until(pilot, lambda: isinstance(app.screen, RatingModal))
+        await until(pilot, lambda: isinstance(app.screen, RatingModal))
         await pilot.press("1")
-        await _until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "reason")
+        await until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "reason")
         await pilot.press("1")
-        await _until(pilot, lambda: app.screen is screen and "感谢" in screen.message)
+        await until(pilot, lambda: app.screen is screen and "感谢" in screen.message)
     assert _ratings() == [("A001", 1, "等待时间长", 2, staff)]
 
 
@@ -224,14 +216,14 @@ async def test_kiosk_scan_unfinished_ticket_shows_people_ahead(make_kiosk: Calla
     mine = infos[3]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _scan(pilot, app, ticket_code(mine.day, mine.code))
-        await _until(pilot, lambda: "前面还有" in screen.message)
+        await until(pilot, lambda: "前面还有" in screen.message)
         assert "A004" in screen.message and "前面还有 2 人" in screen.message
         assert not isinstance(app.screen, RatingModal)
         await pilot.press("escape")
-        await _until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
         # The called ticket says where to go.
         screen = await _scan(pilot, app, ticket_code(infos[0].day, infos[0].code))
-        await _until(pilot, lambda: "1 号窗口" in screen.message)
+        await until(pilot, lambda: "1 号窗口" in screen.message)
     assert _ratings() == []
 
 
@@ -241,7 +233,7 @@ async def test_kiosk_scan_rated_ticket_says_thanks(make_kiosk: Callable[..., Kio
     q.rate(app.ctx, code, 4)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _scan(pilot, app, code)
-        await _until(pilot, lambda: "已经评价过了" in screen.message)
+        await until(pilot, lambda: "已经评价过了" in screen.message)
         assert "4分" in screen.message and not isinstance(app.screen, RatingModal)
     assert [r[1] for r in _ratings()] == [4]
 
@@ -250,7 +242,7 @@ async def test_kiosk_scan_unknown_ticket_says_so(make_kiosk: Callable[..., Kiosk
     app = make_kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _scan(pilot, app, "T20261129A099")
-        await _until(pilot, lambda: "A099" in screen.message and "没有" in screen.message)
+        await until(pilot, lambda: "A099" in screen.message and "没有" in screen.message)
     assert _ratings() == []
 
 
@@ -261,4 +253,4 @@ async def test_kiosk_card_number_still_identifies(make_kiosk: Callable[..., Kios
     app = make_kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press(*ZHANG_CARD, "enter")
-        await _until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
