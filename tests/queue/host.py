@@ -44,7 +44,7 @@ class QueueTestHost(App[None]):
         self.push_screen(self._make_screen())
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 3.0) -> None:
+async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 10.0) -> None:
     """Pause in 50 ms steps until ``condition()`` holds; fail after ``seconds``."""
     for _ in range(int(seconds / 0.05)):
         await pilot.pause(0.05)

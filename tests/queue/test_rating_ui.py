@@ -127,7 +127,7 @@ async def test_counter_rating_times_out_and_saves_nothing(database: peewee.Datab
     app = QueueTestHost(ctx, lambda: QueueConsoleScreen(rating_timeout=1.0), settings=_settings())
     async with app.run_test(size=(100, 30)) as pilot:
         console = await _finish_at_console(pilot, app)
-        await until(pilot, lambda: app.screen is console, seconds=3)
+        await until(pilot, lambda: app.screen is console, seconds=8)
         await until(pilot, lambda: "未评价" in console.message)
         # The console works on: key 1 calls the next ticket, not a score.
         await pilot.press("1")
