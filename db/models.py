@@ -92,6 +92,12 @@ class Resident(BaseModel):
     employer = ForeignKeyField(Employer, null=True, backref="residents", on_delete="SET NULL")
     created_at = DateTimeField()
     updated_at = DateTimeField()
+    # 社保卡服务密码 (migration 3): an argon2id hash ("" = not set yet), wrong
+    # entries in a row at the self-service terminal, and when self-service
+    # was locked after too many (cleared by a clerk).
+    service_password_hash = CharField(max_length=200, default="")
+    service_password_failures = IntegerField(default=0)
+    service_password_locked_at = DateTimeField(null=True)
 
 
 class Card(BaseModel):

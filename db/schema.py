@@ -41,9 +41,26 @@ def _ticket_terminal(database: peewee.Database, migrator: SchemaMigrator) -> Non
         migrate(migrator.add_column("ticket", "terminal", peewee.CharField(max_length=20, default="")))
 
 
+def _service_password(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 3: the resident's 6-digit service password (argon2 hash), wrong
+    entries in a row and the self-service lock; existing rows get no password."""
+    columns = {c.name for c in database.get_columns("resident")}
+    steps = []
+    if "service_password_hash" not in columns:
+        steps.append(migrator.add_column("resident", "service_password_hash",
+                                         peewee.CharField(max_length=200, default="")))
+    if "service_password_failures" not in columns:
+        steps.append(migrator.add_column("resident", "service_password_failures", peewee.IntegerField(default=0)))
+    if "service_password_locked_at" not in columns:
+        steps.append(migrator.add_column("resident", "service_password_locked_at", peewee.DateTimeField(null=True)))
+    if steps:
+        migrate(*steps)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
+    Migration(3, "resident service password", _service_password),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
