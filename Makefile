@@ -9,12 +9,15 @@ STAMP  := $(VENV)/.installed
 .PHONY: run demo test test-fast lint bench snapshots clean
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || scripts/system-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,postgres,usb,serial]'
 	touch $(STAMP)
 
 run demo: $(STAMP)
+	@missing=$$(scripts/system-deps --print); [ -z "$$missing" ] || \
+	  echo "注意: missing Debian packages: $$missing (receipts may print boxes; run scripts/system-deps as root)" >&2
 	$(BIN)/kiosk demo
 
 lint: $(STAMP)
