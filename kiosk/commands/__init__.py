@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "policy": "policy",
     "printer": "printer",
     "queue": "queue",
+    "account": "account",
 }
 
 #: Every command module, each once, in --help order.

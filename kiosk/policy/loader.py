@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kiosk.rules.interest import INTEREST_METHODS, AccountInterestParams, InterestRate
 from kiosk.rules.money import Fen, yuan_to_fen
 from kiosk.rules.parameters import (
     BasicPensionStep,
@@ -54,6 +55,8 @@ class PolicyBook:
     source: str
     versions: tuple[PolicyParams, ...]
     basic_pension_history: tuple[BasicPensionStep, ...]
+    interest: AccountInterestParams = dataclasses.field(default_factory=AccountInterestParams)
+    """Personal-account 记账利率 by year (``[account_interest]``; empty when the file has none)."""
 
     def basic_pension_on(self, day: dt.date) -> Fen:
         """The national minimum resident basic pension (fen/month) on ``day``."""
@@ -100,8 +103,9 @@ def load_policy(path: str | Path | None = None) -> PolicyBook:
 
 def policy_from_mapping(raw: dict[str, Any], source: str = "(policy)") -> PolicyBook:
     """Build a PolicyBook from an already parsed TOML table."""
-    _no_unknown(raw, {"national_basic_pension", "version"}, _Where(source, None, ""))
+    _no_unknown(raw, {"national_basic_pension", "version", "account_interest"}, _Where(source, None, ""))
     history = _history(raw.get("national_basic_pension"), source)
+    interest = _account_interest(raw.get("account_interest"), source)
     tables = raw.get("version")
     if not isinstance(tables, list) or not tables:
         raise PolicyError(f"{source}: version: at least one [[version]] table is needed")
@@ -122,7 +126,7 @@ def policy_from_mapping(raw: dict[str, Any], source: str = "(policy)") -> Policy
         merged = _merge(merged, table)
         where = _Where(source, effective, "")
         versions.append(_version(merged, where, history))
-    return PolicyBook(source, tuple(versions), history)
+    return PolicyBook(source, tuple(versions), history, interest)
 
 
 # --- helpers -------------------------------------------------------------------
@@ -246,6 +250,43 @@ def _history(raw: Any, source: str) -> tuple[BasicPensionStep, ...]:
             raise here.at("effective").error("dates must ascend")
         steps.append(BasicPensionStep(effective, _get(item, "monthly", here, _money)))
     return tuple(steps)
+
+
+def _account_interest(raw: Any, source: str) -> AccountInterestParams:
+    """``[account_interest]``: ``method`` and ``[[account_interest.employee]]`` /
+    ``[[account_interest.resident]]`` rows of ``year``, ``rate``, ``source``, ``verify``."""
+    if raw is None:
+        return AccountInterestParams()
+    where = _Where(source, None, "account_interest")
+    if not isinstance(raw, dict):
+        raise where.error("must be a table")
+    _no_unknown(raw, {"method", "employee", "resident"}, where)
+    method = raw.get("method", "monthly")
+    if method not in INTEREST_METHODS:
+        raise where.at("method").error(f"{method!r} must be one of {', '.join(INTEREST_METHODS)}")
+    tables: dict[str, tuple[InterestRate, ...]] = {}
+    for kind in ("employee", "resident"):
+        kw = where.at(kind)
+        rows: list[InterestRate] = []
+        for index, item in enumerate(raw.get(kind, [])):
+            here = kw.item(index)
+            if not isinstance(item, dict):
+                raise here.error("must be a table { year, rate, source, verify }")
+            _no_unknown(item, {"year", "rate", "source", "verify"}, here)
+            year = _get(item, "year", here, _int)
+            if not 1992 <= year <= 2100:
+                raise here.at("year").error(f"{year} is not a plausible year")
+            if rows and year <= rows[-1].year:
+                raise here.at("year").error("years must ascend")
+            text = item.get("source")
+            if not isinstance(text, str) or not text.strip():
+                raise here.at("source").error("say where the rate comes from (the notice), in quotes")
+            verify = item.get("verify", True)
+            if not isinstance(verify, bool):
+                raise here.at("verify").error("must be true or false")
+            rows.append(InterestRate(year, _get(item, "rate", here, _rate), text.strip(), verify))
+        tables[kind] = tuple(rows)
+    return AccountInterestParams(method, tables["employee"], tables["resident"])
 
 
 def _insurance(rates: dict[str, Any], key: str, where: _Where) -> InsuranceRate:

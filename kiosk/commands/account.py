@@ -1,0 +1,52 @@
+"""``kiosk account credit-interest YEAR``: the year-end 记账利息 job.
+
+Credits the year's personal-account interest (rate and method from the
+policy file) to every pension personal account, in one transaction with an
+audit entry; a second run credits nothing and says so
+(:func:`kiosk.services.accounts.credit_interest`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from kiosk.commands import CommandError
+from kiosk.commands.context import database_for, settings_for
+from kiosk.commands.staff import service_context
+from kiosk.policy import PolicyError, load_policy
+from kiosk.rules.money import format_yuan
+from kiosk.services import ServiceError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("account", help="personal accounts (个人账户)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    credit = actions.add_parser("credit-interest", help="credit a year's 记账利息 to every pension account (idempotent)")
+    credit.add_argument("year", type=int, help="the year whose interest to credit, e.g. 2024")
+    credit.set_defaults(func=credit_interest)
+
+
+def credit_interest(args: argparse.Namespace) -> int:
+    from kiosk.services.accounts import credit_interest as credit
+
+    settings = settings_for(args)
+    try:
+        book = load_policy(settings.policy.file or None)
+    except PolicyError as exc:
+        raise CommandError(str(exc)) from None
+    database = database_for(settings)
+    try:
+        ctx = service_context(settings, database)
+        ctx.extras["policy"] = book
+        try:
+            result = credit(ctx, args.year)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if result.nothing_done and result.already:
+        print(f"{result.year}年度利息已经结算过（{result.already}个账户），本次未记账")
+        return 0
+    print(f"{result.year}年度记账利息：{result.credited}个账户，合计{format_yuan(result.total_fen)}元"
+          f"（计息方法 {result.method}；已结算 {result.already} 个，利息为0 {result.zero} 个）")
+    return 0
