@@ -85,7 +85,8 @@ class Resident(BaseModel):
     phone = CharField(max_length=20, default="")
     address = CharField(max_length=300, default="")
     village = CharField(max_length=60, default="", index=True)
-    hukou = CharField(max_length=8, default="农业")  # 农业 | 非农业
+    # 户口性质 (农业 | 非农业) was abolished in 2014: kept readable for old rows, no longer asked.
+    hukou = CharField(max_length=8, default="")
     retirement_category = CharField(max_length=16, default="")  # male | female_cadre | female_worker
     disabled = BooleanField(default=False)
     low_income = BooleanField(default=False)
@@ -98,6 +99,10 @@ class Resident(BaseModel):
     service_password_hash = CharField(max_length=200, default="")
     service_password_failures = IntegerField(default=0)
     service_password_locked_at = DateTimeField(null=True)
+    # 户籍地 (migration 7): the 6-digit region code (GB/T 2260) of the household
+    # registration; decides where the resident scheme enrols and the temporary-
+    # account rule of transfers (国办发〔2009〕66号). "" = not recorded.
+    hukou_region = CharField(max_length=6, default="")
 
 
 class Card(BaseModel):
@@ -228,6 +233,10 @@ class Application(BaseModel):
     channel = CharField(max_length=8, default="counter")  # self | counter
     expected_days = IntegerField(default=0)
     version = IntegerField(default=1)  # optimistic lock: two clerks, one wins
+    # 受审分离 (migration 7): Staff ids, numbers (like Payment.received_by) so a
+    # deleted staff row never touches an application. The acceptor may not approve.
+    accepted_by = IntegerField(null=True)
+    approved_by = IntegerField(null=True)
     created_at = DateTimeField()
     updated_at = DateTimeField()
 
@@ -276,6 +285,10 @@ class Transfer(BaseModel):
     other_region = CharField(max_length=60, default="")
     account_fen = BigIntegerField(default=0)
     pooled_fen = BigIntegerField(default=0)
+    # migration 7: contribution months the transfer carries into the receiving
+    # scheme (0 when 17号 does not convert them), and a 临时缴费账户 (66号 Art. 5).
+    months = IntegerField(default=0)
+    temporary = BooleanField(default=False)
     created_at = DateTimeField()
 
 

@@ -57,10 +57,30 @@ def _service_password(database: peewee.Database, migrator: SchemaMigrator) -> No
         migrate(*steps)
 
 
+def _entitlement_columns(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 7 (issue 14): resident.hukou_region (户籍地), application.accepted_by /
+    approved_by (受审分离), transfer.months / temporary. 户口性质 stays readable."""
+    wanted = {
+        "resident": (("hukou_region", peewee.CharField(max_length=6, default="")),),
+        "application": (("accepted_by", peewee.IntegerField(null=True)),
+                        ("approved_by", peewee.IntegerField(null=True))),
+        "transfer": (("months", peewee.IntegerField(default=0)),
+                     ("temporary", peewee.BooleanField(default=False))),
+    }
+    steps = []
+    for table, columns in wanted.items():
+        present = {c.name for c in database.get_columns(table)}
+        steps.extend(migrator.add_column(table, name, field) for name, field in columns if name not in present)
+    if steps:
+        migrate(*steps)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
     Migration(3, "resident service password", _service_password),
+    Migration(7, "hukou_region, application accepted_by/approved_by, transfer months/temporary",
+              _entitlement_columns),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
