@@ -21,6 +21,7 @@ import codecs
 import csv
 import datetime as dt
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,8 +33,10 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Card, Contribution, Resident, utc_now_naive
+from kiosk.i18n import translate
 from kiosk.rules.identity import NAME_MAX_LENGTH, InvalidIdNumber, parse_id_number
 from kiosk.rules.money import format_yuan
+from kiosk.rules.text import InvalidText, normalise_name, normalise_number, normalise_phone, normalise_text
 
 #: Canonical column keys, in the order files are written.
 COLUMNS: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou", "card_number")
@@ -68,8 +71,16 @@ HUKOU_VALUES = {"农业": "农业", "非农业": "非农业", "农业户口": "�
 _MOBILE = re.compile(r"^1\d{10}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _CARD = re.compile(r"^[0-9A-Z]{9}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CHUNK = 500
+#: The header is looked for in this many rows from the top, under any title rows.
+HEADER_SEARCH_ROWS = 10
+#: What Excel writes for a long number in a General-format cell: 3.60726E+17.
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$", re.ASCII)
+#: Excel keeps 15 significant digits, so an 18-digit ID saved as a number ends in 000.
+_SHORTENED = re.compile(r"^\d{15}000$", re.ASCII)
+#: Which normaliser each text column goes through (kiosk.rules.text).
+_NORMALISERS = {"name": normalise_name, "phone": normalise_phone, "address": normalise_text,
+                "village": normalise_text, "hukou": normalise_text, "card_number": normalise_number}
 
 
 class RosterError(ValueError):
@@ -191,10 +202,45 @@ def read_header(cells: Sequence[Any]) -> Header:
 
 # --- row validation ----------------------------------------------------------
 
+def _zh(key: str, **params: object) -> str:
+    """A catalog message in Chinese, the language of the command line and its reports."""
+    return translate(key, "zh_CN", **params)
+
+
+def excel_damage(raw: Any, *, from_csv: bool) -> str | None:
+    """Why an ID cell looks like a number Excel damaged, or None.
+
+    Excel stores numbers with 15 significant digits: an 18-digit ID typed
+    into a number cell keeps its first 15 digits and ends in ``000`` (saved
+    to CSV as such, or as ``3.60726E+17`` in a General-format column). Such
+    a number can still pass the check digit by chance, so it is refused,
+    never imported silently. A CSV cell written as ``'360726…000`` (the
+    apostrophe Excel uses to mark text) is taken as meant.
+    """
+    keep = _zh("normalise.excel.keep_text")
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if abs(raw) >= 1e15 or (isinstance(raw, float) and not raw.is_integer()):
+            return _zh("normalise.excel.numeric_cell", value=cell_text(raw), keep_text=keep)
+        return None
+    if not isinstance(raw, str):
+        return None
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if _SCIENTIFIC.match(text):
+        return _zh("normalise.excel.scientific", value=text[:20], keep_text=keep)
+    if from_csv and _SHORTENED.match(text):
+        return _zh("normalise.excel.shortened", value=text, keep_text=keep)
+    return None
+
+
 def validate_cells(values: Mapping[str, Any], *, today: dt.date,
-                   labels: Mapping[str, str] | None = None) -> ValidRow | list[tuple[str, str]]:
+                   labels: Mapping[str, str] | None = None, from_csv: bool = False) -> ValidRow | list[tuple[str, str]]:
     """Check one row's cells (keyed by COLUMNS); the row or (column, reason) pairs.
 
+    Every text cell goes through its normaliser (kiosk.rules.text): names
+    ``张　三`` → ``张三``, ``阿卜杜•热合曼`` → ``阿卜杜·热合曼``; invisible and
+    control characters are refused naming their position. ID numbers that
+    Excel damaged are refused with a message that says how to keep the column
+    as text (``from_csv``: the cells are CSV text, see :func:`excel_damage`).
     Never raises for any cell content: anything a spreadsheet can hold is
     either accepted or refused with a reason a clerk can act on.
     """
@@ -203,21 +249,27 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
     text: dict[str, str] = {}
     for key in COLUMNS:
         raw = values.get(key)
-        cell = cell_text(raw).strip()
+        cell = cell_text(raw)
         label = names.get(key, LABELS[key])
-        if cell.startswith("="):
+        if key == "id_number" and cell.strip().startswith("'"):
+            cell = cell.strip()[1:]  # Excel's text marker: the number is meant as written
+        elif key == "id_number" and (damage := excel_damage(raw, from_csv=from_csv)) is not None:
+            problems.append((label, damage))
+            text[key] = "\0"
+            continue
+        if cell.strip().startswith("="):
             problems.append((label, "单元格是公式，请改为直接填写内容（复制后“粘贴为数值”）"))
             cell = ""
-        elif len(cell) > MAX_CELL:
-            problems.append((label, f"内容过长（{len(cell)}字，最多{MAX_CELL}字）"))
+        elif len(cell.strip()) > MAX_CELL:
+            problems.append((label, f"内容过长（{len(cell.strip())}字，最多{MAX_CELL}字）"))
             cell = ""
-        elif _CONTROL.search(cell):
-            problems.append((label, "含有不可见的控制字符，请重新输入"))
-            cell = ""
-        text[key] = cell
-        if key == "id_number" and isinstance(raw, float) and abs(raw) >= 1e15:
-            problems.append((label, "身份证号码被 Excel 存成了数字，后几位已丢失：请把该列设为“文本”后重新输入"))
-            text[key] = "\0"
+        elif key in _NORMALISERS:
+            try:
+                cell = _NORMALISERS[key](cell)
+            except InvalidText as exc:
+                problems.append((label, exc.describe(_zh)))
+                cell = ""
+        text[key] = cell.strip()
     flagged = {column for column, _ in problems}
 
     def check(key: str, reason: str | None) -> None:
@@ -235,7 +287,7 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
         except InvalidIdNumber as exc:
             check("id_number", exc.message)
 
-    phone = re.sub(r"[\s()（）]", "", text["phone"])
+    phone = text["phone"]
     if phone and not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
         check("phone", f"电话号码“{phone[:20]}”不对：手机为1开头的11位数字，固定电话要带区号（如0797-1234567）")
 
@@ -247,7 +299,7 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
           ("户口性质为空，应填“农业”或“非农业”" if not text["hukou"] else
            f"户口性质“{text['hukou'][:20]}”不对，应填“农业”或“非农业”"))
 
-    card = text["card_number"].upper()
+    card = text["card_number"]
     check("card_number", None if not card or _CARD.match(card) else
           f"社会保障卡号“{card[:20]}”不对：应为9位数字或大写字母")
 
@@ -281,6 +333,7 @@ class Sheet:
     rows: Iterator[tuple[int, tuple[Any, ...]]]
     notes: list[str]
     close: Any = None
+    from_csv: bool = False  # every cell is text that may have been through Excel
 
 
 def open_sheet(path: Path) -> Sheet:
@@ -297,7 +350,7 @@ def open_sheet(path: Path) -> Sheet:
             for number, row in enumerate(csv.reader(handle), start=1):
                 yield number, tuple(row)
 
-        return Sheet(csv_rows(), notes, handle.close)
+        return Sheet(csv_rows(), notes, handle.close, from_csv=True)
     if suffix == ".xlsx":
         import openpyxl  # imported here: only needed for spreadsheets
         from openpyxl.utils.exceptions import InvalidFileException
@@ -323,6 +376,44 @@ def open_sheet(path: Path) -> Sheet:
     raise RosterError(f"{path.name}：只支持 .csv 和 .xlsx 文件")
 
 
+def _recognised(cells: Sequence[Any]) -> int:
+    """How many different columns a row names (a header names several)."""
+    return len({_HEADER_LOOKUP.get(_norm_header(cell_text(c))) for c in cells} - {None})
+
+
+def find_header(rows: Iterator[tuple[int, tuple[Any, ...]]],
+                file_name: str) -> tuple[Header, Iterator[tuple[int, tuple[Any, ...]]]]:
+    """The header among the first HEADER_SEARCH_ROWS rows, under any title rows
+    (a merged cell such as ``示范镇2025年参保人员花名册``), and the rows after it.
+
+    RosterError: an empty file, or no row with every required column (the
+    message is that of the row naming the most columns, so it lists what
+    is missing from the real header).
+    """
+    seen: list[tuple[int, tuple[Any, ...]]] = []
+    for number, cells in rows:
+        if _blank(cells):
+            continue
+        seen.append((number, cells))
+        if _recognised(cells) >= len(REQUIRED):
+            try:
+                header = read_header(cells)
+            except RosterError:
+                pass
+            else:
+                if len(seen) > 1:
+                    note = _zh("normalise.roster.header_row", row=number, skipped=len(seen) - 1)
+                    header = Header(header.columns, header.labels, (note, *header.notes))
+                return header, rows
+        if len(seen) >= HEADER_SEARCH_ROWS or number >= HEADER_SEARCH_ROWS:
+            break
+    if not seen:
+        raise RosterError(f"{file_name}：文件是空的（没有表头）")
+    best = max(seen, key=lambda row: _recognised(row[1]))  # the first of the best on a tie
+    read_header(best[1])  # raises, naming the missing columns
+    raise RosterError(f"{file_name}：前{HEADER_SEARCH_ROWS}行中找不到表头")  # pragma: no cover - read_header raised
+
+
 def _blank(cells: Sequence[Any]) -> bool:
     return all(cell_text(c).strip() == "" for c in cells)
 
@@ -344,15 +435,7 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
     sheet = open_sheet(path)
     report = ImportReport(notes=list(sheet.notes))
     try:
-        rows = iter(sheet.rows)
-        header_cells: tuple[Any, ...] | None = None
-        for _, cells in rows:
-            if not _blank(cells):
-                header_cells = cells
-                break
-        if header_cells is None:
-            raise RosterError(f"{path.name}：文件是空的（没有表头）")
-        header = read_header(header_cells)
+        header, rows = find_header(iter(sheet.rows), path.name)
         report.notes += header.notes
         labels = {key: header.label(key) for key in COLUMNS}
         kept: list[tuple[int, tuple[Any, ...]]] = []  # raw cells of every data row
@@ -370,7 +453,7 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
             if _blank(cells):
                 continue
             kept.append((number, cells))
-            result = validate_cells(_values(header, cells), today=today, labels=labels)
+            result = validate_cells(_values(header, cells), today=today, labels=labels, from_csv=sheet.from_csv)
             if isinstance(result, list):
                 for column, reason in result:
                     refuse(number, column, reason)
@@ -399,7 +482,7 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
     if bad:
         report.invalid_file = _write_invalid(path, header.labels, kept, bad)
     with write_transaction(database):
-        _upsert(kept, bad, header, labels, report, today=today, now=now)
+        _upsert(kept, bad, header, labels, report, today=today, now=now, from_csv=sheet.from_csv)
         audit.append(actor=actor, terminal=terminal, action="roster.import", now=now, entity="resident",
                      detail={"file": path.name, "added": report.added, "updated": report.updated,
                              "unchanged": report.unchanged, "invalid": report.invalid})
@@ -432,13 +515,14 @@ def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
 
 
 def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[str]], header: Header,
-            labels: Mapping[str, str], report: ImportReport, *, today: dt.date, now: dt.datetime) -> None:
+            labels: Mapping[str, str], report: ImportReport, *, today: dt.date, now: dt.datetime,
+            from_csv: bool) -> None:
     """Write the good rows chunk by chunk, touching only what changed."""
     has_card_column = "card_number" in header.columns
     for chunk in _chunks([cells for number, cells in kept if number not in bad]):
         rows: list[ValidRow] = []
         for cells in chunk:
-            result = validate_cells(_values(header, cells), today=today, labels=labels)
+            result = validate_cells(_values(header, cells), today=today, labels=labels, from_csv=from_csv)
             assert isinstance(result, ValidRow)  # passed the same check in phase one
             rows.append(result)
         existing = {r[0]: r for r in tuples(Resident.select(

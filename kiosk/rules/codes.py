@@ -1,6 +1,7 @@
 """Card input at every identify prompt, and the codes the kiosk prints itself.
 
-A card reader or scanner types a number and Enter. Accepted: an 18-character
+A card reader or scanner types a number and Enter (full-width, grouped or
+lower-case input is normalised first). Accepted: an 18-character
 citizen ID number, a legacy 15-digit one (upgraded), a 9-character social
 security card number, or a code from one of our own receipts:
 
@@ -16,12 +17,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+from kiosk.rules.identity import InvalidIdNumber, normalise_id_input, parse_id_number
 
 InputKind = Literal["id_number", "card_number", "ticket", "application", "receipt"]
 
-TICKET_CODE = re.compile(r"^T(\d{8})([A-Z])(\d{3,4})$")
-APPLICATION_NO = re.compile(r"^SQ(\d{8})(\d{6})$")
+TICKET_CODE = re.compile(r"^T(\d{8})([A-Z])(\d{3,4})$", re.ASCII)
+APPLICATION_NO = re.compile(r"^SQ(\d{8})(\d{6})$", re.ASCII)
 RECEIPT_CODE = re.compile(r"^RC[0-9A-HJKMNP-TV-Z]{10}$")
 CARD_NUMBER = re.compile(r"^[0-9A-Z]{9}$")
 
@@ -55,8 +56,13 @@ def _check_code_date(digits: str) -> None:
 
 def parse_card_input(text: str, *, today: dt.date | None = None) -> CardInput:
     """Classify and check what the reader typed; raises InvalidIdNumber with
-    a reason (length, characters, region, date, check_digit) otherwise."""
-    value = re.sub(r"\s+", "", text).upper()
+    a reason (length, characters, region, date, check_digit) otherwise.
+
+    Every reader, keypad and keyboard goes through the one normaliser first
+    (:func:`kiosk.rules.identity.normalise_id_input`): full-width characters,
+    groups typed with spaces or dashes and a lower-case x are all accepted.
+    """
+    value = normalise_id_input(text)
     ticket = TICKET_CODE.match(value)
     if ticket:
         _check_code_date(ticket.group(1))

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Literal
+
+from kiosk.rules.text import InvalidText, normalise_number
 
 Sex = Literal["male", "female"]
 
@@ -36,13 +37,43 @@ PROVINCE_CODES: dict[str, str] = {
 IdReason = Literal["empty", "length", "characters", "region", "date", "check_digit"]
 
 
-class InvalidIdNumber(ValueError):
-    """An ID number that fails a check; ``reason`` names which one."""
+class InvalidIdNumber(InvalidText):
+    """An ID number (or card input) that fails a check; ``reason`` names which one.
+
+    A kind of :class:`~kiosk.rules.text.InvalidText`, so one ``except`` covers
+    every refusal of typed text; the Chinese ``message`` is built here.
+    """
 
     def __init__(self, reason: IdReason, message: str) -> None:
-        super().__init__(message)
+        super().__init__(reason)
+        self.args = (message,)
         self.reason: IdReason = reason
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def describe(self, translate: object = None) -> str:
+        """The Chinese message (ID checks keep their messages here, not in a catalog)."""
+        return self.message
+
+
+def normalise_id_input(text: str) -> str:
+    """What a reader, keypad or cell gave, as the characters of a number:
+    full-width to ASCII, spaces and separators (``-``, ``·``, U+3000) removed,
+    upper case (:func:`kiosk.rules.text.normalise_number`).
+
+    Raises InvalidIdNumber("characters") naming an invisible or control
+    character and its 1-based position.
+    """
+    try:
+        return normalise_number(text)
+    except InvalidText as exc:
+        raise InvalidIdNumber(
+            "characters",
+            f"号码第{exc.params['position']}个字符是看不见的字符或控制字符（{exc.params['code']}），"
+            "请清空后重新刷卡或输入",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -87,9 +118,10 @@ def parse_id_number(text: str, *, today: dt.date | None = None) -> IdNumber:
     to the system date only because this pure function has no clock.
     """
     # NFKC turns full-width digits and Ｘ (typed with a Chinese input method)
-    # into ASCII; anything still not ASCII 0-9/X is rejected below, because
-    # str.isdigit() also accepts characters such as "²" that int() refuses.
-    number = unicodedata.normalize("NFKC", text).strip().upper()
+    # into ASCII and groups typed with spaces or dashes are joined; anything
+    # still not ASCII 0-9/X is rejected below, because str.isdigit() also
+    # accepts characters such as "²" that int() refuses.
+    number = normalise_id_input(text)
     if not number:
         raise InvalidIdNumber("empty", "没有输入号码，请刷卡或输入18位身份证号码")
     if len(number) == 15 and _ASCII_15.fullmatch(number):

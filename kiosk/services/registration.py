@@ -21,6 +21,7 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Application, Card, Enrolment, Payment, PrintJob, Resident, Ticket
+from kiosk.i18n import translate
 from kiosk.rules.codes import TICKET_CODE, parse_card_input
 from kiosk.rules.identity import (
     NAME_MAX_LENGTH,
@@ -30,6 +31,7 @@ from kiosk.rules.identity import (
     mask_phone,
     parse_id_number,
 )
+from kiosk.rules.text import InvalidText, normalise_name, normalise_phone, normalise_text
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
 HUKOU_TYPES = ("农业", "非农业")
@@ -176,6 +178,21 @@ def _check_fields(phone: str, hukou: str) -> None:
         raise ServiceError("户口性质应为“农业”或“非农业”", code="bad_hukou")
 
 
+def _normalised(**fields: str) -> tuple[str, ...]:
+    """The fields through the one normaliser (kiosk.rules.text), in order;
+    ServiceError(code=reason) names the field and the refused character."""
+    normalisers = {"name": normalise_name, "phone": normalise_phone}
+    labels = {"name": "姓名", "phone": "联系电话", "address": "户籍地址", "village": "村(社区)"}
+    values: list[str] = []
+    for field, value in fields.items():
+        try:
+            values.append(normalisers.get(field, normalise_text)(value))
+        except InvalidText as exc:
+            message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
+            raise ServiceError(f"{labels[field]}：{message}", code=exc.reason) from None
+    return tuple(values)
+
+
 def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: str = "", address: str = "",
                       village: str = "", hukou: str = "农业", disabled: bool = False, low_income: bool = False,
                       issue_card: bool = True) -> ResidentInfo:
@@ -184,7 +201,7 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
         parsed = parse_id_number(id_number, today=ctx.today())
     except InvalidIdNumber as exc:
         raise ServiceError(f"身份证号码有误：{exc.message}", code=exc.reason) from None
-    name, phone, address, village = name.strip(), phone.strip(), address.strip(), village.strip()
+    name, phone, address, village = _normalised(name=name, phone=phone, address=address, village=village)
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ServiceError(f"请填写姓名（最多{NAME_MAX_LENGTH}个字）", code="bad_name")
     _check_fields(phone, hukou)
@@ -216,8 +233,8 @@ def update_contact(ctx: ServiceContext, resident_id: int, *, phone: str | None =
             raise NotFound("没有这位参保人的记录", code="resident_unknown")
         changes: dict[str, object] = {}
         for field, value in (("phone", phone), ("address", address), ("village", village)):
-            if value is not None and value.strip() != getattr(row, field):
-                changes[field] = value.strip()
+            if value is not None and (clean := _normalised(**{field: value})[0]) != getattr(row, field):
+                changes[field] = clean
         _check_fields(str(changes.get("phone", "")), row.hukou)
         if changes:
             old = {k: getattr(row, k) for k in changes}
