@@ -327,3 +327,109 @@ def test_row_validator_never_raises(values: dict[str, Any]) -> None:
         assert len(result.id_number) == 18 and result.name and result.hukou in ("农业", "非农业")
     else:
         assert result and all(column and reason for column, reason in result)
+
+
+# --- the one normaliser and Excel's damage (issue 19) --------------------------
+
+def test_names_import_in_normal_form_and_invisible_characters_are_refused(
+        database: peewee.Database, tmp_path: Path) -> None:
+    ids = [make_id(i) for i in range(1, 5)]
+    rows = [[name, number, "", "", "龙岗村", "农业", ""]
+            for name, number in zip(["张　三", " 李 四 ", "阿卜杜•热合曼", "王五\u200b"], ids, strict=True)]
+    path = write_roster(tmp_path / "names.csv", rows)
+    report = import_residents(database, path, today=TODAY, now=NOW)
+    assert not report.written and Resident.select().count() == 0  # all-or-nothing
+    assert [str(e) for e in report.errors] == [
+        "第5行 姓名: 第3个字符是看不见的零宽字符（U+200B ZERO WIDTH SPACE），请删掉后重新输入"]
+
+    report = import_residents(database, path, today=TODAY, now=NOW, skip_invalid=True)
+    assert (report.added, report.invalid) == (3, 1)
+    assert {r.id_number: r.name for r in Resident.select()} == {
+        ids[0]: "张三", ids[1]: "李四", ids[2]: "阿卜杜\u00b7热合曼"}
+
+    unpadded = [["张三", ids[0], "", "", "龙岗村", "农业", ""], ["李四", ids[1], "", "", "龙岗村", "农业", ""],
+                ["阿卜杜·热合曼", ids[2], "", "", " 龙岗村 ", "农业", ""]]
+    again = import_residents(database, write_roster(tmp_path / "plain.csv", unpadded), today=TODAY,
+                             now=NOW + dt.timedelta(days=1))
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+    assert Resident.get(Resident.id_number == ids[0]).updated_at == NOW
+
+
+def test_id_numbers_typed_in_groups_or_full_width_import(database: peewee.Database, tmp_path: Path) -> None:
+    grouped = "110101 19900307 4514"
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in make_id(7))
+    rows = [["甲", grouped, "138 0013 8000", "", "村", "农业", ""], ["乙", full_width, "", "", "村", "农业", "ａ１２３４５６７８"]]
+    report = import_residents(database, write_roster(tmp_path / "g.csv", rows), today=TODAY, now=NOW)
+    assert report.added == 2, report.errors
+    assert Resident.get(Resident.name == "甲").id_number == "110101199003074514"
+    assert Resident.get(Resident.name == "甲").phone == "13800138000"
+    assert Resident.get(Resident.name == "乙").id_number == make_id(7)
+    assert Card.get().card_number == "A12345678"
+
+
+def _shortened_id_that_passes_the_check_digit() -> str:
+    """What Excel made of a real ID (its 15 first digits + 000), chosen so that it passes the check digit."""
+    for serial in range(1000):
+        real = make_id(serial, dt.date(1985, 6, 1))
+        damaged = real[:15] + "000"
+        if check_digit(damaged[:17]) == "0" and real != damaged:
+            return damaged
+    raise AssertionError("no such number")
+
+
+def test_csv_id_shortened_by_excel_is_never_imported_silently(database: peewee.Database, tmp_path: Path) -> None:
+    damaged = _shortened_id_that_passes_the_check_digit()
+    rows = [["赵六", damaged, "", "", "村", "农业", ""], ["孙七", make_id(3), "", "", "村", "农业", ""]]
+    path = write_roster(tmp_path / "excel.csv", rows)
+    report = import_residents(database, path, today=TODAY, now=NOW, skip_invalid=True)
+    assert report.added == 1 and report.invalid == 1
+    assert not Resident.select().where(Resident.id_number == damaged).exists()
+    (error,) = report.errors
+    assert str(error).startswith("第2行 公民身份号码: ") and "Excel" in error.reason
+    assert "文本" in error.reason and "'" in error.reason  # says how to keep the column as text
+    # Marked as text with Excel's apostrophe, a number that really ends in 000 imports.
+    rows = [["赵六", "'" + damaged, "", "", "村", "农业", ""]]
+    assert import_residents(database, write_roster(tmp_path / "meant.csv", rows), today=TODAY, now=NOW).added == 1
+
+
+@pytest.mark.parametrize("cell", ["3.60726E+17", "3.60726198501E+17", "3.60726e17"])
+def test_scientific_notation_gets_the_excel_message(cell: str, database: peewee.Database, tmp_path: Path) -> None:
+    path = write_roster(tmp_path / "sci.csv", [["周八", cell, "", "", "村", "农业", ""]])
+    report = import_residents(database, path, today=TODAY, now=NOW)
+    (error,) = report.errors
+    assert error.column == "公民身份号码" and "科学计数法" in error.reason and "Excel" in error.reason
+    assert "设置单元格格式" in error.reason and not report.written
+
+
+def test_xlsx_with_a_merged_title_row_above_the_header_imports(database: peewee.Database, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["示范镇2025年城乡居民参保人员花名册"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADER))
+    sheet.append(["填报单位：示范镇社保所", None, None, "填报日期：2025-03-01"])
+    sheet.append([])
+    sheet.append(HEADER)
+    rows = good_rows(3)
+    for row in rows:
+        sheet.append(row)
+    sheet.append([rows[0][0], float(rows[0][1][:15] + "000"), *rows[0][2:]])  # a numeric ID cell
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    report = import_residents(database, path, today=TODAY, now=NOW, skip_invalid=True)
+    assert report.added == 3 and report.invalid == 1
+    assert any("表头在第4行" in note for note in report.notes)
+    (error,) = report.errors
+    assert error.row == 8 and "Excel" in error.reason
+    assert {r.name for r in Resident.select()} == {r[0] for r in rows}
+
+
+def test_header_search_is_bounded_and_names_what_is_missing(database: peewee.Database, tmp_path: Path) -> None:
+    path = tmp_path / "deep.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        for i in range(12):
+            writer.writerow([f"说明{i}"])
+        writer.writerow(HEADER)
+    with pytest.raises(RosterError, match="缺少必需的列"):
+        import_residents(database, path, today=TODAY, now=NOW)
