@@ -7,24 +7,33 @@ and a fixed clock). The app implements :class:`screens.base.KioskHost`:
 ``settings``, ``ctx``, ``translator``/``t()``, ``services`` and
 ``go_home()``. It also holds the kiosk behaviour that is not any one
 screen's: the mode's first screen, lock-down keys, the staff key chord and
-the idle watchdog that clears a resident's session.
+the idle watchdog that clears a resident's session, and what happens when
+something goes wrong underneath: an unexpected error is logged masked and
+ends the app with :data:`EXIT_FAILURE` and a calm message instead of a
+traceback; a lost terminal ends it with ``kiosk.terminal.EXIT_TERMINAL_LOST``
+(systemd's ``Restart=always`` starts a fresh kiosk either way).
 """
 
 from __future__ import annotations
 
+import logging
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import peewee
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Static
 
+from db.executor import ServiceExecutor
 from kiosk.clock import Clock
 from kiosk.config import Settings
 from kiosk.i18n import Translator
@@ -34,9 +43,14 @@ from printers.devices import Device
 from printers.document import Document
 from printers.escpos_render import RenderOptions
 from printers.spool import PrintSpool, SpoolWorker
+from screens.widgets.plain import Static
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 COUNTDOWN_SECONDS = 10.0
+EXIT_FAILURE = 1
+"""Exit status after an unexpected error (the error is in the log, masked)."""
+
+_log = logging.getLogger("kiosk.app")
 
 KIOSK_THEME = Theme(
     name="kiosk", primary="#1565c0", secondary="#00838f", accent="#ffb300", warning="#ffb300",
@@ -116,6 +130,8 @@ class KioskApp(App[None]):
         self.settings = settings
         self.ctx = ctx
         self.services = services
+        self.executor = ServiceExecutor(ctx.database)
+        """Runs the screens' service calls on threads that keep their connection (db.executor)."""
         self.translator = Translator(settings.terminal.language)
         self.mode_name = mode or settings.terminal.mode
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else settings.terminal.idle_seconds)
@@ -125,6 +141,48 @@ class KioskApp(App[None]):
         self._last_input = time.monotonic()
         self._countdown_shown = False
         self._base_screen: Screen[Any] | None = None
+
+    # -- terminal, notifications, errors -------------------------------------------
+
+    def get_driver_class(self) -> type[Driver]:
+        """On a real Linux terminal the kiosk's own driver (kiosk.terminal.KioskDriver):
+        stray bytes are replaced, a lost terminal ends the app. Pilot tests run headless."""
+        if sys.platform.startswith("linux"):
+            from kiosk.terminal import KioskDriver
+
+            return KioskDriver
+        return super().get_driver_class()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Textual's notification, always as plain text: messages quote names and typed text."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def terminal_lost(self, reason: str) -> None:
+        """The terminal went away (end of file, EIO, SIGHUP): exit non-zero so the kiosk is restarted."""
+        from kiosk.terminal import EXIT_TERMINAL_LOST
+
+        _log.warning("terminal lost (%s): the kiosk exits with status %d", reason, EXIT_TERMINAL_LOST)
+        self.exit(return_code=EXIT_TERMINAL_LOST)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual calls this with any error a handler, a render or a worker did not catch,
+        and the app always ends after it. Textual's own version prints a traceback with
+        local variables (names, full ID numbers) and leaves the exit status 0 to
+        ``kiosk run``; here the traceback goes to the log (masked by kiosk.logs), the
+        terminal shows the calm catalog message, and the status is :data:`EXIT_FAILURE`.
+        Pilot tests still see the exception (Textual re-raises ``_exception``)."""
+        _log.error("unexpected error: the kiosk exits and is restarted", exc_info=error)
+        self._return_code = EXIT_FAILURE
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        try:
+            message = self.t("robust.unexpected_exit")
+        except Exception:  # the catalog itself failed: a fixed text, never a traceback
+            message = "系统暂时出现问题，正在重新启动，请稍候。"
+        self._exit_renderables.append(Text(message))
+        self._close_messages_no_wait()
 
     # -- KioskHost ---------------------------------------------------------------
 
@@ -205,6 +263,7 @@ class KioskApp(App[None]):
         if self.services.worker is not None:
             self.services.worker.stop()
             self.services.worker = None
+        self.executor.close()
 
     def _first_screen(self) -> Screen[Any]:
         if self.mode_name == "display":

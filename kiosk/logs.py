@@ -2,7 +2,9 @@
 
 Every record passes :class:`MaskingFilter`, which replaces anything shaped
 like a citizen ID number (18 or 15 characters) or a mobile number with its
-masked form, so a log file handed to a technician exposes no one.
+masked form, so a log file handed to a technician exposes no one. The text
+of an exception (a traceback's messages may quote any value, such as a
+resident's name) also has every run of Chinese characters masked like a name.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import logging.handlers
 import re
 from pathlib import Path
 
-from kiosk.rules.identity import mask_id_number, mask_phone
+from kiosk.rules.identity import mask_id_number, mask_name, mask_phone
 
 _ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _PHONE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
+# Han ideographs (with extension A and compatibility forms) and the middle dots of minority names.
+_NAME_PATTERN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff·•・]*")
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -24,6 +28,13 @@ def mask_text(text: str) -> str:
     """Mask ID numbers and mobile numbers inside free text."""
     text = _ID_PATTERN.sub(lambda m: mask_id_number(m.group(1)), text)
     return _PHONE_PATTERN.sub(lambda m: mask_phone(m.group(1)), text)
+
+
+def mask_exception_text(text: str) -> str:
+    """Mask a formatted traceback: numbers as :func:`mask_text`, and every run
+    of Chinese characters as a name (张三 → 张*), since an exception's message
+    may quote any value it was given."""
+    return _NAME_PATTERN.sub(lambda m: mask_name(m.group(0)), mask_text(text))
 
 
 class MaskingFilter(logging.Filter):
@@ -35,7 +46,7 @@ class MaskingFilter(logging.Filter):
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = mask_text(record.exc_text)
+            record.exc_text = mask_exception_text(record.exc_text)
         if masked != message or record.args:
             record.msg, record.args = masked, None
         return True

@@ -3,22 +3,25 @@ run service calls off the UI thread.
 
 Screens never import the app (the app imports them); they see it through
 :class:`KioskHost`, which ``kiosk.app.KioskApp`` implements. Database and
-printer work runs in a thread worker; only the callbacks touch widgets.
+printer work runs on the app's service executor (threads that keep their
+database connection; see :meth:`HostMixin.run_service`); only the callbacks
+touch widgets.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from textual import events
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Static
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import Settings
 from kiosk.services import ServiceContext, ServiceError
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Button, Static
 
 if TYPE_CHECKING:
     from kiosk.i18n import Translator
@@ -62,12 +65,27 @@ class HostMixin:
         on_done: Callable[[T], None],
         on_error: Callable[[str], None] | None = None,
     ) -> Worker[T]:
-        """Run ``call`` in a thread; deliver its result (or error text) on the UI thread.
+        """Run ``call`` off the UI thread; deliver its result (or error text) on the UI thread.
 
-        A :class:`ServiceError` arrives as its message; anything else as a
-        calm generic message, so no traceback ever reaches the screen.
+        The call runs on the host's ``executor`` (db.executor.ServiceExecutor,
+        threads that keep their database connection) when it has one, else
+        on a fresh thread that closes its connection afterwards (small test
+        hosts). A :class:`ServiceError` arrives as its message; anything else
+        as a calm generic message, so no traceback ever reaches the screen.
         """
         screen = cast(Screen[Any], self)
+        executor = getattr(self.host, "executor", None)
+        if executor is not None:
+            # The app's service executor keeps its connections (db.executor);
+            # this worker only waits for the result on the event loop. The
+            # shield keeps a queued call from being dropped when the screen
+            # goes away: a write asked for is a write done.
+            async def on_executor() -> T:
+                return await asyncio.shield(asyncio.wrap_future(executor.submit(call)))
+
+            worker: Worker[T] = screen.run_worker(on_executor, exit_on_error=False, group="service")
+            self._service_callbacks()[worker] = (on_done, on_error)
+            return worker
         database = self.host.ctx.database
 
         def in_own_connection() -> T:
@@ -79,8 +97,7 @@ class HostMixin:
                 if not database.is_closed():
                     database.close()
 
-        worker: Worker[T] = screen.run_worker(in_own_connection, thread=True, exit_on_error=False,
-                                              group="service")
+        worker = screen.run_worker(in_own_connection, thread=True, exit_on_error=False, group="service")
         self._service_callbacks()[worker] = (on_done, on_error)
         return worker
 

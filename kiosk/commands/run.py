@@ -67,7 +67,9 @@ def _start(settings: Settings, mode: str) -> int:
     except PolicyError as exc:
         raise CommandError(str(exc)) from None
     app.run()
-    return 0
+    # Non-zero after an unexpected error (1) or a lost terminal (129), so that
+    # systemd restarts the kiosk and a shell script sees the failure.
+    return app.return_code or 0
 
 
 def run_kiosk(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications as application_service
@@ -23,6 +23,7 @@ from screens.counter.base import CounterScreen
 from screens.counter.printing import wake_spool
 from screens.counter.steps import submit_form
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("enrol", ("enrol_resident_pension", "enrol_resident_medical", "enrol_employee")),

@@ -14,7 +14,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from kiosk.rules.money import format_yuan
 from kiosk.rules.workflows import END_STATES, WORKFLOWS
@@ -27,6 +27,7 @@ from screens.counter.reason import ReasonModal
 from screens.counter.resident_detail import local_time
 from screens.counter.steps import step_form
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from screens.base import KioskHost, KioskScreen
 from screens.counter import session as counter_session
+from screens.widgets.plain import Static
 
 CSS_FILE = Path(__file__).with_name("counter.tcss")
 

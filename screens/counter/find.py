@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from kiosk.services import registration
 from kiosk.services.registration import ResidentInfo
 from screens.base import KioskModal
 from screens.counter.base import CSS_FILE
+from screens.widgets.plain import Button, Static
 
 
 class FindResidentModal(KioskModal[ResidentInfo | None]):
@@ -58,7 +59,16 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
             return
         self._busy = True
         ctx = self.host.ctx
-        self.run_service(lambda: registration.find_resident(ctx, text), self._found, self._failed)
+
+        def lookup() -> ResidentInfo:
+            from kiosk.services.staff import audit_open
+
+            resident = registration.find_resident(ctx, text)
+            # Every opening of a resident's records at the counter is audited (who, where, how found).
+            audit_open(ctx, resident.id, reason=resident.found_by or "lookup")
+            return resident
+
+        self.run_service(lookup, self._found, self._failed)
 
     def _found(self, resident: ResidentInfo) -> None:
         self._busy = False

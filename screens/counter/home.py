@@ -8,13 +8,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Static
 
 from kiosk.services import staff as staff_service
 from kiosk.services.registration import ResidentInfo
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 CHOICES = (
     ("1", "queue"), ("2", "find"), ("3", "register"), ("4", "accept"),

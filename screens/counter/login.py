@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from kiosk.services import staff as staff_service
 from kiosk.services.staff import StaffSession
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
+from screens.widgets.plain import Button, Static
 
 
 class LoginScreen(CounterScreen):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from kiosk.rules.contribution import assess_resident_medical
 from kiosk.rules.money import Fen, format_yuan
@@ -23,6 +23,7 @@ from screens.counter.accept import number_key
 from screens.counter.base import CounterScreen
 from screens.counter.printing import flush_job
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from kiosk.services import queue as queue_service
 from kiosk.services.queue import CategoryInfo, CounterView, TicketView
@@ -28,6 +28,7 @@ from screens.base import KioskModal, KioskScreen
 from screens.counter.rating import offer_rating
 from screens.display.bigtext import BigCode
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Button, Static
 from screens.widgets.rating import RATING_TIMEOUT
 
 REFRESH_SECONDS = 1.0

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from screens.base import KioskModal
 from screens.counter.base import CSS_FILE
+from screens.widgets.plain import Button, Static
 
 
 class ReasonModal(KioskModal[str | None]):

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Input, Select
 
 from kiosk.rules.identity import InvalidIdNumber, parse_id_number
 from kiosk.services import registration
 from kiosk.services.registration import HUKOU_TYPES, ResidentInfo
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
+from screens.widgets.plain import Button, Static
 
 FIELDS = ("id-number", "name", "phone", "address", "village")
 

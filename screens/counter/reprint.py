@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from kiosk.services import payments as payment_service
 from kiosk.services.payments import ReprintInfo
 from screens.counter.base import CounterScreen
 from screens.counter.printing import flush_job
+from screens.widgets.plain import Button, Static
 
 
 class ReprintScreen(CounterScreen):

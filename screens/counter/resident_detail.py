@@ -1,8 +1,9 @@
 """One resident at the counter: card, enrolments, applications, payments.
 
 The name and ID number are masked by default even here (someone may stand
-behind the resident); key 9 shows them in full for ten seconds. Choosing an
-application opens it; 4 accepts new business, 6 takes a payment.
+behind the resident); key 9 shows them in full for ten seconds (audited).
+Choosing an application opens it; 4 accepts new business, 6 takes a
+payment, 7 sets or unlocks the resident's self-service password.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
-from textual.widgets import DataTable, Static
 
 from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, registration
@@ -26,6 +26,7 @@ from kiosk.services.registration import ResidentInfo
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import DataTable, Static
 
 REVEAL_SECONDS = 10.0
 
@@ -69,6 +70,7 @@ class ResidentDetailScreen(CounterScreen):
         with Horizontal(classes="action-row"):
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
             yield MenuButton("6", self.t("counter.detail.pay"), "payment")
+            yield MenuButton("7", self.t("identity.counter.action"), "service_password")
             yield MenuButton("9", self.t("counter.detail.reveal"), "reveal")
 
     def on_mount(self) -> None:
@@ -151,6 +153,10 @@ class ResidentDetailScreen(CounterScreen):
             from screens.counter.payment import PaymentScreen
 
             self.app.push_screen(PaymentScreen(self.resident))
+        elif choice == "service_password":
+            from screens.counter.service_password import CounterPasswordScreen
+
+            self.app.push_screen(CounterPasswordScreen(self.resident))
 
     def reveal(self) -> None:
         """Show full name, ID and phone for ``reveal_seconds``, then mask again.
@@ -159,7 +165,8 @@ class ResidentDetailScreen(CounterScreen):
         appears only once that entry is written.
         """
         ctx, resident_id = self.host.ctx, self.resident.id
-        self.run_service(lambda: staff_service.audit_reveal(ctx, resident_id), self._revealed,
+        self.run_service(lambda: staff_service.audit_reveal(ctx, resident_id, reason="counter_detail"),
+                         self._revealed,
                          lambda message: self.say(message, "error"))
 
     def _revealed(self, _: None) -> None:

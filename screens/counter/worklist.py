@@ -8,7 +8,6 @@ from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable
 
 from kiosk.services import ServiceContext
 from kiosk.services import applications as application_service
@@ -17,6 +16,7 @@ from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.counter.resident_detail import local_time
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import DataTable
 
 
 class WorklistScreen(CounterScreen):

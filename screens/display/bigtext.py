@@ -9,7 +9,8 @@ screen; the text stays plain Unicode blocks, which every terminal draws.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
+
+from screens.widgets.plain import Static
 
 _FONT_ROWS = {
     "0": ("###", "#.#", "#.#", "#.#", "###"), "1": (".#.", "##.", ".#.", ".#.", "###"),

@@ -17,13 +17,13 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Static
 
 from kiosk.services import queue as queue_service
 from kiosk.services.announce import Announcer
 from kiosk.services.queue import QueueStatus
 from screens.base import KioskScreen
 from screens.display.bigtext import BigCode
+from screens.widgets.plain import Static
 
 REFRESH_SECONDS = 0.5
 

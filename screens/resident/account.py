@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
 
 from kiosk.services import residents
 from screens.resident.common import ResidentScreen, day, yuan
+from screens.widgets.plain import DataTable, Static
 
 
 class AccountScreen(ResidentScreen):

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Static
 
 from screens.resident.apply_common import ApplyDraft, ApplyScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 CHOICES = (
     ("1", "enrol_pension"), ("2", "enrol_medical"), ("3", "contribution"),

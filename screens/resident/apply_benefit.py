@@ -17,12 +17,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Static
 
 from kiosk.services import residents
 from screens.resident.apply_common import ApplyDraft, ApplyScreen, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 BENEFITS = (("1", "benefit_pension"), ("2", "benefit_unemployment"), ("3", "benefit_maternity"),
             ("4", "benefit_medical"))

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import Static
-
 from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications
 from screens.resident.common import ResidentScreen
+from screens.widgets.plain import Static
 
 CSS_FILE = Path(__file__).with_name("apply.tcss")
 

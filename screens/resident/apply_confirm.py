@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Static
 
 from kiosk.services import applications
 from screens.resident.apply_common import (
@@ -17,6 +16,7 @@ from screens.resident.apply_common import (
     materials_lines,
 )
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 class ApplyConfirmScreen(ApplyStep):

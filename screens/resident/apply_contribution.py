@@ -14,7 +14,6 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Static
 
 from kiosk.rules.money import format_yuan
 from kiosk.services import payments, residents
@@ -22,6 +21,7 @@ from kiosk.services.payments import ResidentPensionQuote
 from screens.resident.apply_common import ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Static
 
 from screens.resident.apply_common import (
     ApplyDraft,
@@ -16,6 +15,7 @@ from screens.resident.apply_common import (
     materials_lines,
 )
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 class ApplyDoneScreen(ApplyScreen):

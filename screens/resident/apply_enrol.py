@@ -9,12 +9,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Static
 
 from kiosk.services import residents
 from screens.resident.apply_common import ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 INSURANCE = {"enrol_resident_pension": "pension", "enrol_resident_medical": "medical"}
 

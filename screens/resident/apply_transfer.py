@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from screens.resident.apply_common import ApplyDraft, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 KINDS = (("1", "employee_interprovincial"), ("2", "employee_to_resident"), ("3", "resident_to_employee"))
 DIRECTIONS = (("1", "out"), ("2", "in"))

@@ -12,12 +12,12 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.timer import Timer
-from textual.widgets import Static
 
 from kiosk.guide import load_guide
 from kiosk.rules.codes import TICKET_CODE
 from screens.base import KioskScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 #: A lone digit with nothing after it for this long is a menu choice, not a card.
 MENU_KEY_WAIT = 0.35

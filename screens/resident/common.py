@@ -9,10 +9,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from kiosk.rules.money import format_yuan
 from screens.base import KioskScreen
+from screens.widgets.plain import Static
 from screens.widgets.resident_bar import ResidentBar
 
 

@@ -10,11 +10,11 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import DataTable, Static
 
 from kiosk.services import residents
 from screens.resident.common import ResidentScreen, yuan
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import DataTable, Static
 
 PAGE = 9
 

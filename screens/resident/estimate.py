@@ -7,10 +7,10 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static
 
 from kiosk.services import residents
 from screens.resident.common import ResidentScreen, day, yuan
+from screens.widgets.plain import Static
 
 
 class EstimateScreen(ResidentScreen):

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from kiosk.guide import Topic, load_guide
 from screens.resident.common import ResidentScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 class GuideScreen(ResidentScreen):

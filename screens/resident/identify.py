@@ -3,6 +3,10 @@
 A bad number gets a message naming the problem and the screen stays; a
 valid number that is not registered offers, in one touch, a ticket for
 enrolment (queue category A); a frozen card sends the resident to counter C.
+A card or ID number leads to the service password (screens.resident.password),
+never straight to the records; a code the kiosk printed opens only what it
+names: a ticket its place in the queue, an application receipt that
+application's progress (screens.resident.code_progress).
 """
 
 from __future__ import annotations
@@ -11,11 +15,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
-from kiosk.services import ServiceError, residents
+from kiosk.services import ServiceError, residents, service_password
 from screens.base import KioskScreen
 from screens.widgets.keypad import Keypad
+from screens.widgets.plain import Button, Static
 
 
 class IdentifyScreen(KioskScreen):
@@ -85,17 +90,30 @@ class IdentifyScreen(KioskScreen):
         self._busy = True
         self._show(self.t("resident.identify.checking"))
         ctx = self.host.ctx
-        self.run_service(lambda: residents.identify(ctx, text), self._found, self._failed_text)
+        self.run_service(lambda: service_password.claim(ctx, text), self._found, self._failed_text)
 
-    def _found(self, resident: Any) -> None:
+    def _found(self, claim: Any) -> None:
+        """A card or ID number names a resident: the records open only with the
+        service password (screens.resident.password), never on the number alone."""
+        from screens.resident.password import ServicePasswordScreen
+
         self._busy = False
         self.query_one("#card-input", Input).value = ""
-        if self.host.settings.terminal.confirm_phone and resident.has_phone:
-            from screens.resident.phone import PhoneConfirmScreen
+        self.app.push_screen(ServicePasswordScreen(claim, self.purpose))
 
-            self.app.push_screen(PhoneConfirmScreen(resident, self.purpose))
-            return
-        self.host.start_session(resident)
+    def _open_code(self, error: residents.PrintedCode) -> None:
+        """A code the kiosk printed opens only what it names."""
+        self._busy = False
+        self.query_one("#card-input", Input).value = ""
+        self._show("")
+        if error.kind == "ticket":
+            from screens.resident.rate import TicketRatingScreen
+
+            self.app.push_screen(TicketRatingScreen(error.value))
+        else:
+            from screens.resident.code_progress import CodeProgressScreen
+
+            self.app.push_screen(CodeProgressScreen(error.kind, error.value))
 
     def _failed_text(self, message: str) -> None:
         self._busy = False
@@ -113,6 +131,11 @@ class IdentifyScreen(KioskScreen):
             self.refresh(recompose=True)
             self.call_after_refresh(lambda: self.query_one("#card-input", Input).focus())
             self._service_callbacks().pop(event.worker, None)
+            return
+        if isinstance(error, residents.PrintedCode):
+            self._service_callbacks().pop(event.worker, None)
+            self._unregistered = None
+            self._open_code(error)
             return
         if isinstance(error, ServiceError):
             self._unregistered = None

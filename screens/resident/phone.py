@@ -6,11 +6,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from kiosk.services import residents
 from screens.base import KioskScreen
 from screens.widgets.keypad import Keypad
+from screens.widgets.plain import Button, Static
 
 MAX_TRIES = 3
 

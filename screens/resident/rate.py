@@ -8,10 +8,10 @@ thanked. No identification is needed: the ticket is the resident's own.
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from kiosk.services.queue_feedback import TicketFeedback, ticket_feedback
 from screens.resident.common import ResidentScreen
+from screens.widgets.plain import Static
 from screens.widgets.rating import RATING_TIMEOUT, RatingModal, RatingResult
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid
-from textual.widgets import Static
 
 from kiosk.services import queue
 from screens.resident.common import ResidentScreen
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
 
 
 class TicketScreen(ResidentScreen):

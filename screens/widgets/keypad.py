@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.message import Message
-from textual.widgets import Button
+
+from screens.widgets.plain import Button
 
 KEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "delete", "confirm")
 

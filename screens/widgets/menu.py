@@ -3,7 +3,7 @@ touch target (DESIGN.md §4). A screen presses the button whose key was typed.""
 
 from __future__ import annotations
 
-from textual.widgets import Button
+from screens.widgets.plain import Button
 
 
 class MenuButton(Button):

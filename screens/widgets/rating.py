@@ -19,13 +19,13 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Button, Static
 
 from kiosk.i18n import translate
 from kiosk.services import queue as queue_service
 from kiosk.services.queue import RatingInfo
 from screens.base import KioskModal
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Button, Static
 
 #: Seconds without a key or touch before the modal closes by itself.
 RATING_TIMEOUT = 20.0

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Static
+
+from screens.widgets.plain import Button, Static
 
 
 class ResidentBar(Horizontal):

@@ -1,16 +1,58 @@
-"""The staff key chord's two dialogs: staff number + PIN (checked by the
-staff service, with its lockout), then the maintenance menu (exit, printer
-test, switch mode)."""
+"""The staff key chord's two dialogs: staff number + PIN, then the
+maintenance menu (exit, printer test, switch mode).
+
+The gate sits on public terminals, so a wrong PIN here never counts towards
+the account's lock-out (:func:`kiosk.services.staff.gate_login`; only counter
+logins do). Instead this terminal slows itself down: after each wrong PIN
+the next try waits 1, 2, 4, 8 ... seconds (:class:`GateThrottle`).
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from screens.base import KioskModal
+from screens.widgets.plain import Button, Static
+
+
+@dataclass
+class GateThrottle:
+    """One terminal's memory of wrong staff PINs in a row (kept on the app,
+    so closing and reopening the gate does not reset it)."""
+
+    base: float = 1.0
+    """Seconds after the first wrong PIN; doubles with each further one (tests make it small)."""
+    failures: int = 0
+    retry_at: float = 0.0  # time.monotonic() before which the gate takes no PIN
+
+    def wait_left(self) -> float:
+        return max(0.0, self.retry_at - time.monotonic())
+
+    def failed(self) -> float:
+        """Count a wrong PIN; the seconds until the next try."""
+        from kiosk.services.staff import gate_delay
+
+        self.failures += 1
+        delay = gate_delay(self.failures, self.base)
+        self.retry_at = time.monotonic() + delay
+        return delay
+
+    def succeeded(self) -> None:
+        self.failures, self.retry_at = 0, 0.0
+
+
+def throttle_of(app: Any) -> GateThrottle:
+    """The terminal's :class:`GateThrottle` (created on first use)."""
+    throttle = app.__dict__.get("_staff_gate_throttle")
+    if throttle is None:
+        throttle = app.__dict__["_staff_gate_throttle"] = GateThrottle()
+    return throttle
 
 
 class StaffPinModal(KioskModal[bool]):
@@ -33,23 +75,43 @@ class StaffPinModal(KioskModal[bool]):
         if event.input.id == "staff-number":
             self.query_one("#staff-pin", Input).focus()
             return
+        throttle = throttle_of(self.app)
+        field = self.query_one("#staff-pin", Input)
+        if throttle.wait_left() > 0 or field.disabled:
+            field.value = ""
+            self._say_wait(throttle)
+            return
         number = self.query_one("#staff-number", Input).value
         pin = event.value
+        field.value = ""
+        field.disabled = True  # one check at a time
         ctx = self.host.ctx
 
         def check() -> Any:
             from kiosk.services import staff
 
-            return staff.login(ctx, number, pin)
+            return staff.gate_login(ctx, number, pin)
 
         self.run_service(check, self._accepted, self._failed)
 
     def _accepted(self, _session: Any) -> None:
+        throttle_of(self.app).succeeded()
         self.dismiss(True)
 
     def _failed(self, message: str) -> None:
-        self.query_one("#staff-pin", Input).value = ""
+        delay = throttle_of(self.app).failed()
         self.query_one("#staff-message", Static).update(message)
+        # The PIN field stays closed for the delay; then it takes the next try.
+        self.set_timer(max(delay, 0.01), self._reopen)
+
+    def _reopen(self) -> None:
+        field = self.query_one("#staff-pin", Input)
+        field.disabled = False
+        field.focus()
+
+    def _say_wait(self, throttle: GateThrottle) -> None:
+        seconds = max(1, int(throttle.wait_left() + 0.999))
+        self.query_one("#staff-message", Static).update(self.t("identity.gate.wait", seconds=seconds))
 
 
 class MaintenanceModal(KioskModal[str]):

@@ -26,5 +26,5 @@ def test_units_restart_and_use_the_kiosk_user(path: Path) -> None:
     service = unit["Service"]
     assert service["User"] == "kiosk"
     if service.get("Type") != "oneshot":
-        assert service["Restart"] == "on-failure"
+        assert service["Restart"] == "always"  # also after a clean-looking exit (issue 19)
         assert "postgresql.service" in unit["Unit"]["After"]

@@ -27,12 +27,13 @@ from typing import Any, Literal
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input
 
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
 from kiosk.services import ServiceContext
 from screens.base import KioskModal
 from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Button, Static
 
 CSS_FILE = Path(__file__).with_name("steps.tcss")
 

@@ -1,0 +1,52 @@
+"""An application receipt scanned at identify (its number SQ… or its
+receipt code RC…): that one application's progress, the applicant masked.
+It opens nothing else: no resident home, no other application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+
+from kiosk.services import residents
+from screens.resident.common import ResidentScreen
+from screens.resident.progress import STATE_STYLE
+from screens.widgets.plain import Static
+
+
+class CodeProgressScreen(ResidentScreen):
+    """Loads :func:`kiosk.services.residents.progress_by_code` and shows it."""
+
+    TITLE_KEY = "identity.code.title"
+
+    def __init__(self, kind: str, value: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self.value = value
+
+    def on_mount(self) -> None:
+        ctx, kind, value = self.host.ctx, self.kind, self.value
+        self.run_service(lambda: residents.progress_by_code(ctx, kind, value), self._loaded, self._failed)
+
+    def compose_body(self) -> ComposeResult:
+        t = self.t
+        found: Any = self.data
+        app = found.application
+        english = self.host.translator.language == "en"
+        text = Text()
+        text.append(t("identity.code.applicant", name=found.masked_name) + "\n")
+        text.append(f"{app.name_en if english else app.name_zh}  {app.number}\n", style="bold")
+        status = app.status_en if english else app.status_zh
+        text.append(t("resident.progress.status", status=status, date=f"{app.created:%Y-%m-%d}") + "\n")
+        for step in app.steps:
+            label = t(f"resident.progress.state.{step.state}")
+            when = f"  {step.at:%Y-%m-%d}" if step.at else ""
+            text.append(f"  [{label}] ", style=STATE_STYLE.get(step.state, ""))
+            text.append(f"{step.name_en if english else step.name_zh}{when}\n")
+        if app.reason:
+            text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
+        with VerticalScroll(id="progress-list"):
+            yield Static(text, classes="application")
+            yield Static(t("identity.code.only_this"), classes="message")

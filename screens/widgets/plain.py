@@ -1,0 +1,73 @@
+"""Widgets that show text as text: the one place the screens are fed.
+
+Textual reads every ``str`` given to ``Static``, ``Label``, ``Button``,
+``DataTable`` cells and ``notify`` as content markup, so a name such as
+``[@click=app.quit]x[/]`` or ``广东[/]`` would become an action link or a
+``MarkupError``. The kiosk never uses markup in its catalog or code, so the
+screens import these drop-in replacements, which treat every ``str`` as
+literal text (styles come from CSS, or from a Rich ``Text`` / Textual
+``Content`` built in code). ``KioskApp.notify`` does the same for
+notifications. tests/screens/test_plain_text.py checks that no screen
+imports the markup-reading originals.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from rich.text import Text
+from textual.content import Content, ContentText
+from textual.widgets import Button as _Button
+from textual.widgets import DataTable as _DataTable
+from textual.widgets import Label as _Label
+from textual.widgets import Static as _Static
+
+__all__ = ["Button", "DataTable", "Label", "Static", "literal"]
+
+CellT = TypeVar("CellT")
+
+
+def literal(value: Any) -> Any:
+    """A ``str`` as a Rich ``Text`` without markup or emoji codes; anything else unchanged."""
+    return Text(value, end="") if isinstance(value, str) else value
+
+
+class Static(_Static):
+    """``textual.widgets.Static`` that never parses markup (``markup=False``)."""
+
+    def __init__(self, content: Any = "", **kwargs: Any) -> None:
+        kwargs["markup"] = False
+        super().__init__(content, **kwargs)
+
+
+class Label(_Label):
+    """``textual.widgets.Label`` that never parses markup (``markup=False``)."""
+
+    def __init__(self, content: Any = "", **kwargs: Any) -> None:
+        kwargs["markup"] = False
+        super().__init__(content, **kwargs)
+
+
+class Button(_Button):
+    """``textual.widgets.Button`` whose ``str`` label is literal text, also when set later."""
+
+    def validate_label(self, label: ContentText) -> Content:
+        return Content.from_text(label, markup=False)
+
+
+class DataTable(_DataTable[CellT]):
+    """``textual.widgets.DataTable`` whose ``str`` cells and column labels are literal text."""
+
+    def add_column(self, label: Any, *args: Any, **kwargs: Any) -> Any:
+        return super().add_column(literal(label), *args, **kwargs)
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> Any:
+        if "label" in kwargs:
+            kwargs["label"] = literal(kwargs["label"])
+        return super().add_row(*(literal(cell) for cell in cells), **kwargs)
+
+    def update_cell(self, row_key: Any, column_key: Any, value: Any, **kwargs: Any) -> None:
+        super().update_cell(row_key, column_key, literal(value), **kwargs)
+
+    def update_cell_at(self, coordinate: Any, value: Any, **kwargs: Any) -> None:
+        super().update_cell_at(coordinate, literal(value), **kwargs)
