@@ -11,6 +11,7 @@ touch widgets.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from kiosk.i18n import Translator
 
 T = TypeVar("T")
+
+_log = logging.getLogger("kiosk.screens")
 
 
 class KioskHost(Protocol):
@@ -64,16 +67,28 @@ class HostMixin:
         call: Callable[[], T],
         on_done: Callable[[T], None],
         on_error: Callable[[str], None] | None = None,
-    ) -> Worker[T]:
+        *,
+        writes: bool = False,
+    ) -> Worker[T] | None:
         """Run ``call`` off the UI thread; deliver its result (or error text) on the UI thread.
 
         The call runs on the host's ``executor`` (db.executor.ServiceExecutor,
         threads that keep their database connection) when it has one, else
         on a fresh thread that closes its connection afterwards (small test
         hosts). A :class:`ServiceError` arrives as its message; anything else
-        as a calm generic message, so no traceback ever reaches the screen.
+        as a calm generic message (the error itself goes to the log, masked),
+        so no traceback ever reaches the screen.
+
+        ``writes=True`` marks an action that changes something or prints (a
+        ticket, a submission, a payment, a receipt, a rating, a queue call):
+        while one is running on this screen another is not started (returns
+        None and says "please wait"), so a key pressed three times while the
+        printer hangs does the action once.
         """
         screen = cast(Screen[Any], self)
+        if writes and self.__dict__.get("_kiosk_writing") is not None:
+            screen.notify(self.t("robust.busy"), timeout=3)
+            return None
         executor = getattr(self.host, "executor", None)
         if executor is not None:
             # The app's service executor keeps its connections (db.executor);
@@ -85,6 +100,8 @@ class HostMixin:
 
             worker: Worker[T] = screen.run_worker(on_executor, exit_on_error=False, group="service")
             self._service_callbacks()[worker] = (on_done, on_error)
+            if writes:
+                self.__dict__["_kiosk_writing"] = worker
             return worker
         database = self.host.ctx.database
 
@@ -99,6 +116,8 @@ class HostMixin:
 
         worker = screen.run_worker(in_own_connection, thread=True, exit_on_error=False, group="service")
         self._service_callbacks()[worker] = (on_done, on_error)
+        if writes:
+            self.__dict__["_kiosk_writing"] = worker
         return worker
 
     def _service_callbacks(self) -> dict[Worker[Any], tuple[Callable[[Any], None], Callable[[str], None] | None]]:
@@ -111,6 +130,8 @@ class HostMixin:
         """Hand a finished service call's outcome to its callbacks."""
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             return
+        if self.__dict__.get("_kiosk_writing") is event.worker:
+            self.__dict__["_kiosk_writing"] = None  # before the callbacks: they may start the next write
         callbacks = self._service_callbacks().pop(event.worker, None)
         if callbacks is None:
             return
@@ -122,7 +143,7 @@ class HostMixin:
             if isinstance(error, ServiceError):
                 on_error(error.message)
             else:
-                cast(Screen[Any], self).log.error(f"service call failed: {error!r}")
+                _log.error("service call failed", exc_info=error)
                 on_error(self.t("error.unexpected"))
 
 

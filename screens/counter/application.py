@@ -175,7 +175,7 @@ class ApplicationScreen(CounterScreen):
                 return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)
 
         self.say(self.t("counter.working"))
-        self.run_service(call, self._advanced, self._failed)
+        self.run_service(call, self._advanced, self._failed, writes=True)
 
     def _failed(self, message: str) -> None:
         self._busy = False

@@ -212,7 +212,7 @@ class PaymentConfirmScreen(PaymentStep):
                 return info, ""
 
         self.say(self.t("counter.working"))
-        self.run_service(call, self._paid, self._failed)
+        self.run_service(call, self._paid, self._failed, writes=True)
 
     def _failed(self, message: str) -> None:
         self._busy = False

@@ -170,7 +170,7 @@ class QueueConsoleScreen(KioskScreen):
             if after is not None:
                 after(ticket)
 
-        self.run_service(call, done, self._say)
+        self.run_service(call, done, self._say, writes=True)
 
     def _offer_rating(self, ticket: TicketView) -> None:
         """办结 done: the resident rates the service (the modal closes itself when ignored)."""

@@ -57,7 +57,7 @@ class ReprintScreen(CounterScreen):
             except Exception:  # the copy stays in the spool
                 return info, ""
 
-        self.run_service(call, self._done, self._failed)
+        self.run_service(call, self._done, self._failed, writes=True)
 
     def _failed(self, message: str) -> None:
         self._busy = False

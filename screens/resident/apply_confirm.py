@@ -87,7 +87,7 @@ class ApplyConfirmScreen(ApplyStep):
                 return Submitted(info, False, kept)
             return Submitted(info, bool(outcome.printed), str(outcome.message), tuple(outcome.lines))
 
-        self.run_service(work, self._submitted, self._failed_submit)
+        self.run_service(work, self._submitted, self._failed_submit, writes=True)
 
     def _failed_submit(self, message: str) -> None:
         self._busy = False

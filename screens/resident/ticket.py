@@ -43,7 +43,7 @@ class TicketScreen(ResidentScreen):
             info = queue.take_ticket(ctx, prefix, resident_id, receipt=True)
             return info, services.flush(info.print_job_id)
 
-        self.run_service(take, self._taken, self._failed)
+        self.run_service(take, self._taken, self._failed, writes=True)
 
     def _taken(self, taken: Any) -> None:
         self.ticket, self.printed = taken

@@ -157,7 +157,7 @@ class RatingModal(KioskModal[RatingResult | None]):
         ctx, code = self.host.ctx, self.code
         self.run_service(lambda: queue_service.rate(ctx, code, score, reason),
                          lambda info: self._close(RatingResult(info, self.t("rating.thanks", score=info.score))),
-                         lambda message: self._close(RatingResult(None, message)))
+                         lambda message: self._close(RatingResult(None, message)), writes=True)
 
     def _close(self, result: RatingResult | None) -> None:
         if self._timer is not None:
