@@ -108,6 +108,8 @@ class DemoResident:
     id_number: str
     card_number: str
     note: str
+    password: str = ""
+    """The demo 服务密码 that opens this person's records at the kiosk (stored only hashed)."""
 
 
 @dataclass(frozen=True)
@@ -505,7 +507,11 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
         if len(summary.samples) < 6:
             _pick_samples(summary, plans)
     resident_ids = [i for (i,) in tuples(Resident.select(Resident.id).order_by(Resident.id))]
+    summary.samples = _sample_passwords(summary.samples, random.Random(f"demo-passwords-{seed}"))
     with write_transaction(database):
+        for sample in summary.samples:
+            Resident.update(service_password_hash=hash_pin(sample.password)).where(
+                Resident.id_number == sample.id_number).execute()
         _applications(database, gen, resident_ids, staff_ids, max(1, residents // 1000))
         summary.counts = {model._meta.table_name: model.select().count() for model in COUNTED}
         audit.append(actor="system", terminal="cli", action="demo.seed", now=now, entity="database",
@@ -515,6 +521,28 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
 
 _NOTES = {"villager": "村民：城乡居民养老+医保", "employee": "职工：五险", "flexible": "灵活就业",
           "retiree": "领取城乡居民养老金", "retired_employee": "企业退休人员", "student": "学生：居民医保"}
+
+
+def _sample_passwords(samples: Sequence[DemoResident], rng: random.Random) -> list[DemoResident]:
+    """Each sample person with a demo service password, derived from the seed
+    like the staff PINs and passing the same rules as a real one."""
+    from dataclasses import replace
+
+    from kiosk.rules.identity import parse_id_number
+    from kiosk.rules.service_password import WeakServicePassword, check_service_password
+
+    result = []
+    for sample in samples:
+        birth = parse_id_number(sample.id_number).birth_date
+        while True:
+            password = f"{rng.randrange(10**6):06d}"
+            try:
+                check_service_password(password, sample.id_number, birth)
+            except WeakServicePassword:
+                continue
+            break
+        result.append(replace(sample, password=password))
+    return result
 
 
 def _pick_samples(summary: DemoSummary, plans: Sequence[_Plan]) -> None:

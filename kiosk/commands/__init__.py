@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "policy": "policy",
     "printer": "printer",
     "queue": "queue",
+    "card": "card",
     "account": "account",
 }
 

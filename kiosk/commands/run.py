@@ -94,7 +94,8 @@ def run_demo(args: argparse.Namespace) -> int:
     init_schema(database, clock.now_utc().replace(tzinfo=None))
     summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
     for person in summary.samples[:3]:
-        print(f"demo resident: {person.id_number}  card {person.card_number}  {person.note}", file=sys.stderr)
+        print(f"demo resident: {person.id_number}  card {person.card_number}  服务密码 password {person.password}  "
+              f"{person.note}", file=sys.stderr)
     for member in summary.staff:
         print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
     print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}", file=sys.stderr)

@@ -11,6 +11,7 @@ resident with twenty years of monthly rows is shown at once.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -30,14 +31,15 @@ from db.models import (
     LedgerEntry,
     PrintJob,
     Resident,
-    Ticket,
 )
-from kiosk.rules.codes import TICKET_CODE, parse_card_input
+from kiosk.rules.codes import APPLICATION_NO, parse_card_input
 from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name
 from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WORKFLOWS
 from kiosk.services import NotFound, ServiceContext, ServiceError
 
 MONTHLY_SCHEMES = ("employee", "flexible")
+#: An application number inside a stored receipt document.
+APPLICATION_IN_TEXT = re.compile(APPLICATION_NO.pattern.strip("^$"))
 
 
 def _rows(query: Any) -> list[tuple[Any, ...]]:
@@ -102,56 +104,92 @@ def _summary(row: Resident) -> ResidentSummary:
     )
 
 
+class PrintedCode(ServiceError):
+    """A code the kiosk printed (ticket, application number, receipt): it opens
+    only what it names (the ticket's place, the application's progress),
+    never the resident's records. ``kind`` is ticket | application | receipt."""
+
+    def __init__(self, kind: str, value: str) -> None:
+        super().__init__("这是本机打印的条码，只能查看它对应的号票或业务进度。查询个人记录请刷社保卡或输入身份证号码",
+                         code="printed_code")
+        self.kind = kind
+        self.value = value
+
+
 def identify(ctx: ServiceContext, text: str) -> ResidentSummary:
-    """The resident behind a scan or typed number (card input contract, DESIGN §4).
+    """The resident a card or ID number names (card input contract, DESIGN §4).
+
+    This says who is claimed, not that it is them: the self-service terminal
+    opens records only through
+    :func:`kiosk.services.service_password.open_records`. A code the kiosk
+    printed raises :class:`PrintedCode` (it never names a person here).
 
     Raises :class:`InvalidInput` (message names the problem),
     :class:`NotRegistered` (valid ID, no record), :class:`CardBlocked`
-    (frozen or replaced card) or :class:`NotFound` (unknown card or code).
+    (frozen or replaced card) or :class:`NotFound` (unknown card).
     """
     try:
         parsed = parse_card_input(text, today=ctx.today())
     except InvalidIdNumber as exc:
         raise InvalidInput(exc.message, code=exc.reason) from None
+    if parsed.kind not in ("id_number", "card_number"):
+        raise PrintedCode(parsed.kind, parsed.value)
     with ctx.database.connection_context():
         if parsed.kind == "id_number":
             row = Resident.get_or_none(Resident.id_number == parsed.value)
             if row is None:
                 raise NotRegistered(parsed.value)
             return _summary(row)
-        if parsed.kind == "card_number":
-            card = (Card.select(Card, Resident).join(Resident)
-                    .where(Card.card_number == parsed.value).first())
-            if card is None:
-                raise NotFound("没有找到这张社保卡的记录。请改用身份证号码，或到C窗口咨询", code="card_unknown")
-            if card.status != "active":
-                raise CardBlocked(
-                    "这张社保卡已挂失冻结或已换新，不能在自助机使用。请到C窗口（社保卡业务）办理",
-                    code=f"card_{card.status}",
-                )
-            return _summary(card.resident)
-        resident = _resident_for_code(parsed.kind, parsed.value)
-        if resident is None:
-            raise NotFound("没有找到这个条码对应的记录。请刷社保卡或输入身份证号码", code="code_unknown")
-        return _summary(resident)
+        card = (Card.select(Card, Resident).join(Resident)
+                .where(Card.card_number == parsed.value).first())
+        if card is None:
+            raise NotFound("没有找到这张社保卡的记录。请改用身份证号码，或到C窗口咨询", code="card_unknown")
+        if card.status != "active":
+            raise CardBlocked(
+                "这张社保卡已挂失冻结或已换新，不能在自助机使用。请到C窗口（社保卡业务）办理",
+                code=f"card_{card.status}",
+            )
+        return _summary(card.resident)
 
 
-def _resident_for_code(kind: str, value: str) -> Resident | None:
-    if kind == "ticket":
-        match = TICKET_CODE.match(value)
-        assert match is not None  # parse_card_input matched it already
-        day = dt.datetime.strptime(match.group(1), "%Y%m%d").date()
-        code = match.group(2) + match.group(3)
-        ticket = (Ticket.select(Ticket, Resident).join(Resident)
-                  .where((Ticket.day == day) & (Ticket.code == code)).first())
-        return ticket.resident if ticket is not None else None
-    if kind == "application":
-        app = Application.select(Application, Resident).join(Resident).where(Application.number == value).first()
-        return app.resident if app is not None else None
-    if kind == "receipt":
-        job = PrintJob.select(PrintJob, Resident).join(Resident).where(PrintJob.code == value).first()
-        return job.resident if job is not None else None
-    return None
+@dataclass(frozen=True)
+class CodeProgress:
+    """What an application receipt's code shows: that one application, the applicant masked."""
+
+    masked_name: str
+    application: ApplicationView
+
+
+def progress_by_code(ctx: ServiceContext, kind: str, value: str) -> CodeProgress:
+    """The one application a printed application number (SQ...) or receipt code
+    (RC..., an acceptance receipt) names; audited as ``application.lookup``.
+
+    Raises :class:`NotFound` for an unknown code or a receipt that names no
+    application (a payment receipt, a statement).
+    """
+    from db import audit
+    from db.connection import write_transaction
+
+    with ctx.database.connection_context():
+        number = value
+        if kind == "receipt":
+            job = PrintJob.select(PrintJob.document).where(PrintJob.code == value).first()
+            found = APPLICATION_IN_TEXT.search(str(job.document)) if job is not None else None
+            if found is None:
+                raise NotFound("这张凭证没有对应的业务进度可查。查询个人记录请刷社保卡或输入身份证号码",
+                               code="code_unknown")
+            number = found.group(0)
+        row = (Application.select(Application.resident, Resident.name)
+               .join(Resident, on=(Application.resident == Resident.id))
+               .where(Application.number == number).tuples().first())
+    if row is None:
+        raise NotFound("没有找到这个业务编号。请核对回执上的条码，或到窗口咨询", code="code_unknown")
+    resident_id, name = row
+    views = [v for v in applications(ctx, resident_id) if v.number == number]
+    with write_transaction(ctx.database):
+        audit.append(actor="resident", terminal=ctx.terminal, action="application.lookup", now=ctx.now(),
+                     entity="application", entity_id=number, detail={"via": kind, "reason": "printed_code"})
+    return CodeProgress(mask_name(name), views[0])
 
 
 def confirm_phone(ctx: ServiceContext, resident_id: int, last4: str) -> bool:

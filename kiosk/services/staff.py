@@ -1,16 +1,23 @@
 """Staff accounts: add, log in (with lockout), change PIN, deactivate.
 
 PINs are kept only as argon2id hashes (:mod:`kiosk.rules.pins`). Failed
-logins are counted in the database, so the lockout (5 failures → 15
-minutes) holds across terminals and restarts. Every success, failure and
-lockout writes an audit entry in the same transaction as the counter.
+counter logins are counted in the database with one atomic UPDATE, so the
+lockout (5 failures → 15 minutes) holds across terminals, restarts and
+parallel attempts. The staff gate on public terminals (:func:`gate_login`)
+never counts: it only slows its own terminal down. Unknown and known staff
+numbers get the same message after the same argon2 work. Every success,
+failure and lockout writes an audit entry in the same transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
+import secrets
 from dataclasses import dataclass
+
+import peewee
 
 from db import audit
 from db.connection import write_transaction
@@ -132,48 +139,131 @@ def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
 
-def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
-    """Check a staff number and PIN; raises :class:`LoginFailed` with a clear message.
+#: The one answer to a wrong staff number or a wrong PIN, so that neither the
+#: text nor the time tells a stranger which staff numbers exist.
+WRONG = f"工号或PIN不正确（连续输错 {MAX_FAILURES} 次账号将锁定 {LOCK_MINUTES} 分钟）"
 
-    After ``MAX_FAILURES`` wrong PINs in a row the account is locked for
-    ``LOCK_MINUTES`` minutes; the message says how many minutes remain.
+
+@functools.cache
+def _dummy_hash() -> str:
+    """An argon2 hash no PIN matches, checked for unknown staff numbers so
+    they take as long as known ones (made once, with the same cost)."""
+    return hash_pin(secrets.token_hex(16))
+
+
+def _check(row: Staff | None, pin: str) -> bool:
+    """Verify ``pin`` against the row's hash, or the dummy hash when there is no row."""
+    right = verify_pin(row.pin_hash if row is not None else _dummy_hash(), pin)
+    return right and row is not None
+
+
+def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
+    """Check a staff number and PIN at a counter; raises :class:`LoginFailed`.
+
+    Unknown numbers, inactive accounts and wrong PINs all get :data:`WRONG`
+    after one argon2 verification (a dummy hash for unknown numbers); only a
+    right PIN learns that its account is locked or deactivated. After
+    ``MAX_FAILURES`` wrong PINs in a row the account is locked for
+    ``LOCK_MINUTES`` minutes. The count is one ``UPDATE ... SET n = n + 1``
+    (no read-modify-write), so parallel wrong logins on PostgreSQL each count.
+    The kiosk's staff gate uses :func:`gate_login`, which never counts.
     """
     number = number.strip()
+    row = Staff.get_or_none(Staff.number == number)
+    right = _check(row, pin)  # slow on purpose; before any lock is taken
     now = ctx.now()
     failure: str | None = None
     session: StaffSession | None = None
     with write_transaction(ctx.database):
-        row = Staff.get_or_none(Staff.number == number)
-        if row is None or not row.active:
+        if row is None:
             audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.login_failed", now=now,
-                         entity="staff", entity_id=number, detail={"reason": "unknown" if row is None else "inactive"})
-            failure = "工号或PIN不正确" if row is None else f"工号 {number} 已停用，请联系管理员"
-        elif row.locked_until is not None and row.locked_until > now:
-            audit.append(actor=number, terminal=ctx.terminal, action="staff.login_refused_locked", now=now,
-                         entity="staff", entity_id=number, detail={})
-            failure = f"连续输错PIN次数过多，账号已锁定，请 {_minutes_left(row.locked_until, now)} 分钟后再试"
-        elif not verify_pin(row.pin_hash, pin):
-            failed = row.failed_attempts + 1
-            if failed >= MAX_FAILURES:
-                until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                Staff.update(failed_attempts=0, locked_until=until).where(Staff.id == row.id).execute()
+                         entity="staff", entity_id=number, detail={"reason": "unknown"})
+            failure = WRONG
+        elif not right:
+            failed = Staff.failed_attempts + 1
+            # One statement: the count and the lock move together, whoever else is typing.
+            (Staff.update(failed_attempts=peewee.Case(None, [(failed >= MAX_FAILURES, 0)], failed),
+                          locked_until=peewee.Case(None, [(failed >= MAX_FAILURES, now + dt.timedelta(
+                              minutes=LOCK_MINUTES))], Staff.locked_until))
+             .where(Staff.id == row.id).execute())
+            current = Staff.select(Staff.failed_attempts, Staff.locked_until).where(Staff.id == row.id).first()
+            if current.failed_attempts == 0 and current.locked_until is not None and current.locked_until > now:
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.locked", now=now,
-                             entity="staff", entity_id=number, detail={"failures": failed, "minutes": LOCK_MINUTES})
-                failure = f"连续输错PIN {failed} 次，账号已锁定 {LOCK_MINUTES} 分钟"
+                             entity="staff", entity_id=number, detail={"failures": MAX_FAILURES,
+                                                                       "minutes": LOCK_MINUTES})
             else:
-                Staff.update(failed_attempts=failed).where(Staff.id == row.id).execute()
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login_failed", now=now,
-                             entity="staff", entity_id=number, detail={"reason": "pin", "failures": failed})
-                failure = f"工号或PIN不正确，还可再试 {MAX_FAILURES - failed} 次"
+                             entity="staff", entity_id=number,
+                             detail={"reason": "pin", "failures": current.failed_attempts})
+            failure = WRONG
         else:
-            Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
-            audit.append(actor=number, terminal=ctx.terminal, action="staff.login", now=now,
-                         entity="staff", entity_id=number, detail={"role": row.role})
-            session = StaffSession(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role), now)
+            current = Staff.select(Staff.active, Staff.locked_until).where(Staff.id == row.id).first()
+            if not current.active:
+                audit.append(actor=number, terminal=ctx.terminal, action="staff.login_failed", now=now,
+                             entity="staff", entity_id=number, detail={"reason": "inactive"})
+                failure = f"工号 {number} 已停用，请联系管理员"
+            elif current.locked_until is not None and current.locked_until > now:
+                audit.append(actor=number, terminal=ctx.terminal, action="staff.login_refused_locked", now=now,
+                             entity="staff", entity_id=number, detail={})
+                failure = (f"连续输错PIN次数过多，账号已锁定，请 {_minutes_left(current.locked_until, now)} "
+                           "分钟后再试")
+            else:
+                Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
+                audit.append(actor=number, terminal=ctx.terminal, action="staff.login", now=now,
+                             entity="staff", entity_id=number, detail={"role": row.role})
+                session = StaffSession(row.id, row.number, row.name, row.role,
+                                       ROLE_NAMES.get(row.role, row.role), now)
     # Raised after the commit: the failure count and its audit entry must stay.
     if failure is not None or session is None:
         raise LoginFailed(failure or "登录失败", code="login_failed")
     return session
+
+
+def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
+    """Check a staff number and PIN at a self-service or display terminal's
+    staff gate (ctrl+t). Like :func:`login` in message and time, but a wrong
+    PIN never counts towards the account's lock-out: a stranger at a public
+    terminal must not be able to lock staff out. The terminal slows itself
+    down instead (:func:`gate_delay`). Every attempt is audited
+    (``staff.gate_failed`` / ``staff.gate_login``) with the terminal.
+    """
+    number = number.strip()
+    row = Staff.get_or_none(Staff.number == number)
+    right = _check(row, pin)
+    now = ctx.now()
+    failure: str | None = None
+    with write_transaction(ctx.database):
+        if not right or row is None:
+            audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.gate_failed", now=now,
+                         entity="staff", entity_id=number, detail={"reason": "unknown" if row is None else "pin"})
+            failure = WRONG
+        elif not row.active:
+            audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
+                         entity="staff", entity_id=number, detail={"reason": "inactive"})
+            failure = f"工号 {number} 已停用，请联系管理员"
+        elif row.locked_until is not None and row.locked_until > now:
+            audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
+                         entity="staff", entity_id=number, detail={"reason": "locked"})
+            failure = f"账号已锁定，请 {_minutes_left(row.locked_until, now)} 分钟后再试"
+        else:
+            audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_login", now=now,
+                         entity="staff", entity_id=number, detail={"role": row.role})
+    if failure is not None or row is None:
+        raise LoginFailed(failure or WRONG, code="login_failed")
+    return StaffSession(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role), now)
+
+
+#: The staff gate's delay after failed PINs: 1, 2, 4, 8 ... seconds, at most this.
+GATE_DELAY_CAP = 60.0
+
+
+def gate_delay(failures: int, base: float = 1.0) -> float:
+    """Seconds a terminal's staff gate waits before the next try after
+    ``failures`` wrong PINs in a row: 0, then base × 1, 2, 4, 8 ... capped at
+    :data:`GATE_DELAY_CAP` × ``base``."""
+    if failures <= 0:
+        return 0.0
+    return base * min(GATE_DELAY_CAP, 2.0 ** (failures - 1))
 
 
 def logout(ctx: ServiceContext) -> None:
@@ -185,9 +275,10 @@ def logout(ctx: ServiceContext) -> None:
                      entity="staff", entity_id=ctx.staff_number, detail={})
 
 
-def audit_reveal(ctx: ServiceContext, resident_id: int) -> None:
+def audit_reveal(ctx: ServiceContext, resident_id: int, *, reason: str = "counter_detail") -> None:
     """Record that the logged-in staff member showed a resident's full name and
-    ID number on screen (the counter's ten-second 显示完整信息).
+    ID number on screen (the counter's ten-second 显示完整信息), with the
+    terminal and ``reason`` (which screen, why).
 
     One audited write; the screen shows the data only after it succeeds, so no
     reveal goes unrecorded. Only a logged-in staff member may reveal.
@@ -198,7 +289,16 @@ def audit_reveal(ctx: ServiceContext, resident_id: int) -> None:
         if not Resident.select().where(Resident.id == resident_id).exists():
             raise NotFound("没有这位参保人的记录", code="resident_unknown")
         audit.append(actor=ctx.staff_number, terminal=ctx.terminal, action="resident.reveal", now=ctx.now(),
-                     entity="resident", entity_id=resident_id, detail={})
+                     entity="resident", entity_id=resident_id, detail={"reason": reason})
+
+
+def audit_open(ctx: ServiceContext, resident_id: int, *, reason: str) -> None:
+    """Record that the logged-in staff member opened a resident's records at the
+    counter (terminal, and ``reason``: how the resident was found — card,
+    ID number, ticket, application, receipt — or which screen)."""
+    with write_transaction(ctx.database):
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="resident.open", now=ctx.now(),
+                     entity="resident", entity_id=resident_id, detail={"channel": "counter", "reason": reason})
 
 
 def change_pin(ctx: ServiceContext, number: str, old_pin: str, new_pin: str) -> None:

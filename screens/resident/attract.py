@@ -7,6 +7,7 @@ finished service, or see how many are ahead (screens.resident.rate)."""
 from __future__ import annotations
 
 import time
+import unicodedata
 
 from textual import events
 from textual.app import ComposeResult
@@ -15,6 +16,7 @@ from textual.timer import Timer
 
 from kiosk.guide import load_guide
 from kiosk.rules.codes import TICKET_CODE
+from kiosk.rules.identity import InvalidIdNumber, normalise_id_input
 from screens.base import KioskScreen
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
@@ -24,6 +26,8 @@ MENU_KEY_WAIT = 0.35
 #: Typed characters with no Enter for this long open the identify screen to finish typing.
 TYPING_WAIT = 1.5
 CARD_CHARS = set("0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZabcdefghijklmnopqrstuvwyz")
+#: Typed between the groups of a number once typing has started (kiosk.rules.text removes them).
+GROUP_SEPARATORS = set(" -")
 
 
 class AttractScreen(KioskScreen):
@@ -91,9 +95,11 @@ class AttractScreen(KioskScreen):
             event.stop()
             self._open_identify(submit=True)
             return
-        if event.character and event.character in CARD_CHARS:
+        # A reader or input method in full-width mode sends ３ or Ｘ: NFKC makes it a card character.
+        character = unicodedata.normalize("NFKC", event.character or "")
+        if character in CARD_CHARS or (self._buffer and character in GROUP_SEPARATORS):
             event.stop()
-            self._buffer += event.character
+            self._buffer += character
             self._last_key = time.monotonic()
             if self._pending is not None:
                 self._pending.stop()
@@ -115,6 +121,14 @@ class AttractScreen(KioskScreen):
         if self._buffer:
             self._open_identify(submit=False)
 
+    def wipe_traces(self) -> None:
+        """At idle: forget half-typed card numbers and the remembered choice (KioskApp.end_session)."""
+        if self._pending is not None:
+            self._pending.stop()
+            self._pending = None
+        self._buffer = ""
+        self._purpose = None
+
     def take_purpose(self) -> str | None:
         """What the resident chose before identifying ("apply"), once; the home screen asks."""
         purpose, self._purpose = self._purpose, None
@@ -129,10 +143,14 @@ class AttractScreen(KioskScreen):
             self._pending.stop()
             self._pending = None
         text, self._buffer = self._buffer, ""
-        if submit and TICKET_CODE.match(text.strip().upper()):
+        try:
+            code = normalise_id_input(text)
+        except InvalidIdNumber:
+            code = ""
+        if submit and TICKET_CODE.match(code):
             from screens.resident.rate import TicketRatingScreen
 
-            self.app.push_screen(TicketRatingScreen(text.strip().upper()))
+            self.app.push_screen(TicketRatingScreen(code))
             return
         self.app.push_screen(IdentifyScreen(purpose="query", initial=text, submit=submit))
 

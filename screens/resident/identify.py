@@ -46,8 +46,11 @@ class IdentifyScreen(KioskScreen):
         with Horizontal(id="identify"):
             with Vertical(id="identify-left"):
                 yield Static(t("resident.identify.prompt"), id="identify-prompt")
-                yield Input(value=self._initial, placeholder=t("resident.identify.placeholder"), max_length=20,
-                            restrict=r"[0-9A-Za-z]*", id="card-input")
+                # No character filter: full-width digits, spaces between groups and a
+                # lower-case x are what readers and input methods send; the service
+                # runs everything through the one normaliser (kiosk.rules.text).
+                yield Input(value=self._initial, placeholder=t("resident.identify.placeholder"), max_length=40,
+                            id="card-input")
                 yield Static(self._message, id="identify-message", classes="message")
                 if self._unregistered:
                     yield Button(t("resident.identify.enrol_ticket"), id="enrol-ticket", classes="wide-button")

@@ -8,7 +8,7 @@ import time
 import peewee
 import pytest
 
-from db.models import Ticket
+from db.models import AuditEntry, Ticket
 from kiosk.clock import FixedClock
 from kiosk.policy import load_policy
 from kiosk.services import NotFound, ServiceContext
@@ -78,14 +78,27 @@ def test_identify_frozen_card_sends_to_counter_c(ctx: ServiceContext, seeded: Se
         svc.identify(ctx, "999999999")
 
 
-def test_identify_by_application_and_ticket_code(ctx: ServiceContext, seeded: Seeded) -> None:
-    assert svc.identify(ctx, "SQ20261101000001").id == seeded.zhang
+def test_printed_codes_name_no_resident(ctx: ServiceContext, seeded: Seeded) -> None:
+    """A ticket code (announced aloud) or an application number opens only
+    what it names: identify refuses them as a person's identity."""
     now = ctx.now()
     Ticket.create(day=dt.date(2026, 11, 29), prefix="A", number=7, code="A007", resident=seeded.li,
                   queue_key=now, taken_at=now)
-    assert svc.identify(ctx, "T20261129A007").id == seeded.li
+    for code, kind in (("SQ20261101000001", "application"), ("T20261129A007", "ticket")):
+        with pytest.raises(svc.PrintedCode) as refused:
+            svc.identify(ctx, code)
+        assert refused.value.kind == kind and refused.value.value == code
+
+
+def test_application_code_shows_only_that_application_masked(ctx: ServiceContext, seeded: Seeded) -> None:
+    found = svc.progress_by_code(ctx, "application", "SQ20261101000001")
+    assert found.masked_name == "张*国" and found.application.number == "SQ20261101000001"
+    assert ZHANG_NAME not in repr(found) and ZHANG_ID not in repr(found)
+    entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
+    assert entry.action == "application.lookup" and entry.entity_id == "SQ20261101000001"
+    assert entry.terminal == ctx.terminal and entry.detail["reason"] == "printed_code"
     with pytest.raises(NotFound):
-        svc.identify(ctx, "T20261129A008")
+        svc.progress_by_code(ctx, "application", "SQ20261101000099")
 
 
 def test_confirm_phone_last_four(ctx: ServiceContext, seeded: Seeded) -> None:

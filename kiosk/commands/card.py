@@ -1,0 +1,100 @@
+"""``kiosk card password ID_NUMBER`` and ``kiosk card unlock ID_NUMBER``.
+
+The 社保卡服务密码 opens a resident's records at the self-service terminal
+(kiosk.services.service_password). From the shell, as at the counter, it is
+set only after the person's ID card was checked: the command asks for that
+confirmation (``--id-card-checked`` in scripts). The password is asked twice
+without echo on a terminal; when stdin is not a terminal it is read from
+stdin: two lines, password and confirmation. Both commands are audited as
+``system`` on this terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from kiosk.commands import CommandError
+from kiosk.commands.context import database_for, settings_for
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("card", help="社保卡服务密码: set it, or unlock self-service")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    password = actions.add_parser("password", help="set the 6-digit service password (asked twice, or two stdin lines)")
+    password.add_argument("id_number", metavar="ID_NUMBER", help="公民身份号码")
+    password.add_argument("--id-card-checked", action="store_true",
+                          help="the person's original ID card was checked (asked on a terminal otherwise)")
+    password.set_defaults(func=card_password)
+    unlock = actions.add_parser("unlock", help="re-open self-service after too many wrong passwords")
+    unlock.add_argument("id_number", metavar="ID_NUMBER", help="公民身份号码")
+    unlock.set_defaults(func=card_unlock)
+
+
+def read_password() -> str:
+    """The new password, twice; raises CommandError when they differ or none is given."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("服务密码 service password: ")
+        second = getpass.getpass("再次输入 again: ")
+    else:
+        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise CommandError("没有读到两次服务密码：请在标准输入中提供两行（密码和确认）")
+        first, second = lines[0], lines[1]
+    if first != second:
+        raise CommandError("两次输入的服务密码不一致")
+    return first
+
+
+def _id_card_checked(args: argparse.Namespace) -> bool:
+    if args.id_card_checked:
+        return True
+    if sys.stdin.isatty():
+        answer = input("已核验本人身份证原件？ID card checked? [y/N] ").strip().lower()
+        return answer in ("y", "yes", "是")
+    return False
+
+
+def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from kiosk.commands.staff import service_context
+    from kiosk.services.service_password import CHANNEL
+
+    settings = settings_for(args)
+    ctx = service_context(settings, database_for(settings))
+    ctx.extras[CHANNEL] = "cli"
+    return ctx
+
+
+def card_password(args: argparse.Namespace) -> int:
+    from kiosk.rules.identity import mask_id_number
+    from kiosk.services import ServiceError
+    from kiosk.services import service_password as svc
+
+    if not _id_card_checked(args):
+        raise CommandError("请先核验本人身份证原件（脚本中加 --id-card-checked）")
+    password = read_password()
+    ctx = _context(args)
+    try:
+        resident_id = svc.resident_id_for(ctx, args.id_number)
+        svc.set_password(ctx, resident_id, password, id_card_checked=True)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    print(f"已设置服务密码 password set: {mask_id_number(args.id_number.strip().upper())}")
+    return 0
+
+
+def card_unlock(args: argparse.Namespace) -> int:
+    from kiosk.rules.identity import mask_id_number
+    from kiosk.services import ServiceError
+    from kiosk.services import service_password as svc
+
+    ctx = _context(args)
+    try:
+        resident_id = svc.resident_id_for(ctx, args.id_number)
+        was_locked = svc.unlock(ctx, resident_id)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    masked = mask_id_number(args.id_number.strip().upper())
+    print(f"已解除锁定 unlocked: {masked}" if was_locked else f"未锁定，无需解锁 not locked: {masked}")
+    return 0
