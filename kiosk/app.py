@@ -208,9 +208,17 @@ class KioskApp(App[None]):
         self.push_screen(ResidentHomeScreen())
 
     def end_session(self) -> None:
-        """Forget everything about the resident and show the attract screen."""
+        """Forget everything about the resident and show the attract screen.
+
+        Every trace goes, not only the widgets: the identified person, every
+        screen above the first one (wizard drafts, loaded records, the
+        service-password entry), the clipboard (here and, through OSC 52, the
+        terminal's), notifications, and whatever the first screen buffered
+        (its ``wipe_traces()``; typed text in its fields).
+        """
         self.session = None
         self._pop_to_base()
+        self.wipe_traces()
         if self.large_text:
             self.set_large_text(False)
         if self.translator.language != self.settings.terminal.language:
@@ -218,6 +226,22 @@ class KioskApp(App[None]):
         if self.theme != "kiosk":
             self.theme = "kiosk"
         self._hide_countdown()
+
+    def wipe_traces(self) -> None:
+        """Clear the clipboard, notifications and the first screen's typed input."""
+        from textual.widgets import Input
+
+        if self.clipboard:
+            self.copy_to_clipboard("")
+        self._clipboard = ""
+        self.clear_notifications()
+        base = self._base_screen
+        if base is not None:
+            wipe = getattr(base, "wipe_traces", None)
+            if callable(wipe):
+                wipe()
+            for field in base.query(Input):
+                field.value = ""
 
     def _pop_to_base(self) -> None:
         base = self._base_screen
