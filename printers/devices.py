@@ -1,28 +1,52 @@
 """Printer devices opened from a URL: send bytes, report status, fail with typed errors.
 
-URLs (DESIGN.md §4)::
+URLs (DESIGN.md §4; README "Printer URLs")::
 
     preview:DIR                        receipts saved as .png + .bin + .txt (the default)
-    network://HOST:9100[?status=off]   raw TCP (JetDirect); status=off for printers that never answer DLE EOT
+    network://HOST:9100[?status=auto|on|off]
+                                       raw TCP (JetDirect); status probing, see below
     usb://VID:PID                      hex ids, e.g. usb://0416:5011 (needs pyusb)
     serial:///dev/ttyUSB0?baud=9600    (needs pyserial)
     file:///dev/usb/lp0                a character device or a file
     cups://QUEUE                       a raw CUPS queue (through ``lp``)
 
-A network job is framed by real-time status queries: ``DLE EOT 4`` before
-(paper out → :class:`PaperOut`, nothing sent; no answer → :class:`PrinterTimeout`)
-and ``DLE EOT 1`` after (the answer proves the printer received everything
-before it; a closed connection → :class:`ConnectionLost`). A status query
-never claims "paper ok" from an empty or failed reply: that is "unknown".
+A network job goes like this (:meth:`NetworkDevice.send`):
+
+1. Connect. Failure → :class:`PrinterUnreachable`; nothing was sent.
+2. Ask ``DLE EOT 4`` (paper). "Paper out" → :class:`PaperOut`, nothing sent.
+   No answer: with ``status=auto`` (the default) a printer that has never
+   answered a status query in this process is taken to be one that does not
+   answer them at all: it is remembered as such and used without status
+   ("状态未知", never refused); a printer that did answer before is busy or
+   hung → :class:`PrinterTimeout`, nothing sent. ``status=on`` always
+   requires the answer; ``status=off`` never asks.
+3. Write the job (and ``DLE EOT 1`` after it when the printer answers status).
+   A write that stalls or breaks → :class:`PrinterTimeout` /
+   :class:`ConnectionLost`: the job is sent again later (a torn first copy is
+   possible when the printer dies in the middle; it has no footer).
+4. Close our side cleanly (TCP FIN). From here on the job counts as **sent**:
+   :meth:`NetworkDevice.send` returns and the spool never sends it again.
+   It waits up to ``timeout`` for a confirmation — the status answer (TCP is
+   in order: it proves every byte before it arrived) or the printer closing
+   its side after reading everything — and returns True when one came,
+   False when none did (busy printer, slow reader): a late or missing answer
+   never makes a second copy. Only a reset (RST) before that is
+   :class:`ConnectionLost`.
+
+A status query never claims "paper ok" from an empty or failed reply: that
+is "unknown".
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import shutil
 import socket
 import subprocess
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +56,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from printers.document import Document
 from printers.escpos_render import RenderOptions
 
+log = logging.getLogger(__name__)
+
 DLE_EOT_ONLINE = b"\x10\x04\x01"
 DLE_EOT_PAPER = b"\x10\x04\x04"
 
 ALLOWED_URLS = (
-    "preview:DIR, network://HOST:9100, usb://VID:PID, serial:///dev/ttyUSB0?baud=9600, "
+    "preview:DIR, network://HOST:9100[?status=auto|on|off], usb://VID:PID, serial:///dev/ttyUSB0?baud=9600, "
     "file:///dev/usb/lp0, cups://QUEUE"
 )
 
@@ -104,7 +130,7 @@ class PrinterStatus:
         elif self.paper_ok:
             text = "打印机正常"
         else:
-            text = "打印机状态未知（无应答）"
+            text = "打印机状态未知（不回答状态查询，照常打印）"
         return f"{text}：{self.detail}" if self.detail else text
 
 
@@ -130,11 +156,17 @@ def parse_paper(reply: bytes) -> PaperState:
 
 
 class Device(Protocol):
-    """Something that prints bytes and can be asked how it is."""
+    """Something that prints bytes and can be asked how it is.
+
+    ``send`` raises :class:`PrinterError` when the job was not sent (the
+    spool sends it again later). Returning means it was sent; the value is
+    True when the printer confirmed it, False when it was sent but not
+    confirmed, None when the device cannot tell (both mean: never resend).
+    """
 
     url: str
 
-    def send(self, data: bytes, *, document: Document | None = None) -> None: ...
+    def send(self, data: bytes, *, document: Document | None = None) -> bool | None: ...
 
     def status(self, timeout: float = 2.0) -> PrinterStatus: ...
 
@@ -151,7 +183,7 @@ class PreviewDevice:
         self.url = f"preview:{self.directory}"
         self.written: list[Path] = []
 
-    def send(self, data: bytes, *, document: Document | None = None) -> None:
+    def send(self, data: bytes, *, document: Document | None = None) -> bool | None:
         from printers.preview import write_preview  # Pillow and fonts only when previews are used
 
         try:
@@ -165,6 +197,7 @@ class PreviewDevice:
                 self.written.append(path)
         except OSError as exc:
             raise PrinterUnreachable("小票预览目录无法写入", str(exc)) from exc
+        return True
 
     def status(self, timeout: float = 2.0) -> PrinterStatus:
         return PrinterStatus(True, "ok", "预览")
@@ -173,12 +206,56 @@ class PreviewDevice:
 # -- network -----------------------------------------------------------------------
 
 
-class NetworkDevice:
-    """A raw TCP printer (port 9100) with short timeouts on connect, send and status."""
+StatusMode = Literal["auto", "on", "off"]
 
-    def __init__(self, host: str, port: int = 9100, *, timeout: float = 3.0, status_check: bool = True) -> None:
-        self.host, self.port, self.timeout, self.status_check = host, port, timeout, status_check
-        self.url = f"network://{host}:{port}" + ("" if status_check else "?status=off")
+# host:port of printers seen answering / not answering status queries in this
+# process (a device object is opened again whenever the settings are read).
+_answers_status: set[tuple[str, int]] = set()
+_silent_on_status: set[tuple[str, int]] = set()
+_seen_lock = threading.Lock()
+
+
+def forget_status_answers() -> None:
+    """Forget which printers answer status queries (tests; a printer swapped at the same address)."""
+    with _seen_lock:
+        _answers_status.clear()
+        _silent_on_status.clear()
+
+
+class NetworkDevice:
+    """A raw TCP printer (port 9100) with short timeouts; see the module text for the protocol."""
+
+    def __init__(self, host: str, port: int = 9100, *, timeout: float = 3.0,
+                 status_check: bool | StatusMode = "auto") -> None:
+        mode: StatusMode = status_check if isinstance(status_check, str) else ("on" if status_check else "off")
+        self.host, self.port, self.timeout, self.status_mode = host, port, timeout, mode
+        self.url = f"network://{host}:{port}" + ("" if mode == "auto" else f"?status={mode}")
+
+    @property
+    def status_check(self) -> bool:
+        """False only for ``status=off``."""
+        return self.status_mode != "off"
+
+    @property
+    def _key(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    def answers_status(self) -> bool | None:
+        """True / False once this printer was seen answering / ignoring status queries, else None."""
+        with _seen_lock:
+            if self._key in _answers_status:
+                return True
+            return False if self._key in _silent_on_status else None
+
+    def _seen(self, answered: bool) -> None:
+        with _seen_lock:
+            if answered:
+                _answers_status.add(self._key)
+                _silent_on_status.discard(self._key)
+            elif self._key not in _silent_on_status:
+                _silent_on_status.add(self._key)
+                log.warning("printer %s:%s does not answer status queries; printing without them (状态未知)",
+                            self.host, self.port)
 
     def _connect(self, timeout: float) -> socket.socket:
         where = f"{self.host}:{self.port}"
@@ -201,26 +278,65 @@ class NetworkDevice:
             raise ConnectionLost("与打印机的连接中断", during)
         return reply
 
-    def send(self, data: bytes, *, document: Document | None = None) -> None:
+    def _probe_before(self, sock: socket.socket) -> bool:
+        """Step 2: the paper check; True when the printer answers status (so ask again after the job)."""
+        if self.status_mode == "off" or (self.status_mode == "auto" and self.answers_status() is False):
+            return False
+        try:
+            reply = self._ask(sock, DLE_EOT_PAPER, "打印前查询纸张")
+        except PrinterTimeout:
+            if self.status_mode == "on" or self.answers_status():
+                raise  # it answered before, so it is busy or hung now: send nothing, try later
+            self._seen(False)
+            return False
+        self._seen(True)
+        if parse_paper(reply) == "out":
+            raise PaperOut("打印机缺纸，请装纸后重试")
+        return True
+
+    def _write(self, sock: socket.socket, data: bytes) -> None:
+        """Step 3: every byte, with ``timeout`` as the longest stall (a slow reader that keeps reading is fine)."""
+        view = memoryview(data)
+        sent = 0
+        try:
+            while sent < len(view):
+                sent += sock.send(view[sent:])
+        except TimeoutError as exc:
+            raise PrinterTimeout("打印机长时间不接收数据", f"发送中，已发送 {sent}/{len(data)} 字节") from exc
+        except OSError as exc:
+            raise ConnectionLost("打印过程中与打印机的连接中断", str(exc)) from exc
+
+    def _confirmation(self, sock: socket.socket, status_answered: bool) -> bool:
+        """Step 4: close our side, then wait up to ``timeout`` for an answer or the printer closing."""
+        try:
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as exc:
+            raise ConnectionLost("打印过程中与打印机的连接中断", f"结束发送：{exc}") from exc
+        deadline = time.monotonic() + self.timeout
+        while (remaining := deadline - time.monotonic()) > 0:
+            sock.settimeout(remaining)
+            try:
+                reply = sock.recv(64)
+            except TimeoutError:
+                return False
+            except OSError as exc:  # a reset: the printer dropped the job
+                raise ConnectionLost("打印过程中与打印机的连接中断", f"打印后确认：{exc}") from exc
+            if not reply or status_answered:
+                return True  # it closed after reading everything, or answered the query sent after the job
+            # a status-less printer's late answer to the first query proves nothing: wait for it to close
+        return False
+
+    def send(self, data: bytes, *, document: Document | None = None) -> bool:
         sock = self._connect(self.timeout)
         with contextlib.closing(sock):
             sock.settimeout(self.timeout)
-            if self.status_check:
-                paper = parse_paper(self._ask(sock, DLE_EOT_PAPER, "打印前查询纸张"))
-                if paper == "out":
-                    raise PaperOut("打印机缺纸，请装纸后重试")
-            try:
-                sock.sendall(data)
-            except TimeoutError as exc:
-                raise PrinterTimeout("打印机长时间不接收数据", "发送中") from exc
-            except OSError as exc:
-                raise ConnectionLost("打印过程中与打印机的连接中断", str(exc)) from exc
-            if self.status_check:
-                # in-order TCP: an answer here means every byte before it arrived
-                self._ask(sock, DLE_EOT_ONLINE, "打印后确认")
-            else:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_WR)
+            answered = self._probe_before(sock)
+            self._write(sock, data + DLE_EOT_ONLINE if answered else data)
+            confirmed = self._confirmation(sock, answered)
+        if not confirmed:
+            log.warning("printer %s:%s took the job but did not confirm it in %.1f s; not sending it again",
+                        self.host, self.port, self.timeout)
+        return confirmed
 
     def status(self, timeout: float = 2.0) -> PrinterStatus:
         try:
@@ -228,12 +344,19 @@ class NetworkDevice:
         except PrinterUnreachable as exc:
             return PrinterStatus(False, "unknown", exc.detail or exc.message)
         with contextlib.closing(sock):
+            if self.status_mode == "off":
+                return PrinterStatus(None, "unknown", "已连接；状态查询已关闭（status=off）")
             sock.settimeout(timeout)
             try:
                 online = parse_online(self._ask(sock, DLE_EOT_ONLINE, "查询在线"))
                 paper = parse_paper(self._ask(sock, DLE_EOT_PAPER, "查询纸张"))
+            except PrinterTimeout:
+                if self.status_mode == "auto" and not self.answers_status():
+                    self._seen(False)
+                return PrinterStatus(None, "unknown", "已连接；打印机不回答状态查询")
             except PrinterError as exc:
                 return PrinterStatus(None, "unknown", exc.message)
+        self._seen(True)
         return PrinterStatus(online, paper)
 
 
@@ -247,7 +370,7 @@ class FileDevice:
         self.path = Path(path)
         self.url = f"file://{self.path}"
 
-    def send(self, data: bytes, *, document: Document | None = None) -> None:
+    def send(self, data: bytes, *, document: Document | None = None) -> bool | None:
         try:
             with self.path.open("ab") as handle:
                 handle.write(data)
@@ -256,6 +379,7 @@ class FileDevice:
             raise PrinterUnreachable("打印机设备无法打开，请检查连接和权限", str(exc)) from exc
         except OSError as exc:
             raise ConnectionLost("写入打印机时出错", str(exc)) from exc
+        return None
 
     def status(self, timeout: float = 2.0) -> PrinterStatus:
         if not self.path.exists():
@@ -270,7 +394,7 @@ class CupsDevice:
         self.queue, self.timeout = queue, timeout
         self.url = f"cups://{queue}"
 
-    def send(self, data: bytes, *, document: Document | None = None) -> None:
+    def send(self, data: bytes, *, document: Document | None = None) -> bool | None:
         if not shutil.which("lp"):
             raise PrinterUnreachable("本机未安装 CUPS（缺少 lp 命令）")
         try:
@@ -280,6 +404,7 @@ class CupsDevice:
             raise PrinterTimeout("打印队列无响应", self.queue) from exc
         if done.returncode != 0:
             raise PrinterUnreachable("打印队列拒绝任务", done.stderr.decode(errors="replace").strip()[:200])
+        return None
 
     def status(self, timeout: float = 2.0) -> PrinterStatus:
         if not shutil.which("lpstat"):
@@ -314,7 +439,7 @@ class EscposDevice:
                 raise PrinterUnreachable("找不到打印机，请检查数据线", str(exc)) from exc
         return self._printer
 
-    def send(self, data: bytes, *, document: Document | None = None) -> None:
+    def send(self, data: bytes, *, document: Document | None = None) -> bool | None:
         printer = self._open()
         try:
             printer._raw(data)
@@ -324,6 +449,7 @@ class EscposDevice:
         except Exception as exc:
             self._printer = None
             raise ConnectionLost("与打印机的连接中断", str(exc)) from exc
+        return None
 
     def status(self, timeout: float = 2.0) -> PrinterStatus:
         try:
@@ -359,8 +485,12 @@ def open_device(url: str, options: RenderOptions | None = None, *, timeout: floa
             raise _bad(url, "缺少主机名")
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise _bad(url, f"端口 {port_text!r} 不是 1-65535 的数字")
-        status_check = query.get("status", "on") not in ("off", "0", "no")
-        return NetworkDevice(host.strip("[]"), int(port_text), timeout=timeout, status_check=status_check)
+        status_text = query.get("status", "auto").lower()
+        modes: dict[str, StatusMode] = {"auto": "auto", "on": "on", "1": "on", "yes": "on",
+                                        "off": "off", "0": "off", "no": "off"}
+        if status_text not in modes:
+            raise _bad(url, f"status={status_text!r}：只能是 auto、on 或 off")
+        return NetworkDevice(host.strip("[]"), int(port_text), timeout=timeout, status_check=modes[status_text])
     if parts.scheme == "usb":
         vid, _, pid = parts.netloc.partition(":")
         try:

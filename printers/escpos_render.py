@@ -12,6 +12,12 @@ Lines with characters outside the printer font, QR codes (by default) and
 barcodes (by default) are sent as raster pictures (``GS v 0``) drawn by
 :mod:`printers.graphics`. The output is deterministic for a given document
 and options.
+
+Text from a document becomes bytes in exactly one place, :func:`encode_text`:
+no control byte from data ever reaches the printer (the layout already
+replaced controls with □; this is the last guard) and a character the
+configured encoding lacks becomes ``?`` instead of an encoding error, so
+every document renders.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import io
+import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +40,14 @@ FS_CHINESE_ON = b"\x1c&"
 ENCODINGS = ("gb18030", "gbk")
 
 _stdout_lock = threading.Lock()
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def encode_text(text: str, encoding: str) -> bytes:
+    """The bytes of one line of document text in ``encoding``: C0/C1 controls
+    become ``?`` (the renderer's own commands are sent apart, never from
+    data) and characters the encoding lacks become ``?``. Never raises."""
+    return _CONTROL.sub("?", text).encode(encoding, errors="replace")
 
 
 @dataclass(frozen=True)
@@ -86,7 +101,7 @@ def _text_line(p: Dummy, line: TextLine, options: RenderOptions, paper: Paper) -
         p.set(align=line.align, bold=line.bold, custom_size=True, width=line.scale, height=line.scale)
     else:
         p.set(align=line.align, bold=line.bold, normal_textsize=True)
-    p._raw(line.text.encode(options.encoding) + b"\n")
+    p._raw(encode_text(line.text, options.encoding) + b"\n")
 
 
 def _qr_line(p: Dummy, line: QRLine, options: RenderOptions, paper: Paper) -> None:

@@ -11,6 +11,13 @@ A character the printer's font does not have (anything outside GBK, e.g. 𠮷
 or U+9FCF 鿏 in rare names) would print as garbage, so a line containing
 one is marked ``image=True`` and is rendered as a picture with the CJK font.
 
+Text from people and the database is data, never printer commands: before
+anything is laid out, :func:`printable_document` replaces every control
+character (``ESC p`` would open the cash drawer, ``GS V`` cut the paper) and
+every invisible format character (zero-width space, bidi overrides) with a
+visible ``□`` (:data:`REPLACEMENT`), so every document can be rendered and
+nothing in a field reaches the printer as a command.
+
 :func:`layout` turns a :class:`~printers.document.Document` into a list of
 :class:`TextLine` / :class:`QRLine` / :class:`BarcodeLine` that the ESC/POS
 renderer, the PNG preview and the plain-text preview all consume, so the
@@ -20,8 +27,10 @@ three always agree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
+from typing import Any
 
 from wcwidth import wcwidth
 
@@ -137,10 +146,76 @@ def display_width(text: str) -> int:
 
 
 def needs_image(text: str) -> bool:
-    """True when some character of ``text`` is outside the printer font."""
+    """True when some character of ``text`` is outside the printer font.
+
+    Zero-width characters count too (a combining accent is not in GBK and
+    would reach the printer as a four-byte GB18030 sequence, or not encode
+    at all on a GBK printer); controls were replaced by :func:`clean_text`.
+    """
     if text.isascii():
         return False  # printable ASCII is in every font; ASCII controls take no column and are skipped
-    return any(not in_printer_font(c) for c in text if char_width(c) > 0)
+    return any(not in_printer_font(c) for c in text if c >= " ")
+
+
+#: What a character that must not or cannot be printed as text becomes: visible, and in GBK.
+REPLACEMENT = "\u25a1"  # □
+
+
+@lru_cache(maxsize=1024)
+def _clean_char(ch: str, newlines: bool) -> str:
+    if ch == "\n":
+        return ch if newlines else " "
+    if ch == "\t":
+        return " "
+    if unicodedata.category(ch) == "Zs":  # no-break, ideographic, thin ... spaces
+        return ch if in_printer_font(ch) else " "
+    return REPLACEMENT  # C0/C1 controls, DEL, format (U+200B, U+202E), separators, surrogates, unassigned
+
+
+def clean_text(text: str, *, newlines: bool = False) -> str:
+    """``text`` with nothing a printer would take as a command or cannot show.
+
+    Every C0/C1 control character (ESC, GS, DLE, FS ...), DEL, invisible
+    format character (zero-width space, bidi controls), line/paragraph
+    separator, private-use, surrogate or unassigned code point becomes
+    :data:`REPLACEMENT` (□, so a clerk sees that something was there);
+    tabs and spaces the printer font lacks become a space; ``\\r\\n`` and
+    ``\\r`` become ``\\n``, which is kept only when ``newlines`` (paragraphs)
+    and is a space otherwise.
+    """
+    if text.isprintable():
+        return text  # almost every field: nothing to do
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch if ch.isprintable() else _clean_char(ch, newlines) for ch in text)
+
+
+def _clean_value(value: Any, newlines: bool) -> Any:
+    if isinstance(value, str):
+        return clean_text(value, newlines=newlines)
+    if isinstance(value, tuple):
+        return tuple(_clean_value(v, newlines) for v in value)
+    return value
+
+
+def _clean_block(block: Block) -> Block:
+    if isinstance(block, (QR, Divider)):
+        return block  # a QR payload is data inside a picture; a divider is checked where it is drawn
+    newlines = not isinstance(block, KeyValue)  # wrapped blocks break lines at \n; a key-value row cannot
+    changes = {f.name: _clean_value(getattr(block, f.name), newlines) for f in fields(block) if f.name != "type"}
+    return replace(block, **changes)
+
+
+def printable_document(doc: Document) -> Document:
+    """``doc`` with every text field passed through :func:`clean_text` (the QR payload is left alone)."""
+    return replace(
+        doc,
+        hall=clean_text(doc.hall, newlines=True),
+        title=clean_text(doc.title, newlines=True),
+        terminal=clean_text(doc.terminal),
+        identity=clean_text(doc.identity) if doc.identity is not None else None,
+        extra=tuple((clean_text(k), clean_text(v)) for k, v in doc.extra),
+        blocks=tuple(_clean_block(b) for b in doc.blocks),
+    )
 
 
 def pad(text: str, width: int, align: Align = "left") -> str:
@@ -292,7 +367,7 @@ def block_lines(block: Block, cols: int) -> list[Line]:
     if isinstance(block, Barcode):
         return [BarcodeLine(block.data), _text(block.data, "center")]
     if isinstance(block, Divider):
-        char = block.char if len(block.char) == 1 and block.char < "\x7f" else "-"
+        char = block.char if len(block.char) == 1 and "!" <= block.char <= "~" else "-"
         return [_text(char * cols)]
     if isinstance(block, ImageLine):
         return [TextLine(part, block.align, False, 1, True) for part in wrap(block.text, cols)]
@@ -332,8 +407,9 @@ def footer_lines(doc: Document, cols: int) -> list[Line]:
 
 
 def layout(doc: Document, paper: int | Paper = 80) -> list[Line]:
-    """Every line of ``doc`` on the given paper, header to footer."""
+    """Every line of ``doc`` on the given paper, header to footer, text cleaned by :func:`printable_document`."""
     cols = paper_for(paper).columns
+    doc = printable_document(doc)
     lines = header_lines(doc, cols)
     for block in doc.blocks:
         lines.extend(block_lines(block, cols))

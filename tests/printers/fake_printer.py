@@ -2,14 +2,23 @@
 
 ``ok`` answers DLE EOT status queries and keeps every job; ``silent`` accepts
 and never reads or answers; ``close_mid_job`` answers the first query, reads
-a little of the job and closes; ``paper_out`` answers DLE EOT 4 with "paper
-out". ``refusing_port()`` is a port with nothing listening.
+a little of the job and drops the connection (a reset, as a printer that
+reboots); ``paper_out`` answers DLE EOT 4 with "paper out"; ``mute`` reads
+and keeps every job but never answers a status query; ``late`` answers the
+paper query at once but confirms a job (DLE EOT 1) only ``delay`` seconds
+after reading it, and keeps the connection until then (a busy printer).
+``refusing_port()`` is a port with nothing listening.
+
+A job is what the printer read between its status queries, kept when it
+answers DLE EOT 1 or when the sender closes the connection.
 """
 
 from __future__ import annotations
 
 import socket
+import struct
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,10 +27,12 @@ PAPER_OUT = b"\x7e"
 
 
 class FakePrinter:
-    def __init__(self, mode: str = "ok", port: int = 0) -> None:
+    def __init__(self, mode: str = "ok", port: int = 0, *, delay: float = 10.0) -> None:
         self.mode = mode
+        self.delay = delay
         self.jobs: list[bytes] = []
         self.connections = 0
+        self.status_queries = 0
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", port))
@@ -49,36 +60,68 @@ class FakePrinter:
                 continue
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
+    def _keep(self, buf: bytearray) -> None:
+        job = bytes(buf)
+        if job.startswith(b"\x10\x04\x04"):
+            job = job[3:]
+        if job.endswith(b"\x10\x04\x01"):
+            job = job[:-3]
+        if job:
+            self.jobs.append(job)
+        buf.clear()
+
     def _handle(self, conn: socket.socket) -> None:
         buf = bytearray()
         conn.settimeout(0.05)
         answered = 0
+        confirm_at: float | None = None  # "late": when the pending DLE EOT 1 answer goes out
+        seen = 0  # length of buf when a query was last seen (each query is counted once)
         try:
             while not self._stop.is_set():
+                if confirm_at is not None and time.monotonic() >= confirm_at:
+                    conn.sendall(ONLINE_OK)
+                    return
                 try:
                     chunk = conn.recv(65536)
                     if not chunk:
-                        break
+                        if self.mode == "late" and confirm_at is None and buf.endswith(b"\x10\x04\x01"):
+                            confirm_at = time.monotonic() + self.delay  # a job just arrived: busy with it
+                        self._keep(buf)  # the sender closed: everything it sent was read
+                        if confirm_at is None:
+                            return
+                        time.sleep(0.05)  # busy: hold the connection until the late answer
+                        continue
                     buf += chunk
                     if self.mode == "close_mid_job" and answered and len(buf) > 200:
-                        return  # the printer drops the connection in the middle of a job
+                        # reboot in the middle of a job: drop it with a reset, not a clean close
+                        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        return
                     continue
                 except TimeoutError:
                     pass
                 # idle: answer a real-time status query that ends what we got so far
+                new_query = len(buf) != seen and buf.endswith((b"\x10\x04\x04", b"\x10\x04\x01"))
+                seen = len(buf)
+                self.status_queries += new_query
                 if buf.endswith(b"\x10\x04\x04"):
-                    conn.sendall(PAPER_OUT if self.mode == "paper_out" else ONLINE_OK)
-                    answered += 1
-                elif buf.endswith(b"\x10\x04\x01"):
-                    conn.sendall(ONLINE_OK)
-                    answered += 1
-                    if self.mode == "ok":
-                        job = bytes(buf)
-                        if job.startswith(b"\x10\x04\x04"):
-                            job = job[3:]
-                        if len(job) > 3:
-                            self.jobs.append(job[:-3])
+                    if self.mode != "mute":
+                        conn.sendall(PAPER_OUT if self.mode == "paper_out" else ONLINE_OK)
+                        answered += 1
+                    if len(buf) > 3:  # a status check (kiosk printer status) after the online query
                         buf.clear()
+                elif buf.endswith(b"\x10\x04\x01"):
+                    if self.mode == "late" and len(buf) > 3:
+                        if confirm_at is None:
+                            confirm_at = time.monotonic() + self.delay
+                            self._keep(buf)
+                    elif self.mode != "mute":
+                        conn.sendall(ONLINE_OK)
+                        answered += 1
+                        self._keep(buf)
+                if not buf:
+                    seen = 0
+        except OSError:
+            pass  # the sender gave up and closed first
         finally:
             conn.close()
 
@@ -91,8 +134,8 @@ class FakePrinter:
 
 
 @contextmanager
-def fake_printer(mode: str = "ok", port: int = 0) -> Iterator[FakePrinter]:
-    printer = FakePrinter(mode, port)
+def fake_printer(mode: str = "ok", port: int = 0, *, delay: float = 10.0) -> Iterator[FakePrinter]:
+    printer = FakePrinter(mode, port, delay=delay)
     try:
         yield printer
     finally:

@@ -82,15 +82,48 @@ def test_refused_connection_is_unreachable_with_a_chinese_message() -> None:
     assert status.online is False and not status.paper_ok
 
 
-def test_silent_printer_times_out_quickly_and_status_is_unknown() -> None:
-    with fake_printer("silent") as printer:
+def test_printer_known_to_answer_that_hangs_times_out_and_gets_nothing() -> None:
+    with fake_printer("ok") as printer:
         device = open_device(printer.url, timeout=0.3)
-        started = time.monotonic()
+        assert device.status(timeout=2).paper_ok  # it answers status queries
+        printer.mode = "silent"  # now it hangs (busy, jammed)
         with pytest.raises(PrinterTimeout, match="无应答"):
             device.send(render_escpos(samples.ticket()))
-        assert time.monotonic() - started < 2
         status = device.status(timeout=0.3)
     assert status.unknown and not status.paper_ok and not status.paper_out
+    assert printer.jobs == []
+
+
+def test_printer_that_never_answers_status_is_used_without_it() -> None:
+    """No status answers at all: the job goes out once, the printer's closing confirms it; status 状态未知."""
+    data = render_escpos(samples.ticket())
+    with fake_printer("mute") as printer:
+        device = open_device(printer.url, timeout=0.5)
+        assert device.send(data) is True
+        assert device.send(data) is True  # the second job does not ask again
+        status = device.status(timeout=0.5)
+        deadline = time.monotonic() + 10
+        while len(printer.jobs) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert printer.jobs == [data, data] and printer.status_queries == 1 + 1  # 1 probe + status()
+    assert status.unknown and status.online is None and "状态未知" in status.message
+    assert isinstance(device, NetworkDevice) and device.answers_status() is False
+
+
+def test_late_confirmation_counts_as_sent_not_as_failed() -> None:
+    data = render_escpos(samples.ticket())
+    with fake_printer("late", delay=10) as printer:
+        device = open_device(printer.url, timeout=0.5)
+        assert device.send(data) is False  # sent, not confirmed in time, and no error
+    assert printer.jobs == [data]
+
+
+def test_status_mode_from_the_url() -> None:
+    modes = {url: open_device(url).status_mode for url in (  # type: ignore[attr-defined]
+        "network://p:9100", "network://p:9100?status=on", "network://p:9100?status=off", "network://p?status=auto")}
+    assert list(modes.values()) == ["auto", "on", "off", "auto"]
+    with pytest.raises(ValueError, match="auto、on 或 off"):
+        open_device("network://p:9100?status=maybe")
 
 
 def test_printer_closing_mid_job_is_connection_lost() -> None:

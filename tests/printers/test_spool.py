@@ -85,18 +85,60 @@ def test_twenty_receipts_while_the_printer_is_down_print_exactly_once_later(
     assert stored[ids[4]].code in reprinted[0] and stored[ids[9]].code in reprinted[1]  # 原校验码
 
 
-@pytest.mark.parametrize("mode", ["silent", "close_mid_job", "paper_out"])
+@pytest.mark.parametrize("mode", ["hung", "close_mid_job", "paper_out"])
 def test_failures_keep_the_job_pending(database: peewee.Database, clock: FixedClock, mode: str) -> None:
     import random
 
     ctx = ReceiptContext("示范镇社保服务大厅", "T01", clock.now_local(), rng=random.Random(4))
-    with fake_printer(mode) as printer:
-        spool = PrintSpool(database, open_device(printer.url, timeout=0.3), clock, terminal="T01")
+    with fake_printer("ok" if mode == "hung" else mode) as printer:
+        device = open_device(printer.url, timeout=0.3)
+        if mode == "hung":  # a printer known to answer status stops answering: busy or hung, send nothing
+            assert device.status(timeout=2).paper_ok
+            printer.mode = "silent"
+        spool = PrintSpool(database, device, clock, terminal="T01")
         job_id = spool.submit(_ticket(ctx, 1))
         assert spool.run_once() == 0
+        assert printer.jobs == []
     job = spool.job(job_id)
     assert job.status == "pending" and job.attempts == 1 and job.last_error
     assert job.next_try_at > clock.now_utc().replace(tzinfo=None)
+
+
+def test_a_job_the_printer_took_is_never_sent_again(database: peewee.Database, clock: FixedClock) -> None:
+    """A printer that takes every byte but never answers and never closes: sent once, marked unconfirmed."""
+    import random
+
+    ctx = ReceiptContext("示范镇社保服务大厅", "T01", clock.now_local(), rng=random.Random(9))
+    with fake_printer("silent") as printer:
+        spool = PrintSpool(database, open_device(printer.url, timeout=0.3), clock, terminal="T01")
+        job_id = spool.submit(_ticket(ctx, 1))
+        assert spool.run_once() == 1
+        for _ in range(3):
+            clock.advance(minutes=5)
+            assert spool.run_once(force=True) == 0
+        assert printer.connections == 1  # one connection: the job was sent once
+    job = spool.job(job_id)
+    assert job.status == "printed" and not job.confirmed and spool.alert() is None
+
+
+def test_unrenderable_job_fails_once_with_a_reason(database: peewee.Database, clock: FixedClock,
+                                                   tmp_path: Path) -> None:
+    import random
+
+    ctx = ReceiptContext("大厅", "T01", clock.now_local(), rng=random.Random(10))
+    spool = PrintSpool(database, open_device(f"preview:{tmp_path}"), clock, terminal="T01")
+    with database.atomic():
+        broken = enqueue(_ticket(ctx, 1), clock)
+        fine = enqueue(_ticket(ctx, 2), clock)
+        stored = PrintJob.get_by_id(broken)
+        stored.document = {**stored.document, "blocks": [{"type": "no-such-block"}]}
+        stored.save()
+    assert spool.run_once() == 1  # the other job is not held up
+    job = spool.job(broken)
+    assert job.status == "failed" and "no-such-block" in job.last_error and job.attempts == 1
+    clock.advance(hours=1)
+    assert spool.run_once(force=True) == 0 and spool.job(broken).attempts == 1  # never retried
+    assert [j.id for j in spool.attention()] == [broken] and spool.job(fine).status == "printed"
 
 
 def test_other_terminals_jobs_are_left_alone(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> None:
