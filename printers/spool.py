@@ -4,12 +4,42 @@ A receipt becomes a ``PrintJob`` row (the document as JSON) inside the same
 transaction as the business it belongs to (:func:`enqueue`), so nothing
 printed can be lost and nothing is printed that was not committed. A worker
 (:class:`SpoolWorker`, a thread; :meth:`PrintSpool.run_once` for tests)
-prints due jobs of this terminal oldest first. When the printer is
-unreachable, times out, is out of paper or drops the connection mid-job the
-job stays ``pending`` with ``attempts``, ``last_error`` and ``next_try_at``,
-and the spool backs off 2, 4, 8 ... 60 s. A job is marked ``printed`` right
-after the printer confirmed it, so after a restart only unconfirmed jobs are
-sent again. A reprint is a new job marked 补打 with its own code.
+prints due jobs of this terminal oldest first.
+
+Job states (``print_job.status``)::
+
+    pending ──claim──▶ printing ──sent──▶ printed
+       ▲                  │  └──(found after a crash)──▶ uncertain   (a clerk decides)
+       └──not sent────────┘
+    pending ──cannot be rendered──▶ failed      pending ──staff──▶ cancelled
+
+* **pending**: waiting. When the printer is unreachable, busy before the job,
+  out of paper or drops the connection while the job is written, nothing
+  (or only a torn part) went out: the job stays ``pending`` with ``attempts``,
+  ``last_error`` and ``next_try_at``, and the spool backs off 2, 4, 8 ... 60 s.
+* **printing**: claimed just before its bytes go to the printer (an UPDATE
+  that only one process can win, so two spools never send the same job);
+  ``next_try_at`` holds the moment of the claim.
+* **printed**: every byte was written and the connection closed cleanly (see
+  :mod:`printers.devices`). A confirmation that comes late or never does not
+  make a second copy; an unconfirmed job keeps ``last_error`` =
+  :data:`UNCONFIRMED` so the counter can tell.
+* **uncertain**: a job still ``printing`` :data:`STALE_PRINTING` after its
+  claim. The process died between sending and recording (the printer may or
+  may not have printed it), so it is **never sent again automatically**: it
+  is listed by :meth:`PrintSpool.attention` (``kiosk printer jobs``) and
+  counted in :meth:`PrintSpool.alert` until a clerk either reprints it
+  (补打, a new job with its own code: :meth:`PrintSpool.reprint` or the
+  counter's 补打 screen) or confirms it came out (:meth:`PrintSpool.settle`).
+* **failed**: the document cannot be rendered at all (text is always
+  renderable: controls and characters the printer lacks are replaced or
+  drawn as pictures; this is for a corrupt stored document). Never retried;
+  ``last_error`` says why.
+
+So no receipt is lost (every job ends printed, or in front of a clerk) and
+none is doubled automatically (a job is sent again only when it provably
+did not leave in one piece). A reprint is a new job marked 补打 with its own
+code.
 """
 
 from __future__ import annotations
@@ -32,6 +62,17 @@ from printers.escpos_render import RenderOptions, render_escpos
 log = logging.getLogger(__name__)
 
 MAX_DELAY = 60.0
+
+#: A job still "printing" this long after its claim was abandoned by a process that died:
+#: longer than any send (connect + status + write + confirmation are each bounded by the
+#: device timeout of a few seconds), so a job another process is sending right now is never taken.
+STALE_PRINTING = dt.timedelta(minutes=2)
+
+#: ``last_error`` of a printed job the printer did not confirm in time.
+UNCONFIRMED = "已发送，打印机未确认收到"
+
+#: Every status a print job can have; see the module text.
+STATUSES = ("pending", "printing", "printed", "uncertain", "failed", "cancelled")
 
 
 def backoff_seconds(failures: int, maximum: float = MAX_DELAY) -> float:
@@ -82,6 +123,11 @@ class JobView:
     reprint: bool
     created_at: dt.datetime
 
+    @property
+    def confirmed(self) -> bool:
+        """Printed and confirmed by the printer (False for a printed job it never confirmed)."""
+        return self.status == "printed" and self.last_error != UNCONFIRMED
+
 
 def _view(job: PrintJob) -> JobView:
     return JobView(
@@ -89,6 +135,12 @@ def _view(job: PrintJob) -> JobView:
         last_error=job.last_error, next_try_at=job.next_try_at, reprint=job.__data__.get("reprint_of") is not None,
         created_at=job.created_at,
     )
+
+
+def _reprinted_since(job: PrintJob) -> bool:
+    """True when a 补打 of the same receipt was made after ``job`` (the clerk has decided)."""
+    root = job.__data__.get("reprint_of") or job.id
+    return bool(PrintJob.select().where((PrintJob.reprint_of == root) & (PrintJob.id > job.id)).exists())
 
 
 class PrintSpool:
@@ -150,14 +202,16 @@ class PrintSpool:
     # -- printing --------------------------------------------------------------------
 
     def run_once(self, *, force: bool = False, limit: int | None = None) -> int:
-        """Print every due job of this terminal, oldest first; returns how many printed.
+        """Print every due job of this terminal, oldest first; returns how many were sent.
 
         Stops at the first device failure (the next job would fail the same
         way) and backs off; ``force`` ignores the back-off (a "retry now" button);
-        ``limit`` prints at most that many jobs in this pass.
+        ``limit`` prints at most that many jobs in this pass. Jobs abandoned
+        in "printing" become "uncertain" first (never sent again).
         """
         with self._lock:
             now = self._now()
+            self._mark_abandoned(now)
             if not force and self.blocked_until is not None and now < self.blocked_until:
                 return 0
             where = (PrintJob.status == "pending") & (PrintJob.terminal == self.terminal)
@@ -170,12 +224,15 @@ class PrintSpool:
                 try:
                     document = Document.from_dict(job.document)
                     data = render_escpos(document, self.options)
-                except Exception as exc:  # a broken document must not block the others
+                except Exception as exc:  # a broken document must not block the others, nor be retried for ever
                     log.exception("print job %s cannot be rendered", job.id)
-                    self._failed(job, f"无法生成小票：{exc}", self.max_delay)
+                    self._set(job, "pending", status="failed", last_error=f"无法生成小票：{exc}",
+                              attempts=PrintJob.attempts + 1)
                     continue
+                if not self._claim(job):
+                    continue  # another process took it (or staff cancelled it) since we looked
                 try:
-                    self.device.send(data, document=document)
+                    confirmed = self.device.send(data, document=document)
                 except PrinterError as exc:
                     self.failures += 1
                     delay = backoff_seconds(self.failures, self.max_delay)
@@ -184,25 +241,56 @@ class PrintSpool:
                     self._failed(job, str(exc), delay)
                     log.warning("print job %s not printed (%s); retry in %.0f s", job.id, exc, delay)
                     return printed
-                self._printed(job)
+                except BaseException:  # not a printer answer (a bug, KeyboardInterrupt): the bytes may be out
+                    log.exception("print job %s: sending stopped unexpectedly; it stays 'printing'", job.id)
+                    raise
+                self._printed(job, confirmed is not False)
                 printed += 1
                 self.failures = 0
                 self.blocked_until = None
                 self.last_error = None
             return printed
 
+    def _set(self, job: PrintJob, expected: str, **values: object) -> bool:
+        """Move ``job`` from status ``expected``; False when it was not in that status any more."""
+        with write_transaction(self.database):
+            changed = (PrintJob.update(**values)  # type: ignore[arg-type]
+                       .where((PrintJob.id == job.id) & (PrintJob.status == expected)).execute())
+        return bool(changed)
+
+    def _claim(self, job: PrintJob) -> bool:
+        # committed before a byte goes out: a crash from here on leaves "printing", never "pending"
+        return self._set(job, "pending", status="printing", next_try_at=self._now())
+
     def _failed(self, job: PrintJob, error: str, delay: float) -> None:
         now = self._now()
-        with write_transaction(self.database):
-            (PrintJob.update(attempts=PrintJob.attempts + 1, last_error=error[:300],
-                             next_try_at=now + dt.timedelta(seconds=delay))
-             .where((PrintJob.id == job.id) & (PrintJob.status == "pending")).execute())
+        self._set(job, "printing", status="pending", attempts=PrintJob.attempts + 1, last_error=error[:300],
+                  next_try_at=now + dt.timedelta(seconds=delay))
 
-    def _printed(self, job: PrintJob) -> None:
+    def _printed(self, job: PrintJob, confirmed: bool) -> None:
+        self._set(job, "printing", status="printed", printed_at=self._now(), attempts=PrintJob.attempts + 1,
+                  last_error="" if confirmed else UNCONFIRMED)
+
+    def _mark_abandoned(self, now: dt.datetime) -> int:
+        """"printing" jobs of this terminal claimed more than STALE_PRINTING ago → "uncertain"."""
+        stale = ((PrintJob.status == "printing") & (PrintJob.terminal == self.terminal)
+                 & (PrintJob.next_try_at <= now - STALE_PRINTING))
+        if not PrintJob.select().where(stale).exists():
+            return 0  # the usual case: a read, no write lock
         with write_transaction(self.database):
-            (PrintJob.update(status="printed", printed_at=self._now(), attempts=PrintJob.attempts + 1,
-                             last_error="")
-             .where((PrintJob.id == job.id) & (PrintJob.status == "pending")).execute())
+            changed = int(PrintJob.update(
+                status="uncertain",
+                last_error="发送时程序中断，不确定是否已打印：请核实后补打或确认").where(stale).execute())
+        log.warning("%d print job(s) were being sent when the kiosk stopped; listed for a clerk, not resent",
+                    changed)
+        return changed
+
+    def settle(self, job_id: int) -> bool:
+        """A clerk saw that an "uncertain" job did come out: mark it printed. True when it was uncertain."""
+        with write_transaction(self.database):
+            changed = (PrintJob.update(status="printed", printed_at=self._now(), last_error="")
+                       .where((PrintJob.id == job_id) & (PrintJob.status == "uncertain")).execute())
+        return bool(changed)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -212,6 +300,14 @@ class PrintSpool:
                  .where((PrintJob.status == "pending") & (PrintJob.terminal == self.terminal))
                  .order_by(PrintJob.id))
         return [_view(j) for j in query]
+
+    def attention(self) -> list[JobView]:
+        """This terminal's jobs a clerk must decide on, oldest first: "uncertain" ones that
+        have not been reprinted yet, and "failed" ones."""
+        query = (PrintJob.select()
+                 .where((PrintJob.terminal == self.terminal) & PrintJob.status.in_(("failed", "uncertain")))
+                 .order_by(PrintJob.id))
+        return [_view(j) for j in query if j.status == "failed" or not _reprinted_since(j)]
 
     def job(self, job_id: int) -> JobView:
         return _view(PrintJob.get_by_id(job_id))
@@ -225,10 +321,15 @@ class PrintSpool:
         count = (PrintJob.select()
                  .where((PrintJob.status == "pending") & (PrintJob.terminal == self.terminal)
                         & (PrintJob.attempts > 0)).count())
-        if not count:
+        decide = len(self.attention())
+        if not count and not decide:
             return None
-        reason = self.last_error.message if self.last_error else "打印机故障"
-        return f"{count}张小票未打印：{reason}"
+        parts = []
+        if count:
+            parts.append(f"{count}张小票未打印：{self.last_error.message if self.last_error else '打印机故障'}")
+        if decide:
+            parts.append(f"{decide}张小票待核实（kiosk printer jobs）")
+        return "；".join(parts)
 
     def seconds_until_due(self) -> float | None:
         """How long until something can be tried again; None when nothing is pending."""
