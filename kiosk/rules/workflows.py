@@ -2,7 +2,7 @@
 
 Steps are named as in the training course: 参保登记 (提交材料 → 审核 → 建立个人账户
 → 发放社保卡), 缴费核定 (确定缴费基数 → 计算缴费金额 → 核定并通知 → 缴费记录),
-待遇支付 (待遇申请 → 待遇审核 → 待遇计算 → 待遇支付) and 关系转移 (提出申请 → 审核申请 →
+待遇支付 (待遇申请 → 待遇审核 → 待遇计算 → 复核 → 待遇支付) and 关系转移 (提出申请 → 审核申请 →
 办理转移手续 → 接续社保关系), plus card services and the registrations that
 benefits depend on (失业登记, 工伤认定).
 
@@ -36,7 +36,9 @@ class Step:
     name_zh: str
     name_en: str
     staff_only: bool = True  # a resident may only start (the first step)
-    supervisor: bool = False  # needs a supervisor's approval to reach
+    supervisor: bool = False
+    """An approval (审批/复核): a supervisor or admin who neither accepted the
+    application nor took any earlier step of it (受审分离, RULES.md §13.5)."""
 
 
 @dataclass(frozen=True)
@@ -133,10 +135,13 @@ _ASSESSMENT_STEPS = (
     Step("notified", "核定并通知", "Assessed and notified"),
     Step("recorded", "缴费记录", "Payment recorded"),
 )
+# 受审分离: the amount is computed first and then checked (复核) by a second
+# person, a supervisor who took no earlier step; only then is it paid.
 _BENEFIT_STEPS = (
     Step("applied", "待遇申请", "Applied", staff_only=False),
-    Step("reviewed", "待遇审核", "Reviewed", supervisor=True),
+    Step("reviewed", "待遇审核", "Reviewed"),
     Step("calculated", "待遇计算", "Calculated"),
+    Step("approved", "复核", "Amount approved", supervisor=True),
     Step("paid", "待遇支付", "Paid"),
 )
 _TRANSFER_STEPS = (
@@ -184,8 +189,11 @@ WORKFLOWS: dict[str, Workflow] = {
                  (ID_CARD, Material("termination", "解除或终止劳动关系证明", "Proof of termination")), 1, "F",
                  can_return=True),
         Workflow("injury_determination", "工伤认定申请", "Work-injury determination",
+                 # The township receives and forwards; the 人社局 decides. "determined" records
+                 # its decision (document number and date); a refusal is recorded as rejected.
                  (Step("submitted", "提交申请", "Submitted", staff_only=False), Step("accepted", "受理", "Accepted"),
-                  Step("determined", "认定为工伤", "Determined as work injury", supervisor=True)),
+                  Step("forwarded", "报送人社局", "Forwarded to the HRSS bureau"),
+                  Step("determined", "登记认定结论（认定为工伤）", "Bureau's decision recorded: work injury")),
                  (Material("injury_form", "工伤认定申请表", "Determination application form"),
                   Material("employment_proof", "劳动关系证明", "Proof of employment"),
                   Material("diagnosis", "医疗诊断证明", "Medical diagnosis"), ID_CARD), 60, "H"),

@@ -34,7 +34,7 @@ from db.models import (
 from kiosk.rules.codes import application_number
 from kiosk.rules.identity import mask_name
 from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
-from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, duties
 from kiosk.services import application_effects as effects
 from kiosk.services.staff import PermissionDenied, acting_staff
 from printers import spool
@@ -222,7 +222,8 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
         number = application_number(today, _next_serial(today))
         row = Application.create(number=number, resident=resident_id, type=type_, subtype=subtype,
                                  status=wf.first, data=payload, channel="counter" if staff else "self",
-                                 expected_days=wf.expected_days, version=1, created_at=now, updated_at=now)
+                                 expected_days=wf.expected_days, version=1, created_at=now, updated_at=now,
+                                 accepted_by=staff.id if staff else None)
         for material in wf.materials:
             got = material.code in received
             ApplicationMaterial.create(application=row.id, code=material.code, name=material.name_zh,
@@ -286,6 +287,11 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
             raise _illegal(wf, row.status, to_status)
         if _needs_supervisor(wf, row.status, to_status) and staff.role not in ("supervisor", "admin"):
             raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor")
+        payload = dict(row.data or {})
+        payload.update(data or {})
+        duties.check_separation(row, wf, staff, to_status, payload)
+        if to_status not in END_STATES:
+            duties.check_decision_inputs(row.type, to_status, payload, ctx.today())
         if to_status in NEEDS_REASON and not note:
             raise ServiceError(f"{wf.status_name(to_status)}必须填写原因（参保人会在“办理进度”中看到）",
                                code="reason_required")
@@ -295,12 +301,15 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
             if missing:
                 raise ServiceError(f"材料不齐，缺少：{'、'.join(missing)}。请补齐后再办理，或退回", code="materials")
         from_status = row.status
-        updated = (Application.update(status=to_status, version=Application.version + 1, updated_at=now)
+        # 受审分离: who accepted (受理) and who approved (复核) are kept on the row.
+        accepted_by = duties.acceptor_after(row, wf, staff, to_status)
+        approved = to_status not in END_STATES and wf.step(to_status).supervisor
+        updated = (Application.update(status=to_status, version=Application.version + 1, updated_at=now,
+                                      accepted_by=accepted_by,
+                                      approved_by=staff.id if approved else Application.approved_by)
                    .where((Application.id == row.id) & (Application.version == row.version)).execute())
         if updated != 1:
             raise Conflict(CONFLICT_MESSAGE, code="conflict")
-        payload = dict(row.data or {})
-        payload.update(data or {})
         if to_status not in END_STATES:
             effects.apply(ctx, row, wf, to_status, payload)
         Application.update(data=payload).where(Application.id == row.id).execute()

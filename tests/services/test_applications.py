@@ -107,8 +107,9 @@ def test_supervisor_rejects_benefit_with_reason_shown_to_resident(clerk: Service
     person = make_resident(female=True)
     info = apps.submit(clerk, person.id, "benefit_maternity", {"employer_wage_fen": 600000},
                        materials_received=["id_card", "birth_cert", "medical_records"])
+    walk(clerk, info.number, "reviewed", "calculated")
     with pytest.raises(PermissionDenied, match="审核员"):
-        apps.advance(clerk, info.number, "reviewed")
+        apps.advance(clerk, info.number, "approved")  # 复核 is a supervisor's
     with pytest.raises(PermissionDenied):
         apps.advance(clerk, info.number, "rejected", "材料不实")
     info = apps.advance(supervisor, info.number, "rejected", "出生医学证明与身份信息不符")
@@ -124,12 +125,13 @@ def test_maternity_allowance_is_computed_and_paid(clerk: ServiceContext, supervi
     person = make_resident(dt.date(1995, 2, 3), female=True)
     info = apps.submit(clerk, person.id, "benefit_maternity", {"employer_wage_fen": 600000, "difficult_birth": True},
                        materials_received=["id_card", "birth_cert", "medical_records"])
+    assert apps.review_queue(supervisor) == []  # nothing to approve before an amount exists
+    info = walk(clerk, info.number, "reviewed", "calculated")
     assert [a.number for a in apps.review_queue(supervisor)] == [info.number]
-    info = walk(supervisor, info.number, "reviewed")
-    assert apps.review_queue(supervisor) == []
-    info = walk(clerk, info.number, "calculated")
     days = 98 + 15 + POLICY.maternity.local_extra_days
     assert info.data["days"] == days and info.amount_fen == 600000 * days // 30
+    walk(supervisor, info.number, "approved")
+    assert apps.review_queue(supervisor) == []
     info = walk(clerk, info.number, "paid")
     payment = BenefitPayment.get(BenefitPayment.resident == person.id)
     assert payment.amount_fen == 600000 * days // 30 and payment.benefit_type == "maternity"
@@ -147,10 +149,11 @@ def test_unemployment_benefit_requires_registration(clerk: ServiceContext, super
     assert walk(clerk, reg.number, "registered").finished
     info = apps.submit(clerk, person.id, "benefit_unemployment", {"contribution_months": 7 * 12},
                        materials_received=materials)
-    walk(supervisor, info.number, "reviewed")
+    walk(clerk, info.number, "reviewed")
     info = walk(clerk, info.number, "calculated")
     monthly = (POLICY.unemployment.minimum_wage_fen * 9 + 5) // 10
     assert info.data["months"] == 18 and info.data["monthly_fen"] == monthly
+    walk(supervisor, info.number, "approved")
     assert walk(clerk, info.number, "paid").finished
     assert BenefitPayment.get(BenefitPayment.resident == person.id).amount_fen == monthly
 
@@ -161,7 +164,7 @@ def test_unemployment_too_few_months_cannot_be_calculated(clerk: ServiceContext,
     reg = apps.submit(clerk, person.id, "unemployment_registration", materials_received=["id_card", "termination"])
     walk(clerk, reg.number, "registered")
     info = apps.submit(clerk, person.id, "benefit_unemployment", materials_received=["id_card", "termination", "bank"])
-    walk(supervisor, info.number, "reviewed")
+    walk(clerk, info.number, "reviewed")
     with pytest.raises(ServiceError, match="累计缴费不满1年"):
         apps.advance(clerk, info.number, "calculated")
     assert apps.get_application(clerk, info.number).status == "reviewed"  # nothing half-done
@@ -183,17 +186,20 @@ def test_work_injury_needs_determination_in_time(clerk: ServiceContext, supervis
     apps.withdraw(clerk, late_employer.number)
     det = apps.submit(clerk, person.id, "injury_determination", {"accident_date": "2026-03-01", "applicant": "worker"},
                       materials_received=det_materials)
-    det = walk(clerk, det.number, "accepted")
-    with pytest.raises(PermissionDenied):
-        apps.advance(clerk, det.number, "determined")
+    det = walk(clerk, det.number, "accepted", "forwarded")  # the township receives and forwards
+    with pytest.raises(ServiceError, match="文号"):
+        apps.advance(clerk, det.number, "determined")  # the 人社局's decision is recorded, not made here
     with pytest.raises(ServiceError, match="须先经工伤认定"):
         apps.submit(clerk, person.id, "benefit_injury", materials_received=claim_materials)
-    walk(supervisor, det.number, "determined")
+    walk(clerk, det.number, "determined", decision_number="赣人社工伤认字〔2026〕17号", decision_date="2026-04-20")
     info = apps.submit(clerk, person.id, "benefit_injury", {"grade": 9, "own_wage_fen": 600000},
                        materials_received=claim_materials)
     assert info.data["determination"] == det.number
-    walk(supervisor, info.number, "reviewed")
-    info = walk(clerk, info.number, "calculated", "paid")
+    walk(clerk, info.number, "reviewed")
+    info = walk(clerk, info.number, "calculated", disability_decision_number="鉴字〔2026〕5号",
+                disability_decision_date="2026-06-01")
+    walk(supervisor, info.number, "approved")
+    info = walk(clerk, info.number, "paid")
     assert info.data["lump_sum_fen"] == 9 * 600000  # RULES.md §8 example: grade 9 × 6,000
     assert BenefitPayment.get(BenefitPayment.resident == person.id).amount_fen == 5_400_000
 
@@ -203,7 +209,7 @@ def test_medical_reimbursement_includes_serious_illness(clerk: ServiceContext, s
     person = make_resident()
     info = apps.submit(clerk, person.id, "benefit_medical", {"total_fen": 10_000_000, "level": "county"},
                        materials_received=["id_card", "ss_card", "invoices", "discharge"])
-    walk(supervisor, info.number, "reviewed")
+    walk(clerk, info.number, "reviewed")
     info = walk(clerk, info.number, "calculated")
     level = POLICY.medical.level("county")
     pool = int((Decimal(10_000_000 - level.deductible_fen) * level.ratio).to_integral_value())
@@ -213,7 +219,7 @@ def test_medical_reimbursement_includes_serious_illness(clerk: ServiceContext, s
     with pytest.raises(ServiceError, match="待遇计算所需信息有误"):
         bad = apps.submit(clerk, make_resident().id, "benefit_medical", {"total_fen": 100, "level": "moon"},
                           materials_received=["id_card", "ss_card", "invoices", "discharge"])
-        walk(supervisor, bad.number, "reviewed")
+        walk(clerk, bad.number, "reviewed")
         walk(clerk, bad.number, "calculated")
 
 
@@ -230,10 +236,11 @@ def test_resident_pension_claim_pays_account_part_from_the_ledger(clerk: Service
     tier = next(t for t in POLICY.resident_pension.tiers if t.annual_fen == 500000)
     assert balance == 500000 + tier.subsidy_fen
     info = apps.submit(clerk, person.id, "benefit_pension", materials_received=["id_card", "ss_card", "claim_form", "bank"])
-    walk(supervisor, info.number, "reviewed")
+    walk(clerk, info.number, "reviewed")
     info = walk(clerk, info.number, "calculated")
     account_part = int((Decimal(balance) / 139).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
     assert info.data["monthly_fen"] == POLICY.resident_basic_pension_fen + account_part
+    walk(supervisor, info.number, "approved")
     walk(clerk, info.number, "paid")
     payout = LedgerEntry.select().where(LedgerEntry.kind == "payout").get()
     assert payout.amount_fen == -account_part

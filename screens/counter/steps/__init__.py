@@ -18,7 +18,7 @@ from screens.counter.steps.assessment import AssessmentForm
 from screens.counter.steps.base import StepForm
 from screens.counter.steps.benefit import EmployeePensionForm, MaternityForm, UnemploymentForm
 from screens.counter.steps.enrolment import EmployeeEnrolmentForm, PensionSchemeForm
-from screens.counter.steps.injury import InjuryBenefitForm, InjuryDeterminationForm
+from screens.counter.steps.injury import InjuryBenefitForm, InjuryDecisionForm, InjuryDeterminationForm
 from screens.counter.steps.medical import MedicalForm
 from screens.counter.steps.payment import PaymentForm
 from screens.counter.steps.transfer import TransferForm
@@ -35,6 +35,7 @@ _SUBMIT: dict[str, type[StepForm]] = {
 _STEP: dict[tuple[str, str], type[StepForm]] = {
     ("benefit_unemployment", "calculated"): UnemploymentForm,
     ("benefit_injury", "calculated"): InjuryBenefitForm,
+    ("injury_determination", "determined"): InjuryDecisionForm,
     ("benefit_maternity", "calculated"): MaternityForm,
     ("benefit_medical", "calculated"): MedicalForm,
     ("transfer", "transferring"): TransferForm,

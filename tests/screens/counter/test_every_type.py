@@ -4,9 +4,11 @@ SQLite and PostgreSQL, with the real app driven by number keys.
 For each type in WORKFLOWS: a first application is accepted with a required
 material missing and refused (材料不齐, or a supervisor step a clerk cannot
 take), then returned or rejected with a reason; a second one is accepted with
-every material and walked to its last status through the step forms, the
-supervisor steps by a supervisor login. Prerequisites (enrolments, a 失业登记,
-a determined 工伤认定, a frozen card) are made through the services.
+every material and walked to its last status through the step forms by two
+people (受审分离): the clerk accepts, reviews and calculates, a supervisor
+approves (复核) the computed amount, the clerk pays. Prerequisites (enrolments,
+a 失业登记, a 工伤认定 decision recorded from the 人社局, a frozen card) are
+made through the services.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from db.models import (
     Enrolment,
     Payment,
     Resident,
+    Staff,
     Transfer,
 )
 from kiosk.clock import FixedClock
@@ -121,8 +124,8 @@ def _registered_unemployed(clerk: ServiceContext, sup: ServiceContext, person: R
 def _determined_injury(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
     info = apps.submit(clerk, person.id, "injury_determination", {"accident_date": "2026-10-01", "applicant": "worker"},
                        _all_materials("injury_determination"))
-    info = _walk(clerk, info, "accepted")
-    _walk(sup, info, "determined")
+    info = _walk(clerk, info, "accepted", "forwarded")
+    _walk(clerk, info, "determined", decision_number="人社伤认〔2026〕8号", decision_date="2026-10-20")
 
 
 def _card_lost(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
@@ -174,6 +177,7 @@ def _status_only(info: ApplicationInfo, resident_id: int) -> None:
 def _determined(info: ApplicationInfo, resident_id: int) -> None:
     assert info.data["accident_date"] == "2026-10-20" and info.data["applicant"] == "worker"
     assert info.data["deadline"] == "2027-10-20"
+    assert info.data["decision_number"] == "人社伤认〔2026〕9号" and info.data["decision_date"] == "2026-11-20"
 
 
 def _card_status(status: str) -> Callable[[ApplicationInfo, int], None]:
@@ -218,8 +222,11 @@ WALKS: dict[str, Walk] = {
                             check=_benefit_paid(account_kind="pension_resident")),
     "benefit_unemployment": Walk(_registered_unemployed, step_keys={"calculated": keys("1", "84", "enter")},
                                  check=_benefit_paid(months=18, involuntary=True, contribution_months=84)),
-    "benefit_injury": Walk(_determined_injury, step_keys={"calculated": keys("9", "enter", "6000", "enter")},
-                           check=_benefit_paid(grade=9, own_wage_fen=600_000, accident_date="2026-10-01")),
+    "benefit_injury": Walk(_determined_injury,
+                           step_keys={"calculated": keys("9", "enter", "鉴〔2026〕5号", "enter", "2026-11-10", "enter",
+                                                         "6000", "enter")},
+                           check=_benefit_paid(grade=9, own_wage_fen=600_000, accident_date="2026-10-01",
+                                               disability_decision_number="鉴〔2026〕5号")),
     "benefit_maternity": Walk(female=True, birth=dt.date(1995, 2, 3),
                               step_keys={"calculated": keys("6000", "enter", "1", "3", "enter")},
                               check=_benefit_paid(employer_wage_fen=600_000, difficult_birth=True, extra_babies=0)),
@@ -228,7 +235,9 @@ WALKS: dict[str, Walk] = {
     "transfer": Walk(_resident_pension_paid, step_keys={"transferring": keys("3", "4", "本县", "enter")},
                      check=_transferred),
     "unemployment_registration": Walk(),
-    "injury_determination": Walk(submit_keys=keys("2026-10-20", "enter", "1", "0"), check=_determined),
+    "injury_determination": Walk(submit_keys=keys("2026-10-20", "enter", "1", "0"),
+                                 step_keys={"determined": keys("人社伤认〔2026〕9号", "enter", "2026-11-20", "enter")},
+                                 check=_determined),
     "card_apply": Walk(card=False, check=_card_status("active")),
     "card_loss": Walk(check=_card_status("frozen")),
     "card_unfreeze": Walk(_card_lost, check=_card_status("active")),
@@ -395,9 +404,12 @@ async def test_every_type_walks_every_status(type_: str, database: peewee.Databa
             await until(pilot, lambda: "没有可挂失" in message(app))
             assert isinstance(app.screen, MaterialsScreen)
 
-    events = [e.to_status for e in ApplicationEvent.select().where(ApplicationEvent.application == info.id)
-              .order_by(ApplicationEvent.id)]
-    assert events == [s.code for s in wf.steps]
+    events = list(ApplicationEvent.select().where(ApplicationEvent.application == info.id)
+                  .order_by(ApplicationEvent.id))
+    assert [e.to_status for e in events] == [s.code for s in wf.steps]
+    # 受审分离: every approval by the supervisor, every other step by the clerk who accepted.
+    numbers = {s.id: s.number for s in Staff.select()}
+    assert [numbers[e.__data__["staff"]] for e in events] == ["Z01" if s.supervisor else "S001" for s in wf.steps]
     walk.check(apps.get_application(clerk, info.number), Resident.get(Resident.id_number == id_no).id)
 
 
