@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "queue": "queue",
     "card": "card",
     "account": "account",
+    "benefit": "benefit",
+    "pension": "pension",
 }
 
 #: Every command module, each once, in --help order.

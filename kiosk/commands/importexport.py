@@ -1,6 +1,7 @@
-"""``kiosk import residents FILE`` and ``kiosk export residents|contributions FILE``.
+"""``kiosk import residents|enrolments|contributions FILE`` and ``kiosk export residents|contributions FILE``.
 
-The roster spreadsheet work itself is in :mod:`db.roster`; this module only
+The roster spreadsheet work itself is in :mod:`db.roster`, enrolments and
+contributions in :mod:`db.records_import` (same rules); this module only
 parses arguments, resolves the acting staff member and prints the report:
 every refused row as ``第N行 列名: reason``, then the counts.
 """
@@ -8,17 +9,19 @@ every refused row as ``第N行 列名: reason``, then the counts.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from db.models import Staff
 from db.roster import ImportReport, RosterError, export_contributions, export_residents, import_residents
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
+from kiosk.rules.parameters import PolicyParams
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    imp = sub.add_parser("import", help="import the resident roster from .csv or .xlsx")
-    imp.add_argument("what", choices=["residents"], help="what to import")
+    imp = sub.add_parser("import", help="import the roster, enrolments or contributions from .csv or .xlsx")
+    imp.add_argument("what", choices=["residents", "enrolments", "contributions"], help="what to import")
     imp.add_argument("file", type=Path, help=".csv (UTF-8 or GBK) or .xlsx (first sheet)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the good rows; write the bad ones to FILE.invalid.csv/.xlsx")
@@ -40,10 +43,31 @@ def import_command(args: argparse.Namespace) -> int:
             raise CommandError(f"没有在职的工作人员编号 {args.staff}")
         actor = staff.number
     clock = clock_for(settings)
+    options = {"today": clock.today(), "now": clock.now_utc(), "skip_invalid": args.skip_invalid, "actor": actor,
+               "terminal": settings.terminal.id or "cli"}
     try:
-        report = import_residents(database, args.file, today=clock.today(), now=clock.now_utc(),
-                                  skip_invalid=args.skip_invalid, actor=actor,
-                                  terminal=settings.terminal.id or "cli")
+        if args.what == "residents":
+            report = import_residents(database, args.file, **options)
+        elif args.what == "enrolments":
+            from db.records_import import import_enrolments
+
+            report = import_enrolments(database, args.file, **options)
+        else:
+            from db.records_import import import_contributions
+            from kiosk.policy import PolicyError, load_policy
+
+            try:
+                book = load_policy(settings.policy.file or None)
+            except PolicyError as exc:
+                raise CommandError(str(exc)) from None
+            def policy(day: dt.date) -> PolicyParams:
+                # Periods before the first policy version use the first (the oldest figures held).
+                try:
+                    return book.policy_for(day)
+                except PolicyError:
+                    return book.versions[0]
+
+            report = import_contributions(database, args.file, policy=policy, **options)
     except RosterError as exc:
         raise CommandError(str(exc)) from None
     print_report(report)

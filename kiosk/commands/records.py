@@ -1,0 +1,54 @@
+"""Helpers shared by the commands that read one resident's records
+(``kiosk benefit check``, ``kiosk pension estimate``): a service context
+with the policy book, the resident behind an ID number, ``--date``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+
+import peewee
+
+from kiosk.commands import CommandError
+from kiosk.commands.context import database_for, settings_for
+from kiosk.commands.staff import service_context
+from kiosk.policy import PolicyError, load_policy
+from kiosk.services import ServiceContext
+
+
+def iso_date(text: str) -> dt.date:
+    """``--date`` as a date; argparse turns the ValueError into one usage line."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD（收到“{text[:20]}”）") from None
+
+
+def open_context(args: argparse.Namespace) -> tuple[ServiceContext, peewee.Database]:
+    """Settings, policy book and database as a ServiceContext (close the database after)."""
+    settings = settings_for(args)
+    try:
+        book = load_policy(settings.policy.file or None)
+    except PolicyError as exc:
+        raise CommandError(str(exc)) from None
+    database = database_for(settings)
+    ctx = service_context(settings, database)
+    ctx.extras["policy"] = book
+    return ctx, database
+
+
+def resident_id_for(ctx: ServiceContext, text: str) -> int:
+    """The resident whose ID number is ``text``; CommandError (one line) otherwise."""
+    from db.models import Resident
+    from kiosk.rules.identity import InvalidIdNumber, mask_id_number, parse_id_number
+    from kiosk.rules.text import InvalidText, normalise_number
+
+    try:
+        number = parse_id_number(normalise_number(text), today=ctx.today()).number
+    except (InvalidIdNumber, InvalidText) as exc:
+        raise CommandError(f"身份证号码无效：{getattr(exc, 'message', str(exc))}") from None
+    with ctx.database.connection_context():
+        row = Resident.get_or_none(Resident.id_number == number)
+    if row is None:
+        raise CommandError(f"没有参保人 {mask_id_number(number)} 的记录")
+    return int(row.id)
