@@ -74,6 +74,12 @@ class DatabaseSettings:
 
     url: str = _doc("sqlite:///PATH (default in the data directory) or postgresql://...", "")
     training_url: str = _doc("Sandbox database for training mode (default training.db in the data directory).", "")
+    connect_timeout: int = _doc(
+        "PostgreSQL only: seconds to wait for a connection (TCP, TLS and login) before giving up with a "
+        "calm message; 1 to 120.", 5)
+    statement_timeout: int = _doc(
+        "PostgreSQL only: seconds one SQL statement may run before the server cancels it "
+        "(statement_timeout); 1 to 600.", 15)
 
 
 @dataclass
@@ -157,6 +163,10 @@ def _validate(settings: Settings) -> None:
         raise ConfigError(
             f"{src}: [hall] time_zone = {settings.hall.time_zone!r}: allowed an IANA zone such as Asia/Shanghai"
         ) from None
+    for key, low, high in (("connect_timeout", 1, 120), ("statement_timeout", 1, 600)):
+        value = getattr(settings.database, key)
+        if not low <= value <= high:
+            raise ConfigError(f"{src}: [database] {key} = {value!r}: allowed {low} to {high} seconds")
     for key in ("url", "training_url"):
         url = getattr(settings.database, key)
         if url and not url.startswith(("sqlite:///", "postgresql://", "postgres://")):

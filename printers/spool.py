@@ -52,7 +52,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from db.connection import write_transaction
+from db.connection import check_connection, drop_connection, drop_if_broken, write_transaction
 from db.models import PrintJob, utc_now_naive
 from kiosk.clock import Clock
 from printers.devices import Device, PrinterError
@@ -368,17 +368,30 @@ class SpoolWorker:
         self._thread.join(timeout)
 
     def _loop(self) -> None:
+        # This thread keeps one connection for its whole life (peewee's are
+        # thread-local). A connection the server closed (PostgreSQL restart)
+        # is noticed before a pass by check_connection, or after a failed pass
+        # by drop_if_broken, and the next statement opens a new one; so
+        # stored receipts print again once the server is back, without a
+        # kiosk restart.
+        database = self.spool.database
         try:
             while not self._stop.is_set():
                 try:
+                    if check_connection(database):
+                        log.warning("print spool: database connection was lost; reconnecting")
                     self.spool.run_once()
                     wait = self.spool.seconds_until_due()
                 except Exception:  # the database was busy or gone: try again later, never die
                     log.exception("print spool pass failed")
+                    drop_if_broken(database)
                     wait = self.idle_poll
                 wait = self.idle_poll if wait is None else min(max(wait, 0.05), self.idle_poll)
                 self.spool._wake.wait(wait)
                 self.spool._wake.clear()
         finally:
-            if not self.spool.database.is_closed():
-                self.spool.database.close()
+            try:
+                if not database.is_closed():
+                    database.close()
+            except Exception:  # dead or mid-transaction: forget it rather than fail the shutdown
+                drop_connection(database)

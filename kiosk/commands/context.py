@@ -25,19 +25,33 @@ def clock_for(settings: Settings) -> Clock:
 def database_for(settings: Settings, *, current: bool = True) -> peewee.Database:
     """Open the configured database; with ``current``, insist the schema is up to date."""
     url = settings.database_url()
+    timeouts = settings.database
     try:
-        database = open_database(url)
+        database = open_database(url, connect_timeout=timeouts.connect_timeout,
+                                 statement_timeout=timeouts.statement_timeout)
         database.connect(reuse_if_open=True)
     except DatabaseUrlError as exc:
         raise CommandError(str(exc)) from None
     except peewee.OperationalError as exc:
-        raise CommandError(f"无法连接数据库 {redact(url)}：{first_line(exc)}") from None
+        raise CommandError(unreachable_message(settings, url, exc)) from None
     if current:
         try:
             require_current(database)
         except SchemaError as exc:
             raise CommandError(str(exc)) from None
     return database
+
+
+def unreachable_message(settings: Settings, url: str, exc: BaseException) -> str:
+    """The calm one-line message for a database that cannot be reached or does not answer in time."""
+    from kiosk.i18n import translate
+
+    reason = first_line(exc)
+    language = settings.terminal.language
+    if "timeout" in reason.lower():
+        return translate("dbfaults.no_answer", language, url=redact(url),
+                         seconds=settings.database.connect_timeout)
+    return translate("dbfaults.unreachable", language, url=redact(url), reason=reason)
 
 
 def redact(url: str) -> str:
