@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from kiosk.rules.text import normalise_search
+
 GUIDE_DIR = Path(__file__).parent
 LANGUAGES = ("zh_CN", "en")
 
@@ -52,12 +54,16 @@ class Topic:
     keywords: tuple[str, ...]
 
     def matches(self, query: str) -> bool:
-        """True when every word of ``query`` appears in the title, keywords or text."""
-        words = query.lower().split()
-        haystack = " ".join(
+        """True when every word of ``query`` appears in the title, keywords or text.
+
+        Both sides go through the one normaliser's search form (NFKC, case-folded,
+        invisible characters dropped): ``ＰＥＮＳＩＯＮ`` finds "pension".
+        """
+        words = normalise_search(query).split()
+        haystack = normalise_search(" ".join(
             [self.title.zh_CN, self.title.en, *self.keywords]
             + [f"{s.heading.zh_CN} {s.heading.en} {s.body.zh_CN} {s.body.en}" for s in self.sections]
-        ).lower()
+        ))
         return all(word in haystack for word in words)
 
 
@@ -69,8 +75,7 @@ class Guide:
     tips: tuple[Text, ...]
 
     def search(self, query: str) -> tuple[Topic, ...]:
-        query = query.strip()
-        if not query:
+        if not normalise_search(query):
             return self.topics
         return tuple(t for t in self.topics if t.matches(query))
 

@@ -6,6 +6,7 @@ transaction in the payments service; the done screen shows the receipt."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
@@ -163,7 +164,7 @@ class PaymentConfirmScreen(PaymentStep):
                                  classes="method")
         with Horizontal(classes="note-row"):
             yield Static(self.t("counter.confirm_payment.tendered"), classes="field-label")
-            yield Input(id="tendered", max_length=12, restrict=r"[0-9.¥￥,]*",
+            yield Input(id="tendered", max_length=16, restrict=r"[\d.．,，¥￥元\s]*",
                         placeholder=self.t("counter.confirm_payment.tendered_hint"))
         with Horizontal(classes="action-row"):
             yield MenuButton("0", self.t("counter.confirm_payment.submit"), "pay", classes="primary-choice")
@@ -195,7 +196,9 @@ class PaymentConfirmScreen(PaymentStep):
             return
         self._busy = True
         draft, ctx = self.draft, self.host.ctx
-        tendered = self.query_one("#tendered", Input).value.strip() or None
+        # Full-width digits (an input method in full-width mode) become ASCII: the one normaliser's NFKC.
+        typed = unicodedata.normalize("NFKC", self.query_one("#tendered", Input).value)
+        tendered = "".join(typed.split()) or None
         host = self.host
 
         def call() -> tuple[PaymentInfo, str]:

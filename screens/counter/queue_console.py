@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Input
 
+from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import queue as queue_service
 from kiosk.services.queue import CategoryInfo, CounterView, TicketView
 from screens.base import KioskModal, KioskScreen
@@ -258,15 +259,18 @@ class CallNumberModal(KioskModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="queue-modal"):
             yield Static(self.t("queue.console.enter_code"), classes="panel-title")
-            yield Input(placeholder=self.t("queue.console.code_placeholder"), max_length=14,
-                        restrict=r"[0-9A-Za-z]*", id="call-code")
+            yield Input(placeholder=self.t("queue.console.code_placeholder"), max_length=20,
+                        restrict=r"[\w\s\-－]*", id="call-code")
 
     def on_mount(self) -> None:
         self.query_one("#call-code", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        value = event.value.strip().upper()
+        try:
+            value = normalise_number(event.value)  # ａ００７ / a 007 → A007
+        except InvalidText:
+            value = ""
         self.dismiss(value or None)
 
     def action_back(self) -> None:

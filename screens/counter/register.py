@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input, Select
 
-from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+from kiosk.rules.identity import InvalidIdNumber, normalise_id_input, parse_id_number
 from kiosk.services import registration
 from kiosk.services.registration import HUKOU_TYPES, ResidentInfo
 from screens.counter import session as counter_session
@@ -34,13 +34,15 @@ class RegisterResidentScreen(CounterScreen):
     def body(self) -> ComposeResult:
         with VerticalScroll(id="register-body"), Grid(id="register-form", classes="form-grid"):
             yield Static(self.t("counter.register.id_number"), classes="field-label")
-            yield Input(id="id-number", max_length=18, restrict=r"[0-9Xx]*",
+            # No character filter: full-width digits and groups with spaces are
+            # accepted as typed and normalised (kiosk.rules.text), as everywhere.
+            yield Input(id="id-number", max_length=40,
                         placeholder=self.t("counter.register.id_hint"))
             yield Static("", id="id-check", classes="field-check")
             yield Static(self.t("counter.register.name"), classes="field-label")
             yield Input(id="name", max_length=60)
             yield Static(self.t("counter.register.phone"), classes="field-label")
-            yield Input(id="phone", max_length=20, restrict=r"[0-9+\-]*")
+            yield Input(id="phone", max_length=30)
             yield Static(self.t("counter.register.address"), classes="field-label")
             yield Input(id="address", max_length=100)
             yield Static(self.t("counter.register.village"), classes="field-label")
@@ -56,7 +58,10 @@ class RegisterResidentScreen(CounterScreen):
 
     def id_check(self, text: str) -> tuple[bool, str]:
         """(valid, what to show) for the ID number typed so far."""
-        text = text.strip().upper()
+        try:
+            text = normalise_id_input(text)
+        except InvalidIdNumber as exc:
+            return False, self.t("counter.register.id_invalid", reason=exc.message)
         if not text:
             return False, ""
         if len(text) < 18 and len(text) != 15:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input
 
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
+from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.services import ServiceContext
 from screens.base import KioskModal
 from screens.widgets.menu import MenuButton
@@ -43,12 +45,14 @@ Condition = tuple[str, tuple[str, ...]]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _MONTH = re.compile(r"\d{4}-\d{2}")
+#: Characters each kind of field lets through; \d and the full-width forms
+#: let an input method left in full-width mode type (parse() folds them with NFKC).
 _RESTRICT: dict[str, str] = {
-    "yuan": r"[0-9.,¥￥元]*",
-    "int": r"[0-9]*",
-    "decimal": r"[0-9.]*",
-    "date": r"[0-9-]*",
-    "month": r"[0-9-]*",
+    "yuan": r"[\d.,，．¥￥元\s]*",
+    "int": r"[\d\s]*",
+    "decimal": r"[\d.．\s]*",
+    "date": r"[\d\-－\s]*",
+    "month": r"[\d\-－\s]*",
 }
 
 
@@ -353,8 +357,14 @@ class StepForm(KioskModal[dict[str, Any] | None]):
 
     def parse(self, field: TextField, text: str) -> Any:
         """One typed value checked and converted (fen for yuan); None when optional and empty."""
-        text = text.strip()
         label = field.label
+        try:
+            # The one normaliser: free text is trimmed and refused for invisible
+            # characters; numbers and dates are folded to ASCII (full-width digits).
+            text = (normalise_text(text) if field.kind == "text"
+                    else "".join(unicodedata.normalize("NFKC", text).split()))
+        except InvalidText as exc:
+            raise FormError(f"{label}：{exc.describe(self.t)}", field.name) from None
         if not text:
             if field.required:
                 raise FormError(self.t("counter.steps.required", label=label), field.name)
