@@ -33,6 +33,7 @@ class FakePrinter:
         self.jobs: list[bytes] = []
         self.connections = 0
         self.status_queries = 0
+        self.late_answers = 0  # "late": confirmations sent (or tried) after the delay
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._server.bind(("127.0.0.1", port))
@@ -79,6 +80,7 @@ class FakePrinter:
         try:
             while not self._stop.is_set():
                 if confirm_at is not None and time.monotonic() >= confirm_at:
+                    self.late_answers += 1
                     conn.sendall(ONLINE_OK)
                     return
                 try:

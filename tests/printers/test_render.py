@@ -132,3 +132,46 @@ def test_rendering_prints_nothing_to_stdout(capsys: pytest.CaptureFixture[str]) 
     render_escpos(samples.ticket(), RenderOptions(native_barcode=True))
     render_escpos(samples.ticket(), RenderOptions(paper=58))
     assert capsys.readouterr().out == ""
+
+
+def _hostile(name: str) -> object:
+    """A payment receipt whose resident name and items carry printer commands and invisible characters."""
+    from printers import templates as t
+
+    person = t.Person(name, "110101199003074514")
+    return t.payment_receipt(samples.ctx(11), t.PaymentInput(
+        person, (("养老保险\x1dV\x00裁纸", 80000), ("医疗\x10\x04\x01\x9b2J", 40000)), "现金\x07",
+        "RC7K2M9Q4T1B", clerk="00\x1bp0\x19\xfa12"))
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk"])
+def test_control_bytes_in_fields_never_reach_the_printer(encoding: str) -> None:
+    data = render_escpos(_hostile("张三\x1bp0\x19\xfa"), RenderOptions(encoding=encoding))  # type: ignore[arg-type]
+    decoded = decode(data)  # the tokenizer raises on ESC p or any stray control byte
+    commands = decoded.commands()
+    assert not any(c.startswith(b"\x1bp") for c in commands)  # no cash drawer
+    assert [t.kind for t in decoded.tokens].count("cut") == 1  # the renderer's own cut, none from data
+    assert not any(c.startswith(b"\x10\x04") for c in commands)
+    assert "00□p0□ú12" in decoded.text and "养老保险□V□裁纸" in decoded.text  # visibly replaced, not hidden
+
+
+def test_characters_the_encoding_lacks_always_render_on_a_gbk_printer() -> None:
+    from printers import templates as t
+
+    options = RenderOptions(encoding="gbk")
+    for name in ("王五\u200b", "王\u202e五", "Jose\u0301", "王€五", "王\ud800五", "张\u00a0三"):
+        document = t.payment_receipt(samples.ctx(12), t.PaymentInput(
+            t.Person(name, "110101199003074514"), (("养老保险", 80000),), "现金", "RC7K2M9Q4T1B"))
+        decoded = decode(render_escpos(document, options))  # renders; every text run decodes
+        assert "养老保险" in decoded.text and "RC7K2M9Q4T1B" in decoded.text
+    text = decode(render_escpos(t.payment_receipt(samples.ctx(12), t.PaymentInput(
+        t.Person("王五\u200b", "110101199003074514"), (("养老保险", 80000),), "现金", "RC7K2M9Q4T1B")),
+        options)).text
+    assert "\u200b" not in text
+
+
+def test_encode_text_never_raises_and_never_passes_controls() -> None:
+    from printers.escpos_render import encode_text
+
+    assert encode_text("a\x1bp0\x9b\u200b张", "gbk") == b"a?p0??" + "张".encode("gbk")
+    assert encode_text("普通文字 123", "gb18030") == "普通文字 123".encode("gb18030")

@@ -220,3 +220,76 @@ def test_sigkill_between_jobs_loses_nothing_and_prints_nothing_twice(
     assert sorted(_codes(printer.jobs)) == sorted(codes)  # each exactly once
     sqlite_database.connect(reuse_if_open=True)
     assert PrintJob.select().where(PrintJob.status == "pending").count() == 0
+
+
+SENDER = """
+import sys
+from db.connection import open_database
+from kiosk.clock import FixedClock
+from printers.devices import open_device
+from printers.spool import PrintSpool
+db = open_database(sys.argv[1]); db.connect()
+# a long confirmation wait: the parent kills us after the printer has the bytes, before we record it
+spool = PrintSpool(db, open_device(sys.argv[2], timeout=60), FixedClock(), terminal="T01")
+print("sending", flush=True)
+spool.run_once(limit=1)
+print("done", flush=True)
+"""
+
+
+def test_job_left_printing_by_a_kill_is_never_resent_and_goes_to_a_clerk(
+    sqlite_database: peewee.Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    import random
+
+    url = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    ctx = ReceiptContext("大厅", "T01", clock.now_local(), rng=random.Random(12))
+    with sqlite_database.atomic():
+        job_id = enqueue(_ticket(ctx, 1), clock)
+    sqlite_database.close()
+    script = tmp_path / "sender.py"
+    script.write_text(SENDER)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with fake_printer("late", delay=120) as late:
+        child = subprocess.Popen([sys.executable, str(script), url, late.url], stdout=subprocess.PIPE,
+                                 text=True, env=env, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 60
+            while not late.jobs and time.monotonic() < deadline and child.poll() is None:
+                time.sleep(0.02)
+            assert late.jobs, "the printer never got the job"
+        finally:
+            os.kill(child.pid, signal.SIGKILL)  # between the printer taking it and the database update
+            child.wait()
+    sqlite_database.connect(reuse_if_open=True)
+    assert PrintJob.get_by_id(job_id).status == "printing"
+    with fake_printer("ok") as printer:
+        spool = PrintSpool(sqlite_database, open_device(printer.url, timeout=2), clock, terminal="T01")
+        assert spool.run_once(force=True) == 0  # a restarted kiosk does not send it again
+        clock.advance(minutes=3)  # past STALE_PRINTING: nobody is sending it any more
+        assert spool.run_once(force=True) == 0
+        job = spool.job(job_id)
+        assert job.status == "uncertain" and "不确定" in job.last_error
+        assert [j.id for j in spool.attention()] == [job_id] and "待核实" in (spool.alert() or "")
+        copy = spool.reprint(job_id)  # the clerk decides: 补打
+        assert spool.run_once() == 1
+        deadline = time.monotonic() + 10
+        while not printer.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert len(printer.jobs) == 1 and "【补打】" in decode(printer.jobs[0]).text
+    assert spool.job(copy).status == "printed" and spool.attention() == [] and spool.alert() is None
+    assert spool.job(job_id).status == "uncertain"  # kept as it was: the history shows what happened
+
+
+def test_clerk_can_settle_an_uncertain_job(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> None:
+    import random
+
+    ctx = ReceiptContext("大厅", "T01", clock.now_local(), rng=random.Random(13))
+    spool = PrintSpool(database, open_device(f"preview:{tmp_path}"), clock, terminal="T01")
+    with database.atomic():
+        job_id = enqueue(_ticket(ctx, 1), clock)
+        PrintJob.update(status="printing").where(PrintJob.id == job_id).execute()
+    clock.advance(minutes=3)
+    assert spool.run_once() == 0 and spool.job(job_id).status == "uncertain"
+    assert spool.settle(job_id) and spool.job(job_id).status == "printed" and spool.attention() == []
+    assert not list(tmp_path.glob("*.png"))  # nothing was printed automatically
