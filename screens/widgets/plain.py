@@ -51,6 +51,11 @@ class Label(_Label):
 class Button(_Button):
     """``textual.widgets.Button`` whose ``str`` label is literal text, also when set later."""
 
+    def __init__(self, label: ContentText | None = None, *args: Any, **kwargs: Any) -> None:
+        if isinstance(label, str):
+            label = Content(label)
+        super().__init__(label, *args, **kwargs)
+
     def validate_label(self, label: ContentText) -> Content:
         return Content.from_text(label, markup=False)
 

@@ -1,0 +1,271 @@
+"""Text from people and from the database is data, never markup (issue 19.1).
+
+Payloads that Textual would read as markup (an action link that quits or
+writes a screenshot over the database, unbalanced tags, links, Rich emoji
+codes) are typed into the kiosk's free-text fields and stored as residents'
+names and addresses. On every screen walked — self-service (attract, guide
+search, identify, resident home, the transfer wizard's typed region,
+confirm), counter (login, find, resident detail, reveal) and the display
+board — the app keeps running, the literal text is on screen where it is
+shown, clicking it does nothing, and no file in the working folder changes.
+The stored-name parts run on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import peewee
+import pytest
+from textual.app import App, ComposeResult
+from textual.content import Content
+from textual.widgets import Input
+
+from db.models import Resident
+from kiosk.app import KioskApp, make_app
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.services import ServiceContext, queue, residents
+from screens.counter.resident_detail import ResidentDetailScreen
+from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.resident.apply_transfer import TransferRegionScreen
+from screens.widgets.plain import Button, DataTable, Label, Static
+from tests.reliability.kiosk_pilot import all_text
+from tests.screens.counter.helpers import id_number, make_counter_app, staff, until
+from tests.screens.counter.test_every_type import fast_login
+from tests.services.resident_factory import LI_ID, Seeded, seed_residents
+from tests.support import RecordingPrinter
+
+PAYLOADS = (
+    "[@click=app.quit]x[/]",
+    "[@click=app.screenshot('kiosk.db','.')]x",
+    "[/]",
+    "广东[/]",
+    "[link=https://x]x[/link]",
+    "[b]",
+    "[",
+    "]]",
+    ":warning: :smiley:",
+    "[@click=app.quit]点我[/]",
+)
+ROOT = Path(__file__).resolve().parents[2]
+MARKUP_WIDGETS = {"Static", "Label", "Button", "DataTable"}
+
+
+# -- the one place: no screen builds a markup-reading widget ----------------------------
+
+def _python_files() -> Iterator[Path]:
+    yield ROOT / "kiosk" / "app.py"
+    for path in sorted((ROOT / "screens").rglob("*.py")):
+        if path.name != "plain.py":
+            yield path
+
+
+@pytest.mark.parametrize("path", list(_python_files()), ids=lambda p: str(p.relative_to(ROOT)))
+def test_screens_use_the_plain_text_widgets(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("textual.widgets"):
+            names = {alias.name for alias in node.names} & MARKUP_WIDGETS
+            assert not names, f"{path.name}:{node.lineno} imports {names} from textual (use screens.widgets.plain)"
+        if isinstance(node, ast.keyword) and node.arg == "markup":
+            assert isinstance(node.value, ast.Constant) and node.value.value is False, \
+                f"{path.name}:{node.lineno} turns markup on"
+
+
+class _Widgets(App[None]):
+    def compose(self) -> ComposeResult:
+        for n, payload in enumerate(PAYLOADS):
+            yield Static(payload, id=f"static-{n}")
+            yield Label(payload)
+            yield Button(payload)
+        table: DataTable[Any] = DataTable()
+        yield table
+
+
+async def test_plain_widgets_show_every_payload_literally() -> None:
+    app = _Widgets()
+    async with app.run_test(size=(120, 60)) as pilot:
+        table = app.query_one(DataTable)
+        table.add_column(PAYLOADS[0])
+        for payload in PAYLOADS:
+            table.add_row(payload)
+        for n, payload in enumerate(PAYLOADS):
+            static = app.query_one(f"#static-{n}", Static)
+            static.update(payload)
+            assert str(static.render()) == payload
+            app.notify(payload)
+        for button in app.query(Button):
+            assert isinstance(button.label, Content) and str(button.label) in PAYLOADS
+            assert not button.label.spans  # no style, no @click, no link
+        assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == list(PAYLOADS)
+        await pilot.pause()
+        for n in range(len(PAYLOADS)):
+            await pilot.click(f"#static-{n}")
+        await pilot.pause()
+        assert app.is_running
+
+
+# -- the real kiosk --------------------------------------------------------------------
+
+class Folder:
+    """The working folder the app runs in: a copy of 'kiosk.db' that must stay as it is."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir()
+        (path / "kiosk.db").write_bytes(b"SQLite format 3\x00 sentinel")
+
+    def state(self) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(self.path.iterdir())}
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Folder:
+    work = Folder(tmp_path / "work")
+    monkeypatch.chdir(work.path)
+    return work
+
+
+@pytest.fixture
+def hostile(database: peewee.Database) -> Seeded:
+    """The test residents, 李 named ``[/]x`` with a quitting address, and one resident per payload."""
+    seeded = seed_residents(database)
+    now = dt.datetime(2026, 11, 1, 9, 0)
+    with database.atomic():
+        Resident.update(name="[/]x", address="[@click=app.quit]点我[/]").where(Resident.id == seeded.li).execute()
+        for n, payload in enumerate(PAYLOADS):
+            Resident.create(id_number=id_number(dt.date(1960, 1, 1) + dt.timedelta(days=n), f"{n + 1:03d}"),
+                            name=payload, sex="female", birth_date=dt.date(1960, 1, 1) + dt.timedelta(days=n),
+                            address=payload, created_at=now, updated_at=now)
+    return seeded
+
+
+def _self_app(database: peewee.Database, clock: FixedClock) -> KioskApp:
+    return make_app(Settings(source="(test)"), database, RecordingPrinter(), clock)
+
+
+async def _click_everything_showing(pilot: Any, needle: str) -> int:
+    """Click every Static whose text holds ``needle`` (where an action link would sit)."""
+    clicked = 0
+    for widget in list(pilot.app.screen.query(Static)):
+        if needle in str(widget.render()) and widget.region.area:
+            await pilot.click(widget, offset=(0, 0))
+            await pilot.click(widget, offset=(max(0, widget.region.width // 2), 0))
+            clicked += 1
+    await pilot.pause()
+    return clicked
+
+
+async def test_self_service_walk_with_payloads(database: peewee.Database, clock: FixedClock, hostile: Seeded,
+                                               folder: Folder) -> None:
+    before = folder.state()
+    app = _self_app(database, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        # Guide search: typed text is shown back literally (as the query).
+        for payload in PAYLOADS:
+            app.go_home()
+            await pilot.pause()
+            await pilot.press("4")
+            await until(pilot, lambda: bool(app.screen.query("#guide-search")))
+            field = app.screen.query_one("#guide-search", Input)
+            field.focus()
+            field.value = payload
+            await pilot.press("enter")
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            assert app.is_running
+            await _click_everything_showing(pilot, payload)
+        app.go_home()
+        await pilot.pause()
+        # The identify prompt refuses every payload with a message, and keeps running.
+        await pilot.press("1")
+        await pilot.pause()
+        for payload in PAYLOADS:
+            fields = list(app.screen.query(Input))
+            if fields:
+                fields[0].focus()
+                fields[0].value = payload
+                await pilot.press("enter")
+                await pilot.pause(0.05)
+                await app.workers.wait_for_complete()
+            assert app.is_running
+        # 李 ([/]x) identified: the home, then the transfer wizard's typed region.
+        app.end_session()
+        await pilot.pause()
+        ctx = ServiceContext(database=database, clock=clock)
+        app.start_session(residents.identify(ctx, LI_ID))
+        await pilot.pause(0.1)
+        assert app.is_running
+        assert "[/" in all_text(app)  # the masked name, literally
+        for payload in PAYLOADS:
+            app.go_home()
+            await pilot.pause()
+            for key in ("8", "5", "1", "1"):
+                await pilot.press(key)
+                await pilot.pause(0.05)
+                await app.workers.wait_for_complete()
+            stack = [type(screen).__name__ for screen in app.screen_stack]
+            await until(pilot, lambda: isinstance(app.screen, TransferRegionScreen)), stack
+            field = app.screen.query_one("#apply-region-input", Input)
+            field.focus()
+            field.value = payload
+            await pilot.press("enter")
+            await pilot.pause(0.05)
+            assert app.is_running
+            if payload.strip("[]/ "):  # a region that says something: the confirm screen quotes it
+                await until(pilot, lambda: isinstance(app.screen, ApplyConfirmScreen))
+                assert payload in all_text(app)
+                assert await _click_everything_showing(pilot, payload) >= 1
+            assert app.is_running
+    assert app.return_code in (None, 0)
+    assert folder.state() == before
+
+
+async def test_counter_walk_with_payload_names(database: peewee.Database, clock: FixedClock, hostile: Seeded,
+                                               folder: Folder) -> None:
+    before = folder.state()
+    staff(database, clock)
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await fast_login(pilot, "S001")
+        for n, payload in enumerate(PAYLOADS):
+            app.go_home()
+            await pilot.pause()
+            await pilot.press("2")
+            await until(pilot, lambda: bool(app.screen.query("#find-input")))
+            field = app.screen.query_one("#find-input", Input)
+            field.value = id_number(dt.date(1960, 1, 1) + dt.timedelta(days=n), f"{n + 1:03d}")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+            await pilot.press("9")  # reveal: the full name and address
+            await until(pilot, lambda p=payload: all_text(app).count(p) >= 1 and app.screen.revealed)
+            assert payload in all_text(app)
+            await _click_everything_showing(pilot, payload)
+            assert app.is_running
+    assert app.return_code in (None, 0)
+    assert folder.state() == before
+
+
+async def test_board_with_payload_names(database: peewee.Database, clock: FixedClock, hostile: Seeded,
+                                        folder: Folder) -> None:
+    before = folder.state()
+    ctx = ServiceContext(database=database, clock=clock)
+    categories = queue.list_categories(ctx)
+    for resident in Resident.select().where(Resident.name.in_(PAYLOADS)):
+        queue.take_ticket(ctx, categories[0].prefix, resident.id)
+    app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock, mode="display")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+        for table in app.screen.query(DataTable):
+            await pilot.click(table)
+    assert app.return_code in (None, 0)
+    assert folder.state() == before
