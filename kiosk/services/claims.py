@@ -1,0 +1,96 @@
+"""Benefit applications decided by the entitlement service.
+
+Called by :mod:`kiosk.services.application_effects` inside a step's
+transaction. Every benefit step asks :func:`kiosk.services.entitlement.decide`
+as of the claim date (the day the application was made, kept in
+``data["claim_date"]``) with the application's data as the clerk-typed
+facts, and excludes the application itself from the earlier claims:
+
+- at submission (受理) a claim the records refuse (not enrolled, not
+  applicable, dead, already receiving, a duplicate, under age, too few
+  months) is not accepted; the message gives the reasons in plain Chinese;
+- 待遇审核 and 复核 decide again (records may have changed since);
+- 待遇计算 stores the amounts and the steps the service produced
+  (``amount_fen`` is what 待遇支付 pays: the monthly amount of a pension or
+  unemployment benefit, the lump sum of the others);
+- 待遇支付 decides once more: a claim the records do not support is never paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from db.models import Application, Resident
+from kiosk.i18n import Translator
+from kiosk.services import ServiceContext, ServiceError
+from kiosk.services import entitlement as ent
+
+KIND_OF_TYPE = {"benefit_pension": "pension", "benefit_unemployment": "unemployment",
+                "benefit_maternity": "maternity", "benefit_medical": "medical", "benefit_injury": "injury",
+                "benefit_funeral": "funeral"}
+#: Reasons the records alone decide: such a claim is not even accepted.
+RECORD_REASONS = ("not_enrolled", "not_applicable", "deceased", "already_receiving", "duplicate_claim",
+                  "below_pension_age", "too_few_months", "not_deceased")
+_ZH = Translator("zh_CN")
+
+
+def claim_day(ctx: ServiceContext, data: dict[str, Any]) -> dt.date:
+    """The claim date recorded at submission (today for an older application without one)."""
+    try:
+        return dt.date.fromisoformat(str(data["claim_date"]))
+    except (KeyError, ValueError):
+        return ctx.today()
+
+
+def refusal(decision: ent.Decision, step: str) -> ServiceError:
+    """The refusal as one calm Chinese message naming every reason."""
+    reasons = ent.reason_text(decision.reasons, _ZH)
+    details = [line for line in ent.render_steps(decision.steps, _ZH)]
+    shown = f"{reasons}（{'；'.join(details[-3:])}）" if details else reasons
+    return ServiceError(_ZH("entitlement.counter.refused", step=step, reasons=shown), code="not_entitled")
+
+
+def decide_for(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, Any],
+               application_id: int | None) -> ent.Decision:
+    """The entitlement decision for an application's data (EntitlementError for an unreadable fact)."""
+    return ent.decide(ctx, resident_id, KIND_OF_TYPE[type_], on=claim_day(ctx, data), facts=data,
+                      exclude_application=application_id)
+
+
+def check_submit(ctx: ServiceContext, resident: Resident, type_: str, data: dict[str, Any]) -> None:
+    """Record the claim date; refuse a claim the records alone rule out."""
+    data.setdefault("claim_date", ctx.today().isoformat())
+    decision = decide_for(ctx, resident.id, type_, data, None)
+    hard = [r for r in decision.reasons if r in RECORD_REASONS]
+    if hard:
+        raise refusal(ent.Decision(decision.kind, False, tuple(hard), None, None, None, decision.steps), "受理")
+
+
+def check_step(ctx: ServiceContext, row: Application, data: dict[str, Any], step: str) -> None:
+    """Decide again at 审核 / 复核 / 支付; refuse when the records do not support the claim.
+
+    At 审核 the amount's document facts may still be missing (they are asked
+    for at 待遇计算), so ``missing_fact`` alone does not refuse there.
+    """
+    decision = decide_for(ctx, row.__data__["resident"], row.type, data, row.id)
+    reasons = [r for r in decision.reasons if not (step == "审核" and r == "missing_fact")]
+    if reasons:
+        raise refusal(decision, step)
+
+
+def calculate(ctx: ServiceContext, row: Application, data: dict[str, Any]) -> None:
+    """待遇计算: the decision's amounts and steps into ``data``; refuse when not eligible."""
+    decision = decide_for(ctx, row.__data__["resident"], row.type, data, row.id)
+    if not decision.eligible:
+        raise refusal(decision, "计算待遇")
+    amount = decision.monthly_fen if row.type in ("benefit_pension", "benefit_unemployment") else \
+        decision.lump_sum_fen
+    if amount is None:  # injury grades 7-10 have only the lump sum; nothing else lacks an amount
+        amount = decision.lump_sum_fen or 0
+    data.update(decision.detail)
+    data.update(amount_fen=amount, monthly_fen=decision.monthly_fen, lump_sum_fen=decision.lump_sum_fen,
+                months=decision.months,
+                steps=[[s.key, s.formula, s.result_fen] for s in decision.steps if not isinstance(s, ent.Note)],
+                entitlement={"eligible": True, "scheme": decision.scheme,
+                             "steps": ent.render_steps(decision.steps, _ZH)})
