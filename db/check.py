@@ -1,20 +1,25 @@
 """``kiosk db check``: is this database whole?
 
-Runs the backend's integrity and foreign-key checks, confirms the schema is
-current, walks every account's ledger (each row's running balance must
-follow from the one before; the last must equal the stored balance) and
-verifies the audit chain. Every problem names the row it found.
+Confirms every table exists and the schema is current, runs the backend's
+integrity and foreign-key checks, walks every account's ledger (each row's
+running balance must follow from the one before; the last must equal the
+stored balance) and verifies the audit chain with its key and anchors (see
+:func:`db.audit.check_chain`: any edited, removed, inserted or reordered
+entry, a chain emptied while business records exist, an anchored entry
+gone). Every problem names the row it found; nothing stored in the tables
+makes it raise.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import peewee
 
-from db.audit import verify_chain
+from db.audit import Anchor, AuditKeyError, check_chain, current_key
 from db.connection import is_sqlite
-from db.models import Account, LedgerEntry
+from db.models import ALL_MODELS, Account, LedgerEntry
 from db.schema import LATEST_VERSION, current_version
 
 
@@ -29,16 +34,39 @@ class Problem:
         return f"[{self.check}] {self.message}"
 
 
-def run_checks(database: peewee.Database) -> list[Problem]:
-    """Every check in turn; an empty list means the database is sound."""
+def missing_tables(database: peewee.Database) -> list[str]:
+    """Tables of the models that the database lacks (a dropped table, a half restore)."""
+    present = set(database.get_tables())
+    return sorted(m._meta.table_name for m in ALL_MODELS if m._meta.table_name not in present)
+
+
+def run_checks(database: peewee.Database, *, key: bytes | None = None,
+               anchors: Iterable[Anchor] = (), audit_chain: bool = True) -> list[Problem]:
+    """Every check in turn; an empty list means the database is sound.
+
+    ``key`` is the audit key (default: :func:`db.audit.current_key`; none at
+    all is a problem, not a pass); ``anchors`` come from the anchor file.
+    ``audit_chain=False`` skips the chain (the caller reported why).
+    """
     problems: list[Problem] = []
+    missing = missing_tables(database)
+    if missing:
+        problems.append(Problem("tables", f"缺少表 {'、'.join(missing)}：数据库不完整，请从备份恢复"))
+        return problems
     version = current_version(database)
     if version != LATEST_VERSION:
         problems.append(Problem("schema", f"结构版本 {version}，应为 {LATEST_VERSION}（运行 kiosk db migrate）"))
         return problems
     problems += _integrity(database)
     problems += check_ledgers()
-    chain_break = verify_chain()
+    if not audit_chain:
+        return problems
+    try:
+        chain_key = key if key is not None else current_key()
+    except AuditKeyError as exc:
+        problems.append(Problem("audit", str(exc)))
+        return problems
+    chain_break = check_chain(database, key=chain_key, anchors=anchors).problem
     if chain_break is not None:
         problems.append(Problem("audit", str(chain_break)))
     return problems

@@ -9,6 +9,7 @@ same step runs on SQLite and PostgreSQL and keeps every row.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 import peewee
 from playhouse.migrate import SchemaMigrator, migrate
 
+from db import audit
 from db.audit import GENESIS_HASH
 from db.defaults import ensure_defaults
 from db.models import ALL_MODELS, AuditHead, SchemaVersion
@@ -75,10 +77,33 @@ def _entitlement_columns(database: peewee.Database, migrator: SchemaMigrator) ->
         migrate(*steps)
 
 
+#: The ``now`` of the migration run, for steps that write a dated record.
+_MIGRATION_NOW: contextvars.ContextVar[dt.datetime] = contextvars.ContextVar("migration_now")
+
+
+def _audit_hmac(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 4: the audit chain is keyed (HMAC-SHA256, key file outside the
+    database). An existing unkeyed chain is checked the old way, re-hashed
+    with the key and closed by an ``audit.rekey`` entry naming the old head;
+    a broken old chain stops the migration (re-keying would bless it)."""
+    if not database.execute_sql("SELECT 1 FROM audit_entry LIMIT 1").fetchone():
+        return
+    try:
+        key = audit.current_key()
+    except audit.AuditKeyError as exc:
+        raise SchemaError(f"升级审计链需要审计密钥：{exc}") from None
+    try:
+        audit.rekey_legacy_chain(database, key, _MIGRATION_NOW.get())
+    except audit.LegacyChainBroken as exc:
+        raise SchemaError(f"旧审计链在 {exc} 处断开：不能升级为密钥链。请从备份恢复，"
+                          "或把这份数据库交主管核查后再迁移") from None
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
     Migration(3, "resident service password", _service_password),
+    Migration(4, "audit chain keyed with HMAC-SHA256", _audit_hmac),
     Migration(7, "hukou_region, application accepted_by/approved_by, transfer months/temporary",
               _entitlement_columns),
 )
@@ -123,6 +148,7 @@ def migrate_schema(database: peewee.Database, now: dt.datetime) -> int:
             f"数据库结构版本 {version} 比本程序（{LATEST_VERSION}）新：请升级程序，不要降级数据库"
         )
     migrator = SchemaMigrator.from_database(database)
+    _MIGRATION_NOW.set(now)
     for step in MIGRATIONS:
         if step.version <= version:
             continue

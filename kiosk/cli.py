@@ -3,7 +3,12 @@
 Each area registers its sub-commands from a module in ``kiosk.commands``
 (see :mod:`kiosk.commands`); this module only builds the parser, runs the
 chosen handler and turns expected failures into one clear line on stderr
-with a non-zero exit code.
+with a non-zero exit code: a person's mistake (:class:`CommandError`, a bad
+configuration, a missing audit key) exits 2; a database that is damaged,
+lacks a table or cannot be reached exits 3 with a calm line, the details
+going to the log (``KIOSK_DEBUG=1`` shows the traceback as well). Before
+the command runs, the configured audit key is registered (see
+:mod:`db.audit`), so every command appends to the chain with it.
 """
 
 from __future__ import annotations
@@ -12,13 +17,19 @@ import argparse
 import importlib
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__, logs
 from kiosk.commands import COMMAND_MODULES, COMMANDS, CommandError
-from kiosk.config import ConfigError, data_dir
+from kiosk.config import ConfigError, load_settings
+
+#: Set to 1 to see the traceback of a database fault (it is always logged).
+DEBUG_ENV = "KIOSK_DEBUG"
+#: Exit status for a database that is damaged, incomplete or unreachable.
+EXIT_DATABASE = 3
 
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
@@ -52,23 +63,86 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(command_in(argv))
     args = parser.parse_args(argv)
-    log_dir = Path(os.environ.get("KIOSK_LOG_DIR") or data_dir() / "logs")
+    log_path: Path | None = None
+    if not getattr(args, "own_logs", False):  # `kiosk demo` logs into its own folder
+        try:
+            log_path = logs.configure(logs.log_dir(), verbose=args.verbose)
+        except OSError as exc:  # a read-only disk must not stop the kiosk
+            print(f"kiosk: logging disabled ({exc})", file=sys.stderr)
+    from db.audit import AuditKeyError
+
     try:
-        logs.configure(log_dir, verbose=args.verbose)
-    except OSError as exc:  # a read-only disk must not stop the kiosk
-        print(f"kiosk: logging disabled ({exc})", file=sys.stderr)
-    try:
+        _register_audit_key(args)
         result: int = args.func(args)
-    except (CommandError, ConfigError) as exc:
+    except (CommandError, ConfigError, AuditKeyError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2
-    except Exception:
+    except Exception as exc:
         logging.getLogger("kiosk.cli").exception("command %s failed", args.command)
-        raise
+        message = database_fault(exc, args, log_path)
+        if message is None or os.environ.get(DEBUG_ENV):
+            raise
+        print(f"kiosk: {message}", file=sys.stderr)
+        return EXIT_DATABASE
     except KeyboardInterrupt:
         print("kiosk: interrupted", file=sys.stderr)
         return 130
     return result
+
+
+def _register_audit_key(args: argparse.Namespace) -> None:
+    """Load the configured audit key when its file exists (``kiosk demo`` brings its own).
+
+    A missing file is not an error here: the commands that need the key
+    (``db init`` creates it; appends, ``audit verify``, ``db check``) say so.
+    """
+    if args.command == "demo":
+        return
+    from db import audit
+
+    try:
+        path = load_settings(getattr(args, "config", None)).audit_key_path()
+    except ConfigError:
+        return  # the command loads the settings itself and reports the error
+    if path.is_file():
+        audit.use_key(audit.load_key_file(path))
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    import sqlite3
+
+    import peewee
+
+    if isinstance(exc, peewee.PeeweeException | sqlite3.Error):
+        return True
+    return any(cls.__module__.split(".")[0] == "psycopg" for cls in type(exc).__mro__)
+
+
+def database_fault(exc: BaseException, args: argparse.Namespace, log_path: Path | None) -> str | None:
+    """One calm line for a database that is damaged, incomplete or unreachable; None for other errors."""
+    if not _is_database_error(exc):
+        return None
+    from kiosk.commands.context import redact
+    from kiosk.i18n import translate
+
+    language, target = "zh_CN", "?"
+    try:
+        settings = load_settings(getattr(args, "config", None))
+        language, target = settings.terminal.language, redact(settings.database_url())
+    except ConfigError:
+        pass
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    lowered = text.lower()
+    log = str(log_path) if log_path else "-"
+    table = re.search(r'no such table: ([\w.]+)|relation "([^"]+)" does not exist', text)
+    if table:
+        return translate("files.db_missing_table", language, table=table.group(1) or table.group(2),
+                         target=target, log=log)
+    if any(sign in lowered for sign in ("not a database", "malformed", "disk image", "file is encrypted")):
+        return translate("files.db_corrupt", language, target=target, log=log)
+    if any(sign in lowered for sign in ("connect", "timeout", "timed out", "server closed", "unable to open")):
+        return translate("files.db_unreachable", language, target=target, log=log)
+    return translate("files.db_error", language, target=target, reason=text[:160], log=log)
 
 
 if __name__ == "__main__":

@@ -99,6 +99,25 @@ class PolicySettings:
     file: str = _doc("A local policy TOML file; empty means the shipped national defaults.", "")
 
 
+#: Environment variable naming the audit key file (wins over ``[audit] key_file``).
+AUDIT_KEY_ENV = "KIOSK_AUDIT_KEY_FILE"
+
+
+@dataclass
+class AuditSettings:
+    """The audit chain's HMAC key and the file its daily anchors go to."""
+
+    key_file: str = _doc(
+        "HMAC key of the audit chain (64 hex digits, mode 0600), created by `kiosk db init`. Empty: "
+        "audit.key beside the configuration file in use, else in the user config directory; "
+        "$KIOSK_AUDIT_KEY_FILE wins. Keep it out of database backups; every terminal sharing one "
+        "database needs a copy of the same file.", "")
+    anchor_file: str = _doc(
+        "Text file the audit head (seq and hash) is appended to every day by `kiosk audit anchor`, and "
+        "that `kiosk audit verify` and `kiosk db check` compare the chain with. Empty: audit-anchors.txt "
+        "in the user data directory. Best on other storage than the database.", "")
+
+
 @dataclass
 class Settings:
     """Everything the kiosk is configured with; built once, passed down."""
@@ -108,6 +127,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     source: str = _doc("The file these settings came from, or '(defaults)'.", "(defaults)")
 
     def database_url(self) -> str:
@@ -123,6 +143,21 @@ class Settings:
     def printer_url(self) -> str:
         """The configured printer, or previews in the user data directory."""
         return self.printer.url or f"preview:{data_dir() / 'receipts'}"
+
+    def audit_key_path(self) -> Path:
+        """The audit key file: $KIOSK_AUDIT_KEY_FILE, else [audit] key_file, else
+        audit.key beside the configuration file (the user config directory when
+        the settings came from no file)."""
+        named = os.environ.get(AUDIT_KEY_ENV) or self.audit.key_file
+        if named:
+            return Path(named)
+        source = Path(self.source)
+        folder = source.parent if self.source.endswith(".toml") and source.is_file() else config_dir()
+        return folder / "audit.key"
+
+    def audit_anchor_path(self) -> Path:
+        """The anchor file: [audit] anchor_file, else audit-anchors.txt in the data directory."""
+        return Path(self.audit.anchor_file) if self.audit.anchor_file else data_dir() / "audit-anchors.txt"
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings) if f.name != "source"}

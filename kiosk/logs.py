@@ -1,5 +1,9 @@
 """Logging: a rotating file in the data directory, ID numbers masked.
 
+Where: ``$KIOSK_LOG_DIR`` when set (the tests set it to their own folder,
+``kiosk demo`` logs into its throwaway folder), else ``logs`` in the user
+data directory (:func:`log_dir`).
+
 Every record passes :class:`MaskingFilter`, which replaces anything shaped
 like a citizen ID number (18 or 15 characters) or a mobile number with its
 masked form, so a log file handed to a technician exposes no one. The text
@@ -11,10 +15,15 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 import re
 from pathlib import Path
 
+from kiosk.config import data_dir
 from kiosk.rules.identity import mask_id_number, mask_name, mask_phone
+
+#: Environment variable that moves the log directory (tests, demo, packagers).
+LOG_DIR_ENV = "KIOSK_LOG_DIR"
 
 _ID_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 _PHONE_PATTERN = re.compile(r"(?<!\d)(1[3-9]\d{9})(?!\d)")
@@ -50,6 +59,11 @@ class MaskingFilter(logging.Filter):
         if masked != message or record.args:
             record.msg, record.args = masked, None
         return True
+
+
+def log_dir() -> Path:
+    """The log directory: ``$KIOSK_LOG_DIR``, else ``logs`` in the user data directory."""
+    return Path(os.environ.get(LOG_DIR_ENV) or data_dir() / "logs")
 
 
 def configure(log_dir: Path, *, verbose: bool = False, max_bytes: int = 2_000_000, backups: int = 7) -> Path:

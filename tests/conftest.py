@@ -5,12 +5,19 @@ on a SQLite file and on the PostgreSQL server named by
 ``KIOSK_TEST_PG_URL`` (``scripts/pg-test-server start`` prints it). Each
 PostgreSQL test gets its own schema, so parallel runs do not meet. With
 ``CI`` set, a missing server fails the tests instead of skipping them.
+
+Nothing a test runs writes outside its own folders: before any test, the
+log directory, the user data and config directories and the audit key file
+are pointed into one temporary folder for the session (subprocesses inherit
+the environment), and that folder is removed at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +26,34 @@ from urllib.parse import quote
 import peewee
 import pytest
 
+from db import audit
 from db.connection import open_database
 from db.schema import init_schema
 from kiosk.clock import FixedClock
 
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL", "")
+
+#: The session's own folder for logs, user dirs and the audit key.
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="kiosk-tests-"))
+os.environ["KIOSK_LOG_DIR"] = str(SESSION_DIR / "logs")
+os.environ["XDG_DATA_HOME"] = str(SESSION_DIR / "data")
+os.environ["XDG_CONFIG_HOME"] = str(SESSION_DIR / "config")
+os.environ[audit.KEY_ENV] = str(SESSION_DIR / "audit.key")
+audit.create_key_file(SESSION_DIR / "audit.key")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_folder() -> Iterator[Path]:
+    """Remove the session folder when the run ends."""
+    yield SESSION_DIR
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _forget_registered_audit_key() -> Iterator[None]:
+    """A key registered by one test (the CLI registers the configured one) ends with it."""
+    yield
+    audit.use_key(None)
 
 
 @pytest.fixture

@@ -1,31 +1,99 @@
-"""``kiosk audit verify``: walk the hash-chained audit log.
+"""``kiosk audit verify [--anchor FILE]`` and ``kiosk audit anchor``.
 
-Prints OK with the number of entries, or names the first entry that was
-edited, removed or reordered and exits 1.
+``verify`` walks the HMAC-chained audit log with the configured key and
+prints OK with the number of entries and the head, or one line naming the
+first entry that was edited (any column, any type, NULL), removed,
+inserted, reordered, or recomputed without the key, and exits 1. With
+``--anchor FILE`` (default: the configured anchor file, when it exists) it
+also proves every anchored entry is still there with its anchored hash,
+which catches the newest entries removed and ``audit_head`` rewound.
+
+``anchor`` verifies the chain, then appends the head as
+``TIME seq=N hash=HEX`` to the anchor file (the daily backup timer runs it).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from db.audit import verify_chain
-from db.models import AuditEntry
-from kiosk.commands.context import database_for, settings_for
+from db import audit
+from kiosk.commands import CommandError
+from kiosk.commands.context import clock_for, database_for, settings_for
+from kiosk.config import Settings
+from kiosk.i18n import Translator
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("audit", help="the hash-chained audit log")
+    parser = sub.add_parser("audit", help="the HMAC-chained audit log")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    actions.add_parser("verify", help="check that no audit entry was edited, removed or reordered").set_defaults(
-        func=audit_verify)
+    verify = actions.add_parser("verify", help="check that no audit entry was edited, removed, inserted or reordered")
+    verify.add_argument("--anchor", metavar="FILE", type=Path,
+                        help="anchor file to compare with (default: [audit] anchor_file when it exists)")
+    verify.set_defaults(func=audit_verify)
+    anchor = actions.add_parser("anchor", help="verify, then append the chain head (seq, hash) to the anchor file")
+    anchor.add_argument("--file", metavar="FILE", type=Path, help="anchor file (default: [audit] anchor_file)")
+    anchor.set_defaults(func=audit_anchor)
+
+
+def load_key(settings: Settings) -> bytes:
+    """The configured audit key, or a CommandError saying which file is missing."""
+    try:
+        return audit.load_key_file(settings.audit_key_path())
+    except audit.AuditKeyError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def load_anchors(settings: Settings, explicit: Path | None, t: Translator) -> tuple[list[audit.Anchor], str | None]:
+    """Anchors from ``--anchor`` (must exist) or the configured file (if it exists), and a note."""
+    path = explicit or settings.audit_anchor_path()
+    if explicit is None and not path.exists():
+        return [], t("audit.verify.no_anchor_file", path=path)
+    try:
+        anchors = audit.read_anchor_file(path)
+    except audit.AnchorFileError as exc:
+        raise CommandError(str(exc)) from None
+    return anchors, t("audit.verify.anchors", path=path, count=len(anchors))
 
 
 def audit_verify(args: argparse.Namespace) -> int:
-    database_for(settings_for(args))
-    problem = verify_chain()
-    if problem is not None:
-        print(f"审计日志校验失败 FAILED: {problem}")
+    settings = settings_for(args)
+    t = Translator(settings.terminal.language)
+    key = load_key(settings)
+    anchors, note = load_anchors(settings, args.anchor, t)
+    database = database_for(settings)
+    result = audit.check_chain(database, key=key, anchors=anchors)
+    if result.problem is not None:
+        print(t("audit.verify.failed", problem=result.problem.describe(t)))
         return 1
-    count = AuditEntry.select().count()
-    print(f"OK 审计日志完整 audit chain intact: {count} 条记录 entries")
+    print(t("audit.verify.ok", count=result.entries, seq=result.head_seq))
+    if note:
+        print(note)
+    return 0
+
+
+def audit_anchor(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    t = Translator(settings.terminal.language)
+    key = load_key(settings)
+    path = args.file or settings.audit_anchor_path()
+    database = database_for(settings)
+    try:
+        anchors = audit.read_anchor_file(path) if path.exists() else []
+    except audit.AnchorFileError as exc:
+        raise CommandError(str(exc)) from None
+    result = audit.check_chain(database, key=key, anchors=anchors)
+    if result.problem is not None:
+        print(t("audit.anchor.refused", problem=result.problem.describe(t)))
+        return 1
+    if result.entries == 0:
+        print(t("audit.anchor.empty"))
+        return 0
+    at = clock_for(settings).now_local().isoformat(timespec="seconds")
+    line = audit.format_anchor(result.head_seq, result.head_hash, at)
+    try:
+        audit.append_anchor_line(path, line)
+    except OSError as exc:
+        raise CommandError(f"{path}: {exc.strerror or exc}") from None
+    print(t("audit.anchor.written", line=line, path=path))
     return 0

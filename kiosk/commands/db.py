@@ -1,15 +1,28 @@
-"""``kiosk db init | migrate | check | backup FILE | restore FILE`` (and seed-demo)."""
+"""``kiosk db init | migrate | check | backup FILE | restore FILE`` (and seed-demo).
+
+``init`` and ``migrate`` create the audit key file (mode 0600, beside the
+configuration) when there is none and the database holds no keyed chain yet;
+a keyed chain whose key file is gone is an error, never a new key.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
+import peewee
+
+from db import audit
 from db.backup import BackupError, backup, backup_daily, restore
-from db.check import run_checks
+from db.check import Problem, run_checks
 from db.schema import SchemaError, current_version, init_schema, migrate_schema
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
+from kiosk.config import Settings
+from kiosk.i18n import Translator
+
+#: The schema version from which every audit entry is keyed.
+KEYED_FROM_VERSION = 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,9 +47,35 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.set_defaults(func=db_seed_demo)
 
 
+def prepare_audit_key(settings: Settings, database: peewee.Database) -> None:
+    """Register the audit key, creating the key file when this database has no keyed chain yet."""
+    path = settings.audit_key_path()
+    if path.exists():
+        key = _load(path)
+    else:
+        keyed = current_version(database) >= KEYED_FROM_VERSION and "audit_entry" in database.get_tables() \
+            and database.execute_sql("SELECT 1 FROM audit_entry LIMIT 1").fetchone() is not None
+        if keyed:
+            _load(path)  # raises the "missing key file" message: a new key would verify nothing
+        try:
+            key = audit.create_key_file(path)
+        except audit.AuditKeyError as exc:
+            raise CommandError(str(exc)) from None
+        print(Translator(settings.terminal.language)("audit.key.created", path=path))
+    audit.use_key(key)
+
+
+def _load(path: Path) -> bytes:
+    try:
+        return audit.load_key_file(path)
+    except audit.AuditKeyError as exc:
+        raise CommandError(str(exc)) from None
+
+
 def db_init(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     database = database_for(settings, current=False)
+    prepare_audit_key(settings, database)
     version = init_schema(database, clock_for(settings).now_utc().replace(tzinfo=None))
     print(f"数据库已就绪 database ready: schema version {version}")
     return 0
@@ -46,6 +85,8 @@ def db_migrate(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     database = database_for(settings, current=False)
     before = current_version(database)
+    if before:
+        prepare_audit_key(settings, database)
     try:
         after = migrate_schema(database, clock_for(settings).now_utc().replace(tzinfo=None))
     except SchemaError as exc:
@@ -55,8 +96,25 @@ def db_migrate(args: argparse.Namespace) -> int:
 
 
 def db_check(args: argparse.Namespace) -> int:
-    database = database_for(settings_for(args), current=False)
-    problems = run_checks(database)
+    settings = settings_for(args)
+    t = Translator(settings.terminal.language)
+    database = database_for(settings, current=False)
+    key_path = settings.audit_key_path()
+    problems: list[Problem] = []
+    try:
+        key = audit.load_key_file(key_path)
+    except audit.AuditKeyError as exc:
+        problems.append(Problem("audit", str(exc)))
+        key = None
+    if key is not None and audit.key_file_exposed(key_path):
+        problems.append(Problem("audit", t("audit.key.exposed", path=key_path)))
+    anchor_path = settings.audit_anchor_path()
+    try:
+        anchors = audit.read_anchor_file(anchor_path) if anchor_path.exists() else []
+    except audit.AnchorFileError as exc:
+        problems.append(Problem("audit", str(exc)))
+        anchors = []
+    problems += run_checks(database, key=key, anchors=anchors, audit_chain=key is not None)
     if problems:
         for problem in problems:
             print(f"✗ {problem}")

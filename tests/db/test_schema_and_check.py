@@ -13,16 +13,20 @@ from db import audit
 from db.check import run_checks
 from db.connection import open_database, sqlite_path
 from db.ledger import LedgerError, account_for, post
-from db.models import AuditEntry, LedgerEntry, Resident, SchemaVersion, Ticket
-from db.schema import LATEST_VERSION, current_version, init_schema, migrate_schema
+from db.models import AuditEntry, AuditHead, LedgerEntry, Resident, SchemaVersion, Ticket
+from db.schema import LATEST_VERSION, SchemaError, current_version, init_schema, migrate_schema
 from kiosk.clock import FixedClock
 
 NOW = dt.datetime(2026, 11, 29, 1, 30)
 
 
 def make_resident(number: str = "110101199003074514", name: str = "张三") -> Resident:
-    return Resident.create(id_number=number, name=name, sex="male", birth_date=dt.date(1990, 3, 7),
-                           created_at=NOW, updated_at=NOW)
+    """A resident and, as every real path writes one, its audit entry."""
+    resident = Resident.create(id_number=number, name=name, sex="male", birth_date=dt.date(1990, 3, 7),
+                               created_at=NOW, updated_at=NOW)
+    audit.append(actor="S001", terminal="T01", action="resident.register", now=NOW, entity="resident",
+                 entity_id=resident.id)
+    return resident
 
 
 def test_init_creates_every_table_at_latest_version(database: peewee.Database) -> None:
@@ -96,20 +100,65 @@ def test_audit_chain_detects_a_removed_last_entry(database: peewee.Database) -> 
     assert audit.verify_chain() is not None
 
 
-def test_migrate_brings_a_version_1_database_up_without_losing_rows(db_url: str, clock: FixedClock) -> None:
-    database = open_database(db_url)
-    init_schema(database, NOW)
-    resident = make_resident()
-    Ticket.create(day=dt.date(2026, 11, 29), prefix="A", number=1, code="A001", resident=resident,
-                  queue_key=NOW, taken_at=NOW)
-    # Take the database back to version 1: no ticket.terminal column yet.
+def _legacy_chain(count: int) -> None:
+    """Entries as versions before 4 wrote them: plain SHA-256, no key."""
+    previous = audit.GENESIS_HASH
+    for seq in range(1, count + 1):
+        digest = audit.legacy_digest(previous, seq, NOW.isoformat(timespec="microseconds"), "S001", "T01",
+                                     "resident.register", "resident", str(seq), {"n": seq})
+        AuditEntry.create(seq=seq, created_at=NOW, actor="S001", terminal="T01", action="resident.register",
+                          entity="resident", entity_id=str(seq), detail={"n": seq}, prev_hash=previous, hash=digest)
+        previous = digest
+    AuditHead.update(seq=count, hash=previous).where(AuditHead.id == 1).execute()
+
+
+def _back_to_version_1(database: peewee.Database) -> None:
     database.execute_sql("ALTER TABLE ticket DROP COLUMN terminal")
     SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
     assert current_version(database) == 1
+
+
+def test_migrate_brings_a_version_1_database_up_without_losing_rows(db_url: str, clock: FixedClock) -> None:
+    database = open_database(db_url)
+    init_schema(database, NOW)
+    resident = Resident.create(id_number="110101199003074514", name="张三", sex="male",
+                               birth_date=dt.date(1990, 3, 7), created_at=NOW, updated_at=NOW)
+    Ticket.create(day=dt.date(2026, 11, 29), prefix="A", number=1, code="A001", resident=resident,
+                  queue_key=NOW, taken_at=NOW)
+    _legacy_chain(3)
+    # Take the database back to version 1: no ticket.terminal column, an unkeyed chain.
+    _back_to_version_1(database)
     assert migrate_schema(database, NOW) == LATEST_VERSION
     assert "terminal" in {c.name for c in database.get_columns("ticket")}
     assert Ticket.select().count() == 1 and Resident.select().count() == 1
+    # Version 4 re-keyed the old chain and said so in a fourth entry naming the old head.
+    rekey = AuditEntry.get(AuditEntry.seq == 4)
+    assert rekey.action == "audit.rekey" and rekey.detail["legacy_head_seq"] == 3
     assert run_checks(database) == []
+    database.close()
+
+
+def test_migrate_refuses_to_rekey_a_broken_legacy_chain(db_url: str) -> None:
+    database = open_database(db_url)
+    init_schema(database, NOW)
+    _legacy_chain(3)
+    database.execute_sql("UPDATE audit_entry SET actor = 'S999' WHERE seq = 2")
+    _back_to_version_1(database)
+    with pytest.raises(SchemaError, match="#2"):
+        migrate_schema(database, NOW)
+    assert current_version(database) < 4
+    database.close()
+
+
+def test_a_keyed_chain_made_to_look_old_is_not_rekeyed(db_url: str) -> None:
+    """Removing schema version 4 to get a keyed chain re-keyed (blessing edits) fails."""
+    database = open_database(db_url)
+    init_schema(database, NOW)
+    for n in range(3):
+        audit.append(actor="S001", terminal="T01", action="x", now=NOW, detail={"n": n})
+    _back_to_version_1(database)
+    with pytest.raises(SchemaError, match="#1"):
+        migrate_schema(database, NOW)
     database.close()
 
 
