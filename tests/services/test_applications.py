@@ -7,6 +7,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import peewee
 import pytest
@@ -31,12 +32,20 @@ from kiosk.policy import load_policy
 from kiosk.rules.codes import APPLICATION_NO
 from kiosk.services import Conflict, ServiceContext, ServiceError
 from kiosk.services import applications as apps
+from kiosk.services.accounts import account_balance_with_interest
 from kiosk.services.payments import pay_resident_pension
 from kiosk.services.registration import ResidentInfo
 from kiosk.services.staff import PermissionDenied
+from tests.entitlement.township import Records
 
 MakeResident = Callable[..., ResidentInfo]
 POLICY = load_policy(None).policy_for(dt.date(2026, 11, 29))
+
+
+@pytest.fixture
+def records(clerk: ServiceContext, tmp_path: Path) -> Records:
+    """Enrolments and contributions loaded through the import (the records benefits are decided from)."""
+    return Records(clerk, tmp_path)
 
 
 def walk(ctx: ServiceContext, number: str, *statuses: str, **data: object) -> apps.ApplicationInfo:
@@ -103,9 +112,11 @@ def test_resident_may_submit_but_not_advance(ctx: ServiceContext, clerk: Service
 
 
 def test_supervisor_rejects_benefit_with_reason_shown_to_resident(clerk: ServiceContext, supervisor: ServiceContext,
-                                                                  make_resident: MakeResident) -> None:
-    person = make_resident(female=True)
-    info = apps.submit(clerk, person.id, "benefit_maternity", {"employer_wage_fen": 600000},
+                                                                  records: Records) -> None:
+    person_id = records.person(dt.date(1995, 2, 3), female=True)
+    records.enrol(person_id, "medical", "employee", "2020-01-01")
+    records.load()
+    info = apps.submit(clerk, person_id, "benefit_maternity", {"employer_wage_fen": 600000},
                        materials_received=["id_card", "birth_cert", "medical_records"])
     walk(clerk, info.number, "reviewed", "calculated")
     with pytest.raises(PermissionDenied, match="审核员"):
@@ -114,16 +125,23 @@ def test_supervisor_rejects_benefit_with_reason_shown_to_resident(clerk: Service
         apps.advance(clerk, info.number, "rejected", "材料不实")
     info = apps.advance(supervisor, info.number, "rejected", "出生医学证明与身份信息不符")
     assert info.status_name == "未通过"
-    shown = apps.list_applications(clerk, resident_id=person.id)[0]
+    shown = apps.list_applications(clerk, resident_id=person_id)[0]
     assert shown.reason == "出生医学证明与身份信息不符"
     event = ApplicationEvent.select().order_by(ApplicationEvent.id.desc()).get()
     assert event.note == shown.reason and event.to_status == "rejected"
 
 
 def test_maternity_allowance_is_computed_and_paid(clerk: ServiceContext, supervisor: ServiceContext,
-                                                 make_resident: MakeResident) -> None:
-    person = make_resident(dt.date(1995, 2, 3), female=True)
-    info = apps.submit(clerk, person.id, "benefit_maternity", {"employer_wage_fen": 600000, "difficult_birth": True},
+                                                 records: Records, make_resident: MakeResident) -> None:
+    man = make_resident(dt.date(1995, 2, 3))
+    with pytest.raises(ServiceError, match="不适用于本人"):  # a man gets no maternity allowance
+        apps.submit(clerk, man.id, "benefit_maternity", {"employer_wage_fen": 600000})
+    person_id = records.person(dt.date(1995, 2, 3), female=True)
+    with pytest.raises(ServiceError, match="未参加该项保险"):  # not insured: the records decide
+        apps.submit(clerk, person_id, "benefit_maternity", {"employer_wage_fen": 600000})
+    records.enrol(person_id, "medical", "employee", "2020-01-01")
+    records.load()
+    info = apps.submit(clerk, person_id, "benefit_maternity", {"employer_wage_fen": 600000, "difficult_birth": True},
                        materials_received=["id_card", "birth_cert", "medical_records"])
     assert apps.review_queue(supervisor) == []  # nothing to approve before an amount exists
     info = walk(clerk, info.number, "reviewed", "calculated")
@@ -133,66 +151,74 @@ def test_maternity_allowance_is_computed_and_paid(clerk: ServiceContext, supervi
     walk(supervisor, info.number, "approved")
     assert apps.review_queue(supervisor) == []
     info = walk(clerk, info.number, "paid")
-    payment = BenefitPayment.get(BenefitPayment.resident == person.id)
+    payment = BenefitPayment.get(BenefitPayment.resident == person_id)
     assert payment.amount_fen == 600000 * days // 30 and payment.benefit_type == "maternity"
 
 
 def test_unemployment_benefit_requires_registration(clerk: ServiceContext, supervisor: ServiceContext,
-                                                    make_resident: MakeResident) -> None:
-    person = make_resident(dt.date(1985, 1, 1))
+                                                    records: Records) -> None:
+    person_id = records.person(dt.date(1985, 1, 1))
+    records.enrol(person_id, "unemployment", "employee", "2019-01-01", end="2026-10-31", status="终止")
+    records.pay_months(person_id, "unemployment", "employee", "2019-11", 7 * 12)
+    records.load()
     materials = ["id_card", "termination", "bank"]
     with pytest.raises(ServiceError, match="须先办理失业登记"):
-        apps.submit(clerk, person.id, "benefit_unemployment", materials_received=materials)
-    reg = apps.submit(clerk, person.id, "unemployment_registration", materials_received=["id_card", "termination"])
+        apps.submit(clerk, person_id, "benefit_unemployment", materials_received=materials)
+    reg = apps.submit(clerk, person_id, "unemployment_registration", materials_received=["id_card", "termination"])
     with pytest.raises(ServiceError, match="须先办理失业登记"):
-        apps.submit(clerk, person.id, "benefit_unemployment", materials_received=materials)
+        apps.submit(clerk, person_id, "benefit_unemployment", materials_received=materials)
     assert walk(clerk, reg.number, "registered").finished
-    info = apps.submit(clerk, person.id, "benefit_unemployment", {"contribution_months": 7 * 12},
+    info = apps.submit(clerk, person_id, "benefit_unemployment", {"contribution_months": 130},
                        materials_received=materials)
     walk(clerk, info.number, "reviewed")
-    info = walk(clerk, info.number, "calculated")
+    info = walk(clerk, info.number, "calculated")  # the typed 130 months are ignored: 84 on record
     monthly = (POLICY.unemployment.minimum_wage_fen * 9 + 5) // 10
     assert info.data["months"] == 18 and info.data["monthly_fen"] == monthly
     walk(supervisor, info.number, "approved")
     assert walk(clerk, info.number, "paid").finished
-    assert BenefitPayment.get(BenefitPayment.resident == person.id).amount_fen == monthly
+    assert BenefitPayment.get(BenefitPayment.resident == person_id).amount_fen == monthly
 
 
 def test_unemployment_too_few_months_cannot_be_calculated(clerk: ServiceContext, supervisor: ServiceContext,
-                                                          make_resident: MakeResident) -> None:
-    person = make_resident(dt.date(1985, 1, 1))
-    reg = apps.submit(clerk, person.id, "unemployment_registration", materials_received=["id_card", "termination"])
+                                                          records: Records) -> None:
+    person_id = records.person(dt.date(1985, 1, 1))
+    records.enrol(person_id, "unemployment", "employee", "2025-01-01", end="2026-10-31", status="终止")
+    records.pay_months(person_id, "unemployment", "employee", "2025-12", 11)
+    records.load()
+    reg = apps.submit(clerk, person_id, "unemployment_registration", materials_received=["id_card", "termination"])
     walk(clerk, reg.number, "registered")
-    info = apps.submit(clerk, person.id, "benefit_unemployment", materials_received=["id_card", "termination", "bank"])
-    walk(clerk, info.number, "reviewed")
-    with pytest.raises(ServiceError, match="累计缴费不满1年"):
-        apps.advance(clerk, info.number, "calculated")
-    assert apps.get_application(clerk, info.number).status == "reviewed"  # nothing half-done
+    with pytest.raises(ServiceError, match="累计缴费时间不足") as refused:
+        apps.submit(clerk, person_id, "benefit_unemployment", {"contribution_months": 130},
+                    materials_received=["id_card", "termination", "bank"])
+    assert "不满1年" in refused.value.message  # 11 months on record; the typed 130 are not used
+    assert not apps.list_applications(clerk, resident_id=person_id, type_="benefit_unemployment")
 
 
 def test_work_injury_needs_determination_in_time(clerk: ServiceContext, supervisor: ServiceContext,
-                                                 make_resident: MakeResident) -> None:
-    person = make_resident(dt.date(1980, 6, 1))
+                                                 records: Records) -> None:
+    person_id = records.person(dt.date(1980, 6, 1))
+    records.enrol(person_id, "injury", "employee", "2020-01-01")
+    records.load()
     claim_materials = ["id_card", "injury_decision", "bank"]
     with pytest.raises(ServiceError, match="须先经工伤认定"):
-        apps.submit(clerk, person.id, "benefit_injury", materials_received=claim_materials)
+        apps.submit(clerk, person_id, "benefit_injury", materials_received=claim_materials)
     det_materials = ["injury_form", "employment_proof", "diagnosis", "id_card"]
     with pytest.raises(ServiceError, match="1年内"):
-        apps.submit(clerk, person.id, "injury_determination", {"accident_date": "2025-11-01", "applicant": "worker"},
+        apps.submit(clerk, person_id, "injury_determination", {"accident_date": "2025-11-01", "applicant": "worker"},
                     materials_received=det_materials)
-    late_employer = apps.submit(clerk, person.id, "injury_determination",
+    late_employer = apps.submit(clerk, person_id, "injury_determination",
                                 {"accident_date": "2026-10-01", "applicant": "employer"}, materials_received=det_materials)
     assert late_employer.data["employer_late"] is True
     apps.withdraw(clerk, late_employer.number)
-    det = apps.submit(clerk, person.id, "injury_determination", {"accident_date": "2026-03-01", "applicant": "worker"},
+    det = apps.submit(clerk, person_id, "injury_determination", {"accident_date": "2026-03-01", "applicant": "worker"},
                       materials_received=det_materials)
     det = walk(clerk, det.number, "accepted", "forwarded")  # the township receives and forwards
     with pytest.raises(ServiceError, match="文号"):
         apps.advance(clerk, det.number, "determined")  # the 人社局's decision is recorded, not made here
     with pytest.raises(ServiceError, match="须先经工伤认定"):
-        apps.submit(clerk, person.id, "benefit_injury", materials_received=claim_materials)
+        apps.submit(clerk, person_id, "benefit_injury", materials_received=claim_materials)
     walk(clerk, det.number, "determined", decision_number="赣人社工伤认字〔2026〕17号", decision_date="2026-04-20")
-    info = apps.submit(clerk, person.id, "benefit_injury", {"grade": 9, "own_wage_fen": 600000},
+    info = apps.submit(clerk, person_id, "benefit_injury", {"grade": 9, "own_wage_fen": 600000},
                        materials_received=claim_materials)
     assert info.data["determination"] == det.number
     walk(clerk, info.number, "reviewed")
@@ -201,13 +227,21 @@ def test_work_injury_needs_determination_in_time(clerk: ServiceContext, supervis
     walk(supervisor, info.number, "approved")
     info = walk(clerk, info.number, "paid")
     assert info.data["lump_sum_fen"] == 9 * 600000  # RULES.md §8 example: grade 9 × 6,000
-    assert BenefitPayment.get(BenefitPayment.resident == person.id).amount_fen == 5_400_000
+    assert BenefitPayment.get(BenefitPayment.resident == person_id).amount_fen == 5_400_000
+    with pytest.raises(ServiceError, match="重复申领"):  # one claim per determination
+        apps.submit(clerk, person_id, "benefit_injury", {"grade": 9, "own_wage_fen": 600000})
 
 
 def test_medical_reimbursement_includes_serious_illness(clerk: ServiceContext, supervisor: ServiceContext,
-                                                        make_resident: MakeResident) -> None:
-    person = make_resident()
-    info = apps.submit(clerk, person.id, "benefit_medical", {"total_fen": 10_000_000, "level": "county"},
+                                                        records: Records, make_resident: MakeResident) -> None:
+    with pytest.raises(ServiceError, match="未参加该项保险"):  # no medical insurance, no reimbursement
+        apps.submit(clerk, make_resident().id, "benefit_medical", {"total_fen": 10_000_000, "level": "county"})
+    person_id = records.person(dt.date(1960, 5, 1))
+    other_id = records.person(dt.date(1961, 5, 1))
+    for who in (person_id, other_id):
+        records.enrol(who, "medical", "resident", "2020-01-01")
+    records.load()
+    info = apps.submit(clerk, person_id, "benefit_medical", {"total_fen": 10_000_000, "level": "county"},
                        materials_received=["id_card", "ss_card", "invoices", "discharge"])
     walk(clerk, info.number, "reviewed")
     info = walk(clerk, info.number, "calculated")
@@ -216,26 +250,32 @@ def test_medical_reimbursement_includes_serious_illness(clerk: ServiceContext, s
     assert info.data["pool_fen"] == pool and info.data["serious_fen"] > 0
     assert info.amount_fen == pool + info.data["serious_fen"]
     assert info.data["self_fen"] == 10_000_000 - info.amount_fen
-    with pytest.raises(ServiceError, match="待遇计算所需信息有误"):
-        bad = apps.submit(clerk, make_resident().id, "benefit_medical", {"total_fen": 100, "level": "moon"},
+    with pytest.raises(ServiceError, match="unknown hospital level"):
+        bad = apps.submit(clerk, other_id, "benefit_medical", {"total_fen": 100, "level": "moon"},
                           materials_received=["id_card", "ss_card", "invoices", "discharge"])
         walk(clerk, bad.number, "reviewed")
         walk(clerk, bad.number, "calculated")
 
 
 def test_resident_pension_claim_pays_account_part_from_the_ledger(clerk: ServiceContext, supervisor: ServiceContext,
-                                                                  make_resident: MakeResident) -> None:
+                                                                  make_resident: MakeResident,
+                                                                  records: Records) -> None:
     young = make_resident(dt.date(1990, 1, 1))
-    with pytest.raises(ServiceError, match="年满60周岁"):
+    with pytest.raises(ServiceError, match="未到待遇领取年龄"):
         apps.submit(clerk, young.id, "benefit_pension", materials_received=["id_card", "ss_card", "claim_form", "bank"])
-    person = make_resident(dt.date(1960, 5, 1))
-    enrol = apps.submit(clerk, person.id, "enrol_resident_pension", materials_received=["id_card", "hukou", "bank"])
-    walk(clerk, enrol.number, "reviewed", "account_opened", "card_issued")
-    pay_resident_pension(clerk, person.id, 500000, "cash")
-    balance = Account.get(Account.resident == person.id).balance_fen
-    tier = next(t for t in POLICY.resident_pension.tiers if t.annual_fen == 500000)
-    assert balance == 500000 + tier.subsidy_fen
-    info = apps.submit(clerk, person.id, "benefit_pension", materials_received=["id_card", "ss_card", "claim_form", "bank"])
+    short = records.person(dt.date(1966, 5, 1))
+    person_id = records.person(dt.date(1966, 5, 1))
+    for who in (short, person_id):
+        records.enrol(who, "pension", "resident", "2010-01-01")
+    records.pay_years(short, range(2012, 2026))  # 14 years: one short of 15
+    records.pay_years(person_id, range(2011, 2026))  # 15 years, the last at 59
+    records.load()
+    with pytest.raises(ServiceError, match="累计缴费时间不足"):
+        apps.submit(clerk, short, "benefit_pension", materials_received=["id_card", "ss_card", "claim_form", "bank"])
+    balance = account_balance_with_interest(person_id, "pension_resident", clerk.today(), load_policy(None))
+    ledger = Account.get(Account.resident == person_id).balance_fen
+    assert balance > ledger == 15 * 56000  # 500 + 60 a year, plus the interest the policy credits
+    info = apps.submit(clerk, person_id, "benefit_pension", materials_received=["id_card", "ss_card", "claim_form", "bank"])
     walk(clerk, info.number, "reviewed")
     info = walk(clerk, info.number, "calculated")
     account_part = int((Decimal(balance) / 139).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
@@ -244,8 +284,10 @@ def test_resident_pension_claim_pays_account_part_from_the_ledger(clerk: Service
     walk(clerk, info.number, "paid")
     payout = LedgerEntry.select().where(LedgerEntry.kind == "payout").get()
     assert payout.amount_fen == -account_part
-    assert Account.get(Account.resident == person.id).balance_fen == balance - account_part
+    assert Account.get(Account.resident == person_id).balance_fen == ledger - account_part
     assert run_checks(clerk.database) == []
+    with pytest.raises(ServiceError, match="已在领取"):  # one pension, never a second claim
+        apps.submit(clerk, person_id, "benefit_pension", materials_received=["id_card", "ss_card", "claim_form", "bank"])
 
 
 def test_flexible_assessment_four_steps_record_payment_and_ledger(clerk: ServiceContext,
