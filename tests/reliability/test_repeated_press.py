@@ -1,0 +1,79 @@
+"""A key pressed three times while the printer hangs does a write once
+(issue 19.4): the ticket, an application's submission, a queue console
+action. The printer blocks until the test releases it, so the presses all
+land while the first action is still running."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import peewee
+
+from db.models import Application, Ticket
+from kiosk.app import make_app
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.services import ServiceContext, residents
+from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.resident.ticket import TicketScreen
+from tests.screens.counter.helpers import until
+from tests.services.resident_factory import LI_ID, Seeded, seed_residents
+from tests.support import RecordingPrinter
+
+RELEASE_TIMEOUT = 30.0
+
+
+class HangingPrinter(RecordingPrinter):
+    """Takes a job only after :attr:`release` is set (a printer that hangs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.waiting = threading.Event()
+
+    def send(self, data: bytes, *, document: Any = None) -> None:
+        self.waiting.set()
+        self.release.wait(RELEASE_TIMEOUT)
+        super().send(data, document=document)
+
+
+async def _press_three_times(pilot: Any, key: str, printer: HangingPrinter) -> None:
+    await pilot.press(key)
+    await until(pilot, printer.waiting.is_set)  # the first action is at the printer
+    await pilot.press(key)
+    await pilot.press(key)
+    await pilot.pause(0.2)
+    printer.release.set()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_ticket_taken_once(database: peewee.Database, clock: FixedClock) -> None:
+    seed_residents(database)
+    printer = HangingPrinter()
+    app = make_app(Settings(source="(test)"), database, printer, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        app.push_screen(TicketScreen())
+        await until(pilot, lambda: bool(app.screen.query("#ticket-menu")))
+        await _press_three_times(pilot, "1", printer)
+        await until(pilot, lambda: bool(app.screen.query("#ticket-number")))
+        assert app.is_running
+    assert Ticket.select().count() == 1
+
+
+async def test_application_submitted_once(database: peewee.Database, clock: FixedClock) -> None:
+    seeded: Seeded = seed_residents(database)
+    printer = HangingPrinter()
+    app = make_app(Settings(source="(test)"), database, printer, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        app.start_session(residents.identify(ServiceContext(database=database, clock=clock), LI_ID))
+        await pilot.pause()
+        for key in ("8", "5", "3", "2", "1"):  # 居民转职工, 转入, 北京市
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+        await until(pilot, lambda: isinstance(app.screen, ApplyConfirmScreen))
+        await _press_three_times(pilot, "1", printer)
+        assert app.is_running
+    assert Application.select().where(Application.resident == seeded.li).count() == 1
