@@ -103,6 +103,8 @@ class Resident(BaseModel):
     # registration; decides where the resident scheme enrols and the temporary-
     # account rule of transfers (国办发〔2009〕66号). "" = not recorded.
     hukou_region = CharField(max_length=6, default="")
+    # 死亡登记 (migration 6): claims after this date are refused (entitlement reason "deceased").
+    death_date = DateField(null=True)
 
 
 class Card(BaseModel):

@@ -99,11 +99,19 @@ def _audit_hmac(database: peewee.Database, migrator: SchemaMigrator) -> None:
                           "或把这份数据库交主管核查后再迁移") from None
 
 
+def _death_date(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 6 (issue 14): resident.death_date, the date of death on record (死亡登记);
+    the entitlement service refuses claims after it (reason ``deceased``)."""
+    if "death_date" not in {c.name for c in database.get_columns("resident")}:
+        migrate(migrator.add_column("resident", "death_date", peewee.DateField(null=True)))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
     Migration(3, "resident service password", _service_password),
     Migration(4, "audit chain keyed with HMAC-SHA256", _audit_hmac),
+    Migration(6, "resident.death_date", _death_date),
     Migration(7, "hukou_region, application accepted_by/approved_by, transfer months/temporary",
               _entitlement_columns),
 )
