@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,10 @@ from textual.theme import Theme
 from db.executor import ServiceExecutor
 from kiosk.clock import Clock
 from kiosk.config import Settings
-from kiosk.i18n import Translator
+from kiosk.i18n import Translator, translate
 from kiosk.policy import PolicyBook, load_policy
 from kiosk.services import ServiceContext
-from printers.devices import Device
+from printers.devices import ConnectionLost, Device, PaperOut, PrinterTimeout, PrinterUnreachable
 from printers.document import Document
 from printers.escpos_render import RenderOptions
 from printers.spool import PrintSpool, SpoolWorker
@@ -86,6 +87,8 @@ class Services:
     """Policy parameters (rates, tiers, local figures) by effective date."""
     paper: int = 80
     worker: SpoolWorker | None = None
+    translate: Callable[..., str] = translate
+    """Messages in the terminal's current language (the app binds its translator)."""
 
     def print_document(self, document: Document) -> PrintOutcome:
         """Store a receipt, try to print it now, and return its preview.
@@ -102,12 +105,19 @@ class Services:
 
         document = self.spool.document(job_id)
         self.spool.run_once(limit=5)
-        printed = self.spool.job(job_id).status == "printed"
+        job = self.spool.job(job_id)
+        t = self.translate
+        printed = job.status == "printed"  # sent: a late or missing confirmation never prints it twice
         if printed:
-            message = "凭证已打印，请取走"
+            message = t("printing.printed") if job.confirmed else t("printing.sent_unconfirmed", code=document.code)
+        elif job.status == "failed":
+            message = t("printing.failed", reason=job.last_error, code=document.code)
         else:
-            reason = self.spool.last_error.message if self.spool.last_error else "打印机暂时不可用"
-            message = f"{reason}。凭证已保存（校验码 {document.code}），请到Q窗口领取"
+            error = self.spool.last_error
+            kinds = ((PrinterUnreachable, "unreachable"), (PrinterTimeout, "timeout"), (PaperOut, "paper_out"),
+                     (ConnectionLost, "connection_lost"))
+            kind = next((name for cls, name in kinds if isinstance(error, cls)), "other")
+            message = t("printing.kept", reason=t(f"printing.reason.{kind}"), code=document.code)
         return PrintOutcome(preview_text(document, self.paper), printed, message)
 
 
@@ -130,6 +140,7 @@ class KioskApp(App[None]):
         self.settings = settings
         self.ctx = ctx
         self.services = services
+        services.translate = self.t  # receipts' messages follow a language switch
         self.executor = ServiceExecutor(ctx.database)
         """Runs the screens' service calls on threads that keep their connection (db.executor)."""
         self.translator = Translator(settings.terminal.language)
@@ -280,8 +291,19 @@ class KioskApp(App[None]):
         if self.mode_name != "display":
             # Receipts stored while the printer was down print when it is back.
             self.services.worker = SpoolWorker(self.services.spool).start()
+            self.run_worker(self._warn_if_receipt_font_missing, thread=True, exit_on_error=False)
         if self.mode_name == "self":
             self.set_interval(0.25 if self.idle_seconds > 2 else 0.05, self._check_idle_timeout)
+
+    def _warn_if_receipt_font_missing(self) -> None:
+        """Receipt previews and rare characters would be boxes without a Chinese font: say so on screen."""
+        from printers.graphics import FontNotFound, find_cjk_font
+
+        try:
+            find_cjk_font()
+        except FontNotFound:
+            logging.getLogger(__name__).warning("no Chinese font: receipt previews will show boxes")
+            self.call_from_thread(self.notify, self.t("printing.font_missing"), severity="warning", timeout=120)
 
     def on_unmount(self) -> None:
         if self.services.worker is not None:

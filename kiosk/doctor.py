@@ -71,14 +71,24 @@ def check_printer(settings: Settings, timeout: float = 2.0) -> Finding:
     return Finding("打印机 printer", level, f"{url}：{status.message}")
 
 
-def check_font() -> Finding:
-    from printers.graphics import FontNotFound, find_cjk_font
+def check_font(font: str | Path | None = None) -> Finding:
+    """The Chinese font for receipt previews and rare characters: found, and drawing
+    every character of printers.graphics.CJK_SAMPLE (glyph coverage, not one width).
+    ``font`` checks that file instead of the one the kiosk would pick."""
+    from printers.graphics import CJK_SAMPLE, FontNotFound, find_cjk_font, missing_cjk
 
-    try:
-        path = find_cjk_font()
-    except FontNotFound as exc:
-        return Finding("中文字体 CJK font", "fail", f"{exc}（安装 fonts-wqy-microhei）")
-    return Finding("中文字体 CJK font", "ok", str(path))
+    name = "中文字体 CJK font"
+    if font is None:
+        try:
+            font = find_cjk_font()
+        except FontNotFound as exc:
+            return Finding(name, "fail", f"{exc}；否则小票预览会显示方框")
+    missing = missing_cjk(font)
+    if missing:
+        shown = "".join(missing[:8]) + ("…" if len(missing) > 8 else "")
+        return Finding(name, "fail", f"{font} 缺少 {len(missing)}/{len(CJK_SAMPLE)} 个常用汉字（{shown}），"
+                                     "小票预览会显示方框：安装 fonts-wqy-microhei")
+    return Finding(name, "ok", f"{font}（常用汉字 {len(CJK_SAMPLE)}/{len(CJK_SAMPLE)} 个齐全）")
 
 
 def check_terminal() -> Finding:

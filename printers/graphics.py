@@ -46,11 +46,16 @@ class FontNotFound(RuntimeError):
     """No font with Chinese characters was found for previews and image lines."""
 
 
+#: Characters every receipt font must draw: hall, business, money and common surnames.
+CJK_SAMPLE = "社保服务大厅缴费养老医疗张王李刘陈杨赵黄周吴校验码号元"
+
+
 @lru_cache(maxsize=1)
 def find_cjk_font() -> Path:
-    """A font file with Chinese glyphs: the known paths first, then ``fc-match``."""
+    """A font file that draws Chinese (every character of :data:`CJK_SAMPLE`):
+    the known paths first, then ``fc-match``; :class:`FontNotFound` otherwise."""
     for candidate in KNOWN_FONTS:
-        if Path(candidate).is_file():
+        if Path(candidate).is_file() and _has_cjk(Path(candidate)):
             return Path(candidate)
     if shutil.which("fc-match"):
         try:
@@ -68,12 +73,19 @@ def find_cjk_font() -> Path:
     )
 
 
-def _has_cjk(path: Path) -> bool:
+def missing_cjk(path: str | Path, sample: str = CJK_SAMPLE) -> list[str]:
+    """Characters of ``sample`` the font file at ``path`` has no glyph for (all of them when
+    it cannot be opened). A Latin font draws its .notdef box for every one of them, which
+    is as wide as a Chinese character: measuring one width cannot tell them apart."""
     try:
-        font = ImageFont.truetype(str(path), GLYPH)
-        return font.getbbox("社")[2] > GLYPH // 2
+        font = _font(str(path), GLYPH_SIZE)
     except OSError:
-        return False
+        return list(sample)
+    return [ch for ch in sample if not _has_glyph(font, ch)]
+
+
+def _has_cjk(path: Path) -> bool:
+    return not missing_cjk(path)
 
 
 @lru_cache(maxsize=16)
@@ -82,10 +94,16 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 def _has_glyph(font: ImageFont.FreeTypeFont, ch: str) -> bool:
-    """False when the font would draw its .notdef box for ``ch``."""
+    """False when the font would draw its .notdef box for ``ch`` (the bitmap of a
+    non-character, U+FFFF, or of a plane-16 private code point), or nothing at all."""
     mask = font.getmask(ch)
-    notdef = font.getmask("\uffff")
-    return not (mask.size == notdef.size and bytes(mask) == bytes(notdef))
+    if ch.strip() and not mask.getbbox():
+        return False  # an empty glyph for a visible character: some fonts leave .notdef blank
+    for missing in ("\uffff", "\U0010fffd"):
+        notdef = font.getmask(missing)
+        if mask.size == notdef.size and bytes(mask) == bytes(notdef):
+            return False
+    return True
 
 
 @lru_cache(maxsize=1024)
