@@ -157,8 +157,11 @@ class KioskApp(App[None]):
 
     def get_driver_class(self) -> type[Driver]:
         """On a real Linux terminal the kiosk's own driver (kiosk.terminal.KioskDriver):
-        stray bytes are replaced, a lost terminal ends the app. Pilot tests run headless."""
-        if sys.platform.startswith("linux"):
+        stray bytes are replaced, a lost terminal ends the app. Pilot tests run headless;
+        ``kiosk serve`` names Textual's web driver in TEXTUAL_DRIVER, which is kept."""
+        from textual import constants
+
+        if sys.platform.startswith("linux") and not constants.DRIVER:
             from kiosk.terminal import KioskDriver
 
             return KioskDriver

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.clock import FixedClock
 from kiosk.terminal import EXIT_TERMINAL_LOST
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty and LinuxDriver")
@@ -154,3 +155,17 @@ def test_end_of_file_on_stdin_ends_the_kiosk(tmp_path: Path) -> None:
             process.kill()
             process.wait(10)
         os.close(master)
+
+
+def test_the_kiosk_driver_on_a_terminal_and_the_web_driver_when_served(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clock: FixedClock) -> None:
+    from textual import constants
+
+    from kiosk.terminal import KioskDriver
+    from tests.reliability.kiosk_pilot import build
+    from tests.support import seeded_sqlite
+
+    with seeded_sqlite(tmp_path, clock) as (database, _):
+        assert build(database, clock).driver_class is KioskDriver
+        monkeypatch.setattr(constants, "DRIVER", "textual.drivers.web_driver:WebDriver")
+        assert build(database, clock).driver_class.__name__ == "WebDriver"
