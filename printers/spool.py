@@ -303,7 +303,9 @@ class PrintSpool:
 
     def attention(self) -> list[JobView]:
         """This terminal's jobs a clerk must decide on, oldest first: "uncertain" ones that
-        have not been reprinted yet, and "failed" ones."""
+        have not been reprinted yet, and "failed" ones (abandoned "printing" jobs become
+        "uncertain" first, so the list is right even while no kiosk is running)."""
+        self._mark_abandoned(self._now())
         query = (PrintJob.select()
                  .where((PrintJob.terminal == self.terminal) & PrintJob.status.in_(("failed", "uncertain")))
                  .order_by(PrintJob.id))

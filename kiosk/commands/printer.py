@@ -1,9 +1,18 @@
-"""``kiosk printer test [--printer URL]`` and ``kiosk printer status``.
+"""``kiosk printer test [--printer URL]``, ``kiosk printer status`` and ``kiosk printer jobs``.
 
 The test page has every block type (text, big number, table, rare
 characters as an image line, QR code, barcode); it goes straight to the
 device, not through the spool, so a technician sees at once whether the
 printer works. An unreachable printer is one line and exit code 2.
+
+``kiosk printer status`` exits 0 when the printer is usable (ready, or
+connected but not answering status queries: 状态未知), 1 when it is
+offline, out of paper or unreachable.
+
+``kiosk printer jobs`` lists this terminal's receipts a clerk must decide on
+(see printers.spool: "uncertain" ones, sent when the kiosk stopped, and
+"failed" ones); ``--printed JOB_ID`` records that an uncertain receipt did
+come out (audited). A reprint is made at the counter's 补打 screen.
 """
 
 from __future__ import annotations
@@ -26,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     status = actions.add_parser("status", help="ask the printer whether it is online and has paper")
     status.add_argument("--printer", metavar="URL", help="printer URL (default: [printer] url of kiosk.toml)")
     status.set_defaults(func=printer_status)
+    jobs = actions.add_parser("jobs", help="receipts a clerk must check: uncertain (kiosk stopped while sending) "
+                                           "or failed")
+    jobs.add_argument("--terminal", metavar="ID", help="terminal id (default: [terminal] id of kiosk.toml)")
+    jobs.add_argument("--printed", metavar="JOB_ID", type=int,
+                      help="the uncertain receipt JOB_ID did come out: mark it printed")
+    jobs.set_defaults(func=printer_jobs)
 
 
 def printer_test(args: argparse.Namespace) -> int:
@@ -57,4 +72,40 @@ def printer_status(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     status = device.status(timeout=2.0)
     print(f"{device.url}: {status.message}")
-    return 0 if status.paper_ok else 1
+    usable = status.paper_ok or (status.unknown and status.online is not False and not status.paper_out)
+    return 0 if usable else 1
+
+
+def printer_jobs(args: argparse.Namespace) -> int:
+    from db import audit
+    from db.connection import write_transaction
+    from kiosk.commands.context import database_for
+    from printers.spool import PrintSpool
+
+    settings = settings_for(args)
+    terminal = args.terminal or settings.terminal.id
+    clock = clock_for(settings)
+    database = database_for(settings)
+    try:
+        # the device is never used here: listing and settling only touch the database
+        spool = PrintSpool(database, open_device("preview:/nonexistent"), clock, terminal=terminal)
+        if args.printed is not None:
+            if not spool.settle(args.printed):
+                raise CommandError(f"小票 {args.printed} 不是待核实（uncertain）状态，未更改")
+            with write_transaction(database):
+                audit.append(actor="admin-cli", terminal=terminal, action="receipt.settle",
+                             now=clock.now_utc().replace(tzinfo=None), entity="print_job",
+                             entity_id=str(args.printed))
+            print(f"小票 {args.printed} 已记为已打印")
+            return 0
+        waiting = spool.attention()
+    finally:
+        database.close()
+    if not waiting:
+        print(f"终端 {terminal}：没有待核实的小票")
+        return 0
+    print(f"终端 {terminal}：{len(waiting)} 张小票待核实（补打请在窗口“补打”界面输入校验码）")
+    for job in waiting:
+        state = "不确定是否已打印" if job.status == "uncertain" else "无法打印"
+        print(f"  {job.id}  {job.code}  {job.kind}  {job.created_at:%Y-%m-%d %H:%M}  {state}：{job.last_error}")
+    return 0
