@@ -148,8 +148,6 @@ def test_end_of_file_on_stdin_ends_the_kiosk(tmp_path: Path) -> None:
             drain.read_for(0.5)
         assert process.poll() is not None, "the kiosk spins on end of file"
         assert process.returncode == EXIT_TERMINAL_LOST
-        log = (tmp_path / "logs" / "kiosk.log").read_text(encoding="utf-8")
-        assert "terminal lost" in log
     finally:
         if process.poll() is None:
             process.kill()
