@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input
 
+from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo
@@ -175,9 +176,14 @@ class MaterialsScreen(AcceptStep):
         """Store the application (and its 受理回执)."""
         if self._busy:
             return
+        self.draft.data = data  # kept: the form reopens filled in when the note is refused
+        try:  # the one normaliser: trimmed, invisible and control characters refused
+            note = normalise_text(self.query_one("#accept-note", Input).value)
+        except InvalidText as exc:
+            self.say(exc.describe(self.t), "error")
+            return
         self._busy = True
-        self.draft.data = data
-        self.draft.note = self.query_one("#accept-note", Input).value.strip()
+        self.draft.note = note
         ctx, draft = self.host.ctx, self.draft
         self.say(self.t("counter.working"))
         self.run_service(

@@ -17,6 +17,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input
 
 from kiosk.rules.money import format_yuan
+from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import END_STATES, WORKFLOWS
 from kiosk.services import Conflict
 from kiosk.services import applications as application_service
@@ -150,7 +151,11 @@ class ApplicationScreen(CounterScreen):
             self.app.push_screen(ReasonModal(self.transition_label(transition)),
                                  lambda reason: self.advance(to_status, reason) if reason else None)
             return
-        note = self.query_one("#advance-note", Input).value
+        try:  # the one normaliser: trimmed, invisible and control characters refused
+            note = normalise_text(self.query_one("#advance-note", Input).value)
+        except InvalidText as exc:
+            self.say(exc.describe(self.t), "error")
+            return
         form = step_form(self.info, to_status)
         if form is None:
             self.advance(to_status, note)

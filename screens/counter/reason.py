@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
 
+from kiosk.rules.text import InvalidText, normalise_text
 from screens.base import KioskModal
 from screens.counter.base import CSS_FILE
 from screens.widgets.plain import Button, Static
@@ -49,10 +50,14 @@ class ReasonModal(KioskModal[str | None]):
             self.dismiss(None)
 
     def _ok(self) -> None:
-        reason = self.query_one("#reason-input", Input).value.strip()
-        if not reason:
+        try:  # the one normaliser: trimmed, invisible and control characters refused
+            reason = normalise_text(self.query_one("#reason-input", Input).value)
+            problem = "" if reason else self.t("counter.reason.required")
+        except InvalidText as exc:
+            reason, problem = "", exc.describe(self.t)
+        if problem:
             message = self.query_one("#reason-message", Static)
-            message.update(self.t("counter.reason.required"))
+            message.update(problem)
             message.set_classes("-error")
             return
         self.dismiss(reason)

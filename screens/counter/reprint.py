@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import payments as payment_service
 from kiosk.services.payments import ReprintInfo
 from screens.counter.base import CounterScreen
@@ -41,7 +42,11 @@ class ReprintScreen(CounterScreen):
         self.reprint()
 
     def reprint(self) -> None:
-        code = self.query_one("#reprint-code", Input).value.strip()
+        try:  # full-width or spaced codes from an input method: the one normaliser
+            code = normalise_number(self.query_one("#reprint-code", Input).value)
+        except InvalidText as exc:
+            self.say(exc.describe(self.t), "error")
+            return
         if not code:
             self.say(self.t("counter.reprint.empty"), "error")
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from textual.app import ComposeResult
@@ -36,7 +37,7 @@ class PhoneConfirmScreen(KioskScreen):
         with Horizontal(id="identify"):
             with Vertical(id="identify-left"):
                 yield Static(t("resident.phone.prompt"), id="identify-prompt")
-                yield Input(password=True, max_length=4, restrict=r"[0-9]*", id="phone-input")
+                yield Input(password=True, max_length=4, restrict=r"[0-9０-９]*", id="phone-input")
                 yield Static("", id="identify-message", classes="message")
             yield Keypad(t("resident.identify.delete"), t("resident.identify.confirm"))
 
@@ -59,6 +60,7 @@ class PhoneConfirmScreen(KioskScreen):
     def _check(self, digits: str) -> None:
         ctx = self.host.ctx
         resident_id = self._resident.id
+        digits = unicodedata.normalize("NFKC", digits)  # full-width digits from an input method
         self.run_service(lambda: residents.confirm_phone(ctx, resident_id, digits), self._checked)
 
     def _checked(self, ok: bool) -> None:
