@@ -134,3 +134,14 @@ def test_names_never_keep_padding_or_foreign_dots(text: str) -> None:
         return
     assert name == name.strip() and "  " not in name and "\u3000" not in name
     assert not set("•・") & set(name)
+
+
+def test_guide_search_goes_through_the_normaliser() -> None:
+    from kiosk.guide import load_guide
+
+    guide = load_guide()
+    plain = guide.search("pension")
+    assert plain and plain != guide.topics
+    assert guide.search("ＰＥＮＳＩＯＮ") == plain
+    assert guide.search("pen\u200bsion") == plain
+    assert guide.search("\u3000\u200b") == guide.topics  # nothing typed: every topic
