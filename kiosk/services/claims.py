@@ -60,7 +60,7 @@ def decide_for(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str
 
 def check_submit(ctx: ServiceContext, resident: Resident, type_: str, data: dict[str, Any]) -> None:
     """Record the claim date; refuse a claim the records alone rule out."""
-    data.setdefault("claim_date", ctx.today().isoformat())
+    data["claim_date"] = ctx.today().isoformat()  # the day it was made, never typed
     decision = decide_for(ctx, resident.id, type_, data, None)
     hard = [r for r in decision.reasons if r in RECORD_REASONS]
     if hard:
