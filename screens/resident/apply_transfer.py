@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input
 
+from kiosk.rules.text import InvalidText, normalise_text
 from screens.resident.apply_common import ApplyDraft, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.menu import MenuButton
@@ -108,7 +109,11 @@ class TransferRegionScreen(ApplyStep):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip()
+        try:  # the one normaliser: trimmed, invisible and control characters refused
+            text = normalise_text(event.value)
+        except InvalidText as exc:
+            self.say(exc.describe(self.t))
+            return
         if not text:
             self.say(self.t("resident.apply.transfer.empty"))
             return
