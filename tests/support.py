@@ -1,9 +1,12 @@
 """Helpers shared by the Pilot suites (tests/screens, tests/screens/counter,
-tests/reliability, tests/queue): a printer that records what it was sent and
-a seeded SQLite database for the real app."""
+tests/reliability, tests/queue): a printer that records what it was sent, a
+seeded SQLite database for the real app (its residents have the service
+password :data:`SERVICE_PASSWORD`), and :func:`sign_in`, which identifies a
+resident at the kiosk the way a person does: number, Enter, password, Enter."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +15,41 @@ from typing import Any
 import peewee
 
 from db.connection import open_database
+from db.models import Resident
 from db.schema import init_schema
 from kiosk.clock import FixedClock
+from kiosk.rules.pins import hash_pin
 from printers.devices import PrinterStatus
-from tests.services.resident_factory import Seeded, seed_residents
+from tests.services.resident_factory import LI_ID, ZHANG_ID, Seeded, seed_residents
+
+SERVICE_PASSWORD = "246801"
+"""The 社保卡服务密码 :func:`give_passwords` sets for the seeded residents (passes the rules)."""
+
+
+def give_passwords(database: peewee.Database, *id_numbers: str, password: str = SERVICE_PASSWORD) -> None:
+    """Store ``password`` (argon2, as the counter would) for these residents (default: 张卫国 and 李秀英)."""
+    Resident.update(service_password_hash=hash_pin(password)).where(
+        Resident.id_number.in_(list(id_numbers or (ZHANG_ID, LI_ID)))).execute()
+
+
+async def sign_in(pilot: Any, number: str, password: str = SERVICE_PASSWORD, *, timeout: float = 10.0) -> None:
+    """At the kiosk: type ``number`` and Enter (as a card reader does), then the
+    service password and Enter on the password screen; returns once the
+    service call has answered."""
+    from screens.resident.password import ServicePasswordScreen
+
+    await pilot.press(*number, "enter")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not isinstance(pilot.app.screen, ServicePasswordScreen):
+        if loop.time() > deadline:
+            raise AssertionError(f"no password screen after {number!r}; screen is {pilot.app.screen!r}")
+        await pilot.pause(0.02)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.press(*password, "enter")
+    await pilot.pause(0.05)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 class RecordingPrinter:
@@ -46,6 +80,7 @@ def seeded_sqlite(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[peewee.Da
     database.connect()
     init_schema(database, clock.now_utc().replace(tzinfo=None))
     seeded = seed_residents(database)
+    give_passwords(database)
     try:
         yield database, seeded
     finally:

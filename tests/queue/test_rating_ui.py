@@ -23,6 +23,7 @@ from screens.resident.rate import TicketRatingScreen
 from screens.widgets.menu import MenuButton
 from screens.widgets.rating import RatingModal
 from tests.screens.conftest import make_kiosk, printer, seeded_db  # noqa: F401  (fixtures)
+from tests.support import sign_in
 
 from .helpers import add_staff, make_ctx
 from .host import QueueTestHost, until
@@ -252,5 +253,5 @@ async def test_kiosk_card_number_still_identifies(make_kiosk: Callable[..., Kios
 
     app = make_kiosk()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))

@@ -1,8 +1,8 @@
 """Privacy and lock-down: the idle timeout leaves no personal data in any
 widget; the display board and every receipt template show no full ID
 number; log files hold no unmasked ID numbers after a session; resident mode
-cannot exit or reach staff screens without a PIN, and the PIN locks after
-five wrong tries; random text typed into the identify field gets a message,
+cannot exit or reach staff screens without a PIN, and wrong PINs at its
+staff gate slow the terminal but never lock the account; random text typed into the identify field gets a message,
 never a traceback."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import peewee
 import pytest
 from textual.widgets import Input, Static
 
-from db.models import PrintJob, Resident
+from db.models import PrintJob, Resident, Staff
 from kiosk import logs
 from kiosk.clock import FixedClock
 from kiosk.services import ServiceContext
@@ -27,10 +27,12 @@ from printers.escpos_render import render_escpos
 from printers.preview import preview_text
 from screens.resident.attract import AttractScreen
 from screens.resident.identify import IdentifyScreen
-from screens.widgets.staff_gate import MaintenanceModal, StaffPinModal
+from screens.widgets.staff_gate import MaintenanceModal, StaffPinModal, throttle_of
 from tests.printers import samples
 from tests.printers.escpos_decode import decode
+from tests.screens.counter.helpers import until
 from tests.services.resident_factory import ZHANG_CARD, ZHANG_ID, ZHANG_NAME
+from tests.support import sign_in
 
 from .kiosk_pilot import all_text, build, seeded, settle
 
@@ -42,7 +44,7 @@ FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 async def test_idle_timeout_leaves_no_personal_data_anywhere(seeded: peewee.Database, clock: FixedClock) -> None:
     app = build(seeded, clock, idle_seconds=2.0)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         await pilot.press("3")  # account: balance and ledger
         await settle(pilot, 0.2)
@@ -70,29 +72,34 @@ async def test_resident_mode_cannot_leave_or_reach_staff_screens(seeded: peewee.
             await pilot.press(*keys)
             await pilot.pause()
             assert app.is_running and isinstance(app.screen, AttractScreen)
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         await pilot.press("ctrl+q", "ctrl+c", "ctrl+p", *("escape",) * 10)
         await settle(pilot)
         assert app.is_running
         assert not any(isinstance(s, (MaintenanceModal, StaffPinModal)) for s in app.screen_stack)
         assert not any(type(s).__module__.startswith(("screens.counter", "screens.staff")) for s in app.screen_stack)
-        # The staff chord asks for a PIN; five wrong PINs lock the account, then even the right one fails.
+        # The staff chord asks for a PIN. Five wrong PINs at this public terminal slow it
+        # down but never lock the account (issue 19): the right PIN still opens the menu.
+        throttle_of(app).base = 0.01
         await pilot.press("ctrl+t")
         await settle(pilot)
         assert isinstance(app.screen, StaffPinModal)
+        pin_field = app.screen.query_one("#staff-pin", Input)
         for attempt in range(5):
             app.screen.query_one("#staff-number", Input).value = "9001"
-            app.screen.query_one("#staff-pin", Input).focus()
+            await until(pilot, lambda: not pin_field.disabled and throttle_of(app).wait_left() == 0)
+            pin_field.focus()
             await pilot.press(*"1357", "enter")
             await settle(pilot)
             assert isinstance(app.screen, StaffPinModal), attempt
-        message = str(app.screen.query_one("#staff-message", Static).render())
-        assert "锁定" in message
+        assert "不正确" in str(app.screen.query_one("#staff-message", Static).render())
+        row = Staff.get(Staff.number == "9001")
+        assert row.failed_attempts == 0 and row.locked_until is None
+        await until(pilot, lambda: not pin_field.disabled and throttle_of(app).wait_left() == 0)
+        pin_field.focus()
         await pilot.press(*"2580", "enter")
-        await settle(pilot)
-        assert isinstance(app.screen, StaffPinModal)
-        assert "锁定" in str(app.screen.query_one("#staff-message", Static).render())
+        await until(pilot, lambda: isinstance(app.screen, MaintenanceModal))
         await pilot.press("escape")
         await settle(pilot)
         assert not any(isinstance(s, (MaintenanceModal, StaffPinModal)) for s in app.screen_stack)
@@ -178,7 +185,7 @@ async def test_log_file_holds_no_unmasked_id_after_a_session(seeded: peewee.Data
     try:
         app = build(seeded, clock)
         async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.press(*ZHANG_ID, "enter")
+            await sign_in(pilot, ZHANG_ID)
             await settle(pilot)
             await pilot.press("3")
             await settle(pilot)

@@ -10,6 +10,7 @@ from kiosk.app import KioskApp
 from printers.document import Document
 from printers.preview import preview_text
 from tests.screens.test_resident_flows import screen_text, settle
+from tests.support import sign_in
 
 SIZE = (80, 24)
 
@@ -24,8 +25,9 @@ async def press(pilot: Any, *keys: str, wait: float = 0.05) -> None:
 
 
 async def identify(pilot: Any, number: str) -> None:
-    """Type a number and Enter on the attract screen (as a card reader does)."""
-    await pilot.press(*number, "enter")
+    """Type a number and Enter on the attract screen (as a card reader does),
+    then the resident's service password (tests.support.sign_in)."""
+    await sign_in(pilot, number)
     await settle(pilot)
 
 

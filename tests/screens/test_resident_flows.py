@@ -16,7 +16,7 @@ from screens.resident.home import ResidentHomeScreen
 from screens.resident.identify import IdentifyScreen
 from screens.resident.statement import StatementScreen
 from tests.services.resident_factory import UNREGISTERED_ID, ZHANG_CARD, ZHANG_ID, ZHANG_NAME
-from tests.support import RecordingPrinter
+from tests.support import RecordingPrinter, sign_in
 
 SIZE = (80, 24)
 
@@ -49,7 +49,7 @@ async def test_card_number_then_enter_on_attract_opens_home(make_kiosk: Callable
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, AttractScreen)
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         assert isinstance(app.screen, ResidentHomeScreen)
         text = screen_text(app)
@@ -59,7 +59,7 @@ async def test_card_number_then_enter_on_attract_opens_home(make_kiosk: Callable
 async def test_number_keys_reach_year_ledger_and_estimate(make_kiosk: Callable[..., KioskApp]) -> None:
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*ZHANG_ID, "enter")
+        await sign_in(pilot, ZHANG_ID)
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
@@ -87,7 +87,7 @@ async def test_number_keys_reach_year_ledger_and_estimate(make_kiosk: Callable[.
 async def test_statement_prints_and_previews(make_kiosk: Callable[..., KioskApp], printer: RecordingPrinter) -> None:
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         await pilot.press("7")
         await settle(pilot, 0.3)
@@ -125,7 +125,7 @@ async def test_unregistered_offers_enrolment_ticket(make_kiosk: Callable[..., Ki
 async def test_idle_timeout_clears_every_trace(make_kiosk: Callable[..., KioskApp]) -> None:
     app = make_kiosk(idle_seconds=1.5)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         await pilot.press("3")
         await settle(pilot)

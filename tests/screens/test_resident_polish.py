@@ -21,6 +21,7 @@ from screens.resident.estimate import EstimateScreen
 from screens.widgets.menu import MenuButton
 from tests.screens.test_resident_flows import screen_text, settle
 from tests.services.resident_factory import LI_ID, ZHANG_CARD, Seeded
+from tests.support import sign_in
 
 SIZE = (80, 24)
 
@@ -44,7 +45,7 @@ async def test_unpaid_resident_year_in_list_summary_and_detail(
         unpaid: str) -> None:
     app = make_kiosk(language=language)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*LI_ID, "enter")
+        await sign_in(pilot, LI_ID)
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
@@ -69,7 +70,7 @@ async def test_resident_year_detail_shows_tier_subsidy_and_account(make_kiosk: C
                                                                    language: str, columns: list[str]) -> None:
     app = make_kiosk(language=language)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*LI_ID, "enter")
+        await sign_in(pilot, LI_ID)
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
@@ -86,7 +87,7 @@ async def test_resident_year_detail_shows_tier_subsidy_and_account(make_kiosk: C
 async def test_employee_year_detail_keeps_base_and_employer(make_kiosk: Callable[..., KioskApp]) -> None:
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*ZHANG_CARD, "enter")
+        await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)
@@ -107,7 +108,7 @@ async def test_estimate_screen_has_no_redundant_step_and_says_how_the_account_gr
         make_kiosk: Callable[..., KioskApp], seeded_db: tuple[peewee.Database, Seeded]) -> None:
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*LI_ID, "enter")
+        await sign_in(pilot, LI_ID)
         await settle(pilot)
         await pilot.press("6")
         await settle(pilot)
@@ -132,7 +133,7 @@ async def test_estimate_for_someone_no_longer_paying_uses_todays_balance(
                                     & (Contribution.month >= dt.date(2024, 1, 1))).execute()
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*LI_ID, "enter")
+        await sign_in(pilot, LI_ID)
         await settle(pilot)
         await pilot.press("6")
         await settle(pilot)

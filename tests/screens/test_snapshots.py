@@ -19,6 +19,7 @@ from textual.widgets import Input
 from kiosk.app import KioskApp
 from tests.screens.test_resident_flows import settle
 from tests.services.resident_factory import LI_ID, ZHANG_CARD
+from tests.support import sign_in
 
 SIZE = (80, 24)
 BAD_CHECK_DIGIT = "110101197003074514"
@@ -50,7 +51,7 @@ def route(who: str, keys: tuple[str, ...]) -> Callable[[Pilot[Any]], Awaitable[N
 
     async def run_before(pilot: Pilot[Any]) -> None:
         if who:
-            await pilot.press(*who, "enter")
+            await sign_in(pilot, who)
             await settle(pilot)
         for key in keys:
             if key == "_":
