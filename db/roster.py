@@ -34,13 +34,19 @@ from db import audit
 from db.connection import write_transaction
 from db.models import Card, Contribution, Resident, utc_now_naive
 from kiosk.i18n import translate
+from kiosk.rules.enrolment import valid_region_code
 from kiosk.rules.identity import NAME_MAX_LENGTH, InvalidIdNumber, parse_id_number
 from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_name, normalise_number, normalise_phone, normalise_text
 
 #: Canonical column keys, in the order files are written.
-COLUMNS: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou", "card_number")
-REQUIRED: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou")
+COLUMNS: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou_region",
+                            "retirement_category", "card_number")
+REQUIRED: tuple[str, ...] = ("name", "id_number", "phone", "address", "village")
+#: Columns of old rosters that are recognised and ignored: 户口性质 (农业/非农业) was abolished in 2014.
+IGNORED: tuple[str, ...] = ("hukou",)
+#: Optional columns that update a resident only when the file has them and the cell is not empty.
+OPTIONAL_FIELDS: tuple[str, ...] = ("hukou_region", "retirement_category")
 
 #: The Chinese header written on export and used in messages.
 LABELS: dict[str, str] = {
@@ -49,6 +55,8 @@ LABELS: dict[str, str] = {
     "phone": "联系电话",
     "address": "户籍地址",
     "village": "村(社区)",
+    "hukou_region": "户籍地",
+    "retirement_category": "退休类别",
     "hukou": "户口性质",
     "card_number": "社会保障卡号",
 }
@@ -61,13 +69,21 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "phone": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "phone", "mobile", "tel"),
     "address": ("户籍地址", "地址", "住址", "家庭住址", "户籍所在地", "address"),
     "village": ("村(社区)", "村/社区", "村", "社区", "所在村", "村居", "village"),
+    "hukou_region": ("户籍地", "户籍地代码", "户籍地区划代码", "户籍区划代码", "户籍地行政区划代码",
+                     "hukou_region", "hukouregion", "hukou_region_code"),
+    "retirement_category": ("退休类别", "女职工退休类别", "退休人员类别", "retirement_category",
+                            "retirementcategory"),
     "hukou": ("户口性质", "户籍性质", "户口类型", "hukou", "hukou_type"),
     "card_number": ("社会保障卡号", "社保卡号", "社保卡号码", "卡号", "card_number", "cardnumber", "card"),
 }
 
 MAX_CELL = 200
 ERROR_COLUMN = "错误原因"
-HUKOU_VALUES = {"农业": "农业", "非农业": "非农业", "农业户口": "农业", "非农业户口": "非农业"}
+#: 退休类别 cells and what they mean (women only; men retire as "male").
+RETIREMENT_VALUES = {"女干部": "female_cadre", "干部": "female_cadre", "female_cadre": "female_cadre",
+                     "女工人": "female_worker", "工人": "female_worker", "female_worker": "female_worker"}
+RETIREMENT_LABELS = {"female_cadre": "女干部", "female_worker": "女工人"}
+_REGION = re.compile(r"^[1-9]\d{5}$", re.ASCII)
 _MOBILE = re.compile(r"^1\d{10}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 _CARD = re.compile(r"^[0-9A-Z]{9}$")
@@ -80,7 +96,8 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$", re.ASCII)
 _SHORTENED = re.compile(r"^\d{15}000$", re.ASCII)
 #: Which normaliser each text column goes through (kiosk.rules.text).
 _NORMALISERS = {"name": normalise_name, "phone": normalise_phone, "address": normalise_text,
-                "village": normalise_text, "hukou": normalise_text, "card_number": normalise_number}
+                "village": normalise_text, "hukou_region": normalise_number,
+                "retirement_category": normalise_text, "card_number": normalise_number}
 
 
 class RosterError(ValueError):
@@ -110,7 +127,8 @@ class ValidRow:
     phone: str
     address: str
     village: str
-    hukou: str
+    hukou_region: str  # 6-digit region code, "" when the file does not say
+    retirement_category: str  # male | female_cadre | female_worker | "" (a woman whose category is not given)
     card_number: str
 
 
@@ -196,7 +214,9 @@ def read_header(cells: Sequence[Any]) -> Header:
     if missing:
         found = "、".join(f"“{label.strip()}”" for label in labels if label.strip()) or "（没有）"
         raise RosterError(f"缺少必需的列：{'、'.join(missing)}。表头中找到的列：{found}")
-    notes = (f"已忽略不认识的列：{'、'.join(unknown)}",) if unknown else ()
+    notes: tuple[str, ...] = (f"已忽略不认识的列：{'、'.join(unknown)}",) if unknown else ()
+    if any(key in columns for key in IGNORED):
+        notes += ("已忽略“户口性质”列：农业/非农业户口2014年起取消，不再登记；户籍地请填“户籍地”列（6位行政区划代码）",)
     return Header(columns, labels, notes)
 
 
@@ -294,19 +314,29 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
     village = text["village"]
     check("village", "村(社区)名称过长（最多60字）" if len(village) > 60 else None)
 
-    hukou = HUKOU_VALUES.get(text["hukou"].replace(" ", ""))
-    check("hukou", None if hukou else
-          ("户口性质为空，应填“农业”或“非农业”" if not text["hukou"] else
-           f"户口性质“{text['hukou'][:20]}”不对，应填“农业”或“非农业”"))
+    region = text["hukou_region"]
+    check("hukou_region", None if not region or (_REGION.match(region) and valid_region_code(region)) else
+          f"户籍地“{region[:20]}”不对：应为6位行政区划代码（如360726），可留空")
+
+    category = ""
+    if parsed is not None and parsed.sex == "male":
+        category = "male"
+        check("retirement_category", None if not text["retirement_category"]
+              or text["retirement_category"] in ("男", "male") else "男性不填退休类别（女干部/女工人只适用于女性）")
+    elif text["retirement_category"]:
+        category = RETIREMENT_VALUES.get(text["retirement_category"].replace(" ", ""), "")
+        check("retirement_category", None if category else
+              f"退休类别“{text['retirement_category'][:20]}”不对：女性填“女干部”或“女工人”，不清楚可留空")
 
     card = text["card_number"]
     check("card_number", None if not card or _CARD.match(card) else
           f"社会保障卡号“{card[:20]}”不对：应为9位数字或大写字母")
 
-    if problems or parsed is None or hukou is None:
+    if problems or parsed is None:
         return problems or [(names.get("id_number", LABELS["id_number"]), "身份证号码无效")]
     return ValidRow(name=name, id_number=parsed.number, sex=parsed.sex, birth_date=parsed.birth_date,
-                    phone=phone, address=text["address"], village=village, hukou=hukou, card_number=card)
+                    phone=phone, address=text["address"], village=village, hukou_region=region,
+                    retirement_category=category, card_number=card)
 
 
 # --- reading files -----------------------------------------------------------
@@ -424,7 +454,7 @@ def _values(header: Header, cells: Sequence[Any]) -> dict[str, Any]:
 
 # --- import --------------------------------------------------------------------
 
-_FIELDS = ("name", "phone", "address", "village", "hukou")
+_FIELDS = ("name", "phone", "address", "village", "hukou_region", "retirement_category")
 
 
 def import_residents(database: peewee.Database, path: Path, *, today: dt.date, now: dt.datetime,
@@ -519,6 +549,9 @@ def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[
             from_csv: bool) -> None:
     """Write the good rows chunk by chunk, touching only what changed."""
     has_card_column = "card_number" in header.columns
+    # An optional column updates only when the file has it and the cell says something:
+    # an old roster without 户籍地 or 退休类别 never wipes what a clerk recorded.
+    optional = {name for name in OPTIONAL_FIELDS if name in header.columns}
     for chunk in _chunks([cells for number, cells in kept if number not in bad]):
         rows: list[ValidRow] = []
         for cells in chunk:
@@ -527,7 +560,8 @@ def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[
             rows.append(result)
         existing = {r[0]: r for r in tuples(Resident.select(
             Resident.id_number, Resident.id, Resident.name, Resident.phone, Resident.address,
-            Resident.village, Resident.hukou).where(Resident.id_number.in_([r.id_number for r in rows])))}
+            Resident.village, Resident.hukou_region, Resident.retirement_category)
+            .where(Resident.id_number.in_([r.id_number for r in rows])))}
         cards = {c: rid for c, rid in tuples(Card.select(Card.card_number, Card.resident)
                  .where(Card.card_number.in_([r.card_number for r in rows if r.card_number])))}
         inserts: list[tuple[Any, ...]] = []
@@ -536,10 +570,11 @@ def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[
             old = existing.get(row.id_number)
             if old is None:
                 inserts.append((row.id_number, row.name, row.sex, row.birth_date, row.phone, row.address,
-                                row.village, row.hukou, now, now))
+                                row.village, row.hukou_region, row.retirement_category, now, now))
                 continue
             changes = {name: getattr(row, name) for name, value in zip(_FIELDS, old[2:], strict=True)
-                       if getattr(row, name) != value}
+                       if getattr(row, name) != value
+                       and (name not in OPTIONAL_FIELDS or (name in optional and getattr(row, name)))}
             if changes:
                 changes["updated_at"] = now
                 Resident.update(**changes).where(Resident.id == old[1]).execute()
@@ -547,8 +582,8 @@ def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[
         if inserts:
             Resident.insert_many(inserts, fields=[
                 Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone,
-                Resident.address, Resident.village, Resident.hukou, Resident.created_at,
-                Resident.updated_at]).execute()
+                Resident.address, Resident.village, Resident.hukou_region, Resident.retirement_category,
+                Resident.created_at, Resident.updated_at]).execute()
         report.added += len(inserts)
         new_cards = [r for r in rows if has_card_column and r.card_number and r.card_number not in cards]
         if new_cards:
@@ -616,9 +651,11 @@ def export_residents(database: peewee.Database, path: Path) -> int:
                                           .where(Card.status == "active").order_by(Card.id)):
             cards[resident_id] = number
         query = (Resident.select(Resident.id, Resident.name, Resident.id_number, Resident.phone,
-                                 Resident.address, Resident.village, Resident.hukou).order_by(Resident.id))
-        rows = ((name, number, phone, address, village, hukou, cards.get(rid, ""))
-                for rid, name, number, phone, address, village, hukou in tuples(query))
+                                 Resident.address, Resident.village, Resident.hukou_region,
+                                 Resident.retirement_category).order_by(Resident.id))
+        rows = ((name, number, phone, address, village, region, RETIREMENT_LABELS.get(category, ""),
+                 cards.get(rid, ""))
+                for rid, name, number, phone, address, village, region, category in tuples(query))
         return _write_table(path, [LABELS[k] for k in COLUMNS], rows)
 
 

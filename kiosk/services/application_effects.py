@@ -61,6 +61,7 @@ from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
 from kiosk.services import ServiceContext, ServiceError
+from kiosk.services import enrolment as enrolment_rules
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
 from kiosk.services.registration import age_on, current_card, new_card
 
@@ -116,6 +117,8 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
         insurances, scheme, _ = _enrolment_plan(type_, data)
         if _active_enrolment(resident.id, insurances[0], scheme) is not None:
             raise ServiceError(f"已参加{wf.name_zh.removesuffix('参保登记')}，无需重复登记", code="enrolled")
+        # Age window, no overlap across schemes, employee scheme only through an employer.
+        enrolment_rules.check_enrolment(ctx, resident, type_, data, staff=ctx.staff_id is not None)
     elif type_ == "assessment":
         if data.get("scheme") == "resident":
             _resident_tier(ctx, resident, data)
@@ -214,10 +217,13 @@ def apply(ctx: ServiceContext, row: Application, wf: Workflow, to_status: str, d
 
 def _open_accounts(ctx: ServiceContext, row: Application, data: Data) -> None:
     insurances, scheme, account_kind = _enrolment_plan(row.type, data)
+    # Checked again: another enrolment may have been made since the application was accepted.
+    _, _, employer = enrolment_rules.check_enrolment(ctx, Resident.get_by_id(row.__data__["resident"]), row.type,
+                                                     data, staff=True)
     for insurance in insurances:
         if _active_enrolment(row.__data__["resident"], insurance, scheme) is None:
             Enrolment.create(resident=row.__data__["resident"], insurance=insurance, scheme=scheme, status="active",
-                             start_date=ctx.today())
+                             start_date=ctx.today(), employer=employer.id if employer else None)
     if account_kind is not None:
         account = account_for(row.__data__["resident"], account_kind, today=ctx.today(), now=ctx.now())
         data["account_id"] = account.id
@@ -300,6 +306,7 @@ def _resident_tier(ctx: ServiceContext, resident: Resident, data: Data) -> None:
         raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
     tier_fen = _int(data, "tier_fen", "缴费档次")
     year = _int(data, "year", "缴费年度", ctx.today().year)
+    enrolment_rules.check_resident_year(resident, year, ctx.today())  # this year, or the transitional 补缴
     paid = Contribution.select().where((Contribution.resident == resident.id) & (Contribution.insurance == "pension")
                                        & (Contribution.scheme == "resident")
                                        & (Contribution.month == dt.date(year, 1, 1))).exists()

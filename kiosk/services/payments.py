@@ -26,6 +26,7 @@ from kiosk.rules.contribution import ContributionError, assess_resident_medical,
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
 from kiosk.rules.parameters import PolicyParams
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
+from kiosk.services.enrolment import check_resident_year
 from printers import spool
 from printers.document import Document, new_receipt_code
 from printers.templates import PaymentInput, Person, ReceiptContext, payment_receipt
@@ -221,6 +222,7 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
         if not _enrolled(row.id, "pension", "resident"):
             raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
         year = year or ctx.today().year
+        check_resident_year(row, year, ctx.today())  # this year, or the transitional 补缴 (国发〔2014〕8号)
         quote = _quote(ctx, row, tier_fen, year)
         lines = [PaymentLine(f"{year}年城乡居民养老保险（{format_yuan(quote.tier_fen)}元档）",
                              quote.individual_pays_fen)]

@@ -23,6 +23,7 @@ from db.connection import write_transaction
 from db.models import Application, Card, Enrolment, Payment, PrintJob, Resident, Ticket
 from kiosk.i18n import translate
 from kiosk.rules.codes import TICKET_CODE, parse_card_input
+from kiosk.rules.enrolment import valid_region_code
 from kiosk.rules.identity import (
     NAME_MAX_LENGTH,
     InvalidIdNumber,
@@ -31,10 +32,12 @@ from kiosk.rules.identity import (
     mask_phone,
     parse_id_number,
 )
-from kiosk.rules.text import InvalidText, normalise_name, normalise_phone, normalise_text
+from kiosk.rules.text import InvalidText, normalise_name, normalise_number, normalise_phone, normalise_text
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
-HUKOU_TYPES = ("农业", "非农业")
+#: 退休类别 as typed or chosen: Chinese or the stored code.
+RETIREMENT_CATEGORY_INPUT = {"female_cadre": "female_cadre", "女干部": "female_cadre",
+                             "female_worker": "female_worker", "女工人": "female_worker"}
 CARD_STATUS_NAMES = {"active": "正常", "frozen": "挂失冻结", "replaced": "已换新", "cancelled": "已注销"}
 INSURANCE_NAMES = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险",
                    "injury": "工伤保险", "maternity": "生育保险"}
@@ -83,10 +86,12 @@ class ResidentInfo:
     phone: str
     address: str
     village: str
-    hukou: str
+    hukou: str  # 户口性质 of old records (abolished 2014): shown if present, no longer asked
     card: CardInfo | None  # the current card (active or frozen), None if none
     enrolments: tuple[EnrolmentInfo, ...]
     found_by: str = ""  # id_number | card_number | ticket | application | receipt | registered
+    hukou_region: str = ""  # 户籍地: 6-digit region code, "" when not recorded
+    retirement_category: str = ""  # male | female_cadre | female_worker | "" (a woman not yet asked)
 
     @property
     def masked_name(self) -> str:
@@ -131,7 +136,8 @@ def resident_info(ctx: ServiceContext, row: Resident, found_by: str = "") -> Res
     )
     return ResidentInfo(row.id, row.id_number, row.name, row.sex, row.birth_date, age_on(row.birth_date, ctx.today()),
                         row.phone, row.address, row.village, row.hukou,
-                        card_info(card) if card else None, enrolments, found_by)
+                        card_info(card) if card else None, enrolments, found_by,
+                        str(row.hukou_region or ""), str(row.retirement_category or ""))
 
 
 def get_resident(ctx: ServiceContext, resident_id: int) -> ResidentInfo:
@@ -169,13 +175,36 @@ def new_card(ctx: ServiceContext, resident_id: int) -> Card:
     raise ServiceError("暂时无法分配社保卡号，请稍后再试", code="card_number")
 
 
-def _check_fields(phone: str, hukou: str) -> None:
+def _check_fields(phone: str) -> None:
     if phone and not _PHONE.match(phone):
         raise ServiceError("联系电话格式不对：请输入手机号码（11位）或座机号码", code="bad_phone")
     if phone.isdigit() and len(phone) == 11 and not phone.startswith("1"):
         raise ServiceError("手机号码应以1开头，共11位", code="bad_phone")
-    if hukou not in HUKOU_TYPES:
-        raise ServiceError("户口性质应为“农业”或“非农业”", code="bad_hukou")
+
+
+def _region(text: str) -> str:
+    """户籍地: a 6-digit region code (full-width digits folded, spaces dropped)."""
+    try:
+        code = normalise_number(text)
+    except InvalidText:
+        code = text
+    if not valid_region_code(code):
+        raise ServiceError(f"户籍地“{text.strip()[:20]}”不对：请填6位行政区划代码（如 360726），"
+                           "可按身份证前6位确认", code="bad_region")
+    return code
+
+
+def _category(sex: str, text: str) -> str:
+    """退休类别: men are always ``male``; a woman's is 女干部 (female_cadre) or 女工人 (female_worker)."""
+    if sex == "male":
+        if text and text not in ("male", "男"):
+            raise ServiceError("男性不填退休类别（女干部/女工人只适用于女性）", code="bad_category")
+        return "male"
+    value = RETIREMENT_CATEGORY_INPUT.get(text.strip())
+    if value is None:
+        raise ServiceError("退休类别应为“女干部”（female_cadre，原55岁退休）或“女工人”（female_worker，"
+                           "原50岁退休）", code="bad_category")
+    return value
 
 
 def _normalised(**fields: str) -> tuple[str, ...]:
@@ -194,9 +223,19 @@ def _normalised(**fields: str) -> tuple[str, ...]:
 
 
 def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: str = "", address: str = "",
-                      village: str = "", hukou: str = "农业", disabled: bool = False, low_income: bool = False,
-                      issue_card: bool = True) -> ResidentInfo:
-    """Register a new resident (validated ID number) and, by default, issue a card."""
+                      village: str = "", hukou_region: str | None = None, retirement_category: str = "",
+                      disabled: bool = False, low_income: bool = False, issue_card: bool = True) -> ResidentInfo:
+    """Register a new resident (validated ID number) and, by default, issue a card.
+
+    ``hukou_region`` is the 户籍地 as a 6-digit region code; ``None`` takes the
+    ID number's region code (the counter shows it and the person confirms).
+    ``retirement_category`` is for women: ``female_cadre`` (女干部) or
+    ``female_worker`` (女工人); "" leaves it to be asked later (the rules then
+    assume the earlier age); men are always ``male``. 户口性质 (农业/非农业) is no
+    longer recorded: it was abolished in 2014. ServiceError codes: the ID
+    check's reason, ``bad_name``, ``bad_phone``, ``bad_region``,
+    ``bad_category``; Conflict ``duplicate``.
+    """
     try:
         parsed = parse_id_number(id_number, today=ctx.today())
     except InvalidIdNumber as exc:
@@ -204,7 +243,9 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
     name, phone, address, village = _normalised(name=name, phone=phone, address=address, village=village)
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ServiceError(f"请填写姓名（最多{NAME_MAX_LENGTH}个字）", code="bad_name")
-    _check_fields(phone, hukou)
+    _check_fields(phone)
+    region = parsed.region_code if hukou_region is None else (_region(hukou_region) if hukou_region.strip() else "")
+    category = _category(parsed.sex, retirement_category) if (retirement_category or parsed.sex == "male") else ""
     now = ctx.now()
     with write_transaction(ctx.database):
         existing = Resident.get_or_none(Resident.id_number == parsed.number)
@@ -212,10 +253,10 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
             raise Conflict(f"身份证号码 {mask_id_number(parsed.number)} 已登记（{mask_name(existing.name)}），"
                            "请直接查找该参保人", code="duplicate")
         row = Resident.create(id_number=parsed.number, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
-                              phone=phone, address=address, village=village, hukou=hukou,
-                              retirement_category="male" if parsed.sex == "male" else "",
+                              phone=phone, address=address, village=village, hukou="", hukou_region=region,
+                              retirement_category=category,
                               disabled=disabled, low_income=low_income, created_at=now, updated_at=now)
-        detail: dict[str, object] = {"village": village}
+        detail: dict[str, object] = {"village": village, "hukou_region": region, "retirement_category": category}
         if issue_card:
             card = new_card(ctx, row.id)
             detail["card_number"] = card.card_number
@@ -225,8 +266,10 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
 
 
 def update_contact(ctx: ServiceContext, resident_id: int, *, phone: str | None = None, address: str | None = None,
-                   village: str | None = None) -> ResidentInfo:
-    """Change a resident's phone, address or village (audited with the old values)."""
+                   village: str | None = None, hukou_region: str | None = None,
+                   retirement_category: str | None = None) -> ResidentInfo:
+    """Change a resident's phone, address, village, 户籍地 or (women) retirement
+    category, audited with the old values; None leaves a field as it is."""
     with write_transaction(ctx.database):
         row = Resident.get_or_none(Resident.id == resident_id)
         if row is None:
@@ -235,7 +278,12 @@ def update_contact(ctx: ServiceContext, resident_id: int, *, phone: str | None =
         for field, value in (("phone", phone), ("address", address), ("village", village)):
             if value is not None and (clean := _normalised(**{field: value})[0]) != getattr(row, field):
                 changes[field] = clean
-        _check_fields(str(changes.get("phone", "")), row.hukou)
+        _check_fields(str(changes.get("phone", "")))
+        if hukou_region is not None and (region := _region(hukou_region)) != row.hukou_region:
+            changes["hukou_region"] = region
+        if retirement_category is not None and (category := _category(row.sex, retirement_category)) \
+                != row.retirement_category:
+            changes["retirement_category"] = category
         if changes:
             old = {k: getattr(row, k) for k in changes}
             Resident.update(updated_at=ctx.now(), **changes).where(Resident.id == row.id).execute()

@@ -2,8 +2,11 @@
 
 The ID number is checked as it is typed (length, region, birth date, check
 digit) and the reason is shown under the field; the service checks it again
-and refuses a number already registered. On success the new resident is the
-one being served and their detail screen replaces this form.
+and refuses a number already registered. 户籍地 (a 6-digit region code) is
+filled from the ID number's region code for the person to confirm or change;
+for a woman the retirement category (女干部 / 女工人) must be chosen. 户口性质
+(农业/非农业, abolished in 2014) is no longer asked. On success the new resident
+is the one being served and their detail screen replaces this form.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from textual.widgets import Input, Select
 
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input, parse_id_number
 from kiosk.services import registration
-from kiosk.services.registration import HUKOU_TYPES, ResidentInfo
+from kiosk.services.registration import ResidentInfo
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.widgets.plain import Button, Static
 
-FIELDS = ("id-number", "name", "phone", "address", "village")
+FIELDS = ("id-number", "name", "phone", "address", "village", "hukou-region")
+CATEGORIES = ("female_worker", "female_cadre")
 
 
 class RegisterResidentScreen(CounterScreen):
@@ -30,6 +34,8 @@ class RegisterResidentScreen(CounterScreen):
     def __init__(self) -> None:
         super().__init__()
         self._busy = False
+        self._auto_region = ""  # the region code last filled in from the ID number
+        self._sex = ""
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="register-body"), Grid(id="register-form", classes="form-grid"):
@@ -47,14 +53,25 @@ class RegisterResidentScreen(CounterScreen):
             yield Input(id="address", max_length=100)
             yield Static(self.t("counter.register.village"), classes="field-label")
             yield Input(id="village", max_length=40)
-            yield Static(self.t("counter.register.hukou"), classes="field-label")
-            yield Select([(h, h) for h in HUKOU_TYPES], value=HUKOU_TYPES[0], allow_blank=False, id="hukou")
+            yield Static(self.t("counter.register.hukou_region"), classes="field-label")
+            yield Input(id="hukou-region", max_length=12, restrict=r"[\d０-９\s]*",
+                        placeholder=self.t("counter.register.hukou_region_hint"))
+            yield Static(self.t("counter.register.retirement_category"), classes="field-label",
+                         id="category-label")
+            yield Select([(self.t(f"counter.register.category.{c}"), c) for c in CATEGORIES],
+                         prompt=self.t("counter.register.category_prompt"), id="retirement-category")
         with Horizontal(classes="action-row"):
             yield Button(self.t("counter.register.submit"), id="register-submit", variant="primary")
             yield Button(self.t("counter.back"), id="register-back")
 
     def on_mount(self) -> None:
+        self._show_category(False)
         self.query_one("#id-number", Input).focus()
+
+    def _show_category(self, shown: bool) -> None:
+        """The retirement category is asked of women only."""
+        self.query_one("#category-label", Static).display = shown
+        self.query_one("#retirement-category", Select).display = shown
 
     def id_check(self, text: str) -> tuple[bool, str]:
         """(valid, what to show) for the ID number typed so far."""
@@ -80,18 +97,28 @@ class RegisterResidentScreen(CounterScreen):
         check = self.query_one("#id-check", Static)
         check.update(text)
         check.set_classes("field-check " + ("-ok" if valid else "-error" if text else ""))
+        if valid:
+            parsed = parse_id_number(normalise_id_input(event.value), today=self.host.ctx.today())
+            region = self.query_one("#hukou-region", Input)
+            # 户籍地 defaults to the ID's region code; a code the clerk typed is kept.
+            if not region.value.strip() or region.value.strip() == self._auto_region:
+                region.value = self._auto_region = parsed.region_code
+            self._sex = parsed.sex
+            self._show_category(parsed.sex == "female")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         field = event.input.id or ""
         if field in FIELDS and FIELDS.index(field) + 1 < len(FIELDS):
             self.query_one(f"#{FIELDS[FIELDS.index(field) + 1]}", Input).focus()
+        elif self._sex == "female":
+            self.query_one("#retirement-category", Select).focus()
         else:
-            self.query_one("#hukou", Select).focus()
+            self.query_one("#register-submit", Button).focus()
 
     def on_select_changed(self, event: Select.Changed) -> None:
-        # Keyboard path: after choosing 户口性质 the next Enter registers (not on the initial value).
-        if self.focused is event.select:
+        # Keyboard path: after choosing the retirement category the next Enter registers.
+        if self.focused is event.select and event.value != Select.BLANK:
             self.query_one("#register-submit", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -115,14 +142,26 @@ class RegisterResidentScreen(CounterScreen):
             self.say(self.t("counter.register.name_missing"), "error")
             self.query_one("#name", Input).focus()
             return
-        hukou = str(self.query_one("#hukou", Select).value)
+        region = values["hukou-region"].strip()
+        if not region:
+            self.say(self.t("counter.register.region_missing"), "error")
+            self.query_one("#hukou-region", Input).focus()
+            return
+        category = ""
+        if self._sex == "female":
+            chosen = self.query_one("#retirement-category", Select).value
+            if chosen == Select.BLANK:
+                self.say(self.t("counter.register.category_missing"), "error")
+                self.query_one("#retirement-category", Select).focus()
+                return
+            category = str(chosen)
         ctx = self.host.ctx
         self._busy = True
         self.say(self.t("counter.working"))
         self.run_service(
             lambda: registration.register_resident(ctx, values["id-number"], values["name"], phone=values["phone"],
                                                    address=values["address"], village=values["village"],
-                                                   hukou=hukou),
+                                                   hukou_region=region, retirement_category=category),
             self._registered, self._failed)
 
     def _failed(self, message: str) -> None:

@@ -29,6 +29,7 @@ from kiosk.rules.identity import check_digit
 
 TODAY = dt.date(2026, 11, 29)
 NOW = dt.datetime(2026, 11, 29, 1, 30)
+# An old-style roster: 户口性质 (abolished 2014) is still in many offices' files and is accepted and ignored.
 HEADER = ["姓名", "公民身份号码", "联系电话", "户籍地址", "村(社区)", "户口性质", "社会保障卡号"]
 
 
@@ -59,7 +60,7 @@ def roster_with_ten_bad_rows() -> tuple[list[list[Any]], set[int]]:
         100: lambda r: r.__setitem__(1, rows[699][1]),  # duplicate of index 699 (both rows bad)
         200: lambda r: r.__setitem__(0, "  "),  # missing name
         300: lambda r: r.__setitem__(2, "1380013800"),  # 10-digit phone
-        400: lambda r: r.__setitem__(5, "城镇"),  # bad hukou
+        400: lambda r: r.__setitem__(4, "龙岗村" * 25),  # village too long (户口性质 at 5 is ignored now)
         500: lambda r: r.__setitem__(1, r[1][:17]),  # 17 digits
         600: lambda r: r.__setitem__(0, "=HYPERLINK(\"x\")"),  # formula
         800: lambda r: r.__setitem__(6, "A1234"),  # bad card number
@@ -204,7 +205,8 @@ def test_missing_column_names_it_and_the_headers_found(database: peewee.Database
     with pytest.raises(RosterError) as info:
         import_residents(database, path, today=TODAY, now=NOW)
     message = str(info.value)
-    assert "公民身份号码" in message and "户口性质" in message and "“电话”" in message
+    assert "公民身份号码" in message and "村(社区)" in message and "“电话”" in message
+    assert "户口性质" not in message  # abolished in 2014: no longer required
 
 
 def test_empty_files_and_bad_formats(database: peewee.Database, tmp_path: Path) -> None:
@@ -319,12 +321,14 @@ cell = st.one_of(st.none(), st.text(max_size=250), st.integers(), st.floats(), s
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.fixed_dictionaries({k: cell for k in ("name", "id_number", "phone", "address", "village", "hukou",
-                                                 "card_number")}))
+@given(st.fixed_dictionaries({k: cell for k in ("name", "id_number", "phone", "address", "village", "hukou_region",
+                                                 "retirement_category", "card_number")}))
 def test_row_validator_never_raises(values: dict[str, Any]) -> None:
     result = validate_cells(values, today=TODAY)
     if isinstance(result, ValidRow):
-        assert len(result.id_number) == 18 and result.name and result.hukou in ("农业", "非农业")
+        assert len(result.id_number) == 18 and result.name
+        assert result.hukou_region == "" or len(result.hukou_region) == 6
+        assert result.retirement_category in ("male", "female_cadre", "female_worker", "")
     else:
         assert result and all(column and reason for column, reason in result)
 

@@ -43,7 +43,7 @@ def supervisor(ctx: ServiceContext) -> ServiceContext:
 def make_resident(clerk: ServiceContext) -> Callable[..., ResidentInfo]:
     counter = iter(range(11, 999, 2))
 
-    def make(birth: dt.date = dt.date(1960, 5, 1), *, female: bool = False, village: str = "东村",
+    def make(birth: dt.date = dt.date(1972, 5, 1), *, female: bool = False, village: str = "东村",
              card: bool = True, low_income: bool = False) -> ResidentInfo:
         seq = next(counter) + (1 if female else 0)
         return register_resident(clerk, id_number(birth, seq), "测试人" + str(seq), phone="13800001234",

@@ -10,6 +10,7 @@ import pytest
 
 from db.check import run_checks
 from db.models import Account, Contribution, LedgerEntry, Payment, PrintJob
+from kiosk.clock import FixedClock
 from kiosk.policy import load_policy
 from kiosk.services import Conflict, ServiceContext, ServiceError, payments
 from kiosk.services import applications as apps
@@ -91,13 +92,16 @@ def test_reprint_marks_bu_da_with_new_code(clerk: ServiceContext, make_resident:
     assert [p.receipt_code for p in payments.list_payments(clerk, person.id)] == [info.receipt_code]
 
 
-def test_batch_of_operations_keeps_ledgers_whole(clerk: ServiceContext,
+def test_batch_of_operations_keeps_ledgers_whole(clerk: ServiceContext, clock: FixedClock,
                                                  make_resident: Callable[..., ResidentInfo]) -> None:
     tiers = POLICY.resident_pension.tiers
-    for i in range(5):
-        person = make_resident(village="西村")
+    clock.set_local(dt.datetime(2024, 3, 1, 9, 0))  # each year paid in its own year (no 补缴 for them)
+    people = [make_resident(village="西村") for _ in range(5)]
+    for person in people:
         enrol(clerk, person.id)
-        for year in (2024, 2025, 2026):
+    for year in (2024, 2025, 2026):
+        clock.set_local(dt.datetime(year, 3, 1, 9, 0))
+        for i, person in enumerate(people):
             payments.pay_resident_pension(clerk, person.id, tiers[(i + year) % len(tiers)].annual_fen, "cash", year=year)
     assert Payment.select().count() == 15
     for account in Account.select():

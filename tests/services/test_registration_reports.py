@@ -29,15 +29,35 @@ def test_register_issues_card_and_audits(clerk: ServiceContext) -> None:
         registration.issue_card(clerk, info.id)
 
 
-@pytest.mark.parametrize(("id_text", "phone", "hukou", "needle"), [
-    ("360726197002030210", "", "农业", "身份证号码有误"),
-    (id_number(dt.date(1970, 2, 3), 23), "12345", "农业", "联系电话"),
-    (id_number(dt.date(1970, 2, 3), 23), "", "城镇", "户口性质"),
+@pytest.mark.parametrize(("id_text", "phone", "region", "category", "needle"), [
+    ("360726197002030210", "", None, "", "身份证号码有误"),
+    (id_number(dt.date(1970, 2, 3), 23), "12345", None, "", "联系电话"),
+    (id_number(dt.date(1970, 2, 3), 23), "", "城镇", "", "户籍地"),
+    (id_number(dt.date(1970, 2, 3), 23), "", "990101", "", "户籍地"),
+    (id_number(dt.date(1970, 2, 3), 23), "", None, "female_cadre", "男性不填退休类别"),
+    (id_number(dt.date(1970, 2, 3), 24), "", None, "农民", "退休类别"),
 ])
-def test_register_refuses_bad_fields(clerk: ServiceContext, id_text: str, phone: str, hukou: str,
-                                     needle: str) -> None:
+def test_register_refuses_bad_fields(clerk: ServiceContext, id_text: str, phone: str, region: str | None,
+                                     category: str, needle: str) -> None:
     with pytest.raises(ServiceError, match=needle):
-        registration.register_resident(clerk, id_text, "钱五", phone=phone, hukou=hukou)
+        registration.register_resident(clerk, id_text, "钱五", phone=phone, hukou_region=region,
+                                       retirement_category=category)
+
+
+def test_register_records_hukou_region_and_womans_category(clerk: ServiceContext) -> None:
+    woman = registration.register_resident(clerk, id_number(dt.date(1975, 3, 1), 24), "孙丽",
+                                           retirement_category="女干部")
+    assert woman.hukou_region == "360726"  # from the ID number, the person confirming
+    assert woman.retirement_category == "female_cadre" and woman.hukou == ""
+    moved = registration.register_resident(clerk, id_number(dt.date(1975, 3, 1), 26), "周梅",
+                                           hukou_region="３６０７３０", retirement_category="female_worker")
+    assert moved.hukou_region == "360730" and moved.retirement_category == "female_worker"
+    man = registration.register_resident(clerk, id_number(dt.date(1975, 3, 1), 25), "吴刚")
+    assert man.retirement_category == "male"
+    changed = registration.update_contact(clerk, woman.id, hukou_region="360781", retirement_category="female_worker")
+    assert changed.hukou_region == "360781" and changed.retirement_category == "female_worker"
+    audit = AuditEntry.select().where(AuditEntry.action == "resident.update").get()
+    assert audit.detail["old"] == {"hukou_region": "360726", "retirement_category": "female_cadre"}
 
 
 def test_find_resident_by_every_code(clerk: ServiceContext, make_resident: Callable[..., ResidentInfo]) -> None:

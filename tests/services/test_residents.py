@@ -151,7 +151,7 @@ def test_benefits_and_application_timelines(ctx: ServiceContext, seeded: Seeded)
     assert [s.state for s in transfer.steps] == ["done", "done", "current", "todo"]
     assert transfer.status_zh == "审核申请" and not transfer.finished
     assert rejected.finished and rejected.reason == "缴费不满1年"
-    assert [s.state for s in rejected.steps] == ["done", "stopped", "todo", "todo"]
+    assert [s.state for s in rejected.steps] == ["done", "stopped", "todo", "todo", "todo"]  # …计算, 复核, 支付
     assert svc.applications(ctx, seeded.li) == []
 
 

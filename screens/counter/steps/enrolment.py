@@ -1,11 +1,13 @@
 """Which scheme, for the two kinds of business whose checks at acceptance
 depend on it: 职工（灵活就业）参保登记 (``scheme`` employee | flexible) and
 养老待遇申领 (``scheme`` resident | employee: a resident claims at 60, an
-employee at the retirement age of their category)."""
+employee at the retirement age of their category). An employee is enrolled
+only through the employer: its 统一社会信用代码 and, for a unit not yet on
+record, its name."""
 
 from __future__ import annotations
 
-from screens.counter.steps.base import ChoiceField, Field, Option, StepForm
+from screens.counter.steps.base import ChoiceField, Field, Option, StepForm, TextField
 
 
 class EmployeeEnrolmentForm(StepForm):
@@ -17,9 +19,14 @@ class EmployeeEnrolmentForm(StepForm):
         return self.t("counter.steps.enrol.intro")
 
     def fields(self) -> list[Field]:
+        employee = ("scheme", ("employee",))
         return [ChoiceField("scheme", self.t("counter.steps.enrol.scheme"),
                             (Option("flexible", self.t("counter.steps.enrol.flexible")),
-                             Option("employee", self.t("counter.steps.enrol.employee"))), "flexible")]
+                             Option("employee", self.t("counter.steps.enrol.employee"))), "flexible"),
+                TextField("employer_uscc", self.t("counter.steps.enrol.employer_uscc"), "text", when=employee,
+                          hint=self.t("counter.steps.enrol.employer_uscc_hint")),
+                TextField("employer_name", self.t("counter.steps.enrol.employer_name"), "text", required=False,
+                          when=employee, hint=self.t("counter.steps.enrol.employer_name_hint"))]
 
 
 class PensionSchemeForm(StepForm):

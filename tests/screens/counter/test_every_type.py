@@ -214,7 +214,9 @@ def _base_keys() -> Keys:
 WALKS: dict[str, Walk] = {
     "enrol_resident_pension": Walk(check=_enrolled("resident")),
     "enrol_resident_medical": Walk(check=_enrolled("resident", "medical")),
-    "enrol_employee": Walk(submit_keys=keys("2", "0"), check=_enrolled("employee")),  # 2 = 职工
+    # 2 = 职工: enrolled through the employer (its 统一社会信用代码 and name).
+    "enrol_employee": Walk(submit_keys=keys("2", "91350100M000100Y43", "enter", "示范镇农机厂", "enter"),
+                           check=_enrolled("employee")),
     "assessment": Walk(_flexible_enrolled, submit_keys=_base_keys(),
                        step_keys={"recorded": keys("1", "10000", "enter")}, check=_assessment_paid,
                        live={"recorded": "找零"}),
