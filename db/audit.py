@@ -56,6 +56,7 @@ _COLUMNS = ("id", "seq", "created_at", "actor", "terminal", "action", "entity", 
             "prev_hash", "hash")
 _TEXT_COLUMNS = ("actor", "terminal", "action", "entity", "entity_id", "prev_hash", "hash")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_DIGITS = re.compile(r"[1-9][0-9]{0,17}", re.ASCII)
 #: Tables whose rows are always written together with an audit entry: if any
 #: holds rows, an empty chain means the chain was emptied. (Tickets are not
 #: here: taking a ticket is anonymous and not audited; calling one is.)
@@ -232,8 +233,11 @@ def _typed(raw: Sequence[Any]) -> _Row:
         if value is None:
             raise _BadRow("null", column=name)
     for name in ("id", "seq"):
-        if type(values[name]) is not int:
-            raise _BadRow("not_integer", column=name, value=_show(values[name]))
+        value = values[name]
+        if isinstance(value, str) and _DIGITS.fullmatch(value):
+            values[name] = int(value)  # the same number, in a column someone retyped as text
+        elif type(value) is not int:
+            raise _BadRow("not_integer", column=name, value=_show(value))
     for name in _TEXT_COLUMNS:
         if not isinstance(values[name], str):
             raise _BadRow("not_text", column=name, value=_show(values[name]))
@@ -434,16 +438,17 @@ def check_chain(database: peewee.Database | None = None, *, key: bytes | None = 
                 return ChainResult(position, 0, row.hash, count, ChainBreak(
                     row.seq, row.id, "anchor_mismatch", {"line": anchor.line, "anchored": anchor.hash[:16]}))
         prev_hash, last_id = row.hash, row.id
-    problem = _head_problem(db, position, prev_hash)
-    if problem is None and wanted:
-        first = min(wanted)
-        problem = ChainBreak(first, None, "anchor_missing",
-                             {"line": wanted[first][0].line, "last": position})
-    if problem is None and position == 0:
+    problem = None
+    if position == 0:
         records = _business_counts(db, tables)
         if records:
             listed = "、".join(f"{table} {n}" for table, n in records.items())
             problem = ChainBreak(0, None, "empty_with_records", {"records": listed})
+    problem = problem or _head_problem(db, position, prev_hash)
+    if problem is None and wanted:
+        first = min(wanted)
+        problem = ChainBreak(first, None, "anchor_missing",
+                             {"line": wanted[first][0].line, "last": position})
     return ChainResult(position, position, prev_hash, count, problem)
 
 
