@@ -34,6 +34,7 @@ from kiosk.services import ServiceContext, queue, residents
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.apply_transfer import TransferRegionScreen
+from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, DataTable, Label, Static
 from tests.reliability.kiosk_pilot import all_text
 from tests.screens.counter.helpers import id_number, make_counter_app, staff, until
@@ -267,5 +268,119 @@ async def test_board_with_payload_names(database: peewee.Database, clock: FixedC
         assert app.is_running
         for table in app.screen.query(DataTable):
             await pilot.click(table)
+    assert app.return_code in (None, 0)
+    assert folder.state() == before
+
+
+# -- every screen reachable by numbered choices, every field -----------------------------
+
+SKIP_CHOICES = {"logout", "exit", "back", "home"}
+
+
+class Crawl:
+    """Visit every screen reachable from the current one by its numbered choices
+    (each kind of screen expanded once), type every payload into every enabled
+    field and submit it, click what shows it, and come back."""
+
+    def __init__(self, pilot: Any, depth: int = 4) -> None:
+        self.pilot = pilot
+        self.app: KioskApp = pilot.app
+        self.depth = depth
+        self.expanded: set[str] = set()
+        self.filled: set[str] = set()
+        self.screens: set[str] = set()
+        self.shown_literally = 0
+
+    async def settle(self) -> None:
+        await self.pilot.pause(0.05)
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+        assert self.app.is_running, "the app ended"
+
+    async def back_to(self, screen: Any, height: int) -> bool:
+        """Pop what a choice or a submit opened; False when ``screen`` is gone (session ended)."""
+        while len(self.app.screen_stack) > height:
+            self.app.pop_screen()
+            await self.pilot.pause()
+        return self.app.screen is screen
+
+    async def fill(self, screen: Any, height: int) -> bool:
+        name = type(screen).__name__
+        if name in self.filled:
+            return True
+        self.filled.add(name)
+        for index in range(len(list(screen.query(Input)))):
+            for payload in PAYLOADS:
+                fields = [f for f in screen.query(Input) if not f.disabled and f.display]
+                if index >= len(fields):
+                    break
+                fields[index].focus()
+                fields[index].value = payload
+                await self.pilot.press("enter")
+                await self.settle()
+                if payload.strip("[]/: ") and payload in all_text(self.app):
+                    self.shown_literally += 1
+                    await _click_everything_showing(self.pilot, payload)
+                    await self.settle()
+                if not await self.back_to(screen, height):
+                    return False
+        return True
+
+    async def visit(self, depth: int) -> None:
+        app = self.app
+        screen, height = app.screen, len(app.screen_stack)
+        self.screens.add(type(screen).__name__)
+        if not await self.fill(screen, height):
+            return
+        name = type(screen).__name__
+        if depth == 0 or name in self.expanded:
+            return
+        self.expanded.add(name)
+        choices = [b.choice for b in screen.query(MenuButton) if b.choice not in SKIP_CHOICES]
+        for choice in choices:
+            buttons = [b for b in screen.query(MenuButton) if b.choice == choice and not b.disabled]
+            if not buttons:
+                continue
+            buttons[0].press()
+            await self.settle()
+            if len(app.screen_stack) > height:
+                await self.visit(depth - 1)
+            if not await self.back_to(screen, height):
+                return
+
+
+async def test_crawl_every_self_service_screen(database: peewee.Database, clock: FixedClock, hostile: Seeded,
+                                               folder: Folder) -> None:
+    before = folder.state()
+    app = _self_app(database, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        crawl = Crawl(pilot)
+        await crawl.visit(3)  # attract, guide, ticket, identify, password ... without a resident
+        app.start_session(residents.identify(ServiceContext(database=database, clock=clock), LI_ID))
+        await crawl.settle()
+        crawl.expanded.clear()
+        await crawl.visit(4)  # the resident's home, views and every 办理 wizard
+        assert app.is_running
+    assert {"AttractScreen", "GuideScreen", "IdentifyScreen", "TicketScreen", "ResidentHomeScreen", "EnrolmentsScreen",
+            "YearsScreen", "YearDetailScreen", "AccountScreen", "BenefitsScreen", "ProgressScreen", "EstimateScreen",
+            "StatementScreen", "ApplyMenuScreen", "BenefitTypeScreen", "EnrolScreen", "TransferRegionScreen",
+            "ApplyConfirmScreen"} <= crawl.screens, crawl.screens
+    assert crawl.shown_literally >= 10  # the guide search and the transfer region quote what was typed
+    assert app.return_code in (None, 0)
+    assert folder.state() == before
+
+
+async def test_crawl_every_counter_screen(database: peewee.Database, clock: FixedClock, hostile: Seeded,
+                                          folder: Folder) -> None:
+    before = folder.state()
+    staff(database, clock)
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        crawl = Crawl(pilot)
+        await crawl.visit(0)  # the login fields
+        await fast_login(pilot, "S001")
+        await crawl.visit(4)
+        assert app.is_running
+    assert {"CounterHomeScreen"} <= crawl.screens and len(crawl.screens) > 5, crawl.screens
     assert app.return_code in (None, 0)
     assert folder.state() == before
