@@ -202,20 +202,25 @@ def _clean_block(block: Block) -> Block:
         return block  # a QR payload is data inside a picture; a divider is checked where it is drawn
     newlines = not isinstance(block, KeyValue)  # wrapped blocks break lines at \n; a key-value row cannot
     changes = {f.name: _clean_value(getattr(block, f.name), newlines) for f in fields(block) if f.name != "type"}
+    if all(value == getattr(block, name) for name, value in changes.items()):
+        return block  # the usual case: nothing to replace, no copy
     return replace(block, **changes)
 
 
 def printable_document(doc: Document) -> Document:
-    """``doc`` with every text field passed through :func:`clean_text` (the QR payload is left alone)."""
-    return replace(
-        doc,
-        hall=clean_text(doc.hall, newlines=True),
-        title=clean_text(doc.title, newlines=True),
-        terminal=clean_text(doc.terminal),
-        identity=clean_text(doc.identity) if doc.identity is not None else None,
-        extra=tuple((clean_text(k), clean_text(v)) for k, v in doc.extra),
-        blocks=tuple(_clean_block(b) for b in doc.blocks),
-    )
+    """``doc`` with every text field passed through :func:`clean_text` (the QR payload is left alone);
+    ``doc`` itself when nothing needed replacing."""
+    changes: dict[str, Any] = {
+        "hall": clean_text(doc.hall, newlines=True),
+        "title": clean_text(doc.title, newlines=True),
+        "terminal": clean_text(doc.terminal),
+        "identity": clean_text(doc.identity) if doc.identity is not None else None,
+        "extra": tuple((clean_text(k), clean_text(v)) for k, v in doc.extra),
+        "blocks": tuple(_clean_block(b) for b in doc.blocks),
+    }
+    if all(value == getattr(doc, name) for name, value in changes.items()):
+        return doc
+    return replace(doc, **changes)
 
 
 def pad(text: str, width: int, align: Align = "left") -> str:
