@@ -36,6 +36,7 @@ from kiosk.services.entitlement import (
     _person,
     _policy,
     account_balance,
+    connected,
     flexible_window,
     render_steps,
     tuples,
@@ -82,6 +83,17 @@ class Estimate:
                 "steps": render_steps(self.steps, t)}
 
 
+#: Steps a screen shows beside the calculation: what is not counted, the options, flexible retirement.
+SCREEN_NOTES = ("category_assumed", "resident_not_counted", "option_keep_paying", "option_lump_sum",
+                "option_transfer_in", "option_link_resident", "option_link_employee", "option_resident_pay",
+                "flexible_window")
+
+
+def screen_notes(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The steps of :data:`SCREEN_NOTES`, in order (the calculation itself is shown on its own)."""
+    return tuple(s for s in steps if isinstance(s, Note) and s.key in SCREEN_NOTES)
+
+
 def _rows(resident_id: int, on: dt.date) -> list[tuple[str, dt.date, int, int, int]]:
     query = (Contribution.select(Contribution.scheme, Contribution.month, Contribution.base_fen,
                                  Contribution.individual_fen, Contribution.subsidy_fen)
@@ -101,7 +113,7 @@ def estimate(ctx: ServiceContext, resident_id: int, *, on: dt.date | None = None
     Raises :class:`~kiosk.services.NotFound` for an unknown resident.
     """
     day = on or ctx.today()
-    with ctx.database.connection_context():
+    with connected(ctx):
         person = _person(resident_id)
         rows = _rows(resident_id, day)
         monthly = [r for r in rows if r[0] in MONTHLY_SCHEMES]

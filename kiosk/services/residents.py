@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, cast
 
 import peewee
@@ -565,6 +564,12 @@ class EstimateView:
     ``projected_balance_fen`` = balance + this × periods, without interest."""
     basis_year: int | None = None
     """The resident-scheme year whose tier and subsidy the projection repeats."""
+    notes: tuple[Any, ...] = ()
+    """Every step of the estimate (explanations, calculation, shortfall and the
+    options of the scheme): render with :func:`kiosk.services.entitlement.render_steps`."""
+    shortfall_months: int = 0
+    other_scheme_months: int = 0
+    """Months paid in the other scheme, shown but not counted."""
 
 
 def retirement_category(summary: ResidentSummary) -> str:
@@ -575,82 +580,27 @@ def retirement_category(summary: ResidentSummary) -> str:
 
 
 def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> EstimateView:
-    """Estimate the monthly pension at retirement, assuming contributions
-    continue as in the last year paid (when still paying); ``book`` is the
-    policy book. The personal account is projected forward with the same
-    monthly amount or yearly tier and subsidy, without interest."""
-    from kiosk.rules import pension as pension_rules
-    from kiosk.rules import retirement
-    from kiosk.rules.money import round_fen
+    """Estimate the monthly pension at retirement with the policy ``book``: the one
+    estimate of :func:`kiosk.services.estimate.estimate` (employee months and
+    resident years never mixed, shortfall and options by scheme), shaped for
+    the 养老金测算 screen and receipt."""
+    import dataclasses
 
+    from kiosk.policy import PolicyBook
+    from kiosk.services.estimate import estimate
+
+    if isinstance(book, PolicyBook):
+        ctx = dataclasses.replace(ctx, extras={**ctx.extras, "policy": book})
     with ctx.database.connection_context():
-        row = Resident.get_or_none(Resident.id == resident_id)
-        if row is None:
+        if Resident.get_or_none(Resident.id == resident_id) is None:
             raise NotFound("没有找到这位参保人的记录", code="resident_unknown")
-        summary = _summary(row)
-        history = contribution_history(ctx, resident_id)
-        views = {a.kind: a for a in accounts(ctx, resident_id)}
-    today = ctx.today()
-    policy = book.policy_for(today)
-    # Oldest first: the last row is the latest month paid.
-    rows = sorted((r for y in history.years for r in y.rows if r.insurance == "pension"), key=lambda r: r.month)
-    monthly = [r for r in rows if r.scheme in MONTHLY_SCHEMES]
-    employee = bool(monthly) or "pension_employee" in views
-    category = retirement_category(summary)
-    if employee:
-        retire_on = retirement.retirement_date(summary.birth_date, category)
-        age_months = retirement.retirement_age_months(summary.birth_date, category)
-    else:  # the resident scheme pays from 60, unaffected by the delay
-        retire_on = retirement.add_months(summary.birth_date, 720)
-        age_months = 720
-    months_left = max(0, (retire_on.year - today.year) * 12 + retire_on.month - today.month)
-    required = retirement.min_contribution_months(retire_on.year) if employee else 180
-    paid = history.total_pension_months
-    assumptions: list[tuple[str, str]] = [("paid_months", str(paid))]
-    if employee:
-        account = views.get("pension_employee")
-        balance = account.balance_fen if account else 0
-        last = monthly[-1] if monthly else None
-        # Still paying when the last month paid is within the last quarter.
-        keeps_paying = last is not None and last.month >= _month_start(today) - dt.timedelta(days=92)
-        future = months_left if keeps_paying else 0
-        # 8% of the base goes to the personal account (RULES §3), for employees and flexible workers alike.
-        per_month = round_fen(Decimal(last.base_fen) * Decimal("0.08")) if last else 0
-        projected_balance = balance + per_month * future
-        wage = policy.wage.average_monthly_wage_fen
-        recent = [r.base_fen for r in monthly[-36:] if r.base_fen > 0]
-        index = (Decimal(sum(recent)) / len(recent) / wage) if recent and wage else Decimal("1")
-        index = min(Decimal("3"), max(Decimal("0.6"), index)).quantize(Decimal("0.0001"))
-        estimate = pension_rules.employee_pension(
-            computation_base_fen=policy.employee_pension.computation_base_fen,
-            average_index=index,
-            contribution_months=paid + future,
-            account_balance_fen=projected_balance,
-            retirement_age_months=age_months,
-            divisor_rule=policy.employee_pension.divisor_rule,
-            required_months=required,
-        )
-        assumptions += [("future_months", str(future)), ("average_index", str(index))]
-        return EstimateView("employee", retire_on, age_months, category, paid, paid + future, required, balance,
-                            projected_balance, estimate, tuple(assumptions), future, per_month if future else 0)
-    account = views.get("pension_resident")
-    balance = account.balance_fen if account else 0
-    yearly = [r for r in rows if r.scheme == "resident"]
-    years_left = months_left // 12
-    keeps_paying = bool(yearly) and yearly[-1].month.year >= today.year - 1
-    per_year = (yearly[-1].individual_fen + yearly[-1].subsidy_fen) if yearly else 0
-    future_years = years_left if keeps_paying else 0
-    projected_balance = balance + per_year * future_years
-    estimate = pension_rules.resident_pension(
-        basic_pension_fen=policy.resident_basic_pension_fen,
-        account_balance_fen=projected_balance,
-        contribution_months=paid + future_years * 12,
-        required_months=required,
-    )
-    assumptions.append(("future_months", str(future_years * 12)))
-    return EstimateView("resident", retire_on, age_months, category, paid, paid + future_years * 12, required,
-                        balance, projected_balance, estimate, tuple(assumptions), future_years * 12,
-                        per_year if future_years else 0, yearly[-1].month.year if future_years else None)
+        result = estimate(ctx, resident_id)
+    assumptions = (("paid_months", str(result.paid_months)), ("future_months", str(result.future_months)))
+    return EstimateView(result.scheme, result.retirement_date, result.retirement_age_months, result.category,
+                        result.paid_months, result.projected_months, result.required_months,
+                        result.account_balance_fen, result.projected_balance_fen, result.calculation, assumptions,
+                        result.future_months, result.account_per_period_fen, result.basis_year, result.steps,
+                        result.shortfall_months, result.other_scheme_months)
 
 
 # -- statement ---------------------------------------------------------------------

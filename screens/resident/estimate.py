@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from kiosk.services import residents
+from kiosk.services.entitlement import render_steps
+from kiosk.services.estimate import screen_notes
 from screens.resident.common import ResidentScreen, day, yuan
 from screens.widgets.plain import Static
 
@@ -47,6 +49,9 @@ class EstimateScreen(ResidentScreen):
             if short is not None:
                 yield Static(t("rules.pension.shortfall.missing", required=short.required_months,
                                paid=short.paid_months, missing=short.missing_months), classes="warning")
+            # What is not counted and the options of this scheme (the one estimate's steps).
+            for line in render_steps(screen_notes(view.notes), t):
+                yield Static(line, classes="note estimate-option")
             yield Static(t("resident.estimate.note"), classes="note")
 
     def _account_basis(self, view: Any) -> str:

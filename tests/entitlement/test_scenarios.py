@@ -192,8 +192,8 @@ def build(town: Town, folder: Path) -> None:
     r.enrol(who, "injury", "employee", "2020-01-01")
     r.load()
     with town.db.connection_context():
-        Resident.update(death_date=dt.date(2026, 1, 10)).where(Resident.id.in_([p["dead"], p["dead_uninsured"]])
-                                                               ).execute()
+        for dead in (p["dead"], p["dead_uninsured"]):  # 死亡登记 as the records hold it
+            Resident.update(death_date=dt.date(2026, 1, 10)).where(Resident.id == dead).execute()
     # -- earlier claims, each on its own day
     _claim(clerk, boss, p["pensioner"], "benefit_pension", dt.date(2020, 3, 1), {"scheme": "employee"})
     _register_unemployed(clerk, p["u_carry"], dt.date(2024, 1, 10))

@@ -14,7 +14,10 @@ from textual.widgets import DataTable
 
 from db.models import Contribution
 from kiosk.app import KioskApp
+from kiosk.policy import load_policy
+from kiosk.rules.money import format_yuan
 from kiosk.rules.steps import CalculationStep
+from kiosk.services.accounts import account_balance_with_interest
 from screens.resident.attract import AttractScreen
 from screens.resident.contributions import YearDetailScreen, YearsScreen
 from screens.resident.estimate import EstimateScreen
@@ -121,8 +124,12 @@ async def test_estimate_screen_has_no_redundant_step_and_says_how_the_account_gr
                 formula, _, result = rest.rpartition(" = ")
                 assert formula.strip() != result.strip(), step
         account = str(app.screen.query_one("#estimate-account").render())
-        # 6,160.00 now (11 × 560.00), 560.00 a year (2026 tier 500 + subsidy 60) until 60 in 2050.
-        assert "6,160.00" in account and "560.00" in account and "2026" in account and "不计利息" in account
+        # 6,160.00 paid in (11 × 560.00) plus the 记账利息 the policy credits, then 560.00 a year
+        # (2026 tier 500 + subsidy 60) until 60 in 2050, without future interest.
+        balance = _balance_with_interest(seeded_db)
+        assert balance > 616000
+        assert format_yuan(balance) in account and "560.00" in account and "2026" in account
+        assert "不计利息" in account
 
 
 async def test_estimate_for_someone_no_longer_paying_uses_todays_balance(
@@ -138,8 +145,15 @@ async def test_estimate_for_someone_no_longer_paying_uses_todays_balance(
         await pilot.press("6")
         await settle(pilot)
         text = screen_text(app)
-        assert "按目前余额6,160.00元测算" in text
+        assert f"按目前余额{format_yuan(_balance_with_interest(seeded_db))}元测算" in text
         assert "继续缴到退休" not in text
+
+
+def _balance_with_interest(seeded_db: tuple[peewee.Database, Seeded]) -> int:
+    """Li's resident account today, interest included (what every estimate uses)."""
+    database, seeded = seeded_db
+    with database.connection_context():
+        return account_balance_with_interest(seeded.li, "pension_resident", dt.date(2026, 11, 29), load_policy())
 
 
 def _luminance(color: Color) -> float:
