@@ -274,3 +274,22 @@ def test_printer_commands_in_a_field_do_not_reach_the_printer(database: peewee.D
     assert not any(c.startswith(b"\x1bp") for c in decoded.commands())  # the cash drawer stays shut
     assert [t.kind for t in decoded.tokens].count("cut") == 1  # only the renderer's own cut
     assert "张三□p0□p□□ú" in decoded.text
+
+
+def test_resident_is_told_a_sent_but_unconfirmed_receipt_was_sent(
+        database: peewee.Database, clock: FixedClock) -> None:
+    """The report's resident was told "nothing printed" while copies kept coming out."""
+    from kiosk.app import Services
+    from kiosk.i18n import Translator
+    from kiosk.policy import load_policy
+
+    with fake_printer("silent") as printer:  # takes the bytes, never answers, never closes
+        spool = _spool(database, clock, printer.url, timeout=0.3)
+        services = Services(printer=spool.device, spool=spool, policy=load_policy(None))
+        document = _receipt(clock, "张三", "请妥善保管")
+        outcome = services.print_document(document)
+        assert outcome.printed and document.code in outcome.message and "如未打出" in outcome.message
+        services.translate = Translator("en")
+        job_id = PrintJob.get().id
+        assert "If nothing came out" in services.flush(job_id).message
+        assert printer.connections == 1  # flushing again sent nothing
