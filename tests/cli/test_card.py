@@ -1,0 +1,77 @@
+"""`kiosk card password ID_NUMBER` (two stdin lines) and `kiosk card unlock ID_NUMBER`
+on both backends: one-line errors, hashes stored, audited as the command."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import peewee
+import pytest
+
+from db.models import AuditEntry, Resident, bind
+from kiosk.cli import main
+from kiosk.rules.pins import verify_pin
+from tests.services.resident_factory import LI_ID, ZHANG_ID, seed_residents
+
+
+@pytest.fixture
+def cli_env(database: peewee.Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> peewee.Database:
+    seed_residents(database)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    return database
+
+
+def run(monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str = "") -> int:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main(argv)
+
+
+def test_password_twice_on_stdin_sets_the_hash(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(monkeypatch, ["card", "password", LI_ID.lower()], "518273\n518273\n") == 0
+    out = capsys.readouterr().out
+    assert "1101**********002X" in out and LI_ID not in out and "518273" not in out
+    bind(cli_env)
+    row = Resident.get(Resident.id_number == LI_ID)
+    assert verify_pin(row.service_password_hash, "518273")
+    entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
+    assert entry.action == "resident.password_set" and entry.actor == "system"
+
+
+@pytest.mark.parametrize(("argv", "stdin", "needle"), [
+    (["card", "password", LI_ID], "518273\n518274\n", "不一致"),
+    (["card", "password", LI_ID], "518273\n", "两行"),
+    (["card", "password", LI_ID], "123456\n123456\n", "连续"),
+    (["card", "password", LI_ID], "900307\n900307\n", "出生日期"),
+    (["card", "password", "110101197003074514"], "518273\n518273\n", "校验"),
+    (["card", "password", "110101198001010037"], "518273\n518273\n", "尚未参保"),
+    (["card", "unlock", "110101198001010037"], "", "尚未参保"),
+])
+def test_bad_input_is_one_line(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                               capsys: pytest.CaptureFixture[str], argv: list[str], stdin: str, needle: str) -> None:
+    assert run(monkeypatch, argv, stdin) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+    bind(cli_env)
+    assert Resident.select().where(Resident.service_password_hash != "").count() == 0
+
+
+def test_unlock_reopens_a_locked_card(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str], clock: object) -> None:
+    bind(cli_env)
+    Resident.update(service_password_failures=5, service_password_locked_at=Resident.created_at).where(
+        Resident.id_number == ZHANG_ID).execute()
+    assert run(monkeypatch, ["card", "unlock", ZHANG_ID]) == 0
+    assert "已解除锁定" in capsys.readouterr().out
+    bind(cli_env)
+    row = Resident.get(Resident.id_number == ZHANG_ID)
+    assert row.service_password_locked_at is None and row.service_password_failures == 0
+    assert run(monkeypatch, ["card", "unlock", ZHANG_ID]) == 0
+    assert "未锁定" in capsys.readouterr().out
+    bind(cli_env)
+    assert AuditEntry.select().where(AuditEntry.action == "resident.password_unlock").count() == 2
