@@ -1,5 +1,5 @@
-"""待遇申请（预约）: choose the benefit (step 1), see its conditions from the
-rules and the resident's records, met or not (step 2), then confirm.
+"""待遇申请（预约）: choose the benefit (step 1), see its conditions, met or not,
+as the entitlement service decides them from the records (step 2), then confirm.
 
 - 养老待遇: retirement age reached (delay rules) and the minimum years paid;
 - 失业保险金: a completed 失业登记 first (offered here when missing), one
@@ -12,13 +12,15 @@ A pre-application whose required conditions are not met cannot be sent.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 
-from kiosk.services import residents
+from kiosk.services import claims, entitlement, residents
+from kiosk.services.estimate import estimate
 from screens.resident.apply_common import ApplyDraft, ApplyScreen, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.menu import MenuButton
@@ -52,45 +54,72 @@ class BenefitCheck:
         return all(c.met for c in self.conditions if c.required)
 
 
-def _active(enrolments: list[Any], insurance: str, schemes: tuple[str, ...] | None = None) -> bool:
-    return any(r.insurance == insurance and r.status == "active" and (schemes is None or r.scheme in schemes)
-               for r in enrolments)
+#: Reasons each benefit already shows as one of its own conditions (the rest are listed as they are).
+_SHOWN_AS_CONDITION = {
+    "benefit_pension": ("below_pension_age", "too_few_months"),
+    "benefit_unemployment": ("not_registered", "too_few_months"),
+    "benefit_maternity": ("not_enrolled",),
+    "benefit_medical": ("not_enrolled",),
+}
 
 
 def check_benefit(ctx: Any, resident_id: int, type_: str, book: Any) -> BenefitCheck:
-    """Read the records this benefit depends on (worker thread) and judge each condition."""
-    enrolments = residents.enrolments(ctx, resident_id)
-    today = ctx.today()
+    """Ask the entitlement service (worker thread) and show its answer as conditions.
+
+    The records decide (enrolment in force, months paid in that scheme, age,
+    earlier claims, death); what only documents can tell (a bill, a birth
+    certificate) is asked at the counter, so ``missing_fact`` never blocks here.
+    """
+    if book is None:
+        raise residents.policy_unavailable()
+    ctx = dataclasses.replace(ctx, extras={**ctx.extras, "policy": book})
+    decision = entitlement.decide(ctx, resident_id, claims.KIND_OF_TYPE[type_])
+    reasons = set(decision.reasons)
+    conditions: list[Condition] = []
+    data: dict[str, Any] = {}
+    offer = False
     if type_ == "benefit_pension":
-        if book is None:
-            raise residents.policy_unavailable()
-        view = residents.pension_estimate(ctx, resident_id, book)
-        due = view.retirement_date  # the resident scheme: 60, not delayed (residents.pension_estimate)
+        view = estimate(ctx, resident_id)
         years, months = divmod(view.retirement_age_months, 12)
-        return BenefitCheck(type_, (
-            Condition("age", today >= due, params={"date": f"{due:%Y-%m-%d}", "years": years, "months": months}),
-            Condition("years", view.paid_months >= view.required_months,
+        conditions += [
+            Condition("age", "below_pension_age" not in reasons,
+                      params={"date": f"{view.retirement_date:%Y-%m-%d}", "years": years, "months": months}),
+            Condition("years", "too_few_months" not in reasons,
                       params={"paid_years": view.paid_months // 12, "paid_months": view.paid_months % 12,
                               "required_years": view.required_months // 12}),
-        ), {"scheme": view.scheme})
-    if type_ == "benefit_unemployment":
+        ]
+        data["scheme"] = view.scheme
+    elif type_ == "benefit_unemployment":
         apps = residents.applications(ctx, resident_id)
         registered = any(a.type == "unemployment_registration" and a.status == "registered" for a in apps)
         pending = any(a.type == "unemployment_registration" and not a.finished for a in apps)
-        history = residents.contribution_history(ctx, resident_id)
-        paid = sum(1 for y in history.years for r in y.rows if r.insurance == "unemployment")
-        conditions = [Condition("registered" if registered else ("registration_pending" if pending
-                                                                 else "registration_missing"), registered)]
-        conditions.append(Condition("unemployment_insured", _active(enrolments, "unemployment") or paid > 0,
-                                    required=False))
-        conditions.append(Condition("unemployment_year", paid >= 12, required=False, params={"months": paid}))
-        return BenefitCheck(type_, tuple(conditions), {"involuntary": True},
-                            offer_registration=not registered and not pending)
-    if type_ == "benefit_maternity":
-        covered = _active(enrolments, "maternity") or _active(enrolments, "medical", ("employee", "flexible"))
-        return BenefitCheck(type_, (Condition("maternity_insured", covered),))
-    covered = _active(enrolments, "medical")
-    return BenefitCheck(type_, (Condition("medical_insured", covered),), {"filed": True})
+        months = _months_note(decision)
+        conditions += [
+            Condition("registered" if registered else ("registration_pending" if pending else "registration_missing"),
+                      registered),
+            Condition("unemployment_year", "too_few_months" not in reasons, params={"months": months}),
+        ]
+        data["involuntary"] = True
+        offer = not registered and not pending
+    elif type_ == "benefit_maternity":
+        conditions.append(Condition("maternity_insured", "not_enrolled" not in reasons))
+    else:
+        conditions.append(Condition("medical_insured", "not_enrolled" not in reasons))
+        data["filed"] = True
+    shown = _SHOWN_AS_CONDITION.get(type_, ())
+    for code in decision.reasons:
+        if code not in shown and code != "missing_fact":
+            conditions.append(Condition(f"entitlement.reason.{code}", False))
+    return BenefitCheck(type_, tuple(conditions), data, offer_registration=offer)
+
+
+def _months_note(decision: Any) -> int:
+    """Months of unemployment contributions the decision's steps counted (0 when none)."""
+    for step in decision.steps:
+        params = getattr(step, "params", {})
+        if getattr(step, "key", "") in ("unemployment_months", "unemployment_short", "months_since_claim"):
+            return int(params.get("months", 0))
+    return 0
 
 
 class BenefitTypeScreen(ApplyScreen):
@@ -128,7 +157,9 @@ class BenefitCheckScreen(ApplyStep):
             for c in check.conditions:
                 mark = t("resident.apply.benefit.met" if c.met else "resident.apply.benefit.unmet")
                 tag = "" if c.required else t("resident.apply.benefit.advisory")
-                yield Static(f"{mark} {t(f'resident.apply.benefit.cond.{c.key}', **c.params)}{tag}",
+                label = t(c.key) if c.key.startswith("entitlement.") else t(f"resident.apply.benefit.cond.{c.key}",
+                                                                              **c.params)
+                yield Static(f"{mark} {label}{tag}",
                              classes="apply-line" if c.met else "apply-line warning")
             if not check.ok:
                 yield Static(t("resident.apply.benefit.not_ok"), classes="message", id="apply-blocked")

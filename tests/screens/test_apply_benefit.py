@@ -12,7 +12,7 @@ from screens.resident.apply_benefit import BenefitCheckScreen, BenefitTypeScreen
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.apply_done import ApplyDoneScreen
 from tests.screens.apply_support import SIZE, applications_of, identify, press, receipt_text, screen_text
-from tests.services.resident_factory import ZHANG_CARD, Seeded
+from tests.services.resident_factory import LI_ID, ZHANG_CARD, Seeded
 
 
 async def test_pension_before_retirement_age_cannot_be_sent(make_kiosk: Callable[..., KioskApp],
@@ -74,3 +74,35 @@ async def test_medical_reimbursement_pre_application(make_kiosk: Callable[..., K
         assert row.number in screen_text(app)
         receipt = receipt_text(row.number)
         assert "医疗费用手工报销" in receipt and "20个工作日" in receipt
+
+
+async def test_records_decide_and_the_reasons_are_shown_in_plain_words(
+        make_kiosk: Callable[..., KioskApp], seeded_db: tuple[peewee.Database, Seeded]) -> None:
+    """Li (resident pension only, no medical insurance) asks for maternity and medical:
+    the entitlement service refuses both from the records; nothing can be sent."""
+    li = seeded_db[1].li
+    app = make_kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(pilot, LI_ID)
+        await press(pilot, "8", "4", "3")
+        text = screen_text(app)
+        assert "[未满足] 参加职工医疗（生育）保险" in text
+        assert "事发之日未参加该项保险" not in text  # shown once, as the condition
+        assert "暂不符合申领条件" in text and not app.screen.query("#choice-next")
+        await press(pilot, "0", "4")  # back, then 医疗费用报销
+        text = screen_text(app)
+        assert "[未满足] 参加基本医疗保险" in text and "暂不符合申领条件" in text
+        await press(pilot, "1")
+        assert isinstance(app.screen, BenefitCheckScreen)
+        assert applications_of(li, "benefit_maternity") == [] and applications_of(li, "benefit_medical") == []
+
+
+async def test_a_man_is_told_maternity_allowance_does_not_apply(
+        make_kiosk: Callable[..., KioskApp], seeded_db: tuple[peewee.Database, Seeded]) -> None:
+    app = make_kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(pilot, ZHANG_CARD)
+        await press(pilot, "8", "4", "3")
+        text = screen_text(app)
+        assert "[未满足] 该待遇不适用于本人" in text and "暂不符合申领条件" in text
+        assert applications_of(seeded_db[1].zhang, "benefit_maternity") == []
