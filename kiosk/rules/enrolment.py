@@ -150,10 +150,14 @@ def resident_contribution_years(today: dt.date, *, birth: dt.date, paid_years: I
 
 def check_resident_year(year: int, today: dt.date, *, birth: dt.date, paid_years: Iterable[int]) -> None:
     """Refuse a resident-pension contribution year outside the current year and
-    the transitional 补缴; raises EnrolmentRefusal ``future_year`` or ``past_year``."""
+    the transitional 补缴; raises EnrolmentRefusal ``future_year`` or ``past_year``.
+    A year already paid passes here (the caller refuses the duplicate)."""
     if year > today.year:
         raise EnrolmentRefusal("future_year", f"不能预缴{year}年度的城乡居民养老保险费，只能缴纳本年度（{today.year}年）")
-    allowed = resident_contribution_years(today, birth=birth, paid_years=paid_years)
+    paid = set(paid_years)
+    if year in paid:
+        return  # a year already paid: the payment path refuses it as a duplicate ("已经缴纳过")
+    allowed = resident_contribution_years(today, birth=birth, paid_years=paid)
     if year not in allowed:
         extra = [y for y in allowed if y != today.year]
         hint = f"；按过渡政策可补缴：{'、'.join(str(y) for y in extra)}年" if extra else ""

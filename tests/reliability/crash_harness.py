@@ -30,9 +30,9 @@ MOMENT = dt.datetime(2026, 11, 29, 1, 30, tzinfo=dt.UTC)
 MATERIALS = ["id_card", "hukou", "bank"]
 
 
-def id_number(k: int) -> str:
-    """The k-th valid ID number: one birth date per k, male."""
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=k)
+def id_number(k: int, first_birth: dt.date = dt.date(1950, 1, 1)) -> str:
+    """The k-th valid ID number: one birth date per k from ``first_birth``, male."""
+    birth = first_birth + dt.timedelta(days=k)
     first17 = f"360726{birth:%Y%m%d}011"
     return first17 + check_digit(first17)
 
@@ -41,7 +41,9 @@ def work(ctx: ServiceContext, rng: random.Random) -> None:
     """One resident's whole business, step by step, each step a transaction."""
     k = Resident.select().count() + rng.randrange(0, 3)
     try:
-        person = register_resident(ctx, id_number(k), f"压测{k}", phone="13800001234", village="东村")
+        # Born from 1975: of an age to enrol in the resident pension (16-60).
+        person = register_resident(ctx, id_number(k, dt.date(1975, 1, 1)), f"压测{k}", phone="13800001234",
+                                   village="东村")
         info = apps.submit(ctx, person.id, "enrol_resident_pension", materials_received=MATERIALS,
                            note="崩溃测试", print_receipt=True)
         info = apps.advance(ctx, info.number, "reviewed", expected_version=info.version)
