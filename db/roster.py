@@ -32,6 +32,7 @@ import peewee
 
 from db import audit
 from db.connection import write_transaction
+from db.files import csv_cell, os_user, private_file
 from db.models import Card, Contribution, Resident, utc_now_naive
 from kiosk.i18n import translate
 from kiosk.rules.enrolment import valid_region_code
@@ -515,7 +516,9 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
         _upsert(kept, bad, header, labels, report, today=today, now=now, from_csv=sheet.from_csv)
         audit.append(actor=actor, terminal=terminal, action="roster.import", now=now, entity="resident",
                      detail={"file": path.name, "added": report.added, "updated": report.updated,
-                             "unchanged": report.unchanged, "invalid": report.invalid})
+                             "unchanged": report.unchanged, "invalid": report.invalid,
+                             "invalid_file": str(report.invalid_file.resolve()) if report.invalid_file else "",
+                             "os_user": os_user()})
     report.written = True
     return report
 
@@ -616,27 +619,45 @@ def _write_invalid(path: Path, labels: Sequence[str], kept: Iterable[tuple[int, 
 # --- export --------------------------------------------------------------------
 
 def _write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
-    """Write a CSV (UTF-8 with BOM, so Excel opens it) or a write-only .xlsx; returns data rows."""
+    """Write a CSV (UTF-8 with BOM, so Excel opens it) or a write-only .xlsx; returns data rows.
+
+    The file is created with mode 0600 and moved into place when complete
+    (:func:`db.files.private_file`). CSV cells are neutralised against
+    formula injection (:func:`db.files.csv_cell`); .xlsx cells are typed as
+    text, so neither a leading ``=`` nor an ID number is read as anything else.
+    Raises RosterError for another suffix, OSError when the file cannot be written.
+    """
     suffix = path.suffix.lower()
     count = 0
     if suffix == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        with private_file(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
+            writer.writerow([csv_cell(c) for c in header])
             for row in rows:
-                writer.writerow(row)
+                writer.writerow([csv_cell(c) for c in row])
                 count += 1
         return count
     if suffix == ".xlsx":
         import openpyxl
+        from openpyxl.cell import WriteOnlyCell
 
         workbook = openpyxl.Workbook(write_only=True)
         sheet = workbook.create_sheet("参保人员")
-        sheet.append(list(header))
+
+        def text_cells(values: Iterable[Any]) -> list[WriteOnlyCell]:
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
+                cell.data_type = "s"  # never a formula (openpyxl makes "=..." one), never a number
+                cells.append(cell)
+            return cells
+
+        sheet.append(text_cells(header))
         for row in rows:
-            sheet.append([str(c) for c in row])  # text cells: ID numbers must not become numbers
+            sheet.append(text_cells(row))
             count += 1
-        workbook.save(path)
+        with private_file(path, "wb") as handle:
+            workbook.save(handle)
         return count
     raise RosterError(f"{path.name}：只支持导出为 .csv 或 .xlsx")
 

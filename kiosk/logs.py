@@ -81,3 +81,11 @@ def configure(log_dir: Path, *, verbose: bool = False, max_bytes: int = 2_000_00
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     return path
+
+
+def stop() -> None:
+    """Close the kiosk's log file handler (before its folder is removed)."""
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_kiosk", False)]:
+        root.removeHandler(old)
+        old.close()

@@ -12,10 +12,14 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
+from db import audit
+from db.connection import write_transaction
+from db.files import os_user
 from db.models import Staff
 from db.roster import ImportReport, RosterError, export_contributions, export_residents, import_residents
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
+from kiosk.i18n import Translator
 from kiosk.rules.parameters import PolicyParams
 
 
@@ -29,19 +33,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.set_defaults(func=import_command)
     exp = sub.add_parser("export", help="export residents or contributions to .csv or .xlsx")
     exp.add_argument("what", choices=["residents", "contributions"], help="what to export")
-    exp.add_argument("file", type=Path, help="target .csv (UTF-8 with BOM) or .xlsx")
+    exp.add_argument("file", type=Path, help="target .csv (UTF-8 with BOM) or .xlsx; written with mode 0600")
+    exp.add_argument("--staff", metavar="NUMBER", help="staff number recorded in the audit log (default admin-cli)")
     exp.set_defaults(func=export_command)
+
+
+def _actor(number: str | None) -> str:
+    """The staff number to record (``--staff``, which must be active), else ``admin-cli``."""
+    if not number:
+        return "admin-cli"
+    staff = Staff.get_or_none(Staff.number == number)
+    if staff is None or not staff.active:
+        raise CommandError(f"没有在职的工作人员编号 {number}")
+    return str(staff.number)
 
 
 def import_command(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     database = database_for(settings)
-    actor = "admin-cli"
-    if args.staff:
-        staff = Staff.get_or_none(Staff.number == args.staff)
-        if staff is None or not staff.active:
-            raise CommandError(f"没有在职的工作人员编号 {args.staff}")
-        actor = staff.number
+    actor = _actor(args.staff)
     clock = clock_for(settings)
     options = {"today": clock.today(), "now": clock.now_utc(), "skip_invalid": args.skip_invalid, "actor": actor,
                "terminal": settings.terminal.id or "cli"}
@@ -91,7 +101,16 @@ def print_report(report: ImportReport) -> None:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    database = database_for(settings_for(args))
+    """Write the file (0600, formula-safe), then record who exported what, how many rows, where.
+
+    The audit entry is its own short transaction after the file is complete
+    (the export itself only reads); if it cannot be written the file is
+    removed, so no export exists that the audit log does not know of.
+    """
+    settings = settings_for(args)
+    database = database_for(settings)
+    actor = _actor(args.staff)
+    clock = clock_for(settings)
     try:
         if args.what == "residents":
             count = export_residents(database, args.file)
@@ -99,5 +118,14 @@ def export_command(args: argparse.Namespace) -> int:
             count = export_contributions(database, args.file)
     except (RosterError, OSError) as exc:
         raise CommandError(str(exc)) from None
-    print(f"已导出 exported {count} 行 rows to {args.file}")
+    target = args.file.resolve()
+    try:
+        with write_transaction(database):
+            audit.append(actor=actor, terminal=settings.terminal.id or "cli", action=f"export.{args.what}",
+                         now=clock.now_utc(), entity=args.what,
+                         detail={"rows": count, "file": str(target), "os_user": os_user()})
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    print(Translator(settings.terminal.language)("files.exported", count=count, path=target))
     return 0

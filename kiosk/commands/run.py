@@ -1,9 +1,18 @@
 """``kiosk run`` (the kiosk in one of its modes) and ``kiosk demo`` (a
-throwaway data directory with demo residents and a preview printer)."""
+throwaway data directory with demo residents and a preview printer).
+
+Before the app starts, ``run`` makes sure the audit key is loaded and no
+table is missing, so a broken installation gets one line, not a blank or
+crashing screen. ``demo`` keeps everything it writes (database, receipts,
+logs, audit key and anchors) in its own folder and removes that folder when
+the kiosk ends however it ends (a small janitor process waits for the demo
+to exit), unless ``--keep``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -14,6 +23,8 @@ from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import MODES, Settings
 
 if TYPE_CHECKING:
+    import peewee
+
     from printers.devices import Device
 
 
@@ -25,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.set_defaults(func=run_kiosk)
     demo = sub.add_parser("demo", help="try the kiosk: throwaway data, demo residents, preview printer")
     demo.add_argument("--mode", choices=MODES, default="self", help="mode to start in (default self)")
-    demo.set_defaults(func=run_demo)
+    demo.add_argument("--keep", action="store_true", help="keep the demo folder after the kiosk ends")
+    demo.set_defaults(func=run_demo, own_logs=True)
 
 
 def _printer_for(settings: Settings) -> Device:
@@ -62,6 +74,7 @@ def _start(settings: Settings, mode: str) -> int:
     if settings.terminal.training:
         prepare_training_database(settings)
     database = database_for(settings)
+    _preflight(settings, database)
     try:
         app = make_app(settings, database, _printer_for(settings), clock_for(settings), mode=mode)
     except PolicyError as exc:
@@ -70,6 +83,27 @@ def _start(settings: Settings, mode: str) -> int:
     # Non-zero after an unexpected error (1) or a lost terminal (129), so that
     # systemd restarts the kiosk and a shell script sees the failure.
     return app.return_code or 0
+
+
+def _preflight(settings: Settings, database: peewee.Database) -> None:
+    """Refuse to start without the audit key or with tables missing (one line each)."""
+    from db import audit
+    from db.check import missing_tables
+    from kiosk.i18n import translate
+
+    audit.use_key(audit.load_key_file(settings.audit_key_path()))  # AuditKeyError names the file
+    missing = missing_tables(database)
+    if missing:
+        raise CommandError(translate("files.missing_tables", settings.terminal.language, tables="、".join(missing)))
+
+
+JANITOR = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], ignore_errors=True)"
+"""Waits until the demo process has ended (its pipe closes however it ends), then removes the folder."""
+
+
+def _janitor(folder: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", JANITOR, str(folder)], stdin=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
@@ -82,21 +116,40 @@ def run_kiosk(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from db import audit
     from db.demo import seed_demo
     from db.schema import init_schema
+    from kiosk import logs
+    from kiosk.i18n import translate
 
     folder = Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    janitor = None if args.keep else _janitor(folder)
     settings = Settings(source="(demo)")
     settings.database.url = f"sqlite:///{folder / 'kiosk.db'}"
     settings.printer.url = f"preview:{folder / 'receipts'}"
-    clock = clock_for(settings)
-    database = database_for(settings, current=False)
-    init_schema(database, clock.now_utc().replace(tzinfo=None))
-    summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
-    for person in summary.samples[:3]:
-        print(f"demo resident: {person.id_number}  card {person.card_number}  服务密码 password {person.password}  "
-              f"{person.note}", file=sys.stderr)
-    for member in summary.staff:
-        print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
-    print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}", file=sys.stderr)
-    return _start(settings, args.mode)
+    settings.audit.key_file = str(folder / "audit.key")
+    settings.audit.anchor_file = str(folder / "audit-anchors.txt")
+    try:
+        logs.configure(folder / "logs", verbose=args.verbose)
+    except OSError as exc:
+        print(f"kiosk: logging disabled ({exc})", file=sys.stderr)
+    audit.use_key(audit.create_key_file(folder / "audit.key"))
+    try:
+        clock = clock_for(settings)
+        database = database_for(settings, current=False)
+        init_schema(database, clock.now_utc().replace(tzinfo=None))
+        summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
+        for person in summary.samples[:3]:
+            print(f"demo resident: {person.id_number}  card {person.card_number}  服务密码 password {person.password}  "
+                  f"{person.note}", file=sys.stderr)
+        for member in summary.staff:
+            print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
+        print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}", file=sys.stderr)
+        return _start(settings, args.mode)
+    finally:
+        logs.stop()
+        if janitor is None:
+            print(translate("files.demo_kept", folder=folder), file=sys.stderr)
+        else:
+            assert janitor.stdin is not None
+            janitor.stdin.close()  # the janitor removes the folder now (or when this process ends)
