@@ -95,7 +95,7 @@ HEADER_SEARCH_ROWS = 10
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$", re.ASCII)
 #: Excel keeps 15 significant digits, so an 18-digit ID saved as a number ends in 000.
 _SHORTENED = re.compile(r"^\d{15}000$", re.ASCII)
-#: Which normaliser each text column goes through (kiosk.rules.text).
+#: Which normaliser a text column goes through (kiosk.rules.text); any other: normalise_text.
 _NORMALISERS = {"name": normalise_name, "phone": normalise_phone, "address": normalise_text,
                 "village": normalise_text, "hukou_region": normalise_number,
                 "retirement_category": normalise_text, "card_number": normalise_number}
@@ -284,9 +284,9 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
         elif len(cell.strip()) > MAX_CELL:
             problems.append((label, f"内容过长（{len(cell.strip())}字，最多{MAX_CELL}字）"))
             cell = ""
-        elif key in _NORMALISERS:
+        elif key != "id_number":  # the ID goes through parse_id_number's own normaliser
             try:
-                cell = _NORMALISERS[key](cell)
+                cell = _NORMALISERS.get(key, normalise_text)(cell)
             except InvalidText as exc:
                 problems.append((label, exc.describe(_zh)))
                 cell = ""
