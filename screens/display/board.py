@@ -23,7 +23,7 @@ from kiosk.services.announce import Announcer
 from kiosk.services.queue import QueueStatus
 from screens.base import KioskScreen
 from screens.display.bigtext import BigCode
-from screens.widgets.plain import Static
+from screens.widgets.plain import Static, literal
 
 REFRESH_SECONDS = 0.5
 
@@ -104,27 +104,29 @@ class BoardScreen(KioskScreen):
         self.query_one("#newest-text", Static).update(
             t("queue.board.call", code=newest.code, counter=newest.counter) if newest else t("queue.board.idle"))
 
-        serving = Table(title=t("queue.board.now_serving"), expand=True, show_edge=False)
+        # Rich tables read str cells and titles as markup: every one goes in as literal text.
+        serving = Table(title=literal(t("queue.board.now_serving")), expand=True, show_edge=False)
         for key in ("col_counter", "col_number", "col_name", "col_status"):
-            serving.add_column(t(f"queue.board.{key}"))
+            serving.add_column(literal(t(f"queue.board.{key}")))
         for counter in status.counters:
             ticket = counter.ticket
             if ticket is None:
-                serving.add_row(t("queue.board.counter", n=counter.counter), t("queue.board.none"), "", "")
+                serving.add_row(literal(t("queue.board.counter", n=counter.counter)), literal(t("queue.board.none")))
             else:
-                serving.add_row(t("queue.board.counter", n=counter.counter), Text(ticket.code, style="bold"),
-                                ticket.masked_name, t(f"queue.status.{ticket.status}"))
+                serving.add_row(literal(t("queue.board.counter", n=counter.counter)), Text(ticket.code, style="bold"),
+                                literal(ticket.masked_name), literal(t(f"queue.status.{ticket.status}")))
         self.query_one("#serving", Static).update(serving)
 
-        recent = Table(title=t("queue.board.recent"), expand=True, show_edge=False)
-        recent.add_column(t("queue.board.col_number"))
-        recent.add_column(t("queue.board.col_counter"))
-        recent.add_column(t("queue.board.col_name"))
+        recent = Table(title=literal(t("queue.board.recent")), expand=True, show_edge=False)
+        recent.add_column(literal(t("queue.board.col_number")))
+        recent.add_column(literal(t("queue.board.col_counter")))
+        recent.add_column(literal(t("queue.board.col_name")))
         for call in status.recent:
-            recent.add_row(Text(call.code, style="bold"), t("queue.board.counter", n=call.counter), call.masked_name)
+            recent.add_row(Text(call.code, style="bold"), literal(t("queue.board.counter", n=call.counter)),
+                           literal(call.masked_name))
         self.query_one("#recent", Static).update(recent)
 
-        waiting = Table(title=t("queue.board.waiting") + "  " + t("queue.board.total", n=status.total_waiting),
+        waiting = Table(title=literal(t("queue.board.waiting") + "  " + t("queue.board.total", n=status.total_waiting)),
                         expand=True, show_edge=False, show_header=False)
         cells: list[Any] = []
         for w in status.waiting:
@@ -135,5 +137,5 @@ class BoardScreen(KioskScreen):
             waiting.add_column()
         for i in range(0, len(cells), columns):
             row = cells[i:i + columns]
-            waiting.add_row(*row, *([""] * (columns - len(row))))
+            waiting.add_row(*(literal(cell) for cell in row))
         self.query_one("#waiting", Static).update(waiting)

@@ -28,7 +28,13 @@ CellT = TypeVar("CellT")
 
 
 def literal(value: Any) -> Any:
-    """A ``str`` as a Rich ``Text`` without markup or emoji codes; anything else unchanged."""
+    """A ``str`` as a Rich ``Text`` without markup or emoji codes; anything else unchanged.
+    For Rich renderables built in code (a ``rich.table.Table``'s title and cells)."""
+    return Text(value) if isinstance(value, str) else value
+
+
+def _cell(value: Any) -> Any:
+    # DataTable cells: no line end, as Textual's own formatter makes them.
     return Text(value, end="") if isinstance(value, str) else value
 
 
@@ -64,15 +70,15 @@ class DataTable(_DataTable[CellT]):
     """``textual.widgets.DataTable`` whose ``str`` cells and column labels are literal text."""
 
     def add_column(self, label: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().add_column(literal(label), *args, **kwargs)
+        return super().add_column(_cell(label), *args, **kwargs)
 
     def add_row(self, *cells: Any, **kwargs: Any) -> Any:
         if "label" in kwargs:
-            kwargs["label"] = literal(kwargs["label"])
-        return super().add_row(*(literal(cell) for cell in cells), **kwargs)
+            kwargs["label"] = _cell(kwargs["label"])
+        return super().add_row(*(_cell(cell) for cell in cells), **kwargs)
 
     def update_cell(self, row_key: Any, column_key: Any, value: Any, **kwargs: Any) -> None:
-        super().update_cell(row_key, column_key, literal(value), **kwargs)
+        super().update_cell(row_key, column_key, _cell(value), **kwargs)
 
     def update_cell_at(self, coordinate: Any, value: Any, **kwargs: Any) -> None:
-        super().update_cell_at(coordinate, literal(value), **kwargs)
+        super().update_cell_at(coordinate, _cell(value), **kwargs)

@@ -16,17 +16,21 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import hashlib
+import html
+import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import peewee
 import pytest
+from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Input
 
-from db.models import Resident
+from db.models import QueueCategory, Resident, Staff
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
@@ -253,21 +257,55 @@ async def test_counter_walk_with_payload_names(database: peewee.Database, clock:
     assert folder.state() == before
 
 
+def _printed(app: KioskApp) -> str:
+    """The screen's Statics as a console prints them (the board draws Rich tables into them)."""
+    console = Console(file=io.StringIO(), width=200, color_system=None)
+    for widget in app.screen.query(Static):
+        console.print(widget.content)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def _on_screen(app: KioskApp) -> str:
+    """The characters of the screen as drawn (from Textual's SVG export)."""
+    svg = app.export_screenshot()
+    cells = re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)
+    return "".join(html.unescape(re.sub("<[^>]+>", "", cell)) for cell in cells).replace("\xa0", " ")
+
+
 async def test_board_with_payload_names(database: peewee.Database, clock: FixedClock, hostile: Seeded,
                                         folder: Folder) -> None:
     before = folder.state()
+    staff(database, clock)
     ctx = ServiceContext(database=database, clock=clock)
+    clerk = ctx.as_staff(Staff.get(Staff.number == "S001").id, "S001")
     categories = queue.list_categories(ctx)
-    for resident in Resident.select().where(Resident.name.in_(PAYLOADS)):
+    for name in ("[@click=app.quit]点我[/]", "[link=https://x]x[/link]", "广东[/]", ":warning: :smiley:"):
+        resident = Resident.get(Resident.name == name)
         queue.take_ticket(ctx, categories[0].prefix, resident.id)
+    # A category name is data too (set by an administrator); people still wait in it.
+    CATEGORY = "[@click=app.quit]综合[/]"
+    QueueCategory.update(name_zh=CATEGORY).where(QueueCategory.prefix == categories[0].prefix).execute()
+    for _ in range(3):
+        queue.take_ticket(ctx, categories[0].prefix)
+    called = []
+    for _ in range(4):  # recent calls on the board: called, then marked absent
+        called.append(queue.call_next(clerk, 1))
+        queue.no_show(clerk, 1)
     app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock, mode="display")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause(0.3)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running
+        shown = _printed(app)
+        assert all(ticket.code in shown for ticket in called)
+        assert all(ticket.masked_name in shown for ticket in called)
+        assert CATEGORY in shown
+        assert CATEGORY in _on_screen(app)  # drawn, as typed, and its row with it
         for table in app.screen.query(DataTable):
             await pilot.click(table)
+        await pilot.pause()
+        assert app.is_running
     assert app.return_code in (None, 0)
     assert folder.state() == before
 
