@@ -1,12 +1,13 @@
 """待遇计算 inputs for pension, unemployment and maternity claims (medical
 reimbursement: :mod:`screens.counter.steps.medical`; work injury:
 :mod:`screens.counter.steps.injury`). What the service finds in the
-database (months paid, account balance, the 失业登记) it takes from there;
-the form asks only for what it cannot know.
+database (months paid, account balance, the 失业登记) it takes from there and
+a clerk cannot type over it (the entitlement service decides from the
+records); the form asks only for what documents tell.
 
-Keys returned — employee pension: ``average_index``, ``contribution_months``
-(left out: months on record), ``deemed_months``; unemployment:
-``involuntary``, ``contribution_months`` (left out: months on record);
+Keys returned — employee pension: ``average_index`` (used when no bases are
+on record), ``deemed_months`` (视同缴费, from the personnel file);
+unemployment: ``involuntary``;
 maternity: ``employer_wage_fen``, ``difficult_birth``, ``extra_babies`` or
 ``miscarriage_months``. A resident pension needs no input."""
 
@@ -19,7 +20,7 @@ from screens.counter.steps.base import ChoiceField, Field, Option, StepForm, Tex
 
 
 class EmployeePensionForm(StepForm):
-    """职工养老金: average contribution index and months (deemed months too)."""
+    """职工养老金: the average index (when no bases are on record) and deemed months."""
 
     TITLE_KEY = "counter.steps.pension.title"
 
@@ -31,15 +32,13 @@ class EmployeePensionForm(StepForm):
         return [
             TextField("average_index", t("counter.steps.pension.average_index"), "decimal", default="1.0",
                       hint=t("counter.steps.pension.average_index_hint")),
-            TextField("contribution_months", t("counter.steps.pension.months"), "int", required=False,
-                      maximum=12 * 60, hint=t("counter.steps.on_record_hint")),
             TextField("deemed_months", t("counter.steps.pension.deemed_months"), "int", default="0",
                       maximum=12 * 60),
         ]
 
 
 class UnemploymentForm(StepForm):
-    """失业保险金: whether the job ended against the worker's will; months from the records."""
+    """失业保险金: whether the job ended against the worker's will (months come from the records)."""
 
     TITLE_KEY = "counter.steps.unemployment.title"
 
@@ -50,8 +49,6 @@ class UnemploymentForm(StepForm):
         t = self.t
         return [
             yes_no(t("counter.steps.unemployment.involuntary"), "involuntary", t, "yes"),
-            TextField("contribution_months", t("counter.steps.unemployment.months"), "int", required=False,
-                      maximum=12 * 60, hint=t("counter.steps.on_record_hint")),
         ]
 
     def build(self, values: dict[str, Any]) -> dict[str, Any]:

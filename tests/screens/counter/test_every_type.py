@@ -14,8 +14,10 @@ made through the services.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import peewee
@@ -52,6 +54,7 @@ from screens.counter.reason import ReasonModal
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.counter.steps.base import StepForm
 from screens.widgets.menu import MenuButton
+from tests.entitlement.township import Records
 from tests.screens.counter.helpers import PIN, id_number, make_counter_app, message, staff, text_of, until
 
 Keys = tuple[str, ...]
@@ -126,6 +129,43 @@ def _determined_injury(clerk: ServiceContext, sup: ServiceContext, person: Resid
                        _all_materials("injury_determination"))
     info = _walk(clerk, info, "accepted", "forwarded")
     _walk(clerk, info, "determined", decision_number="人社伤认〔2026〕8号", decision_date="2026-10-20")
+
+
+def _with_records(clerk: ServiceContext, person: ResidentInfo, build: Callable[[Records, int], None]) -> None:
+    """Load enrolments and contributions for ``person`` through the import (the records benefits need)."""
+    with tempfile.TemporaryDirectory() as folder:
+        records = Records(clerk, Path(folder))
+        records.ids[person.id] = person.id_number
+        build(records, person.id)
+        records.load()
+
+
+def _resident_pensioner(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    def build(r: Records, who: int) -> None:
+        r.enrol(who, "pension", "resident", "2004-01-01")
+        r.pay_years(who, range(2005, 2020))  # 15 years, ages 45-59
+    _with_records(clerk, person, build)
+
+
+def _unemployed(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    def build(r: Records, who: int) -> None:
+        r.enrol(who, "unemployment", "employee", "2019-01-01", end="2026-10-31", status="终止")
+        r.pay_months(who, "unemployment", "employee", "2019-11", 84)
+    _with_records(clerk, person, build)
+    _registered_unemployed(clerk, sup, person)
+
+
+def _injured(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _with_records(clerk, person, lambda r, who: r.enrol(who, "injury", "employee", "2020-01-01"))
+    _determined_injury(clerk, sup, person)
+
+
+def _employee_medical(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _with_records(clerk, person, lambda r, who: r.enrol(who, "medical", "employee", "2020-01-01"))
+
+
+def _resident_medical(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _with_records(clerk, person, lambda r, who: r.enrol(who, "medical", "resident", "2020-01-01"))
 
 
 def _card_lost(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
@@ -220,19 +260,20 @@ WALKS: dict[str, Walk] = {
     "assessment": Walk(_flexible_enrolled, submit_keys=_base_keys(),
                        step_keys={"recorded": keys("1", "10000", "enter")}, check=_assessment_paid,
                        live={"recorded": "找零"}),
-    "benefit_pension": Walk(_resident_pension_paid, birth=dt.date(1960, 3, 8), submit_keys=keys("1", "0"),
+    "benefit_pension": Walk(_resident_pensioner, birth=dt.date(1960, 3, 8), submit_keys=keys("1", "0"),
                             check=_benefit_paid(account_kind="pension_resident")),
-    "benefit_unemployment": Walk(_registered_unemployed, step_keys={"calculated": keys("1", "84", "enter")},
-                                 check=_benefit_paid(months=18, involuntary=True, contribution_months=84)),
-    "benefit_injury": Walk(_determined_injury,
+    # The months come from the records (84 imported), never from the form.
+    "benefit_unemployment": Walk(_unemployed, step_keys={"calculated": keys("1", "enter")},
+                                 check=_benefit_paid(months=18, involuntary=True, months_on_record=84)),
+    "benefit_injury": Walk(_injured,
                            step_keys={"calculated": keys("9", "enter", "鉴〔2026〕5号", "enter", "2026-11-10", "enter",
                                                          "6000", "enter")},
                            check=_benefit_paid(grade=9, own_wage_fen=600_000, accident_date="2026-10-01",
                                                disability_decision_number="鉴〔2026〕5号")),
-    "benefit_maternity": Walk(female=True, birth=dt.date(1995, 2, 3),
+    "benefit_maternity": Walk(_employee_medical, female=True, birth=dt.date(1995, 2, 3),
                               step_keys={"calculated": keys("6000", "enter", "1", "3", "enter")},
                               check=_benefit_paid(employer_wage_fen=600_000, difficult_birth=True, extra_babies=0)),
-    "benefit_medical": Walk(step_keys={"calculated": keys("2", "100000", "enter", "4", "enter", "enter")},
+    "benefit_medical": Walk(_resident_medical, step_keys={"calculated": keys("2", "100000", "enter", "4", "enter", "enter")},
                             check=_benefit_paid(level="county", total_fen=10_000_000, filed=True)),
     "transfer": Walk(_resident_pension_paid, step_keys={"transferring": keys("3", "4", "本县", "enter")},
                      check=_transferred),
