@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -241,6 +242,11 @@ def parse_fact_args(items: Iterable[str]) -> dict[str, str]:
 # -- records ----------------------------------------------------------------------------
 
 
+def connected(ctx: ServiceContext) -> AbstractContextManager[Any]:
+    """A connection for the reads: the caller's open one (inside its transaction), else a new one."""
+    return nullcontext() if not ctx.database.is_closed() else ctx.database.connection_context()
+
+
 def tuples(query: Any) -> list[tuple[Any, ...]]:
     """A select's rows as plain tuples (peewee's types see model rows)."""
     return cast(list[tuple[Any, ...]], list(query.tuples().iterator()))
@@ -410,7 +416,7 @@ def decide(ctx: ServiceContext, resident_id: int, kind: str, *, on: dt.date | No
         raise EntitlementError(f"待遇种类应为 {' | '.join(KINDS)}（收到“{kind[:20]}”）", code="bad_kind")
     day = on or ctx.today()
     known = Facts(facts)
-    with ctx.database.connection_context():
+    with connected(ctx):
         person = _person(resident_id)
         b = _Builder(kind)
         for key in RECORD_FACTS:
@@ -552,7 +558,7 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
         raise EntitlementError(f"养老金计算所需信息有误：{exc}", code="bad_fact") from None
     b.steps.extend(result.steps)
     b.detail.update(account_part_fen=result.account_fen, account_kind="pension_employee", scheme="employee",
-                    contribution_months=total, retire_on=retire_on.isoformat())
+                    months_on_record=total, retire_on=retire_on.isoformat())
     return b.done(monthly=result.monthly_fen)
 
 
@@ -587,7 +593,7 @@ def _resident_pension(ctx: ServiceContext, person: Person, day: dt.date, b: _Bui
                                       account_balance_fen=balance)
     b.steps.extend(result.steps)
     b.detail.update(account_part_fen=result.account_fen, account_kind="pension_resident", scheme="resident",
-                    contribution_months=months + moved)
+                    months_on_record=months + moved)
     return b.done(monthly=result.monthly_fen)
 
 
@@ -655,7 +661,7 @@ def _unemployment(ctx: ServiceContext, person: Person, day: dt.date, facts: Fact
     b.steps.append(CalculationStep("rules.unemployment.step.total",
                                    f"{format_yuan(decision.monthly_fen)} × {total_months}",
                                    decision.monthly_fen * total_months))
-    b.detail.update(months=total_months, contribution_months=months, carried_over_months=carried)
+    b.detail.update(months=total_months, months_on_record=months, carried_over_months=carried)
     return b.done(monthly=decision.monthly_fen, months=total_months)
 
 
