@@ -17,15 +17,18 @@ Inputs each type reads from ``data`` (all optional unless said):
   ``risk_class`` (employee, default 1); ``start_month`` "YYYY-MM" (default
   this month) and ``month_count`` (default 1); ``method`` cash|bank|card
   and ``tendered`` at 缴费记录.
-- ``benefit_pension``: ``scheme`` resident | employee; employee also
-  ``average_index`` ("1.0"), ``contribution_months``, ``deemed_months``.
-- ``benefit_unemployment``: ``involuntary`` (default true), ``contribution_months``
-  (default: months of unemployment contributions on record).
-- ``benefit_injury``: ``grade`` 1-10 and ``own_wage_fen`` (required).
-- ``benefit_maternity``: ``employer_wage_fen`` (required), ``difficult_birth``,
-  ``extra_babies``, ``miscarriage_months``.
-- ``benefit_medical``: ``total_fen`` and ``level`` (required), ``filed``,
-  ``pool_paid_this_year_fen``, ``out_of_pocket_this_year_fen``.
+- benefit claims (decided by :mod:`kiosk.services.entitlement` through
+  :mod:`kiosk.services.claims`; months paid, enrolment and earlier claims
+  come from the records, a typed ``contribution_months`` is ignored):
+  ``benefit_pension``: ``scheme`` resident | employee, ``deemed_months``,
+  ``average_index`` (used only when no bases are on record), ``retire_on``
+  (flexible retirement); ``benefit_unemployment``: ``involuntary`` (default
+  true), ``registered_on``; ``benefit_injury``: ``grade`` 1-10,
+  ``own_wage_fen`` (when no injury bases are on record); ``benefit_maternity``:
+  ``employer_wage_fen``, ``birth_date``, ``difficult_birth``, ``extra_babies``,
+  ``miscarriage_months``; ``benefit_medical``: ``total_fen``, ``level``,
+  ``filed``, ``admission_date``, ``bill_number`` (this year's earlier
+  reimbursements come from the records).
 - ``transfer``: ``kind`` employee_interprovincial | employee_to_resident |
   resident_to_employee; ``direction`` out | in; ``other_region``;
   ``account_fen`` and ``pooled_fen`` for a transfer in.
@@ -38,15 +41,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, cast
 
 import peewee
-
 from db import audit
 from db.ledger import LedgerError, account_for, post
 from db.models import (
-    Account,
     Application,
     BenefitPayment,
     Card,
@@ -56,14 +57,14 @@ from db.models import (
     Resident,
     Transfer,
 )
-from kiosk.rules import benefits, contribution, medical, pension, transfer
-from kiosk.rules.money import Fen, round_fen
+from kiosk.rules import benefits, contribution, transfer
+from kiosk.rules.money import round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
-from kiosk.services import ServiceContext, ServiceError
+from kiosk.services import ServiceContext, ServiceError, claims
 from kiosk.services import enrolment as enrolment_rules
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
-from kiosk.services.registration import age_on, current_card, new_card
+from kiosk.services.registration import current_card, new_card
 
 Data = dict[str, Any]
 
@@ -111,8 +112,14 @@ def _open(resident_id: int, type_: str, status: str) -> Application | None:
 
 
 def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Data) -> None:
-    """Refuse an application whose preconditions do not hold (message says which)."""
+    """Refuse an application whose preconditions do not hold (message says which).
+
+    Benefit claims are also decided by the entitlement service from the
+    records (:func:`kiosk.services.claims.check_submit`).
+    """
     type_ = wf.type
+    if type_ in claims.KIND_OF_TYPE:
+        claims.check_submit(ctx, resident, type_, data)
     if type_ in _ENROL or type_ == "enrol_employee":
         insurances, scheme, _ = _enrolment_plan(type_, data)
         if _active_enrolment(resident.id, insurances[0], scheme) is not None:
@@ -147,9 +154,6 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
                 raise ServiceError(f"已超过申请时限：职工或其近亲属应在事故发生之日起1年内（{deadline.deadline:%Y-%m-%d}前）"
                                    "提出工伤认定申请", code="late")
             data["employer_late"] = True  # accepted; the employer bears the costs before this day
-    elif type_ == "benefit_pension":
-        if data.get("scheme", "resident") == "resident" and age_on(resident.birth_date, ctx.today()) < 60:
-            raise ServiceError("城乡居民养老保险待遇须年满60周岁方可申领", code="too_young")
     elif type_ == "card_apply":
         card = current_card(resident.id)
         if card is not None:
@@ -413,97 +417,24 @@ def _record_payment(ctx: ServiceContext, row: Application, data: Data) -> None:
 # -- 待遇 ------------------------------------------------------------------------------
 
 
-def _paid_months(resident_id: int, insurance: str, schemes: tuple[str, ...]) -> int:
-    return int(Contribution.select().where((Contribution.resident == resident_id)
-                                           & (Contribution.insurance == insurance)
-                                           & (Contribution.scheme.in_(schemes))).count())
-
-
-def _balance(resident_id: int, kind: str) -> Fen:
-    account = Account.get_or_none((Account.resident == resident_id) & (Account.kind == kind))
-    return int(account.balance_fen) if account else 0
-
-
 def _calculate_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
-    params = policy(ctx)
-    resident = Resident.get_by_id(row.__data__["resident"])
-    try:
-        if row.type == "benefit_pension":
-            _pension(ctx, resident, data)
-        elif row.type == "benefit_unemployment":
-            months = _int(data, "contribution_months", "缴费月数",
-                          _paid_months(resident.id, "unemployment", ("employee",)))
-            decision = benefits.unemployment_decision(
-                months, involuntary=bool(data.get("involuntary", True)), registered=True,
-                minimum_wage_fen=params.unemployment.minimum_wage_fen, ratio=params.unemployment.benefit_ratio)
-            if not decision.eligible:
-                reasons = {"too_few_months": "累计缴费不满1年", "voluntary": "属本人意愿中断就业",
-                           "not_registered": "未办理失业登记"}
-                shown = "；".join(reasons[r] for r in decision.reasons)
-                raise ServiceError(f"不符合失业保险金领取条件：{shown}。请退回或不予支付", code="not_eligible")
-            data.update(months=decision.months, monthly_fen=decision.monthly_fen, amount_fen=decision.monthly_fen,
-                        steps=_steps(decision.steps))
-        elif row.type == "benefit_injury":
-            result = benefits.injury_benefit(_int(data, "grade", "伤残等级"), _int(data, "own_wage_fen", "本人工资"),
-                                             params.wage.average_monthly_wage_fen,
-                                             minimum_wage_fen=params.unemployment.minimum_wage_fen)
-            data.update(lump_sum_fen=result.lump_sum_fen, monthly_fen=result.monthly_allowance_fen,
-                        amount_fen=result.lump_sum_fen, steps=_steps(result.steps))
-        elif row.type == "benefit_maternity":
-            miscarriage = data.get("miscarriage_months")
-            days = benefits.maternity_leave_days(bool(data.get("difficult_birth", False)),
-                                                 _int(data, "extra_babies", "多胞胎数", 0),
-                                                 None if miscarriage is None else int(miscarriage),
-                                                 params.maternity.local_extra_days)
-            wage = _int(data, "employer_wage_fen", "用人单位上年度职工月平均工资")
-            steps = benefits.maternity_steps(wage, days)
-            data.update(days=days, amount_fen=steps[-1].result_fen, steps=_steps(steps))
-        elif row.type == "benefit_medical":
-            result_m = medical.reimburse(
-                _int(data, "total_fen", "政策范围内医疗费用"), str(data.get("level", "")), params.medical,
-                pool_paid_this_year_fen=_int(data, "pool_paid_this_year_fen", "", 0),
-                out_of_pocket_this_year_fen=_int(data, "out_of_pocket_this_year_fen", "", 0),
-                filed=bool(data.get("filed", True)))
-            data.update(pool_fen=result_m.pool_fen, serious_fen=result_m.serious_fen, self_fen=result_m.self_fen,
-                        amount_fen=result_m.pool_fen + result_m.serious_fen, steps=_steps(result_m.steps))
-    except (benefits.BenefitError, medical.MedicalError, pension.PensionError, KeyError) as exc:
-        message = exc.args[0] if exc.args else str(exc)
-        raise ServiceError(f"待遇计算所需信息有误：{message}", code="bad_input") from None
+    """待遇计算 by the entitlement service: months paid, enrolment and earlier claims come
+    from the records (a typed ``contribution_months`` is ignored), amounts from the rules."""
+    claims.calculate(ctx, row, data)
 
 
-def _pension(ctx: ServiceContext, resident: Resident, data: Data) -> None:
-    params = policy(ctx)
-    if data.get("scheme", "resident") == "resident":
-        balance = _balance(resident.id, "pension_resident")
-        estimate = pension.resident_pension(
-            basic_pension_fen=params.resident_basic_pension_fen, account_balance_fen=balance,
-            contribution_months=_paid_months(resident.id, "pension", ("resident",)) * 12)
-        kind = "pension_resident"
-    else:
-        from kiosk.rules.retirement import age_months_on
+def _review_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
+    claims.check_step(ctx, row, data, "审核")
 
-        try:
-            index = Decimal(str(data.get("average_index", "1")))
-        except InvalidOperation:
-            raise ServiceError("平均缴费指数应为数字，如 1.0", code="bad_index") from None
-        months = _int(data, "contribution_months", "累计缴费月数",
-                      _paid_months(resident.id, "pension", ("employee", "flexible")))
-        balance = _balance(resident.id, "pension_employee")
-        estimate = pension.employee_pension(
-            computation_base_fen=params.employee_pension.computation_base_fen, average_index=index,
-            contribution_months=months, account_balance_fen=balance,
-            retirement_age_months=age_months_on(resident.birth_date, ctx.today()),
-            divisor_rule=params.employee_pension.divisor_rule,
-            deemed_months=_int(data, "deemed_months", "视同缴费月数", 0),
-            transitional_rate=params.employee_pension.transitional_rate)
-        kind = "pension_employee"
-    data.update(monthly_fen=estimate.monthly_fen, account_part_fen=estimate.account_fen, amount_fen=estimate.monthly_fen,
-                account_kind=kind, steps=_steps(estimate.steps))
+
+def _approve_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
+    claims.check_step(ctx, row, data, "复核")
 
 
 def _pay_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
     if "amount_fen" not in data:
         raise ServiceError("尚未完成待遇计算", code="not_calculated")
+    claims.check_step(ctx, row, data, "支付")  # a claim the records do not support is never paid
     today = ctx.today()
     amount = int(data["amount_fen"])
     BenefitPayment.create(resident=row.__data__["resident"], application=row.id, benefit_type=row.type.removeprefix("benefit_"),
@@ -604,7 +535,9 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("assessment", "amount_calculated"): _calculate_contribution,
     ("assessment", "notified"): _notify,
     ("assessment", "recorded"): _record_payment,
+    ("benefit", "reviewed"): _review_benefit,
     ("benefit", "calculated"): _calculate_benefit,
+    ("benefit", "approved"): _approve_benefit,
     ("benefit", "paid"): _pay_benefit,
     ("transfer", "transferring"): _do_transfer,
     ("transfer", "continued"): _continue_relation,
