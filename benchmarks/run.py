@@ -27,6 +27,19 @@ SUITE: dict[str, Callable[[Config, Any], list[Figure]]] = {
 }
 
 
+def _audit_key(cache_dir: Path) -> None:
+    """The suite's own audit key (services append to the HMAC chain), kept with the generated
+    data and handed to every child process through the environment (see db.audit)."""
+    from db import audit
+
+    if audit.KEY_ENV in os.environ:
+        return
+    path = cache_dir / "audit.key"
+    if not path.exists():
+        audit.create_key_file(path)
+    os.environ[audit.KEY_ENV] = str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes for a smoke test")
@@ -36,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     config = Config(quick=args.quick, pg_url=os.environ.get("KIOSK_TEST_PG_URL", ""),
                     **({"cache_dir": args.cache_dir} if args.cache_dir else {}))
+    _audit_key(config.cache_dir)
     wanted = [k for k in SUITE if not args.only or k in args.only.split(",")]
     info = machine(tickets.pg_version(config.pg_url))
     print(f"machine: {machine_line(info)}", flush=True)

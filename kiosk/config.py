@@ -109,8 +109,8 @@ class AuditSettings:
 
     key_file: str = _doc(
         "HMAC key of the audit chain (64 hex digits, mode 0600), created by `kiosk db init`. Empty: "
-        "audit.key beside the configuration file in use, else in the user config directory; "
-        "$KIOSK_AUDIT_KEY_FILE wins. Keep it out of database backups; every terminal sharing one "
+        "audit.key in the user config directory (~/.config/shebao-kiosk/); $KIOSK_AUDIT_KEY_FILE wins. "
+        "Keep it out of database backups; every terminal sharing one "
         "database needs a copy of the same file.", "")
     anchor_file: str = _doc(
         "Text file the audit head (seq and hash) is appended to every day by `kiosk audit anchor`, and "
@@ -146,14 +146,11 @@ class Settings:
 
     def audit_key_path(self) -> Path:
         """The audit key file: $KIOSK_AUDIT_KEY_FILE, else [audit] key_file, else
-        audit.key beside the configuration file (the user config directory when
-        the settings came from no file)."""
+        audit.key in the user config directory (beside the default kiosk.toml;
+        the same file for `sudo -u kiosk kiosk ...` and the kiosk's services,
+        wherever their kiosk.toml lives)."""
         named = os.environ.get(AUDIT_KEY_ENV) or self.audit.key_file
-        if named:
-            return Path(named)
-        source = Path(self.source)
-        folder = source.parent if self.source.endswith(".toml") and source.is_file() else config_dir()
-        return folder / "audit.key"
+        return Path(named) if named else config_dir() / "audit.key"
 
     def audit_anchor_path(self) -> Path:
         """The anchor file: [audit] anchor_file, else audit-anchors.txt in the data directory."""

@@ -466,6 +466,8 @@ class DailyReportInput:
     payments_fen: int = 0
     alerts: tuple[str, ...] = ()
     operator: str = ""
+    audit_anchor: str = ""
+    """The audit chain's head when printed, ``seq=N hash=HEX`` (16 hex digits are enough on paper)."""
 
 
 def daily_report(ctx: ReceiptContext, data: DailyReportInput, *, code: str | None = None) -> Document:
@@ -477,6 +479,8 @@ def daily_report(ctx: ReceiptContext, data: DailyReportInput, *, code: str | Non
     if data.alerts:
         blocks.append(Title("提醒"))
         blocks += [Note(f"- {a}") for a in data.alerts]
+    if data.audit_anchor:  # the day's anchor of the audit chain, kept on paper (db.audit)
+        blocks.append(KeyValue("审计链尾", data.audit_anchor))
     extra = (("操作员", data.operator),) if data.operator else ()
     return Document(
         kind="report", title="业务日报", hall=ctx.hall, terminal=ctx.terminal, time=ctx.time,

@@ -1,6 +1,9 @@
 """Supervisor reports: business by type and status per day, payments
 collected by method, enrolment coverage (参保率) by village and insurance,
 and their export to .xlsx (one sheet each, Chinese headers, money in yuan).
+Every report also carries the audit chain's head at the time it was made
+(``seq=N hash=HEX``), so the printed or filed report anchors the chain
+outside the database (see :mod:`db.audit`).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
 
+from db import audit
 from db.models import Application, Enrolment, Payment, Resident
 from kiosk.rules.money import Fen, fen_to_yuan
 from kiosk.rules.workflows import WORKFLOWS
@@ -73,6 +77,14 @@ class DailyReport:
     business: tuple[BusinessRow, ...]
     payments: tuple[PaymentRow, ...]
     coverage: tuple[CoverageRow, ...]
+    # The audit chain's head when the report was made: sequence number and hash (64 hex digits).
+    audit_seq: int = 0
+    audit_hash: str = audit.GENESIS_HASH
+
+    @property
+    def audit_anchor(self) -> str:
+        """The anchor line as the anchor file holds it: ``seq=N hash=HEX``."""
+        return audit.format_anchor(self.audit_seq, self.audit_hash)
 
 
 def _utc_bounds(ctx: ServiceContext, start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -107,6 +119,7 @@ def daily_report(ctx: ServiceContext, start: dt.date | None = None, end: dt.date
             cell[0] += 1
             cell[1] += amount
         coverage = _coverage(end)
+        head_seq, head_hash = audit.head()
     business_rows = []
     for (day, type_, status), count in sorted(business.items()):
         wf = WORKFLOWS.get(type_)
@@ -114,7 +127,8 @@ def daily_report(ctx: ServiceContext, start: dt.date | None = None, end: dt.date
                                          wf.status_name(status) if wf else status, count))
     payment_rows = [PaymentRow(day, method, METHODS.get(method, method), n, total)
                     for (day, method), (n, total) in sorted(money.items())]
-    return DailyReport(start, end, tuple(business_rows), tuple(payment_rows), coverage)
+    return DailyReport(start, end, tuple(business_rows), tuple(payment_rows), coverage,
+                       audit_seq=head_seq, audit_hash=head_hash)
 
 
 def _coverage(day: dt.date) -> tuple[CoverageRow, ...]:
@@ -171,6 +185,12 @@ def export_xlsx(report: DailyReport, path: Path | str) -> Path:
     for c in report.coverage:
         cover.append((c.village, c.insurance_name, c.residents, c.enrolled, float(c.rate)))
         cover.cell(cover.max_row, 5).number_format = "0.00%"
+    anchor = book.create_sheet("审计锚点")
+    _header(anchor, ("项目", "值"))
+    anchor.append(("审计链尾序号 seq", report.audit_seq))
+    anchor.append(("审计链尾校验码 hash", report.audit_hash))
+    anchor.append(("锚点行（可抄入锚点文件）", report.audit_anchor))
+    anchor.column_dimensions["B"].width = 80
     for ws in (sheet, money, cover):
         for column in "ABCDE":
             ws.column_dimensions[column].width = 18

@@ -86,6 +86,6 @@ def test_report_daily_writes_xlsx_and_refuses_bad_date(cli_env: peewee.Database,
 
     target = tmp_path / "r.xlsx"
     assert run(monkeypatch, ["report", "daily", "--date", "2026-11-29", str(target)]) == 0
-    assert openpyxl.load_workbook(target).sheetnames == ["业务统计", "收款统计", "参保率"]
+    assert openpyxl.load_workbook(target).sheetnames == ["业务统计", "收款统计", "参保率", "审计锚点"]
     assert run(monkeypatch, ["report", "daily", "--date", "29/11", str(target)]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err

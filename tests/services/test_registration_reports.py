@@ -98,7 +98,7 @@ def test_daily_report_and_xlsx(clerk: ServiceContext, make_resident: Callable[..
     assert (east.residents, east.enrolled) == (3, 2) and str(east.rate) == "0.6667"
     path = reports.export_xlsx(report, tmp_path / "daily.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["业务统计", "收款统计", "参保率"]
+    assert book.sheetnames == ["业务统计", "收款统计", "参保率", "审计锚点"]
     money = book["收款统计"]
     assert [c.value for c in money[1]] == ["日期", "支付方式", "笔数", "金额（元）"]
     amounts = [row[3].value for row in money.iter_rows(min_row=2)]
