@@ -233,3 +233,25 @@ def credit_interest(ctx: ServiceContext, year: int) -> CreditResult:
                      detail={"year": year, "method": interest.method, "credited": credited,
                              "already": already, "zero": zero, "total_fen": total})
     return CreditResult(year, interest.method, credited, already, total, zero)
+
+
+def settle_interest(resident_id: int, kind: str, as_of: dt.date, book: PolicyBook, *, now: dt.datetime) -> Fen:
+    """Post the interest not yet credited on an account before its money moves
+    (a transfer or a 17号 linkage): one ``interest`` entry per year of
+    :func:`account_balance_detail` (reference ``interest:YEAR``, so the year-end
+    job does not credit those years again), the current year's dated
+    ``as_of``. Returns the interest posted (fen). Runs inside the caller's
+    transaction; 0 and nothing posted for an account without uncredited interest.
+    """
+    account = Account.get_or_none((Account.resident == resident_id) & (Account.kind == kind))
+    if account is None:
+        return 0
+    detail = _detail(_load(account.id), kind, as_of, book.interest)
+    posted = 0
+    for year in detail.years:
+        if year.interest_fen <= 0:
+            continue
+        day = min(dt.date(year.year, 12, 31), as_of)
+        post(account, year.interest_fen, INTEREST_KIND, entry_date=day, now=now, reference=interest_reference(year.year))
+        posted += year.interest_fen
+    return posted

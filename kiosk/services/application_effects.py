@@ -29,9 +29,11 @@ Inputs each type reads from ``data`` (all optional unless said):
   ``miscarriage_months``; ``benefit_medical``: ``total_fen``, ``level``,
   ``filed``, ``admission_date``, ``bill_number`` (this year's earlier
   reimbursements come from the records).
-- ``transfer``: ``kind`` employee_interprovincial | employee_to_resident |
-  resident_to_employee; ``direction`` out | in; ``other_region``;
-  ``account_fen`` and ``pooled_fen`` for a transfer in.
+- ``transfer`` (:mod:`kiosk.services.transfers`): ``kind``
+  employee_interprovincial | employee_to_resident | resident_to_employee;
+  ``direction`` in (default: this hall is the new place) | out (on the new
+  place's 联系函: ``letter_number``, ``other_region_code``); ``other_region``;
+  at 办理转移手续 of a transfer in, ``account_fen``, ``pooled_fen``, ``months``.
 - ``injury_determination``: ``accident_date`` "YYYY-MM-DD" and ``applicant``
   employer | worker (required).
 """
@@ -39,12 +41,11 @@ Inputs each type reads from ``data`` (all optional unless said):
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any, cast
 
 import peewee
+
 from db import audit
 from db.ledger import LedgerError, account_for, post
 from db.models import (
@@ -55,13 +56,12 @@ from db.models import (
     ContributionAssessment,
     Enrolment,
     Resident,
-    Transfer,
 )
-from kiosk.rules import benefits, contribution, transfer
+from kiosk.rules import benefits, contribution
 from kiosk.rules.money import round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
-from kiosk.services import ServiceContext, ServiceError, claims
+from kiosk.services import ServiceContext, ServiceError, claims, transfers
 from kiosk.services import enrolment as enrolment_rules
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
 from kiosk.services.registration import current_card, new_card
@@ -154,6 +154,8 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
                 raise ServiceError(f"已超过申请时限：职工或其近亲属应在事故发生之日起1年内（{deadline.deadline:%Y-%m-%d}前）"
                                    "提出工伤认定申请", code="late")
             data["employer_late"] = True  # accepted; the employer bears the costs before this day
+    elif type_ == "transfer":
+        transfers.check_submit(ctx, resident, data)  # 66号 / 17号: where, who, which way
     elif type_ == "card_apply":
         card = current_card(resident.id)
         if card is not None:
@@ -451,81 +453,19 @@ def _pay_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
 
 
 # -- 关系转移 ---------------------------------------------------------------------------
-
-_TRANSFER_ACCOUNTS = {
-    "employee_interprovincial": ("pension_employee", None),
-    "employee_to_resident": ("pension_employee", "pension_resident"),
-    "resident_to_employee": ("pension_resident", "pension_employee"),
-}
+# 国办发〔2009〕66号 and 人社部发〔2014〕17号: see kiosk.services.transfers.
 
 
-def _transfer_kind(data: Data) -> str:
-    kind = data.get("kind", "employee_interprovincial")
-    if kind not in _TRANSFER_ACCOUNTS:
-        raise ServiceError("转移类型应为跨省职工转移、职工转居民或居民转职工", code="bad_kind")
-    return str(kind)
-
-
-def _years(resident_id: int) -> list[transfer.YearBase]:
-    by_year: dict[int, list[int]] = defaultdict(list)
-    for c in Contribution.select().where((Contribution.resident == resident_id) & (Contribution.insurance == "pension")
-                                         & (Contribution.scheme.in_(("employee", "flexible")))):
-        by_year[c.month.year].append(int(c.base_fen))
-    return [transfer.YearBase(year, round_fen(Decimal(sum(bases)) / len(bases)), len(bases))
-            for year, bases in sorted(by_year.items())]
+def _review_transfer(ctx: ServiceContext, row: Application, data: Data) -> None:
+    transfers.on_reviewed(ctx, row, data)
 
 
 def _do_transfer(ctx: ServiceContext, row: Application, data: Data) -> None:
-    kind = _transfer_kind(data)
-    direction = data.get("direction", "out")
-    today, now = ctx.today(), ctx.now()
-    source_kind, target_kind = _TRANSFER_ACCOUNTS[kind]
-    if direction == "in":
-        account_fen = _int(data, "account_fen", "转入个人账户金额")
-        account = account_for(row.__data__["resident"], "pension_employee", today=today, now=now)
-        if account_fen:
-            post(account, account_fen, "transfer_in", entry_date=today, now=now, reference=row.number)
-        Transfer.create(application=row.id, resident=row.__data__["resident"], direction="in", kind=kind,
-                        other_region=str(data.get("other_region", "")), account_fen=account_fen,
-                        pooled_fen=_int(data, "pooled_fen", "统筹基金金额", 0), created_at=now)
-        data["account_fen"] = account_fen
-        return
-    if direction != "out":
-        raise ServiceError("转移方向应为转出（out）或转入（in）", code="bad_direction")
-    source = account_for(row.__data__["resident"], source_kind, today=today, now=now)
-    balance = int(source.balance_fen)
-    pooled = 0
-    if kind == "employee_interprovincial":
-        amount = transfer.transfer_amount(balance, _years(row.__data__["resident"]))
-        pooled = amount.pooled_fen
-        data["steps"] = _steps(amount.steps)
-    if balance:
-        post(source, -balance, "transfer_out", entry_date=today, now=now, reference=row.number)
-        if target_kind is not None:
-            target = account_for(row.__data__["resident"], target_kind, today=today, now=now)
-            post(target, balance, "transfer_in", entry_date=today, now=now, reference=row.number)
-    Transfer.create(application=row.id, resident=row.__data__["resident"], direction="out", kind=kind,
-                    other_region=str(data.get("other_region", "")), account_fen=balance, pooled_fen=pooled,
-                    created_at=now)
-    data.update(account_fen=balance, pooled_fen=pooled, amount_fen=balance + pooled)
+    transfers.on_transferring(ctx, row, data)
 
 
 def _continue_relation(ctx: ServiceContext, row: Application, data: Data) -> None:
-    kind = _transfer_kind(data)
-    direction = data.get("direction", "out")
-    leaving = {"employee_interprovincial": "employee", "employee_to_resident": "employee",
-               "resident_to_employee": "resident"}[kind]
-    joining = {"employee_to_resident": "resident", "resident_to_employee": "employee"}.get(kind)
-    if direction == "in":
-        leaving, joining = "", "employee"
-    if leaving:
-        for enrolment in Enrolment.select().where((Enrolment.resident == row.__data__["resident"])
-                                                  & (Enrolment.insurance == "pension")
-                                                  & (Enrolment.scheme == leaving) & (Enrolment.status == "active")):
-            Enrolment.update(status="ended", end_date=ctx.today()).where(Enrolment.id == enrolment.id).execute()
-    if joining and _active_enrolment(row.__data__["resident"], "pension", joining) is None:
-        Enrolment.create(resident=row.__data__["resident"], insurance="pension", scheme=joining, status="active",
-                         start_date=ctx.today())
+    transfers.on_continued(ctx, row, data)
 
 
 Handler = Callable[[ServiceContext, Application, Data], None]
@@ -539,6 +479,7 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("benefit", "calculated"): _calculate_benefit,
     ("benefit", "approved"): _approve_benefit,
     ("benefit", "paid"): _pay_benefit,
+    ("transfer", "reviewed"): _review_transfer,
     ("transfer", "transferring"): _do_transfer,
     ("transfer", "continued"): _continue_relation,
     ("card_apply", "issued"): _issue_card,

@@ -25,7 +25,6 @@ from db.models import (
     LedgerEntry,
     Payment,
     PrintJob,
-    Transfer,
 )
 from kiosk.clock import FixedClock
 from kiosk.policy import load_policy
@@ -33,7 +32,6 @@ from kiosk.rules.codes import APPLICATION_NO
 from kiosk.services import Conflict, ServiceContext, ServiceError
 from kiosk.services import applications as apps
 from kiosk.services.accounts import account_balance_with_interest
-from kiosk.services.payments import pay_resident_pension
 from kiosk.services.registration import ResidentInfo
 from kiosk.services.staff import PermissionDenied
 from tests.entitlement.township import Records
@@ -327,26 +325,6 @@ def test_flexible_assessment_four_steps_record_payment_and_ledger(clerk: Service
     assert run_checks(clerk.database) == []
 
 
-def test_scheme_transfer_moves_money_by_ledger_entries(clerk: ServiceContext, make_resident: MakeResident) -> None:
-    person = make_resident(dt.date(1966, 1, 1))
-    enrol = apps.submit(clerk, person.id, "enrol_resident_pension", materials_received=["id_card", "hukou", "bank"])
-    walk(clerk, enrol.number, "reviewed", "account_opened", "card_issued")
-    pay_resident_pension(clerk, person.id, 200000, "cash")
-    balance = Account.get(Account.resident == person.id).balance_fen
-    info = apps.submit(clerk, person.id, "transfer", {"kind": "resident_to_employee"},
-                       materials_received=["id_card", "payment_cert"])
-    info = walk(clerk, info.number, "reviewed", "transferring")
-    accounts = {a.kind: a.balance_fen for a in Account.select().where(Account.resident == person.id)}
-    assert accounts == {"pension_resident": 0, "pension_employee": balance}
-    kinds = [e.kind for e in LedgerEntry.select().where(LedgerEntry.reference == info.number).order_by(LedgerEntry.id)]
-    assert kinds == ["transfer_out", "transfer_in"]
-    assert Transfer.get(Transfer.resident == person.id).account_fen == balance
-    info = walk(clerk, info.number, "continued")
-    schemes = {(e.scheme, e.status) for e in Enrolment.select().where(Enrolment.resident == person.id)}
-    assert schemes == {("resident", "ended"), ("employee", "active")}
-    assert run_checks(clerk.database) == []
-
-
 def test_interprovincial_transfer_out_empties_the_account(clerk: ServiceContext, make_resident: MakeResident) -> None:
     person = make_resident(dt.date(1985, 3, 3))
     enrol = apps.submit(clerk, person.id, "enrol_employee", {"scheme": "flexible"}, materials_received=["id_card"])
@@ -356,7 +334,9 @@ def test_interprovincial_transfer_out_empties_the_account(clerk: ServiceContext,
                                                      "month_count": 3}, materials_received=["id_card"])
     walk(clerk, a.number, "amount_calculated", "notified", "recorded", method="cash")
     balance = Account.get(Account.resident == person.id).balance_fen
-    info = apps.submit(clerk, person.id, "transfer", {"other_region": "广东省深圳市"},
+    # The old place transfers out on the new place's 联系函 (国办发〔2009〕66号); 17号 linkage: tests/services/test_transfers.py.
+    info = apps.submit(clerk, person.id, "transfer", {"direction": "out", "other_region": "广东省深圳市",
+                                                      "other_region_code": "440305", "letter_number": "粤转〔2026〕1号"},
                        materials_received=["id_card", "payment_cert"])
     info = walk(clerk, info.number, "reviewed", "transferring")
     pooled = int((Decimal(base) * 3 * Decimal("0.12")).quantize(Decimal(1), rounding="ROUND_HALF_UP"))

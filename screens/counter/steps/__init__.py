@@ -21,7 +21,7 @@ from screens.counter.steps.enrolment import EmployeeEnrolmentForm, PensionScheme
 from screens.counter.steps.injury import InjuryBenefitForm, InjuryDecisionForm, InjuryDeterminationForm
 from screens.counter.steps.medical import MedicalForm
 from screens.counter.steps.payment import PaymentForm
-from screens.counter.steps.transfer import TransferForm
+from screens.counter.steps.transfer import TransferArrivalForm, TransferForm
 
 __all__ = ["StepForm", "step_form", "submit_form"]
 
@@ -30,6 +30,7 @@ _SUBMIT: dict[str, type[StepForm]] = {
     "injury_determination": InjuryDeterminationForm,
     "enrol_employee": EmployeeEnrolmentForm,
     "benefit_pension": PensionSchemeForm,
+    "transfer": TransferForm,
 }
 
 _STEP: dict[tuple[str, str], type[StepForm]] = {
@@ -38,7 +39,6 @@ _STEP: dict[tuple[str, str], type[StepForm]] = {
     ("injury_determination", "determined"): InjuryDecisionForm,
     ("benefit_maternity", "calculated"): MaternityForm,
     ("benefit_medical", "calculated"): MedicalForm,
-    ("transfer", "transferring"): TransferForm,
 }
 
 
@@ -58,5 +58,10 @@ def step_form(info: ApplicationInfo, to_status: str) -> StepForm | None:
         if info.data.get("scheme", "resident") == "employee":
             return EmployeePensionForm(info.data, subject=subject)
         return None
+    if (info.type, to_status) == ("transfer", "transferring"):
+        # Only an inter-provincial transfer in needs the old place's figures; the rest come from the records.
+        arriving = (info.data.get("direction", "in") == "in" and not info.data.get("temporary")
+                    and info.data.get("kind", "employee_interprovincial") == "employee_interprovincial")
+        return TransferArrivalForm(info.data, subject=subject) if arriving else None
     form = _STEP.get((info.type, to_status))
     return form(info.data, subject=subject) if form is not None else None

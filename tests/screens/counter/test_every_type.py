@@ -203,11 +203,14 @@ def _benefit_paid(**expected: Any) -> Callable[[ApplicationInfo, int], None]:
 
 
 def _transferred(info: ApplicationInfo, resident_id: int) -> None:
+    # Applied here (the new place), 联系函 sent, the old place's transfer recorded and merged (66号).
     moved = Transfer.get(Transfer.application == info.id)
-    assert moved.kind == "resident_to_employee" and moved.other_region == "本县"
+    assert (moved.kind, moved.direction, moved.other_region) == ("employee_interprovincial", "in", "广东省深圳市")
+    assert (moved.account_fen, moved.pooled_fen, moved.months) == (3_456_789, 1_234_500, 96)
+    assert info.data["letter_number"] == "LXH" + info.number
     accounts = {a.kind: a.balance_fen for a in Account.select().where(Account.resident == resident_id)}
-    assert accounts["pension_resident"] == 0 and accounts["pension_employee"] == moved.account_fen > 0
-    _enrolled("employee")(info, resident_id)
+    assert accounts["pension_employee"] == 3_456_789
+    _enrolled("flexible")(info, resident_id)
 
 
 def _status_only(info: ApplicationInfo, resident_id: int) -> None:
@@ -275,7 +278,8 @@ WALKS: dict[str, Walk] = {
                               check=_benefit_paid(employer_wage_fen=600_000, difficult_birth=True, extra_babies=0)),
     "benefit_medical": Walk(_resident_medical, step_keys={"calculated": keys("2", "100000", "enter", "4", "enter", "enter")},
                             check=_benefit_paid(level="county", total_fen=10_000_000, filed=True)),
-    "transfer": Walk(_resident_pension_paid, step_keys={"transferring": keys("3", "4", "本县", "enter")},
+    "transfer": Walk(_flexible_enrolled, submit_keys=keys("1", "4", "广东省深圳市", "enter"),  # 跨省职工, 转入
+                     step_keys={"transferring": keys("34567.89", "enter", "12345", "enter", "96", "enter")},
                      check=_transferred),
     "unemployment_registration": Walk(),
     "injury_determination": Walk(submit_keys=keys("2026-10-20", "enter", "1", "0"),
