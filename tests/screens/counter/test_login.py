@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import peewee
 
-from db.models import AuditEntry
+from db.models import AuditEntry, Staff
 from kiosk.clock import FixedClock
+from kiosk.services.staff import WRONG
 from screens.counter import session as counter_session
 from screens.counter.home import CounterHomeScreen
 from screens.counter.login import LoginScreen
@@ -40,7 +41,10 @@ async def test_login_success_shows_home_with_clerk_counter_and_role(database: pe
         await until(pilot, lambda: AuditEntry.select().where(AuditEntry.action == "staff.logout").exists())
 
 
-async def test_wrong_pin_says_tries_left_then_lockout_minutes(database: peewee.Database, clock: FixedClock) -> None:
+async def test_wrong_pin_gets_one_answer_then_lockout_minutes(database: peewee.Database, clock: FixedClock) -> None:
+    """Wrong PINs all get the answer an unknown number gets (no "tries left" that
+    would tell a stranger the number exists); the fifth locks the account, and
+    only the right PIN then learns the minutes remaining."""
     staff(database, clock)
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -48,14 +52,14 @@ async def test_wrong_pin_says_tries_left_then_lockout_minutes(database: peewee.D
         await pilot.click("#staff-number")
         await type_text(pilot, "S001")
         await pilot.press("enter")
-        for attempt in range(1, 5):
+        for attempt in range(1, 6):
             await type_text(pilot, "999999")
             await pilot.press("enter")
-            await until(pilot, lambda a=attempt: f"还可再试 {5 - a} 次" in message(app))
+            await until(pilot, lambda a=attempt: AuditEntry.select().where(
+                AuditEntry.action.in_(["staff.login_failed", "staff.locked"])).count() == a)
+            await until(pilot, lambda: message(app) == WRONG)
             assert isinstance(app.screen, LoginScreen)
-        await type_text(pilot, "999999")
-        await pilot.press("enter")
-        await until(pilot, lambda: "已锁定" in message(app))
+        assert Staff.get(Staff.number == "S001").locked_until is not None
         # Locked: even the right PIN is refused, with the minutes remaining.
         await type_text(pilot, PIN)
         await pilot.press("enter")
