@@ -28,7 +28,7 @@ from db.schema import init_schema
 from kiosk.clock import FixedClock
 from kiosk.rules import benefits, medical
 from kiosk.rules.workflows import WORKFLOWS
-from kiosk.services import ServiceContext
+from kiosk.services import ServiceContext, ServiceError
 from kiosk.services import applications as apps
 from kiosk.services import entitlement as ent
 from kiosk.services.staff import add_staff
@@ -49,6 +49,7 @@ class Town:
     db: peewee.Database
     ctx: ServiceContext
     people: dict[str, int] = field(default_factory=dict)
+    clerk: ServiceContext | None = None
 
 
 def _materials(type_: str) -> list[str]:
@@ -86,6 +87,7 @@ def build(town: Town, folder: Path) -> None:
     boss_info = add_staff(ctx, "2001", "李主任", "supervisor", "3691")
     clerk = ctx.as_staff(clerk_info.id, clerk_info.number)
     boss = ctx.as_staff(boss_info.id, boss_info.number)
+    town.clerk = clerk
     r = Records(clerk, folder)
     p = town.people
 
@@ -492,3 +494,22 @@ def test_claim(town: Town, scenario: Case) -> None:
 def test_table_is_large_enough() -> None:
     assert len(CASES) >= 100 and len({c.name for c in CASES}) == len(CASES)
     assert {c.kind for c in CASES} == set(ent.KINDS)
+
+
+def test_the_counter_refuses_what_the_records_refuse(town: Town) -> None:
+    """The same decisions through the application service: not even accepted."""
+    bind(town.db)
+    clerk = town.clerk
+    assert clerk is not None
+    refused: dict[str, tuple[str, dict[str, Any], str]] = {
+        "u_same_month": ("benefit_unemployment", {}, "重复申领"),
+        "u_villager": ("benefit_unemployment", {"contribution_months": 130}, "未参加该项保险"),
+        "flex45": ("benefit_pension", {"scheme": "employee"}, "未到待遇领取年龄"),
+        "r_w60_4y": ("benefit_pension", {}, "累计缴费时间不足"),
+        "mat_man_none": ("benefit_maternity", {"employer_wage_fen": 600000}, "不适用于本人"),
+        "med_none": ("benefit_medical", {"total_fen": 3_458_000, "level": "county"}, "未参加该项保险"),
+        "dead": ("benefit_pension", {}, "已死亡"),
+    }
+    for key, (type_, data, words) in refused.items():
+        with pytest.raises(ServiceError, match=words):
+            apps.submit(clerk, town.people[key], type_, data, materials_received=_materials(type_))
