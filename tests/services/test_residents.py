@@ -8,7 +8,7 @@ import time
 import peewee
 import pytest
 
-from db.models import AuditEntry, Ticket
+from db.models import AuditEntry, PrintJob, Ticket
 from kiosk.clock import FixedClock
 from kiosk.policy import load_policy
 from kiosk.services import NotFound, ServiceContext
@@ -99,6 +99,20 @@ def test_application_code_shows_only_that_application_masked(ctx: ServiceContext
     assert entry.terminal == ctx.terminal and entry.detail["reason"] == "printed_code"
     with pytest.raises(NotFound):
         svc.progress_by_code(ctx, "application", "SQ20261101000099")
+
+
+def test_receipt_code_shows_only_the_application_it_names(ctx: ServiceContext, seeded: Seeded) -> None:
+    now = ctx.now()
+    common = {"next_try_at": now, "terminal": "T01", "created_at": now, "resident": seeded.zhang}
+    PrintJob.create(code="RC7K2M9Q4T1B", kind="acceptance",
+                    document={"lines": ["受理回执", "业务编号 SQ20261101000001"]}, **common)
+    PrintJob.create(code="RC7K2M9Q4T1C", kind="payment", document={"lines": ["收据 100.00"]}, **common)
+    with pytest.raises(svc.PrintedCode):
+        svc.identify(ctx, "RC7K2M9Q4T1B")
+    found = svc.progress_by_code(ctx, "receipt", "RC7K2M9Q4T1B")
+    assert found.application.number == "SQ20261101000001" and found.masked_name == "张*国"
+    with pytest.raises(NotFound):
+        svc.progress_by_code(ctx, "receipt", "RC7K2M9Q4T1C")  # a payment receipt names no application
 
 
 def test_confirm_phone_last_four(ctx: ServiceContext, seeded: Seeded) -> None:
