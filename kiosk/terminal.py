@@ -6,7 +6,8 @@ Textual's ``LinuxDriver`` decodes stdin as strict UTF-8, so one stray byte
 and at end of file it reads empty data in a loop for ever (one core at
 100 %). :class:`KioskDriver` replaces only the input loop:
 
-* bytes that are not UTF-8 become U+FFFD (a key nobody bound: ignored);
+* bytes that are not UTF-8 are decoded as U+FFFD and then dropped, so they
+  neither crash the input thread nor type a "�" into a field;
 * end of file or an error on stdin (EIO when the pty is gone), and SIGHUP,
   make the app exit with :data:`EXIT_TERMINAL_LOST`; a watchdog ends the
   process after :data:`EXIT_GRACE_SECONDS` if the shutdown itself hangs on
@@ -77,6 +78,15 @@ class KioskDriver(LinuxDriver):
         else:
             self._app.call_later(self._app.exit, None, EXIT_TERMINAL_LOST)
 
+    def _run_input_thread(self) -> None:
+        """Textual's wrapper shows a traceback and lets the app go on without input (or exit 0);
+        here a failed input thread is logged and ends the kiosk like a lost terminal."""
+        try:
+            self.run_input_thread()
+        except BaseException:
+            _log.exception("terminal input failed: exiting")
+            self._terminal_lost("input thread failed")
+
     def run_input_thread(self) -> None:
         """Textual's loop (select, read, decode, parse) with the two changes above."""
         selector = selectors.SelectSelector()
@@ -99,7 +109,9 @@ class KioskDriver(LinuxDriver):
                         self._terminal_lost(reason)
                         self.exit_event.wait()
                         return
-                    for event in parser.feed(decode(data)):
+                    text = decode(data).replace("\ufffd", "")
+                    # Feeding "" would tell the parser the input has ended.
+                    for event in parser.feed(text) if text else ():
                         self.process_message(event)
                 for event in parser.tick():
                     self.process_message(event)

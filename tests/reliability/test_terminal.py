@@ -114,6 +114,7 @@ def test_an_invalid_byte_leaves_the_kiosk_running_and_reacting(kiosk: Kiosk) -> 
             break
     assert kiosk.process.poll() is None
     assert len(kiosk.seen) > before + 50, "the kiosk no longer draws after the invalid byte"
+    assert b"Traceback" not in kiosk.seen and b"Error" not in kiosk.seen
 
 
 def test_sighup_ends_the_kiosk_with_a_failure_status(kiosk: Kiosk) -> None:
