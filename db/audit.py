@@ -422,7 +422,16 @@ def check_chain(database: peewee.Database | None = None, *, key: bytes | None = 
     prev_hash = GENESIS_HASH
     position = 0
     last_id: int | None = None
-    for raw in _raw_rows(db, batch):
+    rows = _raw_rows(db, batch)
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            break
+        except peewee.DatabaseError as exc:  # a column dropped or retyped beyond reading
+            reason = " ".join(str(exc).split())[:120]
+            return ChainResult(position, 0, prev_hash, count,
+                               ChainBreak(position + 1, None, "unreadable", {"reason": reason}))
         position += 1
         try:
             row = _typed(raw)

@@ -217,3 +217,9 @@ def test_anchor_file_round_trip_and_a_bad_line_named(tmp_path: Path) -> None:
         handle.write("seq=10 hash=abc\n")
     with pytest.raises(audit.AnchorFileError, match="第 4 行"):
         audit.read_anchor_file(path)
+
+
+def test_a_dropped_column_is_reported_not_raised(chain: list[AuditEntry], database: peewee.Database) -> None:
+    database.execute_sql("ALTER TABLE audit_entry DROP COLUMN terminal")
+    found = problem()
+    assert (found.seq, found.code) == (1, "unreadable") and "terminal" in str(found)
