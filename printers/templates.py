@@ -151,6 +151,60 @@ def acceptance_receipt(ctx: ReceiptContext, data: AcceptanceInput, *, code: str 
     )
 
 
+# -- one-time notice (一次性告知单) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissingMaterial:
+    """One material still to bring: its name, what is wrong (补正) and where to get it."""
+
+    name: str
+    where: str
+    problem: str = ""  # empty: not brought; else what must be corrected
+
+
+@dataclass(frozen=True)
+class NoticeInput:
+    """一次性告知单: every material still missing for one application, told once and in full."""
+
+    application_no: str
+    business: str
+    person: Person
+    missing: tuple[MissingMaterial, ...]
+    counter: str = ""  # where to come back (e.g. "3号窗口")
+    clerk: str = ""
+
+
+def one_time_notice(ctx: ReceiptContext, data: NoticeInput, *, code: str | None = None) -> Document:
+    """The 一次性告知单 handed over when materials are missing or need correcting:
+    each material with what to do and where it is issued, so one more visit is enough."""
+    blocks: list[Block] = [
+        KeyValue("受理编号", data.application_no),
+        KeyValue("业务事项", data.business),
+        KeyValue("告知日期", f"{ctx.time:%Y-%m-%d}"),
+        Divider(),
+        Title("请补齐以下材料"),
+    ]
+    for i, item in enumerate(data.missing, 1):
+        blocks.append(Note(f"{i}. {item.name}" + (f"（需补正：{item.problem}）" if item.problem else "")))
+        if item.where:
+            blocks.append(Note(f"   办理地点：{item.where}"))
+    if not data.missing:
+        blocks.append(Note("材料已齐全，无需补充"))
+    blocks += [
+        Divider(),
+        Note("以上为本业务需补齐的全部材料，本单一次性告知。"),
+        Note(f"材料备齐后请携本单到{data.counter or '窗口'}继续办理。"),
+        Barcode(data.application_no),
+    ]
+    extra = (("经办人", data.clerk),) if data.clerk else ()
+    return Document(
+        kind="notice", title="一次性告知单", hall=ctx.hall, terminal=ctx.terminal, time=ctx.time,
+        code=ctx.code(code), blocks=tuple(blocks), identity=_identity(data.person),
+        training=ctx.training, footer_barcode=False, extra=extra,
+    )
+
+
 # -- assessment notice (缴费核定通知单) -------------------------------------------
 
 

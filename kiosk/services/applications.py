@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import tomllib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 import peewee
@@ -38,11 +41,23 @@ from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, dut
 from kiosk.services import application_effects as effects
 from kiosk.services.staff import PermissionDenied, acting_staff
 from printers import spool
-from printers.templates import AcceptanceInput, Person, acceptance_receipt
+from printers.templates import (
+    AcceptanceInput,
+    MissingMaterial,
+    NoticeInput,
+    Person,
+    acceptance_receipt,
+    one_time_notice,
+)
 
 APPLICATION_COUNTER_PREFIX = "#"
 CONFLICT_MESSAGE = "该业务已被其他工作人员处理，请刷新后重试"
 NEEDS_REASON = (RETURNED, REJECTED)
+#: Material states at the counter's checklist: 已收, 未收, 需补正 (brought but to be corrected).
+MATERIAL_STATES = ("received", "missing", "correction")
+#: Key of ``Application.data`` holding {material code: what must be corrected} (补正).
+CORRECTIONS_KEY = "material_corrections"
+MATERIAL_SOURCES = Path(__file__).resolve().parent.parent / "guide" / "materials.toml"
 
 
 def _desc(model: type[peewee.Model]) -> Any:
@@ -58,6 +73,15 @@ class MaterialInfo:
     name: str
     required: bool
     received: bool
+    correction: str = ""
+    """What must be corrected (补正) when the material was brought but cannot be accepted as is."""
+
+    @property
+    def state(self) -> str:
+        """received | missing | correction (see :data:`MATERIAL_STATES`)."""
+        if self.received:
+            return "received"
+        return "correction" if self.correction else "missing"
 
 
 @dataclass(frozen=True)
@@ -116,7 +140,8 @@ class ApplicationInfo:
 
     @property
     def missing_materials(self) -> tuple[MaterialInfo, ...]:
-        return tuple(m for m in self.materials if m.required and not m.received)
+        """Required materials not received, and any material waiting for 补正."""
+        return tuple(m for m in self.materials if not m.received and (m.required or m.correction))
 
     @property
     def amount_fen(self) -> int | None:
@@ -135,7 +160,9 @@ def _workflow(type_: str) -> Workflow:
 def _info(row: Application) -> ApplicationInfo:
     wf = _workflow(row.type)
     required = {m.code: m.required for m in wf.materials}
-    materials = tuple(MaterialInfo(m.code, m.name, required.get(m.code, False), bool(m.received))
+    corrections = dict((row.data or {}).get(CORRECTIONS_KEY) or {})
+    materials = tuple(MaterialInfo(m.code, m.name, required.get(m.code, False), bool(m.received),
+                                   "" if m.received else str(corrections.get(m.code, "")))
                       for m in ApplicationMaterial.select().where(ApplicationMaterial.application == row.id).order_by(ApplicationMaterial.id))
     events: list[EventInfo] = []
     reason = ""
@@ -320,22 +347,144 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
         return _info(Application.get_by_id(row.id))
 
 
-def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = True) -> ApplicationInfo:
-    """Record one checklist item as received (or missing again)."""
+def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = True, *,
+                  state: str | None = None, problem: str = "") -> ApplicationInfo:
+    """Record one checklist item at the counter: ``state`` is ``received`` (已收),
+    ``missing`` (未收) or ``correction`` (需补正, with ``problem`` saying what is
+    wrong); without ``state`` the boolean ``received`` decides (the old call).
+
+    Only a logged-in staff member may mark materials, and only while the
+    application is at its first step or returned (补正 brought back later);
+    each change is audited. Raises NotFound, PermissionDenied or ServiceError
+    (unknown code, finished application).
+    """
+    state = state or ("received" if received else "missing")
+    if state not in MATERIAL_STATES:
+        raise ServiceError(f"材料状态只能是 {'、'.join(MATERIAL_STATES)}", code="material_state")
+    problem = problem.strip() or ("需补正" if state == "correction" else "")
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
             raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+        if acting_staff(ctx) is None:
+            raise PermissionDenied("收取材料需要工作人员登录", code="login_required")
+        wf = _workflow(row.type)
+        if row.status not in (wf.first, RETURNED):
+            raise ServiceError(f"{wf.name_zh}当前为“{wf.status_name(row.status)}”，材料只能在受理时或退回补正后登记",
+                               code="materials_closed")
         item = ApplicationMaterial.get_or_none((ApplicationMaterial.application == row.id)
                                                & (ApplicationMaterial.code == code))
         if item is None:
-            raise ServiceError(f"{_workflow(row.type).name_zh}的材料清单中没有“{code}”", code="unknown_material")
-        if bool(item.received) != received:
-            ApplicationMaterial.update(received=received, received_at=ctx.now() if received else None).where(
+            raise ServiceError(f"{wf.name_zh}的材料清单中没有“{code}”", code="unknown_material")
+        got = state == "received"
+        payload = dict(row.data or {})
+        corrections = dict(payload.get(CORRECTIONS_KEY) or {})
+        before = (bool(item.received), corrections.get(code, ""))
+        if state == "correction":
+            corrections[code] = problem
+        else:
+            corrections.pop(code, None)
+        if before != (got, corrections.get(code, "")):
+            ApplicationMaterial.update(received=got, received_at=ctx.now() if got else None).where(
                 ApplicationMaterial.id == item.id).execute()
+            payload[CORRECTIONS_KEY] = corrections
+            Application.update(data=payload, updated_at=ctx.now()).where(Application.id == row.id).execute()
             audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.material", now=ctx.now(),
-                         entity="application", entity_id=row.number, detail={"material": code, "received": received})
-        return _info(row)
+                         entity="application", entity_id=row.number,
+                         detail={"material": code, "received": got, "state": state, "problem": problem})
+        return _info(Application.get_by_id(row.id))
+
+
+@cache
+def _material_sources() -> dict[str, dict[str, str]]:
+    """kiosk/guide/materials.toml: {code: {language: where it is issued}}."""
+    raw = tomllib.loads(MATERIAL_SOURCES.read_text(encoding="utf-8"))
+    return {code: dict(value) for code, value in raw.get("material_source", {}).items()}
+
+
+def material_source(code: str, language: str = "zh_CN") -> str:
+    """Where material ``code`` is issued (guide data), in ``language``; the general line for unknown codes."""
+    sources = _material_sources()
+    entry = sources.get(code) or sources.get("default") or {}
+    return entry.get(language) or entry.get("zh_CN", "")
+
+
+def _notice_job(ctx: ServiceContext, row: Application, info: ApplicationInfo) -> int:
+    """Store the 一次性告知单 of ``info`` (every missing material and where to get it) as a print job."""
+    from kiosk.services.payments import _receipt_context
+
+    resident = Resident.get_by_id(row.__data__["resident"])
+    staff = acting_staff(ctx)
+    wf = _workflow(row.type)
+    counter = ctx.extras.get("counter")
+    document = one_time_notice(_receipt_context(ctx), NoticeInput(
+        row.number, wf.name_zh, Person(resident.name, resident.id_number),
+        tuple(MissingMaterial(m.name, material_source(m.code), m.correction) for m in info.missing_materials),
+        f"{counter}号窗口" if counter else "", staff.number if staff else ""))
+    return spool.enqueue(document, ctx.clock, resident_id=resident.id)
+
+
+def print_notice(ctx: ServiceContext, number: str) -> ApplicationInfo:
+    """Store the 一次性告知单 for application ``number`` (staff only, audited);
+    the returned info carries ``print_job_id``. Raises ServiceError when nothing is missing."""
+    with write_transaction(ctx.database):
+        row = Application.get_or_none(Application.number == number.strip().upper())
+        if row is None:
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+        if acting_staff(ctx) is None:
+            raise PermissionDenied("打印告知单需要工作人员登录", code="login_required")
+        info = _info(row)
+        if not info.missing_materials:
+            raise ServiceError("材料已齐全，无需打印一次性告知单", code="nothing_missing")
+        job = _notice_job(ctx, row, info)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.notice", now=ctx.now(),
+                     entity="application", entity_id=row.number,
+                     detail={"missing": [m.code for m in info.missing_materials]})
+        return dataclasses.replace(info, print_job_id=job)
+
+
+def correction_reason(info: ApplicationInfo) -> str:
+    """The reason a 退回补正 records: every missing material by name (the resident reads it in 办理进度)."""
+    names = "、".join(m.name + (f"（需补正：{m.correction}）" if m.correction and m.correction != "需补正" else
+                               "（需补正）" if m.correction else "") for m in info.missing_materials)
+    return f"请补齐材料：{names}"
+
+
+def return_for_correction(ctx: ServiceContext, number: str, note: str = "",
+                          expected_version: int | None = None) -> ApplicationInfo:
+    """退回补正: return the application to the resident naming every missing
+    material (the reason, shown in 办理进度), and store its 一次性告知单 in the
+    same transaction (``print_job_id`` of the result). ``note`` adds the clerk's words.
+
+    Raises ServiceError when nothing is missing (use 不予受理 or 撤回 instead),
+    and what :func:`advance` raises.
+    """
+    with write_transaction(ctx.database):
+        row = Application.get_or_none(Application.number == number.strip().upper())
+        if row is None:
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+        before = _info(row)
+        if not before.missing_materials:
+            raise ServiceError("材料已齐全，不需要退回补正", code="nothing_missing")
+        reason = correction_reason(before) + (f"。{note.strip()}" if note.strip() else "")
+        info = advance(ctx, number, RETURNED, reason, expected_version=expected_version)
+        job = _notice_job(ctx, Application.get_by_id(row.id), info)
+        return dataclasses.replace(info, print_job_id=job)
+
+
+def missing_by_application(ctx: ServiceContext, resident_id: int) -> dict[str, tuple[MaterialInfo, ...]]:
+    """{application number: materials still missing} for the resident's applications
+    waiting for materials (first step or returned); for 办理进度."""
+    with ctx.database.connection_context():
+        result: dict[str, tuple[MaterialInfo, ...]] = {}
+        for row in Application.select().where(Application.resident == resident_id):
+            wf = WORKFLOWS.get(row.type)
+            if wf is None or row.status not in (wf.first, RETURNED):
+                continue
+            missing = _info(row).missing_materials
+            if missing:
+                result[row.number] = missing
+        return result
 
 
 def get_application(ctx: ServiceContext, number: str) -> ApplicationInfo:

@@ -1,5 +1,7 @@
 """受理业务: a small wizard sharing one :class:`AcceptDraft` — choose the kind
 of business (a group, then the type), tick the materials received, submit.
+Submitting is Enter (or the 提交受理 button) and then the confirmation's second
+key (:mod:`screens.counter.keys`); 0 is back, as everywhere at the counter.
 
 Submitting stores the application, its checklist, its first event and the
 受理回执 print job in one transaction, then opens the application so the
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input
 
@@ -21,6 +24,7 @@ from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.registration import ResidentInfo
 from screens.counter.base import CounterScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.printing import wake_spool
 from screens.counter.steps import submit_form
 from screens.widgets.menu import MenuButton
@@ -37,9 +41,15 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: At most nine numbered choices on a screen: 0 is always back.
+MAX_CHOICES = 9
+
+
 def number_key(index: int) -> str:
-    """The number key of the ``index``-th choice (0-based): 1 … 9, then 0."""
-    return str((index + 1) % 10)
+    """The number key of the ``index``-th choice (0-based): 1 … 9 (never 0, which is back)."""
+    if not 0 <= index < MAX_CHOICES:
+        raise ValueError(f"choice {index + 1} has no number key")
+    return str(index + 1)
 
 
 @dataclass
@@ -113,9 +123,14 @@ class AcceptTypeScreen(AcceptStep):
 
 
 class MaterialsScreen(AcceptStep):
-    """The materials checklist: each number key toggles received/missing; Enter or 0 submits."""
+    """The materials checklist: each number key (or Space on a row) toggles
+    received/missing; Enter asks to submit, the confirmation's second key submits."""
 
     TITLE_KEY = "counter.materials.title"
+    LEGEND_KEY = "counterdesk.keys.accept_materials"
+    BINDINGS = [Binding("enter", "proceed", show=False, priority=True),
+                Binding("space", "toggle_focused", show=False),
+                Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
 
     def __init__(self, draft: AcceptDraft) -> None:
         super().__init__(draft)
@@ -133,7 +148,17 @@ class MaterialsScreen(AcceptStep):
             yield Static(self.t("counter.materials.note"), classes="field-label")
             yield Input(id="accept-note", max_length=200)
         with Horizontal(classes="action-row"):
-            yield MenuButton("0", self.t("counter.materials.submit"), "submit", classes="primary-choice")
+            yield MenuButton("Enter", self.t("counter.materials.submit"), "submit",
+                             classes="primary-choice")
+            yield MenuButton("0", self.t("counter.back"), "back")
+
+    def action_proceed(self) -> None:
+        self.submit()
+
+    def action_toggle_focused(self) -> None:
+        focused = self.focused
+        if isinstance(focused, MenuButton) and focused.choice.startswith("material-"):
+            self.toggle(focused.choice.partition("-")[2])
 
     def _label(self, code: str) -> str:
         material = next(m for m in self.draft.workflow.materials if m.code == code)
@@ -157,10 +182,8 @@ class MaterialsScreen(AcceptStep):
             self.toggle(value)
         elif kind == "submit":
             self.submit()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.submit()
+        elif kind == "back":
+            self.go_back()
 
     def submit(self) -> None:
         """Ask the type's step form first (when its acceptance checks read data), then submit."""
@@ -168,9 +191,22 @@ class MaterialsScreen(AcceptStep):
             return
         form = submit_form(self.draft.type, self.draft.data, subject=self.draft.resident.masked_name)
         if form is None:
-            self._submit({})
+            self._confirm({})
         else:
-            self.app.push_screen(form, lambda data: self._submit(data) if data is not None else None)
+            self.app.push_screen(form, lambda data: self._confirm(data) if data is not None else None)
+
+    def _confirm(self, data: dict[str, Any]) -> None:
+        """Show what will be submitted (business, resident, materials missing); the second key submits."""
+        self.draft.data = data
+        wf = self.draft.workflow
+        english = self.host.translator.language != "zh_CN"
+        missing = [m.name_en if english else m.name_zh for m in wf.materials
+                   if m.required and m.code not in self.draft.received]
+        lines = [self.t("counterdesk.accept.what", type=self.workflow_name(wf), name=self.draft.resident.masked_name),
+                 self.t("counterdesk.accept.missing", list="、".join(missing)) if missing
+                 else self.t("counterdesk.accept.complete")]
+        self.app.push_screen(ConfirmActionModal(self.t("counterdesk.accept.confirm_title"), lines),
+                             lambda ok: self._submit(data) if ok else self.say(self.t("counterdesk.confirm.cancelled")))
 
     def _submit(self, data: dict[str, Any]) -> None:
         """Store the application (and its 受理回执)."""

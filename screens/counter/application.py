@@ -3,12 +3,16 @@ history, and the transitions the clerk may make.
 
 Advancing sends the version the screen showed; when another clerk moved
 the application first the service raises Conflict, and this screen says so
-calmly and shows the application as it is now. 退回 and 不予受理 ask for a
-reason first; supervisor steps are offered only to supervisors.
+calmly and shows the application as it is now. Every transition keeps its
+key on every step (:data:`screens.counter.keys.ACTION_KEYS`: 1 next, 2 材料清单,
+6 一次性告知单, 7 退回补正, 8 不予受理, 9 撤回, 0 back) and happens only after
+the confirmation's second key; 不予受理 asks for a reason first, 退回补正 names
+the missing materials itself. Supervisor steps are offered only to supervisors.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,12 +22,14 @@ from textual.widgets import Input
 
 from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_text
-from kiosk.rules.workflows import END_STATES, WORKFLOWS
+from kiosk.rules.workflows import END_STATES, RETURNED, WORKFLOWS
 from kiosk.services import Conflict
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo, Transition
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
+from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
+from screens.counter.printing import flush_job
 from screens.counter.reason import ReasonModal
 from screens.counter.resident_detail import local_time
 from screens.counter.steps import step_form
@@ -123,11 +129,19 @@ class ApplicationScreen(CounterScreen):
         await container.remove_children()
         self._generation += 1
         buttons: list[MenuButton] = []
-        for index, transition in enumerate(info.transitions[:9]):
-            button = MenuButton(str(index + 1), self.transition_label(transition),
+        for transition in info.transitions:
+            key = ACTION_KEYS.get(transition.to_status, ACTION_KEYS["next"])
+            button = MenuButton(key, self.transition_label(transition),
                                 f"go{self._generation}-{transition.to_status}")
             button.disabled = transition.supervisor and not self._is_supervisor()
             buttons.append(button)
+        if self._materials_open(info):
+            buttons.append(MenuButton(ACTION_KEYS["materials"], self.t("counterdesk.action.materials"),
+                                      f"materials{self._generation}-"))
+            if info.missing_materials:
+                buttons.append(MenuButton(ACTION_KEYS["notice"], self.t("counterdesk.action.notice"),
+                                          f"notice{self._generation}-"))
+        buttons.sort(key=lambda b: b.key)
         if info.finished:
             await container.mount(Static(self.t("counter.application.finished"), classes="hint"))
         await container.mount_all(buttons)
@@ -140,16 +154,38 @@ class ApplicationScreen(CounterScreen):
 
     # -- actions ------------------------------------------------------------------------
 
+    @staticmethod
+    def _materials_open(info: ApplicationInfo) -> bool:
+        """Materials are marked at 受理 (the first step) and after 退回补正."""
+        return info.status in (WORKFLOWS[info.type].first, RETURNED)
+
     def choose(self, choice: str) -> None:
         if self.info is None:
             return
-        to_status = choice.partition("-")[2]
+        kind, _, to_status = choice.partition("-")
+        if kind.startswith("materials"):
+            from screens.counter.materials import MaterialsCheckScreen
+
+            self.app.push_screen(MaterialsCheckScreen(self.info))
+            return
+        if kind.startswith("notice"):
+            self.print_notice()
+            return
         transition = next((t for t in self.info.transitions if t.to_status == to_status), None)
         if transition is None:
             return
+        if to_status == RETURNED and self.info.missing_materials:
+            self._confirm(transition, [self.t("counterdesk.materials.return_what", number=self.info.number,
+                                              name=self.info.masked_name),
+                                       *[f"  {m.name}" for m in self.info.missing_materials],
+                                       self.t("counterdesk.materials.return_notice")],
+                          self.return_for_correction)
+            return
         if transition.needs_reason:
             self.app.push_screen(ReasonModal(self.transition_label(transition)),
-                                 lambda reason: self.advance(to_status, reason) if reason else None)
+                                 lambda reason: self._confirm(transition, [self._what(transition), reason],
+                                                              lambda: self.advance(to_status, reason))
+                                 if reason else None)
             return
         try:  # the one normaliser: trimmed, invisible and control characters refused
             note = normalise_text(self.query_one("#advance-note", Input).value)
@@ -158,10 +194,56 @@ class ApplicationScreen(CounterScreen):
             return
         form = step_form(self.info, to_status)
         if form is None:
-            self.advance(to_status, note)
+            self._confirm(transition, [self._what(transition)], lambda: self.advance(to_status, note))
         else:
             # The step reads these inputs (amounts, dates, choices); Esc in the form advances nothing.
-            self.app.push_screen(form, lambda data: self.advance(to_status, note, data) if data is not None else None)
+            self.app.push_screen(form, lambda data: self._confirm(
+                transition, [self._what(transition)], lambda: self.advance(to_status, note, data))
+                if data is not None else None)
+
+    def _what(self, transition: Transition) -> str:
+        info = self.info
+        assert info is not None
+        return self.t("counterdesk.application.what", number=info.number, type=info.type_name,
+                      name=info.masked_name, status=info.status_name, to=transition.name)
+
+    def _confirm(self, transition: Transition, lines: list[str], then: Any) -> None:
+        """Nothing moves on one key: the confirmation shows what happens and needs its second key."""
+        self.app.push_screen(ConfirmActionModal(self.transition_label(transition), lines),
+                             lambda ok: then() if ok else self.say(self.t("counterdesk.confirm.cancelled")))
+
+    def print_notice(self) -> None:
+        """Store and print the 一次性告知单 for the materials still missing."""
+        ctx, number, host = self.host.ctx, self.number, self.host
+
+        def call() -> str:
+            info = application_service.print_notice(ctx, number)
+            try:
+                return flush_job(host, info.print_job_id)
+            except Exception:  # the notice stays in the spool for 补打
+                return ""
+
+        self.run_service(call, lambda message: self.say(
+            message or self.t("counterdesk.materials.notice_printed"), "ok"), self._failed, writes=True)
+
+    def return_for_correction(self) -> None:
+        """退回补正 naming every missing material; the 一次性告知单 prints with it."""
+        if self._busy or self.info is None:
+            return
+        self._busy = True
+        ctx, number, version, host = self.host.ctx, self.number, self.info.version, self.host
+
+        def call() -> AdvanceOutcome:
+            try:
+                info = application_service.return_for_correction(ctx, number, expected_version=version)
+            except Conflict as exc:
+                return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)
+            with contextlib.suppress(Exception):  # the notice stays in the spool for 补打
+                flush_job(host, info.print_job_id)
+            return AdvanceOutcome(info)
+
+        self.say(self.t("counter.working"))
+        self.run_service(call, self._advanced, self._failed, writes=True)
 
     def advance(self, to_status: str, note: str, data: dict[str, Any] | None = None) -> None:
         """Move the application to ``to_status`` with ``note`` (the reason, for 退回/不予受理)

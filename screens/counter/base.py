@@ -1,19 +1,27 @@
 """What every counter screen shares: the staff header (clerk, counter, role,
-培训), number keys that press the matching menu button, Esc for one step
-back, and a message line for calm feedback."""
+培训), number keys that press the matching menu button, 0 and Esc for one
+step back (unless a text field has the focus, or the screen's own 0 button
+says otherwise: logging out at home), a key legend, and a message line for
+calm feedback. The key map is described in :mod:`screens.counter.keys`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
+from textual.widgets import DataTable, Input, OptionList, Select
 
 from screens.base import KioskHost, KioskScreen
 from screens.counter import session as counter_session
+from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
 CSS_FILE = Path(__file__).with_name("counter.tcss")
+#: Widgets that use the arrow and paging keys themselves, and those keys.
+OWN_KEYS = (DataTable, Input, OptionList, Select)
+WIDGET_KEYS = frozenset({"up", "down", "left", "right", "pageup", "pagedown", "home", "end"})
 
 
 def header_text(host: KioskHost) -> str:
@@ -41,6 +49,7 @@ class CounterScreen(KioskScreen):
     # Number keys drive the menus, so a menu button (not a text field) has the focus at first.
     AUTO_FOCUS = "MenuButton"
     TITLE_KEY: ClassVar[str] = ""
+    LEGEND_KEY: ClassVar[str] = "counterdesk.keys.legend"
 
     def compose(self) -> ComposeResult:
         yield Static(header_text(self.host), id="counter-header")
@@ -48,10 +57,27 @@ class CounterScreen(KioskScreen):
             yield Static(self.t(self.TITLE_KEY), id="counter-title")
         yield from self.body()
         yield Static("", id="counter-message")
+        if self.LEGEND_KEY:
+            yield Static(self.t(self.LEGEND_KEY), id="counter-keys", classes="hint")
 
     def body(self) -> ComposeResult:
         """The screen's own widgets."""
         yield from ()
+
+    def on_key(self, event: events.Key) -> None:
+        """0 is back on every counter screen (KioskScreen's handler presses the other number keys)."""
+        if isinstance(self.focused, OWN_KEYS) and event.key in WIDGET_KEYS:
+            # A list, table or field moves its own cursor: the screen-wide scrolling
+            # (KioskScreen.on_key) must not take ↑↓ from an open list or a table's rows.
+            event.prevent_default()
+            return
+        if event.character != "0" or isinstance(self.focused, Input):
+            return
+        if any(b.key == "0" and not b.disabled for b in self.query(MenuButton)):
+            return  # the screen's own 0 (log out at home, 返回 buttons) is pressed as usual
+        event.stop()
+        event.prevent_default()
+        self.go_back()
 
     def refresh_header(self) -> None:
         self.query_one("#counter-header", Static).update(header_text(self.host))

@@ -26,6 +26,7 @@ class CounterHomeScreen(CounterScreen):
     """What a logged-in clerk sees between residents."""
 
     TITLE_KEY = "counter.home.title"
+    LEGEND_KEY = "counterdesk.keys.home"
 
     def body(self) -> ComposeResult:
         yield Static(self._serving_text(), id="serving")

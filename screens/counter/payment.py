@@ -20,8 +20,9 @@ from kiosk.services import payments as payment_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.payments import METHODS, PaymentInfo, ResidentPensionQuote
 from kiosk.services.registration import ResidentInfo
-from screens.counter.accept import number_key
+from screens.counter.accept import MAX_CHOICES, number_key
 from screens.counter.base import CounterScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.printing import flush_job
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
@@ -123,7 +124,7 @@ class TierScreen(PaymentStep):
         self.run_service(load, self._show, lambda message: self.say(message, "error"))
 
     def _show(self, quotes: list[ResidentPensionQuote]) -> None:
-        self.quotes = quotes[:10]
+        self.quotes = quotes[:MAX_CHOICES]
         buttons = [MenuButton(number_key(i), self.tier_label(q), f"tier-{i}") for i, q in enumerate(self.quotes)]
         self.query_one("#tiers", VerticalScroll).mount_all(buttons)
         if quotes and quotes[0].difficult:
@@ -146,9 +147,14 @@ class TierScreen(PaymentStep):
 
 
 class PaymentConfirmScreen(PaymentStep):
-    """Step 3: method (1 cash, 2 bank, 3 card), amount received, 0 to take the money."""
+    """Step 3: the 实收 field has the focus (typed digits are money, never menu
+    keys); the method is chosen with Shift+Tab/Tab and Enter (or 1 cash, 2 bank,
+    3 card while the field is not focused); Enter asks to take the money and the
+    confirmation's second key takes it."""
 
     TITLE_KEY = "counter.confirm_payment.title"
+    LEGEND_KEY = "counterdesk.keys.payment"
+    AUTO_FOCUS = "#tendered"
 
     def __init__(self, draft: PaymentDraft) -> None:
         super().__init__(draft)
@@ -167,9 +173,10 @@ class PaymentConfirmScreen(PaymentStep):
             yield Input(id="tendered", max_length=16, restrict=r"[\d.．,，¥￥元\s]*",
                         placeholder=self.t("counter.confirm_payment.tendered_hint"))
         with Horizontal(classes="action-row"):
-            yield MenuButton("0", self.t("counter.confirm_payment.submit"), "pay", classes="primary-choice")
+            yield MenuButton("Enter", self.t("counter.confirm_payment.submit"), "pay", classes="primary-choice")
 
     def on_mount(self) -> None:
+        self.query_one("#tendered", Input).focus()
         self._mark_method()
         self.say(self.t("counter.confirm_payment.method_chosen", method=self.t(f"counter.method.{self.draft.method}")))
 
@@ -184,11 +191,28 @@ class PaymentConfirmScreen(PaymentStep):
             self._mark_method()
             self.say(self.t("counter.confirm_payment.method_chosen", method=self.t(f"counter.method.{value}")))
         else:
-            self.pay()
+            self.ask_pay()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.pay()
+        self.ask_pay()
+
+    def _tendered(self) -> str | None:
+        # Full-width digits (an input method in full-width mode) become ASCII: the one normaliser's NFKC.
+        typed = unicodedata.normalize("NFKC", self.query_one("#tendered", Input).value)
+        return "".join(typed.split()) or None
+
+    def ask_pay(self) -> None:
+        """Show what will be taken (amount due, method, handed over); the second key takes it."""
+        if self._busy:
+            return
+        tendered = self._tendered()
+        lines = [*self.draft.lines,
+                 self.t("counter.confirm_payment.due", amount=self.yuan(self.draft.amount_fen)),
+                 self.t("counterdesk.payment.method", method=self.t(f"counter.method.{self.draft.method}")),
+                 self.t("counterdesk.payment.tendered", amount=tendered or "-")]
+        self.app.push_screen(ConfirmActionModal(self.t("counter.confirm_payment.title"), lines),
+                             lambda ok: self.pay() if ok else self.say(self.t("counterdesk.confirm.cancelled")))
 
     def pay(self) -> None:
         """Record the payment (one transaction, receipt job included)."""
@@ -196,9 +220,7 @@ class PaymentConfirmScreen(PaymentStep):
             return
         self._busy = True
         draft, ctx = self.draft, self.host.ctx
-        # Full-width digits (an input method in full-width mode) become ASCII: the one normaliser's NFKC.
-        typed = unicodedata.normalize("NFKC", self.query_one("#tendered", Input).value)
-        tendered = "".join(typed.split()) or None
+        tendered = self._tendered()
         host = self.host
 
         def call() -> tuple[PaymentInfo, str]:

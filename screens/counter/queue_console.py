@@ -2,9 +2,11 @@
 
 Shows this counter's current ticket in block letters, the held tickets and
 how many wait in the categories this counter serves. Number keys act:
-1 叫下一位, 2 重呼, 3 开始办理, 4 暂停/挂起, 5 过号, 6 转其他业务 (a modal
-picks the category), 7 办结 (then the resident rates the service, see
-:mod:`screens.counter.rating`), 8 呼叫指定号 (a modal asks for the number).
+1 叫下一位, 2 重呼, 3 开始办理, 4 暂停/挂起, 5 过号 (asks for a second key,
+:mod:`screens.counter.keys`), 6 转其他业务 (a modal picks the category),
+7 办结, 8 呼叫指定号 (a modal asks for the number), 0 返回. The resident rates
+the service on the resident side (the kiosk scans the finished ticket), never
+on the clerk's screen.
 The counter number is the terminal's ``[terminal] counter``; the clerk is
 whoever the host's service context names (``ctx.staff_id``). Every action
 runs in a worker; refused actions show their Chinese message, nothing else
@@ -26,11 +28,10 @@ from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import queue as queue_service
 from kiosk.services.queue import CategoryInfo, CounterView, TicketView
 from screens.base import KioskModal, KioskScreen
-from screens.counter.rating import offer_rating
+from screens.counter.keys import BACK_KEY, ConfirmActionModal
 from screens.display.bigtext import BigCode
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
-from screens.widgets.rating import RATING_TIMEOUT
 
 REFRESH_SECONDS = 1.0
 
@@ -44,7 +45,10 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
     ("6", "transfer", "queue.console.transfer"),
     ("7", "finish", "queue.console.finish"),
     ("8", "call_specific", "queue.console.call_specific"),
+    (BACK_KEY, "back", "counter.back"),
 )
+#: Actions that only open a confirmation (a single key never marks a no-show).
+CONFIRMED = ("no_show",)
 
 
 class QueueConsoleScreen(KioskScreen):
@@ -53,10 +57,9 @@ class QueueConsoleScreen(KioskScreen):
     CSS_PATH = Path(__file__).with_name("queue_console.tcss")
     BINDINGS = [Binding(key, f"queue('{action}')", show=False) for key, action, _ in ACTIONS]
 
-    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS, rating_timeout: float = RATING_TIMEOUT) -> None:
+    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
         super().__init__()
         self.refresh_seconds = refresh_seconds
-        self.rating_timeout = rating_timeout
         self.view: CounterView | None = None
         self.message = ""
         self._loading = False
@@ -153,8 +156,10 @@ class QueueConsoleScreen(KioskScreen):
             "no_show": lambda: queue_service.no_show(ctx, counter),
             "finish": lambda: queue_service.finish(ctx, counter),
         }
-        if action == "finish":
-            self._act(simple[action], after=self._offer_rating)
+        if action == "back":
+            self.go_back()
+        elif action in CONFIRMED:
+            self._confirm(action, simple[action])
         elif action in simple:
             self._act(simple[action])
         elif action == "transfer":
@@ -173,9 +178,15 @@ class QueueConsoleScreen(KioskScreen):
 
         self.run_service(call, done, self._say, writes=True)
 
-    def _offer_rating(self, ticket: TicketView) -> None:
-        """办结 done: the resident rates the service (the modal closes itself when ignored)."""
-        offer_rating(self, ticket.code, self._say, timeout=self.rating_timeout)
+    def _confirm(self, action: str, call: Callable[[], TicketView]) -> None:
+        """Show what ``action`` will do to the current ticket; run it only on the second key."""
+        current = self.view.current if self.view is not None else None
+        if current is None:
+            self._say(self.t("queue.console.none"))
+            return
+        lines = [self.t(f"counterdesk.queue.{action}_what", code=current.code)]
+        self.app.push_screen(ConfirmActionModal(self.t(f"queue.console.{action}"), lines),
+                             lambda ok: self._act(call) if ok else self._say(self.t("counterdesk.confirm.cancelled")))
 
     def _ask_transfer(self) -> None:
         view = self.view

@@ -7,11 +7,18 @@ filled from the ID number's region code for the person to confirm or change;
 for a woman the retirement category (女干部 / 女工人) must be chosen. 户口性质
 (农业/非农业, abolished in 2014) is no longer asked. On success the new resident
 is the one being served and their detail screen replaces this form.
+
+Keyboard: Tab / Shift+Tab and Enter move between the fields (nothing typed
+is lost); on the category list Enter opens the list only while nothing is
+chosen (after a choice it moves on), ↑↓ and Enter choose; Escape on an open
+list closes the list only, and Escape (or 0 outside a field) on a form with
+anything typed asks before discarding it.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input, Select
 
@@ -20,10 +27,24 @@ from kiosk.services import registration
 from kiosk.services.registration import ResidentInfo
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.widgets.plain import Button, Static
 
 FIELDS = ("id-number", "name", "phone", "address", "village", "hukou-region")
 CATEGORIES = ("female_worker", "female_cadre")
+
+
+class FormSelect(Select[str]):
+    """A list in a form: Enter opens it only while nothing is chosen; after a
+    choice Enter moves to the next field instead of toggling the list open."""
+
+    BINDINGS = [Binding("enter", "enter_key", show=False), Binding("down,space,up", "show_overlay", show=False)]
+
+    def action_enter_key(self) -> None:
+        if self.is_blank():
+            self.action_show_overlay()
+        else:
+            self.screen.focus_next()
 
 
 class RegisterResidentScreen(CounterScreen):
@@ -58,8 +79,8 @@ class RegisterResidentScreen(CounterScreen):
                         placeholder=self.t("counter.register.hukou_region_hint"))
             yield Static(self.t("counter.register.retirement_category"), classes="field-label",
                          id="category-label")
-            yield Select([(self.t(f"counter.register.category.{c}"), c) for c in CATEGORIES],
-                         prompt=self.t("counter.register.category_prompt"), id="retirement-category")
+            yield FormSelect([(self.t(f"counter.register.category.{c}"), c) for c in CATEGORIES],
+                             prompt=self.t("counter.register.category_prompt"), id="retirement-category")
         with Horizontal(classes="action-row"):
             yield Button(self.t("counter.register.submit"), id="register-submit", variant="primary")
             yield Button(self.t("counter.back"), id="register-back")
@@ -120,6 +141,27 @@ class RegisterResidentScreen(CounterScreen):
         # Keyboard path: after choosing the retirement category the next Enter registers.
         if self.focused is event.select and event.value != Select.BLANK:
             self.query_one("#register-submit", Button).focus()
+
+    def started(self) -> bool:
+        """Anything typed or chosen that going back would throw away."""
+        values = [self.query_one(f"#{f}", Input).value.strip() for f in FIELDS]
+        if values[FIELDS.index("hukou-region")] == self._auto_region:
+            values[FIELDS.index("hukou-region")] = ""  # filled in by the form itself
+        return any(values) or not self.query_one("#retirement-category", Select).is_blank()
+
+    def go_back(self) -> None:
+        """Escape: an open list closes first; a started form asks before it is discarded."""
+        select = self.query_one("#retirement-category", Select)
+        if select.expanded:
+            select.expanded = False
+            select.focus()
+            return
+        if not self.started():
+            super().go_back()
+            return
+        self.app.push_screen(ConfirmActionModal(self.t("counterdesk.register.discard_title"),
+                                                [self.t("counterdesk.register.discard_what")]),
+                             lambda ok: super(RegisterResidentScreen, self).go_back() if ok else None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

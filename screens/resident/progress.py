@@ -1,4 +1,6 @@
-"""办理进度: applications with a step timeline; a return or rejection shows why."""
+"""办理进度: applications with a step timeline; a return or rejection shows why,
+and an application waiting for materials names each one still to bring (and
+where it is issued), as the counter's 一次性告知单 does."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
+from kiosk.rules.workflows import WORKFLOWS
+from kiosk.services import applications as application_service
 from kiosk.services import residents
+from kiosk.services.applications import MaterialInfo
 from screens.resident.common import ResidentScreen
 from screens.widgets.plain import Static
 
@@ -21,7 +26,23 @@ class ProgressScreen(ResidentScreen):
     TITLE_KEY = "resident.home.progress"
 
     def load(self, ctx: Any, resident_id: int) -> Any:
-        return residents.applications(ctx, resident_id)
+        apps = residents.applications(ctx, resident_id)
+        self.missing = application_service.missing_by_application(ctx, resident_id) if apps else {}
+        return apps
+
+    missing: dict[str, tuple[MaterialInfo, ...]] = {}
+
+    def material_lines(self, type_: str, missing: tuple[MaterialInfo, ...]) -> list[str]:
+        """One line per missing material: its name (in the reader's language), 补正 and where to get it."""
+        english = self.host.translator.language == "en"
+        language = "en" if english else "zh_CN"
+        names = {m.code: m.name_en for m in WORKFLOWS[type_].materials} if type_ in WORKFLOWS else {}
+        lines = []
+        for material in missing:
+            name = names.get(material.code, material.name) if english else material.name
+            key = "counterdesk.progress.correction" if material.correction else "counterdesk.progress.material"
+            lines.append(self.t(key, name=name, where=application_service.material_source(material.code, language)))
+        return lines
 
     def compose_body(self) -> ComposeResult:
         t = self.t
@@ -43,4 +64,9 @@ class ProgressScreen(ResidentScreen):
                     text.append(f"{step.name_en if english else step.name_zh}{when}\n")
                 if app.reason:
                     text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
+                missing = self.missing.get(app.number, ())
+                if missing:
+                    text.append(t("counterdesk.progress.bring") + "\n", style="bold")
+                    for line in self.material_lines(app.type, missing):
+                        text.append(line + "\n")
                 yield Static(text, classes="application")

@@ -1,0 +1,189 @@
+"""材料清单 of an existing application: the clerk marks each material 已收,
+未收 or 需补正, prints the 一次性告知单 and returns the application for
+补正 (退回补正, confirmed with a second key).
+
+Keys (shown in the legend): number keys 1-5 or ↑↓ and Space/Enter cycle a
+row 未收 → 已收 → 需补正 → 未收; 6 prints the notice; 7 returns; 0 goes back.
+Each mark is saved at once (:func:`kiosk.services.applications.mark_material`,
+audited), so nothing is lost when the clerk leaves the screen.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Input
+
+from kiosk.rules.text import InvalidText, normalise_text
+from kiosk.rules.workflows import WORKFLOWS
+from kiosk.services import applications as application_service
+from kiosk.services.applications import ApplicationInfo, MaterialInfo
+from screens.counter.base import CounterScreen
+from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
+from screens.counter.printing import flush_job
+from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
+
+#: Row keys: one digit per material (no workflow has more than five).
+ROW_KEYS = "12345"
+NEXT_STATE = {"missing": "received", "received": "correction", "correction": "missing"}
+
+
+class MaterialsCheckScreen(CounterScreen):
+    """The checklist of application ``number`` (loaded, then kept as the service returns it)."""
+
+    TITLE_KEY = "counterdesk.materials.title"
+    BINDINGS = [Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
+
+    def __init__(self, info: ApplicationInfo) -> None:
+        super().__init__()
+        self.info = info
+        self._busy = False
+
+    def body(self) -> ComposeResult:
+        yield Static(self._summary(), id="materials-summary", classes="hint")
+        with VerticalScroll(id="materials-rows", classes="menu-list"):
+            for key, material in zip(ROW_KEYS, self.info.materials, strict=False):
+                yield MenuButton(key, self._label(material), f"row-{material.code}", classes="material")
+        with Horizontal(classes="note-row"):
+            yield Static(self.t("counterdesk.materials.problem"), classes="field-label")
+            yield Input(id="material-problem", max_length=60, placeholder=self.t("counterdesk.materials.problem_hint"))
+        with Horizontal(classes="action-row"):
+            yield MenuButton(ACTION_KEYS["notice"], self.t("counterdesk.action.notice"), "notice")
+            yield MenuButton(ACTION_KEYS["returned"], self.t("counterdesk.action.returned"), "return")
+            yield MenuButton("0", self.t("counter.back"), "back")
+        yield Static(self.t("counterdesk.materials.legend"), id="materials-legend", classes="hint")
+
+    def on_mount(self) -> None:
+        rows = list(self.query(".material").results(MenuButton))
+        if rows:
+            rows[0].focus()
+        self._refresh_actions()
+
+    def _summary(self) -> str:
+        info = self.info
+        return self.t("counterdesk.materials.for", number=info.number, type=self._type_name(info),
+                      name=info.masked_name, status=info.status_name)
+
+    def _type_name(self, info: ApplicationInfo) -> str:
+        wf = WORKFLOWS[info.type]
+        return wf.name_zh if self.host.translator.language == "zh_CN" else wf.name_en
+
+    def _material_name(self, material: MaterialInfo) -> str:
+        if self.host.translator.language == "zh_CN":
+            return material.name
+        names = {m.code: m.name_en for m in WORKFLOWS[self.info.type].materials}
+        return names.get(material.code, material.name)
+
+    def _label(self, material: MaterialInfo) -> str:
+        state = self.t(f"counterdesk.materials.state.{material.state}")
+        optional = "" if material.required else self.t("counter.materials.optional")
+        problem = f"：{material.correction}" if material.correction else ""
+        return f"[{state}] {self._material_name(material)}{optional}{problem}"
+
+    def _refresh_actions(self) -> None:
+        missing = bool(self.info.missing_materials)
+        for choice in ("notice", "return"):
+            self.query_one(f"#choice-{choice}", MenuButton).disabled = not missing
+        can_return = any(t.to_status == "returned" for t in self.info.transitions)
+        self.query_one("#choice-return", MenuButton).disabled = not (missing and can_return)
+
+    def _show(self, info: ApplicationInfo) -> None:
+        self.info = info
+        self.query_one("#materials-summary", Static).update(self._summary())
+        for material in info.materials:
+            found = self.query(f"#choice-row-{material.code}")
+            if found:
+                button = found.first(MenuButton)
+                button.label = f"{button.key}  {self._label(material)}"
+        self._refresh_actions()
+
+    # -- actions ---------------------------------------------------------------------
+
+    def choose(self, choice: str) -> None:
+        kind, _, value = choice.partition("-")
+        if kind == "row":
+            self.cycle(value)
+        elif kind == "notice":
+            self.print_notice()
+        elif kind == "return":
+            self.ask_return()
+        elif kind == "back":
+            self.go_back()
+
+    def cycle(self, code: str) -> None:
+        """Move one material to its next state (saved at once)."""
+        material = next((m for m in self.info.materials if m.code == code), None)
+        if material is None or self._busy:
+            return
+        state = NEXT_STATE[material.state]
+        problem = ""
+        if state == "correction":
+            try:  # the one normaliser: what must be corrected is data, never markup
+                problem = normalise_text(self.query_one("#material-problem", Input).value)
+            except InvalidText as exc:
+                self.say(exc.describe(self.t), "error")
+                return
+        self._busy = True
+        ctx, number = self.host.ctx, self.info.number
+        self.run_service(lambda: application_service.mark_material(ctx, number, code, state=state, problem=problem),
+                         self._marked, self._failed, writes=True)
+
+    def _marked(self, info: ApplicationInfo) -> None:
+        self._busy = False
+        self._show(info)
+        missing = "、".join(self._material_name(m) for m in info.missing_materials)
+        self.say(self.t("counterdesk.materials.missing", list=missing) if missing
+                 else self.t("counterdesk.materials.complete"), "info" if missing else "ok")
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.say(message, "error")
+
+    def print_notice(self) -> None:
+        """Store and print the 一次性告知单 (every missing material, where to get it)."""
+        ctx, number, host = self.host.ctx, self.info.number, self.host
+
+        def call() -> tuple[ApplicationInfo, str]:
+            info = application_service.print_notice(ctx, number)
+            try:
+                return info, flush_job(host, info.print_job_id)
+            except Exception:  # the notice stays in the spool for 补打
+                return info, ""
+
+        self.run_service(call, self._notice_printed, self._failed, writes=True)
+
+    def _notice_printed(self, result: tuple[ApplicationInfo, str]) -> None:
+        info, message = result
+        self._show(info)
+        self.say(message or self.t("counterdesk.materials.notice_printed"), "ok")
+
+    def ask_return(self) -> None:
+        """退回补正: show what will be returned and the notice that prints; the second key does it."""
+        names = [self._material_name(m) for m in self.info.missing_materials]
+        lines = [self.t("counterdesk.materials.return_what", number=self.info.number, name=self.info.masked_name),
+                 *[f"  {i}. {n}" for i, n in enumerate(names, 1)],
+                 self.t("counterdesk.materials.return_notice")]
+        self.app.push_screen(ConfirmActionModal(self.t("counterdesk.action.returned"), lines),
+                             lambda ok: self._return() if ok else self.say(self.t("counterdesk.confirm.cancelled")))
+
+    def _return(self) -> None:
+        # The reason names every missing material and what to correct (the service writes it).
+        ctx, number, version, host = self.host.ctx, self.info.number, self.info.version, self.host
+
+        def call() -> tuple[ApplicationInfo, str]:
+            info = application_service.return_for_correction(ctx, number, expected_version=version)
+            try:
+                return info, flush_job(host, info.print_job_id)
+            except Exception:  # the notice stays in the spool for 补打
+                return info, ""
+
+        self.say(self.t("counter.working"))
+        self.run_service(call, self._returned, self._failed, writes=True)
+
+    def _returned(self, result: tuple[ApplicationInfo, str]) -> None:
+        info, message = result
+        self._show(info)
+        self.say(self.t("counterdesk.materials.returned", number=info.number) + (f"  {message}" if message else ""),
+                 "ok")
