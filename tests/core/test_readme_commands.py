@@ -35,6 +35,10 @@ PLACEHOLDERS = {
     "SECONDS": "5",
     "CATEGORY": "A",
     "QUEUE": "receipt",
+    "ID_NUMBER": "110101199003074514",
+    "KIND": "pension",
+    "D": "2026-11-29",
+    "KEY=VALUE": "grade=9",
 }
 NOT_CODE_LANGS = {"toml", "ini", "json", "python", "text"}
 SEPARATORS = re.compile(r"&&|\|\||;|\s\|\s|\$\(|\)")
@@ -85,6 +89,8 @@ def _fill(argv: list[str]) -> tuple[str, ...]:
         if word in ("...", "…"):
             break
         word = word.strip("[]")
+        if word in ("...", "…"):  # "[--fact KEY=VALUE ...]": the repetition, not an argument
+            break
         if not word:
             continue
         if "|" in word and not word.startswith(("-", "/")) and "://" not in word:
