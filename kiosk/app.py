@@ -152,6 +152,10 @@ class KioskApp(App[None]):
         self._last_input = time.monotonic()
         self._countdown_shown = False
         self._base_screen: Screen[Any] | None = None
+        from screens.widgets.card_reader import CardSniffer
+
+        self._card_sniffer = CardSniffer()
+        """Spots a card read during a session (screens.widgets.card_reader)."""
 
     # -- terminal, notifications, errors -------------------------------------------
 
@@ -366,14 +370,52 @@ class KioskApp(App[None]):
             self._last_input = time.monotonic()
             if self._countdown_shown:
                 self._hide_countdown()
+        if (isinstance(event, events.Key) and not event.is_forwarded  # once per key, not again as it bubbles back
+                and self.mode_name == "self" and self._card_read(event)):
+            return
         await super().on_event(event)
+
+    def _card_read(self, event: events.Key) -> bool:
+        """A card read (number + Enter) over an open session or someone else's typing:
+        end that session and identify the new card (screens.widgets.card_reader).
+        True when the Enter was taken for it."""
+        from textual.widgets import Input
+
+        from kiosk.rules.text import InvalidText, normalise_number
+
+        number = self._card_sniffer.feed(event.key, event.character)
+        if number is None:
+            return False
+        focused = self.focused
+        if isinstance(focused, Input):
+            try:
+                typed = normalise_number(focused.value)
+            except InvalidText:
+                typed = ""
+            if typed.endswith(number):
+                return False  # typed into this field: the screen handles its own Enter
+        self.start_card_read(number)
+        return True
+
+    def start_card_read(self, number: str) -> None:
+        """End whatever session is open, forget everything typed, and identify ``number``
+        (the identify screen, then the new resident's service password)."""
+        from screens.resident.identify import IdentifyScreen
+
+        self.end_session()
+        self.push_screen(IdentifyScreen(purpose="query", initial=number, submit=True))
 
     def touch_activity(self) -> None:
         """Count programmatic activity (e.g. a long service call finishing) as input."""
         self._last_input = time.monotonic()
 
     def _resident_present(self) -> bool:
-        return self.session is not None or (self._base_screen is not None and self.screen is not self._base_screen)
+        base = self._base_screen
+        if self.session is not None or (base is not None and self.screen_stack and self.screen is not base):
+            return True
+        # A number half-typed on the first screen and left there is a trace too (attract.has_traces).
+        has_traces = getattr(base, "has_traces", None)
+        return bool(callable(has_traces) and has_traces())
 
     def _check_idle_timeout(self) -> None:
         if not self._resident_present():

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from textual import events
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import Settings
 from kiosk.services import ServiceContext, ServiceError
-from screens.widgets.menu import MenuButton
+from screens.widgets.menu import ARROW_KEYS, SCROLL_KEYS, MenuButton, is_function_key, scroll_by_key
 from screens.widgets.plain import Button, Static
 
 if TYPE_CHECKING:
@@ -156,6 +157,9 @@ class KioskScreen(HostMixin, Screen[Any]):
     """
 
     NUMBER_KEYS_TYPE = False
+    CARD_FIELD: str | None = None
+    """A screen where a card number is typed (attract, identify) names its field:
+    every card character goes there, even while a button has the focus."""
 
     def on_mount(self) -> None:
         # Runs besides subclasses' on_mount (Textual calls each class's handler).
@@ -175,13 +179,60 @@ class KioskScreen(HostMixin, Screen[Any]):
             event.stop()
             self.go_back()
             return
-        if self.NUMBER_KEYS_TYPE or event.character is None or not event.character.isdigit():
+        if self.CARD_FIELD and self._type_into_card_field(event):
             return
-        for button in self.query(MenuButton):
-            if button.key == event.character and not button.disabled and button.display:
+        if is_function_key(event.key):  # F1–F12 choose where digits must type (menu.py)
+            wanted: str | None = event.key.upper()
+        elif self.NUMBER_KEYS_TYPE or event.character is None or not event.character.isdigit():
+            wanted = None
+        else:
+            wanted = event.character
+        if wanted is not None:
+            for button in self.query(MenuButton):
+                if button.key == wanted and not button.disabled and button.display:
+                    event.stop()
+                    button.press()
+                    return
+            return
+        if event.key in ARROW_KEYS and isinstance(self.focused, MenuButton):
+            # Arrow keys walk the choices; Enter presses the focused one (Button's own binding).
+            event.stop()
+            if event.key in ("down", "right"):
+                self.focus_next(MenuButton)
+            else:
+                self.focus_previous(MenuButton)
+            return
+        if event.key in SCROLL_KEYS:
+            target = self.scroll_target()
+            if target is not None:
                 event.stop()
-                button.press()
-                return
+                scroll_by_key(target, event.key)
+
+    def _type_into_card_field(self, event: events.Key) -> bool:
+        """A card character typed while the field lacks the focus still goes into it."""
+        from textual.widgets import Input
+
+        from screens.widgets.card_reader import card_character
+
+        char = card_character(event.character)
+        fields = self.query(self.CARD_FIELD or "").results(Input)
+        field = next(iter(fields), None)
+        if not char or field is None or self.focused is field:
+            return False
+        event.stop()
+        field.select_on_focus = False  # keep what is typed: focusing must not select it for replacing
+        field.focus()
+        field.cursor_position = len(field.value)
+        field.insert_text_at_cursor(char)
+        return True
+
+    def scroll_target(self) -> Widget | None:
+        """What ↑↓ PgUp PgDn Home End and the 上一页/下一页 buttons scroll: the
+        first list or page on this screen that has more than fits, else None."""
+        for widget in self.query("VerticalScroll, DataTable, ScrollableContainer"):
+            if widget.display and widget.max_scroll_y > 0:
+                return widget
+        return self if self.max_scroll_y > 0 else None
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         button = event.button
@@ -191,6 +242,11 @@ class KioskScreen(HostMixin, Screen[Any]):
         elif button.id == "nav-back":
             event.stop()
             self.go_back()
+        elif button.id in ("page-up", "page-down"):
+            event.stop()
+            target = self.scroll_target()
+            if target is not None:
+                scroll_by_key(target, button.id.replace("-", ""))
         elif isinstance(button, MenuButton):
             event.stop()
             self.choose(button.choice)

@@ -24,6 +24,7 @@ class ApplyMenuScreen(ApplyScreen):
     """The numbered list of self-service applications."""
 
     TITLE_KEY = "resident.apply.title"
+    PAGED = False
 
     def compose_body(self) -> ComposeResult:
         yield Static(self.t("resident.apply.hint"), classes="note", id="apply-hint")

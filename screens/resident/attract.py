@@ -1,46 +1,41 @@
-"""The attract screen: hall name, date and clock, a rotating policy tip and
-the large first choices. A card reader may type at any moment: fast
-keystrokes then Enter go straight into the identify flow — except a scanned
-queue ticket (T20261129A007), which opens the ticket's own screen: rate the
+"""The attract screen: hall name, date and clock, a rotating policy tip,
+the number field and the large first choices.
+
+Digits always go to the number: the field has the focus, and a card
+character typed while a button has it goes there too (KioskScreen.CARD_FIELD).
+A card reader types the number and Enter, which opens the identify flow;
+a villager typing slowly sees every digit in the field and presses Enter
+(确认) when done, however long the pauses. The choices carry function keys
+(F1 查询 … F7 高对比度), arrow keys walk them and Enter presses the focused
+one, and they are large touch targets; nothing here depends on timing. A
+scanned queue ticket (T20261129A007) opens the ticket's own screen: rate the
 finished service, or see how many are ahead (screens.resident.rate)."""
 
 from __future__ import annotations
 
-import time
-import unicodedata
-
-from textual import events
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
-from textual.timer import Timer
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Input
 
 from kiosk.guide import load_guide
 from kiosk.rules.codes import TICKET_CODE
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input
 from screens.base import KioskScreen
-from screens.widgets.menu import MenuButton
-from screens.widgets.plain import Static
+from screens.widgets.menu import MenuButton, function_key
+from screens.widgets.plain import Button, Static
 
-#: A lone digit with nothing after it for this long is a menu choice, not a card.
-MENU_KEY_WAIT = 0.35
-#: Typed characters with no Enter for this long open the identify screen to finish typing.
-TYPING_WAIT = 1.5
-CARD_CHARS = set("0123456789XxABCDEFGHIJKLMNOPQRSTUVWYZabcdefghijklmnopqrstuvwyz")
-#: Typed between the groups of a number once typing has started (kiosk.rules.text removes them).
-GROUP_SEPARATORS = set(" -")
+CHOICES = ("query", "apply", "ticket", "guide", "large", "language", "contrast")
 
 
 class AttractScreen(KioskScreen):
     """What the terminal shows while nobody is using it."""
 
-    NUMBER_KEYS_TYPE = True  # digits are buffered: a card number or a menu key
+    NUMBER_KEYS_TYPE = True  # digits are the card number, never a menu key
+    CARD_FIELD = "#card-input"
 
     def __init__(self) -> None:
         super().__init__()
-        self._buffer = ""
-        self._last_key = 0.0
         self._tip_index = 0
-        self._pending: Timer | None = None
         self._purpose: str | None = None  # "apply": open the apply menu once identified
 
     def compose(self) -> ComposeResult:
@@ -49,20 +44,30 @@ class AttractScreen(KioskScreen):
             yield Static(self.host.settings.hall.name, id="hall-name")
             yield Static(self._clock_text(), id="clock")
             yield Static(t("resident.attract.prompt"), id="prompt")
+            with Horizontal(id="attract-entry"):
+                yield Input(placeholder=t("resident.attract.placeholder"), max_length=40, id="card-input",
+                            select_on_focus=False)
+                yield Button(t("resident.identify.confirm"), id="attract-confirm", classes="nav-button")
             with Grid(id="attract-menu", classes="menu-grid"):
-                yield MenuButton("1", t("resident.attract.query"), "query")
-                yield MenuButton("2", t("resident.attract.apply"), "apply")
-                yield MenuButton("3", t("resident.attract.ticket"), "ticket")
-                yield MenuButton("4", t("resident.attract.guide"), "guide")
-                yield MenuButton("5", t("resident.attract.large_off" if self.host.large_text
-                                        else "resident.attract.large"), "large")
-                yield MenuButton("6", t("resident.attract.language"), "language")
-                yield MenuButton("7", t("resident.attract.contrast"), "contrast")
+                for index, choice in enumerate(CHOICES, 1):
+                    label = t("resident.attract.large_off" if choice == "large" and self.host.large_text
+                              else f"resident.attract.{choice}")
+                    yield MenuButton(function_key(index), label, choice)
             yield Static(self._tip_text(), id="tip")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
         self.set_interval(8.0, self._next_tip)
+        self.query_one("#card-input", Input).focus()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self.on_screen_resume()
+
+    def on_screen_resume(self) -> None:
+        # Back from another screen: the number field has the focus again.
+        for field in self.query("#card-input").results(Input):
+            field.focus()
 
     def _clock_text(self) -> str:
         now = self.host.ctx.clock.now_local()
@@ -87,72 +92,51 @@ class AttractScreen(KioskScreen):
         for tip in self.query("#tip").results(Static):
             tip.update(self._tip_text())
 
-    # -- card reader and menu keys --------------------------------------------------
+    # -- the number ------------------------------------------------------------------
 
-    def on_key(self, event: events.Key) -> None:
-        event.prevent_default()  # the base handler runs only through super() below
-        if event.key == "enter" and self._buffer:
-            event.stop()
-            self._open_identify(submit=True)
-            return
-        # A reader or input method in full-width mode sends ３ or Ｘ: NFKC makes it a card character.
-        character = unicodedata.normalize("NFKC", event.character or "")
-        if character in CARD_CHARS or (self._buffer and character in GROUP_SEPARATORS):
-            event.stop()
-            self._buffer += character
-            self._last_key = time.monotonic()
-            if self._pending is not None:
-                self._pending.stop()
-            wait = MENU_KEY_WAIT if len(self._buffer) == 1 else TYPING_WAIT
-            self._pending = self.set_timer(wait, self._settle)
-            return
-        super().on_key(event)
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._open_identify(event.value)
 
-    def _settle(self) -> None:
-        """No more keys came: a lone digit is a menu choice, more is typing."""
-        self._pending = None
-        if len(self._buffer) == 1 and self._buffer.isdigit():
-            key, self._buffer = self._buffer, ""
-            for button in self.query(MenuButton):
-                if button.key == key:
-                    button.press()
-                    return
-            return
-        if self._buffer:
-            self._open_identify(submit=False)
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "attract-confirm":
+            event.stop()
+            event.prevent_default()
+            self._open_identify(self.query_one("#card-input", Input).value)
 
     def wipe_traces(self) -> None:
         """At idle: forget half-typed card numbers and the remembered choice (KioskApp.end_session)."""
-        if self._pending is not None:
-            self._pending.stop()
-            self._pending = None
-        self._buffer = ""
+        for field in self.query("#card-input").results(Input):
+            field.value = ""
         self._purpose = None
+
+    def has_traces(self) -> bool:
+        """Something typed is still in the number field (the idle watchdog clears it)."""
+        return any(field.value for field in self.query("#card-input").results(Input))
 
     def take_purpose(self) -> str | None:
         """What the resident chose before identifying ("apply"), once; the home screen asks."""
         purpose, self._purpose = self._purpose, None
         return purpose
 
-    def _open_identify(self, *, submit: bool) -> None:
+    def _open_identify(self, text: str) -> None:
         from screens.resident.identify import IdentifyScreen
 
         self._purpose = None  # a card swiped straight away is a query
-
-        if self._pending is not None:
-            self._pending.stop()
-            self._pending = None
-        text, self._buffer = self._buffer, ""
+        self.query_one("#card-input", Input).value = ""
+        if not text.strip():
+            self.app.push_screen(IdentifyScreen(purpose="query"))
+            return
         try:
             code = normalise_id_input(text)
         except InvalidIdNumber:
             code = ""
-        if submit and TICKET_CODE.match(code):
+        if TICKET_CODE.match(code):
             from screens.resident.rate import TicketRatingScreen
 
             self.app.push_screen(TicketRatingScreen(code))
             return
-        self.app.push_screen(IdentifyScreen(purpose="query", initial=text, submit=submit))
+        self.app.push_screen(IdentifyScreen(purpose="query", initial=text, submit=True))
 
     # -- choices ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ class CodeProgressScreen(ResidentScreen):
     """Loads :func:`kiosk.services.residents.progress_by_code` and shows it."""
 
     TITLE_KEY = "identity.code.title"
+    PERSONAL = False  # a printed code opens only what it names
 
     def __init__(self, kind: str, value: str) -> None:
         super().__init__()

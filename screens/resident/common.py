@@ -34,6 +34,11 @@ class ResidentScreen(KioskScreen):
     """
 
     TITLE_KEY = "resident.home.title"
+    PAGED = True
+    """Show ▲/▼ in the bar: the body may hold more than fits (lists, pages)."""
+    PERSONAL = True
+    """About the identified resident: without one (the session ended or changed
+    while this screen was being opened) it never shows, the app goes home."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,7 +53,10 @@ class ResidentScreen(KioskScreen):
         t = self.t
         person = self.resident
         who = f"{person.masked_name}  {person.masked_id}" if person is not None else ""
-        yield ResidentBar(t(self.TITLE_KEY), who, t("app.back"), t("app.home"))
+        pages = (t("resident.page.up"), t("resident.page.down")) if self.PAGED else None
+        yield ResidentBar(t(self.TITLE_KEY), who, t("app.back"), t("app.home"), pages)
+        if self.PERSONAL and person is None:
+            return  # on_mount sends the app home: no screen is left waiting for a resident
         if self.error:
             yield Static(self.error, classes="message")
         elif self.data is None and self.needs_data():
@@ -63,19 +71,34 @@ class ResidentScreen(KioskScreen):
         yield VerticalScroll()
 
     def on_mount(self) -> None:
+        if self.PERSONAL and self.resident is None:
+            self.call_later(self.host.go_home)
+            return
         if self.needs_data() and self.data is None and self.resident is not None:
             ctx = self.host.ctx
-            resident_id = self.resident.id
-            self.run_service(lambda: self.load(ctx, resident_id), self._loaded, self._failed)
+            resident = self.resident
+            self._loaded_for = resident.id
+            self.run_service(lambda: self.load(ctx, resident.id), self._loaded, self._failed)
 
     def load(self, ctx: Any, resident_id: int) -> Any:
         """The service call (runs in a thread)."""
         return None
 
+    def _current(self) -> bool:
+        """Still on screen for the resident it loaded for (a session may have ended or changed)."""
+        if not self.is_attached or self not in self.app.screen_stack:
+            return False
+        loaded_for = getattr(self, "_loaded_for", None)
+        return loaded_for is None or (self.resident is not None and self.resident.id == loaded_for)
+
     def _loaded(self, data: Any) -> None:
+        if not self._current():
+            return  # the session ended or changed meanwhile: never show one resident's data to another
         self.data = data
         self.refresh(recompose=True)
 
     def _failed(self, message: str) -> None:
+        if not self._current():
+            return
         self.error = message
         self.refresh(recompose=True)

@@ -17,6 +17,7 @@ class GuideScreen(ResidentScreen):
     """Topic list with a search field; keys 1-9 open the first nine matches."""
 
     TITLE_KEY = "resident.guide.title"
+    PERSONAL = False
 
     def __init__(self) -> None:
         super().__init__()
@@ -56,6 +57,7 @@ class TopicScreen(ResidentScreen):
     """One topic's sections."""
 
     TITLE_KEY = "resident.guide.title"
+    PERSONAL = False
 
     def __init__(self, topic: Topic) -> None:
         super().__init__()

@@ -14,14 +14,16 @@ from screens.widgets.menu import MenuButton
 
 CHOICES = (
     ("1", "enrolments"), ("2", "contributions"), ("3", "account"), ("4", "benefits"),
-    ("5", "progress"), ("6", "estimate"), ("7", "statement"), ("8", "apply"), ("0", "logout"),
+    ("5", "progress"), ("6", "estimate"), ("7", "statement"), ("8", "apply"), ("9", "ticket"), ("0", "logout"),
 )
 
 
 class ResidentHomeScreen(ResidentScreen):
-    """1 我的参保 … 7 打印凭证, 8 业务办理, 0 退出."""
+    """1 我的参保 … 7 打印凭证, 8 业务办理, 9 取号 (the ticket carries the
+    resident, masked, to the counter and the board), 0 退出."""
 
     TITLE_KEY = "resident.home.title"
+    PAGED = False
 
     def needs_data(self) -> bool:
         return False
@@ -67,6 +69,10 @@ class ResidentHomeScreen(ResidentScreen):
         }
         if choice == "logout":
             self.host.end_session()
+        elif choice == "ticket":
+            from screens.resident.ticket import TicketScreen
+
+            self.app.push_screen(TicketScreen())
         elif choice == "apply":
             from screens.resident.apply import ApplyMenuScreen
 

@@ -20,13 +20,15 @@ from textual.widgets import Input
 from kiosk.services import ServiceError, residents, service_password
 from screens.base import KioskScreen
 from screens.widgets.keypad import Keypad
+from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
 
 
 class IdentifyScreen(KioskScreen):
     """Asks who the resident is; ``purpose`` says where to go next."""
 
-    NUMBER_KEYS_TYPE = True
+    NUMBER_KEYS_TYPE = True  # digits are the number, never a menu key
+    CARD_FIELD = "#card-input"
 
     def __init__(self, purpose: str = "query", initial: str = "", submit: bool = False) -> None:
         super().__init__()
@@ -50,10 +52,11 @@ class IdentifyScreen(KioskScreen):
                 # lower-case x are what readers and input methods send; the service
                 # runs everything through the one normaliser (kiosk.rules.text).
                 yield Input(value=self._initial, placeholder=t("resident.identify.placeholder"), max_length=40,
-                            id="card-input")
+                            id="card-input", select_on_focus=False)
                 yield Static(self._message, id="identify-message", classes="message")
                 if self._unregistered:
-                    yield Button(t("resident.identify.enrol_ticket"), id="enrol-ticket", classes="wide-button")
+                    yield MenuButton("F1", t("frontdesk.identify.enrol_ticket"), "enrol-ticket",
+                                     classes="wide-button")
             yield Keypad(t("resident.identify.delete"), t("resident.identify.confirm"))
 
     def on_mount(self) -> None:
@@ -77,15 +80,11 @@ class IdentifyScreen(KioskScreen):
         event.stop()
         self._identify(event.value)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.prevent_default()  # the base handler runs only through super() below
-        if event.button.id == "enrol-ticket" and self._unregistered:
-            event.stop()
+    def choose(self, choice: str) -> None:
+        if choice == "enrol-ticket" and self._unregistered:
             from screens.resident.ticket import TicketScreen
 
             self.app.push_screen(TicketScreen(prefix="A"))
-            return
-        super().on_button_pressed(event)
 
     def _identify(self, text: str) -> None:
         if self._busy:

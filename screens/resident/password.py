@@ -47,8 +47,8 @@ class ServicePasswordScreen(KioskScreen):
         self.state = "locked" if claim.locked else ("entry" if claim.has_password else "none")
         self._message = ""
         self._busy = False
-        # Without an entry field, number keys choose from the menu instead.
-        self.NUMBER_KEYS_TYPE = self.state == "entry"
+        # Digits never choose here: the fall-back menu has function keys (a card
+        # swiped again must not take a ticket).
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -69,9 +69,10 @@ class ServicePasswordScreen(KioskScreen):
             yield Static(t(key), id="identify-message", classes="message")
             yield Static(t("identity.password.without"), id="password-without")
             with Grid(id="password-menu", classes="menu-grid"):
-                yield MenuButton("1", t("identity.password.ticket"), "ticket")
-                yield MenuButton("2", t("identity.password.guide"), "guide")
-                yield MenuButton("3", t("identity.password.estimate"), "estimate")
+                # Function keys: a card swiped again here must not press a choice (menu.py).
+                yield MenuButton("F1", t("identity.password.ticket"), "ticket")
+                yield MenuButton("F2", t("identity.password.guide"), "guide")
+                yield MenuButton("F3", t("identity.password.estimate"), "estimate")
 
     def on_mount(self) -> None:
         for field in self.query("#password-input").results(Input):
@@ -132,7 +133,6 @@ class ServicePasswordScreen(KioskScreen):
             self._show(self.t("identity.password.wrong", remaining=value))
         else:
             self.state = kind
-            self.NUMBER_KEYS_TYPE = False
             self.refresh(recompose=True)
 
     def _failed(self, message: str) -> None:

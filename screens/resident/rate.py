@@ -19,6 +19,7 @@ class TicketRatingScreen(ResidentScreen):
     """Looks the scanned ticket up, then rates it or says where it stands."""
 
     TITLE_KEY = "rating.scan.title"
+    PERSONAL = False  # a scanned ticket, no identification
 
     def __init__(self, code: str, *, timeout: float = RATING_TIMEOUT) -> None:
         super().__init__()

@@ -9,7 +9,7 @@ from textual.containers import Grid
 
 from kiosk.services import queue
 from screens.resident.common import ResidentScreen
-from screens.widgets.menu import MenuButton
+from screens.widgets.menu import MenuButton, function_key
 from screens.widgets.plain import Static
 
 
@@ -17,6 +17,7 @@ class TicketScreen(ResidentScreen):
     """Categories as numbered choices; with ``prefix`` the ticket is taken at once."""
 
     TITLE_KEY = "resident.ticket.title"
+    PERSONAL = False  # also before identification (anonymous ticket)
 
     def __init__(self, prefix: str | None = None) -> None:
         super().__init__()
@@ -62,8 +63,9 @@ class TicketScreen(ResidentScreen):
             return
         yield Static(t("resident.ticket.choose"))
         with Grid(id="ticket-menu", classes="menu-grid"):
-            for i, category in enumerate([c for c in self.data if c.active][:9], 1):
-                yield MenuButton(str(i), f"{category.prefix} {category.name_en if english else category.name_zh}",
+            # Function keys, not digits: a card swiped here must never take a ticket (menu.py).
+            for i, category in enumerate([c for c in self.data if c.active][:12], 1):
+                yield MenuButton(function_key(i), f"{category.prefix} {category.name_en if english else category.name_zh}",
                                  f"take-{category.prefix}")
 
     def choose(self, choice: str) -> None:

@@ -114,7 +114,7 @@ async def test_random_text_in_identify_gets_a_message_not_a_traceback(seeded: pe
     alphabet = "0123456789XxABCTSQRC 张三\t\x00；🙂-./\\'\";%" + "０１２"
     unexpected = app.t("error.unexpected")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("1")
+        await pilot.press("f1")
         await settle(pilot, 0.3)
         assert isinstance(app.screen, IdentifyScreen)
         for case in range(24):
@@ -132,7 +132,7 @@ async def test_random_text_in_identify_gets_a_message_not_a_traceback(seeded: pe
             assert app.is_running
             if not isinstance(app.screen, IdentifyScreen):  # a valid code led somewhere: come back
                 app.end_session()
-                await pilot.press("1")
+                await pilot.press("f1")
                 await settle(pilot, 0.2)
                 continue
             message = str(app.screen.query_one("#identify-message", Static).render())

@@ -176,7 +176,7 @@ async def test_self_service_walk_with_payloads(database: peewee.Database, clock:
         for payload in PAYLOADS:
             app.go_home()
             await pilot.pause()
-            await pilot.press("4")
+            await pilot.press("f4")
             await until(pilot, lambda: bool(app.screen.query("#guide-search")))
             field = app.screen.query_one("#guide-search", Input)
             field.focus()
@@ -189,7 +189,7 @@ async def test_self_service_walk_with_payloads(database: peewee.Database, clock:
         app.go_home()
         await pilot.pause()
         # The identify prompt refuses every payload with a message, and keeps running.
-        await pilot.press("1")
+        await pilot.press("f1")
         await pilot.pause()
         for payload in PAYLOADS:
             fields = list(app.screen.query(Input))

@@ -99,7 +99,7 @@ async def test_statement_prints_and_previews(make_kiosk: Callable[..., KioskApp]
 async def test_bad_numbers_name_the_problem_and_stay(make_kiosk: Callable[..., KioskApp]) -> None:
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("1")
+        await pilot.press("f1")
         await settle(pilot, 0.5)
         assert isinstance(app.screen, IdentifyScreen)
         for bad, word in (("110101197003074514", "校验"), ("110101197002304515", "出生日期"),
@@ -118,7 +118,7 @@ async def test_unregistered_offers_enrolment_ticket(make_kiosk: Callable[..., Ki
         await pilot.press(*UNREGISTERED_ID, "enter")
         await settle(pilot)
         assert isinstance(app.screen, IdentifyScreen)
-        assert app.screen.query("#enrol-ticket")
+        assert app.screen.query("#choice-enrol-ticket")
         assert "尚未参保" in screen_text(app)
 
 
@@ -152,10 +152,10 @@ async def test_lockdown_keys_do_not_leave(make_kiosk: Callable[..., KioskApp]) -
 async def test_english_toggle_and_large_text(make_kiosk: Callable[..., KioskApp]) -> None:
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("6")
+        await pilot.press("f6")
         await settle(pilot, 0.5)
         assert "Swipe your card" in screen_text(app)
-        await pilot.press("5")
+        await pilot.press("f5")
         await settle(pilot, 0.5)
         assert app.large_text and app.has_class("-large")
 

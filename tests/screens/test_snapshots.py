@@ -27,7 +27,7 @@ BAD_CHECK_DIGIT = "110101197003074514"
 #: screen name → (who identifies, keys after that). "" = stay on the attract screen.
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "attract": ("", ()),
-    "identify_error": ("", ("1", "_", *BAD_CHECK_DIGIT, "enter")),
+    "identify_error": ("", ("f1", *BAD_CHECK_DIGIT, "enter")),
     "home": (ZHANG_CARD, ()),
     "enrolments": (ZHANG_CARD, ("1",)),
     "contribution_years": (ZHANG_CARD, ("2",)),
@@ -38,26 +38,24 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "progress": (ZHANG_CARD, ("5",)),
     "estimate": (ZHANG_CARD, ("6",)),
     "statement": (ZHANG_CARD, ("7",)),
-    "ticket": ("", ("3", "_")),
-    "guide": ("", ("4", "_")),
+    "ticket": ("", ("f3",)),
+    "guide": ("", ("f4",)),
     "apply_menu": (LI_ID, ("8",)),
     "apply_confirm": (LI_ID, ("8", "3", "3")),
 }
 
 
 def route(who: str, keys: tuple[str, ...]) -> Callable[[Pilot[Any]], Awaitable[None]]:
-    """Identify (if ``who``), press ``keys`` (``_`` waits out the attract screen's
-    menu-key pause), let every worker finish, and stop the cursor blinking."""
+    """Identify (if ``who``), press ``keys``, let every worker finish, and stop the
+    cursor blinking. No key waits for anything: the attract and identify screens'
+    choices are function keys, digits there always type the number."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
         if who:
             await sign_in(pilot, who)
             await settle(pilot)
         for key in keys:
-            if key == "_":
-                await pilot.pause(0.45)
-            else:
-                await pilot.press(key)
+            await pilot.press(key)
             await settle(pilot, 0.02)
         await settle(pilot, 0.1)
         for field in pilot.app.screen.query(Input):

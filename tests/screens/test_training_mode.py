@@ -52,9 +52,9 @@ async def test_every_screen_and_receipt_says_training(make_kiosk: Callable[..., 
         await settle(pilot, 0.3)
         marks = app.screen.query("#training-mark").results(Static)
         assert [str(m.render()) for m in marks] == ["培训模式：练习数据，不是真实业务"]
-        await pilot.press("3")  # 取号: a pushed screen, and a printed ticket
+        await pilot.press("f3")  # 取号: a pushed screen, and a printed ticket
         await settle(pilot, 0.5)
-        await pilot.press("1")
+        await pilot.press("f1")
         await settle(pilot, 0.8)
         assert app.screen.query("#training-mark")
         job = PrintJob.select().order_by(PrintJob.id.desc()).get()

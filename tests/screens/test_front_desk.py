@@ -1,0 +1,211 @@
+"""Front of house at the self-service kiosk (issue 17): typed digits are
+never menu keys on the attract and identify screens, a second card during a
+session starts the new resident's session, every personal screen needs its
+resident, lists scroll by keys and buttons.
+
+No test here waits on real time to decide what a key means: pilot.pause()
+between keys stands for a villager's slow typing of any length.
+"""
+
+from __future__ import annotations
+
+import peewee
+import pytest
+from textual.widgets import Input
+
+from db.models import PrintJob, Resident, Ticket
+from kiosk.app import KioskApp
+from kiosk.clock import FixedClock
+from screens.resident.account import AccountScreen
+from screens.resident.attract import AttractScreen
+from screens.resident.guide import GuideScreen
+from screens.resident.home import ResidentHomeScreen
+from screens.resident.identify import IdentifyScreen
+from screens.resident.password import ServicePasswordScreen
+from screens.resident.ticket import TicketScreen
+from screens.widgets.card_reader import CardSniffer
+from screens.widgets.menu import MenuButton
+from tests.screens.counter.helpers import until
+from tests.screens.test_identity import build
+from tests.screens.test_resident_flows import screen_text
+from tests.services.resident_factory import (
+    LI_ID,
+    LI_NAME,
+    ZHANG_CARD,
+    ZHANG_ID,
+    ZHANG_NAME,
+    Seeded,
+    seed_residents,
+)
+from tests.support import SERVICE_PASSWORD, give_passwords, sign_in
+
+SIZE = (80, 24)
+ZHANG_TRACES = (ZHANG_NAME, "张*国", ZHANG_ID, "1101**********4515", ZHANG_CARD, "11,520.00")
+
+
+@pytest.fixture
+def kiosk_db(database: peewee.Database) -> tuple[peewee.Database, Seeded]:
+    """The test residents, both with the service password."""
+    seeded = seed_residents(database)
+    give_passwords(database, ZHANG_ID, LI_ID)
+    return database, seeded
+
+
+def card_field(app: KioskApp) -> Input:
+    return app.screen.query_one("#card-input", Input)
+
+
+def no_ticket_printed() -> bool:
+    return Ticket.select().count() == 0 and PrintJob.select().count() == 0
+
+
+async def test_slow_typing_on_attract_never_presses_a_menu_choice(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """Every digit, however long the pause after it, goes into the number; the
+    ticket choice (F3) is never pressed by a digit; Enter then identifies."""
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        typed = ""
+        for digit in ZHANG_ID:
+            await pilot.press(digit)
+            await pilot.pause()  # "one second": whatever the pause, the key means the same
+            await app.workers.wait_for_complete()
+            typed += digit
+            assert isinstance(app.screen, AttractScreen), (typed, app.screen)
+            assert card_field(app).value == typed
+            assert no_ticket_printed()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen))
+        assert no_ticket_printed()
+
+
+async def test_every_digit_alone_types_on_attract_and_identify(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """A lone 0–9 on the attract screen, or typed on the identify screen with the
+    focus on a button, is a character of the number, never a choice."""
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        for digit in "1234567890":
+            await pilot.press(digit)
+            await pilot.pause()
+            assert isinstance(app.screen, AttractScreen)
+            assert card_field(app).value == digit
+            card_field(app).value = ""
+        # The choices carry function keys and show them.
+        labels = [str(button.label) for button in app.screen.query(MenuButton)]
+        assert labels[0].startswith("F1") and all(label.startswith("F") for label in labels)
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, IdentifyScreen))
+        app.screen.query_one("#nav-home").focus()  # focus away from the field (Tab, or a touch)
+        for digit in "3" + "6":
+            await pilot.press(digit)
+            await pilot.pause()
+        assert isinstance(app.screen, IdentifyScreen) and card_field(app).value == "36"
+        assert no_ticket_printed()
+
+
+async def test_function_keys_and_arrows_choose_on_attract(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.data is not None)
+        # Categories carry function keys too: a digit here types nothing and takes no ticket.
+        await pilot.press("1", "3")
+        await pilot.pause()
+        assert no_ticket_printed()
+        await pilot.press("f1")
+        await until(pilot, lambda: Ticket.select().count() == 1)
+        await until(pilot, lambda: app.screen.ticket is not None)  # type: ignore[attr-defined]
+        app.go_home()
+        await pilot.pause()
+        # Tab reaches the choices; arrows walk them; Enter presses the focused one.
+        await pilot.press("tab", "tab")
+        assert isinstance(app.focused, MenuButton) and app.focused.choice == "query"
+        await pilot.press("right", "right", "right", "enter")
+        await until(pilot, lambda: isinstance(app.screen, GuideScreen))
+
+
+async def test_second_card_during_a_session_starts_the_new_residents_session(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """李秀英 swipes her ID while 张卫国's account is loading: his session ends
+    (none of his data anywhere), her password prompt shows, then her home."""
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, ZHANG_CARD)
+        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await pilot.press("3")  # his account, loading
+        await pilot.press(*LI_ID, "enter")  # the reader types her number and Enter
+        await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        li = Resident.get(Resident.id_number == LI_ID)
+        assert app.screen.claim is not None and app.screen.claim.resident_id == li.id  # type: ignore[attr-defined]
+        assert app.session is None
+        for screen in app.screen_stack:
+            assert not isinstance(screen, (AccountScreen, ResidentHomeScreen))
+        text = screen_text(app)
+        for trace in ZHANG_TRACES:
+            assert trace not in text, trace
+        await pilot.press(*SERVICE_PASSWORD, "enter")
+        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        assert app.session.id == li.id
+        text = screen_text(app)
+        assert "李*英" in text and LI_NAME not in text
+        for trace in ZHANG_TRACES:
+            assert trace not in text, trace
+
+
+async def test_a_card_with_a_zero_over_a_loading_screen_leaves_no_screen_waiting(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """His own card again from the home menu: its digits walk the menus (5, 0 …),
+    the Enter identifies the card afresh; no screen is left on 正在读取."""
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, ZHANG_CARD)
+        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await pilot.press(*ZHANG_CARD, "enter")
+        await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session is None
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+            "AttractScreen", "IdentifyScreen", "ServicePasswordScreen"]
+        assert "正在读取" not in screen_text(app)
+
+
+async def test_a_personal_screen_without_its_resident_goes_home(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(AccountScreen())  # e.g. a menu key that arrived as the session ended
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        assert "正在读取" not in screen_text(app)
+
+
+def test_card_sniffer_finds_the_number_an_enter_completes() -> None:
+    sniffer = CardSniffer()
+    for key in "3" + LI_ID.lower():  # a menu key first, then the reader (x in lower case)
+        assert sniffer.feed(key, key) is None
+    assert sniffer.feed("enter", "\r") == LI_ID
+    for key in "548426015":
+        sniffer.feed(key, key)
+    assert sniffer.feed("enter", "\r") == "548426015"
+    for key in "123456":  # a service password is no card
+        sniffer.feed(key, key)
+    assert sniffer.feed("enter", "\r") is None
+    for key in LI_ID[:-1]:
+        sniffer.feed(key, key)
+    sniffer.feed("escape", None)  # anything else interrupts
+    sniffer.feed("X", "X")
+    assert sniffer.feed("enter", "\r") is None
+
+
+async def test_idle_clears_a_number_left_half_typed_on_attract(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    app = build(kiosk_db[0], clock, idle_seconds=1.0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*ZHANG_ID[:8])
+        assert card_field(app).value == ZHANG_ID[:8]
+        await until(pilot, lambda: card_field(app).value == "", timeout=15)
