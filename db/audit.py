@@ -74,18 +74,33 @@ class AnchorFileError(ValueError):
 # -- the key ---------------------------------------------------------------------------
 
 _registered_key: bytes | None = None
+_key_problem: AuditKeyError | None = None
 
 
 def use_key(key: bytes | None) -> None:
     """Register the key every :func:`append` in this process uses (None forgets it)."""
-    global _registered_key
-    _registered_key = key
+    global _registered_key, _key_problem
+    _registered_key, _key_problem = key, None
+
+
+def use_key_file(path: Path) -> None:
+    """Register the key in ``path``; if it cannot be loaded, remember why, so the first
+    :func:`append` or :func:`current_key` names the file instead of a vaguer message
+    (commands that never touch the chain are not stopped by it)."""
+    global _key_problem
+    try:
+        use_key(load_key_file(path))
+    except AuditKeyError as exc:
+        use_key(None)
+        _key_problem = exc
 
 
 def current_key() -> bytes:
     """The registered key, else the one in ``$KIOSK_AUDIT_KEY_FILE``; raises AuditKeyError."""
     if _registered_key is not None:
         return _registered_key
+    if _key_problem is not None:
+        raise _key_problem
     env = os.environ.get(KEY_ENV)
     if env:
         return load_key_file(Path(env))

@@ -91,10 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _register_audit_key(args: argparse.Namespace) -> None:
-    """Load the configured audit key when its file exists (``kiosk demo`` brings its own).
+    """Register the configured audit key (``kiosk demo`` brings its own).
 
-    A missing file is not an error here: the commands that need the key
-    (``db init`` creates it; appends, ``audit verify``, ``db check``) say so.
+    A missing or unreadable file is not an error here: commands that never
+    touch the chain run, and those that do (an append, ``audit verify``,
+    ``db check``) name the file; ``db init`` creates it.
     """
     if args.command == "demo":
         return
@@ -104,8 +105,7 @@ def _register_audit_key(args: argparse.Namespace) -> None:
         path = load_settings(getattr(args, "config", None)).audit_key_path()
     except ConfigError:
         return  # the command loads the settings itself and reports the error
-    if path.is_file():
-        audit.use_key(audit.load_key_file(path))
+    audit.use_key_file(path)
 
 
 def _is_database_error(exc: BaseException) -> bool:
