@@ -156,6 +156,9 @@ class KioskApp(App[None]):
 
         self._card_sniffer = CardSniffer()
         """Spots a card read during a session (screens.widgets.card_reader)."""
+        self.demo_info: Any = None
+        """``kiosk demo`` sets this (screens.widgets.demo_info.DemoInfo): shown on the first
+        screen, with the demo-only keys F9 (show again) and F10 (end the demo)."""
 
     # -- terminal, notifications, errors -------------------------------------------
 
@@ -295,6 +298,8 @@ class KioskApp(App[None]):
         self.theme = "kiosk"
         self._base_screen = self._first_screen()
         self.push_screen(self._base_screen)
+        if self.demo_info is not None:
+            self.call_later(self.show_demo_info)
         if self.mode_name != "display":
             # Receipts stored while the printer was down print when it is back.
             self.services.worker = SpoolWorker(self.services.spool).start()
@@ -340,9 +345,11 @@ class KioskApp(App[None]):
         """The staff key chord: a PIN, then the maintenance menu."""
         from screens.widgets.staff_gate import MaintenanceModal, StaffPinModal
 
-        def opened(ok: bool | None) -> None:
-            if ok:
-                self.push_screen(MaintenanceModal(), self._maintenance_done)
+        def opened(session: Any) -> None:
+            if session:
+                # Only a supervisor or admin may end the program (a clerk can test the printer).
+                may_exit = bool(getattr(session, "is_supervisor", False))
+                self.push_screen(MaintenanceModal(may_exit=may_exit), self._maintenance_done)
 
         self.push_screen(StaffPinModal(), opened)
 
@@ -370,10 +377,31 @@ class KioskApp(App[None]):
             self._last_input = time.monotonic()
             if self._countdown_shown:
                 self._hide_countdown()
-        if (isinstance(event, events.Key) and not event.is_forwarded  # once per key, not again as it bubbles back
-                and self.mode_name == "self" and self._card_read(event)):
-            return
+        if isinstance(event, events.Key) and not event.is_forwarded:  # once per key, not again as it bubbles back
+            if self.demo_info is not None and self._demo_key(event):
+                return
+            if self.mode_name == "self" and self._card_read(event):
+                return
         await super().on_event(event)
+
+    def show_demo_info(self) -> None:
+        """``kiosk demo``: the demo cards, passwords and PINs (screens.widgets.demo_info)."""
+        from screens.widgets.demo_info import DemoInfoModal
+
+        if self.demo_info is not None and not isinstance(self.screen, DemoInfoModal):
+            self.push_screen(DemoInfoModal(self.demo_info))
+
+    def _demo_key(self, event: events.Key) -> bool:
+        """The demo's own keys: F9 shows the demo information again, F10 ends the demo."""
+        from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY
+
+        if event.key == QUIT_KEY:
+            self.exit()
+            return True
+        if event.key == SHOW_KEY:
+            self.show_demo_info()
+            return True
+        return False
 
     def _card_read(self, event: events.Key) -> bool:
         """A card read (number + Enter) over an open session or someone else's typing:

@@ -25,7 +25,9 @@ from kiosk.config import MODES, Settings
 if TYPE_CHECKING:
     import peewee
 
+    from db.demo import DemoSummary
     from printers.devices import Device
+    from screens.widgets.demo_info import DemoInfo
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,7 +69,7 @@ def prepare_training_database(settings: Settings) -> None:
     database.close()
 
 
-def _start(settings: Settings, mode: str) -> int:
+def _start(settings: Settings, mode: str, demo_info: object = None) -> int:
     from kiosk.app import make_app
     from kiosk.policy import PolicyError
 
@@ -79,6 +81,7 @@ def _start(settings: Settings, mode: str) -> int:
         app = make_app(settings, database, _printer_for(settings), clock_for(settings), mode=mode)
     except PolicyError as exc:
         raise CommandError(str(exc)) from None
+    app.demo_info = demo_info  # kiosk demo: its cards, passwords and PINs on the first screen
     app.run()
     # Non-zero after an unexpected error (1) or a lost terminal (129), so that
     # systemd restarts the kiosk and a shell script sees the failure.
@@ -104,6 +107,30 @@ JANITOR = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1
 def _janitor(folder: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", JANITOR, str(folder)], stdin=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def write_demo_info(summary: DemoSummary, path: Path) -> DemoInfo:
+    """The demo's cards, service passwords and staff PINs, in Chinese and English,
+    written to ``path`` with mode 0600 (they open the demo's records); returns the
+    screens.widgets.demo_info.DemoInfo that the first screen shows."""
+    import os
+
+    from kiosk.i18n import translate
+    from screens.widgets.demo_info import demo_lines, from_summary
+
+    info = from_summary(summary, file=str(path))
+    lines: list[str] = []
+    for language in ("zh_CN", "en"):
+        def in_language(key: str, /, _language: str = language, **params: object) -> str:
+            return translate(key, _language, **params)
+
+        lines += [in_language("frontdesk.demo.title"), *demo_lines(info, in_language), ""]
+    text = "\n".join(lines)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+    return info
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
@@ -139,13 +166,15 @@ def run_demo(args: argparse.Namespace) -> int:
         database = database_for(settings, current=False)
         init_schema(database, clock.now_utc().replace(tzinfo=None))
         summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
+        info = write_demo_info(summary, folder / "demo-info.txt")
         for person in summary.samples[:3]:
             print(f"demo resident: {person.id_number}  card {person.card_number}  服务密码 password {person.password}  "
                   f"{person.note}", file=sys.stderr)
         for member in summary.staff:
             print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
-        print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}", file=sys.stderr)
-        return _start(settings, args.mode)
+        print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}; "
+              f"cards, passwords and PINs in {info.file}", file=sys.stderr)
+        return _start(settings, args.mode, demo_info=info)
     finally:
         logs.stop()
         if janitor is None:

@@ -1,8 +1,12 @@
-"""``kiosk staff add NUMBER --name NAME --role clerk|supervisor|admin`` (and list, deactivate).
+"""``kiosk staff add NUMBER --name NAME --role clerk|supervisor|admin`` (and
+list, deactivate, ``reset-pin NUMBER``, ``unlock NUMBER``).
 
 The PIN is asked twice without echo on a terminal. When stdin is not a
 terminal (scripts, tests) it is read from stdin: two lines are PIN and
-confirmation; a single line is used for both.
+confirmation; a single line is used for both. ``reset-pin`` sets a new PIN
+(and lifts a lock-out); ``unlock`` lifts a lock-out after too many wrong
+counter PINs and keeps the PIN. Both are audited (``staff.reset_pin``,
+``staff.unlock``, actor ``system``, this terminal).
 """
 
 from __future__ import annotations
@@ -32,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     deactivate = actions.add_parser("deactivate", help="stop a staff member from logging in")
     deactivate.add_argument("number")
     deactivate.set_defaults(func=staff_deactivate)
+    reset = actions.add_parser("reset-pin", help="set a new PIN (asked twice, or read from stdin); lifts a lock-out")
+    reset.add_argument("number", help="staff number (工号)")
+    reset.set_defaults(func=staff_reset_pin)
+    unlock = actions.add_parser("unlock", help="lift a lock-out after too many wrong PINs (the PIN stays)")
+    unlock.add_argument("number", help="staff number (工号)")
+    unlock.set_defaults(func=staff_unlock)
 
 
 def service_context(settings: Settings, database: peewee.Database) -> ServiceContext:
@@ -86,4 +96,27 @@ def staff_deactivate(args: argparse.Namespace) -> int:
     except ServiceError as exc:
         raise CommandError(exc.message) from None
     print(f"已停用 deactivated: {info.number} {info.name}")
+    return 0
+
+
+def staff_reset_pin(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    ctx = service_context(settings, database_for(settings))
+    pin = read_pin()
+    try:
+        staff_service.reset_pin(ctx, args.number, pin)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    print(f"已重置PIN reset: {args.number.strip()}（已记入审计日志 audited）")
+    return 0
+
+
+def staff_unlock(args: argparse.Namespace) -> int:
+    settings = settings_for(args)
+    ctx = service_context(settings, database_for(settings))
+    try:
+        info = staff_service.unlock(ctx, args.number)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    print(f"已解锁 unlocked: {info.number} {info.name}（已记入审计日志 audited）")
     return 0

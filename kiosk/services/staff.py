@@ -328,6 +328,20 @@ def reset_pin(ctx: ServiceContext, number: str, new_pin: str) -> None:
                      now=ctx.now(), entity="staff", entity_id=row.number, detail={})
 
 
+def unlock(ctx: ServiceContext, number: str) -> StaffInfo:
+    """Lift a lock-out after too many wrong counter PINs (the PIN stays); audited
+    as ``staff.unlock``. Raises NotFound for an unknown number."""
+    with write_transaction(ctx.database):
+        require_role(ctx, "admin", what="解锁工作人员")
+        row = _get(number)
+        Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
+        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.unlock",
+                     now=ctx.now(), entity="staff", entity_id=row.number,
+                     detail={"was_locked": row.locked_until is not None and row.locked_until > ctx.now()})
+        row.failed_attempts, row.locked_until = 0, None
+    return _info(row)
+
+
 def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
     """Stop a staff account from logging in (history keeps their number)."""
     with write_transaction(ctx.database):

@@ -54,6 +54,8 @@ class AttractScreen(KioskScreen):
                               else f"resident.attract.{choice}")
                     yield MenuButton(function_key(index), label, choice)
             yield Static(self._tip_text(), id="tip")
+        if getattr(self.app, "demo_info", None) is not None:  # kiosk demo: its keys, always in view
+            yield Static(t("frontdesk.demo.band"), id="demo-band")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)

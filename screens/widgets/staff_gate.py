@@ -1,5 +1,7 @@
 """The staff key chord's two dialogs: staff number + PIN, then the
-maintenance menu (exit, printer test, switch mode).
+maintenance menu (exit, printer test, switch mode). Only a supervisor or an
+admin may end the program there (a clerk sees the choice disabled and why):
+a self-service terminal left at a shell prompt is a terminal anyone can use.
 
 The gate sits on public terminals, so a wrong PIN here never counts towards
 the account's lock-out (:func:`kiosk.services.staff.gate_login`; only counter
@@ -55,8 +57,8 @@ def throttle_of(app: Any) -> GateThrottle:
     return throttle
 
 
-class StaffPinModal(KioskModal[bool]):
-    """Staff number and PIN; dismisses True once they are accepted."""
+class StaffPinModal(KioskModal[Any]):
+    """Staff number and PIN; dismisses with the StaffSession once they are accepted (None on Esc)."""
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -94,9 +96,9 @@ class StaffPinModal(KioskModal[bool]):
 
         self.run_service(check, self._accepted, self._failed)
 
-    def _accepted(self, _session: Any) -> None:
+    def _accepted(self, session: Any) -> None:
         throttle_of(self.app).succeeded()
-        self.dismiss(True)
+        self.dismiss(session)
 
     def _failed(self, message: str) -> None:
         delay = throttle_of(self.app).failed()
@@ -115,26 +117,33 @@ class StaffPinModal(KioskModal[bool]):
 
 
 class MaintenanceModal(KioskModal[str]):
-    """1 退出程序, 2 打印测试页, 3/4/5 switch mode, 0 返回."""
+    """退出程序 (supervisors and admins only), 打印测试页, switch mode, 返回."""
+
+    def __init__(self, *, may_exit: bool = True) -> None:
+        super().__init__()
+        self.may_exit = may_exit
 
     def compose(self) -> ComposeResult:
         t = self.t
         with Vertical(id="maintenance", classes="dialog"):
             yield Static(t("kiosk.maintenance.title"), classes="dialog-title")
             with Grid(classes="menu-grid"):
-                yield Button(t("kiosk.maintenance.exit"), id="m-exit")
+                yield Button(t("kiosk.maintenance.exit"), id="m-exit", disabled=not self.may_exit)
                 yield Button(t("kiosk.maintenance.printer_test"), id="m-printer")
                 yield Button(t("kiosk.maintenance.mode_self"), id="m-self")
                 yield Button(t("kiosk.maintenance.mode_counter"), id="m-counter")
                 yield Button(t("kiosk.maintenance.mode_display"), id="m-display")
                 yield Button(t("app.back"), id="m-back")
-            yield Static("", id="maintenance-message", classes="message")
+            yield Static("" if self.may_exit else t("frontdesk.maintenance.exit_supervisor"),
+                         id="maintenance-message", classes="message")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         choice = (event.button.id or "").removeprefix("m-")
         if choice == "back":
             self.dismiss(None)  # type: ignore[arg-type]
+        elif choice == "exit" and not self.may_exit:
+            self.query_one("#maintenance-message", Static).update(self.t("frontdesk.maintenance.exit_supervisor"))
         elif choice == "printer":
             self._printer_test()
         else:

@@ -9,6 +9,8 @@ between keys stands for a villager's slow typing of any length.
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 import pytest
 from textual.widgets import Input
@@ -209,3 +211,64 @@ async def test_idle_clears_a_number_left_half_typed_on_attract(
         await pilot.press(*ZHANG_ID[:8])
         assert card_field(app).value == ZHANG_ID[:8]
         await until(pilot, lambda: card_field(app).value == "", timeout=15)
+
+
+async def test_only_a_supervisor_may_exit_from_maintenance(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    from kiosk.services import ServiceContext
+    from kiosk.services.staff import add_staff
+    from screens.widgets.staff_gate import MaintenanceModal, StaffPinModal
+
+    database = kiosk_db[0]
+    ctx = ServiceContext(database, clock, terminal="T01")
+    add_staff(ctx, "7001", "王芳", "clerk", "2580")
+    add_staff(ctx, "7002", "李强", "supervisor", "3691")
+    app = build(database, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        for number, pin, may_exit in (("7001", "2580", False), ("7002", "3691", True)):
+            await pilot.press("ctrl+t")
+            await until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+            app.screen.query_one("#staff-number", Input).value = number
+            app.screen.query_one("#staff-pin", Input).focus()
+            await pilot.press(*pin, "enter")
+            await until(pilot, lambda: isinstance(app.screen, MaintenanceModal))
+            exit_button = app.screen.query_one("#m-exit")
+            assert exit_button.disabled is (not may_exit)
+            if not may_exit:
+                assert "审核员" in screen_text(app)
+                await pilot.press("escape")
+                await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+                assert app.is_running
+        await pilot.click("#m-exit")
+        await until(pilot, lambda: not app.is_running)
+
+
+async def test_demo_shows_its_cards_passwords_and_pins_and_f10_ends_it(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock, tmp_path: Any) -> None:
+    from db.demo import DemoResident, DemoStaff, DemoSummary
+    from kiosk.commands.run import write_demo_info
+    from screens.widgets.demo_info import DemoInfoModal
+
+    summary = DemoSummary(samples=[DemoResident("王五", "110101195001010019", "500000001", "企业退休人员", "802514")],
+                          staff=[DemoStaff("9001", "张管理", "admin", "4826")])
+    path = tmp_path / "demo-info.txt"
+    info = write_demo_info(summary, path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    written = path.read_text(encoding="utf-8")
+    assert "110101195001010019" in written and "802514" in written and "4826" in written and "F10" in written
+    app = build(kiosk_db[0], clock)
+    app.demo_info = info
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, DemoInfoModal))
+        text = screen_text(app)
+        for needle in ("110101195001010019", "500000001", "802514", "9001", "4826", str(path)[-20:]):
+            assert needle in text, needle
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        assert "F10" in screen_text(app)  # the band names the demo's keys
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, DemoInfoModal))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        await pilot.press("f10")
+        await until(pilot, lambda: not app.is_running)

@@ -1,0 +1,89 @@
+"""``kiosk demo``'s first screen: the demo cards, their service passwords and
+the staff PINs, where they are written down, and how to leave the demo.
+
+Shown over the attract screen when the demo starts and again with F9; Enter,
+Esc or the button closes it. F10 ends the demo (a key that exists only in
+the demo: a real kiosk is left through ctrl+t and a supervisor's PIN).
+Everything shown is demo data (``db.demo``), never a real person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+
+from screens.base import KioskModal
+from screens.widgets.plain import Button, Static
+
+#: The demo-only keys: show this panel again, and end the demo.
+SHOW_KEY = "f9"
+QUIT_KEY = "f10"
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """What the demo seeded that a person needs to try it (:func:`from_summary`)."""
+
+    residents: list[tuple[str, str, str, str]] = field(default_factory=list)
+    """(ID number, card number, service password, what kind of person)."""
+    staff: list[tuple[str, str, str]] = field(default_factory=list)
+    """(staff number, role, PIN)."""
+    file: str = ""
+    """Where the same lines are written (mode 0600, in the demo's folder)."""
+
+
+def from_summary(summary: Any, file: str = "") -> DemoInfo:
+    """A DemoInfo from ``db.demo.seed_demo``'s summary."""
+    return DemoInfo(residents=[(p.id_number, p.card_number, p.password, p.note) for p in summary.samples],
+                    staff=[(m.number, m.role, m.pin) for m in summary.staff], file=file)
+
+
+def demo_lines(info: DemoInfo, translate: Callable[..., str]) -> list[str]:
+    """The panel's and the file's lines in one language (``translate(key, **params)``)."""
+    lines = [translate("frontdesk.demo.residents")]
+    for id_number, card, password, note in info.residents:
+        lines.append(translate("frontdesk.demo.resident", id_number=id_number, card=card, password=password,
+                               note=note))
+    lines.append(translate("frontdesk.demo.staff"))
+    for number, role, pin in info.staff:
+        lines.append(translate("frontdesk.demo.staff_line", number=number, role=role, pin=pin))
+    lines.append(translate("frontdesk.demo.keys", show=SHOW_KEY.upper(), quit=QUIT_KEY.upper()))
+    if info.file:
+        lines.append(translate("frontdesk.demo.file", file=info.file))
+    return lines
+
+
+class DemoInfoModal(KioskModal[None]):
+    """The demo's cards, passwords and PINs; any of Enter, Esc or the button closes it."""
+
+    def __init__(self, info: DemoInfo) -> None:
+        super().__init__()
+        self.info = info
+
+    def compose(self) -> ComposeResult:
+        t = self.t
+        with Vertical(id="demo-info", classes="dialog"):
+            yield Static(t("frontdesk.demo.title"), classes="dialog-title")
+            with VerticalScroll(id="demo-info-lines"):
+                for line in demo_lines(self.info, t):
+                    yield Static(line, classes="demo-line")
+            yield Button(t("frontdesk.demo.close"), id="demo-close", classes="wide-button")
+
+    def on_mount(self) -> None:
+        self.query_one("#demo-close", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        # Enter presses the focused button; Esc (KioskModal) and F9 close it too.
+        if event.key == SHOW_KEY:
+            event.stop()
+            event.prevent_default()
+            self.dismiss(None)

@@ -1,0 +1,66 @@
+"""`kiosk staff reset-pin NUMBER` and `kiosk staff unlock NUMBER`: the PIN twice on
+stdin when it is not a terminal, both audited, one clear line for a mistake."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee
+import pytest
+
+from db.models import AuditEntry, Staff, bind
+from kiosk.rules.pins import verify_pin
+from tests.cli.test_staff_audit import cli_env, run
+
+__all__ = ["cli_env"]  # the fixture, shared with test_staff_audit
+
+
+def _locked_clerk(monkeypatch: pytest.MonkeyPatch, database: peewee.Database) -> None:
+    assert run(monkeypatch, ["staff", "add", "0007", "--name", "王芳", "--role", "clerk"], "2580\n2580\n") == 0
+    bind(database)
+    Staff.update(failed_attempts=0, locked_until=dt.datetime(2099, 1, 1)).where(Staff.number == "0007").execute()
+
+
+def _actions(number: str) -> list[str]:
+    return [entry.action for entry in AuditEntry.select().where(AuditEntry.entity_id == number)
+            .order_by(AuditEntry.id)]
+
+
+def test_unlock_lifts_the_lock_and_keeps_the_pin(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _locked_clerk(monkeypatch, cli_env)
+    assert run(monkeypatch, ["staff", "unlock", "0007"]) == 0
+    assert "0007" in capsys.readouterr().out
+    bind(cli_env)
+    row = Staff.get(Staff.number == "0007")
+    assert row.locked_until is None and row.failed_attempts == 0 and verify_pin(row.pin_hash, "2580")
+    assert _actions("0007")[-1] == "staff.unlock"
+
+
+def test_reset_pin_reads_it_twice_and_unlocks(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    _locked_clerk(monkeypatch, cli_env)
+    assert run(monkeypatch, ["staff", "reset-pin", "0007"], "3691\n3691\n") == 0
+    bind(cli_env)
+    row = Staff.get(Staff.number == "0007")
+    assert verify_pin(row.pin_hash, "3691") and not verify_pin(row.pin_hash, "2580")
+    assert row.locked_until is None
+    assert _actions("0007")[-1] == "staff.reset_pin"
+
+
+@pytest.mark.parametrize(("argv", "stdin", "needle"), [
+    (["staff", "reset-pin", "0007"], "3691\n3692\n", "不一致"),
+    (["staff", "reset-pin", "0007"], "1111\n1111\n", "太简单"),
+    (["staff", "reset-pin", "9999"], "3691\n3691\n", "9999"),
+    (["staff", "unlock", "9999"], "", "9999"),
+])
+def test_mistakes_get_one_line_and_change_nothing(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str], argv: list[str], stdin: str,
+                                                  needle: str) -> None:
+    _locked_clerk(monkeypatch, cli_env)
+    capsys.readouterr()
+    assert run(monkeypatch, argv, stdin) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1
+    bind(cli_env)
+    row = Staff.get(Staff.number == "0007")
+    assert verify_pin(row.pin_hash, "2580") and row.locked_until is not None
