@@ -356,8 +356,10 @@ def _claim_day(ctx: ServiceContext, data: Mapping[str, Any], created: dt.datetim
 
 
 def _payments(resident_id: int, benefit_type: str, exclude: int | None = None) -> list[Any]:
-    query = BenefitPayment.select().where((BenefitPayment.resident == resident_id)
-                                          & (BenefitPayment.benefit_type == benefit_type))
+    """Benefits paid of ``benefit_type``; "pension" also matches "pension_employee"/"pension_resident"."""
+    kind = (BenefitPayment.benefit_type.startswith("pension") if benefit_type == "pension"
+            else BenefitPayment.benefit_type == benefit_type)
+    query = BenefitPayment.select().where((BenefitPayment.resident == resident_id) & kind)
     if exclude is not None:
         query = query.where((BenefitPayment.application.is_null()) | (BenefitPayment.application != exclude))
     return list(query.order_by(BenefitPayment.period))
