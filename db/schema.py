@@ -157,14 +157,22 @@ def migrate_schema(database: peewee.Database, now: dt.datetime) -> int:
         )
     migrator = SchemaMigrator.from_database(database)
     _MIGRATION_NOW.set(now)
+    # Every migration not yet recorded, not only those above the highest: versions are
+    # assigned per issue and may be released out of order (6 after 7).
+    applied = applied_versions(database)
     for step in MIGRATIONS:
-        if step.version <= version:
+        if step.version in applied:
             continue
         with database.atomic():
             step.apply(database, migrator)
             SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
-        version = step.version
+        version = max(version, step.version)
     return version
+
+
+def applied_versions(database: peewee.Database) -> set[int]:
+    """The migration versions recorded in schema_version."""
+    return {int(v) for (v,) in SchemaVersion.select(SchemaVersion.version).tuples().iterator()}
 
 
 def require_current(database: peewee.Database) -> None:
@@ -174,3 +182,6 @@ def require_current(database: peewee.Database) -> None:
         raise SchemaError("数据库尚未初始化：请运行 kiosk db init")
     if version != LATEST_VERSION:
         raise SchemaError(f"数据库结构版本 {version}，需要 {LATEST_VERSION}：请运行 kiosk db migrate")
+    missing = [str(step.version) for step in MIGRATIONS if step.version not in applied_versions(database)]
+    if missing:
+        raise SchemaError(f"数据库结构缺少版本 {'、'.join(missing)}：请运行 kiosk db migrate")
