@@ -8,10 +8,14 @@ to five insurances), so it is measured too. Each is timed against the
 equivalent hand-written SQL on one open ``sqlite3`` connection, interleaved
 on the same resident, over residents that have the full twenty years.
 
-A service call opens and closes its connection (peewee's
-``connection_context``), as the screens' worker threads need; the floor
-keeps one connection open. ``detail.floor_with_connect_ms`` shows what a
-fresh sqlite3 connection with the kiosk's pragmas costs on its own.
+The subject is what a screen's ``run_service`` now does: hand the call to
+the app's :class:`db.executor.ServiceExecutor`, whose thread keeps its
+connection, and wait for the result (the thread hand-off is included). The
+floor keeps one connection open. ``detail.fresh_connection_ms`` is the same
+call the old way (on this thread, opening and closing its connection per
+call, as each worker thread used to), ``detail.service_with_open_connection_ms``
+the call alone on a held connection, and ``detail.floor_with_connect_ms``
+what a fresh sqlite3 connection with the kiosk's pragmas costs on its own.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ HISTORY_SQL = ("SELECT insurance, scheme, month, base_fen, individual_fen, emplo
 SPANS_SQL = ("SELECT start_date, end_date FROM enrolment WHERE resident_id = ? AND insurance = 'pension' "
              "AND scheme IN ('employee', 'flexible')")
 TARGET_MS = 15.0
-MAX_RATIO = 2.0
+#: Issue 18: identify → home data within 5× of the raw SELECT, the contributions view within 2×.
+MAX_RATIO = {"identify": 5.0, "card": 5.0, "history": 2.0}
 #: "No growth": the large database's median may be at most this much above the small one's.
 MAX_GROWTH = 1.3
 OPEN = {"identify": "identify_open", "card": "identify_open", "history": "history_open"}
+FRESH = {"identify": "identify_fresh", "card": "identify_fresh", "history": "history_fresh"}
 LETTERS = {"identify": "a", "card": "b", "history": "c"}
 
 
@@ -78,9 +84,19 @@ def _measure(config: Config, town: Township) -> dict[str, tuple[Stats, Stats]]:
         return (raw.execute(HISTORY_SQL, (person["id"],)).fetchall(),
                 raw.execute(SPANS_SQL, (person["id"],)).fetchall())
 
-    cycle("identify", lambda p: residents.identify(ctx, p["id_number"]), identify_floor)
-    cycle("card", lambda p: residents.identify(ctx, p["card"] or p["id_number"]), identify_floor)
-    cycle("history", lambda p: residents.contribution_history(ctx, p["id"]), history_floor)
+    from db.executor import ServiceExecutor
+
+    # What the screens do: the call runs on the app's executor thread, which keeps its connection.
+    executor = ServiceExecutor(ctx.database, max_threads=1)
+    cycle("identify", lambda p: executor.call(lambda: residents.identify(ctx, p["id_number"])), identify_floor)
+    cycle("card", lambda p: executor.call(lambda: residents.identify(ctx, p["card"] or p["id_number"])),
+          identify_floor)
+    cycle("history", lambda p: executor.call(lambda: residents.contribution_history(ctx, p["id"])), history_floor)
+    executor.close()
+
+    # The old way, for the report: each call opens and closes its connection.
+    cycle("identify_fresh", lambda p: residents.identify(ctx, p["id_number"]), identify_floor)
+    cycle("history_fresh", lambda p: residents.contribution_history(ctx, p["id"]), history_floor)
 
     # The same calls with this thread's connection held open around them
     # (what keeping one connection per worker thread would give).
@@ -126,14 +142,17 @@ def run(config: Config, log: Any = print) -> list[Figure]:
             ratio = subject.median / floor.median
             growth = subject.median / results[small_n][name][0].median
             large = n == large_n
-            met = ratio <= MAX_RATIO and subject.median < TARGET_MS and (not large or growth <= MAX_GROWTH)
-            target = f"≤ {MAX_RATIO:g}×, < {TARGET_MS:g} ms" + (f", ≤ {MAX_GROWTH:g}× of {small_n:,}" if large else "")
+            met = ratio <= MAX_RATIO[name] and subject.median < TARGET_MS and (not large or growth <= MAX_GROWTH)
+            target = (f"≤ {MAX_RATIO[name]:g}×, < {TARGET_MS:g} ms"
+                      + (f", ≤ {MAX_GROWTH:g}× of {small_n:,}" if large else ""))
             info = towns[n].info
             figures.append(figure(
                 f"2{LETTERS[name]}-{n // 1000}k" if n >= 1000 else f"2{LETTERS[name]}-{n}",
                 f"{labels[name]} ({n:,} residents)", "ms", subject, floors[name], floor, target=target, met=met,
                 growth_vs_small=round(growth, 2),
-                service_with_open_connection_ms=round(results[n][OPEN.get(name, "identify_open")][0].median, 3), floor_with_connect_ms=round(results[n]["connect"][0].median, 3),
+                service_with_open_connection_ms=round(results[n][OPEN[name]][0].median, 3),
+                fresh_connection_ms=round(results[n][FRESH[name]][0].median, 3),
+                floor_with_connect_ms=round(results[n]["connect"][0].median, 3),
                 contribution_rows=info["counts"]["contribution"], db_size_mb=info["size_mb"],
                 generation_seconds=info["seconds_total"], generated_now=not info.get("cached", False)))
     return figures

@@ -11,10 +11,11 @@ resident with twenty years of monthly rows is shown at once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import peewee
 
@@ -44,6 +45,43 @@ APPLICATION_IN_TEXT = re.compile(APPLICATION_NO.pattern.strip("^$"))
 def _rows(query: Any) -> list[tuple[Any, ...]]:
     """A ``.tuples()`` query's rows (peewee's types see model rows)."""
     return cast(list[tuple[Any, ...]], list(query.iterator()))
+
+
+# The hottest reads (identify, the contributions view) skip peewee's per-value
+# conversion and, for identify, its SQL building: the statement is built once
+# per backend and the driver's rows are used as they come. Only DATE columns
+# differ by backend (SQLite gives text), so callers pass those through _date.
+_SQL: dict[tuple[str, type[peewee.Database]], str] = {}
+
+
+def _driver_rows(database: peewee.Database, query: Any) -> list[tuple[Any, ...]]:
+    """A query's rows straight from the driver (no per-value conversion)."""
+    sql, params = query.sql()
+    return list(database.execute_sql(sql, params).fetchall())
+
+
+def _first_by(database: peewee.Database, name: str, build: Any, value: str) -> tuple[Any, ...] | None:
+    """The first row of the one-parameter query ``build()`` (its parameter a
+    placeholder string) for ``value``; the SQL is built once per backend."""
+    key = (name, type(database))
+    sql = _SQL.get(key)
+    if sql is None:
+        sql, params = build().sql()
+        if len(params) != 1:
+            raise ValueError(f"{name}: expected one parameter, got {params!r}")
+        _SQL[key] = sql
+    return cast(tuple[Any, ...] | None, database.execute_sql(sql, (value,)).fetchone())
+
+
+def _date(value: Any) -> Any:
+    """A DATE column's value as a date: SQLite returns ISO text, PostgreSQL a date; None stays None."""
+    return _iso_date(value) if isinstance(value, str) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso_date(text: str) -> dt.date:
+    # A history repeats the same few hundred months; parsing each once is enough.
+    return dt.date.fromisoformat(text[:10])
 
 
 def _key(model: type[peewee.Model]) -> peewee.Field:
@@ -103,6 +141,18 @@ def _summary(row: Resident) -> ResidentSummary:
     )
 
 
+#: The columns of a ResidentSummary, in its field order (phone last: only whether there is one).
+_SUMMARY_COLUMNS = (Resident.id, Resident.name, Resident.id_number, Resident.sex, Resident.birth_date,
+                    Resident.hukou, Resident.retirement_category, Resident.phone)
+
+
+def _summary_of(row: tuple[Any, ...]) -> ResidentSummary:
+    """A ResidentSummary from a driver row of _SUMMARY_COLUMNS."""
+    id_, name, id_number, sex, birth, hukou, category, phone = row
+    return ResidentSummary(id=id_, name=name, id_number=id_number, sex=sex, birth_date=_date(birth), hukou=hukou,
+                           retirement_category=category, has_phone=bool(phone))
+
+
 class PrintedCode(ServiceError):
     """A code the kiosk printed (ticket, application number, receipt): it opens
     only what it names (the ticket's place, the application's progress),
@@ -133,22 +183,28 @@ def identify(ctx: ServiceContext, text: str) -> ResidentSummary:
         raise InvalidInput(exc.message, code=exc.reason) from None
     if parsed.kind not in ("id_number", "card_number"):
         raise PrintedCode(parsed.kind, parsed.value)
-    with ctx.database.connection_context():
+    database = ctx.database
+    with database.connection_context():
         if parsed.kind == "id_number":
-            row = Resident.get_or_none(Resident.id_number == parsed.value)
+            row = _first_by(database, "resident_by_id_number",
+                            lambda: Resident.select(*_SUMMARY_COLUMNS).where(Resident.id_number == "?"),
+                            parsed.value)
             if row is None:
                 raise NotRegistered(parsed.value)
-            return _summary(row)
-        card = (Card.select(Card, Resident).join(Resident)
-                .where(Card.card_number == parsed.value).first())
-        if card is None:
+            return _summary_of(row)
+        row = _first_by(database, "resident_by_card",
+                        lambda: (Card.select(Card.status, *_SUMMARY_COLUMNS)
+                                 .join(Resident, on=(Card.resident == Resident.id))
+                                 .where(Card.card_number == "?")),
+                        parsed.value)
+        if row is None:
             raise NotFound("没有找到这张社保卡的记录。请改用身份证号码，或到C窗口咨询", code="card_unknown")
-        if card.status != "active":
+        if row[0] != "active":
             raise CardBlocked(
                 "这张社保卡已挂失冻结或已换新，不能在自助机使用。请到C窗口（社保卡业务）办理",
-                code=f"card_{card.status}",
+                code=f"card_{row[0]}",
             )
-        return _summary(card.resident)
+        return _summary_of(row[1:])
 
 
 @dataclass(frozen=True)
@@ -232,9 +288,12 @@ def enrolments(ctx: ServiceContext, resident_id: int) -> list[EnrolmentRow]:
 # -- contributions -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MonthRow:
-    """One paid month (or year, for the resident scheme)."""
+class MonthRow(NamedTuple):
+    """One paid month (or year, for the resident scheme).
+
+    A named tuple, not a frozen dataclass: a twenty-year history builds a
+    thousand of these per view, and a tuple is several times cheaper to make.
+    """
 
     insurance: str
     scheme: str
@@ -334,8 +393,12 @@ def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionH
              .join(Resident, on=(Enrolment.resident == Resident.id))
              .where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")).tuples())
     with ctx.database.connection_context():
-        rows = [MonthRow(*row) for row in _rows(query)]
-        enrolled = _rows(spans)
+        make = MonthRow._make  # tuple.__new__ without the keyword-argument wrapper: a hot loop
+        rows = [make((insurance, scheme, _date(month), base, individual, employer, subsidy))
+                for insurance, scheme, month, base, individual, employer, subsidy
+                in _driver_rows(ctx.database, query)]
+        enrolled = [(scheme, _date(start), _date(end), _date(birth))
+                    for scheme, start, end, birth in _driver_rows(ctx.database, spans)]
     by_year: dict[int, list[MonthRow]] = defaultdict(list)
     paid_pension: set[dt.date] = set()
     pension_years: set[int] = set()
