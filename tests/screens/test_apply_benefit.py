@@ -87,7 +87,7 @@ async def test_records_decide_and_the_reasons_are_shown_in_plain_words(
         await press(pilot, "8", "4", "3")
         text = screen_text(app)
         assert "[未满足] 参加职工医疗（生育）保险" in text
-        assert "事发之日未参加该项保险" not in text  # shown once, as the condition
+        assert "未参加该项保险" not in text  # shown once, as the condition
         assert "暂不符合申领条件" in text and not app.screen.query("#choice-next")
         await press(pilot, "0", "4")  # back, then 医疗费用报销
         text = screen_text(app)
