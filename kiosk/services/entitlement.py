@@ -746,6 +746,10 @@ def _medical(ctx: ServiceContext, person: Person, day: dt.date, facts: Facts, b:
         b.refuse("missing_fact", "fact_needed", fact="total" if total is None else "level")
         return b.done()
     params = _policy(ctx, admitted)
+    if b.scheme in MONTHLY_SCHEMES:
+        # The policy file holds one set of hospital levels (the resident scheme's); employee
+        # deductibles and ratios are [local] and not in it yet, so the steps say which were used.
+        b.note("medical_levels_resident")
     pool_paid = sum(int(c.data.get("pool_fen", 0)) for c in year_claims)
     own_paid = sum(int(c.data.get("self_fen", 0)) for c in year_claims)
     if year_claims:
