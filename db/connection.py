@@ -81,6 +81,10 @@ def make_database(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
         options = dict(parse_qsl(parts.query))
         from playhouse.db_url import connect as _connect_url  # only PostgreSQL pays for its imports
 
+        from db.pgdriver import load_psycopg
+
+        load_psycopg()  # peewee was imported without the driver (see db.pgdriver)
+
         database = _connect_url(url.split("?", 1)[0].replace("postgres://", "postgresql://", 1))
         database.connect_params.update(_pg_timeouts(options, connect_timeout, statement_timeout))
         return database

@@ -6,3 +6,8 @@ cases (`kiosk.services`) and message catalogs (`kiosk.i18n`).
 """
 
 __version__ = "0.1.0"
+
+# peewee would import the PostgreSQL driver at once; a SQLite hall never needs it (cold start).
+from db.pgdriver import hide_driver_while_peewee_loads
+
+hide_driver_while_peewee_loads()

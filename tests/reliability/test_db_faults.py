@@ -323,3 +323,31 @@ async def test_the_kiosk_app_hands_service_calls_to_one_kept_connection(tmp_path
         assert app.executor.threads == 1
     assert threads and all(name.startswith("kiosk-service-") for name in threads)
     assert database.is_closed()  # this thread never needed a connection; the executor closed its own
+
+
+# -- cold start: the PostgreSQL driver only for PostgreSQL URLs (issue 18.4) --------------------
+
+DRIVER_CHECK = """
+import sys, kiosk
+from db.connection import open_database
+open_database("sqlite:///" + sys.argv[1] + "/kiosk.db").execute_sql("SELECT 1")
+print("after sqlite:", "psycopg" in sys.modules)
+if len(sys.argv) > 2:
+    database = open_database(sys.argv[2])
+    database.execute_sql("CREATE TEMP TABLE j (doc jsonb)")
+    with database.atomic():
+        database.execute_sql("INSERT INTO j VALUES (%s)", (__import__("peewee").Json_pg3({"a": 1}),))
+    print("after postgresql:", "psycopg" in sys.modules, database.execute_sql("SELECT doc FROM j").fetchone()[0],
+          database.is_connection_usable())
+"""
+
+
+def test_the_postgresql_driver_is_imported_only_for_postgresql_urls(tmp_path: Path) -> None:
+    argv = [sys.executable, "-c", DRIVER_CHECK, str(tmp_path)]
+    pg_url = os.environ.get("KIOSK_TEST_PG_URL", "")
+    if pg_url:
+        argv.append(pg_url)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert "after sqlite: False" in done.stdout
+    if pg_url:
+        assert "after postgresql: True {'a': 1} True" in done.stdout, done.stdout + done.stderr
