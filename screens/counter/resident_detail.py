@@ -133,7 +133,7 @@ class ResidentDetailScreen(CounterScreen):
         sex = self.t(f"counter.sex.{r.sex}") if r.sex in ("male", "female") else r.sex
         lines = [
             self.t("counter.detail.identity", name=name, id=id_number, sex=sex, age=r.age),
-            self.t("counter.detail.contact", phone=phone or "-", village=r.village or "-", hukou=r.hukou or "-"),
+            self.t("counter.detail.contact", phone=phone or "-", village=r.village or "-", hukou=r.hukou_region or r.hukou or "-"),  # 户籍地; 户口性质 of old rows
             card,
         ]
         if self.revealed:
