@@ -17,8 +17,9 @@ from kiosk.config import Settings
 from kiosk.services import ServiceContext, residents
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.ticket import TicketScreen
+from screens.widgets.menu import MenuButton
 from tests.screens.counter.helpers import until
-from tests.services.resident_factory import LI_ID, Seeded, seed_residents
+from tests.services.resident_factory import ZHANG_ID, Seeded, seed_residents
 from tests.support import RecordingPrinter
 
 RELEASE_TIMEOUT = 30.0
@@ -36,6 +37,12 @@ class HangingPrinter(RecordingPrinter):
         self.waiting.set()
         self.release.wait(RELEASE_TIMEOUT)
         super().send(data, document=document)
+
+
+def _key_of(pilot: Any, choice: str) -> str:
+    """The key that makes the numbered choice ``choice`` on the current screen ("1", "f1", ...)."""
+    [button] = [b for b in pilot.app.screen.query(MenuButton) if b.choice == choice]
+    return str(button.key).lower()
 
 
 async def _press_three_times(pilot: Any, key: str, printer: HangingPrinter) -> None:
@@ -56,7 +63,7 @@ async def test_ticket_taken_once(database: peewee.Database, clock: FixedClock) -
     async with app.run_test(size=(100, 36)) as pilot:
         app.push_screen(TicketScreen())
         await until(pilot, lambda: bool(app.screen.query("#ticket-menu")))
-        await _press_three_times(pilot, "1", printer)
+        await _press_three_times(pilot, _key_of(pilot, "take-A"), printer)
         await until(pilot, lambda: bool(app.screen.query("#ticket-number")))
         assert app.is_running
     assert Ticket.select().count() == 1
@@ -67,13 +74,13 @@ async def test_application_submitted_once(database: peewee.Database, clock: Fixe
     printer = HangingPrinter()
     app = make_app(Settings(source="(test)"), database, printer, clock)
     async with app.run_test(size=(100, 36)) as pilot:
-        app.start_session(residents.identify(ServiceContext(database=database, clock=clock), LI_ID))
+        app.start_session(residents.identify(ServiceContext(database=database, clock=clock), ZHANG_ID))
         await pilot.pause()
-        for key in ("8", "5", "3", "2", "1"):  # 居民转职工, 转入, 北京市
+        for key in ("8", "6", "1"):  # 办理, 社保卡挂失, first confirmation
             await pilot.press(key)
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         await until(pilot, lambda: isinstance(app.screen, ApplyConfirmScreen))
-        await _press_three_times(pilot, "1", printer)
+        await _press_three_times(pilot, _key_of(pilot, "submit"), printer)
         assert app.is_running
-    assert Application.select().where(Application.resident == seeded.li).count() == 1
+    assert Application.select().where(Application.resident == seeded.zhang, Application.type == "card_loss").count() == 1

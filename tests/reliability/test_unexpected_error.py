@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import peewee
@@ -23,9 +24,9 @@ NAME = "欧阳明月"
 
 
 @pytest.fixture
-def log_file(tmp_path: Path) -> Path:
+def log_file(tmp_path: Path) -> Iterator[Path]:
     path = logs.configure(tmp_path / "logs")
-    yield path  # type: ignore[misc]
+    yield path
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_kiosk", False)]:
         root.removeHandler(handler)
