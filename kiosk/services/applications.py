@@ -369,7 +369,7 @@ def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = 
         if acting_staff(ctx) is None:
             raise PermissionDenied("收取材料需要工作人员登录", code="login_required")
         wf = _workflow(row.type)
-        if row.status not in (wf.first, RETURNED):
+        if not (row.status == RETURNED or (row.status == wf.first and not wf.is_finished(row.status))):
             raise ServiceError(f"{wf.name_zh}当前为“{wf.status_name(row.status)}”，材料只能在受理时或退回补正后登记",
                                code="materials_closed")
         item = ApplicationMaterial.get_or_none((ApplicationMaterial.application == row.id)
@@ -479,7 +479,7 @@ def missing_by_application(ctx: ServiceContext, resident_id: int) -> dict[str, t
         result: dict[str, tuple[MaterialInfo, ...]] = {}
         for row in Application.select().where(Application.resident == resident_id):
             wf = WORKFLOWS.get(row.type)
-            if wf is None or row.status not in (wf.first, RETURNED):
+            if wf is None or not (row.status == RETURNED or (row.status == wf.first and not wf.is_finished(row.status))):
                 continue
             missing = _info(row).missing_materials
             if missing:

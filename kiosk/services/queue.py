@@ -16,6 +16,12 @@ is one transaction holding the ticket update, its :class:`TicketEvent` and,
 for staff actions, its audit entry. "Call next" claims the ticket with a
 guarded UPDATE (``… AND status = 'waiting'``) after a ``FOR UPDATE SKIP
 LOCKED`` pick on PostgreSQL, so two counters never call the same ticket.
+
+On PostgreSQL every change also sends ``NOTIFY`` (db.notify) in its own
+transaction, so boards, counter screens and announcers that ``LISTEN``
+refresh at once; taking a ticket and calling the next one are one
+server-side function call each (db.queue_functions, schema version 10), the
+same statements and guards as the Python path, in one round trip.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import peewee
 from db import audit
 from db.connection import is_sqlite, write_transaction
 from db.models import Counter, DayCounter, QueueCategory, Rating, Resident, Ticket, TicketEvent
+from db.notify import publish, supports_push
 from kiosk.rules.codes import TICKET_CODE, ticket_code
 from kiosk.rules.identity import mask_name
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
@@ -288,9 +295,11 @@ def categories_for_counter(number: int) -> list[QueueCategory]:
     return [c for c in rows if _serves(counter, number, c)]
 
 
-def _serving_counter_count(category: QueueCategory) -> int:
-    counters = [Counter(number=number, categories=served)
-                for number, served in _ACTIVE_COUNTERS.execute(Counter._meta.database).fetchall()]
+def _serving_counter_count(category: QueueCategory, rows: list[Any] | None = None) -> int:
+    """Active counters serving ``category``; ``rows`` of (number, categories) when already read."""
+    if rows is None:
+        rows = _ACTIVE_COUNTERS.execute(Counter._meta.database).fetchall()
+    counters = [Counter(number=int(number), categories=served or "") for number, served in rows]
     return max(1, sum(1 for c in counters if _serves(c, c.number, category)))
 
 
@@ -317,6 +326,11 @@ def _next_number(day: dt.date, prefix: str) -> int:
     )
     rows = list(statement.execute())
     return int(rows[0].last)
+
+
+def _publish(ctx: ServiceContext, prefix: str, action: str, counter: int | None) -> None:
+    """NOTIFY listeners of this change, committed with it (PostgreSQL; nothing on SQLite)."""
+    publish(ctx.database, hall=ctx.hall_name, terminal=ctx.terminal, category=prefix, event=action, counter=counter)
 
 
 def _event(ctx: ServiceContext, ticket_id: int, action: str, counter: int | None, note: str = "") -> TicketEvent:
@@ -482,17 +496,13 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
     """
     if priority_age is None:
         priority_age = _policy_priority_age(ctx)
+    key = prefix.strip().upper()
+    if supports_push(ctx.database) and len(key) == 1:
+        return _take_on_server(ctx, key, resident_id, priority_age, receipt)
     category = _category(prefix)
     day = ticket_day(ctx)
-    priority = bool(category.priority)
-    person = None
-    if resident_id is not None:
-        resident = Resident.get_or_none(Resident.id == resident_id)
-        if resident is None:
-            raise NotFound("没有找到这位参保人，请重新刷卡或到窗口咨询", code="unknown_resident")
-        if resident.disabled or age_on(resident.birth_date, ctx.today()) >= priority_age:
-            priority = True
-        person = Person(resident.name, resident.id_number)
+    resident_priority, person = _resident_priority(ctx, resident_id, priority_age)
+    priority = bool(category.priority) or resident_priority
     with write_transaction(ctx.database):
         row = _TAKE_NUMBER.execute(ctx.database, day=day, prefix=category.prefix).fetchone()
         if row is None:  # switched off (or removed) since it was read above
@@ -506,11 +516,68 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
             call_count=0).fetchone()[0])
         _INSERT_EVENT.execute(ctx.database, ticket=ticket_id, action="take", counter=None, staff=ctx.staff_id,
                               note="priority" if priority else "", created_at=now)
+        _publish(ctx, category.prefix, "take", None)
         ticket = Ticket(id=ticket_id, day=day, prefix=category.prefix, priority=priority, queue_key=now)
         if receipt:  # the printed ticket shows the estimate, and its job commits with the ticket
             info = _ticket_info(ctx, category, ticket, number, code, now)
             return replace(info, print_job_id=_spool_ticket(ctx, info, resident_id, person))
     return _ticket_info(ctx, category, ticket, number, code, now)
+
+
+def _resident_priority(ctx: ServiceContext, resident_id: int | None, priority_age: int) -> tuple[bool, Person | None]:
+    """Whether an identified resident gets priority (age or disability), and who prints on the ticket."""
+    if resident_id is None:
+        return False, None
+    resident = Resident.get_or_none(Resident.id == resident_id)
+    if resident is None:
+        raise NotFound("没有找到这位参保人，请重新刷卡或到窗口咨询", code="unknown_resident")
+    priority = bool(resident.disabled) or age_on(resident.birth_date, ctx.today()) >= priority_age
+    return priority, Person(resident.name, resident.id_number)
+
+
+_TAKE_ON_SERVER = "SELECT * FROM kiosk_take_ticket(%s, %s, %s, %s, %s, %s, %s, %s)"
+
+
+def _take_on_server(ctx: ServiceContext, prefix: str, resident_id: int | None, priority_age: int,
+                    receipt: bool) -> TicketInfo:
+    """take_ticket on PostgreSQL: one call of ``kiosk_take_ticket`` (numbering, ticket, event,
+    NOTIFY, then people ahead and what the wait estimate needs), its own transaction unless
+    a receipt's print job must commit with it."""
+    priority, person = _resident_priority(ctx, resident_id, priority_age)
+    day = ticket_day(ctx)
+    now = ctx.now()
+    database = ctx.database.obj if isinstance(ctx.database, peewee.DatabaseProxy) else ctx.database
+    args = (day, prefix, resident_id, priority, now, ctx.terminal, ctx.staff_id, ctx.hall_name)
+    if not receipt:
+        row = database.execute_sql(_TAKE_ON_SERVER, args).fetchone()
+        return _server_ticket_info(ctx, prefix, day, now, row)
+    with write_transaction(database):
+        row = database.execute_sql(_TAKE_ON_SERVER, args).fetchone()
+        info = _server_ticket_info(ctx, prefix, day, now, row)
+        return replace(info, print_job_id=_spool_ticket(ctx, info, resident_id, person))
+
+
+def _server_ticket_info(ctx: ServiceContext, prefix: str, day: dt.date, now: dt.datetime,
+                        row: tuple[Any, ...] | None) -> TicketInfo:
+    if row is None:  # unknown or switched off: name the categories there are
+        _category(prefix)
+        raise NotFound(f"业务类别「{prefix}」已停用，请选择其他业务", code="unknown_category")
+    (ticket_id, number, code, priority, ahead, recent_seconds, counters, name_zh, name_en, category_counters,
+     service_minutes) = row
+    category = QueueCategory(prefix=prefix, name_zh=name_zh, name_en=name_en, counters=category_counters or "",
+                             service_minutes=service_minutes)
+    ahead = int(ahead)
+    wait = 0
+    if ahead > 0:
+        per_ticket = float(recent_seconds) if recent_seconds else service_minutes * 60.0
+        wait = math.ceil(ahead * per_ticket / _serving_counter_count(category, list(counters or [])) / 60)
+    taken = _local(ctx, now)
+    assert taken is not None
+    return TicketInfo(
+        id=int(ticket_id), code=str(code), prefix=prefix, number=int(number), day=day, category_zh=name_zh,
+        category_en=name_en, priority=bool(priority), ahead=ahead, wait_minutes=wait,
+        scan_code=ticket_code(day, str(code)), taken_at=taken, counters=_counter_list(category.counters),
+    )
 
 
 def _ticket_info(ctx: ServiceContext, category: QueueCategory, ticket: Ticket, number: int, code: str,
@@ -577,6 +644,21 @@ def find_ticket(ctx: ServiceContext, code: str) -> TicketView:
     return _view(ctx, _find(ctx, code))
 
 
+def is_ticket_number(text: str) -> bool:
+    """True for a ticket number as the board calls it (A001, a 1, Ａ００１ after the normaliser)."""
+    return _SHORT_CODE.match(re.sub(r"\s+", "", text).upper()) is not None
+
+
+def ticket_resident(ctx: ServiceContext, code: str) -> int | None:
+    """The resident who identified when taking ticket ``code`` (A001 today, or the
+    printed T20261129A001), None for an anonymous ticket (取号 without identifying).
+
+    Raises NotFound for a code that is no ticket number or no ticket of that day.
+    """
+    with ctx.database.connection_context():
+        return _fk(_find(ctx, code), "resident")
+
+
 def _current(counter: int, day: dt.date) -> Ticket | None:
     return (Ticket.select().where((Ticket.day == day) & (Ticket.counter == counter) & Ticket.status.in_(ACTIVE))
             .order_by(Ticket.called_at.desc(), _TICKET_ID.desc()).first())
@@ -607,6 +689,8 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
     Only the categories this counter serves are considered. The claim is a
     guarded update, retried if another counter took the same ticket first.
     """
+    if supports_push(ctx.database):
+        return _call_next_on_server(ctx, counter)
     with write_transaction(ctx.database):
         day = ticket_day(ctx)
         _require_free(counter, day)
@@ -629,8 +713,39 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
             raise Conflict("叫号繁忙，请再按一次", code="busy")
         ticket = Ticket.get_by_id(row.id)
         _event(ctx, ticket.id, "call", counter)
+        _publish(ctx, ticket.prefix, "call", counter)
         _audit(ctx, "call", ticket, counter)
         return _view(ctx, ticket)
+
+
+_CALL_ON_SERVER = "SELECT * FROM kiosk_call_next(%s, %s, %s, %s, %s, %s, %s)"
+
+
+def _call_next_on_server(ctx: ServiceContext, counter: int) -> TicketView:
+    """call_next on PostgreSQL: ``kiosk_call_next`` checks the counter is free, picks
+    (SKIP LOCKED), claims (guarded update), writes the event and notifies in one
+    round trip; the audit entry (keyed in the app) joins the same transaction."""
+    database = ctx.database.obj if isinstance(ctx.database, peewee.DatabaseProxy) else ctx.database
+    with write_transaction(database):
+        day = ticket_day(ctx)
+        prefixes = [c.prefix for c in categories_for_counter(counter)]
+        row = database.execute_sql(_CALL_ON_SERVER, (day, counter, prefixes, ctx.staff_id, ctx.now(),
+                                                     ctx.hall_name, ctx.terminal)).fetchone()
+        (outcome, ticket_id, code, prefix, status, priority, taken_at, called_at, started_at, call_count,
+         resident_name) = row
+        if outcome == "busy":
+            raise Conflict(f"本窗口还有 {code}（{STATUS_ZH[status]}），请先办结、过号或挂起", code="counter_busy")
+        if outcome == "empty" and not prefixes:
+            raise NotFound(f"{counter}号窗口没有设置办理的业务类别，请联系管理员", code="no_categories")
+        if outcome == "empty":
+            raise NotFound("目前没有等候的群众", code="queue_empty")
+        if outcome != "called":
+            raise Conflict("叫号繁忙，请再按一次", code="busy")
+        ticket = Ticket(id=ticket_id, day=day, prefix=prefix, code=code, status=status, priority=priority,
+                        counter=counter, staff=ctx.staff_id, taken_at=taken_at, called_at=called_at,
+                        started_at=started_at, call_count=call_count)
+        _audit(ctx, "call", ticket, counter)
+        return _view(ctx, ticket, mask_name(resident_name) if resident_name else "")
 
 
 def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
@@ -645,6 +760,7 @@ def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
             raise Conflict(f"{ticket.code} 刚被其他窗口叫走", code="taken")
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, "call", counter, "specific")
+        _publish(ctx, ticket.prefix, "call", counter)
         _audit(ctx, "call", ticket, counter, specific=True)
         return _view(ctx, ticket)
 
@@ -686,6 +802,7 @@ def _transition(ctx: ServiceContext, counter: int, code: str | None, action: str
             raise Conflict(_illegal(Ticket.get_by_id(ticket.id), action), code="illegal")
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, action, counter, note)
+        _publish(ctx, ticket.prefix, action, counter)
         _audit(ctx, action, ticket, counter)
         return _view(ctx, ticket)
 
@@ -745,6 +862,7 @@ def transfer(ctx: ServiceContext, counter: int, to_prefix: str, code: str | None
                       counter=None, called_at=None, started_at=None).where(Ticket.id == ticket.id).execute()
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, "transfer", counter, f"{old_code}→{new_code}")
+        _publish(ctx, target.prefix, "transfer", counter)
         _audit(ctx, "transfer", ticket, counter, old_code=old_code)
         return _view(ctx, ticket)
 

@@ -157,7 +157,7 @@ class ApplicationScreen(CounterScreen):
     @staticmethod
     def _materials_open(info: ApplicationInfo) -> bool:
         """Materials are marked at 受理 (the first step) and after 退回补正."""
-        return info.status in (WORKFLOWS[info.type].first, RETURNED)
+        return info.status == RETURNED or (info.status == WORKFLOWS[info.type].first and not info.finished)
 
     def choose(self, choice: str) -> None:
         if self.info is None:

@@ -1,13 +1,19 @@
 """Find a resident: the clerk scans a card, ID card, queue ticket or receipt
-(or types the number) into one field; the modal returns the resident."""
+(or types the number, or the ticket number as called: A001) into one field;
+the modal returns the resident. An anonymous ticket (taken without
+identifying) says so and asks for the card."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
 
-from kiosk.services import registration
+from kiosk.rules.text import InvalidText, normalise_number
+from kiosk.services import NotFound, registration
+from kiosk.services import queue as queue_service
 from kiosk.services.registration import ResidentInfo
 from screens.base import KioskModal
 from screens.counter.base import CSS_FILE
@@ -60,10 +66,22 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
         self._busy = True
         ctx = self.host.ctx
 
+        try:  # the one normaliser: ａ００１ / a 001 → A001
+            number = normalise_number(text)
+        except InvalidText:
+            number = ""
+
         def lookup() -> ResidentInfo:
             from kiosk.services.staff import audit_open
 
-            resident = registration.find_resident(ctx, text)
+            if number and queue_service.is_ticket_number(number):
+                # The ticket number as called: the resident who identified when taking it.
+                resident_id = queue_service.ticket_resident(ctx, number)
+                if resident_id is None:
+                    raise NotFound(self.t("counterdesk.find.anonymous", code=number), code="ticket_anonymous")
+                resident = dataclasses.replace(registration.get_resident(ctx, resident_id), found_by="ticket")
+            else:
+                resident = registration.find_resident(ctx, text)
             # Every opening of a resident's records at the counter is audited (who, where, how found).
             audit_open(ctx, resident.id, reason=resident.found_by or "lookup")
             return resident

@@ -1,9 +1,15 @@
-"""One resident at the counter: card, enrolments, applications, payments.
+"""One resident at the counter: card, enrolments, applications, the
+contribution record (months paid and missing, by year), personal-account
+balances, benefits paid, and the cash taken at the counter.
 
 The name and ID number are masked by default even here (someone may stand
 behind the resident); key 9 shows them in full for ten seconds (audited).
 Choosing an application opens it; 4 accepts new business, 6 takes a
-payment, 7 sets or unlocks the resident's self-service password.
+payment, 7 sets or unlocks the resident's self-service password. The
+records come from the same services as the resident's own screens
+(:mod:`kiosk.services.residents`); each look is audited (``resident.open``,
+reason ``counter_records``). Amounts are not masked: only the name, ID and
+phone are personal enough to hide from a bystander.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 
 from kiosk.rules.money import format_yuan
-from kiosk.services import ServiceContext, registration
+from kiosk.services import ServiceContext, registration, residents
 from kiosk.services import applications as application_service
 from kiosk.services import payments as payment_service
 from kiosk.services import staff as staff_service
@@ -38,6 +44,9 @@ class ResidentFile:
     resident: ResidentInfo
     applications: tuple[ApplicationInfo, ...]
     payments: tuple[PaymentInfo, ...]
+    history: residents.ContributionHistory | None = None
+    accounts: tuple[residents.AccountView, ...] = ()
+    benefits: tuple[residents.BenefitRow, ...] = ()
 
 
 def local_time(ctx: ServiceContext, moment: dt.datetime) -> str:
@@ -65,7 +74,13 @@ class ResidentDetailScreen(CounterScreen):
             yield Static("", id="detail-enrolments")
             yield Static(self.t("counter.detail.applications"), classes="section-title")
             yield DataTable(id="detail-applications", cursor_type="row", zebra_stripes=True)
-            yield Static(self.t("counter.detail.payments"), classes="section-title")
+            yield Static(self.t("counterdesk.records.contributions"), classes="section-title")
+            yield Static("", id="detail-contributions")
+            yield Static(self.t("counterdesk.records.accounts"), classes="section-title")
+            yield Static("", id="detail-accounts")
+            yield Static(self.t("counterdesk.records.benefits"), classes="section-title")
+            yield Static("", id="detail-benefits")
+            yield Static(self.t("counterdesk.records.counter_payments"), classes="section-title")
             yield Static("", id="detail-payments")
         with Horizontal(classes="action-row"):
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
@@ -91,7 +106,12 @@ class ResidentDetailScreen(CounterScreen):
             resident = registration.get_resident(ctx, resident_id)
             apps = application_service.list_applications(ctx, resident_id=resident_id, limit=50)
             pays = payment_service.list_payments(ctx, resident_id)
-            return ResidentFile(resident, tuple(apps), tuple(pays))
+            history = residents.contribution_history(ctx, resident_id)
+            accounts = residents.accounts(ctx, resident_id)
+            benefits = residents.benefits(ctx, resident_id)
+            # Every look at a resident's records is audited (who, where, which screen).
+            staff_service.audit_open(ctx, resident_id, reason="counter_records")
+            return ResidentFile(resident, tuple(apps), tuple(pays), history, tuple(accounts), tuple(benefits))
 
         self.run_service(load, self._show, lambda message: self.say(message, "error"))
 
@@ -118,6 +138,52 @@ class ResidentDetailScreen(CounterScreen):
                  f"{format_yuan(p.amount_fen)}{self.t('counter.yuan')}  {self._purpose(p.purpose)}"
                  for p in file.payments]
         self.query_one("#detail-payments", Static).update("\n".join(lines) or self.t("counter.detail.no_payments"))
+        self.query_one("#detail-contributions", Static).update(self._contributions(file))
+        self.query_one("#detail-accounts", Static).update(self._accounts(file))
+        self.query_one("#detail-benefits", Static).update(self._benefits(file))
+
+    def _label(self, key: str, fallback: str) -> str:
+        """A catalog label, or the code itself when the catalog has none (never a raw key)."""
+        text = self.t(key)
+        return fallback if text == key else text
+
+    def _contributions(self, file: ResidentFile, years: int = 6) -> str:
+        """Totals (months paid towards a pension, months and years missing), then the latest years."""
+        history = file.history
+        if history is None or not history.years:
+            return self.t("counterdesk.records.no_contributions")
+        yuan = self.t("counter.yuan")
+        lines = [self.t("counterdesk.records.totals", months=history.total_pension_months,
+                        missing=history.missing_months, missing_years=history.missing_years)]
+        for year in history.years[:years]:
+            insurances = sorted({self._label(f"counterdesk.insurance.{r.insurance}", r.insurance) for r in year.rows})
+            lines.append(self.t("counterdesk.records.year", year=year.year, months=year.pension_months,
+                                individual=f"{format_yuan(year.individual_fen)}{yuan}",
+                                employer=f"{format_yuan(year.employer_fen)}{yuan}",
+                                insurances="、".join(insurances) or "-")
+                         + (self.t("counterdesk.records.year_missing", n=len(year.missing) or len(year.unpaid))
+                            if year.has_missing else ""))
+        if len(history.years) > years:
+            lines.append(self.t("counterdesk.records.more_years", n=len(history.years) - years))
+        return "\n".join(lines)
+
+    def _accounts(self, file: ResidentFile) -> str:
+        yuan = self.t("counter.yuan")
+        lines = [self.t("counterdesk.records.account", kind=self._label(f"resident.account_kind.{a.kind}", a.kind),
+                        amount=f"{format_yuan(a.balance_fen)}{yuan}", opened=f"{a.opened_on:%Y-%m-%d}",
+                        entries=len(a.entries)) for a in file.accounts]
+        return "\n".join(lines) or self.t("counterdesk.records.no_accounts")
+
+    def _benefits(self, file: ResidentFile, rows: int = 6) -> str:
+        yuan = self.t("counter.yuan")
+        lines = [self.t("counterdesk.records.benefit", period=f"{b.period:%Y-%m}",
+                        kind=self._label(f"resident.benefit_type.{b.benefit_type}", b.benefit_type),
+                        amount=f"{format_yuan(b.amount_fen)}{yuan}", paid=f"{b.paid_on:%Y-%m-%d}")
+                 for b in file.benefits[:rows]]
+        if len(file.benefits) > rows:
+            lines.append(self.t("counterdesk.records.more_benefits", n=len(file.benefits) - rows,
+                                total=f"{format_yuan(sum(b.amount_fen for b in file.benefits))}{yuan}"))
+        return "\n".join(lines) or self.t("counterdesk.records.no_benefits")
 
     def _purpose(self, purpose: str) -> str:
         key = f"counter.purpose.{purpose.split(':', 1)[0]}"

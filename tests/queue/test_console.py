@@ -9,6 +9,7 @@ from db.models import Ticket
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.services import queue as q
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.queue_console import CallNumberModal, QueueConsoleScreen, TransferModal
 from screens.display.bigtext import BigCode
 from screens.widgets.rating import RatingModal
@@ -52,16 +53,17 @@ async def test_console_calls_starts_and_finishes_with_number_keys(
         await until(pilot, lambda: _status("A001") == "serving")
         await pilot.press("7")
         await until(pilot, lambda: _status("A001") == "done")
-        # 办结 offers the resident the rating (tests/queue/test_rating_ui.py); Esc declines it.
-        await until(pilot, lambda: isinstance(app.screen, RatingModal))
-        await pilot.press("escape")
-        await until(pilot, lambda: app.screen is screen)
+        # The rating belongs to the resident's side (the kiosk scans the ticket), not the clerk's screen.
         await until(pilot, lambda: screen.query_one("#current-code", BigCode).code == "")
+        assert app.screen is screen and not isinstance(app.screen, RatingModal)
         assert Ticket.get(Ticket.code == "A001").staff_id == staff
 
         await pilot.press("1")
         await until(pilot, lambda: _status("A002") == "called")
-        await pilot.press("5")
+        await pilot.press("5")  # 过号 shows what it will do; only the second key (+) does it
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        assert _status("A002") == "called"
+        await pilot.press("plus")
         await until(pilot, lambda: _status("A002") == "no_show")
         await pilot.press("1")
         await until(pilot, lambda: _status("A003") == "called")
@@ -84,7 +86,9 @@ async def test_console_refuses_illegal_actions_calmly(database: peewee.Database,
         await until(pilot, lambda: _status("A001") == "called")
         await pilot.press("1")  # call next while A001 is still at the counter
         await until(pilot, lambda: "本窗口还有 A001" in screen.message)
-        await pilot.press("3", "5")  # start, then no-show: not allowed once serving
+        await pilot.press("3")
+        await until(pilot, lambda: _status("A001") == "serving")
+        await pilot.press("5", "plus")  # no-show, confirmed: not allowed once serving
         await until(pilot, lambda: "不能过号" in screen.message)
         assert _status("A001") == "serving"
 

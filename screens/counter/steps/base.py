@@ -6,8 +6,11 @@ Keyboard use, the same in every form:
 
 - digits press the numbered choices while no text field has the focus;
   after a choice the focus moves on to the next field;
-- Enter in a text field moves to the next field, and on the last field confirms;
-- 0 (outside a text field) confirms, Esc cancels (the modal returns None).
+- Enter in a text field moves to the next field, and on the last field confirms
+  (after the last choice the focus is on 确认, which Enter presses);
+- 0 (outside a text field) and Esc go back (the modal returns None), as 0 does
+  everywhere at the counter (:mod:`screens.counter.keys`); what the form leads to
+  (submitting, advancing) still asks for the confirmation's second key.
 
 Typed values are checked here so the clerk hears at once what is wrong:
 amounts in yuan (``parse_yuan``) become fen, dates are ``YYYY-MM-DD``,
@@ -176,7 +179,7 @@ class StepForm(KioskModal[dict[str, Any] | None]):
             yield Static("", id="step-live")
             yield Static("", id="step-message")
             with Horizontal(classes="step-buttons"):
-                yield MenuButton("0", self.t("counter.steps.confirm"), "confirm", classes="primary-choice")
+                yield MenuButton("Enter", self.t("counter.steps.confirm"), "confirm", classes="primary-choice")
                 yield Button(self.t("counter.steps.cancel"), id="step-cancel")
 
     def on_mount(self) -> None:
@@ -204,7 +207,7 @@ class StepForm(KioskModal[dict[str, Any] | None]):
                 await container.mount(row)
                 await row.mount(Static(field.label, classes="step-label"))
                 for option in field.options:
-                    # Nine number keys at most; 0 confirms. Further options are clicked.
+                    # Nine number keys at most; 0 is back. Further options are clicked or reached with Tab.
                     label = str(key) if key <= 9 else "·"
                     await row.mount(MenuButton(label, option.label, f"opt-{field.name}-{option.value}",
                                                classes="step-option"))
@@ -286,6 +289,10 @@ class StepForm(KioskModal[dict[str, Any] | None]):
     def on_key(self, event: events.Key) -> None:
         # Escape is KioskModal's; digits press the numbered choices unless a text field is being typed in.
         if isinstance(self.focused, Input) or event.character is None or not event.character.isdigit():
+            return
+        if event.character == "0":  # 0 is back, never confirm
+            event.stop()
+            self.dismiss(None)
             return
         for button in self.query(MenuButton):
             if button.key == event.character and not button.disabled and self._button_shown(button):

@@ -49,6 +49,7 @@ from kiosk.services.staff import PermissionDenied, audit_reveal
 from screens.counter.accept import GROUPS, AcceptTypeScreen, MaterialsScreen, number_key
 from screens.counter.application import ApplicationScreen
 from screens.counter.home import CounterHomeScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.login import LoginScreen
 from screens.counter.reason import ReasonModal
 from screens.counter.resident_detail import ResidentDetailScreen
@@ -263,7 +264,7 @@ WALKS: dict[str, Walk] = {
     "assessment": Walk(_flexible_enrolled, submit_keys=_base_keys(),
                        step_keys={"recorded": keys("1", "10000", "enter")}, check=_assessment_paid,
                        live={"recorded": "找零"}),
-    "benefit_pension": Walk(_resident_pensioner, birth=dt.date(1960, 3, 8), submit_keys=keys("1", "0"),
+    "benefit_pension": Walk(_resident_pensioner, birth=dt.date(1960, 3, 8), submit_keys=keys("1", "enter"),
                             check=_benefit_paid(account_kind="pension_resident")),
     # The months come from the records (84 imported), never from the form.
     "benefit_unemployment": Walk(_unemployed, step_keys={"calculated": keys("1", "enter")},
@@ -282,7 +283,7 @@ WALKS: dict[str, Walk] = {
                      step_keys={"transferring": keys("34567.89", "enter", "12345", "enter", "96", "enter")},
                      check=_transferred),
     "unemployment_registration": Walk(),
-    "injury_determination": Walk(submit_keys=keys("2026-10-20", "enter", "1", "0"),
+    "injury_determination": Walk(submit_keys=keys("2026-10-20", "enter", "1", "enter"),
                                  step_keys={"determined": keys("人社伤认〔2026〕9号", "enter", "2026-11-20", "enter")},
                                  check=_determined),
     "card_apply": Walk(card=False, check=_card_status("active")),
@@ -333,8 +334,16 @@ async def _find(pilot: Pilot[Any], id_no: str) -> None:
     await until(pilot, lambda: isinstance(pilot.app.screen, ResidentDetailScreen))
 
 
-async def _accept(pilot: Pilot[Any], wf: Workflow, materials: list[str], form_keys: Keys) -> None:
-    """From the resident's detail: 4 受理业务 → group → type → tick materials → 0 → the type's form."""
+async def _confirm(pilot: Pilot[Any]) -> None:
+    """The confirmation of a harmful action (screens.counter.keys): its second key, +."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmActionModal))
+    await pilot.press("plus")
+
+
+async def _accept(pilot: Pilot[Any], wf: Workflow, materials: list[str], form_keys: Keys, *,
+                  confirm: bool = True) -> None:
+    """From the resident's detail: 4 受理业务 → group → type → tick materials → Enter → the type's
+    form → + in the confirmation (unless ``confirm`` is False: the form refuses)."""
     app = pilot.app
     group_index, types = next((i, t) for i, (_g, t) in enumerate(GROUPS) if wf.type in t)
     await pilot.press("4")
@@ -346,9 +355,11 @@ async def _accept(pilot: Pilot[Any], wf: Workflow, materials: list[str], form_ke
     await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
     codes = [m.code for m in wf.materials]
     await pilot.press(*(number_key(codes.index(code)) for code in materials))
-    await pilot.press("0")
+    await pilot.press("enter")
     if form_keys:
         await _fill(pilot, form_keys)
+    if confirm:
+        await _confirm(pilot)
 
 
 async def _opened(pilot: Pilot[Any]) -> ApplicationInfo:
@@ -377,6 +388,7 @@ async def _advance(pilot: Pilot[Any], to_status: str, form_keys: Keys, live: str
         await pilot.press(form_keys[-1])
     elif form_keys:
         await _fill(pilot, form_keys)
+    await _confirm(pilot)
     await until(pilot, lambda: _info(app) is not None and _info(app).status == to_status)  # type: ignore[union-attr]
     return await _opened(pilot)
 
@@ -411,16 +423,21 @@ async def test_every_type_walks_every_status(type_: str, database: peewee.Databa
                 await pilot.pause(0.1)
             else:
                 await pilot.press(button.key)
+                await _confirm(pilot)
                 await until(pilot, lambda: "材料不齐" in message(app))
             assert apps.get_application(clerk, first.number).status == wf.first
             end = "returned" if wf.can_return else "rejected"
             await pilot.press(_button(app, end).key)
-            await until(pilot, lambda: isinstance(app.screen, ReasonModal))
-            await drive(pilot, ("缺少材料请补齐后再来", "enter"))
+            if end == "rejected":
+                await until(pilot, lambda: isinstance(app.screen, ReasonModal))
+                await drive(pilot, ("缺少材料请补齐后再来", "enter"))
+            await _confirm(pilot)  # 退回补正 names the missing materials itself
             await until(pilot, lambda: _info(app) is not None and _info(app).status == end)  # type: ignore[union-attr]
-            assert "缺少材料请补齐后再来" in text_of(app, "#application-steps")
+            missing_name = next(m.name_zh for m in wf.materials if m.code == required[0])
+            expected = "缺少材料请补齐后再来" if end == "rejected" else missing_name
+            assert expected in text_of(app, "#application-steps")
             first = apps.get_application(clerk, first.number)
-            assert first.reason == "缺少材料请补齐后再来"
+            assert expected in first.reason
             await pilot.press("escape")  # back to the resident
             await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
 
@@ -473,27 +490,28 @@ async def test_step_form_refuses_bad_input_with_a_message(database: peewee.Datab
         await fast_login(pilot, "S001")
         await _find(pilot, id_no)
         wf = WORKFLOWS["injury_determination"]
-        await _accept(pilot, wf, [m.code for m in wf.materials], keys("2026-02-30", "enter", "1", "0"))
+        await _accept(pilot, wf, [m.code for m in wf.materials], keys("2026-02-30", "enter", "1", "enter"), confirm=False)
         await until(pilot, lambda: "不是有效日期" in text_of(app, "#step-message"))
         form = app.screen
         assert isinstance(form, StepForm)
         # The focus went back to the date: correct it, Enter, 0.
         assert app.focused is form.query_one("#field-accident_date")
         form.query_one("#field-accident_date", Input).value = "2026-12-01"
-        await drive(pilot, ("enter", "0"))
+        await drive(pilot, ("enter", "enter", "enter"))
         await until(pilot, lambda: "晚于今天" in text_of(app, "#step-message"))
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
         assert not apps.list_applications(clerk, resident_id=person.id, type_="injury_determination")
 
         # The worker's one year has passed: the form is fine, the service refuses with its deadline.
-        await pilot.press("0")
-        await _fill(pilot, keys("2025-10-01", "enter", "1", "0"))
+        await pilot.press("enter")
+        await _fill(pilot, keys("2025-10-01", "enter", "1", "enter"))
+        await _confirm(pilot)
         await until(pilot, lambda: "1年内" in message(app))
 
         await _find(pilot, id_no)
         wf = WORKFLOWS["assessment"]
-        await _accept(pilot, wf, ["id_card"], keys("2", str(floor // 100 - 1), "enter", "enter", "enter"))
+        await _accept(pilot, wf, ["id_card"], keys("2", str(floor // 100 - 1), "enter", "enter", "enter"), confirm=False)
         await until(pilot, lambda: "之间" in text_of(app, "#step-message"))
         assert isinstance(app.screen, StepForm)
         assert "下限" in text_of(app, "#step-intro")

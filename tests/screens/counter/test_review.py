@@ -15,6 +15,7 @@ from kiosk.services import residents as resident_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.registration import ResidentInfo, register_resident
 from screens.counter.application import ApplicationScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.reason import ReasonModal
 from screens.staff.review import ReviewQueueScreen
 from screens.widgets.menu import MenuButton
@@ -68,6 +69,10 @@ async def test_supervisor_rejects_benefit_with_reason(database: peewee.Database,
         await until(pilot, lambda: "不能为空" in text_of(app, "#reason-message"))
         await pilot.press(*"出生医学证明与身份信息不符")
         await pilot.press("enter")
+        # Refusing is harmful: the confirmation shows the reason and needs its second key.
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        assert "出生医学证明与身份信息不符" in text_of(app, "#confirm-what")
+        await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and "未通过" in message(app))
         assert "出生医学证明与身份信息不符" in text_of(app, "#application-steps")
     event = ApplicationEvent.select().order_by(ApplicationEvent.id.desc()).first()
@@ -112,6 +117,8 @@ async def test_concurrent_advance_shows_conflict_and_reloads(database: peewee.Da
         # Another clerk advances the same application first.
         application_service.advance(other, info.number, "reviewed", expected_version=1)
         await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: "其他工作人员" in message(app))
         assert "建立个人账户" not in message(app)
         await until(pilot, lambda: screen.info is not None and screen.info.status == "reviewed")
@@ -119,6 +126,8 @@ async def test_concurrent_advance_shows_conflict_and_reloads(database: peewee.Da
         # The reloaded screen now offers the next step, and it works.
         await until(pilot, lambda: "建立个人账户" in str(screen.query(MenuButton).first().label))
         await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: screen.info is not None and screen.info.status == "account_opened")
     events = [e.staff_id for e in ApplicationEvent.select().order_by(ApplicationEvent.id)]
     assert len(events) == 3  # submit, the other clerk's step, ours: the losing attempt wrote nothing

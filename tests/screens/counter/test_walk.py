@@ -15,6 +15,7 @@ from kiosk.services import ServiceContext
 from kiosk.services import applications as application_service
 from screens.counter.accept import AcceptTypeScreen, MaterialsScreen
 from screens.counter.application import ApplicationScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.payment import PaymentConfirmScreen, PaymentDoneScreen, TierScreen
 from screens.counter.register import RegisterResidentScreen
 from screens.counter.reprint import ReprintScreen
@@ -83,17 +84,21 @@ async def test_register_enrol_pay_print_and_reprint(database: peewee.Database, c
         await pilot.press("1")
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
         await pilot.press("1", "2", "3")
-        await pilot.press("0")
+        await pilot.press("enter")  # 提交受理 asks first (screens.counter.keys): + submits
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, ApplicationScreen))
         application = Application.get(Application.resident == resident.id)
         assert application.type == "enrol_resident_pension" and application.status == "submitted"
         assert application.number in message(app)
         assert PrintJob.select().where((PrintJob.kind == "acceptance") & (PrintJob.resident == resident.id)).exists()
 
-        # Advance 审核 → 建立个人账户 → 发放社保卡 with key 1 each time.
+        # Advance 审核 → 建立个人账户 → 发放社保卡 with key 1 (and + to confirm) each time.
         for step, name in (("reviewed", "审核"), ("account_opened", "建立个人账户"), ("card_issued", "发放社保卡")):
             await until(pilot, lambda: app.screen.query("#transitions .menu-button"))
             await pilot.press("1")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+            await pilot.press("plus")
             await until(pilot, lambda s=step: Application.get_by_id(application.id).status == s)
             await until(pilot, lambda n=name: f"当前状态：{n}" in message(app))
         events = [e.to_status for e in ApplicationEvent.select().where(ApplicationEvent.application == application.id)
@@ -112,9 +117,10 @@ async def test_register_enrol_pay_print_and_reprint(database: peewee.Database, c
         await pilot.press("3")
         await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen))
         assert "500.00" in text_of(app, "#payment-summary")
-        await pilot.click("#tendered")
-        await type_text(pilot, "600")
+        await type_text(pilot, "600")  # 实收 has the focus: the digits are money
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, PaymentDoneScreen))
         payment = Payment.get(Payment.resident == resident.id)
         assert payment.amount_fen == 500_00 and payment.method == "cash"
@@ -178,5 +184,7 @@ async def test_advance_refused_when_materials_missing(database: peewee.Database,
         assert "户口簿" in text_of(app, "#application-materials")
         await until(pilot, lambda: app.screen.query("#transitions .menu-button"))
         await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: "材料不齐" in message(app))
         assert application_service.get_application(ctx, info.number).status == "submitted"
