@@ -1,6 +1,5 @@
 """A key pressed three times while the printer hangs does a write once
-(issue 19.4): the ticket, an application's submission, a queue console
-action. The printer blocks until the test releases it, so the presses all
+(issue 19.4): the ticket, an application's submission, a reprint, a rating. The printer blocks until the test releases it, so the presses all
 land while the first action is still running."""
 
 from __future__ import annotations
@@ -9,16 +8,19 @@ import threading
 from typing import Any
 
 import peewee
+from textual.widgets import Input
 
-from db.models import Application, Ticket
+from db.models import Application, PrintJob, Rating, Staff, Ticket
 from kiosk.app import make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
-from kiosk.services import ServiceContext, residents
+from kiosk.services import ServiceContext, queue, residents
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.ticket import TicketScreen
 from screens.widgets.menu import MenuButton
-from tests.screens.counter.helpers import until
+from screens.widgets.rating import RatingModal
+from tests.screens.counter.helpers import make_counter_app, staff, until
+from tests.screens.counter.test_every_type import fast_login
 from tests.services.resident_factory import ZHANG_ID, Seeded, seed_residents
 from tests.support import RecordingPrinter
 
@@ -84,3 +86,45 @@ async def test_application_submitted_once(database: peewee.Database, clock: Fixe
         await _press_three_times(pilot, _key_of(pilot, "submit"), printer)
         assert app.is_running
     assert Application.select().where(Application.resident == seeded.zhang, Application.type == "card_loss").count() == 1
+
+
+async def test_reprint_made_once(database: peewee.Database, clock: FixedClock) -> None:
+    seed_residents(database)
+    staff(database, clock)
+    ctx = ServiceContext(database=database, clock=clock)
+    original = queue.take_ticket(ctx, "A", receipt=True)
+    code = PrintJob.get_by_id(original.print_job_id).code
+    printer = HangingPrinter()
+    app = make_counter_app(database, clock, printer)  # type: ignore[arg-type]
+    async with app.run_test(size=(100, 36)) as pilot:
+        await fast_login(pilot, "S001")
+        await pilot.press(_key_of(pilot, "reprint"))
+        await until(pilot, lambda: bool(app.screen.query("#reprint-code")))
+        field = app.screen.query_one("#reprint-code", Input)
+        field.focus()
+        field.value = code
+        await _press_three_times(pilot, "enter", printer)
+        assert app.is_running
+    assert PrintJob.select().where(PrintJob.reprint_of == original.print_job_id).count() == 1
+
+
+async def test_rating_saved_once(database: peewee.Database, clock: FixedClock) -> None:
+    seed_residents(database)
+    staff(database, clock)
+    ctx = ServiceContext(database=database, clock=clock)
+    clerk = ctx.as_staff(Staff.get(Staff.number == "S001").id, "S001")
+    ticket = queue.take_ticket(ctx, "A")
+    queue.call_next(clerk, 1)
+    queue.start(clerk, 1)
+    queue.finish(clerk, 1)
+    printer = HangingPrinter()
+    printer.release.set()  # a rating prints nothing; the three presses land before the first is saved
+    app = make_app(Settings(source="(test)"), database, printer, clock)
+    async with app.run_test(size=(100, 36)) as pilot:
+        app.push_screen(RatingModal(ticket.code))
+        await until(pilot, lambda: bool(app.screen.query(MenuButton)))
+        await pilot.press("5", "5", "5")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running
+    assert Rating.select().count() == 1
