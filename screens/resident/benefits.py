@@ -7,7 +7,7 @@ from typing import Any
 from textual.app import ComposeResult
 
 from kiosk.services import residents
-from screens.resident.common import ResidentScreen, day, yuan
+from screens.resident.common import ResidentScreen, day, label, yuan
 from screens.widgets.plain import DataTable, Static
 
 
@@ -28,6 +28,6 @@ class BenefitsScreen(ResidentScreen):
         table.add_columns(t("resident.col.benefit"), t("resident.col.period"), t("resident.col.amount"),
                           t("resident.col.paid_on"))
         for row in self.data:
-            table.add_row(t(f"resident.benefit_type.{row.benefit_type}"), f"{row.period:%Y-%m}",
+            table.add_row(label(t, "resident.benefit_type", row.benefit_type), f"{row.period:%Y-%m}",
                           yuan(row.amount_fen), day(row.paid_on))
         yield table

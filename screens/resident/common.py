@@ -21,6 +21,27 @@ def yuan(fen: int) -> str:
     return format_yuan(fen)
 
 
+def label(t: Any, prefix: str, value: str) -> str:
+    """The catalog's name for ``value`` under ``prefix`` (``resident.benefit_type``); a
+    value the catalog lacks falls back to its first word (``pension_x`` → pension),
+    then to ``prefix.other`` — never a raw key on screen."""
+    for key in (f"{prefix}.{value}", f"{prefix}.{value.split('_')[0]}", f"{prefix}.other"):
+        text = t(key)
+        if text != key:
+            return str(text)
+    return value
+
+
+def pension_in_payment(ctx: Any, resident_id: int) -> Any:
+    """The newest pension payment (kiosk.services.residents.BenefitRow) of a resident
+    who already draws a pension, else None. A retiree gets her pension and the
+    record behind it, never an estimate of a retirement that lies in the past."""
+    from kiosk.services import residents
+
+    rows = [row for row in residents.benefits(ctx, resident_id) if row.benefit_type.startswith("pension")]
+    return max(rows, key=lambda row: row.period) if rows else None
+
+
 def day(value: dt.date | None) -> str:
     return f"{value:%Y-%m-%d}" if value else ""
 

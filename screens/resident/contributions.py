@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 
 from kiosk.services import residents
-from screens.resident.common import ResidentScreen, yuan
+from screens.resident.common import ResidentScreen, label, pension_in_payment, yuan
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import DataTable, Static
 
@@ -29,11 +29,17 @@ class YearsScreen(ResidentScreen):
         self.page = 0
 
     def load(self, ctx: Any, resident_id: int) -> Any:
+        self.drawing = pension_in_payment(ctx, resident_id)
         return residents.contribution_history(ctx, resident_id)
 
     def compose_body(self) -> ComposeResult:
         t = self.t
         history = self.data
+        drawing = getattr(self, "drawing", None)
+        if drawing is not None:  # a retiree: these are the years before her pension
+            yield Static(t("frontdesk.contributions.retired", kind=label(t, "resident.benefit_type",
+                                                                         drawing.benefit_type),
+                           month=f"{drawing.period:%Y-%m}"), classes="note", id="contributions-retired")
         yield Static(t("resident.contributions.summary", months=history.total_pension_months,
                        missing=missing_text(t, history.missing_years, history.missing_months)),
                      id="contributions-summary")

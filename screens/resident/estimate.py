@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from kiosk.services import residents
 from kiosk.services.entitlement import render_steps
 from kiosk.services.estimate import screen_notes
-from screens.resident.common import ResidentScreen, day, yuan
+from screens.resident.common import ResidentScreen, day, label, pension_in_payment, yuan
 from screens.widgets.plain import Static
 
 
@@ -21,6 +21,9 @@ class EstimateScreen(ResidentScreen):
     TITLE_KEY = "resident.home.estimate"
 
     def load(self, ctx: Any, resident_id: int) -> Any:
+        drawing = pension_in_payment(ctx, resident_id)
+        if drawing is not None:
+            return drawing  # already retired: her pension, not an estimate
         book = self.host.services.policy
         if book is None:
             raise residents.policy_unavailable()
@@ -29,6 +32,13 @@ class EstimateScreen(ResidentScreen):
     def compose_body(self) -> ComposeResult:
         t = self.t
         view = self.data
+        if isinstance(view, residents.BenefitRow):
+            with VerticalScroll(id="estimate"):
+                yield Static(t("frontdesk.estimate.retired", kind=label(t, "resident.benefit_type", view.benefit_type),
+                               amount=yuan(view.amount_fen), month=f"{view.period:%Y-%m}"),
+                             id="estimate-total", classes="balance")
+                yield Static(t("frontdesk.estimate.retired_note"), classes="note")
+            return
         years, months = divmod(view.retirement_age_months, 12)
         with VerticalScroll(id="estimate"):
             yield Static(t("resident.estimate.retire", date=day(view.retirement_date), years=years, months=months),
