@@ -77,6 +77,27 @@ def _entitlement_columns(database: peewee.Database, migrator: SchemaMigrator) ->
         migrate(*steps)
 
 
+def _benefits_in_payment(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 8 (issue 15): benefit (待遇 in payment), benefit_run (posted monthly runs) and
+    benefit_payment.benefit_id / run_month / kind. Existing payments keep no benefit (one-off)."""
+    from db.models import Benefit, BenefitRun
+
+    database.create_tables([Benefit, BenefitRun], safe=True)
+    present = {c.name for c in database.get_columns("benefit_payment")}
+    steps = []
+    if "benefit_id" not in present:
+        steps.append(migrator.add_column("benefit_payment", "benefit_id",
+                                         peewee.ForeignKeyField(Benefit, field=Benefit.id, null=True,
+                                                                on_delete="SET NULL")))
+    if "run_month" not in present:
+        steps.append(migrator.add_column("benefit_payment", "run_month", peewee.DateField(null=True)))
+    if "kind" not in present:
+        steps.append(migrator.add_column("benefit_payment", "kind", peewee.CharField(max_length=10,
+                                                                                      default="monthly")))
+    if steps:
+        migrate(*steps)
+
+
 #: The ``now`` of the migration run, for steps that write a dated record.
 _MIGRATION_NOW: contextvars.ContextVar[dt.datetime] = contextvars.ContextVar("migration_now")
 
@@ -106,6 +127,23 @@ def _death_date(database: peewee.Database, migrator: SchemaMigrator) -> None:
         migrate(migrator.add_column("resident", "death_date", peewee.DateField(null=True)))
 
 
+def _queue_functions(database: peewee.Database, migrator: SchemaMigrator | None) -> None:
+    """Version 10 (issue 18): the PostgreSQL queue functions ``kiosk_take_ticket`` and
+    ``kiosk_call_next`` (db.queue_functions: one round trip each, NOTIFY included);
+    nothing on SQLite. ``init_schema`` runs it too, since it stamps without applying."""
+    from db.queue_functions import create_queue_functions
+
+    create_queue_functions(database)
+
+
+def _rule_finding_notes(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 11 (issue 16): rule_finding_note, the 稽核 findings a supervisor marked
+    explained (with a reason), so the next audit shows them as known."""
+    from db.models import RuleFindingNote
+
+    database.create_tables([RuleFindingNote], safe=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
@@ -114,6 +152,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "resident.death_date", _death_date),
     Migration(7, "hukou_region, application accepted_by/approved_by, transfer months/temporary",
               _entitlement_columns),
+    Migration(8, "benefit in payment, benefit_run, benefit_payment.benefit_id/run_month/kind", _benefits_in_payment),
+    Migration(10, "PostgreSQL queue functions (take ticket, call next) with NOTIFY", _queue_functions),
+    Migration(11, "rule_finding_note (稽核 findings marked explained)", _rule_finding_notes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 
@@ -143,6 +184,7 @@ def init_schema(database: peewee.Database, now: dt.datetime) -> int:
             SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
         AuditHead.get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS_HASH})
         ensure_defaults()  # queue categories A-V and counters 1-6 (RULES §11.2)
+        _queue_functions(database, None)  # server-side functions are not tables: create them here too
     return LATEST_VERSION
 
 

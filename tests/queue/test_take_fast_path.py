@@ -28,20 +28,21 @@ def test_category_switched_off_after_the_read_gets_no_number(
         database: peewee.Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
     ctx = make_ctx(database, clock)
     assert q.take_ticket(ctx, "B").code == "B001"
-    read = q._category
+    day_of = q.ticket_day
 
-    def read_then_switch_off(prefix: str) -> Any:
-        row = read(prefix)  # what take_ticket saw: B active
+    def switch_off_then_day(ctx: Any) -> dt.date:
+        # After take_ticket checked the prefix (SQLite: read the active category), before numbering
+        # (SQLite: the INSERT … SELECT … WHERE active; PostgreSQL: kiosk_take_ticket).
         QueueCategory.update(active=False).where(QueueCategory.prefix == "B").execute()
-        return row
+        return day_of(ctx)
 
-    monkeypatch.setattr(q, "_category", read_then_switch_off)
+    monkeypatch.setattr(q, "ticket_day", switch_off_then_day)
     with pytest.raises(NotFound) as refused:
         q.take_ticket(ctx, "B")
     assert refused.value.code == "unknown_category"
     assert Ticket.select().where(Ticket.prefix == "B").count() == 1
     assert DayCounter.get(DayCounter.prefix == "B").last == 1  # no number used up
-    monkeypatch.setattr(q, "_category", read)
+    monkeypatch.setattr(q, "ticket_day", day_of)
     QueueCategory.update(active=True).where(QueueCategory.prefix == "B").execute()
     assert q.take_ticket(ctx, "B").code == "B002"
 
