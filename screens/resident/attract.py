@@ -21,6 +21,7 @@ from kiosk.guide import load_guide
 from kiosk.rules.codes import TICKET_CODE
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input
 from screens.base import KioskScreen
+from screens.widgets.cjk_wrap import paragraph
 from screens.widgets.menu import MenuButton, function_key
 from screens.widgets.plain import Button, Static
 
@@ -53,7 +54,7 @@ class AttractScreen(KioskScreen):
                     label = t("resident.attract.large_off" if choice == "large" and self.host.large_text
                               else f"resident.attract.{choice}")
                     yield MenuButton(function_key(index), label, choice)
-            yield Static(self._tip_text(), id="tip")
+            yield Static(paragraph(self._tip_text()), id="tip")
         if getattr(self.app, "demo_info", None) is not None:  # kiosk demo: its keys, always in view
             yield Static(t("frontdesk.demo.band"), id="demo-band")
 
@@ -92,7 +93,7 @@ class AttractScreen(KioskScreen):
     def _next_tip(self) -> None:
         self._tip_index += 1
         for tip in self.query("#tip").results(Static):
-            tip.update(self._tip_text())
+            tip.update(paragraph(self._tip_text()))
 
     # -- the number ------------------------------------------------------------------
 

@@ -3,18 +3,21 @@ opening its sections; no identification needed."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.widgets import Input
 
 from kiosk.guide import Topic, load_guide
 from screens.resident.common import ResidentScreen
+from screens.widgets.cjk_wrap import paragraph
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
 
 class GuideScreen(ResidentScreen):
-    """Topic list with a search field; keys 1-9 open the first nine matches."""
+    """Topic list with a search field (focused first: typed text searches); ↓ or
+    Tab reaches the topics, where keys 1-9 open the first nine matches."""
 
     TITLE_KEY = "resident.guide.title"
     PERSONAL = False
@@ -39,9 +42,24 @@ class GuideScreen(ResidentScreen):
                 yield MenuButton(str(i), topic.title.get(language), f"topic-{topic.id}")
 
     def on_mount(self) -> None:
-        buttons = self.query(MenuButton)
-        if buttons:
-            buttons.first().focus()
+        # The search field is the first thing a keyboard reaches: typing 失业 + Enter searches.
+        self._focus_search()
+
+    async def recompose(self) -> None:
+        await super().recompose()
+        self._focus_search()
+
+    def _focus_search(self) -> None:
+        for field in self.query("#guide-search").results(Input):
+            field.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # ↓ from the search field goes to the topics (then digits choose, arrows walk, Enter opens).
+        if event.key == "down" and isinstance(self.focused, Input):
+            buttons = self.query(MenuButton)
+            if buttons:
+                event.stop()
+                buttons.first().focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -71,5 +89,5 @@ class TopicScreen(ResidentScreen):
         with VerticalScroll(id="guide-topic"):
             yield Static(self.topic.title.get(language), classes="balance")
             for section in self.topic.sections:
-                yield Static(section.heading.get(language), classes="guide-heading")
-                yield Static(section.body.get(language), classes="guide-body")
+                yield Static(paragraph(section.heading.get(language)), classes="guide-heading")
+                yield Static(paragraph(section.body.get(language)), classes="guide-body")

@@ -272,3 +272,111 @@ async def test_demo_shows_its_cards_passwords_and_pins_and_f10_ends_it(
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
         await pilot.press("f10")
         await until(pilot, lambda: not app.is_running)
+
+
+async def test_the_whole_ledger_is_reachable_by_keys_and_buttons(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """Every ledger row is laid out (no 20-row cap) and End / ▲▼ reach the oldest (at 80x24,
+    where the page is longer than the screen)."""
+    from textual.containers import VerticalScroll
+
+    from screens.widgets.plain import DataTable
+
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, ZHANG_CARD)
+        await pilot.press("3")
+        await until(pilot, lambda: isinstance(app.screen, AccountScreen) and app.screen.data is not None)
+        await pilot.pause()
+        body = app.screen.query_one("#account-body", VerticalScroll)
+        tables = list(app.screen.query(DataTable))
+        rows = sum(table.row_count for table in tables)
+        assert rows == sum(len(account.entries) for account in app.screen.data) > 0
+        for table in tables:
+            assert table.size.height >= table.row_count + 1  # every row laid out
+        assert body.max_scroll_y > 0
+        await pilot.press("end")
+        await pilot.pause()
+        assert body.scroll_y == body.max_scroll_y
+        await pilot.press("home")
+        await pilot.pause()
+        assert body.scroll_y == 0
+        await pilot.click("#page-down")
+        await pilot.pause()
+        assert body.scroll_y > 0
+        await pilot.click("#page-up")
+        await pilot.pause()
+        assert body.scroll_y == 0
+
+
+async def test_guide_pages_scroll_and_search_is_first(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    from kiosk.guide import load_guide
+    from screens.resident.guide import TopicScreen
+
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        await until(pilot, lambda: isinstance(app.screen, GuideScreen))
+        await pilot.pause()
+        assert app.focused is app.screen.query_one("#guide-search", Input)
+        await pilot.press("失", "业", "enter")
+        await pilot.pause()
+        first = app.screen.query(MenuButton).first()
+        assert "失业" in str(first.label), str(first.label)
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: isinstance(app.screen, TopicScreen) and "失业" in screen_text(app))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, GuideScreen))
+        # The pension page is longer than 80x24: it scrolls by keys and by the bar's buttons.
+        app.push_screen(TopicScreen(load_guide().topic("pension")))
+        await until(pilot, lambda: isinstance(app.screen, TopicScreen))
+        await pilot.pause()
+        target = app.screen.scroll_target()  # type: ignore[attr-defined]
+        assert target is not None and target.max_scroll_y > 0  # more than 80x24 shows
+        await pilot.press("end")
+        await pilot.pause()
+        assert target.scroll_y == target.max_scroll_y
+        await pilot.click("#page-up")
+        await pilot.pause()
+        assert target.scroll_y < target.max_scroll_y
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_large_text_keeps_every_choice_on_screen_at_80x24(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock, language: str) -> None:
+    from kiosk.app import make_app
+    from kiosk.config import Settings
+    from tests.support import RecordingPrinter
+
+    settings = Settings(source="(test)")
+    settings.terminal.language = language
+    app = make_app(settings, kiosk_db[0], RecordingPrinter(), clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f5")
+        await pilot.pause()
+        assert app.large_text
+        for button in app.screen.query(MenuButton):
+            assert button.region.bottom <= SIZE[1] and button.region.height >= 3, button.label
+        await sign_in(pilot, ZHANG_CARD)
+        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        app.set_large_text(True)
+        await pilot.pause()
+        choices = list(app.screen.query(MenuButton))
+        assert {b.key for b in choices} >= {"0", "7", "9"}
+        for button in choices:
+            assert button.region.bottom <= SIZE[1] and button.region.height >= 3, button.label
+
+
+def test_chinese_lines_never_start_with_closing_punctuation() -> None:
+    from kiosk.guide import load_guide
+    from screens.widgets.cjk_wrap import NO_LINE_END, NO_LINE_START, wrap
+
+    texts = [section.body.get("zh_CN") for topic in load_guide().topics for section in topic.sections]
+    assert texts
+    for text in texts:
+        for width in (20, 37, 58, 76):
+            lines = wrap(text, width)
+            assert "".join(lines).replace(" ", "") == text.replace("\n", "").replace(" ", "")
+            for line in lines:
+                assert line[:1] not in NO_LINE_START and line[-1:] not in NO_LINE_END, (width, line)
