@@ -7,7 +7,7 @@ the change commits (and never for a rolled-back one). The channel is
 county server holds many halls), so the server delivers a hall's events to
 that hall's listeners only. The payload is a small JSON object::
 
-    {"hall": "示范镇…", "terminal": "T03", "category": "A", "event": "call", "counter": 3}
+    {"hall": "示范镇…", "terminal": "T03", "category": "A", "event": "call", "counter": 3, "code": "A007"}
 
 ``event`` is one of take, call, recall, start, hold, no_show, transfer,
 finish. On SQLite :func:`publish` does nothing (screens keep polling).
@@ -46,10 +46,11 @@ CHANNEL_SQL = f"'{CHANNEL}:' || current_schema()"
 _BACKOFF = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-def payload(*, hall: str, terminal: str, category: str, event: str, counter: int | None = None) -> str:
+def payload(*, hall: str, terminal: str, category: str, event: str, counter: int | None = None,
+            code: str = "") -> str:
     """The JSON text of one event (well under PostgreSQL's 8000-byte payload limit)."""
     return json.dumps({"hall": hall[:40], "terminal": terminal[:20], "category": category, "event": event,
-                       "counter": counter}, ensure_ascii=False, separators=(",", ":"))
+                       "counter": counter, "code": code}, ensure_ascii=False, separators=(",", ":"))
 
 
 def supports_push(database: peewee.Database | peewee.DatabaseProxy) -> bool:
@@ -59,12 +60,13 @@ def supports_push(database: peewee.Database | peewee.DatabaseProxy) -> bool:
 
 
 def publish(database: peewee.Database, *, hall: str, terminal: str, category: str, event: str,
-            counter: int | None = None) -> None:
+            counter: int | None = None, code: str = "") -> None:
     """Send one queue event with the caller's transaction (PostgreSQL); no-op on SQLite."""
     if not supports_push(database):
         return
     database.execute_sql(f"SELECT pg_notify({CHANNEL_SQL}, %s)",
-                         (payload(hall=hall, terminal=terminal, category=category, event=event, counter=counter),))
+                         (payload(hall=hall, terminal=terminal, category=category, event=event, counter=counter,
+                                 code=code),))
 
 
 class QueueListener:
@@ -78,7 +80,7 @@ class QueueListener:
     thread within about ``wait`` seconds and closes the connection.
     """
 
-    def __init__(self, database: peewee.Database, on_event: Callable[[dict[str, Any]], None], *,
+    def __init__(self, database: peewee.Database, on_event: Callable[[dict[str, Any]], object], *,
                  wait: float = 1.0, name: str = "queue-listen") -> None:
         self.database = database
         self.on_event = on_event

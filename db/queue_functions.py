@@ -65,7 +65,8 @@ BEGIN
         VALUES (v_id, 'take', NULL, p_staff, CASE WHEN v_priority THEN 'priority' ELSE '' END, p_now);
     PERFORM pg_notify('kiosk_queue:' || current_schema(),
                       json_build_object('hall', left(p_hall, 40), 'terminal', left(p_terminal, 20),
-                                        'category', p_prefix, 'event', 'take', 'counter', NULL)::text);
+                                        'category', p_prefix, 'event', 'take', 'counter', NULL,
+                                        'code', v_code)::text);
     ticket_id := v_id;
     number := v_number;
     code := v_code;
@@ -141,7 +142,8 @@ BEGIN
         VALUES (v_row.id, 'call', p_counter, p_staff, '', p_now);
     PERFORM pg_notify('kiosk_queue:' || current_schema(),
                       json_build_object('hall', left(p_hall, 40), 'terminal', left(p_terminal, 20),
-                                        'category', v_row.prefix, 'event', 'call', 'counter', p_counter)::text);
+                                        'category', v_row.prefix, 'event', 'call', 'counter', p_counter,
+                                        'code', v_row.code)::text);
     outcome := 'called'; id := v_row.id; code := v_row.code; prefix := v_row.prefix; status := v_row.status;
     priority := v_row.priority; taken_at := v_row.taken_at; called_at := v_row.called_at;
     started_at := v_row.started_at; call_count := v_row.call_count;

@@ -4,6 +4,11 @@ Speaking runs in a background thread so the display board never waits for
 the synthesiser. When espeak-ng is not installed the announcer is silent:
 calls still show on the board. The command and the runner are injectable,
 so tests record what would have been spoken without any audio.
+
+The board announces the calls it reads. A voice without a board (a hall
+speaker) calls :meth:`Announcer.follow`: on PostgreSQL it LISTENs for the
+hall's queue events (:mod:`kiosk.services.queue_events`) and speaks each call
+and recall as the server pushes it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from db.notify import QueueListener
+    from kiosk.services import ServiceContext
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +59,8 @@ class Announcer:
         self.runner: Runner = runner or _run
         self.repeat = max(1, repeat)
         self._lock = threading.Lock()  # one announcement at a time, in order
+        self.heard: list[tuple[str, int]] = []
+        """Calls received by :meth:`follow` (code, counter), in order."""
 
     @property
     def available(self) -> bool:
@@ -65,6 +77,22 @@ class Announcer:
     def announce(self, code: str, counter: int) -> threading.Thread | None:
         """Announce one call."""
         return self.say(spoken_text(code, counter))
+
+    def follow(self, ctx: ServiceContext) -> QueueListener | None:
+        """Speak every call and recall of the hall as PostgreSQL pushes it (LISTEN).
+
+        Returns the running listener (stop it to fall silent), or None on
+        SQLite, where there is nothing to listen to (a board announces there).
+        """
+        from kiosk.services.queue_events import watch
+
+        def heard(event: dict[str, Any]) -> None:
+            code, counter = event.get("code"), event.get("counter")
+            if event.get("event") in ("call", "recall") and isinstance(code, str) and code and isinstance(counter, int):
+                self.heard.append((code, counter))
+                self.announce(code, counter)
+
+        return watch(ctx, heard, name="announce-listen")
 
     def _speak(self, text: str) -> None:
         with self._lock:

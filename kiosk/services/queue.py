@@ -328,9 +328,10 @@ def _next_number(day: dt.date, prefix: str) -> int:
     return int(rows[0].last)
 
 
-def _publish(ctx: ServiceContext, prefix: str, action: str, counter: int | None) -> None:
+def _publish(ctx: ServiceContext, prefix: str, action: str, counter: int | None, code: str) -> None:
     """NOTIFY listeners of this change, committed with it (PostgreSQL; nothing on SQLite)."""
-    publish(ctx.database, hall=ctx.hall_name, terminal=ctx.terminal, category=prefix, event=action, counter=counter)
+    publish(ctx.database, hall=ctx.hall_name, terminal=ctx.terminal, category=prefix, event=action,
+            counter=counter, code=code)
 
 
 def _event(ctx: ServiceContext, ticket_id: int, action: str, counter: int | None, note: str = "") -> TicketEvent:
@@ -516,7 +517,7 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
             call_count=0).fetchone()[0])
         _INSERT_EVENT.execute(ctx.database, ticket=ticket_id, action="take", counter=None, staff=ctx.staff_id,
                               note="priority" if priority else "", created_at=now)
-        _publish(ctx, category.prefix, "take", None)
+        _publish(ctx, category.prefix, "take", None, code)
         ticket = Ticket(id=ticket_id, day=day, prefix=category.prefix, priority=priority, queue_key=now)
         if receipt:  # the printed ticket shows the estimate, and its job commits with the ticket
             info = _ticket_info(ctx, category, ticket, number, code, now)
@@ -713,7 +714,7 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
             raise Conflict("叫号繁忙，请再按一次", code="busy")
         ticket = Ticket.get_by_id(row.id)
         _event(ctx, ticket.id, "call", counter)
-        _publish(ctx, ticket.prefix, "call", counter)
+        _publish(ctx, ticket.prefix, "call", counter, ticket.code)
         _audit(ctx, "call", ticket, counter)
         return _view(ctx, ticket)
 
@@ -760,7 +761,7 @@ def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
             raise Conflict(f"{ticket.code} 刚被其他窗口叫走", code="taken")
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, "call", counter, "specific")
-        _publish(ctx, ticket.prefix, "call", counter)
+        _publish(ctx, ticket.prefix, "call", counter, ticket.code)
         _audit(ctx, "call", ticket, counter, specific=True)
         return _view(ctx, ticket)
 
@@ -802,7 +803,7 @@ def _transition(ctx: ServiceContext, counter: int, code: str | None, action: str
             raise Conflict(_illegal(Ticket.get_by_id(ticket.id), action), code="illegal")
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, action, counter, note)
-        _publish(ctx, ticket.prefix, action, counter)
+        _publish(ctx, ticket.prefix, action, counter, ticket.code)
         _audit(ctx, action, ticket, counter)
         return _view(ctx, ticket)
 
@@ -862,7 +863,7 @@ def transfer(ctx: ServiceContext, counter: int, to_prefix: str, code: str | None
                       counter=None, called_at=None, started_at=None).where(Ticket.id == ticket.id).execute()
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, "transfer", counter, f"{old_code}→{new_code}")
-        _publish(ctx, target.prefix, "transfer", counter)
+        _publish(ctx, target.prefix, "transfer", counter, ticket.code)
         _audit(ctx, "transfer", ticket, counter, old_code=old_code)
         return _view(ctx, ticket)
 

@@ -10,7 +10,9 @@ on the clerk's screen.
 The counter number is the terminal's ``[terminal] counter``; the clerk is
 whoever the host's service context names (``ctx.staff_id``). Every action
 runs in a worker; refused actions show their Chinese message, nothing else
-changes.
+changes. On PostgreSQL the screen re-reads when the server pushes a queue
+event (LISTEN, :mod:`kiosk.services.queue_events`) and polls only as a slow
+fallback; on SQLite it polls every ``REFRESH_SECONDS``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from textual.widgets import Input
 
 from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import queue as queue_service
+from kiosk.services import queue_events
 from kiosk.services.queue import CategoryInfo, CounterView, TicketView
 from screens.base import KioskModal, KioskScreen
 from screens.counter.keys import BACK_KEY, ConfirmActionModal
 from screens.display.bigtext import BigCode
+from screens.display.board import QueueChanged
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
 
@@ -57,12 +61,15 @@ class QueueConsoleScreen(KioskScreen):
     CSS_PATH = Path(__file__).with_name("queue_console.tcss")
     BINDINGS = [Binding(key, f"queue('{action}')", show=False) for key, action, _ in ACTIONS]
 
-    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS, fallback_seconds: float | None = None) -> None:
         super().__init__()
-        self.refresh_seconds = refresh_seconds
+        self.refresh_seconds = refresh_seconds  # the poll on SQLite
+        self.fallback_seconds = fallback_seconds  # the poll while listening (None: settings / 30 s)
         self.view: CounterView | None = None
         self.message = ""
+        self.listener: Any = None  # db.notify.QueueListener on PostgreSQL
         self._loading = False
+        self._again = False
 
     @property
     def counter(self) -> int:
@@ -93,21 +100,35 @@ class QueueConsoleScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.reload()
-        self.set_interval(self.refresh_seconds, self.reload)
+        ctx = self.host.ctx
+        self.listener = queue_events.watch(ctx, lambda event: self.post_message(QueueChanged(event)),
+                                           name="console-listen")
+        self.set_interval(queue_events.poll_seconds(ctx, self.refresh_seconds, self.fallback_seconds), self.reload)
+
+    def on_unmount(self) -> None:
+        if self.listener is not None:
+            self.listener.stop(timeout=0)  # its thread ends within a second; never block the UI
+
+    def on_queue_changed(self, message: QueueChanged) -> None:
+        self.reload()
 
     # -- loading -----------------------------------------------------------------------
 
     def reload(self) -> None:
         """Re-read this counter's state unless a read is still running."""
         if self._loading:
+            self._again = True  # a change arrived during the read: read once more after it
             return
         self._loading = True
+        self._again = False
         ctx, counter = self.host.ctx, self.counter
         self.run_service(lambda: queue_service.counter_view(ctx, counter), self._loaded, self._load_failed)
 
     def _load_failed(self, message: str) -> None:
         self._loading = False
         self._say(message)
+        if self._again:
+            self.reload()
 
     def _loaded(self, view: CounterView) -> None:
         self._loading = False
@@ -120,6 +141,8 @@ class QueueConsoleScreen(KioskScreen):
         self.query_one("#waiting-list", Static).update("\n".join(lines))
         held = "  ".join(t.code for t in view.held) or self.t("queue.console.held_none")
         self.query_one("#held-list", Static).update(held)
+        if self._again:
+            self.reload()
 
     def _label_for(self, zh: str, en: str) -> str:
         return zh if self.host.translator.language == "zh_CN" else en

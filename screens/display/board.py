@@ -1,8 +1,10 @@
 """The hall display board (mode ``display``): who is called where, who waits.
 
-Every ``REFRESH_SECONDS`` the board reads :func:`kiosk.services.queue.queue_status`
-in a thread worker (never more than one read in flight), so a call made at
-any counter shows here within a second. The newest call is drawn in block
+The board reads :func:`kiosk.services.queue.queue_status` in a worker (never
+more than one read in flight; a change during a read triggers one more). On
+PostgreSQL it re-reads when the server pushes a queue event (LISTEN, see
+:mod:`kiosk.services.queue_events`), so a call shows at once, and polls only
+as a slow fallback (30 s); on SQLite it polls every ``REFRESH_SECONDS``. The newest call is drawn in block
 letters big enough to read across the hall and announced by voice
 (:class:`kiosk.services.announce.Announcer`, silent without espeak-ng).
 Only ticket numbers and masked names are ever shown.
@@ -17,8 +19,10 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 
 from kiosk.services import queue as queue_service
+from kiosk.services import queue_events
 from kiosk.services.announce import Announcer
 from kiosk.services.queue import QueueStatus
 from screens.base import KioskScreen
@@ -28,17 +32,30 @@ from screens.widgets.plain import Static, literal
 REFRESH_SECONDS = 0.5
 
 
+class QueueChanged(Message):
+    """The hall's queue changed (posted from the LISTEN thread; ``event`` is the NOTIFY payload)."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__()
+        self.event = event
+
+
 class BoardScreen(KioskScreen):
     """Now serving per counter, the last five calls, waiting counts per category."""
 
     CSS_PATH = Path(__file__).with_name("board.tcss")
 
-    def __init__(self, announcer: Announcer | None = None, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(self, announcer: Announcer | None = None, *, refresh_seconds: float = REFRESH_SECONDS,
+                 fallback_seconds: float | None = None) -> None:
         super().__init__()
         self._announcer = announcer
-        self.refresh_seconds = refresh_seconds
+        self.refresh_seconds = refresh_seconds  # the poll on SQLite
+        self.fallback_seconds = fallback_seconds  # the poll while listening (None: settings / 30 s)
         self.status: QueueStatus | None = None
+        self.listener: Any = None  # db.notify.QueueListener on PostgreSQL
+        self.pushed = 0  # queue events received
         self._loading = False
+        self._again = False
         self._seen_call_id: int | None = None
         self.announced: list[tuple[str, int]] = []
 
@@ -60,7 +77,18 @@ class BoardScreen(KioskScreen):
 
     def on_mount(self) -> None:
         self.reload()
-        self.set_interval(self.refresh_seconds, self.reload)
+        ctx = self.host.ctx
+        self.listener = queue_events.watch(ctx, lambda event: self.post_message(QueueChanged(event)),
+                                           name="board-listen")
+        self.set_interval(queue_events.poll_seconds(ctx, self.refresh_seconds, self.fallback_seconds), self.reload)
+
+    def on_unmount(self) -> None:
+        if self.listener is not None:
+            self.listener.stop(timeout=0)  # its thread ends within a second; never block the UI
+
+    def on_queue_changed(self, message: QueueChanged) -> None:
+        self.pushed += 1
+        self.reload()
 
     @property
     def announcer(self) -> Announcer:
@@ -74,14 +102,21 @@ class BoardScreen(KioskScreen):
     def reload(self) -> None:
         """Read the queue in a worker unless a read is still running."""
         if self._loading:
+            self._again = True  # a change arrived during the read: read once more after it
             return
         self._loading = True
+        self._again = False
         ctx = self.host.ctx
         self.run_service(lambda: queue_service.queue_status(ctx), self._loaded, self._failed)
+
+    def _read_again(self) -> None:
+        if self._again:
+            self.reload()
 
     def _failed(self, message: str) -> None:
         self._loading = False
         self.query_one("#board-error", Static).update(self.t("queue.board.offline"))
+        self._read_again()
 
     def _loaded(self, status: QueueStatus) -> None:
         self._loading = False
@@ -94,6 +129,7 @@ class BoardScreen(KioskScreen):
             self.announced.append((newest.code, newest.counter))
             self.announcer.announce(newest.code, newest.counter)
         self._seen_call_id = status.last_call_id
+        self._read_again()
 
     # -- drawing ----------------------------------------------------------------------
 
