@@ -431,6 +431,25 @@ class PolicyVersion(BaseModel):
         indexes = ((("effective", "digest"), True),)
 
 
+class RuleFindingNote(BaseModel):
+    """A rule-audit (稽核) finding a supervisor marked explained (migration 11).
+
+    The finding is named by its kind and record (``table_name``, ``record_id``);
+    the next ``kiosk audit rules`` lists it as known, not as new. ``staff`` is
+    the Staff id (a number, like Payment.received_by); every note is audited.
+    """
+
+    kind = CharField(max_length=30)
+    table_name = CharField(max_length=30)
+    record_id = BigIntegerField()
+    reason = CharField(max_length=300)
+    staff = IntegerField(null=True)
+    created_at = DateTimeField()
+
+    class Meta:
+        indexes = ((("kind", "table_name", "record_id"), True),)
+
+
 ALL_MODELS: tuple[type[BaseModel], ...] = (
     SchemaVersion,
     Employer,
@@ -458,6 +477,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     AuditHead,
     PrintJob,
     PolicyVersion,
+    RuleFindingNote,
 )
 
 

@@ -8,6 +8,10 @@ inserted, reordered, or recomputed without the key, and exits 1. With
 also proves every anchored entry is still there with its anchored hash,
 which catches the newest entries removed and ``audit_head`` rewound.
 
+``rules`` (稽核, issue 16) scans the records against the rules the
+entitlement service uses (:mod:`kiosk.services.rule_audit`) and lists every
+violation; exit 0 when nothing is found, 1 when anything is.
+
 ``anchor`` verifies the chain, then appends the head as
 ``TIME seq=N hash=HEX`` to the anchor file (the daily backup timer runs it).
 """
@@ -15,6 +19,7 @@ which catches the newest entries removed and ``audit_head`` rewound.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from db import audit
@@ -34,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     anchor = actions.add_parser("anchor", help="verify, then append the chain head (seq, hash) to the anchor file")
     anchor.add_argument("--file", metavar="FILE", type=Path, help="anchor file (default: [audit] anchor_file)")
     anchor.set_defaults(func=audit_anchor)
+    rules = actions.add_parser("rules", help="稽核: list every record the rules forbid (exit 1 when any is found)")
+    rules.add_argument("--json", action="store_true", help="print one JSON object")
+    rules.add_argument("--since", metavar="YYYY-MM-DD", type=_iso_date,
+                       help="only records dated on or after this day")
+    rules.set_defaults(func=audit_rules)
 
 
 def load_key(settings: Settings) -> bytes:
@@ -97,3 +107,46 @@ def audit_anchor(args: argparse.Namespace) -> int:
         raise CommandError(f"{path}: {exc.strerror or exc}") from None
     print(t("audit.anchor.written", line=line, path=path))
     return 0
+
+
+def _iso_date(text: str) -> dt.date:
+    from kiosk.commands.records import iso_date
+
+    return iso_date(text)
+
+
+def audit_rules(args: argparse.Namespace) -> int:
+    """``kiosk audit rules [--json] [--since D]``: exit 0 clean, 1 findings (known ones excepted)."""
+    import json
+
+    from kiosk.commands.records import open_context
+    from kiosk.services import ServiceError, rule_audit
+
+    ctx, database = open_context(args)
+    language = settings_for(args).terminal.language
+    t = Translator(language)
+    try:
+        try:
+            report = rule_audit.run_audit(ctx, since=args.since, language=language)
+            rule_audit.record_audit_look(ctx, report, since=args.since)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+        return 1 if report.findings else 0
+    if not report.findings:
+        print(t("ruleaudit.cli.clean", checked=report.checked))
+    else:
+        print(t("ruleaudit.cli.found", count=len(report.findings), checked=report.checked))
+        shown_rules: set[str] = set()
+        for finding in report.findings:
+            print(t("ruleaudit.cli.line", kind=t(f"ruleaudit.kind.{finding.kind}"), table=finding.table,
+                    id=finding.id, reference=finding.reference, resident=finding.resident, detail=finding.detail))
+            if finding.kind not in shown_rules:
+                shown_rules.add(finding.kind)
+                print(t("ruleaudit.cli.rule", rule=finding.rule))
+    if report.known:
+        print(t("ruleaudit.cli.known", count=len(report.known)))
+    return 1 if report.findings else 0
