@@ -46,7 +46,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import peewee
 
@@ -168,13 +168,18 @@ class Report:
 # -- helpers ------------------------------------------------------------------------------
 
 
+def _pk(model: type[peewee.Model]) -> Any:
+    """The model's primary-key field (``id``) for queries (the type checker sees ``id: int``)."""
+    return cast(Any, model)._meta.primary_key
+
+
 def _rows(database: peewee.Database, query: Any) -> list[tuple[Any, ...]]:
     return list(query.tuples().iterator())
 
 
 def _date(value: Any) -> dt.date | None:
     """A DATE column's value (SQLite may hand back text)."""
-    if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
@@ -228,7 +233,7 @@ class _Scan:
         for chunk in _chunks(wanted):
             query = Resident.select(Resident.id, Resident.id_number, Resident.name, Resident.sex,
                                     Resident.birth_date, Resident.retirement_category,
-                                    Resident.death_date).where(Resident.id.in_(chunk))
+                                    Resident.death_date).where(_pk(Resident).in_(chunk))
             for rid, number, name, sex, birth, category, death in query.tuples().iterator():
                 self.people[rid] = _Person(rid, number, name, sex, _date(birth) or dt.date.min,
                                            enrol_rules.category_for(sex, category or ""), _date(death))
@@ -248,7 +253,7 @@ class _Scan:
 
 
 def _payment_filter(scan: _Scan) -> Any:
-    condition = BenefitPayment.id.is_null(False)
+    condition = _pk(BenefitPayment).is_null(False)
     if scan.since is not None:
         condition &= BenefitPayment.period >= scan.since
     return condition
@@ -257,14 +262,14 @@ def _payment_filter(scan: _Scan) -> Any:
 def _monthly_only() -> Any:
     """Arrears (补发) rows of a monthly run share their month with the monthly payment."""
     kind = getattr(BenefitPayment, "kind", None)
-    return (kind != "arrears") if kind is not None else BenefitPayment.id.is_null(False)
+    return (kind != "arrears") if kind is not None else _pk(BenefitPayment).is_null(False)
 
 
 def _application_numbers(ids: Iterable[int]) -> dict[int, tuple[str, str, dict[str, Any], dt.datetime]]:
     result: dict[int, tuple[str, str, dict[str, Any], dt.datetime]] = {}
     for chunk in _chunks(sorted({int(i) for i in ids if i is not None})):
         query = Application.select(Application.id, Application.number, Application.type, Application.data,
-                                   Application.created_at).where(Application.id.in_(chunk))
+                                   Application.created_at).where(_pk(Application).in_(chunk))
         for aid, number, type_, data, created in query.tuples().iterator():
             result[aid] = (number, type_, _data(data), created)
     return result
@@ -545,7 +550,7 @@ def _scan_contributions(scan: _Scan) -> None:
         if reasons:
             suspects[(rid, insurance, scheme)] = reasons
     for (rid, insurance, scheme), reasons in suspects.items():
-        person = people[rid] if rid in people else None
+        person = people.get(rid)
         rows = Contribution.select(Contribution.id, Contribution.month, Contribution.employer_fen).where(
             (Contribution.resident == rid) & (Contribution.insurance == insurance) & (Contribution.scheme == scheme))
         if scan.since is not None:
@@ -634,7 +639,7 @@ def _scan_accounts(scan: _Scan) -> None:
     owners: dict[int, int] = {}
     accounts = sorted({int(r[1]) for r in broken})
     for chunk in _chunks(accounts):
-        owners.update(Account.select(Account.id, Account.resident).where(Account.id.in_(chunk)).tuples().iterator())
+        owners.update(Account.select(Account.id, Account.resident).where(_pk(Account).in_(chunk)).tuples().iterator())
     seen: set[int] = set()
     for eid, account_id, run, after in broken:
         if account_id in seen:
@@ -754,7 +759,7 @@ def unexplained_findings(ctx: ServiceContext, *, resident_ids: Iterable[int] = (
     with ent.connected(ctx):
         for chunk in _chunks(sorted(applications)):
             numbers.update(n for (n,) in Application.select(Application.number).where(
-                Application.id.in_(chunk)).tuples().iterator())
+                _pk(Application).in_(chunk)).tuples().iterator())
         field_ = getattr(BenefitPayment, "benefit", None)
         if benefits and field_ is not None:
             for chunk in _chunks(sorted(benefits)):
@@ -785,7 +790,7 @@ def explain(ctx: ServiceContext, kind: str, table: str, record_id: int, reason: 
     if model is None:
         raise AuditError(f"未知的记录表：{table[:30]}", code="unknown_table")
     with write_transaction(ctx.database):
-        if not model.select().where(model.id == record_id).exists():
+        if not model.select().where(_pk(model) == record_id).exists():
             raise NotFound("该记录已不存在，请重新稽核", code="record_gone")
         if RuleFindingNote.select().where((RuleFindingNote.kind == kind) & (RuleFindingNote.table_name == table)
                                           & (RuleFindingNote.record_id == record_id)).exists():

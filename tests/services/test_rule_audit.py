@@ -26,8 +26,7 @@ from db.models import (
 )
 from kiosk.clock import FixedClock
 from kiosk.rules.identity import check_digit
-from kiosk.services import ServiceContext
-from kiosk.services import rule_audit
+from kiosk.services import ServiceContext, rule_audit
 
 NOW = dt.datetime(2026, 11, 29, 1, 30)
 
@@ -305,7 +304,7 @@ def test_each_corruption_is_named(name: str, ctx: ServiceContext, town: Town, da
 def test_transfer_with_arrival_or_record_is_not_a_finding(ctx: ServiceContext, town: Town,
                                                           database: peewee.Database) -> None:
     with database.atomic():
-        _kind, _table, eid = _transfer(town)
+        _transfer(town)
         app = int(Application.insert(number="SQ20260601009", resident=town.worker, type="transfer",
                                      status="continued", data={}, created_at=NOW, updated_at=NOW).execute())
         Transfer.insert(application=app, resident=town.worker, direction="out", kind="employee_interprovincial",
