@@ -18,12 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import home, keypress, memory, roster_import, rule_audit, startup, statement, tickets
+from benchmarks import county, home, keypress, memory, roster_import, rule_audit, startup, statement, tickets
 from benchmarks.core import Config, Figure, machine, machine_line, table, write_json
 
 SUITE: dict[str, Callable[[Config, Any], list[Figure]]] = {
     "1": startup.run, "2": home.run, "3": statement.run, "4": keypress.run,
     "5": tickets.run, "6": memory.run, "7": roster_import.run, "8": rule_audit.run,
+    "9": county.run,
 }
 
 

@@ -4,6 +4,7 @@ verdict. No timing is asserted here (a shared machine is too noisy)."""
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
@@ -33,6 +34,11 @@ def test_quick_suite_writes_every_figure_with_target_and_verdict(tmp_path: Path)
     assert keys >= EXPECTED, f"missing figures: {EXPECTED - keys}"
     if os.environ.get("KIOSK_TEST_PG_URL"):
         assert "5-pg" in keys
+    if glob.glob("/usr/lib/postgresql/*/bin/initdb"):  # the county figure starts a server of its own
+        assert {"9a", "9b", "9c", "9d"} <= keys
+        county = next(f for f in data["figures"] if f["key"] == "9a")
+        assert county["detail"]["errors"] == 0 and county["detail"]["calls"] > 0, county["detail"]
+        assert county["detail"]["board_reads"] > 0 and county["detail"]["pg_connections_max"] > 0
     for f in data["figures"]:
         assert f["target"], f
         assert isinstance(f["met"], bool), f
