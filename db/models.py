@@ -266,8 +266,59 @@ class ApplicationMaterial(BaseModel):
     received_at = DateTimeField(null=True)
 
 
+BENEFIT_STATUSES = ("in_payment", "suspended", "stopped", "finished")
+
+
+class Benefit(BaseModel):
+    """A benefit in payment (待遇, migration 8): what the monthly run pays.
+
+    Created at an application's 待遇支付 step (pension, unemployment, a
+    fund-paid injury allowance) or at 死亡注销 (survivor pension). The amount
+    for a month is ``monthly_fen``; when ``basic_fen`` is not 0 the benefit
+    follows the resident basic pension, so a month's amount is ``monthly_fen
+    - basic_fen`` + the basic pension in force that month (a raise applies
+    from its effective month; months already paid get arrears). ``months``
+    None is lifelong; ``end_month`` is the last month due once stopped or
+    finished. ``certified_on`` is the last 待遇领取资格认证 (pensions).
+    """
+
+    resident = ForeignKeyField(Resident, backref="benefit_records", on_delete="RESTRICT")
+    application = ForeignKeyField(Application, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=24)  # pension | unemployment | injury | survivor (as BenefitPayment.benefit_type)
+    scheme = CharField(max_length=10, default="")
+    start_month = DateField()
+    months = IntegerField(null=True)
+    monthly_fen = BigIntegerField()
+    basic_fen = BigIntegerField(default=0)
+    account_kind = CharField(max_length=20, default="")
+    account_part_fen = BigIntegerField(default=0)
+    status = CharField(max_length=12, default="in_payment")  # one of BENEFIT_STATUSES
+    reason = CharField(max_length=40, default="")
+    end_month = DateField(null=True)
+    certified_on = DateField(null=True)
+    bank_account = CharField(max_length=40, default="")  # 社保卡金融账户 ("" = the card's account)
+    overpaid_fen = BigIntegerField(default=0)  # paid for months after death: to recover
+    created_at = DateTimeField()
+    updated_at = DateTimeField()
+
+
+class BenefitRun(BaseModel):
+    """A posted monthly payment run (migration 8); one per month, approved by a supervisor."""
+
+    month = DateField(unique=True)
+    paid = IntegerField()
+    total_fen = BigIntegerField()
+    approved_by = IntegerField()  # Staff id (a number, like Payment.received_by)
+    file = CharField(max_length=400, default="")
+    created_at = DateTimeField()
+
+
 class BenefitPayment(BaseModel):
-    """A benefit paid out (pension month, unemployment month, lump sum ...)."""
+    """A benefit paid out (pension month, unemployment month, lump sum ...).
+
+    Migration 8: ``benefit`` names the Benefit a monthly payment belongs to,
+    ``run_month`` the run that paid it, ``kind`` monthly | arrears (补发 of a raise).
+    """
 
     resident = ForeignKeyField(Resident, backref="benefits", on_delete="RESTRICT")
     application = ForeignKeyField(Application, null=True, on_delete="SET NULL")
@@ -275,6 +326,9 @@ class BenefitPayment(BaseModel):
     period = DateField()
     amount_fen = BigIntegerField()
     paid_at = DateTimeField()
+    benefit = ForeignKeyField(Benefit, null=True, backref="payments", on_delete="SET NULL")
+    run_month = DateField(null=True)
+    kind = CharField(max_length=10, default="monthly")
 
 
 class Transfer(BaseModel):
@@ -465,6 +519,8 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
+    Benefit,
+    BenefitRun,
     BenefitPayment,
     Transfer,
     QueueCategory,

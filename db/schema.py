@@ -87,7 +87,7 @@ def _benefits_in_payment(database: peewee.Database, migrator: SchemaMigrator) ->
     steps = []
     if "benefit_id" not in present:
         steps.append(migrator.add_column("benefit_payment", "benefit_id",
-                                         peewee.ForeignKeyField(Benefit, field=Benefit.id, null=True,
+                                         peewee.ForeignKeyField(Benefit, field="id", null=True,
                                                                 on_delete="SET NULL")))
     if "run_month" not in present:
         steps.append(migrator.add_column("benefit_payment", "run_month", peewee.DateField(null=True)))
@@ -144,14 +144,6 @@ def _rule_finding_notes(database: peewee.Database, migrator: SchemaMigrator) -> 
     database.create_tables([RuleFindingNote], safe=True)
 
 
-def _rule_finding_notes(database: peewee.Database, migrator: SchemaMigrator) -> None:
-    """Version 11 (issue 16): rule_finding_note, the 稽核 findings a supervisor marked
-    explained (with a reason), so the next audit shows them as known."""
-    from db.models import RuleFindingNote
-
-    database.create_tables([RuleFindingNote], safe=True)
-
-
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
@@ -162,7 +154,6 @@ MIGRATIONS: tuple[Migration, ...] = (
               _entitlement_columns),
     Migration(8, "benefit in payment, benefit_run, benefit_payment.benefit_id/run_month/kind", _benefits_in_payment),
     Migration(10, "PostgreSQL queue functions (take ticket, call next) with NOTIFY", _queue_functions),
-    Migration(11, "rule_finding_note (稽核 findings marked explained)", _rule_finding_notes),
     Migration(11, "rule_finding_note (稽核 findings marked explained)", _rule_finding_notes),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -31,6 +31,7 @@ from kiosk.rules.parameters import (
     EmployeePensionParams,
     HospitalLevel,
     InsuranceRate,
+    LifecycleParams,
     MaternityParams,
     MedicalParams,
     PolicyParams,
@@ -393,7 +394,7 @@ def _divisor_rule(value: Any, where: _Where) -> DivisorRule:
 
 def _version(v: dict[str, Any], where: _Where, history: tuple[BasicPensionStep, ...]) -> PolicyParams:
     allowed = {"effective", "notes", "wage", "rates", "resident_pension", "medical", "unemployment",
-               "maternity", "employee_pension", "queue"}
+               "maternity", "employee_pension", "queue", "lifecycle"}
     _no_unknown(v, allowed, where)
     wage_t, ww = _table(v, "wage", where, {"average_monthly_wage", "base_floor_ratio", "base_cap_ratio"})
     floor = _get(wage_t, "base_floor_ratio", ww, _rate)
@@ -438,4 +439,28 @@ def _version(v: dict[str, Any], where: _Where, history: tuple[BasicPensionStep, 
         basic_pension_fen=basic,
         priority_age=priority_age,
         notes=tuple(notes),
+        lifecycle=_lifecycle(v, where),
     )
+
+
+def _lifecycle(version: dict[str, Any], where: _Where) -> LifecycleParams:
+    """``[version.lifecycle]`` (optional; RULES.md §13.3 defaults when absent)."""
+    if "lifecycle" not in version:
+        return LifecycleParams()
+    table, here = _table(version, "lifecycle", where, {
+        "certification_interval_months", "employee_funeral_grant", "resident_funeral_grant",
+        "employee_survivor_months", "resident_inherit_subsidy"})
+    interval = _get(table, "certification_interval_months", here, _int) if "certification_interval_months" in \
+        table else 12
+    if not 1 <= interval <= 60:
+        raise here.at("certification_interval_months").error(f"{interval} must be between 1 and 60")
+    survivor = _get(table, "employee_survivor_months", here, _int) if "employee_survivor_months" in table else 0
+    if not 0 <= survivor <= 60:
+        raise here.at("employee_survivor_months").error(f"{survivor} must be between 0 and 60")
+    inherit = table.get("resident_inherit_subsidy", True)
+    if not isinstance(inherit, bool):
+        raise here.at("resident_inherit_subsidy").error("must be true or false")
+    grants = {key: _get(table, key, here, _money) if key in table else None
+              for key in ("employee_funeral_grant", "resident_funeral_grant")}
+    return LifecycleParams(interval, grants["employee_funeral_grant"], grants["resident_funeral_grant"],
+                           survivor, inherit)

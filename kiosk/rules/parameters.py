@@ -159,6 +159,24 @@ class BasicPensionStep:
 
 
 @dataclass(frozen=True)
+class LifecycleParams:
+    """Benefit lifecycle figures (RULES.md §13.3), ``[version.lifecycle]`` in the policy file.
+
+    ``certification_interval_months``: 待遇领取资格认证 once every N months [local].
+    Funeral grants (丧葬补助金, SIL Art. 17) per scheme in fen, None when the file sets none
+    [local]. ``employee_survivor_months``: the 抚恤金 as months of the deceased's monthly
+    pension [local]. ``resident_inherit_subsidy``: whether the government-subsidy part of a
+    resident account is inherited (国发〔2014〕8号 §7 says the balance is; [verify] locally).
+    """
+
+    certification_interval_months: int = 12
+    employee_funeral_grant_fen: Fen | None = None
+    resident_funeral_grant_fen: Fen | None = None
+    employee_survivor_months: int = 0
+    resident_inherit_subsidy: bool = True
+
+
+@dataclass(frozen=True)
 class PolicyParams:
     """All figures in force on one day: what every calculation takes."""
 
@@ -174,6 +192,8 @@ class PolicyParams:
     """National minimum resident basic pension in force on ``effective``."""
     priority_age: int = 70
     notes: tuple[str, ...] = field(default=())
+    lifecycle: LifecycleParams = field(default_factory=LifecycleParams)
+    """Certification interval, funeral grant, survivor pension, inheritance (migration-8 run)."""
 
     @property
     def resident_basic_pension_fen(self) -> Fen:

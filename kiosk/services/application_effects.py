@@ -61,7 +61,7 @@ from kiosk.rules import benefits, contribution
 from kiosk.rules.money import round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
-from kiosk.services import ServiceContext, ServiceError, claims, transfers
+from kiosk.services import ServiceContext, ServiceError, benefit_run, claims, transfers
 from kiosk.services import enrolment as enrolment_rules
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
 from kiosk.services.registration import current_card, new_card
@@ -439,8 +439,13 @@ def _pay_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
     claims.check_step(ctx, row, data, "支付")  # a claim the records do not support is never paid
     today = ctx.today()
     amount = int(data["amount_fen"])
-    BenefitPayment.create(resident=row.__data__["resident"], application=row.id, benefit_type=row.type.removeprefix("benefit_"),
-                          period=today.replace(day=1), amount_fen=amount, paid_at=ctx.now())
+    payment = BenefitPayment.create(resident=row.__data__["resident"], application=row.id,
+                                    benefit_type=row.type.removeprefix("benefit_"), period=today.replace(day=1),
+                                    amount_fen=amount, paid_at=ctx.now())
+    # Monthly benefits go on being paid by the monthly run (kiosk.services.benefit_run).
+    benefit = benefit_run.open_benefit(ctx, row, data, payment)
+    if benefit is not None:
+        data["benefit_id"] = benefit.id
     if row.type == "benefit_pension":
         # The account part of each monthly pension is paid out of the personal account.
         account = account_for(row.__data__["resident"], str(data["account_kind"]), today=today, now=ctx.now())

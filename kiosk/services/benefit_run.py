@@ -1,0 +1,479 @@
+"""The monthly payment run (待遇按月发放, RULES.md §13.2): ``kiosk benefit run YYYY-MM``.
+
+Every :class:`db.models.Benefit` in payment gets, for the run's month, what
+is due and not yet paid, one transaction per run:
+
+- the month itself (the amount the policy in force that month gives:
+  a resident pension follows the basic pension, :func:`month_amount`);
+- earlier months not paid (back pay after a suspension is lifted);
+- arrears (补发) of months paid before a raise took effect in the policy
+  file (``due - paid`` for each earlier month); the month itself is paid as
+  the approved amount plus a separate ``arrears`` row for the raise, so every
+  ``monthly`` row equals what 复核 approved (the rule audit compares them).
+
+Nothing is paid twice: a posted month is recorded in :class:`BenefitRun`
+(one row per month, unique), and every payment names its benefit and period,
+so a second run of the month pays nothing and says so. Skipped benefits are
+counted by reason: ``suspended`` (or the suspension's reason, e.g.
+``not_certified`` when the yearly 资格认证 is overdue: such a pensioner is
+suspended by this run), ``stopped``/``deceased``, ``finished`` (an
+unemployment benefit whose months are used), ``already_paid`` and
+``no_bank_account`` (no working 社保卡 to pay into).
+
+:func:`preview` writes nothing; :func:`post` needs a supervisor (or admin)
+acting on the context, writes the payments, the account part of each pension
+month out of the personal account, the run row, the bank disbursement file
+(代发文件, .csv or .xlsx, 0600, control total line) and one audit entry.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import importlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import peewee
+
+from db import audit
+from db.connection import is_sqlite, write_transaction
+from db.files import csv_cell, private_file
+from db.ledger import account_for
+from db.ledger import post as post_ledger
+from db.models import Benefit, BenefitPayment, BenefitRun, Card, Resident
+from kiosk.policy import PolicyError
+from kiosk.rules.identity import mask_id_number
+from kiosk.rules.money import Fen, format_yuan
+from kiosk.rules.retirement import add_months
+from kiosk.services import ServiceContext, ServiceError
+from kiosk.services.payments import policy_book
+from kiosk.services.staff import PermissionDenied, acting_staff
+
+#: Benefit kinds the run pays (pensions of both schemes, unemployment, fund-paid injury, survivor).
+RUN_KINDS = ("pension", "unemployment", "injury", "survivor")
+HEADER = ("序号", "姓名", "证件号码(掩码)", "公民身份号码", "社保卡号", "银行账号", "金额(元)", "所属月份",
+          "业务参考号", "说明")
+
+
+def benefit_ids(ids: Iterable[int]) -> Any:
+    """``Benefit.id IN ids`` (the ``id`` annotation hides the field from mypy)."""
+    return cast(Any, Benefit)._meta.primary_key.in_(list(ids))
+
+
+def _tuples(query: Any) -> list[tuple[Any, ...]]:
+    return cast(list[tuple[Any, ...]], list(query.tuples().iterator()))
+
+
+def parse_month(text: str) -> dt.date:
+    """``YYYY-MM`` as the first day of that month; ServiceError otherwise."""
+    try:
+        year, month = (int(part) for part in text.strip().split("-"))
+        return dt.date(year, month, 1)
+    except ValueError:
+        raise ServiceError(f"月份应写成 YYYY-MM（如 2026-03），收到“{text[:20]}”", code="bad_month") from None
+
+
+def month_of(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_amount(ctx: ServiceContext, benefit: Benefit, period: dt.date) -> Fen:
+    """What ``benefit`` is due for ``period`` under the policy in force that month (fen).
+
+    A benefit with ``basic_fen`` follows the resident basic pension: its fixed
+    part plus the basic pension in force on the period's first day.
+    """
+    if not benefit.basic_fen:
+        return int(benefit.monthly_fen)
+    book = policy_book(ctx)
+    try:
+        basic = book.policy_for(period).resident_basic_pension_fen
+    except PolicyError:
+        basic = int(benefit.basic_fen)
+    return int(benefit.monthly_fen) - int(benefit.basic_fen) + basic
+
+
+def certification_due(benefit: Benefit, interval_months: int) -> dt.date:
+    """The day the next 资格认证 is due: the last one (or the start) plus the interval."""
+    base = benefit.certified_on or benefit.start_month
+    return add_months(base, interval_months)
+
+
+def certification_overdue(benefit: Benefit, month: dt.date, interval_months: int) -> bool:
+    """True when a pension's 资格认证 fell due before ``month`` (suspended from this run)."""
+    return benefit.kind in ("pension", "survivor") and month_of(certification_due(benefit, interval_months)) < month
+
+
+@dataclass(frozen=True)
+class Item:
+    """One payment to write: a period of a benefit, ``monthly`` or ``arrears``."""
+
+    period: dt.date
+    kind: str
+    amount_fen: Fen
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the disbursement file: everything one benefit gets in this run."""
+
+    benefit_id: int
+    resident_id: int
+    application_id: int | None
+    benefit_type: str
+    name: str
+    id_number: str
+    card_number: str
+    bank_account: str
+    items: tuple[Item, ...]
+    reference: str
+
+    @property
+    def amount_fen(self) -> Fen:
+        return sum(item.amount_fen for item in self.items)
+
+    def note(self, month: dt.date) -> str:
+        """Which months the amount covers, when not only this month (补发 named)."""
+        parts = [f"{i.period:%Y-%m}{'调整补差' if i.kind == 'arrears' else '补发'}" for i in self.items
+                 if not (i.period == month and i.kind == "monthly")]
+        return "；".join(parts)
+
+
+@dataclass
+class Plan:
+    """What a run would do: lines to pay, skips by reason, status changes."""
+
+    month: dt.date
+    lines: list[Line] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    suspend: list[int] = field(default_factory=list)
+    finish: list[int] = field(default_factory=list)
+
+    @property
+    def total_fen(self) -> Fen:
+        return sum(line.amount_fen for line in self.lines)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The run's report; :meth:`as_json` is the CLI contract."""
+
+    month: dt.date
+    paid: int
+    total_fen: Fen
+    skipped: dict[str, int]
+    file: str | None
+    posted: bool
+    already: bool = False
+    lines: tuple[Line, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"month", "paid", "total_fen", "skipped", "file"}`` (DESIGN.md §4)."""
+        return {"month": f"{self.month:%Y-%m}", "paid": self.paid, "total_fen": self.total_fen,
+                "skipped": dict(sorted(self.skipped.items())), "file": self.file}
+
+
+def _paid_sums() -> dict[tuple[int, dt.date], Fen]:
+    query = _tuples(BenefitPayment.select(BenefitPayment.benefit, BenefitPayment.period,
+                                          peewee.fn.SUM(BenefitPayment.amount_fen))
+                    .where(BenefitPayment.benefit.is_null(False))
+                    .group_by(BenefitPayment.benefit, BenefitPayment.period))
+    return {(int(b), p if isinstance(p, dt.date) else dt.date.fromisoformat(str(p))): int(s) for b, p, s in query}
+
+
+def _cards() -> dict[int, str]:
+    cards: dict[int, str] = {}
+    for resident_id, number in _tuples(Card.select(Card.resident, Card.card_number)
+                                       .where(Card.status == "active").order_by(Card.card_number)):
+        cards[int(resident_id)] = str(number)
+    return cards
+
+
+def last_month(benefit: Benefit, month: dt.date, death: dt.date | None) -> dt.date:
+    """The last period due by ``month``: the window's end, the end month, the month of death."""
+    last = month
+    if benefit.months is not None:
+        last = min(last, add_months(benefit.start_month, int(benefit.months) - 1))
+    if benefit.end_month is not None:
+        last = min(last, benefit.end_month)
+    if death is not None:
+        last = min(last, month_of(death))
+    return last
+
+
+def _periods(first: dt.date, last: dt.date) -> Iterable[dt.date]:
+    period = first
+    while period <= last:
+        yield period
+        period = add_months(period, 1)
+
+
+def plan(ctx: ServiceContext, month: dt.date) -> Plan:
+    """Read what the run for ``month`` would pay (inside the caller's connection); writes nothing."""
+    result = Plan(month)
+    paid = _paid_sums()
+    cards = _cards()
+    try:
+        interval = policy_book(ctx).policy_for(month).lifecycle.certification_interval_months
+    except PolicyError:
+        interval = 12
+    rows = (Benefit.select(Benefit, Resident).join(Resident)
+            .where(Benefit.kind.in_(RUN_KINDS) & (Benefit.start_month <= month)).order_by(Benefit.id))
+    for benefit in rows:
+        person: Resident = benefit.resident
+        if benefit.status != "in_payment":
+            result.skipped[benefit.reason or benefit.status if benefit.status == "suspended" else benefit.status] += 1
+            continue
+        if person.death_date is not None and month_of(person.death_date) < benefit.start_month:
+            result.skipped["deceased"] += 1
+            continue
+        if certification_overdue(benefit, month, interval):
+            result.skipped["not_certified"] += 1
+            result.suspend.append(benefit.id)
+            continue
+        last = last_month(benefit, month, person.death_date)
+        items: list[Item] = []
+        for period in _periods(benefit.start_month, last):
+            due = month_amount(ctx, benefit, period)
+            already = paid.get((benefit.id, period), 0)
+            if already == 0:
+                # The approved amount as the month's payment; a raise since then as a separate
+                # 补差 row (so every monthly row equals what 复核 approved).
+                first = min(due, int(benefit.monthly_fen))
+                items.append(Item(period, "monthly", first))
+                if due > first:
+                    items.append(Item(period, "arrears", due - first))
+            elif already < due:
+                items.append(Item(period, "arrears", due - already))
+        window_end = benefit.months is not None and last == add_months(benefit.start_month, int(benefit.months) - 1)
+        if window_end:
+            result.finish.append(benefit.id)  # its last month is paid by this run (or was before)
+        if not items:
+            if window_end:
+                result.skipped["finished"] += 1
+            elif person.death_date is not None and month_of(person.death_date) < month:
+                result.skipped["deceased"] += 1  # nothing after the month of death
+            else:
+                result.skipped["already_paid"] += 1
+            continue
+        account = benefit.bank_account or cards.get(person.id, "")
+        if not account:
+            result.skipped["no_bank_account"] += 1
+            continue
+        # An injury claim's approved amount is its lump sum: the monthly allowance is the Benefit's alone.
+        application = None if benefit.kind == "injury" else benefit.__data__.get("application")
+        result.lines.append(Line(benefit.id, person.id, application, str(benefit.kind),
+                                 str(person.name), str(person.id_number), cards.get(person.id, ""), account,
+                                 tuple(items), f"DF{month:%Y%m}{benefit.id:07d}"))
+    return result
+
+
+def _posted(month: dt.date) -> BenefitRun | None:
+    return BenefitRun.get_or_none(BenefitRun.month == month)
+
+
+def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
+    """The run for ``month`` as it would be posted (预览); writes nothing, needs no approval."""
+    with ctx.database.connection_context():
+        done = _posted(month)
+        if done is not None:
+            return RunResult(month, 0, 0, {}, None, posted=False, already=True)
+        result = plan(ctx, month)
+    return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped), None, posted=False,
+                     lines=tuple(result.lines))
+
+
+def _require_supervisor(ctx: ServiceContext) -> int:
+    staff = acting_staff(ctx)
+    if staff is None or staff.role not in ("supervisor", "admin"):
+        raise PermissionDenied("待遇发放须由主管审批：请以主管（supervisor）工号和PIN确认后再发放",
+                               code="needs_supervisor")
+    return int(staff.id)
+
+
+def _refuse_on_rule_findings(ctx: ServiceContext, lines: Sequence[Line]) -> None:
+    """Issue 16: refuse while the rule audit (稽核) reports unexplained findings in what this run pays.
+
+    Asks ``kiosk.services.rule_audit.unexplained_findings`` for the residents,
+    benefits and applications of the lines (when that module is installed).
+    """
+    try:
+        module = importlib.import_module("kiosk.services.rule_audit")
+    except ImportError:
+        return
+    check = getattr(module, "unexplained_findings", None)
+    if check is None or not lines:
+        return
+    findings = list(check(ctx, resident_ids=[line.resident_id for line in lines],
+                          benefit_ids=[line.benefit_id for line in lines],
+                          application_ids=[line.application_id for line in lines if line.application_id]))
+    if findings:
+        kinds = "、".join(sorted({str(getattr(f, "kind", "?")) for f in findings}))
+        raise ServiceError(f"稽核发现 {len(findings)} 条未说明的违规记录（{kinds}）涉及本次发放的待遇，"
+                           "不能发放：请先处理或在稽核中说明（kiosk audit rules）", code="rule_findings")
+
+
+def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
+    """Post the run for ``month`` (one transaction) and write the disbursement file to ``out``.
+
+    Needs a supervisor/admin on ``ctx`` (PermissionDenied). A month already
+    posted pays nothing (``already`` True). Raises ServiceError when the file
+    cannot be written (nothing is posted then).
+    """
+    approver = _require_supervisor(ctx)
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        raise ServiceError(f"{out.name}：代发文件只能是 .csv 或 .xlsx", code="bad_file")
+    now, today = ctx.now(), ctx.today()
+    written: Path | None = None
+    try:
+        with ctx.database.connection_context(), write_transaction(ctx.database):
+            if not is_sqlite(ctx.database):
+                # One run at a time (back pay of the same month from two runs must not both pay).
+                ctx.database.execute_sql("SELECT pg_advisory_xact_lock(15015)")
+            done = _posted(month)
+            if done is not None:
+                return RunResult(month, 0, 0, {}, done.file or None, posted=False, already=True)
+            result = plan(ctx, month)
+            _refuse_on_rule_findings(ctx, result.lines)
+            _write_payments(ctx, result, month, now, today)
+            if out is not None:
+                written = out
+                write_file(out, result.lines, month)
+            BenefitRun.create(month=month, paid=len(result.lines), total_fen=result.total_fen,
+                              approved_by=approver, file=str(out or ""), created_at=now)
+            audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.run", now=now,
+                         entity="benefit_run", entity_id=f"{month:%Y-%m}",
+                         detail={"paid": len(result.lines), "total_fen": result.total_fen,
+                                 "skipped": dict(result.skipped), "file": str(out or ""),
+                                 "suspended": result.suspend, "finished": result.finish})
+    except OSError as exc:
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise ServiceError(f"代发文件写不进去（{exc.strerror or exc}）：请换一个可写的位置，本次未发放",
+                           code="file") from None
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)  # the bank must never get a file of a run that was not posted
+        raise
+    return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped),
+                     str(out) if out is not None else None, posted=True, lines=tuple(result.lines))
+
+
+def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.datetime, today: dt.date) -> None:
+    if result.suspend:
+        Benefit.update(status="suspended", reason="not_certified", updated_at=now) \
+            .where(benefit_ids(result.suspend)).execute()
+    if result.finish:
+        Benefit.update(status="finished", reason="months_used", updated_at=now) \
+            .where(benefit_ids(result.finish) & (Benefit.status == "in_payment")).execute()
+    parts: dict[int, tuple[str, Fen]] = {
+        b.id: (str(b.account_kind), int(b.account_part_fen)) for b in
+        Benefit.select(Benefit.id, Benefit.account_kind, Benefit.account_part_fen)
+        .where(benefit_ids(line.benefit_id for line in result.lines) & (Benefit.account_part_fen > 0))}
+    rows: list[dict[str, Any]] = []
+    payouts: defaultdict[tuple[int, str], Fen] = defaultdict(int)
+    for line in result.lines:
+        for item in line.items:
+            rows.append({"resident": line.resident_id, "application": line.application_id,
+                         "benefit_type": line.benefit_type, "period": item.period, "amount_fen": item.amount_fen,
+                         "paid_at": now, "benefit": line.benefit_id, "run_month": month, "kind": item.kind})
+            if item.kind == "monthly" and line.benefit_id in parts:
+                kind, part = parts[line.benefit_id]
+                payouts[(line.resident_id, kind)] += part
+    for start in range(0, len(rows), 500):
+        BenefitPayment.insert_many(rows[start:start + 500]).execute()
+    # The account part of each pension month is paid out of the personal account (as at 待遇支付).
+    for (resident_id, kind), amount in payouts.items():
+        account = account_for(resident_id, kind, today=today, now=now)
+        part = min(amount, int(account.balance_fen))
+        if part > 0:
+            post_ledger(account, -part, "payout", entry_date=today, now=now, reference=f"DF{month:%Y%m}")
+
+
+def write_file(path: Path, lines: Sequence[Line], month: dt.date) -> None:
+    """The bank disbursement file (代发文件): one row per payee and a control-total row.
+
+    CSV (UTF-8 with BOM) with cells neutralised against formulas, or .xlsx with
+    every cell typed text; mode 0600 from creation, moved into place when complete.
+    """
+    total = sum(line.amount_fen for line in lines)
+    body = [[str(n), line.name, mask_id_number(line.id_number), line.id_number, line.card_number,
+             line.bank_account, format_yuan(line.amount_fen, grouping=False), f"{month:%Y-%m}", line.reference,
+             line.note(month)] for n, line in enumerate(lines, 1)]
+    footer = ["合计", f"{len(lines)}笔", "", "", "", "", format_yuan(total, grouping=False), f"{month:%Y-%m}", "", ""]
+    if path.suffix.lower() == ".csv":
+        with private_file(path, "w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            for row in (HEADER, *body, footer):
+                writer.writerow([csv_cell(c) for c in row])
+        return
+    import openpyxl  # only when writing a workbook (slow to import)
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(f"代发{month:%Y%m}")
+    for row in (HEADER, *body, footer):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=str(value))
+            cell.data_type = "s"  # text: never a formula, ID and account numbers never numbers
+            cells.append(cell)
+        sheet.append(cells)
+    with private_file(path, "wb") as handle:
+        workbook.save(handle)
+
+
+def read_file_total(path: Path) -> tuple[int, Fen]:
+    """Rows and the sum of amounts of a written .csv disbursement file (for checks and tests)."""
+    from kiosk.rules.money import parse_yuan
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    body = [r for r in rows[1:] if r and r[0] != "合计"]
+    return len(body), sum(parse_yuan(r[6]) for r in body)
+
+
+def open_benefit(ctx: ServiceContext, application: Any, data: dict[str, Any], first_payment: BenefitPayment | None
+                 ) -> Benefit | None:
+    """At 待遇支付 of a claim: the Benefit the monthly run keeps paying (inside the step's transaction).
+
+    Pension (both schemes, lifelong; a resident pension follows the basic pension),
+    unemployment (``data["months"]`` months) and the fund-paid injury allowance of
+    grades 1-4 (工伤条例 Art. 35; grades 5-6 are paid by the employer, Art. 36).
+    ``first_payment`` (the month 待遇支付 paid) is linked to it. None for other claims.
+    """
+    kind = str(application.type).removeprefix("benefit_")
+    today, now = ctx.today(), ctx.now()
+    start = month_of(today)
+    months: int | None = None
+    basic = 0
+    monthly = int(data.get("monthly_fen") or 0)
+    if kind == "pension":
+        monthly = int(data["amount_fen"])
+        if data.get("scheme") == "resident" or data.get("account_kind") == "pension_resident":
+            try:
+                basic = policy_book(ctx).policy_for(start).resident_basic_pension_fen
+            except PolicyError:
+                basic = 0
+    elif kind == "unemployment":
+        monthly = int(data["amount_fen"])
+        months = int(data.get("months") or 0) or None
+    elif kind == "injury":
+        if int(data.get("grade") or 0) not in (1, 2, 3, 4) or not monthly:
+            return None
+    else:
+        return None
+    benefit = Benefit.create(
+        resident=application.__data__["resident"], application=application.id, kind=kind,
+        scheme=str(data.get("scheme") or ""), start_month=start, months=months, monthly_fen=monthly, basic_fen=basic,
+        account_kind=str(data.get("account_kind") or "") if kind == "pension" else "",
+        account_part_fen=int(data.get("account_part_fen") or 0) if kind == "pension" else 0,
+        certified_on=today if kind == "pension" else None, created_at=now, updated_at=now)
+    if first_payment is not None and kind != "injury":  # the injury step pays the lump sum, not a month
+        BenefitPayment.update(benefit=benefit.id, kind="monthly").where(
+            BenefitPayment.id == first_payment.id).execute()
+    return benefit

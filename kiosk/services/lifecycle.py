@@ -1,0 +1,241 @@
+"""Benefit lifecycle events (RULES.md §13.3): 待遇领取资格认证 and 死亡注销.
+
+- :func:`certify` records a yearly 资格认证 (at a counter, or self-service
+  assisted by staff) for every pension of a resident; a pension the monthly
+  run suspended for being overdue (reason ``not_certified``) is resumed, and
+  the next run pays the suspended months back (:mod:`kiosk.services.benefit_run`
+  pays every month due and not yet paid).
+- :func:`due_for_certification` lists the pensioners whose 资格认证 falls due
+  by the end of a month, by village (the interval is the policy's
+  ``lifecycle.certification_interval_months`` [local]).
+- :func:`record_death` (``kiosk resident deceased``) sets the date of death,
+  stops every benefit from the month after it, names the overpayment of
+  months paid after it (冒领 if concealed; recorded on the benefit, to be
+  recovered), ends the enrolments (contributions stop), settles the
+  personal-account interest to the date of death and works out the funeral
+  grant, the 抚恤金 and the inheritable account balance (个人账户继承).
+
+Sources: employee accounts — the balance is inheritable (国发〔2005〕38号; for
+"新人" it is entirely the person's own contributions since 2006, with the
+interest credited on them); resident accounts — the balance is inheritable
+(国发〔2014〕8号 §7), less the government-subsidy part where the province
+excludes it (policy ``lifecycle.resident_inherit_subsidy`` = false, [verify]).
+Funeral grant (SIL Art. 17) and 抚恤金 amounts are [local] policy figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from db import audit
+from db.connection import write_transaction
+from db.models import Account, Benefit, BenefitPayment, Enrolment, LedgerEntry, Resident
+from kiosk.policy import PolicyError
+from kiosk.rules.identity import mask_id_number, mask_name
+from kiosk.rules.money import Fen
+from kiosk.rules.parameters import LifecycleParams
+from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services.accounts import account_balance_with_interest, settle_interest
+from kiosk.services.benefit_run import benefit_ids, certification_due, month_of
+from kiosk.services.payments import policy_book
+
+
+def _lifecycle(ctx: ServiceContext, day: dt.date) -> LifecycleParams:
+    book = policy_book(ctx)
+    try:
+        return book.policy_for(day).lifecycle
+    except PolicyError:
+        return book.versions[0].lifecycle
+
+
+# -- 待遇领取资格认证 ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CertifyResult:
+    """What a 资格认证 did: pensions certified, and which were resumed."""
+
+    certified: int
+    resumed: tuple[int, ...]
+    next_due: dt.date | None
+
+
+def certify(ctx: ServiceContext, resident_id: int, *, channel: str = "counter") -> CertifyResult:
+    """Record today's 资格认证 for the resident's pensions; resume those suspended as overdue.
+
+    ``channel`` counter | self_assisted. Needs staff on the context (the clerk
+    who checked the person); raises ServiceError when the resident has no
+    pension in payment or is recorded as deceased.
+    """
+    if ctx.staff_id is None:
+        raise ServiceError("资格认证须由工作人员核验本人后办理", code="needs_staff")
+    today, now = ctx.today(), ctx.now()
+    with ctx.database.connection_context(), write_transaction(ctx.database):
+        person = Resident.get_or_none(Resident.id == resident_id)
+        if person is None:
+            raise NotFound("没有这位参保人的记录")
+        if person.death_date is not None:
+            raise ServiceError("这位参保人已登记死亡，不能认证", code="deceased")
+        rows = list(Benefit.select().where((Benefit.resident == resident_id) & Benefit.kind.in_(("pension", "survivor"))
+                                           & Benefit.status.in_(("in_payment", "suspended"))))
+        if not rows:
+            raise ServiceError("这位参保人没有在发的养老待遇，无需资格认证", code="no_pension")
+        resumed = tuple(b.id for b in rows if b.status == "suspended" and b.reason == "not_certified")
+        Benefit.update(certified_on=today, updated_at=now).where(benefit_ids(b.id for b in rows)).execute()
+        if resumed:
+            Benefit.update(status="in_payment", reason="", updated_at=now).where(benefit_ids(resumed)).execute()
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.certify", now=now, entity="resident",
+                     entity_id=str(resident_id), detail={"channel": channel, "benefits": [b.id for b in rows],
+                                                         "resumed": list(resumed)})
+    interval = _lifecycle(ctx, today).certification_interval_months
+    from kiosk.rules.retirement import add_months
+
+    return CertifyResult(len(rows), resumed, add_months(today, interval))
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """A pensioner whose 资格认证 falls due by the month's end (masked for lists)."""
+
+    village: str
+    resident_id: int
+    name_masked: str
+    id_masked: str
+    due: dt.date
+    suspended: bool
+
+
+def due_for_certification(ctx: ServiceContext, month: dt.date) -> list[DueRow]:
+    """Pensioners whose 资格认证 is due by the end of ``month`` (overdue included), by village then due date."""
+    from kiosk.rules.retirement import add_months
+
+    end = add_months(month_of(month), 1)
+    interval = _lifecycle(ctx, month).certification_interval_months
+    rows: list[DueRow] = []
+    with ctx.database.connection_context():
+        query = (Benefit.select(Benefit, Resident).join(Resident)
+                 .where(Benefit.kind.in_(("pension", "survivor")) & Benefit.status.in_(("in_payment", "suspended"))
+                        & Resident.death_date.is_null()))
+        for benefit in query:
+            due = certification_due(benefit, interval)
+            if due < end:
+                person = benefit.resident
+                rows.append(DueRow(str(person.village), int(person.id), mask_name(str(person.name)),
+                                   mask_id_number(str(person.id_number)), due, benefit.status == "suspended"))
+    unique = {(r.resident_id): r for r in sorted(rows, key=lambda r: r.due, reverse=True)}
+    return sorted(unique.values(), key=lambda r: (r.village, r.due, r.resident_id))
+
+
+# -- 死亡注销 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoppedBenefit:
+    """A benefit stopped by a death: its id, kind, last month due and what was overpaid after it."""
+
+    id: int
+    kind: str
+    last_month: dt.date
+    overpaid_fen: Fen
+    overpaid_months: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DeathResult:
+    """``kiosk resident deceased`` JSON: stopped benefits, overpayment, grants, inheritable balance."""
+
+    stopped: tuple[StoppedBenefit, ...]
+    overpaid_fen: Fen
+    funeral_grant_fen: Fen
+    survivor_fen: Fen
+    inheritable_fen: Fen
+    account_fen: Fen
+    scheme: str
+    enrolments_ended: int
+
+    def as_json(self) -> dict[str, Any]:
+        """``{"stopped", "overpaid_fen", "funeral_grant_fen", "survivor_fen", "inheritable_fen"}``."""
+        return {"stopped": [{"id": s.id, "kind": s.kind, "last_month": f"{s.last_month:%Y-%m}",
+                             "overpaid_fen": s.overpaid_fen, "overpaid_months": list(s.overpaid_months)}
+                            for s in self.stopped],
+                "overpaid_fen": self.overpaid_fen, "funeral_grant_fen": self.funeral_grant_fen,
+                "survivor_fen": self.survivor_fen, "inheritable_fen": self.inheritable_fen}
+
+
+def _subsidy_part(resident_id: int) -> Fen:
+    account = Account.get_or_none((Account.resident == resident_id) & (Account.kind == "pension_resident"))
+    if account is None:
+        return 0
+    total = (LedgerEntry.select(peewee.fn.SUM(LedgerEntry.amount_fen))
+             .where((LedgerEntry.account == account.id) & (LedgerEntry.kind == "subsidy")).scalar())
+    return int(total or 0)
+
+
+def record_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> DeathResult:
+    """死亡注销 (one transaction, audited); see the module docstring.
+
+    Raises ServiceError for a date in the future or before birth, or a death
+    already recorded (on another date: correcting it is a 信息变更, not this).
+    """
+    today, now = ctx.today(), ctx.now()
+    if death > today:
+        raise ServiceError(f"死亡日期 {death.isoformat()} 晚于今天，请核对死亡证明", code="bad_date")
+    params = _lifecycle(ctx, death)
+    book = policy_book(ctx)
+    with ctx.database.connection_context(), write_transaction(ctx.database):
+        person = Resident.get_or_none(Resident.id == resident_id)
+        if person is None:
+            raise NotFound("没有这位参保人的记录")
+        if death < person.birth_date:
+            raise ServiceError("死亡日期早于出生日期，请核对", code="bad_date")
+        if person.death_date is not None:
+            raise ServiceError(f"已于 {person.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+        Resident.update(death_date=death, updated_at=now).where(Resident.id == resident_id).execute()
+        last = month_of(death)
+        stopped: list[StoppedBenefit] = []
+        pension_monthly = 0
+        for benefit in Benefit.select().where((Benefit.resident == resident_id)
+                                             & Benefit.status.in_(("in_payment", "suspended"))):
+            after = list(BenefitPayment.select().where((BenefitPayment.benefit == benefit.id)
+                                                        & (BenefitPayment.period > last)).order_by(BenefitPayment.period))
+            overpaid = sum(int(p.amount_fen) for p in after)
+            months = tuple(sorted({f"{p.period:%Y-%m}" for p in after}))
+            if benefit.kind == "pension":
+                pension_monthly = max(pension_monthly, int(benefit.monthly_fen))
+            Benefit.update(status="stopped", reason="deceased", end_month=last, overpaid_fen=overpaid,
+                           updated_at=now).where(Benefit.id == benefit.id).execute()
+            stopped.append(StoppedBenefit(benefit.id, str(benefit.kind), last, overpaid, months))
+            if overpaid:
+                # Named and recorded: the office recovers it from the estate or the account (冒领 if concealed).
+                audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.overpaid", now=now,
+                             entity="benefit", entity_id=str(benefit.id),
+                             detail={"resident": resident_id, "months": list(months), "amount_fen": overpaid})
+        ended = (Enrolment.update(status="ended", end_date=death)
+                 .where((Enrolment.resident == resident_id) & (Enrolment.status != "ended")).execute())
+        # The employee scheme when the person drew an employee pension or holds an employee account.
+        employee_pension = Benefit.select().where((Benefit.resident == resident_id) & (Benefit.kind == "pension")
+                                                  & (Benefit.scheme == "employee")).exists()
+        employee_account = Account.select().where((Account.resident == resident_id)
+                                                  & (Account.kind == "pension_employee")
+                                                  & (Account.balance_fen > 0)).exists()
+        scheme = "employee" if employee_pension or employee_account else "resident"
+        kind = "pension_employee" if scheme == "employee" else "pension_resident"
+        settle_interest(resident_id, kind, death, book, now=now)  # interest to the date of death
+        balance = account_balance_with_interest(resident_id, kind, death, book)
+        inheritable = balance
+        if scheme == "resident" and not params.resident_inherit_subsidy:
+            inheritable = max(0, balance - _subsidy_part(resident_id))
+        grant = (params.employee_funeral_grant_fen if scheme == "employee" else params.resident_funeral_grant_fen) or 0
+        survivor = params.employee_survivor_months * pension_monthly if scheme == "employee" else 0
+        overpaid_total = sum(s.overpaid_fen for s in stopped)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="resident.deceased", now=now, entity="resident",
+                     entity_id=str(resident_id),
+                     detail={"death_date": death.isoformat(), "stopped": [s.id for s in stopped],
+                             "overpaid_fen": overpaid_total, "funeral_grant_fen": grant, "survivor_fen": survivor,
+                             "account_fen": balance, "inheritable_fen": inheritable, "scheme": scheme,
+                             "enrolments_ended": ended})
+    return DeathResult(tuple(stopped), overpaid_total, grant, survivor, inheritable, balance, scheme, ended)
