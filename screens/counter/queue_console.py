@@ -242,7 +242,7 @@ class QueueConsoleScreen(KioskScreen):
 
 
 class TransferModal(KioskModal[str | None]):
-    """Pick the category to transfer to: number keys 1-9, 0; Esc goes back."""
+    """Pick the category to transfer to: number keys 1-9; 0 and Esc go back (0 is back everywhere)."""
 
     DEFAULT_CSS = """
     TransferModal, CallNumberModal { align: center middle; }
@@ -250,8 +250,8 @@ class TransferModal(KioskModal[str | None]):
     .queue-modal .menu-button { width: 100%; }
     """
 
-    BINDINGS = [Binding("escape", "back", show=False)]
-    KEYS = "1234567890"
+    BINDINGS = [Binding("escape", "back", show=False), Binding("0", "back", show=False)]
+    KEYS = "123456789"
 
     def __init__(self, categories: list[CategoryInfo]) -> None:
         super().__init__()
