@@ -62,6 +62,7 @@ from db.models import (
     LedgerEntry,
     Resident,
     RuleFindingNote,
+    Staff,
     Transfer,
 )
 from kiosk.i18n import Translator
@@ -102,6 +103,8 @@ PERSONAL_SCHEMES = ("flexible", "resident")
 #: The latest a flexible retirement can be chosen after the statutory date (NPC 2024 Decision).
 _FLEX_LATE_YEARS = 3
 _IN_CHUNK = 500
+#: Who may mark a finding explained (the supervisor of the hall, or an administrator).
+SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
 class AuditError(ServiceError):
@@ -775,11 +778,15 @@ def unexplained_findings(ctx: ServiceContext, *, resident_ids: Iterable[int] = (
 def explain(ctx: ServiceContext, kind: str, table: str, record_id: int, reason: str) -> None:
     """Mark one finding explained with ``reason`` (a supervisor's words); audited.
 
-    Raises :class:`AuditError` for an unknown kind, an empty reason or a
-    finding already explained; :class:`NotFound` when the record is gone.
+    Raises :class:`AuditError` when ``ctx`` is not a supervisor's (or an
+    administrator's), for an unknown kind, an empty reason or a finding
+    already explained; :class:`NotFound` when the record is gone.
     The caller normalises ``reason`` (free text from a person).
     """
     text = reason.strip()
+    staff = Staff.get_or_none(_pk(Staff) == ctx.staff_id) if ctx.staff_id is not None else None
+    if staff is None or staff.role not in SUPERVISOR_ROLES or not staff.active:
+        raise AuditError("只有主管可以说明稽核发现，请主管登录后办理", code="supervisor_only")
     if kind not in KINDS:
         raise AuditError(f"未知的稽核类别：{kind[:30]}", code="unknown_kind")
     if not text:

@@ -18,8 +18,10 @@ from screens.widgets.plain import Static
 
 CHOICES = (
     ("1", "queue"), ("2", "find"), ("3", "register"), ("4", "accept"),
-    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("0", "logout"),
+    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("8", "audit"), ("0", "logout"),
 )
+#: Choices only a supervisor sees (基金稽核, issue 16).
+SUPERVISOR_CHOICES = ("audit",)
 
 
 class CounterHomeScreen(CounterScreen):
@@ -32,7 +34,9 @@ class CounterHomeScreen(CounterScreen):
         yield Static(self._serving_text(), id="serving")
         with Grid(id="counter-menu", classes="menu-grid"):
             for key, choice in CHOICES:
-                label = self.t(f"counter.home.{choice}")
+                if choice in SUPERVISOR_CHOICES and not self._is_supervisor():
+                    continue
+                label = self.t(f"counter.home.{choice}") if choice != "audit" else self.t("ruleaudit.screen.menu")
                 if choice == "worklist" and self._is_supervisor():
                     label = self.t("counter.home.worklist_supervisor")
                 yield MenuButton(key, label, choice)
@@ -95,6 +99,12 @@ class CounterHomeScreen(CounterScreen):
         from screens.counter.reprint import ReprintScreen
 
         self.app.push_screen(ReprintScreen())
+
+    def _open_audit(self) -> None:
+        from screens.counter.rule_audit import RuleAuditScreen
+
+        if self._is_supervisor():
+            self.app.push_screen(RuleAuditScreen())
 
     def _open_logout(self) -> None:
         ctx = self.host.ctx

@@ -5,6 +5,7 @@ SQLite and PostgreSQL. The CLI's exit codes and JSON are checked in tests/cli/te
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pytest
 from db.models import (
     Account,
     Application,
+    AuditEntry,
     BenefitPayment,
     Contribution,
     Enrolment,
@@ -315,12 +317,17 @@ def test_transfer_with_arrival_or_record_is_not_a_finding(ctx: ServiceContext, t
 def test_explained_finding_is_known_not_new(ctx: ServiceContext, town: Town, database: peewee.Database) -> None:
     with database.atomic():
         kind, table, record = _merged(town)
+    with pytest.raises(rule_audit.AuditError):  # a clerk may not explain findings away
+        rule_audit.explain(dataclasses.replace(ctx, staff_id=town.staff[0]), kind, table, record, "理由")
+    ctx = dataclasses.replace(ctx, staff_id=town.staff[1])
     rule_audit.explain(ctx, kind, table, record, "历史数据：2024年县局统一代收，已报备")
     report = rule_audit.run_audit(ctx)
     assert (kind, table, record) not in _keys(report)
     assert [(f.key, f.known, f.explanation) for f in report.known] == [
         ((kind, table, record), True, "历史数据：2024年县局统一代收，已报备")]
     assert RuleFindingNote.select().count() == 1
+    entry = AuditEntry.get(AuditEntry.action == "ruleaudit.explain")
+    assert (entry.actor, entry.entity, entry.entity_id) == ("S102", table, str(record))
     with pytest.raises(rule_audit.AuditError):
         rule_audit.explain(ctx, kind, table, record, "again")
     with pytest.raises(rule_audit.AuditError):
