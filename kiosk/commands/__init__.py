@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "account": "account",
     "benefit": "benefit",
     "pension": "pension",
+    "resident": "resident",
 }
 
 #: Every command module, each once, in --help order.

@@ -1,4 +1,13 @@
-"""``kiosk benefit check ID_NUMBER KIND [--date D] [--fact KEY=VALUE ...] [--json]``.
+"""``kiosk benefit check ID_NUMBER KIND [--date D] [--fact KEY=VALUE ...] [--json]``,
+``kiosk benefit run YYYY-MM [--dry-run] [--out FILE.csv|FILE.xlsx] [--staff NUMBER] [--json]``,
+``kiosk benefit certify ID_NUMBER --staff NUMBER`` and ``kiosk benefit due-certification [--month YYYY-MM]``.
+
+``run`` (:mod:`kiosk.services.benefit_run`) previews with ``--dry-run``
+(writes nothing) and otherwise posts the month's payments, which a
+supervisor approves: ``--staff NUMBER`` with the PIN on stdin (asked without
+echo on a terminal), checked like a counter login (wrong PINs count and
+lock). ``--json`` prints ``{"month", "paid", "total_fen", "skipped", "file"}``;
+the 代发文件 goes to ``--out`` or ``<data dir>/disbursement/daifa-YYYY-MM.csv``.
 
 Asks the entitlement service (:mod:`kiosk.services.entitlement`) whether the
 person is entitled to a benefit of KIND (pension | unemployment | maternity
@@ -18,7 +27,7 @@ from kiosk.commands import CommandError
 from kiosk.commands.records import iso_date, open_context, resident_id_for
 from kiosk.i18n import Translator
 from kiosk.rules.money import format_yuan
-from kiosk.services import ServiceError
+from kiosk.services import ServiceContext, ServiceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -32,6 +41,139 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                        help="a document fact, e.g. grade=9, total=12000, birth_date=2026-03-01 (repeatable)")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=check_command)
+    run = actions.add_parser("run", help="monthly payment run (待遇发放): preview, or post with a supervisor's PIN")
+    run.add_argument("month", help="YYYY-MM")
+    run.add_argument("--dry-run", action="store_true", help="preview the totals; write nothing")
+    run.add_argument("--out", help="the bank disbursement file (代发文件), .csv or .xlsx")
+    run.add_argument("--staff", metavar="NUMBER", help="the approving supervisor's number (PIN on stdin)")
+    run.add_argument("--json", action="store_true", help="print one JSON object")
+    run.set_defaults(func=run_command)
+    certify = actions.add_parser("certify", help="待遇领取资格认证 of a pensioner (resumes a suspended pension)")
+    certify.add_argument("id_number", help="公民身份号码 (18 characters)")
+    certify.add_argument("--staff", metavar="NUMBER", required=True, help="the clerk's number (PIN on stdin)")
+    certify.add_argument("--json", action="store_true", help="print one JSON object")
+    certify.set_defaults(func=certify_command)
+    due = actions.add_parser("due-certification", help="pensioners whose 资格认证 is due by a month's end, by village")
+    due.add_argument("--month", help="YYYY-MM (default this month)")
+    due.add_argument("--json", action="store_true", help="print one JSON object")
+    due.set_defaults(func=due_command)
+
+
+def read_staff_pin() -> str:
+    """The staff PIN: without echo on a terminal, else the first line of stdin."""
+    import getpass
+    import sys
+
+    if sys.stdin.isatty():
+        return getpass.getpass("PIN: ")
+    for line in sys.stdin.read().splitlines():
+        if line.strip():
+            return line.strip()
+    raise CommandError("没有读到PIN：请在标准输入中提供工作人员PIN")
+
+
+def staff_context(ctx: ServiceContext, number: str) -> ServiceContext:
+    """``ctx`` acting as the staff member whose PIN is on stdin (a counter login: counted, audited)."""
+    from kiosk.services import staff as staff_service
+
+    try:
+        session = staff_service.login(ctx, number, read_staff_pin())
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    return session.context(ctx)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kiosk.config import data_dir
+    from kiosk.services import benefit_run
+
+    ctx, database = open_context(args)
+    try:
+        try:
+            month = benefit_run.parse_month(args.month)
+            if args.dry_run:
+                result = benefit_run.preview(ctx, month)
+            else:
+                if not args.staff:
+                    raise CommandError("待遇发放须由主管审批：请加 --staff 主管工号，并在标准输入提供PIN"
+                                       "（先用 --dry-run 预览）")
+                out = Path(args.out) if args.out else data_dir() / "disbursement" / f"daifa-{month:%Y-%m}.csv"
+                if not args.out:
+                    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                result = benefit_run.post(staff_context(ctx, args.staff), month, out)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0
+    if result.already:
+        print(f"{month:%Y-%m} 已经发放过，本次未发放 already posted: nothing paid twice")
+        return 0
+    head = "预览 preview" if not result.posted else "已发放 posted"
+    print(f"{head} {month:%Y-%m}：{result.paid}笔，合计{format_yuan(result.total_fen)}元")
+    for reason, count in sorted(result.skipped.items()):
+        print(f"  未发 skipped {reason}: {count}")
+    if result.file:
+        print(f"代发文件 file: {result.file}")
+    return 0
+
+
+def certify_command(args: argparse.Namespace) -> int:
+    from kiosk.services import lifecycle
+
+    ctx, database = open_context(args)
+    try:
+        resident_id = resident_id_for(ctx, args.id_number)
+        try:
+            result = lifecycle.certify(staff_context(ctx, args.staff), resident_id)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps({"certified": result.certified, "resumed": list(result.resumed),
+                          "next_due": result.next_due.isoformat() if result.next_due else None}))
+        return 0
+    print(f"资格认证完成 certified：{result.certified}项待遇，恢复发放 resumed {len(result.resumed)}项；"
+          f"下次认证 next due {result.next_due}")
+    return 0
+
+
+def due_command(args: argparse.Namespace) -> int:
+    from db import audit
+    from db.connection import write_transaction
+    from kiosk.services import benefit_run, lifecycle
+
+    ctx, database = open_context(args)
+    try:
+        try:
+            month = benefit_run.parse_month(args.month) if args.month else ctx.today().replace(day=1)
+            rows = lifecycle.due_for_certification(ctx, month)
+            with database.connection_context(), write_transaction(database):
+                audit.append(actor="admin-cli", terminal=ctx.terminal, action="benefit.due_list", now=ctx.now(),
+                             entity="benefit", entity_id=f"{month:%Y-%m}", detail={"rows": len(rows)})
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps({"month": f"{month:%Y-%m}", "due": [
+            {"village": r.village, "name": r.name_masked, "id_number": r.id_masked, "due": r.due.isoformat(),
+             "suspended": r.suspended} for r in rows]}, ensure_ascii=False))
+        return 0
+    village = None
+    for row in rows:
+        if row.village != village:
+            village = row.village
+            print(f"[{village or '未填村居'}]")
+        state = "（已暂停发放）" if row.suspended else ""
+        print(f"  {row.name_masked}\t{row.id_masked}\t应认证 {row.due.isoformat()}{state}")
+    print(f"合计 {len(rows)} 人 total")
+    return 0
 
 
 def check_command(args: argparse.Namespace) -> int:

@@ -1,0 +1,61 @@
+"""``kiosk resident deceased ID_NUMBER --date YYYY-MM-DD [--staff NUMBER] [--json]`` (死亡注销).
+
+Records the death (:func:`kiosk.services.lifecycle.record_death`): benefits
+stop from the month after it, months paid after it are named as an
+overpayment to recover, enrolments end, the personal account is settled for
+inheritance. ``--json`` prints ``{"stopped", "overpaid_fen",
+"funeral_grant_fen", "survivor_fen", "inheritable_fen"}``. With ``--staff``
+the clerk's PIN is read from stdin and the entry names them; audited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+
+from kiosk.commands import CommandError
+from kiosk.commands.benefit import staff_context
+from kiosk.commands.records import iso_date, open_context, resident_id_for
+from kiosk.rules.money import format_yuan
+from kiosk.services import ServiceError
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("resident", help="residents' life events (死亡注销)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    deceased = actions.add_parser("deceased", help="死亡注销: stop benefits, name overpayment, settle the account")
+    deceased.add_argument("id_number", help="公民身份号码 (18 characters)")
+    deceased.add_argument("--date", type=iso_date, required=True, help="date of death (YYYY-MM-DD)")
+    deceased.add_argument("--staff", metavar="NUMBER", help="the clerk's number (PIN on stdin)")
+    deceased.add_argument("--json", action="store_true", help="print one JSON object")
+    deceased.set_defaults(func=deceased_command)
+
+
+def deceased_command(args: argparse.Namespace) -> int:
+    from kiosk.services import lifecycle
+
+    ctx, database = open_context(args)
+    try:
+        resident_id = resident_id_for(ctx, args.id_number)
+        # Without --staff the audit names the command line (admin-cli), as other commands do.
+        acting = staff_context(ctx, args.staff) if args.staff else dataclasses.replace(ctx, staff_number="admin-cli")
+        try:
+            result = lifecycle.record_death(acting, resident_id, args.date)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0
+    print(f"已登记死亡 recorded: {args.date.isoformat()}；停发 stopped {len(result.stopped)} 项待遇")
+    for stopped in result.stopped:
+        if stopped.overpaid_fen:
+            print(f"  待遇 {stopped.id} 死亡后多发 overpaid {'、'.join(stopped.overpaid_months)}："
+                  f"{format_yuan(stopped.overpaid_fen)}元（须追回 to recover）")
+    print(f"丧葬补助金 funeral grant：{format_yuan(result.funeral_grant_fen)}元；"
+          f"抚恤金 survivor：{format_yuan(result.survivor_fen)}元")
+    print(f"个人账户余额 account：{format_yuan(result.account_fen)}元，可继承 inheritable："
+          f"{format_yuan(result.inheritable_fen)}元；终止参保 enrolments ended {result.enrolments_ended}")
+    return 0
