@@ -156,6 +156,10 @@ class KioskApp(App[None]):
 
         self._card_sniffer = CardSniffer()
         """Spots a card read during a session (screens.widgets.card_reader)."""
+        from kiosk.services.counter_names import load_counter_names
+
+        self.counter_names: dict[str, list[str]] = load_counter_names(ctx.database)
+        """Queue category → the counters serving it, read once at start (name_counters)."""
         self.demo_info: Any = None
         """``kiosk demo`` sets this (screens.widgets.demo_info.DemoInfo): shown on the first
         screen, with the demo-only keys F9 (show again) and F10 (end the demo)."""
@@ -208,7 +212,14 @@ class KioskApp(App[None]):
     # -- KioskHost ---------------------------------------------------------------
 
     def t(self, key: str, /, **params: object) -> str:
-        return self.translator(key, **params)
+        return self.name_counters(self.translator(key, **params))
+
+    def name_counters(self, text: str) -> str:
+        """Counters named by number from the queue data ("到F窗口" → "到6号窗口"), as
+        tickets, the board and the voice name them (kiosk.services.counter_names)."""
+        from kiosk.services.counter_names import name_counters
+
+        return name_counters(text, self.counter_names) if self.counter_names else text
 
     def go_home(self) -> None:
         """The resident's home menu while identified, else the attract screen."""

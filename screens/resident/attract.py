@@ -21,7 +21,7 @@ from kiosk.guide import load_guide
 from kiosk.rules.codes import TICKET_CODE
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input
 from screens.base import KioskScreen
-from screens.widgets.cjk_wrap import paragraph
+from screens.widgets.cjk_wrap import Prose, paragraph
 from screens.widgets.menu import MenuButton, function_key
 from screens.widgets.plain import Button, Static
 
@@ -54,7 +54,7 @@ class AttractScreen(KioskScreen):
                     label = t("resident.attract.large_off" if choice == "large" and self.host.large_text
                               else f"resident.attract.{choice}")
                     yield MenuButton(function_key(index), label, choice)
-            yield Static(paragraph(self._tip_text()), id="tip")
+            yield paragraph(self._tip_text(), id="tip")
         if getattr(self.app, "demo_info", None) is not None:  # kiosk demo: its keys, always in view
             yield Static(t("frontdesk.demo.band"), id="demo-band")
 
@@ -82,7 +82,8 @@ class AttractScreen(KioskScreen):
         if not tips:
             return ""
         tip = tips[self._tip_index % len(tips)]
-        return self.t("resident.attract.tip", text=tip.get(self.host.translator.language))
+        name = getattr(self.app, "name_counters", str)
+        return self.t("resident.attract.tip", text=name(tip.get(self.host.translator.language)))
 
     def _tick(self) -> None:
         # A timer can fire while the screen recomposes (language switch): the
@@ -92,8 +93,8 @@ class AttractScreen(KioskScreen):
 
     def _next_tip(self) -> None:
         self._tip_index += 1
-        for tip in self.query("#tip").results(Static):
-            tip.update(paragraph(self._tip_text()))
+        for tip in self.query("#tip").results(Prose):
+            tip.set_text(self._tip_text())
 
     # -- the number ------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ class EstimateScreen(ResidentScreen):
                 yield Static(t("frontdesk.estimate.retired", kind=label(t, "resident.benefit_type", view.benefit_type),
                                amount=yuan(view.amount_fen), month=f"{view.period:%Y-%m}"),
                              id="estimate-total", classes="balance")
-                yield Static(paragraph(t("frontdesk.estimate.retired_note")), classes="note")
+                yield paragraph(t("frontdesk.estimate.retired_note"), classes="note")
             return
         years, months = divmod(view.retirement_age_months, 12)
         with VerticalScroll(id="estimate"):
@@ -62,8 +62,8 @@ class EstimateScreen(ResidentScreen):
                                paid=short.paid_months, missing=short.missing_months), classes="warning")
             # What is not counted and the options of this scheme (the one estimate's steps).
             for line in render_steps(screen_notes(view.notes), t):
-                yield Static(paragraph(line), classes="note estimate-option")
-            yield Static(paragraph(t("resident.estimate.note")), classes="note")
+                yield paragraph(line, classes="note estimate-option")
+            yield paragraph(t("resident.estimate.note"), classes="note")
 
     def _account_basis(self, view: Any) -> str:
         """Say how the personal account in the formula was reached: today's

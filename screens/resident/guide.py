@@ -89,5 +89,7 @@ class TopicScreen(ResidentScreen):
         with VerticalScroll(id="guide-topic"):
             yield Static(self.topic.title.get(language), classes="balance")
             for section in self.topic.sections:
-                yield Static(paragraph(section.heading.get(language)), classes="guide-heading")
-                yield Static(paragraph(section.body.get(language)), classes="guide-body")
+                # The guide names counters by category letter; the hall's numbers replace them.
+                name = getattr(self.app, "name_counters", str)
+                yield paragraph(name(section.heading.get(language)), classes="guide-heading")
+                yield paragraph(name(section.body.get(language)), classes="guide-body")

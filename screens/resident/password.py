@@ -20,7 +20,7 @@ from textual.widgets import Input
 from kiosk.services import service_password
 from kiosk.services.service_password import Claim
 from screens.base import KioskScreen
-from screens.widgets.cjk_wrap import paragraph
+from screens.widgets.cjk_wrap import Prose, paragraph
 from screens.widgets.keypad import Keypad
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
@@ -67,8 +67,8 @@ class ServicePasswordScreen(KioskScreen):
             return
         with Vertical(id="password-fallback"):
             key = "identity.password.locked" if self.state == "locked" else "identity.password.none"
-            yield Static(paragraph(t(key)), id="identify-message", classes="message")
-            yield Static(paragraph(t("identity.password.without")), id="password-without")
+            yield paragraph(t(key), id="identify-message", classes="message")
+            yield paragraph(t("identity.password.without"), id="password-without")
             with Grid(id="password-menu", classes="menu-grid"):
                 # Function keys: a card swiped again here must not press a choice (menu.py).
                 yield MenuButton("F1", t("identity.password.ticket"), "ticket")
@@ -143,6 +143,9 @@ class ServicePasswordScreen(KioskScreen):
     def _show(self, message: str) -> None:
         self._message = message
         for widget in self.query("#identify-message").results(Static):
+            if isinstance(widget, Prose):
+                widget.set_text(message)
+                continue
             widget.update(message)
 
     # -- without a password ----------------------------------------------------------

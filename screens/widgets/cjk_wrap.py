@@ -3,22 +3,21 @@ punctuation (，。、；：？！）」』》…) and none ends with an opening
 
 Rich folds a Chinese sentence (one long "word" without spaces) at any
 character, so "，" or "。" can begin a line. :class:`Paragraph` is a Rich
-renderable that breaks lines itself at the width it is given: between any
+widget that breaks lines itself at its width: between any
 two CJK characters, at spaces, never before a closing mark (the mark is
 pulled back onto the line, or the character before it is carried over), and
 Latin words and numbers stay whole when they fit. Screens show guide pages,
-tips and other prose through :func:`paragraph`.
+tips and other prose through :func:`paragraph` (``Prose(text, classes=...)``).
 """
 
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
-from rich.style import Style, StyleType
-from rich.text import Text
+
+from screens.widgets.plain import Static
 
 #: Never at the start of a line (行首禁则).
 NO_LINE_START = frozenset("，。、；：？！）」』》〉】〕”’…—·．,.;:?!)]}%‰℃")
@@ -95,26 +94,33 @@ def _wrap_one(text: str, width: int) -> list[str]:
     return lines
 
 
-class Paragraph:
-    """A Rich renderable: ``text`` wrapped with :func:`wrap` at the render width."""
+class Prose(Static):
+    """A Static for Chinese prose: re-broken with :func:`wrap` at its own width
+    whenever that changes (Textual's wrapping would fold at any character).
+    ``prose`` keeps the unbroken text. Never markup (screens.widgets.plain)."""
 
-    def __init__(self, text: str, style: StyleType = "") -> None:
-        self.text = text
-        self.style = style
+    def __init__(self, text: str, **kwargs: Any) -> None:
+        super().__init__(text, **kwargs)
+        self.prose = text
+        self._wrapped_at = 0
 
-    def __str__(self) -> str:
-        return self.text
+    def set_text(self, text: str) -> None:
+        """Show ``text`` instead (broken at the current width)."""
+        self.prose = text
+        self._wrapped_at = 0
+        self._rewrap()
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        style = console.get_style(self.style) if self.style else Style()
-        for line in wrap(self.text, options.max_width):
-            yield Text(line, style=style, no_wrap=True, overflow="ignore", end="\n")
+    def on_resize(self) -> None:
+        self._rewrap()
 
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        longest = max((cell_len(line) for line in self.text.split("\n")), default=0)
-        return Measurement(min(2, longest), longest)
+    def _rewrap(self) -> None:
+        width = self.content_region.width
+        if width <= 0 or width == self._wrapped_at:
+            return
+        self._wrapped_at = width
+        self.update("\n".join(wrap(self.prose, width)))
 
 
-def paragraph(text: str) -> Paragraph:
-    """Prose for a Static: plain text (never markup), broken with 避头尾."""
-    return Paragraph(text)
+def paragraph(text: str, **kwargs: Any) -> Prose:
+    """Prose for a screen: plain text (never markup), broken with 避头尾."""
+    return Prose(text, **kwargs)

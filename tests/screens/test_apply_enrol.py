@@ -20,7 +20,7 @@ async def test_medical_enrolment_from_attract_apply(make_kiosk: Callable[..., Ki
     seeded = seeded_db[1]
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await press(pilot, "2", wait=0.5)  # 办理 on the attract screen → identify
+        await press(pilot, "f2", wait=0.5)  # F2 办理 on the attract screen → identify
         await identify(pilot, LI_ID)
         assert isinstance(app.screen, ApplyMenuScreen)  # straight to the apply menu
         await press(pilot, "2")

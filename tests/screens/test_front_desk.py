@@ -380,3 +380,28 @@ def test_chinese_lines_never_start_with_closing_punctuation() -> None:
             assert "".join(lines).replace(" ", "") == text.replace("\n", "").replace(" ", "")
             for line in lines:
                 assert line[:1] not in NO_LINE_START and line[-1:] not in NO_LINE_END, (width, line)
+
+
+async def test_counters_are_named_by_number_everywhere(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """Screens and guide say the numbers the queue data gives (as tickets and the board do),
+    never the category letter; a hall that moves category F to counter 7 sees 7号窗口."""
+    from db.defaults import ensure_defaults
+    from db.models import QueueCategory
+    from kiosk.guide import load_guide
+    from screens.resident.guide import TopicScreen
+
+    ensure_defaults()
+    QueueCategory.update(counters="7").where(QueueCategory.prefix == "F").execute()
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.push_screen(TopicScreen(load_guide().topic("unemployment")))
+        await until(pilot, lambda: isinstance(app.screen, TopicScreen))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "7号窗口" in text and "F窗口" not in text
+        assert "2、3号窗口" in app.t("resident.contributions.missing_months", months="1、2")
+        app.set_language("en")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "counter 7" in text and "counter F" not in text

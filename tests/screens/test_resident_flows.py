@@ -27,7 +27,8 @@ def screen_text(app: KioskApp) -> str:
     for screen in app.screen_stack:
         for widget in screen.walk_children(with_self=False):
             if isinstance(widget, Static):
-                parts.append(str(widget.render()))
+                # Prose (screens.widgets.cjk_wrap) is shown broken into lines; its text is whole.
+                parts.append(getattr(widget, "prose", None) or str(widget.render()))
             elif isinstance(widget, Input):
                 parts.append(widget.value)
             elif isinstance(widget, DataTable):

@@ -177,6 +177,8 @@ async def test_focused_menu_button_is_clearly_visible(make_kiosk: Callable[..., 
         await pilot.pause()
         assert isinstance(app.screen, AttractScreen)
         buttons = list(app.screen.query(MenuButton))
+        # The number field has the focus first (digits always type the number); Tab reaches the choices.
+        await pilot.press("tab", "tab")
         focused = app.focused
         assert isinstance(focused, MenuButton) and focused is buttons[0]
         style, other = focused.visual_style, buttons[1].visual_style
