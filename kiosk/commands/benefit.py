@@ -86,7 +86,6 @@ def staff_context(ctx: ServiceContext, number: str) -> ServiceContext:
 def run_command(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from kiosk.config import data_dir
     from kiosk.services import benefit_run
 
     ctx, database = open_context(args)
@@ -99,9 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
                 if not args.staff:
                     raise CommandError("待遇发放须由主管审批：请加 --staff 主管工号，并在标准输入提供PIN"
                                        "（先用 --dry-run 预览）")
-                out = Path(args.out) if args.out else data_dir() / "disbursement" / f"daifa-{month:%Y-%m}.csv"
-                if not args.out:
-                    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                out = Path(args.out) if args.out else benefit_run.default_path(month)
                 result = benefit_run.post(staff_context(ctx, args.staff), month, out)
         except ServiceError as exc:
             raise CommandError(exc.message) from None

@@ -477,3 +477,13 @@ def open_benefit(ctx: ServiceContext, application: Any, data: dict[str, Any], fi
         BenefitPayment.update(benefit=benefit.id, kind="monthly").where(
             BenefitPayment.id == first_payment.id).execute()
     return benefit
+
+
+def default_path(month: dt.date) -> Path:
+    """Where a run's 代发文件 goes when no file is named: ``<data dir>/disbursement/daifa-YYYY-MM.csv``
+    (the folder is created, mode 0700)."""
+    from kiosk.config import data_dir
+
+    folder = data_dir() / "disbursement"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / f"daifa-{month:%Y-%m}.csv"

@@ -18,10 +18,11 @@ from screens.widgets.plain import Static
 
 CHOICES = (
     ("1", "queue"), ("2", "find"), ("3", "register"), ("4", "accept"),
-    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("8", "audit"), ("0", "logout"),
+    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("8", "audit"), ("9", "run"), ("0", "logout"),
 )
-#: Choices only a supervisor sees (基金稽核, issue 16).
-SUPERVISOR_CHOICES = ("audit",)
+#: Choices only a supervisor sees (基金稽核, issue 16; 待遇发放, issue 15).
+SUPERVISOR_CHOICES = ("audit", "run")
+_LABELS = {"audit": "ruleaudit.screen.menu", "run": "lifecycle.run.menu"}
 
 
 class CounterHomeScreen(CounterScreen):
@@ -36,7 +37,7 @@ class CounterHomeScreen(CounterScreen):
             for key, choice in CHOICES:
                 if choice in SUPERVISOR_CHOICES and not self._is_supervisor():
                     continue
-                label = self.t(f"counter.home.{choice}") if choice != "audit" else self.t("ruleaudit.screen.menu")
+                label = self.t(_LABELS.get(choice, f"counter.home.{choice}"))
                 if choice == "worklist" and self._is_supervisor():
                     label = self.t("counter.home.worklist_supervisor")
                 yield MenuButton(key, label, choice)
@@ -105,6 +106,12 @@ class CounterHomeScreen(CounterScreen):
 
         if self._is_supervisor():
             self.app.push_screen(RuleAuditScreen())
+
+    def _open_run(self) -> None:
+        from screens.counter.benefit_run import BenefitRunScreen
+
+        if self._is_supervisor():
+            self.app.push_screen(BenefitRunScreen())
 
     def _open_logout(self) -> None:
         ctx = self.host.ctx
