@@ -90,6 +90,9 @@ BENEFIT_KIND = {
     "unemployment": "unemployment", "maternity": "maternity", "medical": "medical",
     "medical_reimbursement": "medical", "injury": "injury", "funeral": "funeral",
 }
+#: Benefit applications that grant money once approved (复核) or paid, and those statuses.
+GRANTED_TYPES = ("pension", "unemployment", "maternity", "medical", "injury", "funeral")
+GRANTED_STATUSES = ("approved", "paid")
 #: Payment types that are paid because of a death (never "after death").
 AFTER_DEATH_TYPES = ("funeral", "survivor", "inheritance")
 #: Benefits paid once (a lump sum): a second payment is beyond their months.
@@ -268,7 +271,7 @@ def _monthly_only() -> Any:
     return (kind != "arrears") if kind is not None else _pk(BenefitPayment).is_null(False)
 
 
-def _application_numbers(ids: Iterable[int]) -> dict[int, tuple[str, str, dict[str, Any], dt.datetime]]:
+def _application_numbers(ids: Iterable[int | None]) -> dict[int, tuple[str, str, dict[str, Any], dt.datetime]]:
     result: dict[int, tuple[str, str, dict[str, Any], dt.datetime]] = {}
     for chunk in _chunks(sorted({int(i) for i in ids if i is not None})):
         query = Application.select(Application.id, Application.number, Application.type, Application.data,
@@ -279,27 +282,39 @@ def _application_numbers(ids: Iterable[int]) -> dict[int, tuple[str, str, dict[s
 
 
 def _scan_eligibility(scan: _Scan) -> None:
-    """benefit_ineligible: each claim (application, else resident + type) decided once."""
-    claims = _rows(scan.ctx.database, BenefitPayment.select(
+    """benefit_ineligible: each claim decided once — a paid benefit (its application, else the
+    resident and type: the first payment is named) and a claim approved or paid with no payment
+    yet (the application is named)."""
+    paid = _rows(scan.ctx.database, BenefitPayment.select(
         BenefitPayment.resident, BenefitPayment.application, BenefitPayment.benefit_type,
         peewee.fn.MIN(BenefitPayment.period), peewee.fn.MIN(BenefitPayment.id), peewee.fn.COUNT(BenefitPayment.id))
         .where(_payment_filter(scan))
         .group_by(BenefitPayment.resident, BenefitPayment.application, BenefitPayment.benefit_type))
-    scan.checked += sum(int(c[5]) for c in claims)
-    claims = [c for c in claims if c[2] in BENEFIT_KIND]
+    scan.checked += sum(int(c[5]) for c in paid)
+    claims: list[tuple[int, int | None, str, dt.date | None, str, int]] = [
+        (rid, app_id, type_, _date(first), "benefit_payment", first_id)
+        for rid, app_id, type_, first, first_id, _count in paid if type_ in BENEFIT_KIND]
+    covered = {c[1] for c in claims if c[1] is not None}
+    granted = Application.select(Application.resident, _pk(Application), Application.type).where(
+        Application.type.in_([f"benefit_{t}" for t in GRANTED_TYPES]) & Application.status.in_(GRANTED_STATUSES))
+    if scan.since is not None:
+        granted = granted.where(Application.updated_at >= dt.datetime.combine(scan.since, dt.time()))
+    for rid, app_id, type_ in granted.tuples().iterator():
+        if app_id not in covered:
+            claims.append((rid, app_id, type_.removeprefix("benefit_"), None, "application", app_id))
     people = scan.persons(c[0] for c in claims)
-    apps = _application_numbers(c[1] for c in claims)
+    apps = _application_numbers(c[1] for c in claims if c[1] is not None)
     pension_residents = sorted({c[0] for c in claims if BENEFIT_KIND[c[2]] == "pension"})
     months = _pension_months(pension_residents)
     enrolled = _ever_enrolled(pension_residents, "pension")
-    for rid, app_id, type_, first, first_id, _count in claims:
+    for rid, app_id, type_, first, table, record in claims:
         person = people.get(rid)
         if person is None:
             continue
         kind = BENEFIT_KIND[type_]
         app = apps.get(app_id) if app_id is not None else None
         data = dict(app[2]) if app else {}
-        day = _claim_day(scan.ctx, data, app[3] if app else None, _date(first) or dt.date.min)
+        day = _claim_day(scan.ctx, data, app[3] if app else None, first or scan.ctx.today())
         if kind == "pension":
             if type_ == "pension_employee":
                 data.setdefault("scheme", "employee")
@@ -311,7 +326,7 @@ def _scan_eligibility(scan: _Scan) -> None:
         reasons = [r for r in decision.reasons if r in ELIGIBILITY_REASONS]
         if reasons:
             text = "；".join(scan.t(f"entitlement.reason.{r}") for r in reasons)
-            scan.add("benefit_ineligible", "benefit_payment", first_id, app[0] if app else "", rid,
+            scan.add("benefit_ineligible", table, record, app[0] if app else "", rid,
                      scan.t("ruleaudit.detail.ineligible", date=day.isoformat(), reasons=text,
                             codes=",".join(reasons)))
 

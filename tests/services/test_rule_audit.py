@@ -348,3 +348,13 @@ def test_since_leaves_older_records_out(ctx: ServiceContext, town: Town, databas
         expected = _merged(town)  # a 2024 contribution
     assert expected in _keys(rule_audit.run_audit(ctx))
     assert expected not in _keys(rule_audit.run_audit(ctx, since=dt.date(2026, 1, 1)))
+
+
+def test_approved_claim_without_payment_is_checked(ctx: ServiceContext, town: Town, database: peewee.Database) -> None:
+    # An unemployment claim approved (复核) for the villager, who was never insured against unemployment.
+    with database.atomic():
+        app = int(Application.insert(number="SQ20261101003", resident=town.villager, type="benefit_unemployment",
+                                     status="approved", data={"claim_date": "2026-11-01", "amount_fen": 180000},
+                                     created_at=dt.datetime(2026, 11, 1, 2), updated_at=NOW).execute())
+    finding = next(f for f in rule_audit.run_audit(ctx).findings if f.key == ("benefit_ineligible", "application", app))
+    assert finding.reference == "SQ20261101003" and "not_enrolled" in finding.detail
