@@ -160,7 +160,7 @@ class MissingMaterial:
 
     name: str
     where: str
-    problem: str = ""  # empty: not brought; else what must be corrected
+    problem: str = ""  # empty: not brought; else what must be corrected ("需补正" when not described)
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,8 @@ def one_time_notice(ctx: ReceiptContext, data: NoticeInput, *, code: str | None 
         Title("请补齐以下材料"),
     ]
     for i, item in enumerate(data.missing, 1):
-        blocks.append(Note(f"{i}. {item.name}" + (f"（需补正：{item.problem}）" if item.problem else "")))
+        detail = "" if item.problem in ("", "需补正") else f"：{item.problem}"
+        blocks.append(Note(f"{i}. {item.name}" + (f"（需补正{detail}）" if item.problem else "")))
         if item.where:
             blocks.append(Note(f"   办理地点：{item.where}"))
     if not data.missing:

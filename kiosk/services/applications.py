@@ -57,6 +57,8 @@ NEEDS_REASON = (RETURNED, REJECTED)
 MATERIAL_STATES = ("received", "missing", "correction")
 #: Key of ``Application.data`` holding {material code: what must be corrected} (补正).
 CORRECTIONS_KEY = "material_corrections"
+#: What a 需补正 mark records when the clerk did not describe the correction.
+DEFAULT_CORRECTION = "需补正"
 MATERIAL_SOURCES = Path(__file__).resolve().parent.parent / "guide" / "materials.toml"
 
 
@@ -361,7 +363,7 @@ def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = 
     state = state or ("received" if received else "missing")
     if state not in MATERIAL_STATES:
         raise ServiceError(f"材料状态只能是 {'、'.join(MATERIAL_STATES)}", code="material_state")
-    problem = problem.strip() or ("需补正" if state == "correction" else "")
+    problem = problem.strip() or (DEFAULT_CORRECTION if state == "correction" else "")
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
@@ -445,7 +447,7 @@ def print_notice(ctx: ServiceContext, number: str) -> ApplicationInfo:
 
 def correction_reason(info: ApplicationInfo) -> str:
     """The reason a 退回补正 records: every missing material by name (the resident reads it in 办理进度)."""
-    names = "、".join(m.name + (f"（需补正：{m.correction}）" if m.correction and m.correction != "需补正" else
+    names = "、".join(m.name + (f"（需补正：{m.correction}）" if m.correction not in ("", DEFAULT_CORRECTION) else
                                "（需补正）" if m.correction else "") for m in info.missing_materials)
     return f"请补齐材料：{names}"
 

@@ -92,6 +92,8 @@ class ApplicationScreen(CounterScreen):
         return session is not None and session.staff.is_supervisor
 
     def transition_label(self, transition: Transition) -> str:
+        if transition.to_status == RETURNED and self.info is not None and self.info.missing_materials:
+            return self.t("counterdesk.action.returned")  # names the materials itself: no reason to type
         if transition.to_status in END_STATES:
             label = self.t(f"counter.application.to_{transition.to_status}")
         else:

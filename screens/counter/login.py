@@ -23,6 +23,7 @@ class LoginScreen(CounterScreen):
     """The first screen in counter mode (no constructor arguments)."""
 
     TITLE_KEY = "counter.login.title"
+    LEGEND_KEY = ""  # nothing to go back to before login
 
     def __init__(self) -> None:
         super().__init__()

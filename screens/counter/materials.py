@@ -18,7 +18,7 @@ from textual.widgets import Input
 from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import applications as application_service
-from kiosk.services.applications import ApplicationInfo, MaterialInfo
+from kiosk.services.applications import DEFAULT_CORRECTION, ApplicationInfo, MaterialInfo
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
 from screens.counter.printing import flush_job
@@ -34,7 +34,9 @@ class MaterialsCheckScreen(CounterScreen):
     """The checklist of application ``number`` (loaded, then kept as the service returns it)."""
 
     TITLE_KEY = "counterdesk.materials.title"
-    BINDINGS = [Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False)]
+    LEGEND_KEY = ""  # the screen's own legend says every key
+    BINDINGS = [Binding("down", "app.focus_next", show=False), Binding("up", "app.focus_previous", show=False),
+                Binding("space", "cycle_focused", show=False)]
 
     def __init__(self, info: ApplicationInfo) -> None:
         super().__init__()
@@ -79,7 +81,7 @@ class MaterialsCheckScreen(CounterScreen):
     def _label(self, material: MaterialInfo) -> str:
         state = self.t(f"counterdesk.materials.state.{material.state}")
         optional = "" if material.required else self.t("counter.materials.optional")
-        problem = f"：{material.correction}" if material.correction else ""
+        problem = f"：{material.correction}" if material.correction not in ("", DEFAULT_CORRECTION) else ""
         return f"[{state}] {self._material_name(material)}{optional}{problem}"
 
     def _refresh_actions(self) -> None:
@@ -111,6 +113,12 @@ class MaterialsCheckScreen(CounterScreen):
             self.ask_return()
         elif kind == "back":
             self.go_back()
+
+    def action_cycle_focused(self) -> None:
+        """Space on a row: its next state (Enter does the same through the button)."""
+        focused = self.focused
+        if isinstance(focused, MenuButton) and focused.choice.startswith("row-"):
+            self.cycle(focused.choice.removeprefix("row-"))
 
     def cycle(self, code: str) -> None:
         """Move one material to its next state (saved at once)."""

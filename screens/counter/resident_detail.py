@@ -156,13 +156,17 @@ class ResidentDetailScreen(CounterScreen):
         lines = [self.t("counterdesk.records.totals", months=history.total_pension_months,
                         missing=history.missing_months, missing_years=history.missing_years)]
         for year in history.years[:years]:
+            if not year.rows:
+                lines.append(self.t("counterdesk.records.year_none", year=year.year, n=len(year.missing))
+                             if year.missing else self.t("counterdesk.records.year_unpaid", year=year.year))
+                continue
             insurances = sorted({self._label(f"counterdesk.insurance.{r.insurance}", r.insurance) for r in year.rows})
             lines.append(self.t("counterdesk.records.year", year=year.year, months=year.pension_months,
                                 individual=f"{format_yuan(year.individual_fen)}{yuan}",
                                 employer=f"{format_yuan(year.employer_fen)}{yuan}",
                                 insurances="、".join(insurances) or "-")
-                         + (self.t("counterdesk.records.year_missing", n=len(year.missing) or len(year.unpaid))
-                            if year.has_missing else ""))
+                         + (self.t("counterdesk.records.year_missing", n=len(year.missing)) if year.missing
+                            else self.t("counterdesk.records.year_unpaid_part") if year.unpaid else ""))
         if len(history.years) > years:
             lines.append(self.t("counterdesk.records.more_years", n=len(history.years) - years))
         return "\n".join(lines)
