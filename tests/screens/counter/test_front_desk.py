@@ -344,3 +344,80 @@ async def test_counter_screens_show_no_raw_catalog_key(database: peewee.Database
 
 def text_of_id(app: Any, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
+
+
+# -- the registration form by keyboard (17.4) ---------------------------------------------------
+
+
+async def test_register_form_by_keyboard_keeps_what_was_typed(database: peewee.Database, clock: FixedClock) -> None:
+    from textual.widgets import Select
+
+    staff(database, clock)
+    number = id_number(dt.date(1978, 4, 9), "124")  # a woman: the category list is asked
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("3")
+        await until(pilot, lambda: isinstance(app.screen, RegisterResidentScreen))
+        screen = app.screen
+        await type_text(pilot, number)
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#name", Input)
+        await type_text(pilot, "王秀兰")
+        await pilot.press("shift+tab", "tab")  # back and forth: nothing typed is lost
+        assert screen.query_one("#id-number", Input).value == number
+        assert screen.query_one("#name", Input).value == "王秀兰"
+        for _ in range(5):  # name → phone, address, village, 户籍地 (filled from the ID), the list
+            await pilot.press("enter")
+        category = screen.query_one("#retirement-category", Select)
+        await until(pilot, lambda: app.focused is category)
+        assert not category.expanded  # the Enter that arrived here did not open the list
+        await pilot.press("enter")  # nothing chosen yet: Enter opens the list
+        await until(pilot, lambda: category.expanded)
+        await pilot.press("escape")  # closes the list only
+        await until(pilot, lambda: not category.expanded)
+        assert app.screen is screen and screen.query_one("#name", Input).value == "王秀兰"
+        await pilot.press("enter", "down", "enter")  # open, the first category, choose
+        await until(pilot, lambda: category.value == "female_worker" and not category.expanded)
+        await pilot.press("escape")  # a started form asks before discarding
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("0")  # keep filling in
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.query_one("#name", Input).value == "王秀兰" and category.value == "female_worker"
+        screen.query_one("#register-submit").focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+    row = Resident.get(Resident.id_number == number)
+    assert (row.name, row.retirement_category) == ("王秀兰", "female_worker")
+
+
+async def test_correction_state_is_named_in_the_notice_and_the_reason(database: peewee.Database,
+                                                                       clock: FixedClock) -> None:
+    from db.models import AuditEntry
+    from kiosk.services import ServiceError
+    from kiosk.services.staff import PermissionDenied
+
+    staff(database, clock)
+    ctx = _ctx(database, clock)
+    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
+    clerk = ctx.as_staff(_staff_id(), "S001")
+    info = apps.submit(ctx, person.id, "enrol_resident_medical")
+    with pytest.raises(PermissionDenied):
+        apps.mark_material(ctx, info.number, "id_card")  # nobody logged in
+    apps.mark_material(clerk, info.number, "id_card", state="received")
+    marked = apps.mark_material(clerk, info.number, "hukou", state="correction", problem="户主页缺页")
+    assert [(m.code, m.state) for m in marked.materials] == [("id_card", "received"), ("hukou", "correction")]
+    assert [m.code for m in marked.missing_materials] == ["hukou"]
+    printed = apps.print_notice(clerk, info.number)
+    assert printed.print_job_id is not None
+    returned = apps.return_for_correction(clerk, info.number)
+    assert returned.status == "returned" and "户口簿（需补正：户主页缺页）" in returned.reason
+    assert apps.missing_by_application(ctx, person.id)[info.number][0].correction == "户主页缺页"
+    # Brought back corrected: received, 重新受理, and the checklist is complete.
+    apps.mark_material(clerk, info.number, "hukou", state="received")
+    again = apps.advance(clerk, info.number, "submitted")
+    assert not again.missing_materials and again.reason == ""
+    with pytest.raises(ServiceError, match="无需打印"):
+        apps.print_notice(clerk, info.number)
+    actions = [e.action for e in AuditEntry.select().where(AuditEntry.entity_id == info.number)]
+    assert actions.count("application.material") == 3 and "application.notice" in actions
