@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "benefit": "benefit",
     "pension": "pension",
     "resident": "resident",
+    "verify": "verify",
 }
 
 #: Every command module, each once, in --help order.

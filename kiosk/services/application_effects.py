@@ -394,6 +394,10 @@ def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:
         detail={"lines": notice["lines"], "months": notice["months"], "application": row.number},
         policy_effective=dt.date.fromisoformat(notice["policy_effective"]), assessed_at=ctx.now())
     data["assessment_id"] = assessment.id
+    # The 缴费核定通知单 is stored with the step (printed by the spool; reprintable by its code).
+    from kiosk.services.certificates import assessment_notice_job
+
+    data["notice_print_job"] = assessment_notice_job(ctx, row.__data__["resident"], row.number, data)
 
 
 def _record_payment(ctx: ServiceContext, row: Application, data: Data) -> None:

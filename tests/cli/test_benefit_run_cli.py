@@ -19,6 +19,7 @@ import pytest
 from db import audit
 from db.models import AuditEntry, Benefit, BenefitPayment, BenefitRun, Resident
 from kiosk.clock import FixedClock
+from printers.document import QR
 from tests.cli.test_audit_cli import Cli, one_line
 from tests.services.benefit_town import Town, build
 
@@ -105,3 +106,22 @@ def test_deceased_and_due_contract(setup: tuple[Cli, Town], database: peewee.Dat
     due = as_json(call(cli, "benefit", "due-certification", "--month", "2026-12", "--json"))
     assert due["month"] == "2026-12" and len(due["due"]) == 2  # the two villagers; the dead man is not asked
     assert all("*" in row["id_number"] for row in due["due"])
+
+
+def test_verify_contract(setup: tuple[Cli, Town], database: peewee.Database, tmp_path: Path) -> None:
+    """``kiosk verify CODE``: the genuine certificate code (typed or scanned) exits 0; altered ones exit 1."""
+    from kiosk.services.certificates import issue_certificate
+
+    cli, town = setup
+    town.at(dt.date(2026, 3, 2))
+    _job, document = issue_certificate(town.clerk, town.people["villager"], dt.date(2020, 1, 1), dt.date(2024, 12, 1))
+    database.close()
+    qr = next(b.data for b in document.blocks if isinstance(b, QR))
+    genuine = as_json(call(cli, "verify", qr, "--json"))
+    assert genuine["genuine"] is True and genuine["kind"] == "certificate" and genuine["title"] == "参保证明"
+    typed = call(cli, "verify", document.code)
+    assert typed.returncode == 0 and "真实有效" in one_line(typed)
+    altered = call(cli, "verify", qr[:-1] + ("A" if qr[-1] != "A" else "B"))
+    assert altered.returncode == 1 and "无效" in one_line(altered)
+    unknown = call(cli, "verify", document.code[:-1] + ("0" if document.code[-1] != "0" else "1"), "--json")
+    assert unknown.returncode == 1 and json.loads(unknown.stdout)["reason"] == "unknown"

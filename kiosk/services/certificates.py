@@ -1,0 +1,198 @@
+"""参保证明 (certificate of insurance) and ``kiosk verify CODE``; the 缴费核定通知单 print job.
+
+A certificate states the resident's enrolments in force and the contributions
+of a chosen period (:func:`issue_certificate`). It is stored as a print job
+(code ``RC…``) and carries a QR ``SBZM1:RC…:MAC`` where MAC is an HMAC-SHA256
+of the certificate's content (the stored document without its QR), keyed
+with a key derived from the audit key (:func:`db.audit.current_key`): a
+certificate made or altered anywhere else does not verify. Issuing is audited
+(``certificate.issue``).
+
+:func:`verify_code` takes what a person typed or scanned — a receipt code
+``RC…`` or a certificate QR — and says what it is (kind, title, when and where
+printed, for whom, masked) and whether it is genuine: the code must be one
+this hall printed; for a certificate the MAC recomputed from the stored
+content must match (and the scanned MAC, when given). Looks are audited
+(``verify.code``).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+import peewee
+
+from db import audit
+from db.connection import write_transaction
+from db.models import Contribution, Enrolment, PrintJob, Resident
+from kiosk.rules.text import InvalidText, normalise_number
+from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services.payments import _receipt_context
+from kiosk.services.residents import INSURANCE_ZH, SCHEME_ZH
+from printers import spool
+from printers.certificate import (
+    QR_PREFIX,
+    CertificateInput,
+    EnrolmentLine,
+    PaidLine,
+    certificate_document,
+    with_qr,
+)
+from printers.document import QR, Document
+from printers.templates import Person
+
+_STATUS_ZH = {"active": "参保缴费", "suspended": "暂停缴费", "ended": "终止参保"}
+
+
+def _mac_key() -> bytes:
+    """A key for certificates only, derived from the audit key (never the audit key itself)."""
+    return hmac.new(audit.current_key(), b"kiosk certificate v1", hashlib.sha256).digest()
+
+
+def content_mac(document: Document) -> str:
+    """HMAC of a certificate's content (its QR blocks left out): 16 base32 characters."""
+    content = dataclasses.replace(document, blocks=tuple(b for b in document.blocks if not isinstance(b, QR)))
+    digest = hmac.new(_mac_key(), content.to_json().encode("utf-8"), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii")[:16]
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def certificate_input(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date,
+                      purpose: str = "") -> CertificateInput:
+    """What a certificate for ``start``..``end`` (months, inclusive) states (on the caller's connection)."""
+    person = Resident.get_or_none(Resident.id == resident_id)
+    if person is None:
+        raise NotFound("没有这位参保人的记录")
+    enrolments = tuple(
+        EnrolmentLine(INSURANCE_ZH.get(e.insurance, e.insurance), SCHEME_ZH.get(e.scheme, e.scheme),
+                      _STATUS_ZH.get(e.status, e.status), e.start_date.isoformat())
+        for e in Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.status != "ended"))
+        .order_by(Enrolment.insurance, Enrolment.start_date))
+    rows = (Contribution.select(Contribution.insurance, Contribution.scheme, peewee.fn.COUNT(1),
+                                peewee.fn.SUM(Contribution.individual_fen), peewee.fn.SUM(Contribution.employer_fen))
+            .where((Contribution.resident == resident_id) & (Contribution.month >= _month(start))
+                   & (Contribution.month <= _month(end)))
+            .group_by(Contribution.insurance, Contribution.scheme)
+            .order_by(Contribution.insurance, Contribution.scheme))
+    paid = tuple(
+        PaidLine(INSURANCE_ZH.get(ins, ins), SCHEME_ZH.get(scheme, scheme),
+                 f"{count}年" if scheme == "resident" else f"{count}个月", int(individual or 0), int(employer or 0))
+        for ins, scheme, count, individual, employer in rows.tuples().iterator())
+    return CertificateInput(Person(person.name, person.id_number), f"{start:%Y-%m} 至 {end:%Y-%m}", enrolments,
+                            paid, purpose)
+
+
+def issue_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
+                      purpose: str = "") -> tuple[int, Document]:
+    """Store a 参保证明 as a print job (one transaction, audited); returns (job id, document).
+
+    Raises ServiceError for an empty or reversed period, NotFound for an unknown resident.
+    """
+    if end < start or _month(end) > _month(ctx.today()):
+        raise ServiceError("证明期间有误：结束月份不能早于开始月份，也不能晚于本月", code="bad_period")
+    with ctx.database.connection_context(), write_transaction(ctx.database):
+        data = certificate_input(ctx, resident_id, start, end, purpose)
+        document = certificate_document(_receipt_context(ctx), data)
+        document = with_qr(document, content_mac(document))
+        job = spool.enqueue(document, ctx.clock, resident_id=resident_id)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="certificate.issue", now=ctx.now(),
+                     entity="resident", entity_id=str(resident_id),
+                     detail={"code": document.code, "period": data.period})
+    return job, document
+
+
+@dataclasses.dataclass(frozen=True)
+class Verification:
+    """What a code is and whether it is genuine (``reason`` a code when it is not)."""
+
+    code: str
+    genuine: bool
+    kind: str = ""
+    title: str = ""
+    printed_at: str = ""
+    hall: str = ""
+    identity: str = ""
+    reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _parse(text: str) -> tuple[str, str | None]:
+    raw = text.strip()
+    if raw.upper().startswith(QR_PREFIX + ":"):
+        parts = raw.split(":")
+        if len(parts) != 3:
+            raise ServiceError("二维码内容不完整：应为 SBZM1:RC…:校验值", code="bad_code")
+        return parts[1].strip().upper(), parts[2].strip().upper()
+    try:
+        return normalise_number(raw).upper(), None
+    except InvalidText as exc:
+        raise ServiceError(f"校验码无效：{getattr(exc, 'message', exc)}", code="bad_code") from None
+
+
+def verify_code(ctx: ServiceContext, text: str) -> Verification:
+    """Check a printed code (``RC…``) or a scanned certificate QR; audited. Never raises for a wrong code."""
+    code, given_mac = _parse(text)
+    with ctx.database.connection_context(), write_transaction(ctx.database):
+        job = PrintJob.get_or_none(PrintJob.code == code)
+        if job is None:
+            result = Verification(code, False, reason="unknown")
+        else:
+            try:
+                document = Document.from_dict(job.document)
+            except (KeyError, TypeError, ValueError):
+                document = None
+            if document is None:
+                result = Verification(code, False, kind=str(job.kind), reason="altered")
+            else:
+                result = _judge(code, document, given_mac)
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="verify.code", now=ctx.now(), entity="print_job",
+                     entity_id=code, detail={"genuine": result.genuine, "kind": result.kind, "reason": result.reason})
+    return result
+
+
+def _judge(code: str, document: Document, given_mac: str | None) -> Verification:
+    base = Verification(code, True, document.kind, document.title, document.time.strftime("%Y-%m-%d %H:%M"),
+                        document.hall, document.identity or "")
+    if document.kind != "certificate":
+        if given_mac is not None:
+            return dataclasses.replace(base, genuine=False, reason="not_a_certificate")
+        return base
+    stored = [b.data for b in document.blocks if isinstance(b, QR)]
+    expected = content_mac(document)
+    printed = stored[0].split(":")[-1] if stored else ""
+    if not hmac.compare_digest(printed, expected):
+        return dataclasses.replace(base, genuine=False, reason="altered")  # the stored certificate was edited
+    if given_mac is not None and not hmac.compare_digest(given_mac, expected):
+        return dataclasses.replace(base, genuine=False, reason="altered")  # the scanned QR was altered
+    return base
+
+
+def assessment_notice_job(ctx: ServiceContext, resident_id: int, number: str, data: dict[str, Any]) -> int:
+    """Store the 缴费核定通知单 of an assessment application as a print job (inside the step's transaction)."""
+    from printers.templates import AssessmentInput, AssessmentLine, assessment_notice
+
+    person = Resident.get_by_id(resident_id)
+    notice = data["notice"]
+    months = notice.get("months") or []
+    period = (f"{months[0][:7]} 至 {months[-1][:7]}" if len(months) > 1 else months[0][:7]) if months else ""
+    if data.get("scheme") == "resident" and months:
+        period = f"{months[0][:4]}年度"
+    lines = tuple(AssessmentLine(f"{INSURANCE_ZH.get(line['insurance'], line['insurance'])}"
+                                 f"({'单位' if line.get('payer') == 'employer' else '个人'})",
+                                 int(line.get("base_fen") or 0), str(line.get("rate") or "0"),
+                                 int(line.get("amount_fen") or 0)) for line in notice.get("lines", []))
+    scheme = SCHEME_ZH.get(str(data.get("scheme")), str(data.get("scheme") or ""))
+    document = assessment_notice(_receipt_context(ctx), AssessmentInput(
+        Person(person.name, person.id_number), period, scheme, lines,
+        subsidy_fen=int((data.get("quote") or {}).get("subsidy_fen", 0)), notes=(f"业务编号 {number}",)))
+    return spool.enqueue(document, ctx.clock, resident_id=resident_id)
