@@ -83,8 +83,17 @@ def rare_name() -> Document:
     return t.queue_ticket(ctx(10), t.TicketInput("B012", "养老保险", "T20261129B012", 0, 0, person=RARE))
 
 
+def notice() -> Document:
+    return t.one_time_notice(ctx(11), t.NoticeInput(
+        "SQ20261129000124", "城乡居民养老保险参保登记", PERSON,
+        (t.MissingMaterial("户口簿", "户籍所在地派出所", "需补正"),
+         t.MissingMaterial("银行账户（或具有金融功能的社保卡）", "任一合作银行网点开户，或使用有金融功能的社保卡"),
+         t.MissingMaterial("近期白底免冠照片", "照相馆或本大厅自助拍照机", "背景不是白色")),
+        counter="3号窗口", clerk="0012"))
+
+
 ALL = {
     "ticket": ticket, "acceptance": acceptance, "assessment": assessment, "payment": payment,
     "statement": statement, "benefit": benefit, "estimate": estimate, "transfer": transfer,
-    "report": report, "rare_name": rare_name,
+    "report": report, "rare_name": rare_name, "notice": notice,
 }

@@ -32,6 +32,7 @@ from kiosk.services import applications as apps
 from kiosk.services import queue as q
 from kiosk.services.registration import register_resident
 from printers.document import Document
+from printers.preview import preview_text
 from screens.counter.accept import AcceptDraft, AcceptTypeScreen, MaterialsScreen
 from screens.counter.application import ApplicationScreen
 from screens.counter.home import CounterHomeScreen
@@ -60,11 +61,8 @@ def _ctx(database: peewee.Database, clock: FixedClock) -> ServiceContext:
 
 
 def _text(document: Document) -> str:
-    """Everything a printed document says (the preview's text)."""
-    parts = [document.title, *(str(v) for _k, v in document.extra)]
-    for block in document.blocks:
-        parts += [str(v) for v in vars(block).values() if isinstance(v, str)]
-    return "\n".join(parts)
+    """What a printed document says: the printer preview's text at 80 mm."""
+    return "\n".join(preview_text(document, 80))
 
 
 def _screen_text(app: Any) -> str:
