@@ -69,7 +69,7 @@ def _entitlement_columns(database: peewee.Database, migrator: SchemaMigrator) ->
         "transfer": (("months", peewee.IntegerField(default=0)),
                      ("temporary", peewee.BooleanField(default=False))),
     }
-    steps = []
+    steps: list[object] = []  # playhouse.migrate operations
     for table, columns in wanted.items():
         present = {c.name for c in database.get_columns(table)}
         steps.extend(migrator.add_column(table, name, field) for name, field in columns if name not in present)
