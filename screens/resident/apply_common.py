@@ -84,6 +84,7 @@ class ApplyScreen(ResidentScreen):
     """Base of every apply screen: its own styles, no data to load unless it says so."""
 
     CSS_PATH = CSS_FILE
+    PAGED = False  # short steps (the bar keeps the long titles whole); ↑↓ PgUp PgDn still scroll a summary
 
     def needs_data(self) -> bool:
         return False
