@@ -247,3 +247,26 @@ def test_attract_screen_in_chinese_and_ticket_by_touch(chromium_path: Path, serv
     shown = match.group(1)
     assert shown in _ticket_codes(served.database), (
         f"{shown} is on screen ({ticket_shot}) but not in the database: {_ticket_codes(served.database)}")
+
+
+def test_card_reader_types_without_a_tap(chromium_path: Path, served: Served, tmp_path: Path) -> None:
+    """Keyboard input (a card reader is a keyboard) reaches the kiosk with nobody touching the
+    screen: the page focuses the terminal itself. Also prints how long the first screen took."""
+    from playwright.sync_api import sync_playwright
+
+    shot = tmp_path / "typed.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(chromium_path), headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+            page.add_init_script(CATCH_TERMINAL)
+            started = time.monotonic()
+            page.goto(served.url)
+            _wait_for_text(page, "取号", "the attract screen", shot, served, timeout=30.0)
+            print(f"first screen after {time.monotonic() - started:.2f} s")
+            page.keyboard.type("360726")  # no click, no tap: straight from the "reader"
+            _wait_for_text(page, "360726", "the typed digits in the number field", shot, served)
+            assert page.evaluate("document.activeElement && document.activeElement.tagName") == "TEXTAREA"
+        finally:
+            browser.close()
