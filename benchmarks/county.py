@@ -38,6 +38,7 @@ import datetime as dt
 import math
 import multiprocessing
 import os
+import queue
 import random
 import resource
 import threading
@@ -80,6 +81,7 @@ class _Hall:
         self.schema = schema
         self.index = index
         self.pending: dict[str, float] = {}  # code → monotonic time call_next returned
+        self.shown: set[str] = set()  # codes the board has shown as called
         self.lock = threading.Lock()
         self.wake = threading.Event()
 
@@ -143,13 +145,16 @@ def _run_halls(url: str, schemas: list[str], duration: float, halls_total: int, 
         wait_start()
         began = time.monotonic()
         next_at = began
+        peak = PEAK_RATE / halls_total / KIOSKS  # this kiosk's share of the county's peak rate
         while not stop.is_set():
-            elapsed = time.monotonic() - began
-            per_kiosk = _rate(elapsed, duration) / halls_total / KIOSKS
-            next_at += local.expovariate(per_kiosk)
+            # A Poisson process whose rate follows the morning (thinning: candidates at the peak
+            # rate, each kept with probability rate(t) / peak).
+            next_at += local.expovariate(peak)
             delay = next_at - time.monotonic()
             if delay > 0 and stop.wait(delay):
                 break
+            if local.random() * PEAK_RATE > _rate(time.monotonic() - began, duration):
+                continue
             try:
                 timed(lambda: q.take_ticket(ctx, local.choice(prefixes)))
                 with stat_lock:
@@ -176,7 +181,11 @@ def _run_halls(url: str, schemas: list[str], duration: float, halls_total: int, 
                 stop.wait(0.5)
                 continue
             with hall.lock:
-                hall.pending[ticket.code] = time.monotonic()
+                if ticket.code in hall.shown:  # the board re-read it before call_next returned here
+                    with stat_lock:
+                        board_ms.append(0.0)
+                else:
+                    hall.pending[ticket.code] = time.monotonic()
             with stat_lock:
                 counts["calls"] += 1
             stop.wait(local.uniform(*SERVICE_SECONDS))
@@ -205,6 +214,7 @@ def _run_halls(url: str, schemas: list[str], duration: float, halls_total: int, 
             seen = time.monotonic()
             shown = {c.code for c in status.recent} | {c.ticket.code for c in status.counters if c.ticket}
             with hall.lock:
+                hall.shown |= shown
                 done = [code for code in hall.pending if code in shown]
                 latencies = [(seen - hall.pending.pop(code)) * 1000 for code in done]
             with stat_lock:
@@ -270,10 +280,17 @@ class _Sampler:
         self.connections: list[int] = []
         self.notify_ms: list[float] = []
         self.select_ms: list[float] = []
+        self.error = ""
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        try:
+            self._sample()
+        except Exception as exc:  # reported with the figure, never lost in a thread
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _sample(self) -> None:
         import psycopg
 
         admin = psycopg.connect(self.url, autocommit=True)
@@ -288,9 +305,9 @@ class _Sampler:
             with sender.transaction():
                 sender.execute("NOTIFY bench_floor, 'x'")
             sent = time.perf_counter()  # the commit has returned: the same point as call_next returning
-            for _ in listen.notifies(timeout=5, stop_after=1):
-                # ... and the listener re-reads the called tickets with one raw statement.
-                listen.execute(FLOOR_READ, (NOW.date(),)).fetchall()
+            heard = list(listen.notifies(timeout=5, stop_after=1))
+            if heard:  # ... and the listener re-reads the called tickets with one raw statement
+                listen.execute(FLOOR_READ, (NOW.date(),)).fetchall()  # (not inside notifies(): it holds the lock)
                 self.notify_ms.append((time.perf_counter() - sent) * 1000)
             if time.monotonic() - last >= 1.0:
                 last = time.monotonic()
@@ -348,7 +365,14 @@ def measure(url: str, data: Any, *, halls: int, processes: int, duration: float,
     with _Sampler(url) as sampler:
         time.sleep(duration)
         cpu1, wall1 = server_cpu_seconds(data), time.perf_counter()
-    results = [out.get(timeout=duration + 120) for _ in workers]
+    results: list[dict[str, Any]] = []
+    deadline = time.time() + duration + 120
+    while len(results) < len(workers):
+        try:
+            results.append(out.get(timeout=5))
+        except queue.Empty:
+            if time.time() > deadline or not any(w.is_alive() for w in workers):
+                raise RuntimeError("a county simulator process died or hung (see its traceback above)") from None
     for worker in workers:
         worker.join(60)
     fatal = [r["fatal"] for r in results if "fatal" in r]
@@ -370,6 +394,7 @@ def measure(url: str, data: Any, *, halls: int, processes: int, duration: float,
         "connections": sampler.connections,
         "notify_ms": sampler.notify_ms,
         "select_ms": sampler.select_ms,
+        "sampler_error": sampler.error,
         "processes": len(workers),
     }
 
@@ -396,7 +421,9 @@ def run(config: Config, log: Any = print) -> list[Figure]:
 
 
 def _figures(r: dict[str, Any], *, halls: int, duration: float) -> list[Figure]:
-    errors = r["errors"]
+    errors = r["errors"] + ([f"floor sampler: {r['sampler_error']}"] if r["sampler_error"] else [])
+    if not r["notify_ms"] or not r["select_ms"]:
+        raise RuntimeError(f"the floor sampler measured nothing ({r['sampler_error'] or 'no samples'})")
     counts = r["counts"]
     board = Stats.of(r["board_ms"] or [math.inf])
     calls = Stats.of(r["calls_ms"])
