@@ -45,9 +45,11 @@ from db.models import (
 )
 from db.roster import tuples
 from kiosk.rules.codes import application_number
+from kiosk.rules.enrolment import RESIDENT_SCHEME_START
 from kiosk.rules.identity import USCC_CHARS, check_digit, uscc_check_char
 from kiosk.rules.money import round_fen
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin
+from kiosk.rules.retirement import add_months, min_contribution_months, retirement_date
 from kiosk.rules.workflows import REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
 
 REGION = "360726"  # 江西省赣州市安远县
@@ -88,9 +90,24 @@ EMPLOYER_NAMES = ("安远县脐橙专业合作社", "安远县欣山建筑工程
                   "安远县华联超市有限公司", "安远县顺达物流有限公司", "安远县金龙纺织有限公司",
                   "安远县绿源食品有限公司", "安远县宏图木业有限公司")
 STAFF = (("S001", "钟晓梅", "clerk"), ("S002", "刘建国", "supervisor"), ("S003", "陈志远", "admin"))
-DEMO_WORKFLOWS = ("enrol_resident_pension", "enrol_employee", "assessment", "benefit_pension",
-                  "benefit_unemployment", "benefit_medical", "transfer", "injury_determination",
-                  "card_apply", "card_replace", "card_unfreeze", "card_loss")
+DEMO_WORKFLOWS = ("enrol_resident_pension", "enrol_resident_medical", "enrol_employee", "assessment",
+                  "benefit_pension", "benefit_unemployment", "benefit_maternity", "benefit_medical", "transfer",
+                  "injury_determination", "card_apply", "card_replace", "card_unfreeze", "card_loss")
+#: Who may be the applicant of each demo workflow (roles of :class:`_Plan`), so that every
+#: claim, enrolment and contribution obeys the rules (``kiosk audit rules`` finds nothing).
+APPLICANTS: dict[str, tuple[str, ...]] = {
+    "enrol_resident_pension": ("villager",), "enrol_resident_medical": ("villager", "student", "elder"),
+    "enrol_employee": ("employee",), "assessment": ("employee", "flexible"),
+    "benefit_pension": ("retiree", "retired_employee"), "benefit_unemployment": ("unemployed",),
+    "benefit_maternity": ("mother",), "benefit_medical": ("villager", "retiree", "employee", "elder"),
+    "transfer": ("employee", "flexible"), "injury_determination": ("employee",),
+}
+#: Other 户籍地 of people who live here (migrants: 66号 temporary accounts depend on it).
+OTHER_REGIONS = ("360702", "360721", "441302", "350102", "430102")
+#: Every index ≡ key (mod 40) is this kind of person, so even a small township has each.
+FORCED = {5: "retiree", 15: "employee", 21: "employee", 25: "retired_employee", 35: "mother"}
+#: Every index ≡ 37 (mod 500) is a resident pensioner who died last summer (account settled).
+DECEASED_EVERY, DECEASED_AT = 500, 37
 # unemployment_registration is left out: its 25-character type does not fit
 # Application.type (max_length=24), which PostgreSQL enforces.
 _CHUNK = 1000
@@ -178,6 +195,11 @@ class _Plan:
     card: str = ""
     card_status: str = "active"
     difficult: bool = False
+    category: str = ""
+    months: int = 0  # monthly contribution months of employees and flexible workers
+    tags: set[str] = field(default_factory=set)  # extra applicant roles (mother, unemployed, deceased)
+    death: dt.date | None = None
+    pension_from: dt.date | None = None  # first month of a pension in payment
 
 
 class _Generator:
@@ -188,6 +210,9 @@ class _Generator:
         self.ids: set[str] = set()
         self.cards: set[str] = set()
         self.this_month = today.replace(day=1)
+        self.pools: dict[str, list[int]] = {}  # resident ids by role and tag (who may apply for what)
+        self.pension_from: dict[int, dt.date] = {}  # first pension month of pensioners
+        self.claimed: dict[str, set[int]] = {}  # who already has a live claim of a DISTINCT_CLAIMS type
 
     def at(self, day: dt.date, hour: int = 2) -> dt.datetime:
         """A naive-UTC moment on ``day``, never after now."""
@@ -201,12 +226,26 @@ class _Generator:
         return surname + rng.choice(chars) + ("" if single else rng.choice(chars))
 
     def person(self, index: int, employers: Sequence[int]) -> _Plan:
+        """One resident whose role fits the rules: students under 18; working-age people
+        employees, flexible workers or villagers; past the statutory retirement age of their
+        category (women: 女工人 50→55, 女干部 55→58) retired employees; at 60 resident
+        pensioners only if born 1964 or later (15 resident years since 2009 possible), else
+        elders with resident medical insurance only (or retired employees)."""
         rng, today = self.rng, self.today
+        forced = "deceased" if index % DECEASED_EVERY == DECEASED_AT else FORCED.get(index % 40)
         male = rng.random() < 0.5
         age = int(rng.triangular(16, 90, 52))
+        if forced in ("retiree", "deceased"):
+            age = 61
+        elif forced == "retired_employee":
+            age, male = 58, False
+        elif forced == "employee":
+            age, male = 35, True
+        elif forced == "mother":
+            age, male = 29, False
         birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
-        if (today.month, today.day) < (birth.month, birth.day) and age == 16:
-            birth = birth.replace(year=birth.year - 1)  # be 16 already
+        if (today.month, today.day) < (birth.month, birth.day) and (age == 16 or forced):
+            birth = birth.replace(year=birth.year - 1)  # be that age already
         age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
         while True:
             serial = rng.randrange(0, 500) * 2 + (1 if male else 0)
@@ -215,36 +254,62 @@ class _Generator:
             if number not in self.ids:
                 self.ids.add(number)
                 break
+        category = "male" if male else ("female_cadre" if rng.random() < 0.3 else "female_worker")
+        if forced == "retired_employee":
+            category = "female_cadre"
+        retired = today >= retirement_date(birth, category)
+        draw = rng.random()
+        tags: set[str] = set()
         if age < 18:
             role = "student"
+        elif forced in ("retiree", "deceased"):
+            role = "retiree"
+            if forced == "deceased":
+                tags.add("deceased")
+        elif forced in ("retired_employee", "employee", "mother"):
+            role = "employee" if forced == "mother" else forced
         elif age >= 60:
-            role = "retired_employee" if rng.random() < 0.1 else "retiree"
+            if birth.year >= RESIDENT_SCHEME_START + 15 - 60:  # 15 resident years from 2009 fit before 60
+                role = "retired_employee" if draw < 0.15 and retired else "retiree"
+            else:
+                role = "retired_employee" if draw < 0.3 and retired else "elder"
+        elif retired:
+            role = "retired_employee" if draw < 0.15 else "villager"
         else:
-            draw = rng.random()
             role = "employee" if draw < 0.12 and employers else "flexible" if draw < 0.18 else "villager"
+        if role == "employee" and not employers:
+            role = "villager"
+        months = 0
+        if role in ("employee", "flexible"):
+            months = 30 if forced else rng.randint(12, 36)
+            if role == "employee" and not male and age < 45:
+                tags.add("mother")
+            if role == "employee" and months >= 15:
+                tags.add("unemployed")  # may claim unemployment (12+ months) in the demo
         name = self.name(index, male)
         phone = "" if age > 70 and rng.random() < 0.5 else rng.choice(PHONE_PREFIXES) + f"{rng.randrange(10**8):08d}"
         village = rng.choice(VILLAGES)
         address = f"{TOWNSHIP}{village}{rng.randint(1, 9)}组{rng.randint(1, 80)}号"
         hukou = "非农业" if rng.random() < (0.4 if role == "employee" else 0.1) else "农业"
-        category = ""
-        if role in ("employee", "flexible", "retired_employee"):
-            category = "male" if male else ("female_cadre" if rng.random() < 0.3 else "female_worker")
+        # 户籍地: villagers and pensioners are registered here; some workers came from elsewhere.
+        region = rng.choice(OTHER_REGIONS) if role in ("employee", "flexible") and rng.random() < 0.15 else REGION
+        recorded = category if role in ("employee", "flexible", "retired_employee") else ""
         disabled = rng.random() < 0.03
         low_income = rng.random() < 0.05
         employer = rng.choice(employers) if role == "employee" else None
         values = (number, name, "male" if male else "female", birth, phone, address, village, hukou,
-                  category, disabled, low_income, employer, self.now, self.now)
+                  recorded, disabled, low_income, employer, self.now, self.now, region)
         plan = _Plan(number, name, values[2], birth, role, values, employer,
-                     difficult=(disabled or low_income) and role in ("villager", "retiree"))
-        if rng.random() < 0.92:
+                     difficult=(disabled or low_income) and role in ("villager", "retiree"), category=category,
+                     months=months, tags=tags)
+        if rng.random() < 0.92 or forced:
             while True:
                 card = rng.choice("ABCDEFGHJK") + f"{rng.randrange(10**8):08d}"
                 if card not in self.cards:
                     self.cards.add(card)
                     break
             plan.card = card
-            plan.card_status = "frozen" if rng.random() < 0.02 else "active"
+            plan.card_status = "frozen" if rng.random() < 0.02 and not forced else "active"
         return plan
 
 
@@ -261,7 +326,10 @@ class _Rows:
 
 
 def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
-    """Enrolments, contributions, ledger movements and benefits of one resident."""
+    """Enrolments, contributions, ledger movements and benefits of one resident, within the
+    rules the rule audit checks: resident years from 2009, at 16–59, paid in their year; employee
+    months within working age; no separate maternity after 2019; no employer share on personal
+    rows; pensions from the month after the pension age with the months that make one."""
     rng, today = gen.rng, gen.today
 
     def enrol(insurance: str, scheme: str, start: dt.date, status: str = "active",
@@ -273,19 +341,29 @@ def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
             rows.movements.setdefault((rid, kind), []).append((day, entry, amount))
 
     turned16 = plan.birth.year + 16
-    if plan.role in ("student", "villager", "retiree"):
+    if plan.role in ("student", "villager", "retiree", "elder"):
         first_med = max(today.year - 2, turned16)
         enrol("medical", "resident", dt.date(first_med, 1, 1))
         for year in range(first_med, today.year + 1):
             rows.contributions.append((rid, "medical", "resident", dt.date(year, 1, 1), 0, RESIDENT_MEDICAL_FEE_FEN,
                                        0, RESIDENT_MEDICAL_SUBSIDY_FEN, None, gen.at(dt.date(year, 1, 10))))
     if plan.role in ("villager", "retiree"):
-        sixty = plan.birth.year + 60
-        first = max(2014, turned16 + rng.randint(0, 12))
-        last = min(today.year if rng.random() < 0.7 else today.year - 1, sixty - 1)
+        last_year = plan.birth.year + 59  # contributions while under 60 on 1 January
+        if plan.role == "retiree":
+            # 新农保 from 2009: every year to 60, at most two missed years above the 15 required.
+            spare = last_year - RESIDENT_SCHEME_START + 1 - 15
+            paid_years = []
+            for year in range(RESIDENT_SCHEME_START, last_year + 1):
+                if spare > 0 and rng.random() < 0.1:
+                    spare -= 1  # a missed year the 15 do not need
+                    continue
+                paid_years.append(year)
+        else:
+            first_year = max(2014, turned16 + rng.randint(0, 12))
+            last_paid = min(today.year if rng.random() < 0.7 else today.year - 1, last_year)
+            paid_years = [y for y in range(first_year, last_paid + 1) if rng.random() > 0.1]
         weights = [t[2] for t in RESIDENT_TIERS]
-        paid_years = [y for y in range(first, last + 1) if rng.random() > 0.1]
-        enrol("pension", "resident", dt.date(paid_years[0] if paid_years else min(first, today.year), 1, 1))
+        enrol("pension", "resident", dt.date(paid_years[0] if paid_years else min(max(2014, turned16), today.year), 1, 1))
         for year in paid_years:
             annual, subsidy, _ = RESIDENT_TIERS[0] if plan.difficult else rng.choices(RESIDENT_TIERS, weights)[0]
             individual = 0 if plan.difficult else annual
@@ -298,27 +376,36 @@ def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
         if plan.role == "retiree":
             balance = sum(m[2] for m in rows.movements.get((rid, "pension_resident"), []))
             account_part = balance // 139
-            start = _month_add(plan.birth.replace(day=1), 60 * 12 + 1)
-            months = max(0, min(12, (gen.this_month.year - start.year) * 12 + gen.this_month.month - start.month))
+            start = _month_add(plan.birth.replace(day=1), 60 * 12 + 1)  # the month after turning 60
+            until = gen.this_month
+            if "deceased" in plan.tags:  # died last summer: paid to the month of death, account settled
+                plan.death = _month_add(gen.this_month, -4).replace(day=12)
+                until = _month_add(plan.death.replace(day=1), 1)
+            months = max(0, min(12, (until.year - start.year) * 12 + until.month - start.month))
             for k in range(months, 0, -1):
-                period = _month_add(gen.this_month, -k)
+                period = _month_add(until, -k)
                 paid_on = period.replace(day=10)
                 rows.benefits.append((rid, None, "pension_resident", period, BASIC_PENSION_FEN + account_part,
                                       gen.at(paid_on)))
                 move("pension_resident", paid_on, "payout", -account_part)
+            if plan.death is not None:
+                left = sum(m[2] for m in rows.movements.get((rid, "pension_resident"), []))
+                move("pension_resident", plan.death + dt.timedelta(days=30), "inheritance", -left)
+            else:
+                plan.pension_from = start
     if plan.role in ("employee", "flexible"):
         scheme = "employee" if plan.role == "employee" else "flexible"
-        months = rng.randint(12, 36)
-        start = _month_add(gen.this_month, -months)
+        start = _month_add(gen.this_month, -plan.months)
         if plan.role == "employee":
             base = rng.randrange(44, 121) * 10000
-            insurances: tuple[str, ...] = ("pension", "medical", "unemployment", "injury", "maternity")
+            # Maternity insurance is part of employee medical since 2019 (国办发〔2019〕10号).
+            insurances: tuple[str, ...] = ("pension", "medical", "unemployment", "injury")
         else:
             base = rng.choice((438000, 584000, 730000))
             insurances = ("pension", "medical")
         for insurance in insurances:
             enrol(insurance, scheme, start, employer=plan.employer)
-        for k in range(months):
+        for k in range(plan.months):
             month = _month_add(start, k)
             paid = month.replace(day=15)
             for insurance in insurances:
@@ -330,13 +417,28 @@ def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
             if plan.role == "employee":
                 move("medical", paid, "contribution", round_fen(base * DEMO_RATES[("medical", "employee")][0]))
     if plan.role == "retired_employee":
-        retired = _month_add(plan.birth.replace(day=1), 60 * 12 + 1)
-        enrol("pension", "employee", dt.date(max(1995, plan.birth.year + 20), 1, 1), "ended", retired)
-        enrol("medical", "employee", dt.date(max(2000, plan.birth.year + 20), 1, 1))
+        retire = retirement_date(plan.birth, plan.category)
+        retire_month = retire.replace(day=1)
+        required = min_contribution_months(retire.year)
+        adult = _month_add(add_months(plan.birth, 18 * 12).replace(day=1), 1)
+        months = max(required, min(rng.randint(required, required + 120), (retire_month.year - adult.year) * 12
+                                   + retire_month.month - adult.month))
+        start = _month_add(retire_month, -months)  # paid up to the month before retirement
+        base = rng.randrange(30, 80) * 10000
+        enrol("pension", "employee", start, "ended", retire)
+        enrol("medical", "employee", start)
+        for k in range(months):
+            month = _month_add(start, k)
+            rows.contributions.append((rid, "pension", "employee", month, base, round_fen(base * Decimal("0.08")),
+                                       round_fen(base * Decimal("0.16")), 0, None, gen.at(month.replace(day=15))))
         monthly = rng.randrange(250, 451) * 1000
-        for k in range(12, 0, -1):
+        first_pension = _month_add(retire_month, 1)
+        count = max(0, min(12, (gen.this_month.year - first_pension.year) * 12 + gen.this_month.month
+                           - first_pension.month))
+        for k in range(count, 0, -1):
             period = _month_add(gen.this_month, -k)
             rows.benefits.append((rid, None, "pension_employee", period, monthly, gen.at(period.replace(day=10))))
+        plan.pension_from = first_pension
 
 
 def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]) -> None:
@@ -344,7 +446,8 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
     _bulk(database, Resident, (
         Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone, Resident.address,
         Resident.village, Resident.hukou, Resident.retirement_category, Resident.disabled, Resident.low_income,
-        Resident.employer, Resident.created_at, Resident.updated_at), [p.values for p in plans])
+        Resident.employer, Resident.created_at, Resident.updated_at, Resident.hukou_region),
+        [p.values for p in plans])
     ids: dict[str, int] = dict(tuples(Resident.select(Resident.id_number, Resident.id)
                                       .where(Resident.id_number.in_([p.id_number for p in plans]))))
     rows = _Rows()
@@ -354,6 +457,13 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
             issued = dt.date(gen.rng.randint(2012, gen.today.year - 1), gen.rng.randint(1, 12), gen.rng.randint(1, 28))
             rows.cards.append((rid, plan.card, plan.card_status, issued, gen.at(issued)))
         _plan_money(gen, plan, rid, rows)
+        for pool in (plan.role, *plan.tags):
+            gen.pools.setdefault(pool, []).append(rid)
+        if plan.pension_from is not None:
+            gen.pension_from[rid] = plan.pension_from
+    for plan in plans:
+        if plan.death is not None:
+            Resident.update(death_date=plan.death).where(Resident.id == ids[plan.id_number]).execute()
     _bulk(database, Card, (Card.resident, Card.card_number, Card.status, Card.issued_on, Card.status_changed_at),
           rows.cards)
     _bulk(database, Enrolment, (Enrolment.resident, Enrolment.insurance, Enrolment.scheme, Enrolment.status,
@@ -431,7 +541,8 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                     received = not (missing and material.required) and (len(path) > 1 or rng.random() < 0.6)
                     missing = missing and not material.required
                     materials.append((material.code, material.name_zh, received, created if received else None))
-                apps.append((number, rng.choice(resident_ids), type_, status, {"demo": True}, channel,
+                applicant = _applicant(gen, type_, day, resident_ids, status in (RETURNED, REJECTED, WITHDRAWN))
+                apps.append((number, applicant, type_, status, _claim_data(rng, type_, status, day), channel,
                              flow.expected_days, len(events), created, events[-1][5]))
                 details.append((events, materials, type_, status))
     _bulk(database, Application, (Application.number, Application.resident, Application.type, Application.status,
@@ -449,10 +560,9 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
             events_rows.append((app_id, from_status, to_status, step, actor, "T01", note, moment))
         for code, name, received, at in materials:
             material_rows.append((app_id, code, name, received, at))
-        if status == "paid" and type_ in ("benefit_unemployment", "benefit_medical"):
-            amount = UNEMPLOYMENT_MONTHLY_FEN if type_ == "benefit_unemployment" else rng.randrange(500, 20000) * 100
-            kind = "unemployment" if type_ == "benefit_unemployment" else "medical_reimbursement"
-            benefits.append((app[1], app_id, kind, app[9].date().replace(day=1), amount, app[9]))
+        if status == "paid" and type_ in PAID_KINDS:
+            benefits.append((app[1], app_id, PAID_KINDS[type_], app[9].date().replace(day=1),
+                             int(app[4]["amount_fen"]), app[9]))
     _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
                                        ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
                                        ApplicationEvent.terminal, ApplicationEvent.note,
@@ -463,6 +573,54 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
     _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
                                      BenefitPayment.paid_at), benefits)
+
+
+#: Benefit claims the demo pays once at 待遇支付 (the monthly run pays pensions), and the payment type.
+PAID_KINDS = {"benefit_unemployment": "unemployment", "benefit_medical": "medical_reimbursement",
+              "benefit_maternity": "maternity"}
+_AMOUNT_STATUSES = ("calculated", "approved", "paid")
+#: Claims one person has at most one of in the demo (entitlement counts months since the last).
+DISTINCT_CLAIMS = ("benefit_unemployment",)
+
+
+def _applicant(gen: _Generator, type_: str, day: dt.date, everyone: Sequence[int], ended: bool) -> int:
+    """Someone the rules allow to make this application on ``day`` (a pensioner past the first
+    pension month for a pension claim, an insured employee for unemployment, a woman employee
+    for maternity ...); anyone for card services, or when the township has nobody fitting.
+    Live unemployment claims go to different people (a second claim counts only the months
+    paid since the first; ``ended`` claims — returned, rejected, withdrawn — do not count)."""
+    roles = APPLICANTS.get(type_)
+    if roles is None:
+        return gen.rng.choice(everyone)
+    dead = set(gen.pools.get("deceased", ()))
+    pool = sorted({rid for role in roles for rid in gen.pools.get(role, ()) if rid not in dead})
+    if type_ == "benefit_pension":
+        pool = [rid for rid in pool if gen.pension_from.get(rid, dt.date.max) <= day]
+    if type_ in DISTINCT_CLAIMS and not ended:
+        used = gen.claimed.setdefault(type_, set())
+        pool = [rid for rid in pool if rid not in used] or pool
+        chosen = gen.rng.choice(pool) if pool else gen.rng.choice(everyone)
+        used.add(chosen)
+        return chosen
+    return gen.rng.choice(pool) if pool else gen.rng.choice(everyone)
+
+
+def _claim_data(rng: random.Random, type_: str, status: str, day: dt.date) -> dict[str, Any]:
+    """An application's data: the claim date of a benefit claim (as claims.check_submit keeps
+    it), its document facts, and once calculated the amount the 复核 approves."""
+    data: dict[str, Any] = {"demo": True}
+    if not type_.startswith("benefit_"):
+        return data
+    data["claim_date"] = day.isoformat()
+    if type_ == "benefit_maternity":
+        data.update(birth_date=(day - dt.timedelta(days=rng.randint(5, 40))).isoformat(), employer_wage_fen=600000)
+    if status in _AMOUNT_STATUSES:
+        amount = {"benefit_unemployment": UNEMPLOYMENT_MONTHLY_FEN, "benefit_maternity": 1960000,
+                  "benefit_pension": BASIC_PENSION_FEN}.get(type_, rng.randrange(500, 20000) * 100)
+        data["amount_fen"] = amount
+        if type_ == "benefit_unemployment":
+            data["months"] = 3
+    return data
 
 
 COUNTED = (Resident, Card, Employer, Enrolment, Contribution, Account, LedgerEntry, BenefitPayment, Application,
@@ -520,7 +678,8 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
 
 
 _NOTES = {"villager": "村民：城乡居民养老+医保", "employee": "职工：五险", "flexible": "灵活就业",
-          "retiree": "领取城乡居民养老金", "retired_employee": "企业退休人员", "student": "学生：居民医保"}
+          "retiree": "领取城乡居民养老金", "retired_employee": "企业退休人员", "student": "学生：居民医保",
+          "elder": "老年居民：居民医保（未满15年，不领养老金）"}
 
 
 def _sample_passwords(samples: Sequence[DemoResident], rng: random.Random) -> list[DemoResident]:

@@ -69,7 +69,9 @@ def test_seed_is_believable_and_passes_check(database: peewee.Database) -> None:
 
     schemes = set(Enrolment.select(Enrolment.insurance, Enrolment.scheme).tuples())
     assert {("pension", "resident"), ("medical", "resident")} <= schemes
-    assert {(i, "employee") for i in ("pension", "medical", "unemployment", "injury", "maternity")} <= schemes
+    assert {(i, "employee") for i in ("pension", "medical", "unemployment", "injury")} <= schemes
+    # maternity is part of employee medical since 2019 (国办发〔2019〕10号): never enrolled or collected apart
+    assert not Contribution.select().where(Contribution.insurance == "maternity").exists()
     # employee pension: 8% individual, 16% employer, monthly
     for c in Contribution.select().where(Contribution.insurance == "pension", Contribution.scheme == "employee"):
         assert c.individual_fen == round(c.base_fen * 0.08) and c.employer_fen == round(c.base_fen * 0.16)
