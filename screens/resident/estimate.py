@@ -42,7 +42,11 @@ class EstimateScreen(ResidentScreen):
             return
         years, months = divmod(view.retirement_age_months, 12)
         with VerticalScroll(id="estimate"):
-            yield Static(t("resident.estimate.retire", date=day(view.retirement_date), years=years, months=months),
+            # A date already past is no forecast: say the age was reached (and the records then say why
+            # no pension is paid, e.g. too few years).
+            reached = view.retirement_date <= self.host.ctx.today()
+            yield Static(t("frontdesk.estimate.reached" if reached else "resident.estimate.retire",
+                           date=day(view.retirement_date), years=years, months=months),
                          id="retirement-date", classes="balance")
             if view.future_months:
                 yield Static(t("resident.estimate.months", paid=view.paid_months, projected=view.projected_months,
