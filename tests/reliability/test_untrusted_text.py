@@ -45,7 +45,7 @@ from tests.reliability.kiosk_pilot import all_text
 from tests.screens.counter.helpers import id_number, make_counter_app, staff, until
 from tests.screens.counter.test_every_type import fast_login
 from tests.services.resident_factory import LI_ID, Seeded, seed_residents
-from tests.support import RecordingPrinter
+from tests.support import RecordingPrinter, seeded_sqlite
 
 PAYLOADS = (
     "[@click=app.quit]x[/]",
@@ -114,7 +114,6 @@ async def test_plain_widgets_show_every_payload_literally() -> None:
             static = app.query_one(f"#static-{n}", Static)
             static.update(payload)
             assert str(static.render()) == payload
-            app.notify(payload)
         for button in app.query(Button):
             assert isinstance(button.label, Content) and str(button.label) in PAYLOADS
             assert not button.label.spans  # no style, no @click, no link
@@ -127,6 +126,21 @@ async def test_plain_widgets_show_every_payload_literally() -> None:
 
 
 # -- the real kiosk --------------------------------------------------------------------
+
+async def test_kiosk_notifications_show_every_payload_literally(tmp_path: Path, clock: FixedClock) -> None:
+    from textual.widgets._toast import Toast
+
+    with seeded_sqlite(tmp_path, clock) as (database, _):
+        app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock)
+        async with app.run_test(size=(120, 60), notifications=True) as pilot:
+            for payload in PAYLOADS:
+                app.notify(payload, timeout=30)
+            await pilot.pause(0.3)
+            assert app.is_running
+            shown = [str(toast.render()) for toast in app.screen.query(Toast)]
+            for payload in PAYLOADS:
+                assert any(payload in text for text in shown), (payload, shown)
+
 
 class Folder:
     """The working folder the app runs in: a copy of 'kiosk.db' that must stay as it is."""
