@@ -499,23 +499,67 @@ def accounts(ctx: ServiceContext, resident_id: int) -> list[AccountView]:
 
 @dataclass(frozen=True)
 class BenefitRow:
-    """A benefit paid out."""
+    """A benefit paid out; ``payment_kind`` monthly | arrears (补发 of a raise, issue 15)."""
 
     benefit_type: str
     period: dt.date
     amount_fen: int
     paid_on: dt.date
+    payment_kind: str = "monthly"
 
 
 def benefits(ctx: ServiceContext, resident_id: int) -> list[BenefitRow]:
     """Benefits paid, newest period first."""
     query = (BenefitPayment.select(BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
-                                   BenefitPayment.paid_at)
+                                   BenefitPayment.paid_at, BenefitPayment.kind)
              .where(BenefitPayment.resident == resident_id)
              .order_by(BenefitPayment.period.desc(), _key(BenefitPayment).desc()).tuples())
     with ctx.database.connection_context():
         rows = _rows(query)
-    return [BenefitRow(kind, period, amount, ctx.clock.to_local(paid).date()) for kind, period, amount, paid in rows]
+    return [BenefitRow(kind, period, amount, ctx.clock.to_local(paid).date(), str(pkind or "monthly"))
+            for kind, period, amount, paid, pkind in rows]
+
+
+@dataclass(frozen=True)
+class BenefitStatus:
+    """A benefit in payment (待遇, issue 15) as the resident sees it: its status and why.
+
+    ``status`` in_payment | suspended | stopped | finished; ``reason`` e.g.
+    not_certified, deceased, months_used; ``months`` None for lifelong;
+    ``paid_months`` months paid so far; ``certify_by`` the next 资格认证 (pensions).
+    """
+
+    benefit_type: str
+    status: str
+    reason: str
+    monthly_fen: int
+    start: dt.date
+    months: int | None
+    paid_months: int
+    certify_by: dt.date | None
+
+
+def benefit_statuses(ctx: ServiceContext, resident_id: int) -> list[BenefitStatus]:
+    """The resident's benefits in payment (monthly run), oldest first; [] when there are none."""
+    from db.models import Benefit
+    from kiosk.policy import PolicyError
+    from kiosk.services.benefit_run import certification_due
+    from kiosk.services.payments import policy_book
+
+    try:
+        interval = policy_book(ctx).policy_for(ctx.today()).lifecycle.certification_interval_months
+    except PolicyError:  # a policy without the date in force still shows the list
+        interval = 12
+    out: list[BenefitStatus] = []
+    with ctx.database.connection_context():
+        for row in Benefit.select().where(Benefit.resident == resident_id).order_by(Benefit.start_month):
+            paid = (BenefitPayment.select(BenefitPayment.period).where(
+                (BenefitPayment.benefit == row.id) & (BenefitPayment.kind == "monthly")).distinct().count())
+            due = certification_due(row, interval) if row.kind in ("pension", "survivor") else None
+            out.append(BenefitStatus(str(row.kind), str(row.status), str(row.reason), int(row.monthly_fen),
+                                     row.start_month, row.months, int(paid),
+                                     due if row.status in ("in_payment", "suspended") else None))
+    return out
 
 
 # -- applications ------------------------------------------------------------------
