@@ -477,13 +477,18 @@ def _scan_benefit_months(scan: _Scan) -> None:
 
 
 def _scan_amounts(scan: _Scan) -> None:
-    """A payment different from the amount approved (复核) on its application."""
-    rows = _rows(scan.ctx.database, BenefitPayment.select(
-        BenefitPayment.id, BenefitPayment.resident, BenefitPayment.amount_fen, Application.number,
-        Application.data, Application.type)
-        .join(Application, on=(BenefitPayment.application == Application.id))
-        .where(_payment_filter(scan) & _monthly_only() & Application.type.startswith("benefit_")))
-    for pid, rid, amount, number, data, _type in rows:
+    """A payment different from the amount approved (复核) on its application. A monthly-run
+    payment of a benefit in payment (issue 15) is compared with that benefit's monthly amount
+    instead, when the amount does not follow the basic pension (a raise changes those)."""
+    benefit_field = getattr(BenefitPayment, "benefit", None)
+    query = (BenefitPayment.select(BenefitPayment.id, BenefitPayment.resident, BenefitPayment.amount_fen,
+                                   Application.number, Application.data, Application.type)
+             .join(Application, on=(BenefitPayment.application == Application.id))
+             .where(_payment_filter(scan) & _monthly_only() & Application.type.startswith("benefit_")))
+    if benefit_field is not None:
+        query = query.where(benefit_field.is_null())
+        _scan_run_amounts(scan, benefit_field)
+    for pid, rid, amount, number, data, _type in _rows(scan.ctx.database, query):
         approved = _data(data).get("amount_fen")
         if approved is None:
             continue
@@ -494,6 +499,23 @@ def _scan_amounts(scan: _Scan) -> None:
         if int(amount) != approved:
             scan.add("amount_differs", "benefit_payment", pid, number, rid,
                      scan.t("ruleaudit.detail.amount", paid=int(amount), approved=approved))
+
+
+def _scan_run_amounts(scan: _Scan, benefit_field: Any) -> None:
+    try:
+        from db.models import Benefit  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    rows = _rows(scan.ctx.database, BenefitPayment.select(
+        BenefitPayment.id, BenefitPayment.resident, BenefitPayment.amount_fen, Benefit.monthly_fen,
+        BenefitPayment.application)
+        .join(Benefit, on=(benefit_field == Benefit.id))
+        .where(_payment_filter(scan) & _monthly_only() & (Benefit.basic_fen == 0)
+               & (BenefitPayment.amount_fen != Benefit.monthly_fen)))
+    apps = _application_numbers(r[4] for r in rows)
+    for pid, rid, amount, monthly, app_id in rows:
+        scan.add("amount_differs", "benefit_payment", pid, apps[app_id][0] if app_id in apps else "", rid,
+                 scan.t("ruleaudit.detail.amount", paid=int(amount), approved=int(monthly)))
 
 
 # -- enrolments and contributions ----------------------------------------------------------

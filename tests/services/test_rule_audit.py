@@ -358,3 +358,22 @@ def test_approved_claim_without_payment_is_checked(ctx: ServiceContext, town: To
                                      created_at=dt.datetime(2026, 11, 1, 2), updated_at=NOW).execute())
     finding = next(f for f in rule_audit.run_audit(ctx).findings if f.key == ("benefit_ineligible", "application", app))
     assert finding.reference == "SQ20261101003" and "not_enrolled" in finding.detail
+
+
+def test_monthly_run_payment_differs_from_its_benefit(ctx: ServiceContext, town: Town,
+                                                      database: peewee.Database) -> None:
+    from db.models import Benefit
+
+    with database.atomic():
+        benefit = int(Benefit.insert(resident=town.retiree, application=town.pension_app, kind="pension",
+                                     scheme="employee", start_month=_month(2026, 1), monthly_fen=250000,
+                                     created_at=NOW, updated_at=NOW).execute())
+        good = int(BenefitPayment.insert(resident=town.retiree, application=town.pension_app, benefit=benefit,
+                                         benefit_type="pension", period=_month(2026, 4), amount_fen=250000,
+                                         paid_at=NOW).execute())
+        bad = int(BenefitPayment.insert(resident=town.retiree, application=town.pension_app, benefit=benefit,
+                                        benefit_type="pension", period=_month(2026, 5), amount_fen=275000,
+                                        paid_at=NOW).execute())
+    keys = _keys(rule_audit.run_audit(ctx))
+    assert ("amount_differs", "benefit_payment", bad) in keys
+    assert ("amount_differs", "benefit_payment", good) not in keys
