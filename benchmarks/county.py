@@ -414,6 +414,8 @@ def run(config: Config, log: Any = print) -> list[Figure]:
     try:
         r = measure(url, data, halls=halls, processes=processes, duration=duration, log=log)
         figures = _figures(r, halls=halls, duration=duration)
+        for f in figures:  # printed now: the records figures below take minutes
+            log(f"  {f.key}: median {f.median:.1f} ms, p99 {f.p99:.1f} ms, met {f.met}; {f.detail}")
         records = _records_figures(config, url, log)
     finally:
         server.__exit__(None, None, None)

@@ -36,6 +36,7 @@ HISTORY_SQL = ("SELECT insurance, scheme, month, base_fen, individual_fen, emplo
                "FROM contribution WHERE resident_id = %s ORDER BY month, insurance")
 SPANS_SQL = ("SELECT start_date, end_date FROM enrolment WHERE resident_id = %s AND insurance = 'pension' "
              "AND scheme IN ('employee', 'flexible')")
+DAYS = 365 * 50  # birth dates spread over 1950-1999
 MAX_RATIO = {"identify": 5.0, "history": 2.0}
 TARGET_MS = 15.0
 
@@ -46,8 +47,9 @@ def _id_numbers(count: int, seed: int) -> list[tuple[str, dt.date, str]]:
     rng = random.Random(seed)
     out = []
     for i in range(count):
-        birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 50))
-        sequence = f"{i % 1000:03d}"
+        # (birth date, sequence) differs for every i, so no two numbers collide.
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=i % DAYS)
+        sequence = f"{(i // DAYS) * 10 + rng.randrange(10):03d}"
         first17 = f"360726{birth:%Y%m%d}{sequence}"
         sex = "male" if int(sequence[-1]) % 2 else "female"
         out.append((first17 + check_digit(first17), birth, sex))
