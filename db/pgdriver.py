@@ -30,14 +30,23 @@ _DRIVERS = ("psycopg", "psycopg2", "psycopg2cffi")
 _lock = threading.Lock()
 
 
+#: Modules that import the driver at their own import time, each with a name
+#: it defines only after that import (so: "is its import running now?").
+#: playhouse.postgres_ext comes in through playhouse.migrate (db.schema); it
+#: treats a missing driver as "no hstore", which the kiosk never uses.
+_IMPORTERS = {"peewee": "Model", "playhouse.postgres_ext": "PostgresqlExtDatabase"}
+
+
 class _HideDriversFromPeewee(importlib.abc.MetaPathFinder):
-    """Makes ``import psycopg`` fail while (and only while) peewee itself is being imported."""
+    """Makes ``import psycopg`` fail while (and only while) peewee or
+    playhouse.postgres_ext is being imported."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> Any:
         if fullname.split(".", 1)[0] in _DRIVERS:
-            peewee = sys.modules.get("peewee")
-            if peewee is not None and not hasattr(peewee, "Model"):  # peewee's import is running
-                raise ImportError(f"{fullname} is imported only for postgresql:// URLs", name=fullname)
+            for name, last in _IMPORTERS.items():
+                module = sys.modules.get(name)
+                if module is not None and not hasattr(module, last):  # its import is running
+                    raise ImportError(f"{fullname} is imported only for postgresql:// URLs", name=fullname)
         return None
 
 

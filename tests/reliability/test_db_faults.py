@@ -329,6 +329,7 @@ async def test_the_kiosk_app_hands_service_calls_to_one_kept_connection(tmp_path
 
 DRIVER_CHECK = """
 import sys, kiosk
+import db.schema, kiosk.app, kiosk.commands.context  # what `kiosk run` imports before it opens the database
 from db.connection import open_database
 open_database("sqlite:///" + sys.argv[1] + "/kiosk.db").execute_sql("SELECT 1")
 print("after sqlite:", "psycopg" in sys.modules)
