@@ -233,6 +233,7 @@ class _Scan:
         self.people: dict[int, _Person] = {}
         self.findings: list[Finding] = []
         self.checked = 0
+        self.rules: dict[str, str] = {}
 
     def persons(self, ids: Iterable[int]) -> dict[int, _Person]:
         wanted = sorted({int(i) for i in ids if i is not None} - set(self.people))
@@ -250,9 +251,12 @@ class _Scan:
         person = self.people.get(int(resident_id)) if resident_id is not None else None
         if resident_id is not None and person is None:
             person = self.persons([resident_id]).get(int(resident_id))
+        rule = self.rules.get(kind)
+        if rule is None:
+            rule = self.rules[kind] = self.t(f"ruleaudit.rule.{kind}")
         self.findings.append(Finding(kind, table, int(record_id), reference or "",
                                      int(resident_id) if resident_id is not None else None,
-                                     person.masked if person else "", self.t(f"ruleaudit.rule.{kind}"), detail))
+                                     person.masked if person else "", rule, detail))
 
 
 # -- benefits -----------------------------------------------------------------------------
@@ -589,29 +593,42 @@ def _scan_contributions(scan: _Scan) -> None:
             reasons.add("employer_share_personal")
         if reasons:
             suspects[(rid, insurance, scheme)] = reasons
-    for (rid, insurance, scheme), reasons in suspects.items():
+    for cid, rid, insurance, scheme, month, employer_fen in _suspect_rows(scan, suspects):
+        reasons = suspects[(rid, insurance, scheme)]
         person = people.get(rid)
-        rows = Contribution.select(Contribution.id, Contribution.month, Contribution.employer_fen).where(
-            (Contribution.resident == rid) & (Contribution.insurance == insurance) & (Contribution.scheme == scheme))
+        month = _date(month) or dt.date.min
+        names = enrol_rules.INSURANCE_NAMES.get(insurance, insurance), enrol_rules.SCHEME_NAMES.get(scheme, scheme)
+        if "contribution_age" in reasons and person is not None:
+            code = _age_refusal(person, insurance, scheme, month)
+            if code:
+                scan.add("contribution_age", "contribution", cid, "", rid,
+                         scan.t("ruleaudit.detail.age", month=f"{month:%Y-%m}", insurance=names[0],
+                                scheme=names[1], code=code,
+                                age=enrol_rules.age_on(person.birth, _month_end(month, scheme))))
+        if "merged_insurance" in reasons and month >= MATERNITY_MERGED_FROM:
+            scan.add("merged_insurance", "contribution", cid, "", rid,
+                     scan.t("ruleaudit.detail.merged", month=f"{month:%Y-%m}"))
+        if "employer_share_personal" in reasons and int(employer_fen or 0) > 0:
+            scan.add("employer_share_personal", "contribution", cid, "", rid,
+                     scan.t("ruleaudit.detail.employer_share", month=f"{month:%Y-%m}", scheme=names[1],
+                            amount=int(employer_fen)))
+
+
+def _suspect_rows(scan: _Scan, suspects: Mapping[tuple[int, str, str], set[str]]
+                  ) -> Iterator[tuple[int, int, str, str, Any, Any]]:
+    """The contribution rows of the suspect (resident, insurance, scheme) groups, fetched for
+    500 residents at a time (one query per batch, not per group)."""
+    residents = sorted({key[0] for key in suspects})
+    for chunk in _chunks(residents):
+        query = (Contribution.select(Contribution.id, Contribution.resident, Contribution.insurance,
+                                     Contribution.scheme, Contribution.month, Contribution.employer_fen)
+                 .where(Contribution.resident.in_(chunk))
+                 .order_by(Contribution.resident, Contribution.insurance, Contribution.scheme, Contribution.month))
         if scan.since is not None:
-            rows = rows.where(Contribution.paid_at >= dt.datetime.combine(scan.since, dt.time()))
-        for cid, month, employer_fen in rows.order_by(Contribution.month).tuples().iterator():
-            month = _date(month) or dt.date.min
-            names = enrol_rules.INSURANCE_NAMES.get(insurance, insurance), enrol_rules.SCHEME_NAMES.get(scheme, scheme)
-            if "contribution_age" in reasons and person is not None:
-                code = _age_refusal(person, insurance, scheme, month)
-                if code:
-                    scan.add("contribution_age", "contribution", cid, "", rid,
-                             scan.t("ruleaudit.detail.age", month=f"{month:%Y-%m}", insurance=names[0],
-                                    scheme=names[1], code=code,
-                                    age=enrol_rules.age_on(person.birth, _month_end(month, scheme))))
-            if "merged_insurance" in reasons and month >= MATERNITY_MERGED_FROM:
-                scan.add("merged_insurance", "contribution", cid, "", rid,
-                         scan.t("ruleaudit.detail.merged", month=f"{month:%Y-%m}"))
-            if "employer_share_personal" in reasons and int(employer_fen or 0) > 0:
-                scan.add("employer_share_personal", "contribution", cid, "", rid,
-                         scan.t("ruleaudit.detail.employer_share", month=f"{month:%Y-%m}", scheme=names[1],
-                                amount=int(employer_fen)))
+            query = query.where(Contribution.paid_at >= dt.datetime.combine(scan.since, dt.time()))
+        for row in query.tuples().iterator():
+            if (row[1], row[2], row[3]) in suspects:
+                yield row
 
 
 def _scan_resident_years(scan: _Scan) -> None:
