@@ -84,8 +84,10 @@ class ResidentDetailScreen(CounterScreen):
             yield Static("", id="detail-payments")
         with Horizontal(classes="action-row"):
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
+            yield MenuButton("5", self.t("lifecycle.certify.menu"), "certify")
             yield MenuButton("6", self.t("counter.detail.pay"), "payment")
             yield MenuButton("7", self.t("identity.counter.action"), "service_password")
+            yield MenuButton("8", self.t("lifecycle.death.menu"), "deceased")
             yield MenuButton("9", self.t("counter.detail.reveal"), "reveal")
 
     def on_mount(self) -> None:
@@ -227,6 +229,10 @@ class ResidentDetailScreen(CounterScreen):
             from screens.counter.service_password import CounterPasswordScreen
 
             self.app.push_screen(CounterPasswordScreen(self.resident))
+        elif choice in ("certify", "deceased"):
+            from screens.counter import lifecycle as lifecycle_actions  # 资格认证 / 死亡注销 (issue 15)
+
+            (lifecycle_actions.certify if choice == "certify" else lifecycle_actions.record_death)(self, self.resident)
 
     def reveal(self) -> None:
         """Show full name, ID and phone for ``reveal_seconds``, then mask again.
