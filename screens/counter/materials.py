@@ -65,8 +65,9 @@ class MaterialsCheckScreen(CounterScreen):
 
     def _summary(self) -> str:
         info = self.info
+        language = "zh_CN" if self.host.translator.language == "zh_CN" else "en"
         return self.t("counterdesk.materials.for", number=info.number, type=self._type_name(info),
-                      name=info.masked_name, status=info.status_name)
+                      name=info.masked_name, status=WORKFLOWS[info.type].status_name(info.status, language))
 
     def _type_name(self, info: ApplicationInfo) -> str:
         wf = WORKFLOWS[info.type]
