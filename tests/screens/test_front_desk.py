@@ -405,3 +405,25 @@ async def test_counters_are_named_by_number_everywhere(
         await pilot.pause()
         text = screen_text(app)
         assert "counter 7" in text and "counter F" not in text
+
+
+async def test_a_ticket_taken_after_identifying_carries_the_resident(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """9 取号 on the home menu: the ticket names the resident (masked on paper), so the counter
+    finds her by the ticket and the board shows the masked name."""
+    from printers.document import Document
+
+    database, seeded = kiosk_db
+    app = build(database, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, ZHANG_CARD)
+        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await pilot.press("9")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.data is not None)
+        await pilot.press("f1")
+        await until(pilot, lambda: app.screen.ticket is not None)  # type: ignore[attr-defined]
+        ticket = Ticket.get()
+        assert ticket.resident_id == seeded.zhang
+        printed = Document.from_dict(PrintJob.select().where(PrintJob.kind == "ticket").get().document)
+        text = str(printed.to_dict())
+        assert "张*国" in text and ZHANG_NAME not in text and ZHANG_ID not in text
