@@ -53,7 +53,8 @@ class IdentifyScreen(KioskScreen):
                 # runs everything through the one normaliser (kiosk.rules.text).
                 yield Input(value=self._initial, placeholder=t("resident.identify.placeholder"), max_length=40,
                             id="card-input", select_on_focus=False)
-                yield Static(self._message, id="identify-message", classes="message")
+                yield Static(getattr(self.app, "name_counters", str)(self._message), id="identify-message",
+                             classes="message")
                 if self._unregistered:
                     yield MenuButton("F1", t("frontdesk.identify.enrol_ticket"), "enrol-ticket",
                                      classes="wide-button")
@@ -144,5 +145,7 @@ class IdentifyScreen(KioskScreen):
         super().on_worker_state_changed(event)
 
     def _show(self, message: str) -> None:
+        # Service messages name counters by category letter too (到C窗口): the hall's numbers instead.
+        message = getattr(self.app, "name_counters", str)(message)
         self._message = message
         self.query_one("#identify-message", Static).update(message)

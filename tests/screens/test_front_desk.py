@@ -427,3 +427,15 @@ async def test_a_ticket_taken_after_identifying_carries_the_resident(
         printed = Document.from_dict(PrintJob.select().where(PrintJob.kind == "ticket").get().document)
         text = str(printed.to_dict())
         assert "张*国" in text and ZHANG_NAME not in text and ZHANG_ID not in text
+
+
+async def test_identify_messages_name_counters_by_number(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    from tests.services.resident_factory import UNREGISTERED_ID
+
+    app = build(kiosk_db[0], clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press(*UNREGISTERED_ID, "enter")
+        await until(pilot, lambda: "尚未参保" in screen_text(app))
+        text = screen_text(app)
+        assert "1、2号窗口" in text and "A窗口" not in text
