@@ -225,13 +225,15 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
             .where(Benefit.kind.in_(RUN_KINDS) & (Benefit.start_month <= month)).order_by(Benefit.id))
     for benefit in rows:
         person: Resident = benefit.resident
-        if benefit.status != "in_payment":
+        # A benefit stopped by a death is still due up to the month of death (paid to the estate).
+        settling = benefit.status == "stopped" and benefit.reason == "deceased" and benefit.end_month is not None
+        if benefit.status != "in_payment" and not settling:
             result.skipped[benefit.reason or benefit.status if benefit.status == "suspended" else benefit.status] += 1
             continue
         if person.death_date is not None and month_of(person.death_date) < benefit.start_month:
             result.skipped["deceased"] += 1
             continue
-        if certification_overdue(benefit, month, interval):
+        if not settling and certification_overdue(benefit, month, interval):
             result.skipped["not_certified"] += 1
             result.suspend.append(benefit.id)
             continue
@@ -253,7 +255,9 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
         if window_end:
             result.finish.append(benefit.id)  # its last month is paid by this run (or was before)
         if not items:
-            if window_end:
+            if settling:
+                result.skipped["stopped"] += 1
+            elif window_end:
                 result.skipped["finished"] += 1
             elif person.death_date is not None and month_of(person.death_date) < month:
                 result.skipped["deceased"] += 1  # nothing after the month of death

@@ -125,3 +125,18 @@ def test_verify_contract(setup: tuple[Cli, Town], database: peewee.Database, tmp
     assert altered.returncode == 1 and "无效" in one_line(altered)
     unknown = call(cli, "verify", document.code[:-1] + ("0" if document.code[-1] != "0" else "1"), "--json")
     assert unknown.returncode == 1 and json.loads(unknown.stdout)["reason"] == "unknown"
+
+
+def test_certify_contract(setup: tuple[Cli, Town], database: peewee.Database) -> None:
+    cli, town = setup
+    with database.connection_context():
+        number = Resident.get_by_id(town.people["villager"]).id_number
+        Benefit.update(status="suspended", reason="not_certified").where(
+            Benefit.id == town.benefits["villager"]).execute()
+    wrong = call(cli, "benefit", "certify", number, "--staff", "1001", "--json", pin="9999\n")
+    assert wrong.returncode != 0 and one_line(wrong)
+    done = as_json(call(cli, "benefit", "certify", number, "--staff", "1001", "--json", pin="2580\n"))
+    assert done["certified"] == 1 and done["resumed"] == [town.benefits["villager"]]
+    with database.connection_context():
+        assert Benefit.get_by_id(town.benefits["villager"]).status == "in_payment"
+        assert AuditEntry.select().where(AuditEntry.action == "benefit.certify").get().actor == "1001"

@@ -194,3 +194,52 @@ def test_run_refuses_while_the_rule_audit_has_unexplained_findings(town: Town, t
         assert not BenefitPayment.select().where(BenefitPayment.run_month == JAN).exists()
     rule_audit.explain(town.boss, "duplicate_payment", "benefit_payment", copy.id, "银行退回后重发，已核实")
     assert run.post(town.boss, JAN, out).paid == 4  # everyone in payment (no one overdue here)
+
+
+def test_resident_death_inheritance_without_the_subsidy_part(town: Town) -> None:
+    """Resident scheme: the balance is inheritable (国发〔2014〕8号 §7); where the province excludes the
+    government subsidy (policy resident_inherit_subsidy = false) the subsidy part stays with the fund."""
+    from db.models import Account, LedgerEntry
+
+    raw = tomllib.loads(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    for version in raw["version"]:
+        if "lifecycle" in version:
+            version["lifecycle"]["resident_inherit_subsidy"] = False
+    town.ctx.extras["policy"] = policy_from_mapping(raw, "no-subsidy.toml")
+    rid = town.people["villager"]
+    with town.db.connection_context():
+        account = Account.get((Account.resident == rid) & (Account.kind == "pension_resident"))
+        subsidy = sum(e.amount_fen for e in LedgerEntry.select().where(
+            (LedgerEntry.account == account.id) & (LedgerEntry.kind == "subsidy")))
+    assert subsidy > 0
+    town.at(dt.date(2026, 1, 5))
+    death = lifecycle.record_death(town.clerk, rid, dt.date(2026, 1, 2))
+    assert death.scheme == "resident" and death.funeral_grant_fen == 100000 and death.survivor_fen == 0
+    assert death.overpaid_fen == 0 and death.stopped[0].last_month == JAN
+    assert death.inheritable_fen == death.account_fen - subsidy
+    # January (the month of death) is still due and paid by the January run (to the estate); February is not.
+    town.at(dt.date(2026, 1, 20))
+    jan = run.post(town.boss, JAN, None)
+    [estate] = [line for line in jan.lines if line.benefit_id == town.benefits["villager"]]
+    assert [i.period for i in estate.items] == [JAN]
+    feb = run.post(town.boss, FEB, None)
+    assert town.benefits["villager"] not in {line.benefit_id for line in feb.lines}
+    assert feb.skipped.get("stopped") == 1
+
+
+def test_injury_allowance_of_grades_1_to_4_is_a_benefit_in_payment(town: Town) -> None:
+    """工伤条例 Art. 35: the fund pays grades 1-4 monthly; grades 5-6 are the employer's (Art. 36)."""
+    from db.models import Application
+
+    with town.db.connection_context():
+        app = Application.get(Application.resident == town.people["retiree"])
+        for grade, expected in ((2, True), (5, False)):
+            with town.db.atomic() as tx:
+                opened = run.open_benefit(town.clerk, type("App", (), {"type": "benefit_injury", "id": app.id,
+                                                                       "__data__": {"resident": app.__data__["resident"]}})(),
+                                          {"grade": grade, "monthly_fen": 450000, "amount_fen": 9000000}, None)
+                assert (opened is not None) is expected
+                if opened is not None:
+                    assert (opened.kind, opened.monthly_fen, opened.months, opened.account_part_fen) == \
+                        ("injury", 450000, None, 0)
+                tx.rollback()
