@@ -51,6 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     certify = actions.add_parser("certify", help="待遇领取资格认证 of a pensioner (resumes a suspended pension)")
     certify.add_argument("id_number", help="公民身份号码 (18 characters)")
     certify.add_argument("--staff", metavar="NUMBER", required=True, help="the clerk's number (PIN on stdin)")
+    certify.add_argument("--channel", choices=("counter", "self_assisted"), default="counter",
+                         help="at the counter, or at a self-service terminal with a clerk beside the person")
     certify.add_argument("--json", action="store_true", help="print one JSON object")
     certify.set_defaults(func=certify_command)
     due = actions.add_parser("due-certification", help="pensioners whose 资格认证 is due by a month's end, by village")
@@ -126,7 +128,7 @@ def certify_command(args: argparse.Namespace) -> int:
     try:
         resident_id = resident_id_for(ctx, args.id_number)
         try:
-            result = lifecycle.certify(staff_context(ctx, args.staff), resident_id)
+            result = lifecycle.certify(staff_context(ctx, args.staff), resident_id, channel=args.channel)
         except ServiceError as exc:
             raise CommandError(exc.message) from None
     finally:
