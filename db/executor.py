@@ -113,8 +113,8 @@ class ServiceExecutor:
                 future, call = task
                 if future.set_running_or_notify_cancel():
                     self._execute(future, call)
-                with self._lock:
-                    self._idle += 1
+                else:
+                    self._mark_idle()
         finally:
             try:
                 if not self.database.is_closed():
@@ -122,15 +122,23 @@ class ServiceExecutor:
             except Exception:  # a dead connection or an open transaction: just forget it
                 drop_connection(self.database)
 
+    def _mark_idle(self) -> None:
+        with self._lock:
+            self._idle += 1
+
     def _execute(self, future: Future[Any], call: Callable[[], Any]) -> None:
+        # Counted idle before the result is handed over: a caller woken by it
+        # and submitting at once must find this thread, not start another.
         try:
             self._keep_connection()
             result = call()
         except BaseException as exc:
             if drop_if_broken(self.database):
                 log.warning("database connection lost during a service call; the next call reconnects")
+            self._mark_idle()
             future.set_exception(exc)
         else:
+            self._mark_idle()
             future.set_result(result)
 
     def _keep_connection(self) -> None:

@@ -32,7 +32,7 @@ import peewee
 import pytest
 
 from db.connection import check_connection, make_database, open_database
-from db.executor import ServiceExecutor
+from db.executor import ExecutorClosed, ServiceExecutor
 from db.models import PrintJob
 from db.schema import init_schema
 from kiosk.clock import Clock, FixedClock
@@ -352,3 +352,16 @@ def test_the_postgresql_driver_is_imported_only_for_postgresql_urls(tmp_path: Pa
     assert "after sqlite: False" in done.stdout
     if pg_url:
         assert "after postgresql: True {'a': 1} True" in done.stdout, done.stdout + done.stderr
+
+
+def test_sequential_calls_reuse_one_thread_and_a_closed_executor_refuses(tmp_path: Path, clock: FixedClock) -> None:
+    database = open_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
+    init_schema(database, clock.now_utc().replace(tzinfo=None))
+    database.close()
+    executor = ServiceExecutor(database, max_threads=3)
+    names = {executor.call(lambda: threading.current_thread().name, timeout=30) for _ in range(300)}
+    assert names == {"kiosk-service-1"} and executor.threads == 1  # never a second thread for one caller
+    assert executor.call(lambda: PrintJob.select().count(), timeout=30) == 0
+    executor.close()
+    with pytest.raises(ExecutorClosed):
+        executor.submit(lambda: None)
