@@ -329,6 +329,9 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
     cannot be written (nothing is posted then).
     """
     approver = _require_supervisor(ctx)
+    if month > month_of(ctx.today()):
+        raise ServiceError(f"{month:%Y-%m} 还没有到：只能发放本月及以前月份的待遇（可先用预览核对）",
+                           code="future_month")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         raise ServiceError(f"{out.name}：代发文件只能是 .csv 或 .xlsx", code="bad_file")
     now, today = ctx.now(), ctx.today()

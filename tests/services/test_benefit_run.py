@@ -160,13 +160,18 @@ def test_unemployment_paid_eighteen_times_then_finished(database: peewee.Databas
     town = build(database, clock, tmp_path, pensions=False)
     benefit_id = town.benefits["worker"]
     month = JAN
+    town.at(JAN)
+    with pytest.raises(ServiceError):
+        run.post(town.boss, FEB, None)  # a month not yet come is never posted
     for _ in range(17):
+        town.at(month + dt.timedelta(days=19))
         result = run.post(dataclasses.replace(town.boss), month, None)
         assert result.paid == 1, month
         month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
     with database.connection_context():
         assert BenefitPayment.select().where(BenefitPayment.benefit == benefit_id).count() == 18
         assert Benefit.get_by_id(benefit_id).status == "finished"
+    town.at(month + dt.timedelta(days=19))
     last = run.post(town.boss, month, None)
     assert (last.paid, last.skipped) == (0, {"finished": 1})
     with database.connection_context():
@@ -222,6 +227,7 @@ def test_resident_death_inheritance_without_the_subsidy_part(town: Town) -> None
     jan = run.post(town.boss, JAN, None)
     [estate] = [line for line in jan.lines if line.benefit_id == town.benefits["villager"]]
     assert [i.period for i in estate.items] == [JAN]
+    town.at(dt.date(2026, 2, 20))
     feb = run.post(town.boss, FEB, None)
     assert town.benefits["villager"] not in {line.benefit_id for line in feb.lines}
     assert feb.skipped.get("stopped") == 1
