@@ -1,4 +1,5 @@
-"""``kiosk resident deceased ID_NUMBER --date YYYY-MM-DD [--staff NUMBER] [--json]`` (死亡注销).
+"""``kiosk resident deceased ID_NUMBER --date YYYY-MM-DD [--staff NUMBER] [--json]`` (死亡注销) and
+``kiosk resident unpaid YEAR [--village V] [--out FILE.csv|.xlsx] [--json]`` (村收缴名单).
 
 Records the death (:func:`kiosk.services.lifecycle.record_death`): benefits
 stop from the month after it, months paid after it are named as an
@@ -30,6 +31,45 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     deceased.add_argument("--staff", metavar="NUMBER", help="the clerk's number (PIN on stdin)")
     deceased.add_argument("--json", action="store_true", help="print one JSON object")
     deceased.set_defaults(func=deceased_command)
+    unpaid = actions.add_parser("unpaid", help="who has not paid this year's resident pension/medical, by village")
+    unpaid.add_argument("year", type=int, help="the contribution year, e.g. 2026")
+    unpaid.add_argument("--village", help="one village (村/社区) only")
+    unpaid.add_argument("--out", help="write the list for the 协管员 (.csv or .xlsx, mode 0600, audited)")
+    unpaid.add_argument("--json", action="store_true", help="print one JSON object (masked)")
+    unpaid.set_defaults(func=unpaid_command)
+
+
+def unpaid_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kiosk.services import collection
+
+    ctx, database = open_context(args)
+    ctx = dataclasses.replace(ctx, staff_number="admin-cli")
+    try:
+        try:
+            rows = collection.unpaid(ctx, args.year, args.village)
+            written = collection.export_unpaid(ctx, args.year, Path(args.out), args.village) if args.out else None
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps({"year": args.year, "unpaid": [
+            {"village": r.village, "name": r.masked[0], "id_number": r.masked[1], "insurance": r.insurance,
+             "due_fen": r.due_fen} for r in rows], "file": args.out if written is not None else None},
+            ensure_ascii=False))
+        return 0
+    village = None
+    for row in rows:
+        if row.village != village:
+            village = row.village
+            print(f"[{village or '未填村居'}]")
+        name, number = row.masked
+        due = f"{format_yuan(row.due_fen)}元" if row.due_fen is not None else "按所选档次"
+        print(f"  {name}\t{number}\t{row.insurance}\t{due}")
+    print(f"合计 {len(rows)} 项未缴 total" + (f"；已导出 written {args.out}" if written is not None else ""))
+    return 0
 
 
 def deceased_command(args: argparse.Namespace) -> int:

@@ -1,0 +1,75 @@
+"""Village collection lists (村收缴名单): who has not paid a year's resident pension or medical
+contribution, by village; export 0600 and audited; ``kiosk resident unpaid`` (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import stat
+from pathlib import Path
+
+import peewee
+import pytest
+
+from db import audit
+from db.models import AuditEntry, Resident
+from kiosk.clock import FixedClock
+from kiosk.services import ServiceError, collection
+from tests.cli.test_audit_cli import Cli
+from tests.entitlement.township import Records
+from tests.services.benefit_town import Town, build
+
+
+@pytest.fixture
+def town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Town:
+    town = build(database, clock, tmp_path, unemployment=False)
+    records = Records(town.clerk, tmp_path)
+    young = records.person(dt.date(1990, 6, 1))
+    records.enrol(young, "pension", "resident", "2020-01-01")
+    records.enrol(young, "medical", "resident", "2020-01-01")
+    records.pay_years(young, range(2020, 2025))
+    records.load()
+    town.people["young"] = young
+    with database.connection_context():
+        Resident.update(village="东村").where(Resident.id == young).execute()
+        Resident.update(village="西村").where(Resident.id.in_([town.people["villager"], town.people["suspended"]])
+                                             ).execute()
+    return town
+
+
+def test_unpaid_by_village_and_export(town: Town, database: peewee.Database, tmp_path: Path) -> None:
+    rows = collection.unpaid(town.clerk, 2025)
+    assert sorted((r.village, r.resident_id, r.insurance) for r in rows) == sorted([
+        ("东村", town.people["young"], "medical"), ("东村", town.people["young"], "pension"),
+        ("西村", town.people["villager"], "pension"), ("西村", town.people["suspended"], "pension")])
+    medical = next(r for r in rows if r.insurance == "medical")
+    assert medical.due_fen == 40000 and next(r for r in rows if r.insurance == "pension").due_fen is None
+    assert [r.village for r in rows] == sorted(r.village for r in rows)
+    assert {r.resident_id for r in collection.unpaid(town.clerk, 2024)} == {town.people["young"]}  # medical only
+    assert {r.insurance for r in collection.unpaid(town.clerk, 2024)} == {"medical"}
+    assert len(collection.unpaid(town.clerk, 2025, "东村")) == 2
+
+    out = tmp_path / "东村-2025.csv"
+    assert collection.export_unpaid(town.clerk, 2025, out, "东村") == 2
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == list(collection.HEADER) and len(table) == 3
+    assert all("*" in row[2] for row in table[1:])
+    with database.connection_context():
+        assert AuditEntry.select().where(AuditEntry.action == "collection.export").count() == 1
+    with pytest.raises(ServiceError):
+        collection.export_unpaid(town.clerk, 2025, tmp_path / "list.txt")
+
+
+def test_unpaid_command(town: Town, database: peewee.Database, db_url: str, tmp_path: Path) -> None:
+    cli = Cli(tmp_path, db_url)
+    audit.use_key(audit.create_key_file(cli.key_file))
+    database.close()
+    result = cli("resident", "unpaid", "2025", "--village", "西村", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["year"] == 2025 and len(data["unpaid"]) == 2 and data["file"] is None
+    assert all("*" in row["id_number"] and row["insurance"] == "pension" for row in data["unpaid"])
