@@ -34,8 +34,8 @@ def town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Town:
     town.people["young"] = young
     with database.connection_context():
         Resident.update(village="东村").where(Resident.id == young).execute()
-        Resident.update(village="西村").where(Resident.id.in_([town.people["villager"], town.people["suspended"]])
-                                             ).execute()
+        for key in ("villager", "suspended"):
+            Resident.update(village="西村").where(Resident.id == town.people[key]).execute()
     return town
 
 
