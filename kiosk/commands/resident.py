@@ -37,6 +37,31 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     unpaid.add_argument("--out", help="write the list for the 协管员 (.csv or .xlsx, mode 0600, audited)")
     unpaid.add_argument("--json", action="store_true", help="print one JSON object (masked)")
     unpaid.set_defaults(func=unpaid_command)
+    enrolment = actions.add_parser("enrolment", help="停保/恢复/终止参保: suspend, resume or end one enrolment")
+    enrolment.add_argument("id_number", help="公民身份号码 (18 characters)")
+    enrolment.add_argument("insurance", choices=("pension", "medical", "unemployment", "injury", "maternity"))
+    enrolment.add_argument("scheme", choices=("resident", "flexible", "employee"))
+    enrolment.add_argument("action", choices=("suspend", "resume", "end"))
+    enrolment.add_argument("--date", type=iso_date, help="effective date (default today)")
+    enrolment.add_argument("--staff", metavar="NUMBER", required=True, help="the clerk's number (PIN on stdin)")
+    enrolment.set_defaults(func=enrolment_command)
+
+
+def enrolment_command(args: argparse.Namespace) -> int:
+    from kiosk.services import lifecycle
+
+    ctx, database = open_context(args)
+    try:
+        resident_id = resident_id_for(ctx, args.id_number)
+        try:
+            status = lifecycle.change_enrolment(staff_context(ctx, args.staff), resident_id, args.insurance,
+                                                args.scheme, args.action, args.date or ctx.today())
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    print(f"已办理 done：{args.insurance}/{args.scheme} → {status}（已记入审计日志 audited）")
+    return 0
 
 
 def unpaid_command(args: argparse.Namespace) -> int:

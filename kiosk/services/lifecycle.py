@@ -239,3 +239,50 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Death
                              "account_fen": balance, "inheritable_fen": inheritable, "scheme": scheme,
                              "enrolments_ended": ended})
     return DeathResult(tuple(stopped), overpaid_total, grant, survivor, inheritable, balance, scheme, ended)
+
+
+# -- 停保 / 暂停缴费 / 终止参保 and resuming ------------------------------------------------
+
+ENROLMENT_ACTIONS = {"suspend": ("active", "suspended"), "resume": ("suspended", "active"),
+                     "end": (None, "ended")}
+_ACTION_ZH = {"suspend": "暂停", "resume": "恢复", "end": "终止"}
+
+
+def change_enrolment(ctx: ServiceContext, resident_id: int, insurance: str, scheme: str, action: str,
+                     on: dt.date) -> str:
+    """暂停缴费 (suspend), 恢复缴费 (resume) or 终止参保 (end) one enrolment; returns its new status.
+
+    Staff only; audited (``enrolment.suspend|resume|end``). Resuming is refused while the
+    same insurance is in force in another scheme (no overlapping coverage, 人社部发〔2014〕17号
+    Art. 8); the employee scheme is ended by the employer's 减员, not here.
+    """
+    if ctx.staff_id is None:
+        raise ServiceError("停保、恢复和终止参保须由工作人员办理", code="needs_staff")
+    if action not in ENROLMENT_ACTIONS:
+        raise ServiceError("办理类型应为 suspend（暂停缴费）、resume（恢复缴费）或 end（终止参保）", code="bad_action")
+    if scheme == "employee" and action == "end":
+        raise ServiceError("职工参保由用人单位办理减员后终止，不在此办理", code="employer_only")
+    before, after = ENROLMENT_ACTIONS[action]
+    now = ctx.now()
+    with ctx.database.connection_context(), write_transaction(ctx.database):
+        query = Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
+                                         & (Enrolment.scheme == scheme) & (Enrolment.status != "ended"))
+        row = query.order_by(Enrolment.start_date.desc()).first()
+        if row is None or (before is not None and row.status != before):
+            raise ServiceError(f"没有可{_ACTION_ZH[action]}的参保记录（{insurance}/{scheme}）", code="no_enrolment")
+        if action == "resume":
+            other = Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
+                                             & (Enrolment.scheme != scheme) & (Enrolment.status == "active")).exists()
+            if other:
+                raise ServiceError("同一险种已在其他制度参保，不能重复参保（人社部发〔2014〕17号）", code="overlap")
+        if on < row.start_date:
+            raise ServiceError("日期早于参保日期，请核对", code="bad_date")
+        changes: dict[Any, Any] = {Enrolment.status: after}
+        if action == "end":
+            changes[Enrolment.end_date] = on
+        Enrolment.update(changes).where(Enrolment.id == row.id).execute()
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action=f"enrolment.{action}", now=now,
+                     entity="enrolment", entity_id=str(row.id),
+                     detail={"resident": resident_id, "insurance": insurance, "scheme": scheme,
+                             "date": on.isoformat(), "from": row.status})
+    return after

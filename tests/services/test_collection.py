@@ -73,3 +73,29 @@ def test_unpaid_command(town: Town, database: peewee.Database, db_url: str, tmp_
     data = json.loads(result.stdout)
     assert data["year"] == 2025 and len(data["unpaid"]) == 2 and data["file"] is None
     assert all("*" in row["id_number"] and row["insurance"] == "pension" for row in data["unpaid"])
+
+
+def test_suspend_resume_and_end_an_enrolment(town: Town, database: peewee.Database) -> None:
+    """停保 / 恢复缴费 / 终止参保 (staff only, audited); a suspended enrolment owes nothing on the village list."""
+    from db.models import Enrolment
+    from kiosk.services import lifecycle
+
+    young = town.people["young"]
+    with pytest.raises(ServiceError):
+        lifecycle.change_enrolment(town.ctx, young, "medical", "resident", "suspend", dt.date(2025, 12, 1))
+    assert lifecycle.change_enrolment(town.clerk, young, "medical", "resident", "suspend",
+                                      dt.date(2025, 12, 1)) == "suspended"
+    assert {r.insurance for r in collection.unpaid(town.clerk, 2025, "东村")} == {"pension"}
+    with pytest.raises(ServiceError):
+        lifecycle.change_enrolment(town.clerk, young, "medical", "resident", "suspend", dt.date(2025, 12, 1))
+    assert lifecycle.change_enrolment(town.clerk, young, "medical", "resident", "resume",
+                                      dt.date(2025, 12, 5)) == "active"
+    assert lifecycle.change_enrolment(town.clerk, young, "pension", "resident", "end", dt.date(2025, 12, 6)) == "ended"
+    with pytest.raises(ServiceError):
+        lifecycle.change_enrolment(town.clerk, town.people["retiree"], "pension", "employee", "end",
+                                   dt.date(2025, 12, 6))
+    with database.connection_context():
+        ended = Enrolment.get((Enrolment.resident == young) & (Enrolment.insurance == "pension"))
+        assert (ended.status, ended.end_date) == ("ended", dt.date(2025, 12, 6))
+        assert AuditEntry.select().where(AuditEntry.action.in_(("enrolment.suspend", "enrolment.resume",
+                                                                "enrolment.end"))).count() == 3
