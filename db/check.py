@@ -19,8 +19,8 @@ import peewee
 
 from db.audit import Anchor, AuditKeyError, check_chain, current_key
 from db.connection import is_sqlite
-from db.models import ALL_MODELS, Account, LedgerEntry
-from db.schema import LATEST_VERSION, current_version
+from db.models import Account, LedgerEntry
+from db.schema import LATEST_VERSION, current_version, missing_tables
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"[{self.check}] {self.message}"
-
-
-def missing_tables(database: peewee.Database) -> list[str]:
-    """Tables of the models that the database lacks (a dropped table, a half restore)."""
-    present = set(database.get_tables())
-    return sorted(m._meta.table_name for m in ALL_MODELS if m._meta.table_name not in present)
 
 
 def run_checks(database: peewee.Database, *, key: bytes | None = None,

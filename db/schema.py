@@ -109,6 +109,17 @@ def _audit_hmac(database: peewee.Database, migrator: SchemaMigrator) -> None:
     a broken old chain stops the migration (re-keying would bless it)."""
     if not database.execute_sql("SELECT 1 FROM audit_entry LIMIT 1").fetchone():
         return
+    # Re-keying blesses whatever chain is there, so it runs only on a database whose own
+    # history says it predates the keyed chain. A forger with only the database could
+    # otherwise rewrite the chain with plain SHA-256, delete version 4's row and let
+    # migrate re-key the forgery (see _refuse_gaps too).
+    later = [v for v in applied_versions(database) if v > 4]
+    if later:
+        raise SchemaError(f"数据库已记录结构版本 {max(later)}，却缺少版本 4（审计链加密钥）：版本记录被改动过，"
+                          "不能重新加密钥。请从备份恢复，或把这份数据库交主管核查")
+    if database.execute_sql("SELECT 1 FROM audit_entry WHERE action = 'audit.rekey' LIMIT 1").fetchone():
+        raise SchemaError("审计链里已有 audit.rekey（已加过密钥），版本 4 的记录却不见了：版本记录被改动过，"
+                          "不能再次加密钥。请从备份恢复，或把这份数据库交主管核查")
     try:
         key = audit.current_key()
     except audit.AuditKeyError as exc:
@@ -199,17 +210,48 @@ def migrate_schema(database: peewee.Database, now: dt.datetime) -> int:
         )
     migrator = SchemaMigrator.from_database(database)
     _MIGRATION_NOW.set(now)
-    # Every migration not yet recorded, not only those above the highest: versions are
-    # assigned per issue and may be released out of order (6 after 7).
     applied = applied_versions(database)
-    for step in MIGRATIONS:
-        if step.version in applied:
-            continue
-        with database.atomic():
-            step.apply(database, migrator)
-            SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
+    _refuse_gaps(applied)
+    pending = [step for step in MIGRATIONS if step.version not in applied]
+    if not pending:
+        _refuse_missing_tables(database)
+    for step in pending:
+        try:
+            with database.atomic():
+                step.apply(database, migrator)
+                SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
+        except peewee.DatabaseError as exc:  # a table gone under the step, a column retyped
+            first = " ".join(str(exc).split())[:160]
+            raise SchemaError(f"迁移到版本 {step.version} 失败：{first}。数据库可能不完整，请运行 kiosk db check") from None
         version = max(version, step.version)
+    _refuse_missing_tables(database)
     return version
+
+
+def _refuse_gaps(applied: set[int]) -> None:
+    """Refuse a schema_version history with a hole: a known version missing below one recorded.
+
+    Real databases are stamped in order (init stamps all, migrate applies in order), so a
+    hole means the history was edited. Filling it is never safe to assume harmless: the
+    version-4 step re-keys the audit chain and would bless a forged one.
+    """
+    top = max(applied, default=0)
+    holes = [str(step.version) for step in MIGRATIONS if step.version < top and step.version not in applied]
+    if holes:
+        raise SchemaError(f"数据库的结构版本记录有缺口：已有版本 {top}，却缺少版本 {'、'.join(holes)}。"
+                          "版本记录被改动过，迁移不会补做这些步骤；请从备份恢复，或把这份数据库交主管核查")
+
+
+def missing_tables(database: peewee.Database) -> list[str]:
+    """Tables of the models that the database lacks (a dropped table, a half restore)."""
+    present = set(database.get_tables())
+    return sorted(m._meta.table_name for m in ALL_MODELS if m._meta.table_name not in present)
+
+
+def _refuse_missing_tables(database: peewee.Database) -> None:
+    missing = missing_tables(database)
+    if missing:
+        raise SchemaError(f"缺少表 {'、'.join(missing)}：数据库不完整，请从备份恢复")
 
 
 def applied_versions(database: peewee.Database) -> set[int]:

@@ -20,7 +20,7 @@ from typing import Literal
 import peewee
 
 from db.connection import DatabaseUrlError, open_database, sqlite_path
-from db.schema import LATEST_VERSION, current_version
+from db.schema import LATEST_VERSION, current_version, missing_tables
 from kiosk.config import Settings, data_dir
 
 Level = Literal["ok", "warn", "fail"]
@@ -42,12 +42,16 @@ def check_database(settings: Settings) -> Finding:
         database = open_database(url)
         database.connect(reuse_if_open=True)
         version = current_version(database)
+        missing = missing_tables(database) if version else []
         database.close()
-    except (DatabaseUrlError, peewee.OperationalError, peewee.InterfaceError) as exc:
+    except (DatabaseUrlError, peewee.DatabaseError, peewee.InterfaceError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return Finding("数据库 database", "fail", f"无法连接 {_redact(url)}：{first}", essential=True)
     if version == 0:
         return Finding("数据库 database", "fail", f"{_redact(url)} 尚未初始化：运行 kiosk db init", essential=True)
+    if missing:  # the same table check as db check and db migrate
+        return Finding("数据库 database", "fail", f"缺少表 {'、'.join(missing)}：数据库不完整，请从备份恢复",
+                       essential=True)
     if version != LATEST_VERSION:
         return Finding("数据库 database", "fail", f"结构版本 {version}，需要 {LATEST_VERSION}：运行 kiosk db migrate",
                        essential=True)

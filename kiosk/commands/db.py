@@ -15,7 +15,7 @@ import peewee
 from db import audit
 from db.backup import BackupError, backup, backup_daily, restore
 from db.check import Problem, run_checks
-from db.schema import SchemaError, current_version, init_schema, migrate_schema
+from db.schema import SchemaError, applied_versions, current_version, init_schema, migrate_schema
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import Settings
@@ -85,13 +85,19 @@ def db_migrate(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     database = database_for(settings, current=False)
     before = current_version(database)
+    recorded: set[int] = set()
     if before:
         prepare_audit_key(settings, database)
+        recorded = applied_versions(database)
     try:
         after = migrate_schema(database, clock_for(settings).now_utc().replace(tzinfo=None))
     except SchemaError as exc:
         raise CommandError(str(exc)) from None
-    print(f"schema version {before} → {after}" if after != before else f"schema already current ({after})")
+    done = sorted(applied_versions(database) - recorded)
+    if done:  # "already current" only when nothing at all was applied
+        print(f"schema version {before} → {after} (applied {', '.join(map(str, done))})")
+    else:
+        print(f"schema already current ({after})")
     return 0
 
 

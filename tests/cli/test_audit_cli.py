@@ -201,3 +201,44 @@ def test_a_missing_key_file_is_one_clear_line(cli: Cli, database: peewee.Databas
     assert result.returncode != 0 and str(cli.key_file) in line and "不存在" in line
     init = cli("db", "init")  # a keyed chain whose key is gone: never a fresh key
     assert init.returncode != 0 and not cli.key_file.exists()
+
+
+def test_downgrade_attack_is_refused_by_migrate(cli: Cli, database: peewee.Database) -> None:
+    """An intruder with only the database rewrites the chain the unkeyed way and deletes
+    schema_version row 4, hoping `db migrate` re-keys the forgery: it refuses, and the
+    chain still fails verification (tester's /tmp/attack13/recompute.py ... downgrade)."""
+    from db.models import SchemaVersion
+
+    _recomputed_unkeyed(database)
+    SchemaVersion.delete().where(SchemaVersion.version == 4).execute()
+    database.close()
+    result = cli("db", "migrate")
+    line = one_line(result)
+    assert result.returncode != 0 and "缺少版本 4" in line and "already current" not in line
+    assert cli("audit", "verify").returncode != 0  # refused (schema incomplete), never "OK"
+
+
+def test_downgrade_with_every_later_version_deleted_is_refused(cli: Cli, database: peewee.Database) -> None:
+    """No gap left to see: the chain itself says it was re-keyed before (an audit.rekey entry)."""
+    from db.models import SchemaVersion
+
+    audit.append(actor="system", terminal="migrate", action="audit.rekey", now=NOW, entity="audit")
+    _recomputed_unkeyed(database)
+    SchemaVersion.delete().where(SchemaVersion.version >= 4).execute()
+    database.close()
+    result = cli("db", "migrate")
+    line = one_line(result)
+    assert result.returncode != 0 and "audit.rekey" in line
+    assert cli("audit", "verify").returncode != 0
+
+
+@pytest.mark.parametrize("table", ["resident", "print_job"])
+def test_migrate_and_doctor_name_a_dropped_table(cli: Cli, database: peewee.Database, table: str) -> None:
+    database.execute_sql(f"DROP TABLE {table} CASCADE" if not isinstance(database, peewee.SqliteDatabase)
+                         else f"DROP TABLE {table}")
+    database.close()
+    result = cli("db", "migrate")
+    line = one_line(result)
+    assert result.returncode != 0 and table in line and "already current" not in line
+    doctor = cli("doctor")
+    assert doctor.returncode != 0 and table in doctor.stdout, doctor.stdout + doctor.stderr
