@@ -31,22 +31,39 @@ def backup(url: str, target: Path) -> Path:
     if path is not None:
         if not path.exists():
             raise BackupError(f"数据库文件 {path} 不存在")
-        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        dest = sqlite3.connect(target)
         try:
-            with dest:
-                source.backup(dest, pages=1024)
+            damage = _quick_check(source)  # before: a damaged file would be copied page by page
+            if damage:
+                raise BackupError(f"数据库文件 {path} 已损坏（{damage}）：不备份，旧的备份都保留；请从最近的好备份恢复")
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+            dest = sqlite3.connect(target)
+            try:
+                with dest:
+                    source.backup(dest, pages=1024)
+                damage = _quick_check(dest)  # after: the copy itself must be whole
+            finally:
+                dest.close()
+        except sqlite3.DatabaseError as exc:
+            damage = " ".join(str(exc).split())[:120]
         finally:
             source.close()
-            dest.close()
+        if damage:
+            target.unlink(missing_ok=True)
+            raise BackupError(f"数据库文件 {path} 已损坏（{damage}）：不备份，旧的备份都保留；请从最近的好备份恢复")
         return target
     if url.startswith(("postgresql://", "postgres://")):
         _run_pg(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _pg_dsn(url)])
         os.chmod(target, 0o600)
         return target
     raise BackupError(f"{url}: 不支持的数据库地址")
+
+
+def _quick_check(connection: sqlite3.Connection) -> str:
+    """``PRAGMA quick_check``: "" when sound, else its first complaint (page damage, bad b-tree)."""
+    rows = connection.execute("PRAGMA quick_check").fetchall()
+    return "" if rows == [("ok",)] else " ".join(str(rows[0][0]).split())[:120]
 
 
 def restore(source: Path, url: str) -> None:

@@ -118,3 +118,37 @@ def test_postgres_backup_and_restore_via_cli(pg_schema_url: str, tmp_path: Path,
     # A PostgreSQL dump does not load into SQLite: a clear error, not a crash.
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     assert main(["db", "restore", str(tmp_path / "pg.backup")]) == 2
+
+
+def _corrupt_a_page(path: Path) -> None:
+    """Overwrite one b-tree page in the middle of the file with junk, as a failing disk would."""
+    data = bytearray(path.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    assert len(data) >= 6 * page, len(data)
+    middle = (len(data) // page // 2) * page
+    data[middle:middle + page] = bytes([0x5A]) * page
+    path.write_bytes(bytes(data))
+
+
+def test_a_page_corrupted_database_is_not_backed_up_and_old_backups_stay(
+        sqlite_database: peewee.Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(400):
+        Resident.create(id_number=f"1101011990030{n:05d}", name=f"张三{n}", sex="male",
+                        birth_date=dt.date(1990, 3, 7), created_at=NOW, updated_at=NOW)
+    sqlite_database.close()
+    path = Path(sqlite_database.database)
+    url = f"sqlite:///{path}"
+    folder = tmp_path / "backups"
+    good = [backup_daily(url, folder, keep_days=3, now=dt.datetime(2026, 11, day, 21, 30))[0] for day in (20, 21)]
+    _corrupt_a_page(path)
+    with pytest.raises(BackupError, match="已损坏"):
+        backup(url, tmp_path / "bad.backup")
+    assert not (tmp_path / "bad.backup").exists()
+    with pytest.raises(BackupError, match="已损坏"):  # ten days later: the old good ones are not pruned
+        backup_daily(url, folder, keep_days=3, now=dt.datetime(2026, 11, 30, 21, 30))
+    assert sorted(folder.iterdir()) == good
+    monkeypatch.setenv("KIOSK_DATABASE_URL", url)
+    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    assert main(["db", "backup", str(tmp_path / "cli.backup")]) != 0
+    assert main(["db", "backup-daily", str(folder)]) != 0
+    assert sorted(folder.iterdir()) == good
