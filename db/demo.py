@@ -282,6 +282,8 @@ class _Generator:
         months = 0
         if role in ("employee", "flexible"):
             months = 30 if forced else rng.randint(12, 36)
+            sixteen = _month_add(add_months(birth, 16 * 12).replace(day=1), 1)  # first month fully at 16
+            months = min(months, (self.this_month.year - sixteen.year) * 12 + self.this_month.month - sixteen.month)
             if role == "employee" and not male and age < 45:
                 tags.add("mother")
             if role == "employee" and months >= 15:

@@ -73,3 +73,22 @@ def test_cli_seed_demo_then_audit_rules_exits_0(db_url: str, database: peewee.Da
     result = cli("audit", "rules")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     assert "未发现违规" in result.stdout
+
+
+def test_young_workers_never_paid_before_sixteen() -> None:
+    # 18-year-old employees and flexible workers get at most the months since they were 16.
+    import random
+
+    from db.demo import _Generator, _month_add
+    from kiosk.rules.retirement import add_months
+
+    gen = _Generator(random.Random(3), TODAY, NOW)
+    young = []
+    for index in range(20000):
+        plan = gen.person(index, [1, 2, 3])
+        if plan.role in ("employee", "flexible") and plan.birth.year >= 2008:
+            young.append(plan)
+    assert young
+    for plan in young:
+        first = _month_add(gen.this_month, -plan.months)
+        assert first > add_months(plan.birth, 16 * 12), (plan.birth, plan.months)
