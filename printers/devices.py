@@ -319,8 +319,13 @@ class NetworkDevice:
                 reply = sock.recv(64)
             except TimeoutError:
                 return False
-            except OSError as exc:  # a reset: the printer dropped the job
-                raise ConnectionLost("打印过程中与打印机的连接中断", f"打印后确认：{exc}") from exc
+            except OSError as exc:
+                # Every byte was written and our side shut down cleanly: the printer has the
+                # whole job (printers that reset instead of closing print it too). Sending it
+                # again would print a second copy, so this is "sent, unconfirmed".
+                log.warning("printer %s:%s reset the connection after the whole job was sent (%s); "
+                            "counting it as sent, unconfirmed", self.host, self.port, exc)
+                return False
             if not reply or status_answered:
                 return True  # it closed after reading everything, or answered the query sent after the job
             # a status-less printer's late answer to the first query proves nothing: wait for it to close

@@ -1,9 +1,13 @@
 """Network printers on 127.0.0.1 for tests: a real TCP listener per behaviour.
 
 ``ok`` answers DLE EOT status queries and keeps every job; ``silent`` accepts
-and never reads or answers; ``close_mid_job`` answers the first query, reads
-a little of the job and drops the connection (a reset, as a printer that
-reboots); ``paper_out`` answers DLE EOT 4 with "paper out"; ``mute`` reads
+and never reads or answers; ``close_mid_job`` drops the connection with a
+reset when the job starts, instead of answering its paper query (a printer
+that reboots: nothing of the job was written, so it is sent again later — a
+reset after the sender wrote everything could not be told apart from
+``reset_after``); ``reset_after`` answers the paper query, reads the whole job
+up to the sender's end of data, keeps it and then resets instead of closing
+(the sender must not send it again); ``paper_out`` answers DLE EOT 4 with "paper out"; ``mute`` reads
 and keeps every job but never answers a status query; ``late`` answers the
 paper query at once but confirms a job (DLE EOT 1) only ``delay`` seconds
 after reading it, and keeps the connection until then (a busy printer).
@@ -89,13 +93,16 @@ class FakePrinter:
                         if self.mode == "late" and confirm_at is None and buf.endswith(b"\x10\x04\x01"):
                             confirm_at = time.monotonic() + self.delay  # a job just arrived: busy with it
                         self._keep(buf)  # the sender closed: everything it sent was read
+                        if self.mode == "reset_after":  # ... and printed, then a reset, not a close
+                            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                            return
                         if confirm_at is None:
                             return
                         time.sleep(0.05)  # busy: hold the connection until the late answer
                         continue
                     buf += chunk
-                    if self.mode == "close_mid_job" and answered and len(buf) > 200:
-                        # reboot in the middle of a job: drop it with a reset, not a clean close
+                    if self.mode == "close_mid_job" and buf.endswith(b"\x10\x04\x04"):
+                        # reboot as the job starts: drop it with a reset, not a clean close
                         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                         return
                     continue
@@ -116,7 +123,7 @@ class FakePrinter:
                         if confirm_at is None:
                             confirm_at = time.monotonic() + self.delay
                             self._keep(buf)
-                    elif self.mode != "mute":
+                    elif self.mode not in ("mute", "reset_after"):  # reset_after: waits for the end of data
                         conn.sendall(ONLINE_OK)
                         answered += 1
                         self._keep(buf)

@@ -118,6 +118,18 @@ def test_late_confirmation_counts_as_sent_not_as_failed() -> None:
     assert printer.jobs == [data]
 
 
+def test_reset_after_the_whole_job_is_sent_unconfirmed_not_resent() -> None:
+    """A printer that reads all (cut included) and then resets instead of closing has the job."""
+    data = render_escpos(samples.ticket())
+    with fake_printer("reset_after") as printer:
+        device = open_device(printer.url, timeout=1)
+        assert device.send(data) is False  # sent, unconfirmed: no ConnectionLost, so no resend
+        deadline = time.monotonic() + 10
+        while not printer.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert printer.jobs == [data] and printer.connections == 1
+
+
 def test_status_mode_from_the_url() -> None:
     modes = {url: open_device(url).status_mode for url in (  # type: ignore[attr-defined]
         "network://p:9100", "network://p:9100?status=on", "network://p:9100?status=off", "network://p?status=auto")}

@@ -248,6 +248,24 @@ def test_printer_confirming_ten_seconds_late_prints_once(database: peewee.Databa
     assert spool.alert() is None  # nothing waiting, nothing to decide
 
 
+def test_printer_resetting_after_the_whole_job_prints_one_copy(database: peewee.Database, clock: FixedClock) -> None:
+    """Reads everything, cut included, then resets after our end of data: never a second copy."""
+    ctx = ServiceContext(database, clock, terminal="T01")
+    with fake_printer("reset_after") as printer:
+        spool = _spool(database, clock, printer.url, timeout=1.0)
+        q.take_ticket(ctx, "A", receipt=True)
+        assert spool.run_once(force=True) == 1
+        job = PrintJob.get()
+        assert job.status == "printed" and job.last_error == UNCONFIRMED
+        for _ in range(3):
+            clock.advance(minutes=5)
+            assert spool.run_once(force=True) == 0
+        _until(lambda: len(printer.jobs) >= 1)
+        assert printer.connections == 1, "the job was sent again"
+    assert len(printer.jobs) == 1
+    _once_each(printer.jobs)
+
+
 def _receipt(clock: FixedClock, name: str, remark: str) -> Document:
     return Document("test", "测试小票", "示范镇社保服务大厅", "T01", clock.now_local(), new_receipt_code(5),
                     (KeyValue("姓名", name), Note(remark)))
