@@ -104,7 +104,10 @@ class Services:
         from printers.preview import preview_text
 
         document = self.spool.document(job_id)
-        self.spool.run_once(limit=5)
+        try:
+            self.spool.run_once(limit=5)
+        except Exception:  # the receipt is stored: the resident still sees it and its code
+            _log.exception("printing job %s failed unexpectedly; it stays in the spool", job_id)
         job = self.spool.job(job_id)
         t = self.translate
         printed = job.status == "printed"  # sent: a late or missing confirmation never prints it twice

@@ -31,7 +31,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from printers.document import Document
-from printers.layout import BarcodeLine, Line, Paper, QRLine, TextLine, layout, paper_for
+from printers.layout import (
+    REPLACEMENT,
+    BarcodeLine,
+    Line,
+    Paper,
+    QRLine,
+    TextLine,
+    in_printer_font,
+    layout,
+    paper_for,
+)
 
 if TYPE_CHECKING:
     from escpos.printer import Dummy
@@ -92,11 +102,16 @@ def _printer(options: RenderOptions, paper: Paper) -> Dummy:
 
 def _text_line(p: Dummy, line: TextLine, options: RenderOptions, paper: Paper) -> None:
     if line.image:
-        from printers.graphics import text_image
+        from printers.graphics import cjk_font, text_image
 
-        p.set(align="left")
-        p.image(text_image(line, paper))
-        return
+        if cjk_font() is not None:
+            p.set(align="left")
+            p.image(text_image(line, paper))
+            return
+        # No Chinese font to draw the line with: print it as text in the printer's own font,
+        # each character it lacks replaced by a visible □ (same width, so the layout holds).
+        line = TextLine("".join(c if c < " " or in_printer_font(c) else REPLACEMENT for c in line.text),
+                        line.align, line.bold, line.scale, False)
     if line.scale > 1:
         p.set(align=line.align, bold=line.bold, custom_size=True, width=line.scale, height=line.scale)
     else:

@@ -5,12 +5,19 @@ glyphs, 30-dot line pitch at 203 dpi), so a text line drawn here looks the
 same in the PNG preview as on paper, and a line with a character the printer
 font lacks can be sent as this picture instead of as text.
 
+Fonts: the known paths and ``fc-match``; ``KIOSK_FONT_DIRS`` (folders joined
+by ``os.pathsep``) replaces both with the font files found in those folders
+(a kiosk with fonts of its own, or a test of a machine without any). Without
+a Chinese font nothing raises: a character no font has is drawn as a box with
+its code point, Latin text with Pillow's built-in font.
+
 Barcodes are drawn from python-barcode's module pattern with every module a
 whole number of dots (2 by default): at 203 dpi a 1.6-dot module did not scan.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from functools import lru_cache
@@ -50,27 +57,78 @@ class FontNotFound(RuntimeError):
 CJK_SAMPLE = "社保服务大厅缴费养老医疗张王李刘陈杨赵黄周吴校验码号元"
 
 
-@lru_cache(maxsize=1)
+#: Folders (joined by os.pathsep) that replace the known font paths and fc-match.
+FONT_DIRS_ENV = "KIOSK_FONT_DIRS"
+_FONT_SUFFIXES = (".ttf", ".ttc", ".otf", ".otc")
+
+
+#: What decides which fonts are found: KIOSK_FONT_DIRS, the known paths, PATH (for fc-match).
+#: Part of every cache key, so a changed setting is never answered from an old cache.
+_Where = tuple[str | None, tuple[str, ...], str]
+
+
+def _font_dirs() -> _Where:
+    return os.environ.get(FONT_DIRS_ENV), tuple(KNOWN_FONTS), os.environ.get("PATH", "")
+
+
+def clear_font_caches() -> None:
+    """Forget every font found so far (after installing a font while running)."""
+    for cached in (_find_cjk_font, _font_for, _glyph_with, _builtin_font, _font):
+        cached.cache_clear()
+
+
+def _candidates(where: _Where) -> list[str]:
+    """Font files to try: those in KIOSK_FONT_DIRS when set, else the known paths that exist."""
+    dirs, known, _ = where
+    if dirs is None:
+        return [p for p in known if Path(p).is_file()]
+    found: list[str] = []
+    for folder in filter(None, dirs.split(os.pathsep)):
+        root = Path(folder)
+        if root.is_dir():
+            found += sorted(str(p) for p in root.rglob("*") if p.suffix.lower() in _FONT_SUFFIXES and p.is_file())
+    return found
+
+
+def _fc_match(pattern: str) -> str:
+    if not shutil.which("fc-match"):
+        return ""
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{file}", pattern],
+                             capture_output=True, text=True, timeout=5, check=False).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out if out and Path(out).is_file() else ""
+
+
 def find_cjk_font() -> Path:
     """A font file that draws Chinese (every character of :data:`CJK_SAMPLE`):
-    the known paths first, then ``fc-match``; :class:`FontNotFound` otherwise."""
-    for candidate in KNOWN_FONTS:
-        if Path(candidate).is_file() and _has_cjk(Path(candidate)):
+    the known paths first, then ``fc-match`` (or only the files in ``KIOSK_FONT_DIRS``);
+    :class:`FontNotFound` otherwise. Rendering never needs it: see :func:`cjk_font`."""
+    found = _find_cjk_font(_font_dirs())
+    if found is None:
+        raise FontNotFound(
+            "找不到中文字体，无法生成小票预览或打印生僻字。"
+            "请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）"
+        )
+    return found
+
+
+def cjk_font() -> Path | None:
+    """The Chinese font of :func:`find_cjk_font`, or None when the machine has none."""
+    return _find_cjk_font(_font_dirs())
+
+
+@lru_cache(maxsize=4)
+def _find_cjk_font(where: _Where) -> Path | None:
+    for candidate in _candidates(where):
+        if _has_cjk(Path(candidate)):
             return Path(candidate)
-    if shutil.which("fc-match"):
-        try:
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}", "sans:lang=zh-cn"],
-                capture_output=True, text=True, timeout=5, check=False,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        if out and Path(out).is_file() and _has_cjk(Path(out)):
+    if where[0] is None:
+        out = _fc_match("sans:lang=zh-cn")
+        if out and _has_cjk(Path(out)):
             return Path(out)
-    raise FontNotFound(
-        "找不到中文字体，无法生成小票预览或打印生僻字。"
-        "请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）"
-    )
+    return None
 
 
 def missing_cjk(path: str | Path, sample: str = CJK_SAMPLE) -> list[str]:
@@ -106,31 +164,43 @@ def _has_glyph(font: ImageFont.FreeTypeFont, ch: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=1024)
 def font_for(ch: str, size: int = GLYPH_SIZE) -> ImageFont.FreeTypeFont | None:
     """The first installed font that has ``ch``: the main CJK font, the other
-    known fonts, then whatever ``fc-match`` offers for that code point."""
-    paths = [str(find_cjk_font())] + [p for p in KNOWN_FONTS if Path(p).is_file()]
+    candidate fonts, whatever ``fc-match`` offers for that code point, and last
+    Pillow's built-in font (Latin); None when none of them has it."""
+    return _font_for(ch, size, _font_dirs())
+
+
+@lru_cache(maxsize=4096)
+def _font_for(ch: str, size: int, where: _Where) -> ImageFont.FreeTypeFont | None:
+    main = _find_cjk_font(where)
+    paths = ([str(main)] if main else []) + _candidates(where)
     for path in dict.fromkeys(paths):
-        font = _font(path, size)
+        try:
+            font = _font(path, size)
+        except OSError:
+            continue
         if _has_glyph(font, ch):
             return font
-    if shutil.which("fc-match"):
+    out = _fc_match(f":charset={ord(ch):x}") if where[0] is None else ""
+    if out:
         try:
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}", f":charset={ord(ch):x}"],
-                capture_output=True, text=True, timeout=5, check=False,
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            out = ""
-        if out and Path(out).is_file():
-            try:
-                font = _font(out, size)
-            except OSError:
-                return None
-            if _has_glyph(font, ch):
-                return font
+            fc_font = _font(out, size)
+        except OSError:
+            fc_font = None
+        if fc_font is not None and _has_glyph(fc_font, ch):
+            return fc_font
+    builtin = _builtin_font(size)
+    if builtin is not None and _has_glyph(builtin, ch):
+        return builtin
     return None
+
+
+@lru_cache(maxsize=8)
+def _builtin_font(size: int) -> ImageFont.FreeTypeFont | None:
+    """Pillow's own font (Latin letters and digits), there on every machine with FreeType."""
+    font = ImageFont.load_default(size)
+    return font if isinstance(font, ImageFont.FreeTypeFont) else None
 
 
 def missing_glyphs(text: str) -> list[str]:
@@ -143,7 +213,8 @@ def _missing_tile(ch: str, width: int) -> Image.Image:
     tile = Image.new("L", (width, LINE_PITCH), 0)
     draw = ImageDraw.Draw(tile)
     draw.rectangle((1, 4, width - 2, LINE_PITCH - 3), outline=255)
-    small = _font(str(find_cjk_font()), 9)
+    main = cjk_font()
+    small = _font(str(main), 9) if main else ImageFont.load_default(9)
     digits = f"{ord(ch):X}"
     half = (len(digits) + 1) // 2
     draw.text((3, 5), digits[:half], fill=255, font=small)
@@ -151,8 +222,12 @@ def _missing_tile(ch: str, width: int) -> Image.Image:
     return tile
 
 
-@lru_cache(maxsize=8192)
 def _glyph(ch: str, bold: bool) -> Image.Image:
+    return _glyph_with(ch, bold, _font_dirs())
+
+
+@lru_cache(maxsize=8192)
+def _glyph_with(ch: str, bold: bool, where: _Where) -> Image.Image:
     """One character as a 1-bit tile: its columns x 12 dots wide, one line pitch tall.
 
     Glyphs are placed by their advance width on a common baseline (so "，"
@@ -160,7 +235,7 @@ def _glyph(ch: str, bold: bool) -> Image.Image:
     squeezed, as the printer's narrow font A would print them.
     """
     tile_w = char_width(ch) * (GLYPH // 2)
-    font = font_for(ch)
+    font = _font_for(ch, GLYPH_SIZE, where)
     if font is None:
         return _missing_tile(ch, tile_w).point(lambda v: 0 if v >= 110 else 255, mode="1")
     advance = max(1, round(font.getlength(ch)))

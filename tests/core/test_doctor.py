@@ -65,7 +65,7 @@ def test_missing_font_is_named(config: Path, capsys: pytest.CaptureFixture[str],
 
     monkeypatch.setattr(graphics, "KNOWN_FONTS", ())
     monkeypatch.setenv("PATH", "/nonexistent")
-    graphics.find_cjk_font.cache_clear()
+    graphics.clear_font_caches()
     try:
         assert main(["--config", str(config), "db", "init"]) == 0
         capsys.readouterr()
@@ -73,4 +73,4 @@ def test_missing_font_is_named(config: Path, capsys: pytest.CaptureFixture[str],
         out = capsys.readouterr().out
         assert "✗ 中文字体 CJK font" in out and "fonts-wqy-microhei" in out
     finally:
-        graphics.find_cjk_font.cache_clear()
+        graphics.clear_font_caches()

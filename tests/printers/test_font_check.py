@@ -30,9 +30,9 @@ def only_latin(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The machine as if the Latin font were the only one (fc-match would answer it too)."""
     monkeypatch.setattr(graphics, "KNOWN_FONTS", (str(LATIN),))
     monkeypatch.setenv("PATH", "/nonexistent")
-    graphics.find_cjk_font.cache_clear()
+    graphics.clear_font_caches()
     yield
-    graphics.find_cjk_font.cache_clear()
+    graphics.clear_font_caches()
 
 
 @needs_latin
@@ -80,7 +80,7 @@ async def test_no_font_warning_with_the_cjk_font(tmp_path: Path, clock: FixedClo
     from kiosk.app import make_app
     from tests.support import seeded_sqlite
 
-    graphics.find_cjk_font.cache_clear()
+    graphics.clear_font_caches()
     with seeded_sqlite(tmp_path, clock) as (database, _):
         app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:

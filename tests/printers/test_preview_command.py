@@ -47,14 +47,14 @@ def test_preview_text_lines_for_a_terminal() -> None:
 def test_missing_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     import printers.graphics as g
 
-    g.find_cjk_font.cache_clear()
+    g.clear_font_caches()
     monkeypatch.setattr(g, "KNOWN_FONTS", ())
     monkeypatch.setattr(g.shutil, "which", lambda _: None)
     try:
         with pytest.raises(FontNotFound, match="fonts-wqy-microhei"):
             g.find_cjk_font()
     finally:
-        g.find_cjk_font.cache_clear()
+        g.clear_font_caches()
 
 
 @needs_font
