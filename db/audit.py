@@ -276,12 +276,29 @@ def _show(value: Any) -> str:
 
 
 def _raw_rows(database: peewee.Database, batch: int) -> Iterator[tuple[Any, ...]]:
-    """Every row in insertion (id) order: seq itself may have been edited."""
-    cursor = database.execute_sql(f"SELECT {', '.join(_COLUMNS)} FROM audit_entry ORDER BY id")
-    while True:
-        rows = cursor.fetchmany(batch)
-        if not rows:
-            return
+    """Every row in insertion (id) order: seq itself may have been edited.
+
+    Memory stays at ``batch`` rows: SQLite's cursor steps through the table as it is
+    read; psycopg's ordinary cursor would fetch the whole result at once (1M entries:
+    580 MB), so PostgreSQL reads through a server-side cursor in one transaction (the
+    same single ``ORDER BY id`` scan, so deletions, reorders and insertions show as
+    before). Closing the generator early closes the cursor and ends the transaction.
+    """
+    sql = f"SELECT {', '.join(_COLUMNS)} FROM audit_entry ORDER BY id"
+    if isinstance(database, peewee.PostgresqlDatabase):
+        wrap = peewee.__exception_wrapper__  # type: ignore[attr-defined]  # psycopg's errors as peewee's, as execute_sql raises them
+        with database.atomic(), database.connection().cursor(name="kiosk_audit_walk") as cursor:
+            with wrap:
+                cursor.execute(sql)
+            while True:
+                with wrap:
+                    rows = cursor.fetchmany(batch)
+                if not rows:
+                    break
+                yield from rows
+        return
+    cursor = database.execute_sql(sql)
+    while rows := cursor.fetchmany(batch):
         yield from rows
 
 

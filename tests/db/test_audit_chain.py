@@ -223,3 +223,21 @@ def test_a_dropped_column_is_reported_not_raised(chain: list[AuditEntry], databa
     database.execute_sql("ALTER TABLE audit_entry DROP COLUMN terminal")
     found = problem()
     assert (found.seq, found.code) == (1, "unreadable") and "terminal" in str(found)
+
+
+def test_the_walk_streams_in_batches_and_closes_cleanly(chain: list[AuditEntry], database: peewee.Database) -> None:
+    """PostgreSQL: a server-side cursor (constant memory, 1M entries no longer load at once);
+    the walk is still one scan in id order, and stopping early leaves no cursor or transaction."""
+    rows = audit._raw_rows(database, 2)
+    first = next(rows)
+    if not is_sqlite(database):
+        open_cursors = [r[0] for r in database.execute_sql("SELECT name FROM pg_cursors").fetchall()]
+        assert "kiosk_audit_walk" in open_cursors  # the plain cursor had fetched the whole result
+    assert [first[0], *(r[0] for r in rows)] == [e.id for e in chain]
+    early = audit._raw_rows(database, 2)
+    next(early)
+    early.close()
+    assert not database.in_transaction()
+    if not is_sqlite(database):
+        assert database.execute_sql("SELECT count(*) FROM pg_cursors").fetchone()[0] == 0
+    assert audit.check_chain(database, batch=2).problem is None
