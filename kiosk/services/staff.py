@@ -23,6 +23,7 @@ from db import audit
 from db.connection import write_transaction
 from db.models import Resident, Staff
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin, verify_pin
+from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -105,6 +106,34 @@ def require_role(ctx: ServiceContext, *roles: str, what: str) -> Staff | None:
     return row
 
 
+def staff_key(number: str) -> str:
+    """A staff number as typed, in its stored form: the one normaliser's
+    number rule (NFKC, separators removed, upper case), so ``Ｓ００１``,
+    ``s001`` and `` S001 `` are all ``S001``. Text the normaliser refuses
+    (a control or zero-width character) comes back only trimmed; it then
+    matches no account and gets the answer an unknown number gets."""
+    try:
+        return normalise_number(number)
+    except InvalidText:
+        return number.strip()
+
+
+def clean_pin(pin: str) -> str:
+    """A PIN as typed, through the one normaliser (full-width ``８８０３７５``
+    → ``880375``, spaces dropped); refused text comes back unchanged (it
+    then matches no hash)."""
+    try:
+        return normalise_number(pin)
+    except InvalidText:
+        return pin
+
+
+def _find(number: str) -> Staff | None:
+    """The account for a normalised staff number; compared upper-cased so a
+    row stored before numbers were normalised (``s001``) is still found."""
+    return Staff.get_or_none(peewee.fn.UPPER(Staff.number) == number)
+
+
 def _check_pin(pin: str) -> None:
     try:
         check_pin_rules(pin)
@@ -113,8 +142,9 @@ def _check_pin(pin: str) -> None:
 
 
 def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) -> StaffInfo:
-    """Create a staff account; only an admin (or the local command) may."""
-    number, name = number.strip(), name.strip()
+    """Create a staff account; only an admin (or the local command) may.
+    The number is stored normalised (:func:`staff_key`), the PIN too (:func:`clean_pin`)."""
+    number, name, pin = staff_key(number), name.strip(), clean_pin(pin)
     if not number or len(number) > 20 or not number.isalnum():
         raise ServiceError("工号须为1到20位字母或数字", code="bad_number")
     if not name:
@@ -127,7 +157,7 @@ def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) 
     now = ctx.now()
     with write_transaction(ctx.database):
         require_role(ctx, "admin", what="添加工作人员")
-        if Staff.select().where(Staff.number == number).exists():
+        if _find(number) is not None:
             raise Conflict(f"工号 {number} 已存在", code="duplicate")
         row = Staff.create(number=number, name=name, role=role, pin_hash=pin_hash, created_at=now)
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.add",
@@ -142,6 +172,10 @@ def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:
 #: The one answer to a wrong staff number or a wrong PIN, so that neither the
 #: text nor the time tells a stranger which staff numbers exist.
 WRONG = f"工号或PIN不正确（连续输错 {MAX_FAILURES} 次账号将锁定 {LOCK_MINUTES} 分钟）"
+#: The staff gate's answer on a public terminal: the same for unknown and
+#: known numbers, and no lock-out warning, because the gate never locks
+#: (the terminal only waits longer; the screen shows how long).
+GATE_WRONG = "工号或PIN不正确，请稍候再试"
 
 
 @functools.cache
@@ -167,9 +201,11 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
     ``LOCK_MINUTES`` minutes. The count is one ``UPDATE ... SET n = n + 1``
     (no read-modify-write), so parallel wrong logins on PostgreSQL each count.
     The kiosk's staff gate uses :func:`gate_login`, which never counts.
+    Number and PIN go through the one normaliser first (:func:`staff_key`,
+    :func:`clean_pin`): a full-width input method is not a wrong PIN.
     """
-    number = number.strip()
-    row = Staff.get_or_none(Staff.number == number)
+    number, pin = staff_key(number), clean_pin(pin)
+    row = _find(number)
     right = _check(row, pin)  # slow on purpose; before any lock is taken
     now = ctx.now()
     failure: str | None = None
@@ -225,10 +261,11 @@ def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
     PIN never counts towards the account's lock-out: a stranger at a public
     terminal must not be able to lock staff out. The terminal slows itself
     down instead (:func:`gate_delay`). Every attempt is audited
-    (``staff.gate_failed`` / ``staff.gate_login``) with the terminal.
+    (``staff.gate_failed`` / ``staff.gate_login``) with the terminal. Wrong
+    answers get :data:`GATE_WRONG` (the gate never locks, so it never says it would).
     """
-    number = number.strip()
-    row = Staff.get_or_none(Staff.number == number)
+    number, pin = staff_key(number), clean_pin(pin)
+    row = _find(number)
     right = _check(row, pin)
     now = ctx.now()
     failure: str | None = None
@@ -236,7 +273,7 @@ def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
         if not right or row is None:
             audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "unknown" if row is None else "pin"})
-            failure = WRONG
+            failure = GATE_WRONG
         elif not row.active:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "inactive"})
@@ -249,7 +286,7 @@ def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_login", now=now,
                          entity="staff", entity_id=number, detail={"role": row.role})
     if failure is not None or row is None:
-        raise LoginFailed(failure or WRONG, code="login_failed")
+        raise LoginFailed(failure or GATE_WRONG, code="login_failed")
     return StaffSession(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role), now)
 
 
@@ -303,10 +340,11 @@ def audit_open(ctx: ServiceContext, resident_id: int, *, reason: str) -> None:
 
 def change_pin(ctx: ServiceContext, number: str, old_pin: str, new_pin: str) -> None:
     """Change one's own PIN (the old PIN must match; the new one must meet the rules)."""
+    old_pin, new_pin = clean_pin(old_pin), clean_pin(new_pin)
     _check_pin(new_pin)
     if old_pin == new_pin:
         raise ServiceError("新PIN不能与原PIN相同", code="same_pin")
-    row = Staff.get_or_none(Staff.number == number.strip())
+    row = _find(staff_key(number))
     if row is None or not row.active or not verify_pin(row.pin_hash, old_pin):
         raise LoginFailed("原PIN不正确", code="login_failed")
     new_hash = hash_pin(new_pin)
@@ -318,6 +356,7 @@ def change_pin(ctx: ServiceContext, number: str, old_pin: str, new_pin: str) -> 
 
 def reset_pin(ctx: ServiceContext, number: str, new_pin: str) -> None:
     """An admin sets a new PIN for someone (and lifts a lockout)."""
+    new_pin = clean_pin(new_pin)
     _check_pin(new_pin)
     new_hash = hash_pin(new_pin)
     with write_transaction(ctx.database):
@@ -357,7 +396,7 @@ def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
 
 
 def _get(number: str) -> Staff:
-    row = Staff.get_or_none(Staff.number == number.strip())
+    row = _find(staff_key(number))
     if row is None:
         raise NotFound(f"没有工号为 {number} 的工作人员", code="not_found")
     return row

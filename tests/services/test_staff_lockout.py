@@ -26,7 +26,8 @@ def test_gate_failures_never_lock_and_are_audited(ctx: ServiceContext) -> None:
     for _ in range(12):
         with pytest.raises(staff.LoginFailed) as failed:
             staff.gate_login(ctx, "9001", "1357")
-        assert failed.value.message == staff.WRONG
+        assert failed.value.message == staff.GATE_WRONG
+    assert "锁定" not in staff.GATE_WRONG  # the gate never locks, so it never threatens to
     row = Staff.get(Staff.number == "9001")
     assert row.failed_attempts == 0 and row.locked_until is None
     assert staff.gate_login(ctx, "9001", "2580").number == "9001"
@@ -57,7 +58,7 @@ def test_unknown_and_known_numbers_get_the_same_answer_after_the_same_work(
         with pytest.raises(staff.LoginFailed) as failed:
             login(ctx, number, "1357")  # type: ignore[operator]
         answers.append(failed.value.message)
-    assert answers[0] == answers[1] == staff.WRONG
+    assert answers[0] == answers[1] == (staff.WRONG if login is staff.login else staff.GATE_WRONG)
     # One argon2 verification each: the real hash, then the dummy one with the same parameters.
     known = Staff.get(Staff.number == "9001").pin_hash
     assert checked[0] == known and checked[1] == staff._dummy_hash() and len(checked) == 2

@@ -92,3 +92,18 @@ async def test_training_mode_is_marked_on_login_and_home(database: peewee.Databa
         assert "培训模式" in text_of(app, "#training-banner")
         await login(pilot)
         assert "培训" in text_of(app, "#counter-header")
+
+
+async def test_full_width_and_lower_case_input_logs_in(database: peewee.Database, clock: FixedClock) -> None:
+    """An input method left in full-width mode (工号 Ｓ００１, PIN in full-width
+    digits) or a lower-case staff number is the clerk's own account, not a
+    wrong PIN counted towards the lock-out (issue 19 follow-up)."""
+    staff(database, clock)
+    wide_pin = "".join(chr(ord(c) + 0xFEE0) for c in PIN)
+    for number, pin in (("Ｓ００１", PIN), ("S001", wide_pin), ("s001", PIN)):
+        app = make_counter_app(database, clock)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await login(pilot, number, pin)
+            assert app.ctx.staff_number == "S001"
+    assert not AuditEntry.select().where(AuditEntry.action == "staff.login_failed").exists()
+    assert Staff.get(Staff.number == "S001").failed_attempts == 0
