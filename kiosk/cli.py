@@ -23,13 +23,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from kiosk import __version__, logs
-from kiosk.commands import COMMAND_MODULES, COMMANDS, CommandError
+from kiosk.commands import COMMAND_MODULES, COMMANDS, EXIT_DATABASE, CommandError, DatabaseFault
 from kiosk.config import ConfigError, load_settings
 
 #: Set to 1 to see the traceback of a database fault (it is always logged).
 DEBUG_ENV = "KIOSK_DEBUG"
-#: Exit status for a database that is damaged, incomplete or unreachable.
-EXIT_DATABASE = 3
+__all__ = ["EXIT_DATABASE", "main"]
 
 
 def _global_options(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _register_audit_key(args)
         result: int = args.func(args)
+    except DatabaseFault as exc:
+        print(f"kiosk: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
     except (CommandError, ConfigError, AuditKeyError) as exc:
         print(f"kiosk: {exc}", file=sys.stderr)
         return 2

@@ -24,6 +24,8 @@ from db.schema import LATEST_VERSION, current_version, missing_tables
 from kiosk.config import Settings, data_dir
 
 Level = Literal["ok", "warn", "fail"]
+#: The name of the database finding (a failed one makes ``kiosk doctor`` exit 3).
+DATABASE_FINDING = "数据库 database"
 
 
 @dataclass(frozen=True)
@@ -46,16 +48,16 @@ def check_database(settings: Settings) -> Finding:
         database.close()
     except (DatabaseUrlError, peewee.DatabaseError, peewee.InterfaceError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return Finding("数据库 database", "fail", f"无法连接 {_redact(url)}：{first}", essential=True)
+        return Finding(DATABASE_FINDING, "fail", f"无法连接 {_redact(url)}：{first}", essential=True)
     if version == 0:
-        return Finding("数据库 database", "fail", f"{_redact(url)} 尚未初始化：运行 kiosk db init", essential=True)
+        return Finding(DATABASE_FINDING, "fail", f"{_redact(url)} 尚未初始化：运行 kiosk db init", essential=True)
     if missing:  # the same table check as db check and db migrate
-        return Finding("数据库 database", "fail", f"缺少表 {'、'.join(missing)}：数据库不完整，请从备份恢复",
+        return Finding(DATABASE_FINDING, "fail", f"缺少表 {'、'.join(missing)}：数据库不完整，请从备份恢复",
                        essential=True)
     if version != LATEST_VERSION:
-        return Finding("数据库 database", "fail", f"结构版本 {version}，需要 {LATEST_VERSION}：运行 kiosk db migrate",
+        return Finding(DATABASE_FINDING, "fail", f"结构版本 {version}，需要 {LATEST_VERSION}：运行 kiosk db migrate",
                        essential=True)
-    return Finding("数据库 database", "ok", f"{_redact(url)}，结构版本 {version}", essential=True)
+    return Finding(DATABASE_FINDING, "ok", f"{_redact(url)}，结构版本 {version}", essential=True)
 
 
 def check_printer(settings: Settings, timeout: float = 2.0) -> Finding:

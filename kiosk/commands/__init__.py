@@ -3,7 +3,8 @@
 A module here defines ``register(subparsers)``, adding its parsers and
 setting ``func`` on each to a handler ``(args) -> int`` (the exit code).
 Handlers raise :class:`CommandError` for anything a person got wrong; the
-CLI prints it as one line and exits 2. Shared helpers (settings, database)
+CLI prints it as one line and exits 2. :class:`DatabaseFault` (a database
+that is damaged, incomplete or unreachable) exits :data:`EXIT_DATABASE`. Shared helpers (settings, database)
 are in :mod:`kiosk.commands.context`.
 """
 
@@ -41,3 +42,13 @@ COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMANDS.values()))
 
 class CommandError(Exception):
     """A failure a person can fix; its text is the whole message."""
+
+
+#: Exit status of every command for a database that is damaged, incomplete or unreachable
+#: (run, db, audit, doctor and the rest alike; README "Command line").
+EXIT_DATABASE = 3
+
+
+class DatabaseFault(CommandError):
+    """The database is damaged, lacks tables or a schema step, or cannot be reached:
+    one line, exit :data:`EXIT_DATABASE`."""

@@ -9,7 +9,7 @@ import peewee
 from db.connection import DatabaseUrlError, open_database
 from db.schema import SchemaError, require_current
 from kiosk.clock import Clock
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, DatabaseFault
 from kiosk.config import Settings, load_settings
 
 
@@ -33,12 +33,12 @@ def database_for(settings: Settings, *, current: bool = True) -> peewee.Database
     except DatabaseUrlError as exc:
         raise CommandError(str(exc)) from None
     except peewee.OperationalError as exc:
-        raise CommandError(unreachable_message(settings, url, exc)) from None
+        raise DatabaseFault(unreachable_message(settings, url, exc)) from None
     if current:
         try:
             require_current(database)
         except SchemaError as exc:
-            raise CommandError(str(exc)) from None
+            raise DatabaseFault(str(exc)) from None
     return database
 
 

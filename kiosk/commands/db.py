@@ -16,7 +16,7 @@ from db import audit
 from db.backup import BackupError, backup, backup_daily, restore
 from db.check import Problem, run_checks
 from db.schema import SchemaError, applied_versions, current_version, init_schema, migrate_schema
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, DatabaseFault
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import Settings
 from kiosk.i18n import Translator
@@ -92,7 +92,7 @@ def db_migrate(args: argparse.Namespace) -> int:
     try:
         after = migrate_schema(database, clock_for(settings).now_utc().replace(tzinfo=None))
     except SchemaError as exc:
-        raise CommandError(str(exc)) from None
+        raise DatabaseFault(str(exc)) from None
     done = sorted(applied_versions(database) - recorded)
     if done:  # "already current" only when nothing at all was applied
         print(f"schema version {before} → {after} (applied {', '.join(map(str, done))})")

@@ -1,5 +1,6 @@
-"""``kiosk doctor``: a table of what works and what does not; exit 1 when
-something essential (the database) fails."""
+"""``kiosk doctor``: a table of what works and what does not; a failed database
+check exits EXIT_DATABASE (3) as every command does for a database fault, any
+other essential failure 1."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import argparse
 
 from rich.cells import cell_len
 
+from kiosk.commands import EXIT_DATABASE
 from kiosk.commands.context import settings_for
-from kiosk.doctor import diagnose
+from kiosk.doctor import DATABASE_FINDING, diagnose
 
 MARKS = {"ok": "✓", "warn": "!", "fail": "✗"}
 
@@ -29,6 +31,7 @@ def doctor(args: argparse.Namespace) -> int:
     failed = [f for f in findings if f.level == "fail"]
     if essential_failed:
         print(f"必须先解决 {len(essential_failed)} 个问题，终端才能运行 (essential check failed)")
-        return 1
+        # the database is the essential check: its fault exits as every other command's does
+        return EXIT_DATABASE if any(f.name == DATABASE_FINDING for f in essential_failed) else 1
     print("终端可以运行" + (f"，另有 {len(failed)} 个问题需处理" if failed else "，一切正常") + " (kiosk can run)")
     return 0

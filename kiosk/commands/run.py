@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, DatabaseFault
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import MODES, Settings
 
@@ -97,7 +97,7 @@ def _preflight(settings: Settings, database: peewee.Database) -> None:
     audit.use_key(audit.load_key_file(settings.audit_key_path()))  # AuditKeyError names the file
     missing = missing_tables(database)
     if missing:
-        raise CommandError(translate("files.missing_tables", settings.terminal.language, tables="、".join(missing)))
+        raise DatabaseFault(translate("files.missing_tables", settings.terminal.language, tables="、".join(missing)))
 
 
 JANITOR = "import shutil, sys; sys.stdin.buffer.read(); shutil.rmtree(sys.argv[1], ignore_errors=True)"

@@ -242,3 +242,18 @@ def test_migrate_and_doctor_name_a_dropped_table(cli: Cli, database: peewee.Data
     assert result.returncode != 0 and table in line and "already current" not in line
     doctor = cli("doctor")
     assert doctor.returncode != 0 and table in doctor.stdout, doctor.stdout + doctor.stderr
+
+
+def test_an_unreachable_server_exits_with_the_database_code_everywhere(tmp_path: Path) -> None:
+    """run, db, audit and doctor: one line, the same exit status (EXIT_DATABASE), no traceback."""
+    from kiosk.commands import EXIT_DATABASE
+    from tests.printers.fake_printer import refusing_port
+
+    runner = Cli(tmp_path, f"postgresql://kiosk@127.0.0.1:{refusing_port()}/kiosk")
+    audit.create_key_file(runner.key_file)  # the key is there: only the server is missing
+    for argv in (("db", "migrate"), ("db", "check"), ("audit", "verify"), ("run", "--mode", "display")):
+        result = runner(*argv)
+        line = one_line(result)
+        assert result.returncode == EXIT_DATABASE, (argv, line)
+    doctor = runner("doctor", "--printer-timeout", "0.2")
+    assert doctor.returncode == EXIT_DATABASE and "Traceback" not in doctor.stdout + doctor.stderr

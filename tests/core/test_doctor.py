@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.cli import main
+from kiosk.cli import EXIT_DATABASE, main
 
 
 @pytest.fixture
@@ -38,10 +38,10 @@ def test_healthy_machine_passes(config: Path, capsys: pytest.CaptureFixture[str]
 
 def test_uninitialised_and_unreachable_database_fail(config: Path, capsys: pytest.CaptureFixture[str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    assert main(["--config", str(config), "doctor"]) == 1
+    assert main(["--config", str(config), "doctor"]) == EXIT_DATABASE
     assert "kiosk db init" in capsys.readouterr().out
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"postgresql://kiosk:pw@127.0.0.1:{closed_port()}/kiosk")
-    assert main(["--config", str(config), "doctor"]) == 1
+    assert main(["--config", str(config), "doctor"]) == EXIT_DATABASE
     out = capsys.readouterr().out
     assert "✗ 数据库 database" in out and "无法连接" in out and "pw@" not in out
 
