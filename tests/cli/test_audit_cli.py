@@ -257,3 +257,18 @@ def test_an_unreachable_server_exits_with_the_database_code_everywhere(tmp_path:
         assert result.returncode == EXIT_DATABASE, (argv, line)
     doctor = runner("doctor", "--printer-timeout", "0.2")
     assert doctor.returncode == EXIT_DATABASE and "Traceback" not in doctor.stdout + doctor.stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly(cli: Cli, database: peewee.Database) -> None:
+    """`kiosk audit verify | head -1`: the reader is gone before the command writes."""
+    database.close()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # no reader at all: every write fails with EPIPE, deterministically
+    try:
+        result = subprocess.run([sys.executable, "-m", "kiosk", "audit", "verify"], env=cli.env(), stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, cwd=cli.folder, timeout=120,
+                                stdin=subprocess.DEVNULL)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 141
