@@ -6,7 +6,8 @@ a self-service terminal left at a shell prompt is a terminal anyone can use.
 The gate sits on public terminals, so a wrong PIN here never counts towards
 the account's lock-out (:func:`kiosk.services.staff.gate_login`; only counter
 logins do). Instead this terminal slows itself down: after each wrong PIN
-the next try waits 1, 2, 4, 8 ... seconds (:class:`GateThrottle`).
+the next try waits 1, 2, 4, 8 ... seconds (:class:`GateThrottle`): both
+fields are closed, keys are ignored and the seconds left are shown.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Input
@@ -66,11 +68,28 @@ class StaffPinModal(KioskModal[Any]):
             yield Static(t("kiosk.staff.title"), classes="dialog-title")
             yield Input(placeholder=t("kiosk.staff.number"), id="staff-number", max_length=20)
             yield Input(placeholder=t("kiosk.staff.pin"), id="staff-pin", password=True, max_length=12,
-                        restrict=r"[0-9]*")
+                        restrict=r"[0-9０-９]*")  # full-width digits too: the service normalises
             yield Static("", id="staff-message", classes="message")
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._said = ""  # the last answer, shown above the countdown
+        self._ticker: Any = None
+
     def on_mount(self) -> None:
-        self.query_one("#staff-number", Input).focus()
+        if throttle_of(self.app).wait_left() > 0:
+            self._hold()  # reopened during a wait: the wait goes on
+        else:
+            self.query_one("#staff-number", Input).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        # While the terminal waits, both fields are closed and keys do nothing
+        # (without this they would fall into whatever takes focus next).
+        if self._ticker is not None and event.key != "escape":
+            event.stop()
+            event.prevent_default()
+            return
+        super().on_key(event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -101,19 +120,41 @@ class StaffPinModal(KioskModal[Any]):
         self.dismiss(session)
 
     def _failed(self, message: str) -> None:
-        delay = throttle_of(self.app).failed()
-        self.query_one("#staff-message", Static).update(message)
-        # The PIN field stays closed for the delay; then it takes the next try.
-        self.set_timer(max(delay, 0.01), self._reopen)
+        from kiosk.services.staff import GATE_WRONG
+
+        throttle_of(self.app).failed()
+        self._said = self.t("fix19.gate.wrong") if message == GATE_WRONG else message
+        self._hold()
+
+    def _hold(self) -> None:
+        """Close both fields for the wait, show the seconds left, reopen after."""
+        for field in self.query(Input):
+            field.disabled = True
+        self._tick()
+        if self._ticker is None:
+            self._ticker = self.set_interval(0.25, self._tick)
+
+    def _tick(self) -> None:
+        throttle = throttle_of(self.app)
+        if throttle.wait_left() <= 0:
+            self._reopen()
+            return
+        self._say_wait(throttle)
 
     def _reopen(self) -> None:
-        field = self.query_one("#staff-pin", Input)
-        field.disabled = False
-        field.focus()
+        if self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        for field in self.query(Input):
+            field.disabled = False
+        self.query_one("#staff-message", Static).update(self._said)
+        number = self.query_one("#staff-number", Input)
+        (self.query_one("#staff-pin", Input) if number.value else number).focus()
 
     def _say_wait(self, throttle: GateThrottle) -> None:
         seconds = max(1, int(throttle.wait_left() + 0.999))
-        self.query_one("#staff-message", Static).update(self.t("identity.gate.wait", seconds=seconds))
+        wait = self.t("fix19.gate.waiting", seconds=seconds)
+        self.query_one("#staff-message", Static).update(f"{self._said}\n{wait}" if self._said else wait)
 
 
 class MaintenanceModal(KioskModal[str]):

@@ -204,7 +204,7 @@ async def test_six_wrong_pins_at_the_kiosk_gate_leave_counter_login_working(
         pin.focus()
         await pilot.press(*PIN, "enter")
         await pilot.pause(0.1)
-        assert "秒后再试" in screen_text(app) and not isinstance(app.screen, MaintenanceModal)
+        assert "请等待" in screen_text(app) and not isinstance(app.screen, MaintenanceModal)
         bind(database)
         assert AuditEntry.select().where(AuditEntry.action == "staff.gate_failed").count() == before == 6
     row = Staff.get(Staff.number == "S001")
@@ -213,6 +213,39 @@ async def test_six_wrong_pins_at_the_kiosk_gate_leave_counter_login_working(
     async with counter.run_test(size=(120, 40)) as pilot:
         await login(pilot, "S001", PIN)
         assert isinstance(counter.screen, CounterHomeScreen)
+
+
+async def test_gate_says_the_truth_and_closes_its_fields_while_waiting(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """The gate never locks, so its answer says so (no "账号将锁定"); during the
+    wait both fields are closed, typed keys go nowhere (not into 工号) and the
+    seconds left are shown; afterwards a full-width PIN is accepted."""
+    database, _ = kiosk_db
+    add_staff(ServiceContext(database, clock), "S001", "王芳", "admin", PIN)
+    app = build(database, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        throttle_of(app).base = 30.0
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+        gate = app.screen
+        number = gate.query_one("#staff-number", Input)
+        pin = gate.query_one("#staff-pin", Input)
+        number.value = "S001"
+        pin.focus()
+        await pilot.press(*"135790", "enter")
+        await until(pilot, lambda: throttle_of(app).failures == 1 and "请等待" in screen_text(app))
+        said = screen_text(app)
+        assert "请稍候再试" in said and "锁定" not in said and "请等待 30 秒" in said
+        assert number.disabled and pin.disabled
+        await pilot.press(*"000002", "enter")
+        await pilot.pause(0.05)
+        assert number.value == "S001" and pin.value == "" and throttle_of(app).failures == 1
+        throttle_of(app).retry_at = 0.0  # the wait is over
+        await until(pilot, lambda: not number.disabled and not pin.disabled and pin.has_focus)
+        await pilot.press(*("".join(chr(ord(c) + 0xFEE0) for c in PIN)))
+        assert pin.value == "".join(chr(ord(c) + 0xFEE0) for c in PIN)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, MaintenanceModal))
 
 
 async def test_counter_sets_the_password_after_the_id_check(kiosk_db: tuple[peewee.Database, Seeded],
