@@ -191,9 +191,12 @@ class PreviewDevice:
                 files = write_preview(document, self.directory, self.options, data=data)
                 self.written.append(files.png)
             else:
-                self.directory.mkdir(parents=True, exist_ok=True)
+                from db.files import private_file
+
+                self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
                 path = self.directory / f"job-{hashlib.sha1(data).hexdigest()[:12]}.bin"
-                path.write_bytes(data)
+                with private_file(path, "wb") as handle:  # a receipt's bytes hold personal data
+                    handle.write(data)
                 self.written.append(path)
         except OSError as exc:
             raise PrinterUnreachable("小票预览目录无法写入", str(exc)) from exc

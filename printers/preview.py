@@ -13,6 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from db.files import private_file
 from printers.document import Document
 from printers.escpos_render import RenderOptions, render_lines
 from printers.graphics import FontNotFound, barcode_image, find_cjk_font, qr_image, text_image
@@ -69,28 +70,24 @@ def write_preview(
     """Write ``<stem>.png``, ``<stem>.bin`` (ESC/POS) and ``<stem>.txt`` into ``directory``.
 
     ``stem`` defaults to ``<kind>-<code>``; ``data`` is the already-rendered
-    ESC/POS (rendered here when not given). Raises FontNotFound when no
-    Chinese font is installed.
+    ESC/POS (rendered here when not given). Every file is written mode 0600 (personal
+    data). Without a Chinese font the PNG shows boxes; it never raises for that.
     """
     options = options or RenderOptions()
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     stem = stem or f"{document.kind}-{document.code}"
     lines = layout(document, options.paper)
     files = PreviewFiles(folder / f"{stem}.png", folder / f"{stem}.bin", folder / f"{stem}.txt")
     image = render_png(document, options.paper)
     framed = Image.new("L", (image.width + 2 * MARGIN, image.height + 2 * MARGIN), 255)
     framed.paste(image.convert("L"), (MARGIN, MARGIN))
-    _atomic_write(files.png, lambda p: framed.save(p, format="PNG", optimize=True))
-    _atomic_write(files.bin, lambda p: p.write_bytes(data if data is not None else render_lines(lines, options)))
-    text = "\n".join(text_lines(lines, options.paper)) + "\n"
-    _atomic_write(files.txt, lambda p: p.write_text(text, encoding="utf-8"))
+    # Receipts hold names, ID numbers and amounts: each file is 0600 from creation and
+    # appears only when complete (db.files.private_file), never half-written.
+    with private_file(files.png, "wb") as handle:
+        framed.save(handle, format="PNG", optimize=True)
+    with private_file(files.bin, "wb") as handle:
+        handle.write(data if data is not None else render_lines(lines, options))
+    with private_file(files.txt, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(text_lines(lines, options.paper)) + "\n")
     return files
-
-
-def _atomic_write(path: Path, write: object) -> None:
-    """Write to a temporary name and rename, so a half-written preview is never shown."""
-    tmp = path.with_name(path.name + ".tmp")
-    assert callable(write)
-    write(tmp)
-    tmp.replace(path)

@@ -180,3 +180,6 @@ def test_preview_device_writes_png_bin_txt(tmp_path: Path) -> None:
     assert stem.with_suffix(".bin").read_bytes() == data
     assert "A007" in stem.with_suffix(".txt").read_text(encoding="utf-8")
     assert stem.with_suffix(".png").stat().st_size > 1000
+    for suffix in (".png", ".bin", ".txt"):  # receipts hold personal data: owner only
+        assert stem.with_suffix(suffix).stat().st_mode & 0o777 == 0o600, suffix
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
