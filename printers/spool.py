@@ -311,6 +311,16 @@ class PrintSpool:
                  .order_by(PrintJob.id))
         return [_view(j) for j in query if j.status == "failed" or not _reprinted_since(j)]
 
+    def in_progress(self) -> list[JobView]:
+        """This terminal's jobs still "printing" (claimed, not yet known sent), oldest first:
+        being printed now, or left by a process that died less than STALE_PRINTING ago
+        (after that :meth:`attention` lists them as "uncertain")."""
+        self._mark_abandoned(self._now())
+        query = (PrintJob.select()
+                 .where((PrintJob.terminal == self.terminal) & (PrintJob.status == "printing"))
+                 .order_by(PrintJob.id))
+        return [_view(j) for j in query]
+
     def job(self, job_id: int) -> JobView:
         return _view(PrintJob.get_by_id(job_id))
 

@@ -21,6 +21,7 @@ import argparse
 
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, settings_for
+from kiosk.i18n import Translator
 from printers.devices import PrinterError, open_device
 from printers.escpos_render import RenderOptions, render_escpos
 from printers.templates import PrinterTestInput, ReceiptContext, printer_test_page
@@ -99,10 +100,18 @@ def printer_jobs(args: argparse.Namespace) -> int:
             print(f"小票 {args.printed} 已记为已打印")
             return 0
         waiting = spool.attention()
+        printing = spool.in_progress()
     finally:
         database.close()
+    t = Translator(settings.terminal.language)
+    if printing:  # a job killed while sending sits here for its first minutes: never "nothing"
+        print(t("faults2.jobs.printing", terminal=terminal, count=len(printing)))
+        for job in printing:
+            print(f"  {job.id}  {job.code}  {job.kind}  {job.created_at:%Y-%m-%d %H:%M}  "
+                  + t("faults2.jobs.printing_state"))
     if not waiting:
-        print(f"终端 {terminal}：没有待核实的小票")
+        if not printing:
+            print(f"终端 {terminal}：没有待核实的小票")
         return 0
     print(f"终端 {terminal}：{len(waiting)} 张小票待核实（补打请在窗口“补打”界面输入校验码）")
     for job in waiting:

@@ -60,3 +60,23 @@ def test_jobs_lists_an_abandoned_receipt_and_a_clerk_settles_it(
     assert PrintJob.get_by_id(job_id).status == "printed"
     assert AuditEntry.select().where(AuditEntry.action == "receipt.settle").count() == 1
     database.close()
+
+
+def test_jobs_lists_a_job_still_printing_in_its_first_minutes(
+        config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A kiosk killed while sending leaves the job "printing" for STALE_PRINTING: never "nothing"."""
+    assert main(["--config", str(config), "db", "init"]) == 0
+    database = open_database(f"sqlite:///{tmp_path / 'k.db'}")
+    database.connect()
+    now = FixedClock(moment=dt.datetime.now(dt.UTC))
+    ctx = ReceiptContext("大厅", "T01", now.now_local(), rng=random.Random(3))
+    with database.atomic():
+        job_id = enqueue(queue_ticket(ctx, TicketInput("A002", "社保卡业务", "T20261129A002", 0, 0)), now)
+        PrintJob.update(status="printing", next_try_at=now.now_utc().replace(tzinfo=None)) \
+            .where(PrintJob.id == job_id).execute()
+    database.close()
+    capsys.readouterr()
+    assert main(["--config", str(config), "printer", "jobs"]) == 0
+    out = capsys.readouterr().out
+    assert "没有待核实的小票" not in out and "正在打印/待确认" in out
+    assert f"{job_id}  " in out
