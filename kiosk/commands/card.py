@@ -2,8 +2,10 @@
 
 The 社保卡服务密码 opens a resident's records at the self-service terminal
 (kiosk.services.service_password). From the shell, as at the counter, it is
-set only after the person's ID card was checked: on a terminal the command
-asks for that confirmation (or takes ``--id-card-checked``). The password is asked twice
+set after the person's ID card was checked: on a terminal the command asks
+for that confirmation (or takes ``--id-card-checked``); a script (stdin not a
+terminal) declares it with ``--id-card-checked``, and without the flag the
+audit entry records ``"id_card_checked": false`` with ``"channel": "cli"``. The password is asked twice
 without echo on a terminal; when stdin is not a terminal it is read from
 stdin: two lines, password and confirmation. Both commands are audited as
 ``system`` on this terminal.
@@ -47,13 +49,29 @@ def read_password() -> str:
     return first
 
 
-def _id_card_checked(args: argparse.Namespace) -> bool:
-    """On a terminal the clerk confirms the ID card check; a script (stdin not a
-    terminal) is run by staff on this machine, who are trusted to have checked."""
-    if args.id_card_checked or not sys.stdin.isatty():
+def _id_card_checked(args: argparse.Namespace) -> bool | None:
+    """Whether the person's ID card was checked, as far as this command knows:
+    True from ``--id-card-checked`` or a "y" at the terminal's question, False
+    when the clerk at the terminal says no, None when a script (stdin not a
+    terminal) did not declare it. Only what was declared is audited as checked."""
+    if args.id_card_checked:
         return True
+    if not sys.stdin.isatty():
+        return None
     answer = input("已核验本人身份证原件？ID card checked? [y/N] ").strip().lower()
     return answer in ("y", "yes", "是")
+
+
+def shown_id(text: str) -> str:
+    """An ID number as the command echoes it: normalised by the one normaliser
+    (full-width digits, spaces), then masked; never the raw text."""
+    from kiosk.rules.identity import mask_id_number
+    from kiosk.rules.text import InvalidText, normalise_number
+
+    try:
+        return mask_id_number(normalise_number(text))
+    except InvalidText:
+        return mask_id_number(text.strip().upper())
 
 
 def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -67,25 +85,27 @@ def _context(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def card_password(args: argparse.Namespace) -> int:
-    from kiosk.rules.identity import mask_id_number
     from kiosk.services import ServiceError
     from kiosk.services import service_password as svc
 
-    if not _id_card_checked(args):
+    checked = _id_card_checked(args)
+    if checked is False:
         raise CommandError("请先核验本人身份证原件，再设置服务密码")
     password = read_password()
     ctx = _context(args)
     try:
         resident_id = svc.resident_id_for(ctx, args.id_number)
-        svc.set_password(ctx, resident_id, password, id_card_checked=True)
+        svc.set_password(ctx, resident_id, password, id_card_checked=bool(checked))
     except ServiceError as exc:
         raise CommandError(exc.message) from None
-    print(f"已设置服务密码 password set: {mask_id_number(args.id_number.strip().upper())}")
+    print(f"已设置服务密码 password set: {shown_id(args.id_number)}")
+    if not checked:
+        print("注意：未声明已核验身份证原件（脚本请加 --id-card-checked），审计记录为未核验 "
+              "note: ID card check not declared (--id-card-checked); audited as not checked", file=sys.stderr)
     return 0
 
 
 def card_unlock(args: argparse.Namespace) -> int:
-    from kiosk.rules.identity import mask_id_number
     from kiosk.services import ServiceError
     from kiosk.services import service_password as svc
 
@@ -95,6 +115,6 @@ def card_unlock(args: argparse.Namespace) -> int:
         was_locked = svc.unlock(ctx, resident_id)
     except ServiceError as exc:
         raise CommandError(exc.message) from None
-    masked = mask_id_number(args.id_number.strip().upper())
+    masked = shown_id(args.id_number)
     print(f"已解除锁定 unlocked: {masked}" if was_locked else f"未锁定，无需解锁 not locked: {masked}")
     return 0

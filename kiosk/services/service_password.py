@@ -190,11 +190,15 @@ def set_password(ctx: ServiceContext, resident_id: int, password: str, *, id_car
     """Set or reset the resident's service password (counter or ``kiosk card password``).
 
     The clerk confirms they checked the person's ID card (``id_card_checked``);
-    the password must pass :func:`kiosk.rules.service_password.check_service_password`.
+    at the counter that is required. The ``kiosk card`` command run by a script
+    (``ctx.extras[CHANNEL] == "cli"``) may set it undeclared; the audit entry
+    records the truth: ``{"id_card_checked": bool, "channel": "counter"|"cli", "reset": bool}``.
+    The password must pass :func:`kiosk.rules.service_password.check_service_password`.
     Clears wrong entries and the lock. Audited as ``resident.password_set``.
     Raises ServiceError (code ``id_not_checked``, ``weak_password``) or NotFound.
     """
-    if not id_card_checked:
+    channel = "cli" if ctx.extras.get(CHANNEL) == "cli" else "counter"
+    if not id_card_checked and channel != "cli":
         raise ServiceError("请先核验本人身份证，再设置服务密码", code="id_not_checked")
     password = normalise(password)
     with ctx.database.connection_context():
@@ -212,7 +216,8 @@ def set_password(ctx: ServiceContext, resident_id: int, password: str, *, id_car
         Resident.update(service_password_hash=new_hash, service_password_failures=0,
                         service_password_locked_at=None).where(Resident.id == resident_id).execute()
         _audit(ctx, "resident.password_set", resident_id,
-               {"id_card_checked": True, "reset": bool(row.service_password_hash)})
+               {"id_card_checked": bool(id_card_checked), "channel": channel,
+                "reset": bool(row.service_password_hash)})
 
 
 def unlock(ctx: ServiceContext, resident_id: int) -> bool:

@@ -75,3 +75,29 @@ def test_unlock_reopens_a_locked_card(cli_env: peewee.Database, monkeypatch: pyt
     assert "未锁定" in capsys.readouterr().out
     bind(cli_env)
     assert AuditEntry.select().where(AuditEntry.action == "resident.password_unlock").count() == 2
+
+
+def _wide(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if c.isascii() and c.isalnum() else c for c in text)
+
+
+def test_a_full_width_id_is_echoed_normalised_and_masked(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    typed = "\u3000".join((_wide(LI_ID[:6]), _wide(LI_ID[6:14]), _wide(LI_ID[14:])))
+    assert run(monkeypatch, ["card", "password", "--id-card-checked", typed], "518273\n518273\n") == 0
+    out = capsys.readouterr().out
+    assert "1101**********002X" in out and "１" not in out
+    assert run(monkeypatch, ["card", "unlock", typed]) == 0
+    assert "1101**********002X" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("flag", "checked"), [([], False), (["--id-card-checked"], True)])
+def test_the_audit_records_whether_the_id_card_check_was_declared(
+        cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        flag: list[str], checked: bool) -> None:
+    assert run(monkeypatch, ["card", "password", *flag, LI_ID], "518273\n518273\n") == 0
+    err = capsys.readouterr().err
+    assert ("--id-card-checked" in err) is not checked
+    bind(cli_env)
+    entry = AuditEntry.select().where(AuditEntry.action == "resident.password_set").get()
+    assert entry.detail["id_card_checked"] is checked and entry.detail["channel"] == "cli"

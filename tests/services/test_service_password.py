@@ -142,8 +142,8 @@ def test_counter_sets_and_resets_after_the_id_check(clerk_ctx: ServiceContext, k
     svc.set_password(clerk_ctx, seeded.li, "730619", id_card_checked=True)  # a reset
     assert svc.open_records(kiosk_ctx, seeded.li, "730619", via="id_number").id == seeded.li
     entries = list(AuditEntry.select().where(AuditEntry.action == "resident.password_set").order_by(AuditEntry.seq))
-    assert [e.detail for e in entries] == [{"id_card_checked": True, "reset": False},
-                                           {"id_card_checked": True, "reset": True}]
+    assert [e.detail for e in entries] == [{"id_card_checked": True, "channel": "counter", "reset": False},
+                                           {"id_card_checked": True, "channel": "counter", "reset": True}]
     assert {e.actor for e in entries} == {"1001"} and {e.terminal for e in entries} == {"C03"}
     with pytest.raises(ServiceError, match="工作人员"):
         svc.set_password(kiosk_ctx, seeded.li, "518273", id_card_checked=True)
