@@ -163,6 +163,7 @@ def db_restore(args: argparse.Namespace) -> int:
 
 def db_seed_demo(args: argparse.Namespace) -> int:
     from db.demo import DemoError, seed_demo
+    from kiosk.commands.run import demo_resident_line
 
     settings = settings_for(args)
     database = database_for(settings)
@@ -177,9 +178,9 @@ def db_seed_demo(args: argparse.Namespace) -> int:
     print(f"演示数据已生成 demo data seeded (seed {args.seed}):")
     for table, count in summary.counts.items():
         print(f"  {table:<22} {count:>9}")
-    print("可在终端上输入的演示号码 demo numbers to type on the kiosk (身份证号 / 社保卡号):")
+    print("可在终端上输入的演示号码 demo numbers to type on the kiosk (身份证号 / 社保卡号 / 服务密码):")
     for sample in summary.samples:
-        print(f"  {sample.name:<6} {sample.id_number}  {sample.card_number}  {sample.note}")
+        print(f"  {sample.name:<6} {demo_resident_line(sample)}")
     print("演示工作人员 demo staff (PIN 只显示这一次 shown once, stored hashed):")
     for staff in summary.staff:
         print(f"  {staff.number} {staff.name} {staff.role:<10} PIN {staff.pin}")

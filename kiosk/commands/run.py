@@ -25,7 +25,7 @@ from kiosk.config import MODES, Settings
 if TYPE_CHECKING:
     import peewee
 
-    from db.demo import DemoSummary
+    from db.demo import DemoResident, DemoSummary
     from printers.devices import Device
     from screens.widgets.demo_info import DemoInfo
 
@@ -109,6 +109,13 @@ def _janitor(folder: Path) -> subprocess.Popen[bytes]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+def demo_resident_line(person: DemoResident) -> str:
+    """One demo resident as ``kiosk demo`` and ``kiosk db seed-demo`` print it:
+    ID number, card number, demo service password (服务密码) and what the person
+    shows. Demo data only; real residents' passwords are never printed."""
+    return f"{person.id_number}  card {person.card_number}  服务密码 password {person.password}  {person.note}"
+
+
 def write_demo_info(summary: DemoSummary, path: Path) -> DemoInfo:
     """The demo's cards, service passwords and staff PINs, in Chinese and English,
     written to ``path`` with mode 0600 (they open the demo's records); returns the
@@ -168,8 +175,7 @@ def run_demo(args: argparse.Namespace) -> int:
         summary = seed_demo(database, residents=300, today=clock.today(), now=clock.now_utc())
         info = write_demo_info(summary, folder / "demo-info.txt")
         for person in summary.samples[:3]:
-            print(f"demo resident: {person.id_number}  card {person.card_number}  服务密码 password {person.password}  "
-                  f"{person.note}", file=sys.stderr)
+            print(f"demo resident: {demo_resident_line(person)}", file=sys.stderr)
         for member in summary.staff:
             print(f"demo staff: {member.number} ({member.role}) PIN {member.pin}", file=sys.stderr)
         print(f"kiosk demo: data in {folder}; receipts in {folder / 'receipts'}; "
