@@ -33,6 +33,7 @@ from db.models import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
+    Benefit,
     BenefitPayment,
     Card,
     Contribution,
@@ -44,13 +45,14 @@ from db.models import (
     utc_now_naive,
 )
 from db.roster import tuples
+from kiosk.policy import PolicyError
 from kiosk.rules.codes import application_number
 from kiosk.rules.enrolment import RESIDENT_SCHEME_START
 from kiosk.rules.identity import USCC_CHARS, check_digit, uscc_check_char
 from kiosk.rules.money import round_fen
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin
 from kiosk.rules.retirement import add_months, min_contribution_months, retirement_date
-from kiosk.rules.workflows import REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
+from kiosk.rules.workflows import REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Step, Workflow
 
 REGION = "360726"  # 江西省赣州市安远县
 TOWNSHIP = "江西省赣州市安远县欣山镇"
@@ -202,17 +204,29 @@ class _Plan:
     pension_from: dt.date | None = None  # first month of a pension in payment
 
 
+@dataclass(frozen=True)
+class _Pensioner:
+    """A pensioner whose claim, benefit and payments :func:`_pensions` makes from the records."""
+
+    resident_id: int
+    scheme: str  # resident | employee
+    first_month: dt.date  # the first month of entitlement (the month after the pension age)
+    death: dt.date | None
+
+
 class _Generator:
     """Holds the random stream and uniqueness sets for one seeding run."""
 
-    def __init__(self, rng: random.Random, today: dt.date, now: dt.datetime) -> None:
-        self.rng, self.today, self.now = rng, today, now
+    def __init__(self, rng: random.Random, today: dt.date, now: dt.datetime, seed: int = 0) -> None:
+        self.rng, self.today, self.now, self.seed = rng, today, now, seed
         self.ids: set[str] = set()
         self.cards: set[str] = set()
         self.this_month = today.replace(day=1)
         self.pools: dict[str, list[int]] = {}  # resident ids by role and tag (who may apply for what)
         self.pension_from: dict[int, dt.date] = {}  # first pension month of pensioners
         self.claimed: dict[str, set[int]] = {}  # who already has a live claim of a DISTINCT_CLAIMS type
+        self.pensioners: list[_Pensioner] = []  # decided and paid after all chunks: _pensions()
+        self.serials: dict[dt.date, int] = {}  # application numbers per day
 
     def at(self, day: dt.date, hour: int = 2) -> dt.datetime:
         """A naive-UTC moment on ``day``, never after now."""
@@ -376,25 +390,11 @@ def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
             move("pension_resident", paid, "contribution", individual)
             move("pension_resident", paid, "subsidy", gov)
         if plan.role == "retiree":
-            balance = sum(m[2] for m in rows.movements.get((rid, "pension_resident"), []))
-            account_part = balance // 139
             start = _month_add(plan.birth.replace(day=1), 60 * 12 + 1)  # the month after turning 60
-            until = gen.this_month
             if "deceased" in plan.tags:  # died last summer: paid to the month of death, account settled
                 plan.death = _month_add(gen.this_month, -4).replace(day=12)
-                until = _month_add(plan.death.replace(day=1), 1)
-            months = max(0, min(12, (until.year - start.year) * 12 + until.month - start.month))
-            for k in range(months, 0, -1):
-                period = _month_add(until, -k)
-                paid_on = period.replace(day=10)
-                rows.benefits.append((rid, None, "pension_resident", period, BASIC_PENSION_FEN + account_part,
-                                      gen.at(paid_on)))
-                move("pension_resident", paid_on, "payout", -account_part)
-            if plan.death is not None:
-                left = sum(m[2] for m in rows.movements.get((rid, "pension_resident"), []))
-                move("pension_resident", plan.death + dt.timedelta(days=30), "inheritance", -left)
-            else:
-                plan.pension_from = start
+            if start <= gen.this_month:
+                plan.pension_from = start  # benefit, claim and payments: _pensions() after the chunk
     if plan.role in ("employee", "flexible"):
         scheme = "employee" if plan.role == "employee" else "flexible"
         start = _month_add(gen.this_month, -plan.months)
@@ -433,15 +433,11 @@ def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
             month = _month_add(start, k)
             rows.contributions.append((rid, "pension", "employee", month, base, round_fen(base * Decimal("0.08")),
                                        round_fen(base * Decimal("0.16")), 0, None, gen.at(month.replace(day=15))))
-        monthly = rng.randrange(250, 451) * 1000
+            # The individual 8% goes to the personal account (国发〔2005〕38号), as for employees.
+            move("pension_employee", month.replace(day=15), "contribution", round_fen(base * ACCOUNT_RATE))
         first_pension = _month_add(retire_month, 1)
-        count = max(0, min(12, (gen.this_month.year - first_pension.year) * 12 + gen.this_month.month
-                           - first_pension.month))
-        for k in range(count, 0, -1):
-            period = _month_add(gen.this_month, -k)
-            rows.benefits.append((rid, None, "pension_employee", period, monthly, gen.at(period.replace(day=10))))
-        plan.pension_from = first_pension
-
+        if first_pension <= gen.this_month:
+            plan.pension_from = first_pension  # the amount comes from the records: _pensions()
 
 def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]) -> None:
     now = gen.now
@@ -463,6 +459,8 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
             gen.pools.setdefault(pool, []).append(rid)
         if plan.pension_from is not None:
             gen.pension_from[rid] = plan.pension_from
+            gen.pensioners.append(_Pensioner(rid, "resident" if plan.role == "retiree" else "employee",
+                                             plan.pension_from, plan.death))
     for plan in plans:
         if plan.death is not None:
             Resident.update(death_date=plan.death).where(Resident.id == ids[plan.id_number]).execute()
@@ -502,6 +500,124 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
                                   LedgerEntry.created_at), entries)
 
 
+def _claim_events(app_id: int, day: dt.datetime, staff: dict[str, int], rng: random.Random,
+                  steps: Sequence[Step]) -> list[tuple[Any, ...]]:
+    """The events of a benefit claim taken at the counter: every step by the clerk except the
+    复核 (``Step.supervisor``), which the supervisor takes (受审分离, RULES §13.5)."""
+    rows, previous, moment = [], "", day
+    for step in steps:
+        actor = staff["supervisor"] if step.supervisor else staff["clerk"]
+        rows.append((app_id, previous, step.code, step.name_zh, actor, "T01", "", moment))
+        previous, moment = step.code, moment + dt.timedelta(hours=rng.randint(2, 20))
+    return rows
+
+
+def _pensions(database: peewee.Database, gen: _Generator, ctx: Any, staff: dict[str, int]) -> None:
+    """Every pensioner's claim, benefit and payments, as the counter and the monthly run make them.
+
+    The amount is the entitlement service's decision (:func:`kiosk.services.entitlement.decide`)
+    from the person's records on the first month of entitlement; the approved application is
+    accepted by the clerk and approved (复核) by the supervisor; every month from the first to
+    last month is paid (benefit_id and run_month set, type as the run writes it) with the account
+    part out of the personal account, so ``kiosk benefit run`` goes on from this month. A
+    pensioner who died is paid to the month of death and the account is inherited.
+    """
+    from kiosk.services import benefit_run, entitlement
+
+    rng, this_month = random.Random(f"demo-pensions-{gen.seed}"), gen.this_month
+    flow = WORKFLOWS["benefit_pension"]
+    cards = set(benefit_run._cards())
+    try:
+        interval = benefit_run.policy_book(ctx).policy_for(this_month).lifecycle.certification_interval_months
+    except PolicyError:  # a policy file without this month: the usual yearly interval
+        interval = 12
+    payments: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    payouts: dict[tuple[int, str], list[tuple[dt.date, int]]] = {}
+    for who in gen.pensioners:
+        decision = entitlement.decide(ctx, who.resident_id, "pension", on=who.first_month,
+                                      facts={"scheme": who.scheme})
+        if not decision.eligible or decision.monthly_fen is None:
+            raise DemoError(f"演示养老金领取人 {who.resident_id} 不符合领取条件：{','.join(decision.reasons)}")
+        detail = dict(decision.detail)
+        monthly, part = int(decision.monthly_fen), int(detail.get("account_part_fen") or 0)
+        kind = str(detail.get("account_kind") or f"pension_{who.scheme}")
+        basic = 0
+        if who.scheme == "resident":
+            basic = benefit_run.policy_book(ctx).policy_for(who.first_month).resident_basic_pension_fen
+        claimed = gen.at(who.first_month, 3)
+        day = who.first_month
+        gen.serials[day] = gen.serials.get(day, 0) + 1
+        data = {"demo": True, "claim_date": day.isoformat(), "scheme": who.scheme, "amount_fen": monthly,
+                "account_part_fen": part, "account_kind": kind}
+        app_id = Application.insert(
+            number=application_number(day, gen.serials[day]), resident=who.resident_id, type="benefit_pension",
+            status="paid", data=data, channel="counter", expected_days=flow.expected_days,
+            version=len(flow.steps), accepted_by=staff["clerk"], approved_by=staff["supervisor"],
+            created_at=claimed, updated_at=claimed + dt.timedelta(days=2)).execute()
+        events.extend(_claim_events(app_id, claimed, staff, rng, flow.steps))
+        last = this_month if who.death is None else min(this_month, who.death.replace(day=1))
+        recent = max(who.first_month, _month_add(this_month, -rng.randint(0, interval - 2)))
+        benefit = Benefit(monthly_fen=monthly, basic_fen=basic)
+        benefit_id = Benefit.insert(
+            resident=who.resident_id, application=app_id, kind="pension", scheme=who.scheme,
+            start_month=who.first_month, monthly_fen=monthly, basic_fen=basic, account_kind=kind,
+            account_part_fen=part, status="in_payment" if who.death is None else "stopped",
+            reason="" if who.death is None else "deceased", end_month=None if who.death is None else last,
+            certified_on=recent, bank_account="" if who.resident_id in cards else f"62170{who.resident_id:014d}",
+            created_at=claimed, updated_at=claimed).execute()
+        period = who.first_month
+        # Months before this one were paid by earlier runs; this month is the next run's.
+        while period < last or (who.death is not None and period <= last):
+            amount = benefit_run.month_amount(ctx, benefit, period)
+            paid_on = gen.at(period.replace(day=10))
+            payments.append((who.resident_id, app_id, "pension", period, amount, paid_on, benefit_id, period,
+                             "monthly"))
+            payouts.setdefault((who.resident_id, kind), []).append((period.replace(day=10), part))
+            period = _month_add(period, 1)
+    _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
+                                       ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
+                                       ApplicationEvent.terminal, ApplicationEvent.note,
+                                       ApplicationEvent.created_at), events)
+    _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
+                                     BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
+                                     BenefitPayment.paid_at, BenefitPayment.benefit, BenefitPayment.run_month,
+                                     BenefitPayment.kind), payments)
+    deaths = {who.resident_id: who.death for who in gen.pensioners if who.death is not None}
+    _append_ledger(database, gen, payouts, deaths)
+
+
+def _append_ledger(database: peewee.Database, gen: _Generator, payouts: dict[tuple[int, str], list[tuple[dt.date, int]]],
+                   deaths: dict[int, dt.date]) -> None:
+    """Pension months paid out of the personal accounts (the account part, while the balance
+    lasts, as the run posts it), then the inheritance of a deceased pensioner's balance."""
+    entries, balances = [], {}
+    for (rid, kind), months in payouts.items():
+        account = Account.get_or_none((Account.resident == rid) & (Account.kind == kind))
+        if account is None:
+            continue
+        seq = LedgerEntry.select(peewee.fn.MAX(LedgerEntry.seq)).where(LedgerEntry.account == account.id).scalar() or 0
+        balance = int(account.balance_fen)
+        for day, part in months:
+            amount = min(part, balance)
+            if amount <= 0:
+                continue
+            balance -= amount
+            seq += 1
+            entries.append((account.id, seq, day, "payout", -amount, balance, f"DF{day:%Y%m}", gen.now))
+        if rid in deaths and balance > 0:
+            seq += 1
+            day = deaths[rid] + dt.timedelta(days=30)
+            entries.append((account.id, seq, day, "inheritance", -balance, 0, f"demo:{day.year}", gen.now))
+            balance = 0
+        balances[account.id] = balance
+    _bulk(database, LedgerEntry, (LedgerEntry.account, LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind,
+                                  LedgerEntry.amount_fen, LedgerEntry.balance_after_fen, LedgerEntry.reference,
+                                  LedgerEntry.created_at), entries)
+    for account_id, balance in balances.items():
+        Account.update(balance_fen=balance, updated_at=gen.now).where(Account.id == account_id).execute()
+
+
 def _statuses(flow: Workflow) -> list[tuple[str, list[str]]]:
     """Every status the flow can be in, each with the step path leading to it."""
     codes = [s.code for s in flow.steps]
@@ -516,11 +632,13 @@ def _statuses(flow: Workflow) -> list[tuple[str, list[str]]]:
 def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequence[int],
                   staff: dict[str, int], per_status: int) -> None:
     rng, now, today = gen.rng, gen.now, gen.today
-    serials: dict[dt.date, int] = {}
+    serials = gen.serials
     apps, details = [], []
     for type_ in DEMO_WORKFLOWS:
         flow = WORKFLOWS[type_]
         for status, path in _statuses(flow):
+            if type_ == "benefit_pension" and status == "paid":
+                continue  # every pensioner has a paid claim of their own (_pensions)
             for _ in range(per_status):
                 days = rng.randint(4, 60)
                 day = today - dt.timedelta(days=days)
@@ -544,12 +662,17 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                     missing = missing and not material.required
                     materials.append((material.code, material.name_zh, received, created if received else None))
                 applicant = _applicant(gen, type_, day, resident_ids, status in (RETURNED, REJECTED, WITHDRAWN))
+                # 受理: the first staff member on it; 复核: the supervisor of the supervisor step.
+                accepted = next((e[3] for e in events if e[3] is not None), None)
+                approved = next((e[3] for e in events if e[1] not in (RETURNED, REJECTED, WITHDRAWN)
+                                 and flow.step(e[1]).supervisor), None)
                 apps.append((number, applicant, type_, status, _claim_data(rng, type_, status, day), channel,
-                             flow.expected_days, len(events), created, events[-1][5]))
+                             flow.expected_days, len(events), created, events[-1][5], accepted, approved))
                 details.append((events, materials, type_, status))
     _bulk(database, Application, (Application.number, Application.resident, Application.type, Application.status,
                                   Application.data, Application.channel, Application.expected_days,
-                                  Application.version, Application.created_at, Application.updated_at), apps)
+                                  Application.version, Application.created_at, Application.updated_at,
+                                  Application.accepted_by, Application.approved_by), apps)
     ids: dict[str, int] = {}
     numbers = [a[0] for a in apps]
     for start in range(0, len(numbers), 500):
@@ -563,8 +686,16 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
         for code, name, received, at in materials:
             material_rows.append((app_id, code, name, received, at))
         if status == "paid" and type_ in PAID_KINDS:
-            benefits.append((app[1], app_id, PAID_KINDS[type_], app[9].date().replace(day=1),
-                             int(app[4]["amount_fen"]), app[9]))
+            period = app[9].date().replace(day=1)
+            benefit_id = None
+            if type_ == "benefit_unemployment":
+                # A benefit in payment for its months: the run pays the months after the first.
+                benefit_id = Benefit.insert(
+                    resident=app[1], application=app_id, kind="unemployment", scheme="employee",
+                    start_month=period, months=int(app[4]["months"]), monthly_fen=int(app[4]["amount_fen"]),
+                    status="in_payment", created_at=app[9], updated_at=app[9]).execute()
+            benefits.append((app[1], app_id, PAID_KINDS[type_], period, int(app[4]["amount_fen"]), app[9],
+                             benefit_id))
     _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
                                        ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
                                        ApplicationEvent.terminal, ApplicationEvent.note,
@@ -574,7 +705,7 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                                           ApplicationMaterial.received_at), material_rows)
     _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
-                                     BenefitPayment.paid_at), benefits)
+                                     BenefitPayment.paid_at, BenefitPayment.benefit), benefits)
 
 
 #: Benefit claims the demo pays once at 待遇支付 (the monthly run pays pensions), and the payment type.
@@ -625,7 +756,7 @@ def _claim_data(rng: random.Random, type_: str, status: str, day: dt.date) -> di
     return data
 
 
-COUNTED = (Resident, Card, Employer, Enrolment, Contribution, Account, LedgerEntry, BenefitPayment, Application,
+COUNTED = (Resident, Card, Employer, Enrolment, Contribution, Account, LedgerEntry, Benefit, BenefitPayment, Application,
            ApplicationEvent, ApplicationMaterial, Staff)
 
 
@@ -639,7 +770,7 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
         raise DemoError("数据库里已有参保人或演示工作人员：演示数据只能装入新建的空数据库")
     rng = random.Random(seed)
     pin_rng = random.Random(f"demo-pins-{seed}")
-    gen = _Generator(rng, today, now)
+    gen = _Generator(rng, today, now, seed)
     summary = DemoSummary()
     with write_transaction(database):
         ensure_defaults()
@@ -668,6 +799,12 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
             _pick_samples(summary, plans)
     resident_ids = [i for (i,) in tuples(Resident.select(Resident.id).order_by(Resident.id))]
     summary.samples = _sample_passwords(summary.samples, random.Random(f"demo-passwords-{seed}"))
+    from kiosk.clock import FixedClock
+    from kiosk.services import ServiceContext
+
+    ctx = ServiceContext(database, FixedClock(moment=now.replace(tzinfo=dt.UTC)))
+    with write_transaction(database):
+        _pensions(database, gen, ctx, staff_ids)
     with write_transaction(database):
         for sample in summary.samples:
             Resident.update(service_password_hash=hash_pin(sample.password)).where(
