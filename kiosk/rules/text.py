@@ -174,10 +174,12 @@ def normalise_number(text: str) -> str:
     """An ID or card number, or a code, as ASCII upper case without separators.
 
     ``' ３６０７２６ １９８００１０１ ００１ｘ '`` → ``'36072619800101001X'``.
-    Raises :class:`InvalidText` for invisible or control characters. Does not
-    check length or digits: :func:`kiosk.rules.identity.parse_id_number` does.
+    Raises :class:`InvalidText` for invisible or control characters; a tab or
+    line break (the Enter a card reader or scanner sends) is whitespace and is
+    removed like a space. Does not check length or digits:
+    :func:`kiosk.rules.identity.parse_id_number` does.
     """
-    return _settled(_number_step, text)
+    return _settled(_number_step, text, allow_layout=True)
 
 
 def _tight(char: str) -> bool:

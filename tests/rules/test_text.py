@@ -145,3 +145,8 @@ def test_guide_search_goes_through_the_normaliser() -> None:
     assert guide.search("ＰＥＮＳＩＯＮ") == plain
     assert guide.search("pen\u200bsion") == plain
     assert guide.search("\u3000\u200b") == guide.topics  # nothing typed: every topic
+
+
+def test_a_reader_s_line_break_in_a_number_is_whitespace() -> None:
+    assert normalise_number(" 123456789\r\n") == "123456789"
+    assert normalise_number("3607\t26") == "360726"
