@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, cast
 
 import peewee
@@ -209,25 +209,45 @@ def identify(ctx: ServiceContext, text: str) -> ResidentSummary:
 
 @dataclass(frozen=True)
 class CodeProgress:
-    """What an application receipt's code shows: that one application, the applicant masked."""
+    """What a printed code shows: that one application.
+
+    ``full`` is True for a receipt's random verification code (RC..., not
+    enumerable): the applicant masked, the business type and the reason of a
+    return or rejection. A bare application number (SQ..., sequential, so
+    anyone can count through them) gives only the status and the step
+    timeline: ``masked_name`` is empty and the view carries no business type,
+    reason or notes.
+    """
 
     masked_name: str
     application: ApplicationView
+    full: bool = True
+
+
+def _status_only(view: ApplicationView) -> ApplicationView:
+    """``view`` without what a stranger must not learn from a guessed number:
+    business type, the clerk's reason and every event note."""
+    return replace(view, type="", name_zh="", name_en="", reason="", events=())
 
 
 def progress_by_code(ctx: ServiceContext, kind: str, value: str) -> CodeProgress:
     """The one application a printed application number (SQ...) or receipt code
-    (RC..., an acceptance receipt) names; audited as ``application.lookup``.
+    (RC..., an acceptance receipt's verification code, ``document.code``)
+    names; audited as ``application.lookup`` (detail ``via``, ``full``).
 
+    A receipt code gives the full masked progress; an application number
+    only the status and timeline (see :class:`CodeProgress`); the resident's
+    own records (after the service password) show everything.
     Raises :class:`NotFound` for an unknown code or a receipt that names no
     application (a payment receipt, a statement).
     """
     from db import audit
     from db.connection import write_transaction
 
+    full = kind == "receipt"
     with ctx.database.connection_context():
         number = value
-        if kind == "receipt":
+        if full:
             job = PrintJob.select(PrintJob.document).where(PrintJob.code == value).first()
             found = APPLICATION_IN_TEXT.search(str(job.document)) if job is not None else None
             if found is None:
@@ -240,11 +260,14 @@ def progress_by_code(ctx: ServiceContext, kind: str, value: str) -> CodeProgress
     if row is None:
         raise NotFound("没有找到这个业务编号。请核对回执上的条码，或到窗口咨询", code="code_unknown")
     resident_id, name = row
-    views = [v for v in applications(ctx, resident_id) if v.number == number]
+    view = next(v for v in applications(ctx, resident_id) if v.number == number)
     with write_transaction(ctx.database):
         audit.append(actor="resident", terminal=ctx.terminal, action="application.lookup", now=ctx.now(),
-                     entity="application", entity_id=number, detail={"via": kind, "reason": "printed_code"})
-    return CodeProgress(mask_name(name), views[0])
+                     entity="application", entity_id=number,
+                     detail={"via": kind, "reason": "printed_code", "full": full})
+    if not full:
+        return CodeProgress("", _status_only(view), full=False)
+    return CodeProgress(mask_name(name), view)
 
 
 def confirm_phone(ctx: ServiceContext, resident_id: int, last4: str) -> bool:

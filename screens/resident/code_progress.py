@@ -1,5 +1,7 @@
 """An application receipt scanned at identify (its number SQ… or its
-receipt code RC…): that one application's progress, the applicant masked.
+receipt code RC…): that one application's progress. The receipt's random
+verification code shows it in full, the applicant masked; a bare (sequential,
+guessable) application number only the status and the step timeline.
 It opens nothing else: no resident home, no other application."""
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ class CodeProgressScreen(ResidentScreen):
         app = found.application
         english = self.host.translator.language == "en"
         text = Text()
-        text.append(t("identity.code.applicant", name=found.masked_name) + "\n")
-        text.append(f"{app.name_en if english else app.name_zh}  {app.number}\n", style="bold")
+        if found.full:
+            text.append(t("identity.code.applicant", name=found.masked_name) + "\n")
+            text.append(f"{app.name_en if english else app.name_zh}  {app.number}\n", style="bold")
+        else:
+            text.append(f"{app.number}\n", style="bold")
         status = app.status_en if english else app.status_zh
         text.append(t("resident.progress.status", status=status, date=f"{app.created:%Y-%m-%d}") + "\n")
         for step in app.steps:
@@ -50,4 +55,6 @@ class CodeProgressScreen(ResidentScreen):
             text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
         with VerticalScroll(id="progress-list"):
             yield Static(text, classes="application")
+            if not found.full:
+                yield Static(t("fix19.code.status_only"), classes="message")
             yield Static(t("identity.code.only_this"), classes="message")

@@ -98,14 +98,45 @@ async def test_application_number_shows_only_that_application_masked(kiosk_db: t
         await type_at_identify(pilot, "SQ20261101000001")
         await until(pilot, lambda: isinstance(app.screen, CodeProgressScreen) and app.screen.data is not None)
         text = screen_text(app)
-        assert "SQ20261101000001" in text and "张*国" in text
+        # A bare (sequential) number: the status and the steps, no name (issue 19 follow-up).
+        assert "SQ20261101000001" in text and "回执上的核验码" in text
         assert "SQ20261020000007" not in text  # the same person's other application stays closed
-        for secret in (ZHANG_NAME, ZHANG_ID, "1101**********4515", "11,520.00"):
+        for secret in (ZHANG_NAME, "张*国", ZHANG_ID, "1101**********4515", "11,520.00"):
             assert secret not in text, secret
         assert no_home(app)
         bind(database)
         lookup = AuditEntry.select().where(AuditEntry.action == "application.lookup").get()
         assert lookup.entity_id == "SQ20261101000001" and lookup.terminal == app.ctx.terminal
+        assert lookup.detail["full"] is False
+
+
+async def test_a_guessed_application_number_shows_no_reason_but_the_receipt_code_does(
+        kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
+    """Counting through SQ numbers shows no rejection reason and no business
+    type; the receipt's random verification code (document.code, RC…) shows
+    the masked applicant, the type and the reason."""
+    from db.models import PrintJob
+
+    database, seeded = kiosk_db
+    bind(database)
+    now = clock.now_utc().replace(tzinfo=None)
+    PrintJob.create(code="RC7K2M9Q4T1B", kind="acceptance", next_try_at=now, terminal="T01", created_at=now,
+                    resident=seeded.zhang, document={"lines": ["受理回执", "业务编号 SQ20261020000007"]})
+    app = build(database, clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_at_identify(pilot, "SQ20261020000007")
+        await until(pilot, lambda: isinstance(app.screen, CodeProgressScreen) and app.screen.data is not None)
+        text = screen_text(app)
+        assert "SQ20261020000007" in text
+        for secret in ("缴费不满1年", "失业", "张*国", ZHANG_NAME):
+            assert secret not in text, secret
+        app.end_session()
+        await type_at_identify(pilot, "RC7K2M9Q4T1B")
+        await until(pilot, lambda: isinstance(app.screen, CodeProgressScreen) and app.screen.data is not None
+                    and app.screen.data.full)
+        text = screen_text(app)
+        assert "缴费不满1年" in text and "失业" in text and "张*国" in text and ZHANG_NAME not in text
+        assert no_home(app)
 
 
 async def test_id_number_without_password_shows_nothing_personal(kiosk_db: tuple[peewee.Database, Seeded],

@@ -90,13 +90,22 @@ def test_printed_codes_name_no_resident(ctx: ServiceContext, seeded: Seeded) -> 
         assert refused.value.kind == kind and refused.value.value == code
 
 
-def test_application_code_shows_only_that_application_masked(ctx: ServiceContext, seeded: Seeded) -> None:
+def test_application_number_shows_only_status_and_steps(ctx: ServiceContext, seeded: Seeded) -> None:
+    """Application numbers are sequential (anyone can count through them): a
+    bare number shows the status and the timeline, never the applicant's
+    (masked) name, the business type or the clerk's reason (issue 19 follow-up)."""
     found = svc.progress_by_code(ctx, "application", "SQ20261101000001")
-    assert found.masked_name == "张*国" and found.application.number == "SQ20261101000001"
-    assert ZHANG_NAME not in repr(found) and ZHANG_ID not in repr(found)
+    assert found.application.number == "SQ20261101000001" and not found.full
+    assert found.masked_name == "" and found.application.steps and found.application.status_zh
+    assert ZHANG_NAME not in repr(found) and ZHANG_ID not in repr(found) and "张*国" not in repr(found)
     entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
     assert entry.action == "application.lookup" and entry.entity_id == "SQ20261101000001"
     assert entry.terminal == ctx.terminal and entry.detail["reason"] == "printed_code"
+    assert entry.detail["full"] is False
+    rejected = svc.progress_by_code(ctx, "application", "SQ20261020000007")
+    view = rejected.application
+    assert view.reason == "" and view.events == () and view.name_zh == "" and view.type == ""
+    assert "缴费不满1年" not in repr(rejected) and "失业" not in repr(rejected)
     with pytest.raises(NotFound):
         svc.progress_by_code(ctx, "application", "SQ20261101000099")
 
@@ -110,7 +119,8 @@ def test_receipt_code_shows_only_the_application_it_names(ctx: ServiceContext, s
     with pytest.raises(svc.PrintedCode):
         svc.identify(ctx, "RC7K2M9Q4T1B")
     found = svc.progress_by_code(ctx, "receipt", "RC7K2M9Q4T1B")
-    assert found.application.number == "SQ20261101000001" and found.masked_name == "张*国"
+    assert found.application.number == "SQ20261101000001" and found.masked_name == "张*国" and found.full
+    assert found.application.name_zh and ZHANG_NAME not in repr(found)
     with pytest.raises(NotFound):
         svc.progress_by_code(ctx, "receipt", "RC7K2M9Q4T1C")  # a payment receipt names no application
 
