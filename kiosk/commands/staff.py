@@ -62,6 +62,8 @@ def read_pin() -> str:
             raise CommandError("没有读到PIN：请在标准输入中提供PIN（一行或两行）")
         first = lines[0]
         second = lines[1] if len(lines) > 1 else lines[0]
+    # Through the one normaliser first: full-width digits are the same PIN.
+    first, second = staff_service.clean_pin(first), staff_service.clean_pin(second)
     if first != second:
         raise CommandError("两次输入的PIN不一致")
     return first
@@ -107,7 +109,7 @@ def staff_reset_pin(args: argparse.Namespace) -> int:
         staff_service.reset_pin(ctx, args.number, pin)
     except ServiceError as exc:
         raise CommandError(exc.message) from None
-    print(f"已重置PIN reset: {args.number.strip()}（已记入审计日志 audited）")
+    print(f"已重置PIN reset: {staff_service.staff_key(args.number)}（已记入审计日志 audited）")
     return 0
 
 

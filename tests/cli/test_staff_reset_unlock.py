@@ -64,3 +64,16 @@ def test_mistakes_get_one_line_and_change_nothing(cli_env: peewee.Database, monk
     bind(cli_env)
     row = Staff.get(Staff.number == "0007")
     assert verify_pin(row.pin_hash, "2580") and row.locked_until is not None
+
+
+def test_full_width_number_and_pin_are_the_same_account(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line goes through the one normaliser too (issue 19 follow-up):
+    a full-width number names the account, a full-width PIN typed once and a
+    half-width one typed again are the same PIN."""
+    assert run(monkeypatch, ["staff", "add", "ｓ００８", "--name", "李四", "--role", "clerk"], "３６９１\n3691\n") == 0
+    assert "S008" in capsys.readouterr().out
+    assert run(monkeypatch, ["staff", "reset-pin", "ｓ００８"], "２５８０\n2580\n") == 0
+    assert "S008" in capsys.readouterr().out
+    bind(cli_env)
+    assert verify_pin(Staff.get(Staff.number == "S008").pin_hash, "2580")
