@@ -12,7 +12,9 @@ is due and not yet paid, one transaction per run:
   ``monthly`` row equals what 复核 approved (the rule audit compares them).
 
 Nothing is paid twice: a posted month is recorded in :class:`BenefitRun`
-(one row per month, unique), and every payment names its benefit and period,
+(one row per month, unique), and a month counts as paid when ANY payment of
+that resident, benefit family and month exists (whichever benefit row or
+none it names, whichever spelling of the type: :mod:`kiosk.rules.benefit_types`),
 so a second run of the month pays nothing and says so. Skipped benefits are
 counted by reason: ``suspended`` (or the suspension's reason, e.g.
 ``not_certified`` when the yearly 资格认证 is overdue: such a pensioner is
@@ -46,6 +48,7 @@ from db.ledger import account_for
 from db.ledger import post as post_ledger
 from db.models import Benefit, BenefitPayment, BenefitRun, Card, Resident
 from kiosk.policy import PolicyError
+from kiosk.rules.benefit_types import MONTHLY_FAMILIES, benefit_family, family_types
 from kiosk.rules.identity import mask_id_number
 from kiosk.rules.money import Fen, format_yuan
 from kiosk.rules.retirement import add_months
@@ -54,7 +57,7 @@ from kiosk.services.payments import policy_book
 from kiosk.services.staff import PermissionDenied, acting_staff
 
 #: Benefit kinds the run pays (pensions of both schemes, unemployment, fund-paid injury, survivor).
-RUN_KINDS = ("pension", "unemployment", "injury", "survivor")
+RUN_KINDS = MONTHLY_FAMILIES
 HEADER = ("序号", "姓名", "证件号码(掩码)", "公民身份号码", "社保卡号", "银行账号", "金额(元)", "所属月份",
           "业务参考号", "说明")
 
@@ -177,12 +180,21 @@ class RunResult:
                 "skipped": dict(sorted(self.skipped.items())), "file": self.file}
 
 
-def _paid_sums() -> dict[tuple[int, dt.date], Fen]:
-    query = _tuples(BenefitPayment.select(BenefitPayment.benefit, BenefitPayment.period,
+def _paid_sums() -> dict[tuple[int, str, dt.date], Fen]:
+    """What was paid per (resident, benefit family, month), from EVERY payment of the monthly
+    families: rows of any benefit, rows with no benefit (a 待遇支付 step, imported or older data)
+    and every spelling of the type (``pension_employee`` is a pension month, see
+    :mod:`kiosk.rules.benefit_types`). A month paid by any of them is not paid again."""
+    types = [t for family in MONTHLY_FAMILIES for t in family_types(family)]
+    query = _tuples(BenefitPayment.select(BenefitPayment.resident, BenefitPayment.benefit_type, BenefitPayment.period,
                                           peewee.fn.SUM(BenefitPayment.amount_fen))
-                    .where(BenefitPayment.benefit.is_null(False))
-                    .group_by(BenefitPayment.benefit, BenefitPayment.period))
-    return {(int(b), p if isinstance(p, dt.date) else dt.date.fromisoformat(str(p))): int(s) for b, p, s in query}
+                    .where(BenefitPayment.benefit_type.in_(types))
+                    .group_by(BenefitPayment.resident, BenefitPayment.benefit_type, BenefitPayment.period))
+    sums: dict[tuple[int, str, dt.date], Fen] = defaultdict(int)
+    for rid, type_, p, total in query:
+        period = p if isinstance(p, dt.date) else dt.date.fromisoformat(str(p))
+        sums[(int(rid), benefit_family(str(type_)), period)] += int(total)
+    return dict(sums)
 
 
 def _cards() -> dict[int, str]:
@@ -241,7 +253,7 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
         items: list[Item] = []
         for period in _periods(benefit.start_month, last):
             due = month_amount(ctx, benefit, period)
-            already = paid.get((benefit.id, period), 0)
+            already = paid.get((person.id, benefit_family(str(benefit.kind)), period), 0)
             if already == 0:
                 # The approved amount as the month's payment; a raise since then as a separate
                 # 补差 row (so every monthly row equals what 复核 approved).
@@ -273,6 +285,9 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
         result.lines.append(Line(benefit.id, person.id, application, str(benefit.kind),
                                  str(person.name), str(person.id_number), cards.get(person.id, ""), account,
                                  tuple(items), f"DF{month:%Y%m}{benefit.id:07d}"))
+        for item in items:  # a second benefit of the same family and month in this run pays nothing
+            key = (person.id, benefit_family(str(benefit.kind)), item.period)
+            paid[key] = paid.get(key, 0) + item.amount_fen
     return result
 
 

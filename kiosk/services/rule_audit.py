@@ -23,7 +23,8 @@ Kinds (:data:`KINDS`, catalog ``ruleaudit.kind.<kind>`` / ``ruleaudit.rule.<kind
 
 - ``benefit_ineligible``: a benefit paid without eligibility on its claim date;
 - ``paid_after_death``: a benefit month after the month of death;
-- ``duplicate_payment``: two payments for one benefit and month;
+- ``duplicate_payment``: two payments of one month of a monthly benefit family
+  (:mod:`kiosk.rules.benefit_types`, any benefit row or none), or of one lump-sum claim;
 - ``beyond_months``: more payments than the benefit's months (lump sums: one);
 - ``coverage_overlap``: one insurance in two excluding schemes at once;
 - ``contribution_age``: a contribution month outside the scheme's age window;
@@ -66,8 +67,8 @@ from db.models import (
     Transfer,
 )
 from kiosk.i18n import Translator
+from kiosk.rules import benefit_types, retirement
 from kiosk.rules import enrolment as enrol_rules
-from kiosk.rules import retirement
 from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.services import NotFound, ServiceContext, ServiceError
 from kiosk.services import entitlement as ent
@@ -403,16 +404,27 @@ def _scan_after_death(scan: _Scan) -> None:
                         type=type_))
 
 
+def _family_sql(field_: Any) -> Any:
+    """SQL for :func:`kiosk.rules.benefit_types.benefit_family` of a payment type column."""
+    return peewee.Case(field_, list(benefit_types.ALIASES.items()), field_)
+
+
 def _scan_duplicates(scan: _Scan) -> None:
+    """duplicate_payment: a second payment of a month. For the monthly families (pension,
+    unemployment, injury, survivor) one resident's month of one family is paid once, whatever
+    benefit row, application (or none) and spelling of the type each payment names; a lump sum
+    twice in a month only on the same application (two hospital bills are two claims)."""
     first = BenefitPayment.alias("first")
+    family, first_family = _family_sql(BenefitPayment.benefit_type), _family_sql(first.benefit_type)
+    monthly = list(benefit_types.MONTHLY_FAMILIES)
+    same_claim = (peewee.fn.COALESCE(first.application, 0) == peewee.fn.COALESCE(BenefitPayment.application, 0))
     query = (BenefitPayment.select(BenefitPayment.id, BenefitPayment.resident, BenefitPayment.period,
                                    BenefitPayment.benefit_type, BenefitPayment.application, peewee.fn.MIN(first.id))
              .join(first, on=((first.resident == BenefitPayment.resident)
-                              & (first.benefit_type == BenefitPayment.benefit_type)
                               & (first.period == BenefitPayment.period)
-                              & (peewee.fn.COALESCE(first.application, 0)
-                                 == peewee.fn.COALESCE(BenefitPayment.application, 0))
-                              & (first.id < BenefitPayment.id)))
+                              & (first.id < BenefitPayment.id)
+                              & (first_family == family)
+                              & (family.in_(monthly) | same_claim)))
              .where(_payment_filter(scan) & _monthly_only()
                     & ((getattr(first, "kind", None) != "arrears") if hasattr(BenefitPayment, "kind") else True))
              .group_by(BenefitPayment.id, BenefitPayment.resident, BenefitPayment.period,
