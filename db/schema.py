@@ -266,6 +266,8 @@ def require_current(database: peewee.Database) -> None:
         raise SchemaError("数据库尚未初始化：请运行 kiosk db init")
     if version != LATEST_VERSION:
         raise SchemaError(f"数据库结构版本 {version}，需要 {LATEST_VERSION}：请运行 kiosk db migrate")
-    missing = [str(step.version) for step in MIGRATIONS if step.version not in applied_versions(database)]
+    applied = applied_versions(database)
+    _refuse_gaps(applied)  # a hole is not fixed by migrate: say what it is
+    missing = [str(step.version) for step in MIGRATIONS if step.version not in applied]
     if missing:
         raise SchemaError(f"数据库结构缺少版本 {'、'.join(missing)}：请运行 kiosk db migrate")
