@@ -39,6 +39,8 @@ PLACEHOLDERS = {
     "KIND": "pension",
     "D": "2026-11-29",
     "KEY=VALUE": "grade=9",
+    "YEAR": "2025",
+    "JOB_ID": "12",
 }
 NOT_CODE_LANGS = {"toml", "ini", "json", "python", "text"}
 SEPARATORS = re.compile(r"&&|\|\||;|\s\|\s|\$\(|\)")
