@@ -409,7 +409,8 @@ def _version(v: dict[str, Any], where: _Where, history: tuple[BasicPensionStep, 
     extra_days = _get(mat_t, "local_extra_days", mw, _int)
     if extra_days > 365:
         raise mw.at("local_extra_days").error(f"{extra_days} is implausible (at most 365)")
-    emp_t, ew = _table(v, "employee_pension", where, {"computation_base", "divisor_rule", "transitional_rate"})
+    emp_t, ew = _table(v, "employee_pension", where, {"computation_base", "divisor_rule", "transitional_rate",
+                                                                    "account_start"})
     queue_t, qw = _table(v, "queue", where, {"priority_age"})
     priority_age = _get(queue_t, "priority_age", qw, _int)
     if not 50 <= priority_age <= 100:
@@ -435,12 +436,23 @@ def _version(v: dict[str, Any], where: _Where, history: tuple[BasicPensionStep, 
             computation_base_fen=_get(emp_t, "computation_base", ew, _money),
             divisor_rule=_get(emp_t, "divisor_rule", ew, _divisor_rule),
             transitional_rate=_get(emp_t, "transitional_rate", ew, _rate),
+            account_start=_account_start(emp_t, ew),
         ),
         basic_pension_fen=basic,
         priority_age=priority_age,
         notes=tuple(notes),
         lifecycle=_lifecycle(v, where),
     )
+
+
+def _account_start(table: dict[str, Any], where: _Where) -> dt.date:
+    """``account_start`` (a TOML date, optional: 1996-01-01 when absent) [verify]."""
+    value = table.get("account_start", dt.date(1996, 1, 1))
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise where.at("account_start").error(f"{value!r} must be a date such as 1996-01-01")
+    if not dt.date(1984, 1, 1) <= value <= dt.date(2000, 12, 31):
+        raise where.at("account_start").error(f"{value} is implausible (personal accounts began 1996–1998)")
+    return value
 
 
 def _lifecycle(version: dict[str, Any], where: _Where) -> LifecycleParams:

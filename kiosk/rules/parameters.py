@@ -148,6 +148,9 @@ class EmployeePensionParams:
     divisor_rule: DivisorRule = "floor"
     transitional_rate: Decimal = Decimal("0")
     """Transitional pension per deemed year before the personal account, × C × I [local]."""
+    account_start: dt.date = dt.date(1996, 1, 1)
+    """The day personal accounts began in the province (国发〔1995〕6号/〔1997〕26号: 1996–1998)
+    [verify locally]: deemed months (视同缴费) lie before it (kiosk.rules.deemed)."""
 
 
 @dataclass(frozen=True)

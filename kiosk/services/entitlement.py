@@ -68,7 +68,7 @@ from db.models import (
     Transfer,
 )
 from kiosk.policy import PolicyError
-from kiosk.rules import benefits, medical, pension, retirement
+from kiosk.rules import benefits, deemed, medical, pension, retirement
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan, round_fen
 from kiosk.rules.parameters import PolicyParams
 from kiosk.rules.steps import CalculationStep
@@ -530,12 +530,10 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
     if day < retire_on:
         b.refuse("below_pension_age", "below_age", date=retire_on.isoformat())
     months = paid_months(person.id, "pension", MONTHLY_SCHEMES, day)
-    deemed = facts.integer("deemed_months", high=600) or 0
+    deemed = _deemed_months(person, facts, params, b)
     resident_months = paid_months(person.id, "pension", ("resident",), day)
     required = retirement.min_contribution_months(retire_on.year)
     b.note("employee_months", months=months)
-    if deemed:
-        b.note("deemed_months", months=deemed)
     if resident_months:
         b.note("resident_not_counted", years=resident_months // 12)
     total = months + deemed
@@ -562,6 +560,37 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
     b.detail.update(account_part_fen=result.account_fen, account_kind="pension_employee", scheme="employee",
                     months_on_record=total, retire_on=retire_on.isoformat())
     return b.done(monthly=result.monthly_fen)
+
+
+def recorded_monthly_pension_months(resident_id: int) -> list[dt.date]:
+    """Months on record in a monthly pension scheme (employee, flexible)."""
+    return [m for (m,) in tuples(Contribution.select(Contribution.month).where(
+        (Contribution.resident == resident_id) & (Contribution.insurance == "pension")
+        & Contribution.scheme.in_(MONTHLY_SCHEMES)))]
+
+
+def _deemed_months(person: Person, facts: Facts, params: PolicyParams, b: _Builder) -> int:
+    """The typed 视同缴费 months that count (kiosk.rules.deemed): none without the archive
+    decision's number (``deemed_document``; refused ``deemed_unproven``), at most the months
+    between 16 and the personal-account start not already on record (clipped, with a step)."""
+    typed = facts.integer("deemed_months", high=600) or 0
+    if not typed:
+        return 0
+    check = deemed.check_deemed(typed, facts.text("deemed_document"), person.birth_date,
+                                params.employee_pension.account_start,
+                                recorded_monthly_pension_months(person.id))
+    window = {"first": f"{check.first:%Y-%m}", "last": f"{check.last:%Y-%m}",
+              "start": params.employee_pension.account_start.isoformat()}
+    b.detail["deemed_typed"] = typed
+    if check.reason == "deemed_unproven":
+        b.refuse("deemed_unproven", "deemed_unproven", months=typed)
+        return 0
+    if check.reason == "deemed_outside_bounds":
+        b.detail["deemed_adjusted"] = check.reason
+        b.note("deemed_clipped", typed=typed, allowed=check.allowed, **window)
+    b.note("deemed_months", months=check.counted)
+    b.detail["deemed_months"] = check.counted
+    return check.counted
 
 
 def _employee_to_resident_months(resident_id: int) -> int:

@@ -35,7 +35,9 @@ Kinds (:data:`KINDS`, catalog ``ruleaudit.kind.<kind>`` / ``ruleaudit.rule.<kind
   entries included), or a ledger row whose running balance does not follow;
 - ``same_person_approved``: approved by the person who accepted it;
 - ``amount_differs``: a payment different from the approved amount;
-- ``transfer_unarrived``: account money that left in a transfer and arrived nowhere.
+- ``transfer_unarrived``: account money that left in a transfer and arrived nowhere;
+- ``deemed_months``: a pension claim counting 视同缴费 months without evidence or outside
+  the bounds (:mod:`kiosk.rules.deemed`).
 
 Everything runs on the caller's connection (SQLite and PostgreSQL alike);
 nothing is written except by :func:`explain`.
@@ -68,6 +70,7 @@ from db.models import (
 )
 from kiosk.i18n import Translator
 from kiosk.rules import benefit_types, retirement
+from kiosk.rules import deemed as deemed_rules
 from kiosk.rules import enrolment as enrol_rules
 from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.services import NotFound, ServiceContext, ServiceError
@@ -76,7 +79,7 @@ from kiosk.services import entitlement as ent
 KINDS: tuple[str, ...] = (
     "benefit_ineligible", "paid_after_death", "duplicate_payment", "beyond_months", "coverage_overlap",
     "contribution_age", "contribution_year", "merged_insurance", "employer_share_personal", "account_balance",
-    "same_person_approved", "amount_differs", "transfer_unarrived",
+    "same_person_approved", "amount_differs", "transfer_unarrived", "deemed_months",
 )
 #: Refusal reasons of the entitlement service that make a paid benefit a finding. Reasons
 #: about the *next* claim (already_receiving, duplicate_claim) or a missing document fact
@@ -718,6 +721,37 @@ def _scan_accounts(scan: _Scan) -> None:
                  scan.t("ruleaudit.detail.chain", after=int(after), running=int(run)))
 
 
+def _scan_deemed(scan: _Scan) -> None:
+    """deemed_months: a pension claim counting 视同缴费 months without the archive decision's
+    number, or more than the months before the personal-account start, from 16, not on record
+    (kiosk.rules.deemed, the same check the entitlement service applies; the bound in force on
+    the claim date). Claims from 待遇计算 on (the months are in the amount) are checked."""
+    query = Application.select(_pk(Application), Application.number, Application.resident, Application.data,
+                               Application.created_at).where(
+        (Application.type == "benefit_pension") & Application.status.in_(("calculated", "approved", "paid"))
+        & Application.data.contains("deemed_months"))
+    if scan.since is not None:
+        query = query.where(Application.updated_at >= dt.datetime.combine(scan.since, dt.time()))
+    for aid, number, rid, raw, created in list(query.tuples().iterator()):
+        data = _data(raw)
+        try:
+            typed = int(data.get("deemed_months") or 0)
+        except (TypeError, ValueError):
+            continue
+        scan.checked += 1
+        person = scan.persons([rid]).get(rid)
+        if typed <= 0 or person is None:
+            continue
+        day = _claim_day(scan.ctx, data, created, scan.ctx.today())
+        start = ent._policy(scan.ctx, day).employee_pension.account_start
+        check = deemed_rules.check_deemed(typed, str(data.get("deemed_document") or ""), person.birth, start,
+                                          ent.recorded_monthly_pension_months(rid))
+        if check.reason is not None:
+            scan.add("deemed_months", "application", aid, number, rid,
+                     scan.t("ruleaudit.detail.deemed", typed=typed, allowed=check.allowed,
+                            first=f"{check.first:%Y-%m}", last=f"{check.last:%Y-%m}", code=check.reason))
+
+
 def _scan_same_person(scan: _Scan) -> None:
     """受审分离: approved (复核) by the person who accepted (受理) it, by column or by event."""
     query = Application.select(Application.id, Application.number, Application.resident).where(
@@ -770,7 +804,7 @@ def _scan_transfers(scan: _Scan) -> None:
 
 _SCANS: tuple[Callable[[_Scan], None], ...] = (
     _scan_eligibility, _scan_after_death, _scan_duplicates, _scan_beyond_months, _scan_amounts, _scan_overlaps,
-    _scan_contributions, _scan_resident_years, _scan_accounts, _scan_same_person, _scan_transfers,
+    _scan_contributions, _scan_resident_years, _scan_accounts, _scan_same_person, _scan_transfers, _scan_deemed,
 )
 
 

@@ -26,6 +26,7 @@ from db.connection import open_database
 from db.models import Resident, bind
 from db.schema import init_schema
 from kiosk.clock import FixedClock
+from kiosk.i18n import Translator
 from kiosk.rules import benefits, medical
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import ServiceContext, ServiceError
@@ -346,7 +347,11 @@ CASES: list[Case] = [
     case("typed months do not count", "m1965_179", "pension", "2025-03-01", ("too_few_months",),
          facts={"contribution_months": "400"}),
     case("deemed months from the personnel file count", "m1965_179", "pension", "2025-03-01",
-         facts={"deemed_months": "12"}, monthly="positive"),
+         facts={"deemed_months": "12", "deemed_document": "安人社档审〔2025〕12号"}, monthly="positive"),
+    case("deemed months without the archive decision do not count", "m1965_179", "pension", "2025-03-01",
+         ("deemed_unproven", "too_few_months"), facts={"deemed_months": "12"}),
+    case("deemed months beyond the bounds are clipped, not refused", "fw1975", "pension", "2025-05-20",
+         facts={"deemed_months": "300", "deemed_document": "安人社档审〔2025〕7号"}, monthly="positive"),
     # -- resident pension
     case("resident: day before 60", "r_m15", "pension", "2020-02-29", ("below_pension_age",)),
     case("resident: at 60 with 15 years", "r_m15", "pension", "2020-03-01", monthly="positive"),
@@ -513,3 +518,22 @@ def test_the_counter_refuses_what_the_records_refuse(town: Town) -> None:
     for key, (type_, data, words) in refused.items():
         with pytest.raises(ServiceError, match=words):
             apps.submit(clerk, town.people[key], type_, data, materials_received=_materials(type_))
+
+
+def test_deemed_months_are_bounded_by_the_rules(town: Town) -> None:
+    """Moneyfix 3: 300 deemed months typed for a woman born 1975-03 with 180 recorded months count
+    only from the month after her 16th birthday to the month before the personal-account start
+    (1991-04 … 1995-12, 57 months), the same as typing 57; the steps say so."""
+    bind(town.db)
+    doc = {"deemed_document": "安人社档审〔2025〕7号"}
+    typed = ent.decide(town.ctx, town.people["fw1975"], "pension", on=dt.date(2025, 5, 20),
+                       facts={"deemed_months": "300", **doc})
+    bounded = ent.decide(town.ctx, town.people["fw1975"], "pension", on=dt.date(2025, 5, 20),
+                         facts={"deemed_months": "57", **doc})
+    none = ent.decide(town.ctx, town.people["fw1975"], "pension", on=dt.date(2025, 5, 20), facts={})
+    assert typed.detail["deemed_months"] == 57 and typed.detail["deemed_typed"] == 300
+    assert typed.monthly_fen == bounded.monthly_fen
+    assert none.monthly_fen is not None and typed.monthly_fen is not None and typed.monthly_fen > none.monthly_fen
+    assert any(step.key == "deemed_clipped" for step in typed.steps if isinstance(step, ent.Note))
+    lines = ent.render_steps(typed.steps, Translator("zh_CN"))
+    assert any("1991-04" in line and "1995-12" in line and "57" in line for line in lines), lines

@@ -282,14 +282,37 @@ def _transfer(town: Town) -> tuple[str, str, int]:
     return ("transfer_unarrived", "ledger_entry", eid)
 
 
+def _deemed(town: Town, months: int, document: str) -> tuple[str, str, int]:
+    """Moneyfix 3: deemed months typed on the paid pension claim (born 1960-03: 1976-04 … 1995-12 allowed)."""
+    row = Application.get_by_id(town.pension_app)
+    Application.update(data={**row.data, "deemed_months": months, "deemed_document": document}).where(
+        Application.id == town.pension_app).execute()
+    return ("deemed_months", "application", town.pension_app)
+
+
+def _deemed_beyond(town: Town) -> tuple[str, str, int]:
+    return _deemed(town, 300, "安人社档审〔2025〕3号")
+
+
+def _deemed_unproven(town: Town) -> tuple[str, str, int]:
+    return _deemed(town, 12, "")
+
+
 CORRUPTIONS: dict[str, Callable[[Town], tuple[str, str, int]]] = {
     "payment_to_uninsured": _payment_to_uninsured, "pension_at_38": _pension_young, "maternity_man": _maternity_man,
     "after_death": _after_death, "duplicate": _duplicate, "beyond_months": _beyond, "overlap": _overlap,
     "contribution_at_15": _too_young, "contribution_after_retirement": _past_retirement, "past_year": _past_year,
     "future_year": _future_year, "merged_maternity": _merged, "employer_share": _employer_share,
     "balance": _balance, "ledger_row": _ledger_row, "same_person": _same_person, "amount": _amount,
-    "transfer": _transfer,
+    "transfer": _transfer, "deemed_beyond": _deemed_beyond, "deemed_unproven": _deemed_unproven,
 }
+
+
+def test_deemed_months_within_the_bounds_are_no_finding(ctx: ServiceContext, town: Town,
+                                                          database: peewee.Database) -> None:
+    with database.atomic():
+        _deemed(town, 237, "安人社档审〔2025〕3号")  # every month from 16 to 1995-12
+    assert not [f for f in rule_audit.run_audit(ctx).findings if f.kind == "deemed_months"]
 
 
 @pytest.mark.parametrize("name", sorted(CORRUPTIONS))

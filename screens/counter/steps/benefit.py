@@ -34,6 +34,8 @@ class EmployeePensionForm(StepForm):
                       hint=t("counter.steps.pension.average_index_hint")),
             TextField("deemed_months", t("counter.steps.pension.deemed_months"), "int", default="0",
                       maximum=12 * 60),
+            # 视同缴费 counts only with the archive review's decision number (kiosk.rules.deemed).
+            TextField("deemed_document", t("counter.steps.pension.deemed_document"), "text", required=False),
         ]
 
 
