@@ -23,8 +23,21 @@ Contributions (缴费记录): 公民身份号码, 险种, 制度, 所属期/peri
 the employee and flexible schemes, YYYY for the resident scheme), 缴费基数/base,
 个人缴费/individual, 单位缴费/employer, 政府补贴/subsidy, in 元 with at most two
 decimals. A period needs an enrolment of that insurance and scheme covering
-it, lies in the past or this month, and (resident pension) in a year the
-person was 16-59. A period already on record with the same amounts is
+it, lies in the past or this month, and passes the same rule functions the
+rule audit applies (one implementation, :mod:`kiosk.rules.enrolment`): the
+scheme's age window (:func:`contribution_age_refusal`: from 16, resident
+pension before 60, employee and flexible months before the statutory
+retirement date of the person's category) and, for resident pension, the
+allowed years (:func:`resident_year_refusal`: none before 2009).
+
+Historic records keep their period's own date (decided, moneyfix 4): a
+contribution for an earlier period was collected by the old system in its
+period, so ``paid_at`` is that period's date (a resident year: 30 June of
+that year; a month: its 15th, 10:00 local), never the import day; only
+periods of the current year (resident) or month (monthly schemes) are
+stamped with the import's time. The rule audit's "allowed years" rule thus
+judges each year at its own period; the import itself is the audit-log
+entry ``contribution.import`` (file, rows). A period already on record with the same amounts is
 unchanged; with different amounts the row is refused: records are never
 overwritten by an import (a correction is an adjustment approved by a
 second person). New pension periods credit the personal account exactly as
@@ -62,6 +75,7 @@ from db.roster import (
     excel_damage,
     open_sheet,
 )
+from kiosk.rules import enrolment as enrol_rules
 from kiosk.rules.identity import InvalidIdNumber, is_valid_uscc, parse_id_number
 from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.parameters import PolicyParams
@@ -555,6 +569,15 @@ def import_contributions(database: peewee.Database, path: Path, *, today: dt.dat
                     Contribution.base_fen, Contribution.individual_fen, Contribution.employer_fen,
                     Contribution.subsidy_fen).where(Contribution.resident.in_(chunk))):
                 on_record[(rid, ins, sch, month)] = (base, ind, emp, sub)
+        people: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(ids), 500):
+            for rid, sex, category in _tuples(Resident.select(Resident.id, Resident.sex, Resident.retirement_category)
+                                              .where(cast(Any, Resident).id.in_(ids[start:start + 500]))):
+                people[rid] = (str(sex), str(category or ""))
+        resident_years: dict[int, set[int]] = {}
+        for rid, ins, sch, month in on_record:
+            if (ins, sch) == ("pension", "resident"):
+                resident_years.setdefault(rid, set()).add(month.year)
         seen: dict[tuple[int, str, str, dt.date], int] = {}
 
         def check(number: int, raw: dict[str, Any]) -> ContributionRow | None:
@@ -580,9 +603,20 @@ def import_contributions(database: peewee.Database, path: Path, *, today: dt.dat
                 rows.refuse(number, "subsidy", "只有城乡居民保险有政府补贴")
             if scheme != "resident" and insurance == "pension" and base <= 0:
                 rows.refuse(number, "base", "按月缴纳的养老保险须填写缴费基数")
-            if scheme == "resident" and insurance == "pension" and not birth.year + 16 <= month.year <= birth.year + 59:
-                rows.refuse(number, "period", f"城乡居民养老保险缴费年龄为16至60周岁（{month.year}年时"
-                            f"{month.year - birth.year}岁）")
+            sex, category = people.get(rid, ("", ""))
+            refusal = enrol_rules.contribution_age_refusal(insurance, scheme, month, birth=birth, sex=sex,
+                                                           category=category)
+            label = f"{month.year}年" if scheme == "resident" else f"{month:%Y-%m}"
+            if refusal is not None:
+                rows.refuse(number, "period", f"所属期{label}不在缴费年龄内：{refusal.message}")
+            elif scheme == "resident" and insurance == "pension" and month.year >= enrol_rules.RESIDENT_SCHEME_START:
+                # Years before 2009 (老农保 carried into 新农保) are still imported as the archive
+                # holds them; the rule audit names them (before_scheme) for the agency to decide.
+                paid_on = historic_paid_at(month, scheme, now).date()
+                refusal = enrol_rules.resident_year_refusal(month.year, paid_on, birth=birth,
+                                                            paid_years=resident_years.get(rid, set()))
+                if refusal is not None:
+                    rows.refuse(number, "period", f"所属期{label}：{refusal.message}")
             if not _covered(spans.get(rid, []), insurance, scheme, month):
                 rows.refuse(number, "period", f"该期没有{SCHEME_ZH[scheme]}{INSURANCE_ZH[insurance]}参保登记："
                             "请先导入参保登记（kiosk import enrolments）")
@@ -617,6 +651,19 @@ def import_contributions(database: peewee.Database, path: Path, *, today: dt.dat
     return rows.report
 
 
+def historic_paid_at(month: dt.date, scheme: str, now: dt.datetime) -> dt.datetime:
+    """When an imported contribution counts as paid (naive UTC): the import's time for the current
+    period, else the period's own date — 30 June of a resident year, the 15th of a month — at
+    02:00 UTC (10:00 in the halls' zone), never after ``now`` (see the module docstring)."""
+    if scheme == "resident":
+        if month.year >= now.year:
+            return now
+        return dt.datetime(month.year, 6, 30, 2)
+    if (month.year, month.month) >= (now.year, now.month):
+        return now
+    return min(now, dt.datetime(month.year, month.month, 15, 2))
+
+
 def account_credit(row: ContributionRow, params: PolicyParams) -> tuple[str | None, list[tuple[str, Fen]]]:
     """The personal account and (ledger kind, amount) entries a contribution credits, as the counter does."""
     if row.insurance != "pension":
@@ -632,7 +679,7 @@ def _write_contribution(row: ContributionRow, policy: Callable[[dt.date], Policy
                         now: dt.datetime) -> None:
     Contribution.create(resident=row.resident_id, insurance=row.insurance, scheme=row.scheme, month=row.month,
                         base_fen=row.base_fen, individual_fen=row.individual_fen, employer_fen=row.employer_fen,
-                        subsidy_fen=row.subsidy_fen, paid_at=now)
+                        subsidy_fen=row.subsidy_fen, paid_at=historic_paid_at(row.month, row.scheme, now))
     kind, entries = account_credit(row, policy(row.month))
     if kind is None:
         return

@@ -163,3 +163,44 @@ def check_resident_year(year: int, today: dt.date, *, birth: dt.date, paid_years
         hint = f"；按过渡政策可补缴：{'、'.join(str(y) for y in extra)}年" if extra else ""
         raise EnrolmentRefusal("past_year", f"{year}年度已过，城乡居民养老保险按年缴费，只能缴纳本年度"
                                             f"（{today.year}年）{hint}")
+
+
+def period_end(month: dt.date, scheme: str) -> dt.date:
+    """The last day a contribution row covers: its month, or its year in the resident scheme."""
+    if scheme == "resident":
+        return dt.date(month.year, 12, 31)
+    following = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def contribution_age_refusal(insurance: str, scheme: str, month: dt.date, *, birth: dt.date, sex: str,
+                             category: str) -> EnrolmentRefusal | None:
+    """Why a contribution row for ``month`` is outside the scheme's age window, or None.
+
+    The one implementation the records import (db.records_import) and the rule
+    audit (kind ``contribution_age``) share: too young is judged at the end of the
+    period the row covers (a year for the resident scheme), too old / past the
+    statutory retirement date at its start (:func:`check_age` on those days).
+    """
+    start = month.replace(month=1, day=1) if scheme == "resident" else month.replace(day=1)
+    for day, codes in ((period_end(month, scheme), ("too_young",)), (start, ("too_old", "past_retirement"))):
+        try:
+            check_age(insurance, scheme, birth=birth, sex=sex, category=category, day=day)
+        except EnrolmentRefusal as exc:
+            if exc.code in codes:
+                return exc
+    return None
+
+
+def resident_year_refusal(year: int, paid_on: dt.date, *, birth: dt.date,
+                          paid_years: Iterable[int]) -> EnrolmentRefusal | None:
+    """Why a resident-pension year paid on ``paid_on`` is outside the allowed years, or None:
+    ``before_scheme`` (before 新农保 began, 国发〔2009〕32号), else :func:`check_resident_year`'s
+    ``future_year`` / ``past_year``. Shared by the records import and the rule audit."""
+    if year < RESIDENT_SCHEME_START:
+        return EnrolmentRefusal("before_scheme", f"{year}年城乡居民养老保险尚未建立（{RESIDENT_SCHEME_START}年起试点）")
+    try:
+        check_resident_year(year, paid_on, birth=birth, paid_years=paid_years)
+    except EnrolmentRefusal as exc:
+        return exc
+    return None

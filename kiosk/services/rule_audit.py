@@ -561,24 +561,15 @@ def _scan_overlaps(scan: _Scan) -> None:
 
 
 def _month_end(month: dt.date, scheme: str) -> dt.date:
-    """The last day a contribution row covers: its month, or its year in the resident scheme."""
-    if scheme == "resident":
-        return dt.date(month.year, 12, 31)
-    return retirement.add_months(month.replace(day=1), 1) - dt.timedelta(days=1)
+    return enrol_rules.period_end(month, scheme)
 
 
 def _age_refusal(person: _Person, insurance: str, scheme: str, month: dt.date) -> str | None:
-    """The enrolment rules' refusal code for a contribution row, or None: too young is judged at the
-    end of the period it covers, too old (past retirement) at its start."""
-    start = month.replace(month=1, day=1) if scheme == "resident" else month.replace(day=1)
-    for day, codes in ((_month_end(month, scheme), ("too_young",)), (start, ("too_old", "past_retirement"))):
-        try:
-            enrol_rules.check_age(insurance, scheme, birth=person.birth, sex=person.sex, category=person.category,
-                                  day=day)
-        except enrol_rules.EnrolmentRefusal as exc:
-            if exc.code in codes:
-                return exc.code
-    return None
+    """The enrolment rules' refusal code for a contribution row (the same function the records
+    import applies: :func:`kiosk.rules.enrolment.contribution_age_refusal`), or None."""
+    refusal = enrol_rules.contribution_age_refusal(insurance, scheme, month, birth=person.birth, sex=person.sex,
+                                                   category=person.category)
+    return refusal.code if refusal is not None else None
 
 
 def _scan_contributions(scan: _Scan) -> None:
@@ -672,14 +663,8 @@ def _scan_resident_years(scan: _Scan) -> None:
             person = people.get(rid)
             if person is None or (scan.since is not None and day < scan.since):
                 continue
-            problem = ""
-            if year < enrol_rules.RESIDENT_SCHEME_START:
-                problem = "before_scheme"
-            else:
-                try:
-                    enrol_rules.check_resident_year(year, day, birth=person.birth, paid_years=before)
-                except enrol_rules.EnrolmentRefusal as exc:
-                    problem = exc.code
+            refusal = enrol_rules.resident_year_refusal(year, day, birth=person.birth, paid_years=before)
+            problem = refusal.code if refusal is not None else ""
             if problem:
                 scan.add("contribution_year", "contribution", cid, "", rid,
                          scan.t("ruleaudit.detail.year", year=year, paid=day.isoformat(), code=problem))

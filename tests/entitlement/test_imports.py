@@ -85,3 +85,40 @@ def test_an_id_number_excel_shortened_is_refused_naming_excel(records: Records, 
     report = import_contributions(ctx.database, path, today=ctx.today(), now=ctx.now(), policy=policy)
     assert not report.written and report.invalid == 1
     assert "Excel" in str(report.errors[0]) and str(report.errors[0]).startswith("第2行 公民身份号码:")
+
+
+def test_imports_apply_the_audit_rules_and_keep_historic_dates(records: Records, tmp_path: Path) -> None:
+    """Moneyfix 4: what the import accepts the rule audit does not flag. A woman with no recorded
+    category (女工人 by default: 50) has no employee months after her retirement date; historic
+    resident years keep their own year's date, so none is a contribution_year finding."""
+    from db.models import Resident
+    from kiosk.rules.enrolment import category_for
+    from kiosk.rules.retirement import retirement_date
+    from kiosk.services import rule_audit
+
+    ctx = records.ctx
+    woman = records.person(dt.date(1970, 1, 5), female=True)
+    records.enrol(woman, "pension", "employee", "2005-01-01", end="2020-12-31", status="终止")
+    records.pay_months(woman, "pension", "employee", "2005-01", 192)  # to 2020-12
+    villager = records.person(dt.date(1975, 6, 1))
+    records.enrol(villager, "pension", "resident", "2012-01-01")
+    records.pay_years(villager, range(2012, 2027))
+    with pytest.raises(AssertionError):
+        records.load()  # all or nothing: the months after her retirement refuse the file
+    path = sorted(tmp_path.glob("contrib*.csv"))[-1]
+    report = import_contributions(ctx.database, path, today=ctx.today(), now=ctx.now(), policy=policy)
+    with ctx.database.connection_context():
+        person = Resident.get_by_id(woman)
+    retired = retirement_date(person.birth_date, category_for(person.sex, person.retirement_category))
+    refused = [e for e in report.errors if "法定退休年龄" in str(e)]
+    after = [m for m in range(1, 13) if dt.date(2020, m, 1) >= retired]  # months that start after it
+    assert refused and len(refused) == len(after), [str(e) for e in report.errors[:3]]
+    report = import_contributions(ctx.database, path, today=ctx.today(), now=ctx.now(), policy=policy,
+                                  skip_invalid=True)
+    assert report.written
+    with ctx.database.connection_context():
+        stamps = {c.month.year: c.paid_at for c in Contribution.select().where(
+            (Contribution.resident == villager) & (Contribution.scheme == "resident"))}
+        assert all(stamp.year == year for year, stamp in stamps.items() if year < ctx.today().year)
+    findings = rule_audit.run_audit(ctx).findings
+    assert not [f.as_json() for f in findings if f.resident_id in (woman, villager)]
