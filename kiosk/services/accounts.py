@@ -70,6 +70,9 @@ class BalanceDetail:
     ledger_fen: Fen
     accrued_fen: Fen
     years: tuple[YearInterest, ...]
+    provisional: tuple[tuple[int, int, str], ...] = ()
+    """(year, rate's year, rate in %) of interest counted at an earlier year's rate because the
+    year's own rate is not announced yet: a provisional figure the steps must say (moneyfix 5)."""
 
     @property
     def steps(self) -> tuple[CalculationStep, ...]:
@@ -122,6 +125,7 @@ def _detail(entries: list[_Entry], kind: str, as_of: dt.date, interest: AccountI
     credited = _credited_years(relevant)
     accrued = 0
     years: list[YearInterest] = []
+    provisional: list[tuple[int, int, str]] = []
     first = min(e.entry_date.year for e in relevant)
     for year in range(first, as_of.year + 1):
         if year in credited:
@@ -138,7 +142,9 @@ def _detail(entries: list[_Entry], kind: str, as_of: dt.date, interest: AccountI
                                rate.rate, interest.method, through_month=through)
         accrued += result.interest_fen
         years.append(result)
-    return BalanceDetail(ledger + accrued, ledger, accrued, tuple(years))
+        if rate.year != year and result.interest_fen:
+            provisional.append((year, rate.year, f"{rate.rate * 100:g}"))
+    return BalanceDetail(ledger + accrued, ledger, accrued, tuple(years), tuple(provisional))
 
 
 # -- public ------------------------------------------------------------------------------------

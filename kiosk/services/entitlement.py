@@ -311,13 +311,22 @@ def paid_months(resident_id: int, insurance: str, schemes: tuple[str, ...], on: 
     return sum(12 if scheme == "resident" else 1 for (scheme,) in tuples(query))
 
 
-def account_balance(ctx: ServiceContext, resident_id: int, kind: str, on: dt.date) -> Fen:
+def account_balance(ctx: ServiceContext, resident_id: int, kind: str, on: dt.date,
+                    steps: list[Step] | None = None) -> Fen:
     """The personal account's balance on ``on`` with 记账利息 (credited and accrued):
-    :func:`kiosk.services.accounts.account_balance_with_interest` with the policy book."""
-    from kiosk.services.accounts import account_balance_with_interest
+    :func:`kiosk.services.accounts.account_balance_with_interest` with the policy book.
+
+    With ``steps``, a Note ``interest_provisional`` is appended for each year whose interest
+    was counted at an earlier year's rate (the year's own rate not announced yet)."""
+    from kiosk.services.accounts import account_balance_detail
     from kiosk.services.payments import policy_book
 
-    return int(account_balance_with_interest(resident_id, kind, on, policy_book(ctx)))
+    detail = account_balance_detail(resident_id, kind, on, policy_book(ctx))
+    if steps is not None:
+        for year, rate_year, rate in detail.provisional:
+            steps.append(Note("interest_provisional", {"year": year, "rate_year": rate_year, "rate": rate,
+                                                       "through": f"{on:%Y-%m}"}))
+    return int(detail.balance_fen)
 
 
 @dataclass(frozen=True)
@@ -546,7 +555,7 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
     if b.reasons:
         return b.done()
     index = _average_index(ctx, person, day, facts, b)
-    balance = account_balance(ctx, person.id, "pension_employee", day)
+    balance = account_balance(ctx, person.id, "pension_employee", day, b.steps)
     age_months = retirement.age_months_on(person.birth_date, retire_on)
     try:
         result = pension.employee_pension(
@@ -619,7 +628,7 @@ def _resident_pension(ctx: ServiceContext, person: Person, day: dt.date, b: _Bui
         b.refuse("not_enrolled", "no_enrolment", insurance="pension")
     if b.reasons:
         return b.done()
-    balance = account_balance(ctx, person.id, "pension_resident", day)
+    balance = account_balance(ctx, person.id, "pension_resident", day, b.steps)
     result = pension.resident_pension(basic_pension_fen=params.resident_basic_pension_fen,
                                       account_balance_fen=balance)
     b.steps.extend(result.steps)

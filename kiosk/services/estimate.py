@@ -144,7 +144,7 @@ def _employee(ctx: ServiceContext, person: Any, day: dt.date, monthly: list[Any]
     future = _months_between(day, retire_on) if keeps_paying else 0
     rate = params.rates.flexible_account_rate if last_scheme == "flexible" else params.rates.pension.individual
     per_month = round_fen(Decimal(last_base) * rate) if future else 0
-    balance = account_balance(ctx, person.id, "pension_employee", day)
+    balance = account_balance(ctx, person.id, "pension_employee", day, steps)
     projected_balance = balance + per_month * future
     projected = paid + future
     if future:
@@ -194,7 +194,7 @@ def _resident(ctx: ServiceContext, person: Any, day: dt.date, yearly: list[Any],
     years_left = _months_between(day, retire_on) // 12
     future_years = years_left if keeps_paying else 0
     per_year = (yearly[-1][3] + yearly[-1][4]) if yearly and future_years else 0
-    balance = account_balance(ctx, person.id, "pension_resident", day)
+    balance = account_balance(ctx, person.id, "pension_resident", day, steps)
     projected_balance = balance + per_year * future_years
     projected = paid + future_years * 12
     if future_years:

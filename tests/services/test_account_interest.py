@@ -107,3 +107,27 @@ def test_annual_method_uses_the_1083_factor() -> None:
     expected = Decimal(1_000_000) * Decimal("0.0262") + Decimal(480_000) * Decimal("0.0262") * Decimal("1.083") / 2
     assert result.interest_fen == int(expected.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
+
+
+def test_provisional_current_year_interest_is_said_in_the_steps(
+        ctx: ServiceContext, make_resident: Callable[..., ResidentInfo]) -> None:
+    """Moneyfix 5: a balance that counts this year's interest at an earlier year's rate says so."""
+    from kiosk.i18n import Translator
+    from kiosk.services.entitlement import Note, Step, account_balance, render_steps
+
+    resident = make_resident(dt.date(1980, 3, 1))
+    _pay_ten_years(ctx, resident.id)
+    latest = max(r.year for r in load_policy(None).interest.employee)
+    day = dt.date(latest + 2, 11, 29)  # the year's rate not in the policy: the newest one stands in
+    steps: list[Step] = []
+    with ctx.database.connection_context():
+        balance = account_balance(ctx, resident.id, "pension_employee", day, steps)
+    assert balance > 4_800_000  # ten years of 4,800 yuan plus interest
+    notes = [s for s in steps if isinstance(s, Note) and s.key == "interest_provisional"]
+    assert [n.params["rate_year"] for n in notes] == [latest] and notes[0].params["year"] == latest + 2
+    text = render_steps(notes, Translator("zh_CN"))[0]
+    assert f"{latest}年利率" in text and "尚未公布" in text
+    steps.clear()
+    with ctx.database.connection_context():
+        account_balance(ctx, resident.id, "pension_employee", dt.date(latest, 12, 31), steps)
+    assert not steps  # a year whose rate is announced is not provisional
