@@ -61,6 +61,7 @@ from typing import Any, cast
 
 from db.models import (
     Application,
+    Benefit,
     BenefitPayment,
     Contribution,
     Enrolment,
@@ -888,20 +889,25 @@ def _funeral(ctx: ServiceContext, person: Person, day: dt.date, facts: Facts, b:
     if person.death_date is None or person.death_date > day:
         b.refuse("not_deceased", "not_deceased")
         return b.done()
+    from kiosk.services import lifecycle  # the death registration's own answer (no import cycle)
+
     death = person.death_date
     b.note("death_date", date=death.isoformat())
-    schemes = [str(e.scheme) for e in in_force(person.id, "pension", death)]
     injury_death = facts.text("cause") in ("work_injury", "injury", "工伤")
     if injury_death and not in_force(person.id, "injury", death, ("employee",)):
         b.refuse("not_enrolled", "no_enrolment", insurance="injury")
-    if not schemes and not injury_death:
+    # Insured in pension at any time up to the death (a pensioner's enrolment ended at retirement,
+    # 死亡注销 ends the rest on the day) or drawing a pension: as 死亡注销 decides it.
+    pensioner = Benefit.select().where((Benefit.resident == person.id) & (Benefit.kind == "pension")).exists()
+    insured = pensioner or ever_enrolled(person.id, "pension", death, ("employee", "flexible", "resident"))
+    if not insured and not injury_death:
         b.refuse("not_enrolled", "no_enrolment", insurance="pension")
     if _payments(person.id, "funeral", exclude) or _claims(ctx, person.id, "benefit_funeral", exclude):
         b.refuse("duplicate_claim", "funeral_paid")
     if b.reasons:
         return b.done()
     params = _policy(ctx, death)
-    scheme = "employee" if any(s in MONTHLY_SCHEMES for s in schemes) or injury_death else "resident"
+    scheme = "employee" if injury_death else lifecycle.death_scheme(person.id)
     b.scheme = scheme
     kind = "pension_employee" if scheme == "employee" else "pension_resident"
     balance = account_balance(ctx, person.id, kind, death)
@@ -912,8 +918,7 @@ def _funeral(ctx: ServiceContext, person: Person, day: dt.date, facts: Facts, b:
         amount = wage * 6
         b.steps.append(CalculationStep("entitlement.calc.funeral_injury", f"{format_yuan(wage)} × 6", amount))
         return b.done(lump=amount)
-    local = getattr(params, "funeral", None)
-    grant = getattr(local, f"{scheme}_grant_fen", None) if local is not None else None
+    grant = lifecycle.funeral_grant_fen(params.lifecycle, scheme)
     if grant is None:
         b.refuse("no_local_amount", "funeral_local_missing")
         return b.done()

@@ -52,6 +52,25 @@ def _lifecycle(ctx: ServiceContext, day: dt.date) -> LifecycleParams:
         return book.versions[0].lifecycle
 
 
+def death_scheme(resident_id: int) -> str:
+    """The pension scheme a death is settled in (funeral grant, survivor pension, account):
+    ``employee`` when the person drew an employee pension or holds an employee account with
+    money, else ``resident``. The one answer :func:`report_death` and the entitlement
+    service's funeral decision (kiosk.services.entitlement) share. Caller's connection."""
+    employee_pension = Benefit.select().where((Benefit.resident == resident_id) & (Benefit.kind == "pension")
+                                              & (Benefit.scheme == "employee")).exists()
+    employee_account = Account.select().where((Account.resident == resident_id)
+                                              & (Account.kind == "pension_employee")
+                                              & (Account.balance_fen > 0)).exists()
+    return "employee" if employee_pension or employee_account else "resident"
+
+
+def funeral_grant_fen(params: LifecycleParams, scheme: str) -> Fen | None:
+    """The 丧葬补助金 of ``scheme`` in the policy's ``[version.lifecycle]`` (fen), None when the
+    policy file sets none [local] (SIL Art. 17; 国发〔2014〕8号 for the resident scheme)."""
+    return params.employee_funeral_grant_fen if scheme == "employee" else params.resident_funeral_grant_fen
+
+
 # -- 待遇领取资格认证 ---------------------------------------------------------------------
 
 
@@ -216,20 +235,14 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Death
                              detail={"resident": resident_id, "months": list(months), "amount_fen": overpaid})
         ended = (Enrolment.update(status="ended", end_date=death)
                  .where((Enrolment.resident == resident_id) & (Enrolment.status != "ended")).execute())
-        # The employee scheme when the person drew an employee pension or holds an employee account.
-        employee_pension = Benefit.select().where((Benefit.resident == resident_id) & (Benefit.kind == "pension")
-                                                  & (Benefit.scheme == "employee")).exists()
-        employee_account = Account.select().where((Account.resident == resident_id)
-                                                  & (Account.kind == "pension_employee")
-                                                  & (Account.balance_fen > 0)).exists()
-        scheme = "employee" if employee_pension or employee_account else "resident"
+        scheme = death_scheme(resident_id)
         kind = "pension_employee" if scheme == "employee" else "pension_resident"
         settle_interest(resident_id, kind, death, book, now=now)  # interest to the date of death
         balance = account_balance_with_interest(resident_id, kind, death, book)
         inheritable = balance
         if scheme == "resident" and not params.resident_inherit_subsidy:
             inheritable = max(0, balance - _subsidy_part(resident_id))
-        grant = (params.employee_funeral_grant_fen if scheme == "employee" else params.resident_funeral_grant_fen) or 0
+        grant = funeral_grant_fen(params, scheme) or 0
         survivor = params.employee_survivor_months * pension_monthly if scheme == "employee" else 0
         overpaid_total = sum(s.overpaid_fen for s in stopped)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="resident.deceased", now=now, entity="resident",

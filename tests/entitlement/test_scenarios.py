@@ -455,7 +455,8 @@ CASES: list[Case] = [
          reasons=("missing_fact",)),
     # -- funeral
     case("funeral grant for a living person", "m1965_180", "funeral", reasons=("not_deceased",)),
-    case("funeral grant: local amount not in the policy", "dead", "funeral", reasons=("no_local_amount",)),
+    case("funeral grant: the policy's local amount", "dead", "funeral",
+         lump=policy(_d("2026-01-10")).lifecycle.employee_funeral_grant_fen),
     case("funeral grant after a work death", "dead", "funeral", facts={"cause": "work_injury"},
          lump=6 * policy(_d("2026-01-10")).wage.average_monthly_wage_fen),
     case("funeral grant asked before the death", "dead", "funeral", "2025-12-01", ("not_deceased",)),
