@@ -683,7 +683,9 @@ def _write_contribution(row: ContributionRow, policy: Callable[[dt.date], Policy
     kind, entries = account_credit(row, policy(row.month))
     if kind is None:
         return
-    account = account_for(row.resident_id, kind, today=today, now=now)
+    # An account first credited by an import was opened with its first period (the rows are
+    # written oldest first), not on the import day: its ledger starts there.
+    account = account_for(row.resident_id, kind, today=min(today, row.month), now=now)
     period = f"{row.month.year}" if row.scheme == "resident" else f"{row.month:%Y-%m}"
     for ledger_kind, amount in entries:
         if amount:

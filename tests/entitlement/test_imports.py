@@ -120,5 +120,8 @@ def test_imports_apply_the_audit_rules_and_keep_historic_dates(records: Records,
         stamps = {c.month.year: c.paid_at for c in Contribution.select().where(
             (Contribution.resident == villager) & (Contribution.scheme == "resident"))}
         assert all(stamp.year == year for year, stamp in stamps.items() if year < ctx.today().year)
+        # The account opens with its first period (not the import day in any time zone).
+        opened = {a.kind: a.opened_on for a in Account.select().where(Account.resident.in_([woman, villager]))}
+        assert opened == {"pension_employee": dt.date(2005, 1, 1), "pension_resident": dt.date(2012, 1, 1)}
     findings = rule_audit.run_audit(ctx).findings
     assert not [f.as_json() for f in findings if f.resident_id in (woman, villager)]
