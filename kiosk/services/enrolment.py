@@ -108,11 +108,26 @@ def check_enrolment(ctx: ServiceContext, resident: Resident, type_: str, data: d
     return insurances, scheme, employer
 
 
-def check_resident_year(resident: Resident, year: int, today: dt.date) -> None:
-    """Refuse a resident-pension contribution for a year the rules do not allow."""
-    paid = [row.month.year for row in Contribution.select(Contribution.month).where(
+def _resident_years_paid(resident: Resident) -> list[int]:
+    return [row.month.year for row in Contribution.select(Contribution.month).where(
         (Contribution.resident == resident.id) & (Contribution.insurance == "pension")
         & (Contribution.scheme == "resident"))]
+
+
+def payable_resident_years(ctx: ServiceContext, resident_id: int) -> tuple[int, ...]:
+    """The resident-pension years (oldest first) still unpaid that the rules let
+    the resident pay today (the hall's local date): the current year and any transitional 补缴
+    (kiosk.rules.enrolment.resident_contribution_years). Empty when this year is
+    paid and no 补缴 applies: the next year opens on 1 January, never earlier."""
+    resident = Resident.get_by_id(resident_id)
+    paid = set(_resident_years_paid(resident))
+    allowed = rules.resident_contribution_years(ctx.today(), birth=resident.birth_date, paid_years=paid)
+    return tuple(year for year in allowed if year not in paid)
+
+
+def check_resident_year(resident: Resident, year: int, today: dt.date) -> None:
+    """Refuse a resident-pension contribution for a year the rules do not allow."""
+    paid = _resident_years_paid(resident)
     try:
         rules.check_resident_year(year, today, birth=resident.birth_date, paid_years=paid)
     except rules.EnrolmentRefusal as exc:

@@ -3,8 +3,10 @@ the government subsidy and what reaches the personal account.
 
 Choosing a tier and confirming starts a 缴费核定 application (scheme
 resident) — nothing is paid here: the resident pays at a counter or by bank
-and the clerk records it. The year is this year, or next year when this
-year is already paid.
+and the clerk records it. The year is the oldest one the enrolment rules let
+the resident pay now (this year, or a transitional 补缴 year); when this year
+is paid and nothing else is payable the screen says so instead of offering a
+year the counter would refuse.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 
 from kiosk.rules.money import format_yuan
-from kiosk.services import payments, residents
+from kiosk.services import enrolment, payments, residents
 from kiosk.services.payments import ResidentPensionQuote
 from screens.resident.apply_common import ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
@@ -30,7 +32,10 @@ class TierChoices:
 
     enrolled: bool
     year: int
+    """The year to pay for; when nothing is payable, the year already paid."""
     quotes: tuple[ResidentPensionQuote, ...]
+    payable: bool = True
+    """False when every year the rules allow now is already paid."""
 
 
 def whole_yuan(fen: int) -> str:
@@ -47,13 +52,13 @@ def load_tiers(ctx: Any, resident_id: int) -> TierChoices:
     """Enrolment, the year to pay for and a quote per tier (runs in a worker thread)."""
     enrolled = any(r.insurance == "pension" and r.scheme == "resident" and r.status == "active"
                    for r in residents.enrolments(ctx, resident_id))
-    history = residents.contribution_history(ctx, resident_id)
-    year = ctx.today().year
-    paid = {y.year for y in history.years for r in y.rows if r.insurance == "pension" and r.scheme == "resident"}
-    if year in paid:
-        year += 1
+    today = ctx.today()
+    years = enrolment.payable_resident_years(ctx, resident_id)
     if not enrolled:
-        return TierChoices(False, year, ())
+        return TierChoices(False, years[0] if years else today.year, ())
+    if not years:
+        return TierChoices(True, today.year, (), payable=False)
+    year = years[0]
     quotes = tuple(payments.quote_resident_pension(ctx, resident_id, tier.annual_fen, year)
                    for tier in payments.resident_pension_tiers(ctx))
     return TierChoices(True, year, quotes[:10])
@@ -78,6 +83,12 @@ class TierScreen(ApplyStep):
         choices: TierChoices = self.data
         if not choices.enrolled:
             yield Static(t("resident.apply.tier.not_enrolled"), classes="warning", id="apply-blocked")
+            with Grid(classes="menu-grid apply-actions"):
+                yield MenuButton("0", t("app.back"), "back")
+            return
+        if not choices.payable:
+            yield Static(t("resident.apply.tier.year_paid", year=choices.year, next=choices.year + 1),
+                         classes="warning", id="apply-blocked")
             with Grid(classes="menu-grid apply-actions"):
                 yield MenuButton("0", t("app.back"), "back")
             return

@@ -30,6 +30,7 @@ from kiosk.clock import FixedClock
 from kiosk.rules.codes import CardInput, parse_card_input
 from kiosk.rules.identity import InvalidIdNumber, check_digit, parse_id_number
 from kiosk.rules.money import InvalidAmount, parse_yuan
+from kiosk.rules.text import normalise_name, normalise_phone, normalise_text
 from kiosk.services import ServiceContext, ServiceError, residents
 from kiosk.services import queue as q
 from kiosk.services.payments import pay_resident_pension, resident_pension_tiers
@@ -158,7 +159,9 @@ def test_registration_fields_store_or_refuse_without_partial_rows(
         assert Resident.select().count() == before
         return
     row = Resident.get_by_id(info.id)
-    assert (row.name, row.phone, row.address) == (name.strip(), phone.strip(), address.strip())
+    # Stored exactly as the one normaliser gives it (NFKC, trimmed, spaces collapsed): never another form.
+    assert (row.name, row.phone, row.address) == (normalise_name(name), normalise_phone(phone),
+                                                  normalise_text(address))
     assert Resident.select().count() == before + 1
 
 

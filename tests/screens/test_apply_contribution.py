@@ -37,8 +37,20 @@ async def test_tier_choice_creates_payment_pending_assessment(
         await press(pilot, "8", "3")
         assert isinstance(app.screen, TierScreen)
         text = screen_text(app)
-        # Li paid 2026 already: the wizard offers 2027; every tier shows its subsidy and account credit.
-        assert "2027年度" in text
+        # Li paid 2026 already and 2027 opens on 1 January (no 预缴): the wizard says so and offers
+        # no tier the counter would refuse.
+        assert "2026年度" in text and "已经缴费" in text and "2027年1月1日" in text
+        assert "元档" not in text
+    # This year not paid yet: the wizard offers 2026; every tier shows its subsidy and account credit.
+    Contribution.delete().where((Contribution.resident == seeded.li)
+                                & (Contribution.month == dt.date(2026, 1, 1))).execute()
+    app = make_kiosk()
+    async with app.run_test(size=SIZE) as pilot:
+        await identify(pilot, LI_ID)
+        await press(pilot, "8", "3")
+        assert isinstance(app.screen, TierScreen)
+        text = screen_text(app)
+        assert "2026年度" in text
         for tier in TIERS:
             assert f"{tier.annual_fen // 100}元档 补贴{tier.subsidy_fen // 100}" in text
         assert "本机不收款" in text
@@ -53,7 +65,7 @@ async def test_tier_choice_creates_payment_pending_assessment(
         assert isinstance(app.screen, ApplyDoneScreen)
         [row] = applications_of(seeded.li, "assessment")
         assert row.status == "base_determined" and row.data["scheme"] == "resident"
-        assert row.data["tier_fen"] == third.annual_fen and row.data["year"] == 2027
+        assert row.data["tier_fen"] == third.annual_fen and row.data["year"] == 2026
         assert row.data["quote"]["subsidy_fen"] == third.subsidy_fen
         assert Payment.select().count() == payments_before  # no money recorded at the kiosk
         assert row.number in screen_text(app) and "到窗口缴费" in screen_text(app)
@@ -71,7 +83,7 @@ async def test_tier_choice_creates_payment_pending_assessment(
     info = apps.advance(clerk, row.number, "recorded", data={"method": "bank"})
     payment = Payment.get(Payment.receipt_code == info.data["receipt_code"])
     assert payment.amount_fen == third.annual_fen and payment.method == "bank"
-    assert Contribution.get((Contribution.resident == seeded.li) & (Contribution.month == dt.date(2027, 1, 1))
+    assert Contribution.get((Contribution.resident == seeded.li) & (Contribution.month == dt.date(2026, 1, 1))
                             ).subsidy_fen == third.subsidy_fen
     assert Account.get(Account.resident == seeded.li).balance_fen == balance + third.annual_fen + third.subsidy_fen
 
