@@ -522,8 +522,10 @@ def _pensions(database: peewee.Database, gen: _Generator, ctx: Any, staff: dict[
     part out of the personal account, so ``kiosk benefit run`` goes on from this month. A
     pensioner who died is paid to the month of death and the account is inherited.
     """
+    from kiosk.i18n import Translator
     from kiosk.services import benefit_run, entitlement
 
+    zh = Translator("zh_CN")
     rng, this_month = random.Random(f"demo-pensions-{gen.seed}"), gen.this_month
     flow = WORKFLOWS["benefit_pension"]
     cards = set(benefit_run._cards())
@@ -549,7 +551,9 @@ def _pensions(database: peewee.Database, gen: _Generator, ctx: Any, staff: dict[
         day = who.first_month
         gen.serials[day] = gen.serials.get(day, 0) + 1
         data = {"demo": True, "claim_date": day.isoformat(), "scheme": who.scheme, "amount_fen": monthly,
-                "account_part_fen": part, "account_kind": kind}
+                "monthly_fen": monthly, "account_part_fen": part, "account_kind": kind,
+                "entitlement": {"eligible": True, "scheme": who.scheme,
+                                "steps": entitlement.render_steps(decision.steps, zh)}}
         app_id = Application.insert(
             number=application_number(day, gen.serials[day]), resident=who.resident_id, type="benefit_pension",
             status="paid", data=data, channel="counter", expected_days=flow.expected_days,
@@ -751,6 +755,7 @@ def _claim_data(rng: random.Random, type_: str, status: str, day: dt.date) -> di
         amount = {"benefit_unemployment": UNEMPLOYMENT_MONTHLY_FEN, "benefit_maternity": 1960000,
                   "benefit_pension": BASIC_PENSION_FEN}.get(type_, rng.randrange(500, 20000) * 100)
         data["amount_fen"] = amount
+        data["entitlement"] = {"eligible": True, "scheme": "", "steps": []}  # as 待遇计算 records it
         if type_ == "benefit_unemployment":
             data["months"] = 3
     return data

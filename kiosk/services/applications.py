@@ -37,7 +37,7 @@ from db.models import (
 from kiosk.rules.codes import application_number
 from kiosk.rules.identity import mask_name
 from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
-from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, duties
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, claims, duties
 from kiosk.services import application_effects as effects
 from kiosk.services.staff import PermissionDenied, acting_staff
 from printers import spool
@@ -147,7 +147,11 @@ class ApplicationInfo:
 
     @property
     def amount_fen(self) -> int | None:
-        """The benefit computed at 待遇计算 (or the assessed total), if any."""
+        """The benefit computed at 待遇计算 (or the assessed total), if any. A benefit claim has
+        an amount only once calculated (its entitlement is in the data): a typed figure on older
+        records is never shown as the amount."""
+        if self.type.startswith("benefit_") and "entitlement" not in self.data:
+            return None
         value = self.data.get("amount_fen")
         return int(value) if value is not None else None
 
@@ -317,7 +321,10 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
         if _needs_supervisor(wf, row.status, to_status) and staff.role not in ("supervisor", "admin"):
             raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor")
         payload = dict(row.data or {})
-        payload.update(data or {})
+        typed = dict(data or {})
+        if row.type.startswith("benefit_"):
+            claims.drop_computed(typed)  # amounts come from 待遇计算 only, never from a step's input
+        payload.update(typed)
         duties.check_separation(row, wf, staff, to_status, payload)
         if to_status not in END_STATES:
             duties.check_decision_inputs(row.type, to_status, payload, ctx.today())

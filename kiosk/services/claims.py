@@ -58,8 +58,23 @@ def decide_for(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str
                       exclude_application=application_id)
 
 
+#: Keys only 待遇计算 (:func:`calculate`) and 待遇支付 write: a typed value is never shown or paid
+#: as the amount (moneyfix 5), so they are dropped from what a resident or clerk types.
+COMPUTED_KEYS = ("amount_fen", "monthly_fen", "lump_sum_fen", "months", "steps", "entitlement",
+                 "account_part_fen", "account_kind", "benefit_id", "account_payout_fen", "deemed_typed",
+                 "deemed_adjusted", "months_on_record")
+
+
+def drop_computed(data: dict[str, Any]) -> None:
+    """Remove :data:`COMPUTED_KEYS` from typed input (in place)."""
+    for key in COMPUTED_KEYS:
+        data.pop(key, None)
+
+
 def check_submit(ctx: ServiceContext, resident: Resident, type_: str, data: dict[str, Any]) -> None:
-    """Record the claim date; refuse a claim the records alone rule out."""
+    """Record the claim date; refuse a claim the records alone rule out. Typed amounts
+    (:data:`COMPUTED_KEYS`) are dropped: the amount exists only once calculated."""
+    drop_computed(data)
     data["claim_date"] = ctx.today().isoformat()  # the day it was made, never typed
     decision = decide_for(ctx, resident.id, type_, data, None)
     hard = [r for r in decision.reasons if r in RECORD_REASONS]
