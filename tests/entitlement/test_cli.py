@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import peewee
 import pytest
@@ -162,8 +163,11 @@ def test_imports_are_idempotent_and_never_overwrite_records(cli: Cli, database: 
 def test_bad_rows_are_named_and_nothing_is_written(cli: Cli, database: peewee.Database) -> None:
     bind(database)
     count = Contribution.select().count()
+    # The command reads the real clock in the hall's zone: "next month" is computed, never written in.
+    this_month = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().replace(day=1)
+    next_month = f"{this_month + dt.timedelta(days=32):%Y-%m}"
     rows = [
-        (FLEX45, "养老", "灵活就业", "2026-12", "4200.00", "840.00", "0", "0"),  # next month
+        (FLEX45, "养老", "灵活就业", next_month, "4200.00", "840.00", "0", "0"),  # next month
         (FLEX45, "养老", "灵活就业", "2024-06", "4200.00", "840.00", "0", "0"),  # before the enrolment
         (FLEX45, "养老", "灵活就业", "2026-01", "4200.00", "840.00", "100.00", "0"),  # employer share
         (WOMAN60, "养老", "城乡居民", "2026-03", "", "500.00", "0", "60.00"),  # a month, not a year
@@ -174,7 +178,7 @@ def test_bad_rows_are_named_and_nothing_is_written(cli: Cli, database: peewee.Da
     result = cli("import", "contributions", str(_write(cli.folder / "bad.csv", CONTRIB_HEADER, rows)))
     assert result.returncode == 1
     out = result.stdout
-    for expected in ("第2行 所属期: 所属期 2026-12 晚于本月", "第3行 所属期: 该期没有灵活就业养老保险参保登记",
+    for expected in (f"第2行 所属期: 所属期 {next_month} 晚于本月", "第3行 所属期: 该期没有灵活就业养老保险参保登记",
                      "第4行 单位缴费:", "第5行 所属期: 城乡居民按年缴费", "第6行 险种: 城乡居民没有失业保险",
                      "第7行 个人缴费: 金额", "没有导入任何数据"):
         assert expected in out, out
