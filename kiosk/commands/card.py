@@ -14,11 +14,11 @@ stdin: two lines, password and confirmation. Both commands are audited as
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from kiosk.commands import CommandError
 from kiosk.commands.context import database_for, settings_for
+from kiosk.commands.secret_input import read_twice
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,14 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def read_password() -> str:
     """The new password, twice; raises CommandError when they differ or none is given."""
-    if sys.stdin.isatty():
-        first = getpass.getpass("服务密码 service password: ")
-        second = getpass.getpass("再次输入 again: ")
-    else:
-        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
-        if len(lines) < 2:
-            raise CommandError("没有读到两次服务密码：请在标准输入中提供两行（密码和确认）")
-        first, second = lines[0], lines[1]
+    first, second = read_twice("服务密码 service password: ", "再次输入 again: ", one_line_ok=False,
+                               missing="没有读到两次服务密码：请在标准输入中提供两行（密码和确认）")
     if first != second:
         raise CommandError("两次输入的服务密码不一致")
     return first

@@ -12,16 +12,19 @@ counter PINs and keeps the PIN. Both are audited (``staff.reset_pin``,
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 import peewee
 
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
+from kiosk.commands.secret_input import read_twice
 from kiosk.config import Settings
 from kiosk.services import ServiceContext, ServiceError
 from kiosk.services import staff as staff_service
+
+_T = TypeVar("_T")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,15 +56,8 @@ def service_context(settings: Settings, database: peewee.Database) -> ServiceCon
 
 def read_pin() -> str:
     """The new PIN, twice; raises CommandError when the two differ or none is given."""
-    if sys.stdin.isatty():
-        first = getpass.getpass("PIN: ")
-        second = getpass.getpass("再次输入 PIN (again): ")
-    else:
-        lines = [line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
-        if not lines:
-            raise CommandError("没有读到PIN：请在标准输入中提供PIN（一行或两行）")
-        first = lines[0]
-        second = lines[1] if len(lines) > 1 else lines[0]
+    first, second = read_twice("PIN: ", "再次输入 PIN (again): ", one_line_ok=True,
+                               missing="没有读到PIN：请在标准输入中提供PIN（一行或两行）")
     # Through the one normaliser first: full-width digits are the same PIN.
     first, second = staff_service.clean_pin(first), staff_service.clean_pin(second)
     if first != second:
@@ -69,14 +65,19 @@ def read_pin() -> str:
     return first
 
 
-def staff_add(args: argparse.Namespace) -> int:
-    pin = read_pin()
+def _run(args: argparse.Namespace, action: Callable[[ServiceContext], _T]) -> _T:
+    """``action`` on a service context for this machine; a ServiceError becomes a CommandError."""
     settings = settings_for(args)
     ctx = service_context(settings, database_for(settings))
     try:
-        info = staff_service.add_staff(ctx, args.number, args.name, args.role, pin)
+        return action(ctx)
     except ServiceError as exc:
         raise CommandError(exc.message) from None
+
+
+def staff_add(args: argparse.Namespace) -> int:
+    pin = read_pin()
+    info = _run(args, lambda ctx: staff_service.add_staff(ctx, args.number, args.name, args.role, pin))
     print(f"已添加工作人员 added: {info.number} {info.name} ({info.role_name})")
     return 0
 
@@ -91,34 +92,19 @@ def staff_list(args: argparse.Namespace) -> int:
 
 
 def staff_deactivate(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
-    ctx = service_context(settings, database_for(settings))
-    try:
-        info = staff_service.deactivate(ctx, args.number)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from None
+    info = _run(args, lambda ctx: staff_service.deactivate(ctx, args.number))
     print(f"已停用 deactivated: {info.number} {info.name}")
     return 0
 
 
 def staff_reset_pin(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
-    ctx = service_context(settings, database_for(settings))
-    pin = read_pin()
-    try:
-        staff_service.reset_pin(ctx, args.number, pin)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from None
+    # The PIN is read once the database is open (a bad config fails before the prompt).
+    _run(args, lambda ctx: staff_service.reset_pin(ctx, args.number, read_pin()))
     print(f"已重置PIN reset: {staff_service.staff_key(args.number)}（已记入审计日志 audited）")
     return 0
 
 
 def staff_unlock(args: argparse.Namespace) -> int:
-    settings = settings_for(args)
-    ctx = service_context(settings, database_for(settings))
-    try:
-        info = staff_service.unlock(ctx, args.number)
-    except ServiceError as exc:
-        raise CommandError(exc.message) from None
+    info = _run(args, lambda ctx: staff_service.unlock(ctx, args.number))
     print(f"已解锁 unlocked: {info.number} {info.name}（已记入审计日志 audited）")
     return 0
