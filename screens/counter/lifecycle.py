@@ -20,16 +20,16 @@ from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import lifecycle
 from kiosk.services.registration import ResidentInfo
-from screens.base import KioskModal
-from screens.counter.base import CSS_FILE
 from screens.counter.keys import ConfirmActionModal
+from screens.counter.reason import OneInputModal
 from screens.widgets.plain import Button, Static
 
 
-class DeathDateModal(KioskModal[dt.date | None]):
+class DeathDateModal(OneInputModal[dt.date]):
     """Asks the date of death (YYYY-MM-DD, from the death certificate); None when cancelled."""
 
-    CSS_PATH = CSS_FILE
+    INPUT_ID = "death-date"
+    OK_ID = "death-ok"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-box", classes="modal-box"):
@@ -39,23 +39,6 @@ class DeathDateModal(KioskModal[dt.date | None]):
             with Horizontal(classes="button-row"):
                 yield Button(self.t("counter.confirm"), id="death-ok")
                 yield Button(self.t("counter.cancel"), id="death-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#death-date", Input).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._ok()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "death-ok":
-            self._ok()
-        else:
-            self.dismiss(None)
 
     def _ok(self) -> None:
         text = self.query_one("#death-date", Input).value

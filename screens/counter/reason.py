@@ -3,6 +3,8 @@ required (the resident reads it under 办理进度)."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input
@@ -12,11 +14,44 @@ from screens.base import KioskModal
 from screens.counter.base import CSS_FILE
 from screens.widgets.plain import Button, Static
 
+_R = TypeVar("_R")
 
-class ReasonModal(KioskModal[str | None]):
-    """Returns the reason typed, or None when cancelled."""
+
+class OneInputModal(KioskModal[_R | None]):
+    """A modal with one input and 确定/取消 buttons: Enter or 确定 calls
+    :meth:`_ok` (which dismisses with the value or shows a message); 取消 and
+    Esc dismiss with None. Subclasses name their ``#INPUT_ID`` and ``#OK_ID``."""
 
     CSS_PATH = CSS_FILE
+    INPUT_ID = ""
+    OK_ID = ""
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{self.INPUT_ID}", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._ok()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == self.OK_ID:
+            self._ok()
+        else:
+            self.dismiss(None)
+
+    def _ok(self) -> None:
+        raise NotImplementedError
+
+
+class ReasonModal(OneInputModal[str]):
+    """Returns the reason typed, or None when cancelled."""
+
+    INPUT_ID = "reason-input"
+    OK_ID = "reason-ok"
 
     def __init__(self, action_name: str) -> None:
         super().__init__()
@@ -31,23 +66,6 @@ class ReasonModal(KioskModal[str | None]):
             with Horizontal(classes="button-row"):
                 yield Button(self.t("counter.confirm"), id="reason-ok", variant="error")
                 yield Button(self.t("counter.cancel"), id="reason-cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#reason-input", Input).focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self._ok()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "reason-ok":
-            self._ok()
-        else:
-            self.dismiss(None)
 
     def _ok(self) -> None:
         try:  # the one normaliser: trimmed, invisible and control characters refused
