@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.commands import CommandError
-from kiosk.commands.context import database_for, settings_for
-from kiosk.commands.staff import service_context
-from kiosk.policy import PolicyError, load_policy
+from kiosk.commands.records import run_in_context
 from kiosk.rules.money import format_yuan
-from kiosk.services import ServiceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,21 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def credit_interest(args: argparse.Namespace) -> int:
     from kiosk.services.accounts import credit_interest as credit
 
-    settings = settings_for(args)
-    try:
-        book = load_policy(settings.policy.file or None)
-    except PolicyError as exc:
-        raise CommandError(str(exc)) from None
-    database = database_for(settings)
-    try:
-        ctx = service_context(settings, database)
-        ctx.extras["policy"] = book
-        try:
-            result = credit(ctx, args.year)
-        except ServiceError as exc:
-            raise CommandError(exc.message) from None
-    finally:
-        database.close()
+    result = run_in_context(args, lambda ctx: credit(ctx, args.year))
     if result.nothing_done and result.already:
         print(f"{result.year}年度利息已经结算过（{result.already}个账户），本次未记账")
         return 0

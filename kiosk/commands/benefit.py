@@ -24,7 +24,7 @@ import argparse
 import json
 
 from kiosk.commands import CommandError
-from kiosk.commands.records import iso_date, open_context, resident_id_for
+from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
 from kiosk.i18n import Translator
 from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, ServiceError
@@ -124,15 +124,8 @@ def run_command(args: argparse.Namespace) -> int:
 def certify_command(args: argparse.Namespace) -> int:
     from kiosk.services import lifecycle
 
-    ctx, database = open_context(args)
-    try:
-        resident_id = resident_id_for(ctx, args.id_number)
-        try:
-            result = lifecycle.certify(staff_context(ctx, args.staff), resident_id, channel=args.channel)
-        except ServiceError as exc:
-            raise CommandError(exc.message) from None
-    finally:
-        database.close()
+    result = run_in_context(args, lambda ctx: lifecycle.certify(
+        staff_context(ctx, args.staff), resident_id_for(ctx, args.id_number), channel=args.channel))
     if args.json:
         print(json.dumps({"certified": result.certified, "resumed": list(result.resumed),
                           "next_due": result.next_due.isoformat() if result.next_due else None}))

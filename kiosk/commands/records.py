@@ -1,11 +1,13 @@
 """Helpers shared by the commands that read one resident's records
 (``kiosk benefit check``, ``kiosk pension estimate``): a service context
-with the policy book, the resident behind an ID number, ``--date``."""
+with the policy book (and a runner on it), the resident behind an ID number, ``--date``."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
+from typing import TypeVar
 
 import peewee
 
@@ -13,7 +15,9 @@ from kiosk.commands import CommandError
 from kiosk.commands.context import database_for, settings_for
 from kiosk.commands.staff import service_context
 from kiosk.policy import PolicyError, load_policy
-from kiosk.services import ServiceContext
+from kiosk.services import ServiceContext, ServiceError
+
+_T = TypeVar("_T")
 
 
 def iso_date(text: str) -> dt.date:
@@ -35,6 +39,18 @@ def open_context(args: argparse.Namespace) -> tuple[ServiceContext, peewee.Datab
     ctx = service_context(settings, database)
     ctx.extras["policy"] = book
     return ctx, database
+
+
+def run_in_context(args: argparse.Namespace, action: Callable[[ServiceContext], _T]) -> _T:
+    """``action`` on :func:`open_context`'s context, the database closed after;
+    a ServiceError becomes a CommandError (its message, one line)."""
+    ctx, database = open_context(args)
+    try:
+        return action(ctx)
+    except ServiceError as exc:
+        raise CommandError(exc.message) from None
+    finally:
+        database.close()
 
 
 def resident_id_for(ctx: ServiceContext, text: str) -> int:

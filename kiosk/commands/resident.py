@@ -17,9 +17,9 @@ import json
 
 from kiosk.commands import CommandError
 from kiosk.commands.benefit import staff_context
-from kiosk.commands.records import iso_date, open_context, resident_id_for
+from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
 from kiosk.rules.money import format_yuan
-from kiosk.services import ServiceError
+from kiosk.services import ServiceContext, ServiceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,16 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def enrolment_command(args: argparse.Namespace) -> int:
     from kiosk.services import lifecycle
 
-    ctx, database = open_context(args)
-    try:
+    def change(ctx: ServiceContext) -> str:
         resident_id = resident_id_for(ctx, args.id_number)
-        try:
-            status = lifecycle.change_enrolment(staff_context(ctx, args.staff), resident_id, args.insurance,
-                                                args.scheme, args.action, args.date or ctx.today())
-        except ServiceError as exc:
-            raise CommandError(exc.message) from None
-    finally:
-        database.close()
+        return lifecycle.change_enrolment(staff_context(ctx, args.staff), resident_id, args.insurance,
+                                          args.scheme, args.action, args.date or ctx.today())
+
+    status = run_in_context(args, change)
     print(f"已办理 done：{args.insurance}/{args.scheme} → {status}（已记入审计日志 audited）")
     return 0
 
@@ -100,17 +96,13 @@ def unpaid_command(args: argparse.Namespace) -> int:
 def deceased_command(args: argparse.Namespace) -> int:
     from kiosk.services import lifecycle
 
-    ctx, database = open_context(args)
-    try:
+    def record(ctx: ServiceContext) -> lifecycle.DeathResult:
         resident_id = resident_id_for(ctx, args.id_number)
         # Without --staff the audit names the command line (admin-cli), as other commands do.
         acting = staff_context(ctx, args.staff) if args.staff else dataclasses.replace(ctx, staff_number="admin-cli")
-        try:
-            result = lifecycle.record_death(acting, resident_id, args.date)
-        except ServiceError as exc:
-            raise CommandError(exc.message) from None
-    finally:
-        database.close()
+        return lifecycle.record_death(acting, resident_id, args.date)
+
+    result = run_in_context(args, record)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0

@@ -14,9 +14,7 @@ import argparse
 import dataclasses
 import json
 
-from kiosk.commands import CommandError
-from kiosk.commands.records import open_context
-from kiosk.services import ServiceError
+from kiosk.commands.records import run_in_context
 
 _REASONS = {"unknown": "本大厅没有打印过这个校验码（可能输错或伪造）",
             "altered": "内容与打印时不一致（已被改动）",
@@ -33,14 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def verify_command(args: argparse.Namespace) -> int:
     from kiosk.services.certificates import verify_code
 
-    ctx, database = open_context(args)
-    try:
-        try:
-            result = verify_code(dataclasses.replace(ctx, staff_number="admin-cli"), args.code)
-        except ServiceError as exc:
-            raise CommandError(exc.message) from None
-    finally:
-        database.close()
+    result = run_in_context(args, lambda ctx: verify_code(dataclasses.replace(ctx, staff_number="admin-cli"), args.code))
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
     elif result.genuine:
