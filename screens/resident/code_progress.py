@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 
 from kiosk.services import residents
 from screens.resident.common import ResidentScreen
-from screens.resident.progress import STATE_STYLE
+from screens.resident.progress import append_timeline
 from screens.widgets.plain import Static
 
 
@@ -44,15 +44,7 @@ class CodeProgressScreen(ResidentScreen):
             text.append(f"{app.name_en if english else app.name_zh}  {app.number}\n", style="bold")
         else:
             text.append(f"{app.number}\n", style="bold")
-        status = app.status_en if english else app.status_zh
-        text.append(t("resident.progress.status", status=status, date=f"{app.created:%Y-%m-%d}") + "\n")
-        for step in app.steps:
-            label = t(f"resident.progress.state.{step.state}")
-            when = f"  {step.at:%Y-%m-%d}" if step.at else ""
-            text.append(f"  [{label}] ", style=STATE_STYLE.get(step.state, ""))
-            text.append(f"{step.name_en if english else step.name_zh}{when}\n")
-        if app.reason:
-            text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
+        append_timeline(text, app, t, english)
         with VerticalScroll(id="progress-list"):
             yield Static(text, classes="application")
             if not found.full:

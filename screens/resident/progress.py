@@ -4,6 +4,7 @@ where it is issued), as the counter's 一次性告知单 does."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -14,10 +15,26 @@ from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import applications as application_service
 from kiosk.services import residents
 from kiosk.services.applications import MaterialInfo
+from kiosk.services.residents import ApplicationView
 from screens.resident.common import ResidentScreen
 from screens.widgets.plain import Static
 
 STATE_STYLE = {"done": "green", "current": "bold yellow", "stopped": "bold red", "todo": "dim"}
+
+
+def append_timeline(text: Text, app: ApplicationView, t: Callable[..., str], english: bool) -> None:
+    """Appends to ``text`` an application's status line (status, date applied),
+    one line per step with its state and date, and the return/rejection reason
+    if any; names in the reader's language (``english``), ``t`` the translator."""
+    status = app.status_en if english else app.status_zh
+    text.append(t("resident.progress.status", status=status, date=f"{app.created:%Y-%m-%d}") + "\n")
+    for step in app.steps:
+        label = t(f"resident.progress.state.{step.state}")
+        when = f"  {step.at:%Y-%m-%d}" if step.at else ""
+        text.append(f"  [{label}] ", style=STATE_STYLE.get(step.state, ""))
+        text.append(f"{step.name_en if english else step.name_zh}{when}\n")
+    if app.reason:
+        text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
 
 
 class ProgressScreen(ResidentScreen):
@@ -54,16 +71,8 @@ class ProgressScreen(ResidentScreen):
             for app in self.data:
                 text = Text()
                 name = app.name_en if english else app.name_zh
-                status = app.status_en if english else app.status_zh
                 text.append(f"{name}  {app.number}\n", style="bold")
-                text.append(t("resident.progress.status", status=status, date=f"{app.created:%Y-%m-%d}") + "\n")
-                for step in app.steps:
-                    label = t(f"resident.progress.state.{step.state}")
-                    when = f"  {step.at:%Y-%m-%d}" if step.at else ""
-                    text.append(f"  [{label}] ", style=STATE_STYLE.get(step.state, ""))
-                    text.append(f"{step.name_en if english else step.name_zh}{when}\n")
-                if app.reason:
-                    text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
+                append_timeline(text, app, t, english)
                 missing = self.missing.get(app.number, ())
                 if missing:
                     text.append(t("counterdesk.progress.bring") + "\n", style="bold")
