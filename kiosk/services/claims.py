@@ -37,10 +37,7 @@ _ZH = Translator("zh_CN")
 
 def claim_day(ctx: ServiceContext, data: dict[str, Any]) -> dt.date:
     """The claim date recorded at submission (today for an older application without one)."""
-    try:
-        return dt.date.fromisoformat(str(data["claim_date"]))
-    except (KeyError, ValueError):
-        return ctx.today()
+    return ent.recorded_claim_date(data) or ctx.today()
 
 
 def refusal(decision: ent.Decision, step: str) -> ServiceError:

@@ -355,14 +355,17 @@ def _claims(ctx: ServiceContext, resident_id: int, type_: str, exclude: int | No
     return sorted(claims, key=lambda c: (c.day, c.application_id or 0))
 
 
+def recorded_claim_date(data: Mapping[str, Any]) -> dt.date | None:
+    """The claim date an application's data recorded at submission (``claim_date``,
+    YYYY-MM-DD); None when it has none or it does not parse."""
+    try:
+        return dt.date.fromisoformat(str(data["claim_date"]))
+    except (KeyError, ValueError):
+        return None
+
+
 def _claim_day(ctx: ServiceContext, data: Mapping[str, Any], created: dt.datetime) -> dt.date:
-    text = data.get("claim_date")
-    if text:
-        try:
-            return dt.date.fromisoformat(str(text))
-        except ValueError:
-            pass
-    return ctx.clock.to_local(created).date()
+    return recorded_claim_date(data) or ctx.clock.to_local(created).date()
 
 
 def _payments(resident_id: int, benefit_type: str, exclude: int | None = None) -> list[Any]:

@@ -343,12 +343,9 @@ def _claim_day(ctx: ServiceContext, data: Mapping[str, Any], created: dt.datetim
                first_period: dt.date) -> dt.date:
     """The claim date as the benefit steps recorded it (claims.claim_day), else the application's
     day, else the first month paid (a payment with no application)."""
-    text = data.get("claim_date")
-    if text:
-        try:
-            return dt.date.fromisoformat(str(text))
-        except ValueError:
-            pass
+    recorded = ent.recorded_claim_date(data)
+    if recorded is not None:
+        return recorded
     if created is not None:
         stamp = created if isinstance(created, dt.datetime) else dt.datetime.fromisoformat(str(created))
         return ctx.clock.to_local(stamp.replace(tzinfo=dt.UTC)).date()
