@@ -39,7 +39,7 @@ async def test_tier_choice_creates_payment_pending_assessment(
         text = screen_text(app)
         # Li paid 2026 already and 2027 opens on 1 January (no 预缴): the wizard says so and offers
         # no tier the counter would refuse.
-        assert "2026年度" in text and "已经缴费" in text and "2027年1月1日" in text
+        assert "2026年度" in text and "已经缴费" in text and "2027年1月1日开始" in text
         assert "元档" not in text
     # This year not paid yet: the wizard offers 2026; every tier shows its subsidy and account credit.
     Contribution.delete().where((Contribution.resident == seeded.li)

@@ -41,7 +41,8 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "ticket": ("", ("f3",)),
     "guide": ("", ("f4",)),
     "apply_menu": (LI_ID, ("8",)),
-    "apply_confirm": (LI_ID, ("8", "3", "3")),
+    "apply_confirm": (ZHANG_CARD, ("8", "6")),  # card loss: what will happen, before the second confirm
+    "apply_year_paid": (LI_ID, ("8", "3")),  # this year paid, no 预缴: says when the next year opens
 }
 
 
