@@ -139,7 +139,7 @@ class RegisterResidentScreen(CounterScreen):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         # Keyboard path: after choosing the retirement category the next Enter registers.
-        if self.focused is event.select and event.value != Select.BLANK:
+        if self.focused is event.select and not event.select.is_blank():
             self.query_one("#register-submit", Button).focus()
 
     def started(self) -> bool:
@@ -191,12 +191,12 @@ class RegisterResidentScreen(CounterScreen):
             return
         category = ""
         if self._sex == "female":
-            chosen = self.query_one("#retirement-category", Select).value
-            if chosen == Select.BLANK:
+            select = self.query_one("#retirement-category", Select)
+            if select.is_blank():  # Textual 8: Select.BLANK is no longer the "nothing chosen" value
                 self.say(self.t("counter.register.category_missing"), "error")
-                self.query_one("#retirement-category", Select).focus()
+                select.focus()
                 return
-            category = str(chosen)
+            category = str(select.value)
         ctx = self.host.ctx
         self._busy = True
         self.say(self.t("counter.working"))
