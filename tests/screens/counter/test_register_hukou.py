@@ -43,7 +43,13 @@ async def test_woman_needs_a_category_and_keeps_a_changed_region(database: peewe
         await until(pilot, lambda: "退休类别" in message(app))
         assert not Resident.select().exists()
         category.value = "female_cadre"
-        await pilot.click("#register-submit")
+        # Choosing a category moves the focus to 登记 (and scrolls it into view at 80x24): wait for
+        # that, then register by keyboard, so the press never races the scroll.
+        submit = screen.query_one("#register-submit")
+        # Textual's Button ignores a press while its press effect from the refused first try
+        # still shows ("-active", 0.2 s), as a double tap would be.
+        await until(pilot, lambda: app.focused is submit and not submit.has_class("-active"))
+        await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
     row = Resident.get(Resident.id_number == number)
     assert (row.hukou_region, row.retirement_category, row.hukou) == ("360726", "female_cadre", "")
