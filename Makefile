@@ -24,8 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check kiosk screens db printers tests benchmarks
 	$(BIN)/mypy
 
+# Two workers: CI and the counter machines have 2 cores; every test keeps to its
+# own temp folder and PostgreSQL schema, so they never meet.
+JOBS ?= 2
+
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -x $(PYTEST_ARGS)
