@@ -61,7 +61,13 @@ class IdentifyScreen(KioskScreen):
             yield Keypad(t("resident.identify.delete"), t("resident.identify.confirm"))
 
     def on_mount(self) -> None:
-        self.query_one("#card-input", Input).focus()
+        field = next(iter(self.query("#card-input").results(Input)), None)
+        if field is None:
+            # A card read while the previous session's screens were being unwound can mount
+            # this screen after it was already taken off the stack (its children never
+            # composed): there is nothing to show or identify; the newest screen does that.
+            return
+        field.focus()
         if self._submit and self._initial:
             self._submit = False
             self._identify(self._initial)
