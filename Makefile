@@ -24,12 +24,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check kiosk screens db printers tests benchmarks
 	$(BIN)/mypy
 
-# Two workers: CI and the counter machines have 2 cores; every test keeps to its
-# own temp folder and PostgreSQL schema, so they never meet.
-JOBS ?= 2
+# Four workers on 2 cores: the suite waits more than it computes (Pilot pauses, printers
+# and servers answering), so 4 keep both cores busy; every test keeps to its
+# own temp folder and PostgreSQL schema, so they never meet. worksteal: an idle
+# worker takes queued tests from the busy one, so the few long tests do not make a tail.
+JOBS ?= 4
 
 test: lint
-	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -x $(PYTEST_ARGS)
