@@ -190,7 +190,11 @@ NAME_MAX_LENGTH = 40
 
 
 def mask_name(name: str) -> str:
-    """Mask a name for bystanders: 张* / 张*明 / 欧阳**."""
+    """Mask a name for bystanders: 张* / 张*明 / 欧阳** / 阿依**.
+
+    Four characters and more keep the first two and always two stars: the
+    number of stars must not tell a bystander how long a long name is.
+    """
     s = name.strip()
     if len(s) <= 1:
         return "*" if s else ""
@@ -198,7 +202,7 @@ def mask_name(name: str) -> str:
         return s[0] + "*"
     if len(s) == 3:
         return s[0] + "*" + s[2]
-    return s[:2] + "*" * (len(s) - 2)
+    return s[:2] + "**"
 
 
 def mask_phone(phone: str) -> str:

@@ -87,6 +87,8 @@ def test_masking() -> None:
     assert mask_name("张三") == "张*"
     assert mask_name("张小明") == "张*明"
     assert mask_name("欧阳娜娜") == "欧阳**"
+    # A long name's mask does not give away its length.
+    assert mask_name("阿依古丽·买买提") == mask_name("阿依古丽") == "阿依**"
     assert mask_phone("13812345678") == "138****5678"
 
 
