@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     deceased.add_argument("id_number", help="公民身份号码 (18 characters)")
     deceased.add_argument("--date", type=iso_date, required=True, help="date of death (YYYY-MM-DD)")
     deceased.add_argument("--staff", metavar="NUMBER", help="the clerk's number (PIN on stdin)")
+    deceased.add_argument("--survivor", action="append", default=[], metavar="ID_NUMBER",
+                          help="a survivor (遗属) who gets the 抚恤金/遗属待遇 per policy; the first is the payee "
+                               "of the one-off (repeatable)")
     deceased.add_argument("--json", action="store_true", help="print one JSON object")
     deceased.set_defaults(func=deceased_command)
     unpaid = actions.add_parser("unpaid", help="who has not paid this year's resident pension/medical, by village")
@@ -100,7 +103,8 @@ def deceased_command(args: argparse.Namespace) -> int:
         resident_id = resident_id_for(ctx, args.id_number)
         # Without --staff the audit names the command line (admin-cli), as other commands do.
         acting = staff_context(ctx, args.staff) if args.staff else dataclasses.replace(ctx, staff_number="admin-cli")
-        return lifecycle.record_death(acting, resident_id, args.date)
+        survivors = [resident_id_for(ctx, number) for number in args.survivor]
+        return lifecycle.record_death(acting, resident_id, args.date, survivors=survivors)
 
     result = run_in_context(args, record)
     if args.json:
@@ -115,4 +119,6 @@ def deceased_command(args: argparse.Namespace) -> int:
           f"抚恤金 survivor：{format_yuan(result.survivor_fen)}元")
     print(f"个人账户余额 account：{format_yuan(result.account_fen)}元，可继承 inheritable："
           f"{format_yuan(result.inheritable_fen)}元；终止参保 enrolments ended {result.enrolments_ended}")
+    if result.survivor_benefits:
+        print(f"遗属待遇 survivor benefits：{len(result.survivor_benefits)} 项，由每月待遇发放支付 paid by the monthly run")
     return 0

@@ -25,7 +25,10 @@ from typing import Any, TypeVar
 from kiosk.rules.interest import INTEREST_METHODS, AccountInterestParams, InterestRate
 from kiosk.rules.money import Fen, yuan_to_fen
 from kiosk.rules.parameters import (
+    COLLECTION_CHANNELS,
     BasicPensionStep,
+    CollectionParams,
+    CollectionRule,
     ContributionRates,
     DivisorRule,
     EmployeePensionParams,
@@ -394,7 +397,7 @@ def _divisor_rule(value: Any, where: _Where) -> DivisorRule:
 
 def _version(v: dict[str, Any], where: _Where, history: tuple[BasicPensionStep, ...]) -> PolicyParams:
     allowed = {"effective", "notes", "wage", "rates", "resident_pension", "medical", "unemployment",
-               "maternity", "employee_pension", "queue", "lifecycle"}
+               "maternity", "employee_pension", "queue", "lifecycle", "collection"}
     _no_unknown(v, allowed, where)
     wage_t, ww = _table(v, "wage", where, {"average_monthly_wage", "base_floor_ratio", "base_cap_ratio"})
     floor = _get(wage_t, "base_floor_ratio", ww, _rate)
@@ -442,6 +445,7 @@ def _version(v: dict[str, Any], where: _Where, history: tuple[BasicPensionStep, 
         priority_age=priority_age,
         notes=tuple(notes),
         lifecycle=_lifecycle(v, where),
+        collection=_collection(v, where),
     )
 
 
@@ -461,7 +465,8 @@ def _lifecycle(version: dict[str, Any], where: _Where) -> LifecycleParams:
         return LifecycleParams()
     table, here = _table(version, "lifecycle", where, {
         "certification_interval_months", "employee_funeral_grant", "resident_funeral_grant",
-        "employee_survivor_months", "resident_inherit_subsidy"})
+        "employee_survivor_months", "resident_inherit_subsidy", "survivor_pension", "survivor_pension_share",
+        "survivor_pension_months"})
     interval = _get(table, "certification_interval_months", here, _int) if "certification_interval_months" in \
         table else 12
     if not 1 <= interval <= 60:
@@ -474,5 +479,40 @@ def _lifecycle(version: dict[str, Any], where: _Where) -> LifecycleParams:
         raise here.at("resident_inherit_subsidy").error("must be true or false")
     grants = {key: _get(table, key, here, _money) if key in table else None
               for key in ("employee_funeral_grant", "resident_funeral_grant")}
+    # Monthly 遗属待遇 [local] (issue 15): a fixed amount plus a share of the deceased's pension.
+    monthly = _get(table, "survivor_pension", here, _money) if "survivor_pension" in table else 0
+    share = _get(table, "survivor_pension_share", here, _rate) if "survivor_pension_share" in table else Decimal(0)
+    months = _get(table, "survivor_pension_months", here, _int) if "survivor_pension_months" in table else 0
+    if months > 600:
+        raise here.at("survivor_pension_months").error(f"{months} must be between 0 and 600 (0 = for life)")
     return LifecycleParams(interval, grants["employee_funeral_grant"], grants["resident_funeral_grant"],
-                           survivor, inherit)
+                           survivor, inherit, monthly, share, months)
+
+
+_COLLECTION_KEYS = {f"{scheme}.{insurance}" for scheme, insurances in (
+    ("resident", ("pension", "medical")), ("flexible", ("pension", "medical")),
+    ("employee", ("pension", "medical", "unemployment", "injury", "maternity")))
+    for insurance in insurances}
+
+
+def _collection(version: dict[str, Any], where: _Where) -> CollectionParams:
+    """``[version.collection]`` (optional): ``"scheme.insurance" = {channel = "tax"|"bank", counter = bool}``.
+
+    Absent keys are collected by the tax authority without counter cash (issue 15.3).
+    """
+    table = version.get("collection", {})
+    here = where.at("collection")
+    if not isinstance(table, dict):
+        raise here.error("must be a table")
+    _no_unknown(table, _COLLECTION_KEYS, here)
+    rules: list[tuple[str, CollectionRule]] = []
+    for key in sorted(table):
+        entry, at = _table(table, key, here, {"channel", "counter"})
+        channel = entry.get("channel", "tax")
+        if channel not in COLLECTION_CHANNELS:
+            raise at.at("channel").error(f"{channel!r} must be one of {', '.join(COLLECTION_CHANNELS)}")
+        counter = entry.get("counter", False)
+        if not isinstance(counter, bool):
+            raise at.at("counter").error("must be true or false")
+        rules.append((key, CollectionRule(channel, counter)))
+    return CollectionParams(tuple(rules))

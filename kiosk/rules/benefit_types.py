@@ -23,8 +23,9 @@ ALIASES: dict[str, str] = {
     "pension_resident": "pension",
     "medical": "medical_reimbursement",
 }
-#: Families the monthly run pays (one payment per resident, family and month).
-MONTHLY_FAMILIES: tuple[str, ...] = ("pension", "unemployment", "injury", "survivor")
+#: Families the monthly run pays (one payment per resident, family and month). ``survivor`` is the
+#: monthly 遗属待遇; ``survivor_lump`` the one-off 抚恤金, a benefit of one month paid by the next run.
+MONTHLY_FAMILIES: tuple[str, ...] = ("pension", "unemployment", "injury", "survivor", "survivor_lump")
 
 
 def benefit_family(benefit_type: str) -> str:

@@ -170,6 +170,14 @@ class LifecycleParams:
     [local]. ``employee_survivor_months``: the 抚恤金 as months of the deceased's monthly
     pension [local]. ``resident_inherit_subsidy``: whether the government-subsidy part of a
     resident account is inherited (国发〔2014〕8号 §7 says the balance is; [verify] locally).
+
+    Monthly 遗属待遇 (issue 15; [local]: e.g. a province's 遗属生活困难补助费, or the shape of the
+    work-injury 供养亲属抚恤金, 工伤保险条例 Art. 39 [verify]): when an employee-scheme pensioner
+    dies, each eligible survivor named at 死亡注销 gets ``survivor_pension_fen`` (fen a month)
+    plus ``survivor_pension_share`` of the deceased's monthly pension, for
+    ``survivor_pension_months`` months (0 = until the survivor's own death or a stop). Both
+    figures 0 (the default) means the province pays no monthly survivor pension; the one-off
+    抚恤金 (``employee_survivor_months``) is paid once to the first survivor named.
     """
 
     certification_interval_months: int = 12
@@ -177,6 +185,44 @@ class LifecycleParams:
     resident_funeral_grant_fen: Fen | None = None
     employee_survivor_months: int = 0
     resident_inherit_subsidy: bool = True
+    survivor_pension_fen: Fen = 0
+    survivor_pension_share: Decimal = Decimal(0)
+    survivor_pension_months: int = 0
+
+    def survivor_monthly_fen(self, pension_fen: Fen) -> Fen:
+        """The monthly 遗属待遇 of one survivor of a pensioner drawing ``pension_fen`` a month
+        (fen; one rounding, half up); 0 when the policy sets none."""
+        return self.survivor_pension_fen + round_fen(self.survivor_pension_share * pension_fen)
+
+
+#: Who collects a contribution (国税地税征管体制改革方案, 2018: social-insurance fees pass to the
+#: tax authority; many provinces still have banks debit residents' accounts [local]).
+COLLECTION_CHANNELS = ("tax", "bank")
+
+
+@dataclass(frozen=True)
+class CollectionRule:
+    """How one scheme's insurance is collected: ``channel`` tax (税务征收) or bank (银行代扣),
+    and whether the township counter may take the money itself (窗口代收, cash or card) [local]."""
+
+    channel: str = "tax"
+    counter: bool = False
+
+
+@dataclass(frozen=True)
+class CollectionParams:
+    """Collection channels per ``"scheme.insurance"`` key (``"resident.pension"``), ``[version.collection]``.
+
+    A key the file does not name falls back to ``default`` (tax authority, no counter cash).
+    Employer shares are never collected from a person, whatever the channel (issue 15).
+    """
+
+    rules: tuple[tuple[str, CollectionRule], ...] = ()
+    default: CollectionRule = field(default_factory=CollectionRule)
+
+    def rule(self, scheme: str, insurance: str) -> CollectionRule:
+        """The rule for ``scheme`` (resident|flexible|employee) and ``insurance`` (pension, medical, ...)."""
+        return dict(self.rules).get(f"{scheme}.{insurance}", self.default)
 
 
 @dataclass(frozen=True)
@@ -197,6 +243,8 @@ class PolicyParams:
     notes: tuple[str, ...] = field(default=())
     lifecycle: LifecycleParams = field(default_factory=LifecycleParams)
     """Certification interval, funeral grant, survivor pension, inheritance (migration-8 run)."""
+    collection: CollectionParams = field(default_factory=CollectionParams)
+    """Collection channel (tax/bank) and counter cash per scheme and insurance (issue 15.3)."""
 
     @property
     def resident_basic_pension_fen(self) -> Fen:

@@ -26,6 +26,7 @@ Funeral grant (SIL Art. 17) and 抚恤金 amounts are [local] policy figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +40,7 @@ from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.money import Fen
 from kiosk.rules.parameters import LifecycleParams
 from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services import survivors as survivor_rules
 from kiosk.services.accounts import account_balance_with_interest, settle_interest
 from kiosk.services.benefit_run import benefit_ids, certification_due, month_of
 from kiosk.services.payments import policy_book
@@ -175,6 +177,7 @@ class DeathResult:
     account_fen: Fen
     scheme: str
     enrolments_ended: int
+    survivor_benefits: tuple[int, ...] = ()  # Benefit ids created for survivors (kiosk.services.survivors)
 
     def as_json(self) -> dict[str, Any]:
         """``{"stopped", "overpaid_fen", "funeral_grant_fen", "survivor_fen", "inheritable_fen"}``."""
@@ -194,8 +197,10 @@ def _subsidy_part(resident_id: int) -> Fen:
     return int(total or 0)
 
 
-def record_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> DeathResult:
-    """死亡注销 (one transaction, audited); see the module docstring.
+def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
+                 survivors: Sequence[int] = ()) -> DeathResult:
+    """死亡注销 (one transaction, audited); see the module docstring. ``survivors`` (resident ids,
+    the first the payee of the one-off 抚恤金) get the 遗属待遇 of :mod:`kiosk.services.survivors`.
 
     Raises ServiceError for a date in the future or before birth, or a death
     already recorded (on another date: correcting it is a 信息变更, not this).
@@ -213,6 +218,7 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Death
             raise ServiceError("死亡日期早于出生日期，请核对", code="bad_date")
         if person.death_date is not None:
             raise ServiceError(f"已于 {person.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+        payees = survivor_rules.check(resident_id, survivors)
         Resident.update(death_date=death, updated_at=now).where(Resident.id == resident_id).execute()
         last = month_of(death)
         stopped: list[StoppedBenefit] = []
@@ -245,13 +251,17 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Death
         grant = funeral_grant_fen(params, scheme) or 0
         survivor = params.employee_survivor_months * pension_monthly if scheme == "employee" else 0
         overpaid_total = sum(s.overpaid_fen for s in stopped)
+        created = survivor_rules.grant(params, payees, death=death, scheme=scheme, pension_fen=pension_monthly,
+                                       lump_fen=survivor, today=today, now=now)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="resident.deceased", now=now, entity="resident",
                      entity_id=str(resident_id),
                      detail={"death_date": death.isoformat(), "stopped": [s.id for s in stopped],
                              "overpaid_fen": overpaid_total, "funeral_grant_fen": grant, "survivor_fen": survivor,
                              "account_fen": balance, "inheritable_fen": inheritable, "scheme": scheme,
-                             "enrolments_ended": ended})
-    return DeathResult(tuple(stopped), overpaid_total, grant, survivor, inheritable, balance, scheme, ended)
+                             "enrolments_ended": ended, "survivors": list(payees),
+                             "survivor_benefits": list(created)})
+    return DeathResult(tuple(stopped), overpaid_total, grant, survivor, inheritable, balance, scheme, ended,
+                       created)
 
 
 # -- 停保 / 暂停缴费 / 终止参保 and resuming ------------------------------------------------
