@@ -57,6 +57,9 @@ class ApplicationScreen(CounterScreen):
         self._notice = notice
         self._busy = False
         self._generation = 0
+        # Every fetch or write gets a ticket; only the newest one's answer is shown, so an
+        # older read finishing late never puts an old version (or status) back on screen.
+        self._load_seq = 0
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="application-body"):
@@ -75,13 +78,24 @@ class ApplicationScreen(CounterScreen):
             self.say(self._notice, "ok")
         self.reload()
 
+    def on_screen_resume(self) -> None:
+        """Back from a sub-screen or modal (材料清单, a step form, a confirmation): any of them
+        may have written (marks, 退回补正, a notice), so the application — its version
+        included — is fetched again before the next step sends it."""
+        if not self._busy:
+            self.reload()
+
     def reload(self) -> None:
         """Fetch the application again."""
         ctx, number = self.host.ctx, self.number
-        self.run_service(lambda: application_service.get_application(ctx, number), self._loaded,
-                         lambda message: self.say(message, "error"))
+        self._load_seq += 1
+        seq = self._load_seq
+        self.run_service(lambda: application_service.get_application(ctx, number),
+                         lambda info: self._loaded(info, seq), lambda message: self.say(message, "error"))
 
-    def _loaded(self, info: ApplicationInfo) -> None:
+    def _loaded(self, info: ApplicationInfo, seq: int | None = None) -> None:
+        if seq is not None and seq != self._load_seq:
+            return  # a newer fetch or write is on its way: this answer is older than it
         self.info = info
         self.call_next(self._rebuild, info)
 
@@ -233,6 +247,7 @@ class ApplicationScreen(CounterScreen):
         if self._busy or self.info is None:
             return
         self._busy = True
+        self._load_seq += 1  # what this write returns is newer than any fetch still running
         ctx, number, version, host = self.host.ctx, self.number, self.info.version, self.host
 
         def call() -> AdvanceOutcome:
@@ -253,6 +268,7 @@ class ApplicationScreen(CounterScreen):
         if self._busy or self.info is None:
             return
         self._busy = True
+        self._load_seq += 1  # what this write returns is newer than any fetch still running
         ctx, number, version = self.host.ctx, self.number, self.info.version
 
         def call() -> AdvanceOutcome:
