@@ -72,6 +72,7 @@ from db.roster import (
     _norm_header,
     _write_invalid,
     cell_text,
+    column_shortened,
     excel_damage,
     open_sheet,
 )
@@ -210,12 +211,13 @@ class _Rows:
             rows = iter(sheet.rows)
             self.header = _find_header(rows, self.columns, self.path.name)
             self.report.notes.extend(self.header.notes)
-            for number, cells in rows:
-                if all(cell_text(c).strip() == "" for c in cells):
-                    continue
-                self.kept.append((number, cells))
-                raw = {key: (cells[i] if i < len(cells) else None) for key, i in self.header.columns.items()}
-                damage = excel_damage(raw.get("id_number"), from_csv=from_csv)
+            self.kept = [(number, cells) for number, cells in rows
+                         if not all(cell_text(c).strip() == "" for c in cells)]
+            raws = [(number, {key: (cells[i] if i < len(cells) else None)
+                              for key, i in self.header.columns.items()}) for number, cells in self.kept]
+            shortened = from_csv and column_shortened(raw.get("id_number") for _, raw in raws)
+            for number, raw in raws:
+                damage = excel_damage(raw.get("id_number"), from_csv=shortened)
                 if damage is not None and not cell_text(raw.get("id_number")).strip().startswith("'"):
                     self.refuse(number, "id_number", damage)
                     continue

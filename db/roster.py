@@ -228,6 +228,26 @@ def _zh(key: str, **params: object) -> str:
     return translate(key, "zh_CN", **params)
 
 
+def column_shortened(cells: Iterable[Any]) -> bool:
+    """Whether a CSV column of ID numbers looks saved by Excel as numbers.
+
+    Excel shortens a whole column, never one cell: when it saved the IDs as
+    numbers, every 18-digit ID in the file ends in ``000``. A real ID can end
+    in ``000`` too (sequence ``00`` and check digit ``0``, about one in a
+    thousand), so only a column whose every 18-digit ID ends in ``000`` is
+    taken as damaged; then each such cell is refused by :func:`excel_damage`.
+    """
+    seen = False
+    for raw in cells:
+        text = unicodedata.normalize("NFKC", cell_text(raw)).strip()
+        if len(text) != 18 or not text[:17].isdigit():
+            continue
+        if not _SHORTENED.match(text):
+            return False
+        seen = True
+    return seen
+
+
 def excel_damage(raw: Any, *, from_csv: bool) -> str | None:
     """Why an ID cell looks like a number Excel damaged, or None.
 
@@ -235,8 +255,10 @@ def excel_damage(raw: Any, *, from_csv: bool) -> str | None:
     into a number cell keeps its first 15 digits and ends in ``000`` (saved
     to CSV as such, or as ``3.60726E+17`` in a General-format column). Such
     a number can still pass the check digit by chance, so it is refused,
-    never imported silently. A CSV cell written as ``'360726…000`` (the
-    apostrophe Excel uses to mark text) is taken as meant.
+    never imported silently. ``from_csv`` is true for a CSV file whose ID
+    column :func:`column_shortened` found damaged as a whole. A CSV cell
+    written as ``'360726…000`` (the apostrophe Excel uses to mark text) is
+    taken as meant.
     """
     keep = _zh("normalise.excel.keep_text")
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
@@ -469,7 +491,6 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
         header, rows = find_header(iter(sheet.rows), path.name)
         report.notes += header.notes
         labels = {key: header.label(key) for key in COLUMNS}
-        kept: list[tuple[int, tuple[Any, ...]]] = []  # raw cells of every data row
         bad: dict[int, list[str]] = {}
         first_row_of: dict[str, int] = {}
         card_rows: dict[str, list[int]] = {}
@@ -480,11 +501,10 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
             report.errors.append(RowError(row, column, reason))
             bad.setdefault(row, []).append(f"{column}: {reason}")
 
-        for number, cells in rows:
-            if _blank(cells):
-                continue
-            kept.append((number, cells))
-            result = validate_cells(_values(header, cells), today=today, labels=labels, from_csv=sheet.from_csv)
+        kept = [(number, cells) for number, cells in rows if not _blank(cells)]
+        shortened = sheet.from_csv and column_shortened(_values(header, cells).get("id_number") for _, cells in kept)
+        for number, cells in kept:
+            result = validate_cells(_values(header, cells), today=today, labels=labels, from_csv=shortened)
             if isinstance(result, list):
                 for column, reason in result:
                     refuse(number, column, reason)
@@ -513,7 +533,7 @@ def import_residents(database: peewee.Database, path: Path, *, today: dt.date, n
     if bad:
         report.invalid_file = _write_invalid(path, header.labels, kept, bad)
     with write_transaction(database):
-        _upsert(kept, bad, header, labels, report, today=today, now=now, from_csv=sheet.from_csv)
+        _upsert(kept, bad, header, labels, report, today=today, now=now, from_csv=shortened)
         audit.append(actor=actor, terminal=terminal, action="roster.import", now=now, entity="resident",
                      detail={"file": path.name, "added": report.added, "updated": report.updated,
                              "unchanged": report.unchanged, "invalid": report.invalid,

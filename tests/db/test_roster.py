@@ -385,17 +385,26 @@ def _shortened_id_that_passes_the_check_digit() -> str:
 
 def test_csv_id_shortened_by_excel_is_never_imported_silently(database: peewee.Database, tmp_path: Path) -> None:
     damaged = _shortened_id_that_passes_the_check_digit()
-    rows = [["赵六", damaged, "", "", "村", "农业", ""], ["孙七", make_id(3), "", "", "村", "农业", ""]]
+    # Excel shortens the whole column: every ID in the file ends in 000.
+    rows = [["赵六", damaged, "", "", "村", "农业", ""], ["孙七", make_id(3)[:15] + "000", "", "", "村", "农业", ""]]
     path = write_roster(tmp_path / "excel.csv", rows)
     report = import_residents(database, path, today=TODAY, now=NOW, skip_invalid=True)
-    assert report.added == 1 and report.invalid == 1
+    assert report.added == 0 and report.invalid == 2
     assert not Resident.select().where(Resident.id_number == damaged).exists()
-    (error,) = report.errors
-    assert str(error).startswith("第2行 公民身份号码: ") and "Excel" in error.reason
-    assert "文本" in error.reason and "'" in error.reason  # says how to keep the column as text
+    first = report.errors[0]
+    assert str(first).startswith("第2行 公民身份号码: ") and "Excel" in first.reason
+    assert "文本" in first.reason and "'" in first.reason  # says how to keep the column as text
     # Marked as text with Excel's apostrophe, a number that really ends in 000 imports.
     rows = [["赵六", "'" + damaged, "", "", "村", "农业", ""]]
     assert import_residents(database, write_roster(tmp_path / "meant.csv", rows), today=TODAY, now=NOW).added == 1
+
+
+def test_a_real_id_ending_in_000_imports_beside_ids_that_do_not(database: peewee.Database, tmp_path: Path) -> None:
+    real = _shortened_id_that_passes_the_check_digit()  # a valid ID that happens to end in 000
+    rows = [["赵六", real, "", "", "村", "农业", ""], ["孙七", make_id(3), "", "", "村", "农业", ""]]
+    report = import_residents(database, write_roster(tmp_path / "real.csv", rows), today=TODAY, now=NOW)
+    assert report.errors == [] and report.added == 2
+    assert Resident.select().where(Resident.id_number == real).exists()
 
 
 @pytest.mark.parametrize("cell", ["3.60726E+17", "3.60726198501E+17", "3.60726e17"])
