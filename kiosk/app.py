@@ -50,6 +50,10 @@ SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 COUNTDOWN_SECONDS = 10.0
 EXIT_FAILURE = 1
 """Exit status after an unexpected error (the error is in the log, masked)."""
+FONT_CHECK_DELAY = 2.0
+"""Seconds from start to the receipt-font check: it loads Pillow, qrcode and python-barcode
+(printers.graphics, 0.1–0.2 s), which the first screen does not need, so it runs after the
+first paint instead of competing with it (issue 18.4)."""
 
 _log = logging.getLogger("kiosk.app")
 
@@ -155,6 +159,8 @@ class KioskApp(App[None]):
         self._last_input = time.monotonic()
         self._countdown_shown = False
         self._base_screen: Screen[Any] | None = None
+        self.font_checked = False
+        """True once the receipt-font check (FONT_CHECK_DELAY after start) has run."""
         from screens.widgets.card_reader import CardSniffer
 
         self._card_sniffer = CardSniffer()
@@ -317,9 +323,12 @@ class KioskApp(App[None]):
         if self.mode_name != "display":
             # Receipts stored while the printer was down print when it is back.
             self.services.worker = SpoolWorker(self.services.spool).start()
-            self.run_worker(self._warn_if_receipt_font_missing, thread=True, exit_on_error=False)
+            self.set_timer(FONT_CHECK_DELAY, self._check_receipt_font)
         if self.mode_name == "self":
             self.set_interval(0.25 if self.idle_seconds > 2 else 0.05, self._check_idle_timeout)
+
+    def _check_receipt_font(self) -> None:
+        self.run_worker(self._warn_if_receipt_font_missing, thread=True, exit_on_error=False)
 
     def _warn_if_receipt_font_missing(self) -> None:
         """Receipt previews and rare characters would be boxes without a Chinese font: say so on screen."""
@@ -330,6 +339,8 @@ class KioskApp(App[None]):
         except FontNotFound:
             logging.getLogger(__name__).warning("no Chinese font: receipt previews will show boxes")
             self.call_from_thread(self.notify, self.t("printing.font_missing"), severity="warning", timeout=120)
+        finally:
+            self.font_checked = True
 
     def on_unmount(self) -> None:
         if self.services.worker is not None:
@@ -361,9 +372,9 @@ class KioskApp(App[None]):
 
         def opened(session: Any) -> None:
             if session:
-                # Only a supervisor or admin may end the program (a clerk can test the printer).
-                may_exit = bool(getattr(session, "is_supervisor", False))
-                self.push_screen(MaintenanceModal(may_exit=may_exit), self._maintenance_done)
+                # Only a supervisor or admin may end the program or switch the mode (a clerk
+                # can test the printer); the menu audits every action (kiosk.services.maintenance).
+                self.push_screen(MaintenanceModal(session), self._maintenance_done)
 
         self.push_screen(StaffPinModal(), opened)
 
@@ -502,5 +513,6 @@ def make_app(settings: Settings, database: peewee.Database, printer: Device, clo
     spool = PrintSpool(database, printer, clock, terminal=settings.terminal.id, options=options)
     policy = load_policy(settings.policy.file or None)
     ctx.extras["policy"] = policy
+    ctx.extras["agency"] = settings.hall.agency or settings.hall.name  # 参保证明 出具机构 (certificates)
     services = Services(printer=printer, spool=spool, policy=policy, paper=settings.printer.paper)
     return KioskApp(settings, ctx, services, idle_seconds=idle_seconds, mode=mode)

@@ -12,6 +12,8 @@ fields are closed, keys are ignored and the seconds left are shown.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -158,11 +160,21 @@ class StaffPinModal(KioskModal[Any]):
 
 
 class MaintenanceModal(KioskModal[str]):
-    """退出程序 (supervisors and admins only), 打印测试页, switch mode, 返回."""
+    """退出程序 and the mode switches (supervisors and admins only), 打印测试页, 返回.
 
-    def __init__(self, *, may_exit: bool = True) -> None:
+    Dismisses with the choice ("exit", "self", "counter", "display") once
+    :func:`kiosk.services.maintenance.record` has audited it, or None when
+    left (返回 or Esc, also audited). A clerk sees the supervised choices
+    disabled and the reason; the service refuses them too.
+    """
+
+    def __init__(self, session: Any = None, *, may_exit: bool | None = None) -> None:
+        from kiosk.services import maintenance
+
         super().__init__()
-        self.may_exit = may_exit
+        self.session = session
+        self.may_exit = maintenance.may(session, "quit") if may_exit is None else may_exit
+        self._left = False  # the leaving is audited once (返回, Esc, or closed by the idle watchdog)
 
     def compose(self) -> ComposeResult:
         t = self.t
@@ -171,24 +183,106 @@ class MaintenanceModal(KioskModal[str]):
             with Grid(classes="menu-grid"):
                 yield Button(t("kiosk.maintenance.exit"), id="m-exit", disabled=not self.may_exit)
                 yield Button(t("kiosk.maintenance.printer_test"), id="m-printer")
-                yield Button(t("kiosk.maintenance.mode_self"), id="m-self")
-                yield Button(t("kiosk.maintenance.mode_counter"), id="m-counter")
-                yield Button(t("kiosk.maintenance.mode_display"), id="m-display")
+                for mode in ("self", "counter", "display"):
+                    yield Button(t(f"kiosk.maintenance.mode_{mode}"), id=f"m-{mode}", disabled=not self.may_exit)
                 yield Button(t("app.back"), id="m-back")
-            yield Static("" if self.may_exit else t("frontdesk.maintenance.exit_supervisor"),
+            yield Static("" if self.may_exit else t("maint17.supervisor_only"),
                          id="maintenance-message", classes="message")
+
+    def on_mount(self) -> None:
+        self._record("enter")
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":  # KioskModal's own Esc would dismiss without the audit
+            event.stop()
+            event.prevent_default()
+            self._leave("escape")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         choice = (event.button.id or "").removeprefix("m-")
         if choice == "back":
-            self.dismiss(None)  # type: ignore[arg-type]
-        elif choice == "exit" and not self.may_exit:
-            self.query_one("#maintenance-message", Static).update(self.t("frontdesk.maintenance.exit_supervisor"))
+            self._leave("back")
+        elif choice in ("exit", "self", "counter", "display") and not self.may_exit:
+            self._said(self.t("maint17.supervisor_only"))
         elif choice == "printer":
-            self._printer_test()
+            self._record("printer_test", then=lambda: self._printer_test())
+        elif choice == "exit":
+            self._record("quit", then=lambda: self._choose(choice))
         else:
-            self.dismiss(choice)
+            self._record("mode", then=lambda: self._choose(choice), mode=choice,
+                         previous=getattr(self.host, "mode_name", ""))
+
+    def _record(self, action: str, then: Any = None, **detail: Any) -> None:
+        """Audit ``action``, then ``then()``; a refusal or a failed write is
+        shown and nothing happens (an unaudited quit or switch is no quit)."""
+        if self.session is None:  # a test host opened the menu without a gate
+            if then is not None:
+                then()
+            return
+        ctx, session = self.host.ctx, self.session
+
+        def write() -> bool:
+            from kiosk.services import maintenance
+            from kiosk.services.staff import PermissionDenied
+
+            try:
+                maintenance.record(ctx, session, action, **detail)
+            except PermissionDenied as exc:
+                if exc.code == maintenance.REFUSED:
+                    return False  # audited as maintenance.refused
+                raise
+            return True
+
+        def done(allowed: bool) -> None:
+            if not allowed:
+                self._said(self.t("maint17.supervisor_only"))
+            elif then is not None:
+                then()
+
+        self.run_service(write, done, lambda reason: self._said(self.t("maint17.not_recorded", reason=reason)),
+                         writes=action != "enter")
+
+    def _choose(self, choice: str) -> None:
+        """Dismiss with an audited choice; the leaving is audited too."""
+        self._left = True
+        self._record_detached("leave", via=choice)
+        self.dismiss(choice)
+
+    def _leave(self, via: str) -> None:
+        if self._left:
+            return
+        self._left = True
+        # Leaving is never held up by the audit write: a menu that cannot be
+        # closed is a terminal stuck in maintenance.
+        self._record_detached("leave", via=via)
+        self.dismiss(None)  # type: ignore[arg-type]
+
+    def on_unmount(self) -> None:
+        if not self._left:  # closed from outside (the idle watchdog, a mode switch, quit)
+            self._left = True
+            self._record_detached("leave", via="closed")
+
+    def _record_detached(self, action: str, **detail: Any) -> None:
+        """Audit on the app's service executor without waiting for the answer
+        (the menu is going away); a failure goes to the log."""
+        if self.session is None:
+            return
+        ctx, session = self.host.ctx, self.session
+
+        def write() -> None:
+            from kiosk.services import maintenance
+
+            try:
+                maintenance.record(ctx, session, action, **detail)
+            except Exception:  # the log keeps it; the terminal goes on
+                logging.getLogger(__name__).exception("maintenance %s not audited", action)
+
+        executor = getattr(self.host, "executor", None)
+        if executor is not None:
+            executor.submit(write)
+        else:
+            threading.Thread(target=write, daemon=True).start()
 
     def _printer_test(self) -> None:
         host = self.host
