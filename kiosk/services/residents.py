@@ -54,12 +54,6 @@ def _rows(query: Any) -> list[tuple[Any, ...]]:
 _SQL: dict[tuple[str, type[peewee.Database]], str] = {}
 
 
-def _driver_rows(database: peewee.Database, query: Any) -> list[tuple[Any, ...]]:
-    """A query's rows straight from the driver (no per-value conversion)."""
-    sql, params = query.sql()
-    return list(database.execute_sql(sql, params).fetchall())
-
-
 def _first_by(database: peewee.Database, name: str, build: Any, value: str) -> tuple[Any, ...] | None:
     """The first row of the one-parameter query ``build()`` (its parameter a
     placeholder string) for ``value``; the SQL is built once per backend."""
@@ -71,6 +65,25 @@ def _first_by(database: peewee.Database, name: str, build: Any, value: str) -> t
             raise ValueError(f"{name}: expected one parameter, got {params!r}")
         _SQL[key] = sql
     return cast(tuple[Any, ...] | None, database.execute_sql(sql, (value,)).fetchone())
+
+
+_PREPARED: dict[tuple[str, type[peewee.Database]], tuple[str, tuple[Any, ...]]] = {}
+_MARK = "\x00value"
+"""Stands for the one caller's value while a statement is built (see _all_by)."""
+
+
+def _all_by(database: peewee.Database, name: str, build: Any, value: Any) -> list[tuple[Any, ...]]:
+    """Every row of the query ``build(_MARK)`` with ``value`` in the place of ``_MARK``,
+    straight from the driver; the SQL (and its other parameters) is built once per backend."""
+    key = (name, type(database))
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        sql, params = build(_MARK).sql()
+        if sum(1 for p in params if p == _MARK) != 1:
+            raise ValueError(f"{name}: expected the value once among {params!r}")
+        prepared = _PREPARED[key] = (sql, tuple(params))
+    sql, template = prepared
+    return list(database.execute_sql(sql, tuple(value if p == _MARK else p for p in template)).fetchall())
 
 
 def _date(value: Any) -> Any:
@@ -392,12 +405,19 @@ class ContributionHistory:
         return None
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
+def _history_query(resident: Any) -> Any:
+    return (Contribution.select(Contribution.insurance, Contribution.scheme, Contribution.month,
+                                Contribution.base_fen, Contribution.individual_fen, Contribution.employer_fen,
+                                Contribution.subsidy_fen)
+            .where(Contribution.resident == resident)
+            .order_by(Contribution.month, Contribution.insurance).tuples())
 
 
-def _next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+def _pension_spans_query(resident: Any) -> Any:
+    # The birth date rides along: resident-scheme payments stop at 60.
+    return (Enrolment.select(Enrolment.scheme, Enrolment.start_date, Enrolment.end_date, Resident.birth_date)
+            .join(Resident, on=(Enrolment.resident == Resident.id))
+            .where((Enrolment.resident == resident) & (Enrolment.insurance == "pension")).tuples())
 
 
 def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionHistory:
@@ -406,55 +426,57 @@ def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionH
     month (or its end), and the years missing between a resident-scheme
     pension enrolment's start year and last year (or its end, or the year
     before the resident turns 60, when resident contributions stop)."""
-    query = (Contribution.select(Contribution.insurance, Contribution.scheme, Contribution.month,
-                                 Contribution.base_fen, Contribution.individual_fen, Contribution.employer_fen,
-                                 Contribution.subsidy_fen)
-             .where(Contribution.resident == resident_id)
-             .order_by(Contribution.month, Contribution.insurance).tuples())
-    # The birth date rides along: resident-scheme payments stop at 60.
-    spans = (Enrolment.select(Enrolment.scheme, Enrolment.start_date, Enrolment.end_date, Resident.birth_date)
-             .join(Resident, on=(Enrolment.resident == Resident.id))
-             .where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")).tuples())
-    with ctx.database.connection_context():
-        make = MonthRow._make  # tuple.__new__ without the keyword-argument wrapper: a hot loop
-        rows = [make((insurance, scheme, _date(month), base, individual, employer, subsidy))
-                for insurance, scheme, month, base, individual, employer, subsidy
-                in _driver_rows(ctx.database, query)]
-        enrolled = [(scheme, _date(start), _date(end), _date(birth))
-                    for scheme, start, end, birth in _driver_rows(ctx.database, spans)]
-    by_year: dict[int, list[MonthRow]] = defaultdict(list)
-    paid_pension: set[dt.date] = set()
+    database = ctx.database
+    with database.connection_context():
+        paid = _all_by(database, "history", _history_query, resident_id)
+        enrolled = _all_by(database, "pension_spans", _pension_spans_query, resident_id)
+    # One pass over ~1,000 rows (a hot loop, the view's main cost): each row becomes a
+    # MonthRow (tuple.__new__, no keyword wrapper) in its year's list; rows come ordered
+    # by month, so each month's value is converted once. Months are counted as indexes
+    # (year * 12 + month - 1) so the missing-month check needs no date arithmetic.
+    new = tuple.__new__
+    by_year: dict[int, list[MonthRow]] = {}
+    paid_pension: set[int] = set()
     pension_years: set[int] = set()
-    for row in rows:
-        by_year[row.month.year].append(row)
-        if row.insurance == "pension":
-            pension_years.add(row.month.year)
-            if row.scheme in MONTHLY_SCHEMES:
-                paid_pension.add(_month_start(row.month))
+    pension_months = 0
+    last: Any = None
+    day = dt.date.min
+    year = index = 0
+    bucket: list[MonthRow] = []
+    for insurance, scheme, month, base, individual, employer, subsidy in paid:
+        if month != last:
+            last, day = month, _date(month)
+            year, index = day.year, day.year * 12 + day.month - 1
+            bucket = by_year.setdefault(year, [])
+        bucket.append(new(MonthRow, (insurance, scheme, day, base, individual, employer, subsidy)))
+        if insurance == "pension":
+            pension_years.add(year)
+            pension_months += 12 if scheme == "resident" else 1  # a resident-scheme year counts 12
+            if scheme in MONTHLY_SCHEMES:
+                paid_pension.add(index)
     today = ctx.today()
     # The current month may not be due yet; it is never counted as missing.
-    this_month = _month_start(today)
+    this_month = today.year * 12 + today.month - 1
     missing_by_year: dict[int, list[dt.date]] = defaultdict(list)
-    seen: set[dt.date] = set()
+    seen: set[int] = set()
     unpaid_years: set[int] = set()
-    for scheme, start, end, birth in enrolled:
+    for scheme, start_value, end_value, birth_value in enrolled:
+        start, end = _date(start_value), _date(end_value)
         if scheme in MONTHLY_SCHEMES:
-            month = _month_start(start)
-            stop = min(this_month, _next_month(end) if end else this_month)
-            while month < stop:
-                if month not in paid_pension and month not in seen:
-                    seen.add(month)
-                    missing_by_year[month.year].append(month)
-                month = _next_month(month)
+            stop = min(this_month, end.year * 12 + end.month if end else this_month)
+            due = set(range(start.year * 12 + start.month - 1, stop)).difference(paid_pension, seen)
+            seen |= due
+            for item in due:
+                missing_by_year[item // 12].append(dt.date(item // 12, item % 12 + 1, 1))
         elif scheme == "resident":
-            unpaid_years |= _unpaid_resident_years(start, end, birth, today) - pension_years
+            unpaid_years |= _unpaid_resident_years(start, end, _date(birth_value), today) - pension_years
     years = sorted(set(by_year) | set(missing_by_year) | unpaid_years, reverse=True)
     result = tuple(
         YearContributions(y, tuple(by_year.get(y, ())), tuple(sorted(missing_by_year.get(y, ()))),
                           ("pension",) if y in unpaid_years else ())
         for y in years
     )
-    return ContributionHistory(result, sum(y.pension_months for y in result), len(seen), len(unpaid_years))
+    return ContributionHistory(result, pension_months, len(seen), len(unpaid_years))
 
 
 def _unpaid_resident_years(start: dt.date, end: dt.date | None, birth: dt.date | None, today: dt.date) -> set[int]:
