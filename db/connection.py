@@ -5,7 +5,8 @@ FULL (money is written here); the file is created readable by its owner
 only. ``postgresql://`` goes through psycopg 3 with a connect timeout
 (libpq ``connect_timeout``) and a server-side ``statement_timeout`` (sent as
 ``options=-c statement_timeout=MS``), so a server that accepts TCP and never
-answers costs seconds, not for ever. Nothing connects at import time:
+answers costs seconds, not for ever; TCP keepalives and libpq's
+``tcp_user_timeout`` cover a server that goes silent under a running kiosk. Nothing connects at import time:
 :func:`open_database` binds the models and returns the database, which
 connects on first use.
 
@@ -91,10 +92,26 @@ def make_database(url: str, *, connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
     raise DatabaseUrlError(f"{url}: allowed sqlite:///PATH or postgresql://USER@HOST/DB")
 
 
+#: TCP keepalives on every PostgreSQL connection (seconds): an idle kept connection (the executor's, a
+#: board's LISTEN) whose server vanished from the county network is found dead within about a minute
+#: instead of never, and replaced by the health check.
+_KEEPALIVES = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10", "keepalives_count": "3"}
+
+
 def _pg_timeouts(options: dict[str, str], connect_timeout: int, statement_timeout: int) -> dict[str, str]:
-    """The URL's query parameters plus the timeouts it does not set itself."""
+    """The URL's query parameters plus the timeouts it does not set itself.
+
+    ``statement_timeout`` is enforced by the server, so a server that went
+    silent (a cut county link, a powered-off host) could not enforce it;
+    libpq's ``tcp_user_timeout`` (milliseconds) makes the client give up when
+    what it sent stays unacknowledged that long, and the keepalives find a
+    dead idle connection. The URL's own values win.
+    """
     params = dict(options)
     params.setdefault("connect_timeout", str(connect_timeout))
+    params.setdefault("tcp_user_timeout", str((statement_timeout + connect_timeout) * 1000))
+    for key, value in _KEEPALIVES.items():
+        params.setdefault(key, value)
     server = params.get("options", "")
     if "statement_timeout" not in server:
         params["options"] = f"{server} -c statement_timeout={statement_timeout * 1000}".strip()

@@ -17,6 +17,7 @@ import pty
 import random
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -155,6 +156,25 @@ def test_timeouts_are_settings_with_limits() -> None:
     assert settings_from_mapping({}).database.connect_timeout == 5
     with pytest.raises(ConfigError, match=r"\[database\] connect_timeout = 0: allowed 1 to 120 seconds"):
         settings_from_mapping({"database": {"connect_timeout": 0}})
+
+
+@pytest.mark.postgres
+def test_a_server_that_goes_silent_is_given_up_by_the_client_socket(pg_schema_url: str) -> None:
+    """The kept connection's own socket carries keepalives and a TCP user timeout (the client's side
+    of a cut network: the server cannot enforce statement_timeout when it cannot be reached)."""
+    database = make_database(pg_schema_url, connect_timeout=2, statement_timeout=8)
+    try:
+        database.connect()
+        fd = database.connection().fileno()
+        sock = socket.socket(fileno=os.dup(fd))
+        try:
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 10_000
+        finally:
+            sock.close()
+    finally:
+        database.close()
 
 
 @pytest.mark.postgres
