@@ -67,7 +67,8 @@ async def test_kiosk_warns_on_the_first_screen_when_receipts_would_print_boxes(
         assert isinstance(database, peewee.Database)
         app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
-            for _ in range(100):
+            # The check runs kiosk.app.FONT_CHECK_DELAY after start (after the first paint).
+            for _ in range(400):
                 await pilot.pause(0.05)
                 if list(app._notifications):
                     break
@@ -84,6 +85,11 @@ async def test_no_font_warning_with_the_cjk_font(tmp_path: Path, clock: FixedClo
     with seeded_sqlite(tmp_path, clock) as (database, _):
         app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock)
         async with app.run_test(size=(100, 30), notifications=True) as pilot:
+            for _ in range(400):  # the check runs kiosk.app.FONT_CHECK_DELAY after start
+                if app.font_checked:
+                    break
+                await pilot.pause(0.05)
+            assert app.font_checked
             await app.workers.wait_for_complete()
             await pilot.pause(0.2)
             messages = [n.message for n in app._notifications]
