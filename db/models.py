@@ -105,6 +105,9 @@ class Resident(BaseModel):
     hukou_region = CharField(max_length=6, default="")
     # 死亡登记 (migration 6): claims after this date are refused (entitlement reason "deceased").
     death_date = DateField(null=True)
+    # 社保卡金融账户 changed through 信息变更 (migration 12): the account benefits are paid into
+    # when a Benefit names none; "" = the social security card's own account (its number).
+    bank_account = CharField(max_length=40, default="")
 
 
 class Card(BaseModel):
@@ -485,6 +488,25 @@ class PolicyVersion(BaseModel):
         indexes = ((("effective", "digest"), True),)
 
 
+class InfoChangeHistory(BaseModel):
+    """A recorded value a 信息变更 replaced (migration 12): append-only, one row per change.
+
+    ``field`` is name | id_number | hukou_region | bank_account; ``old_value`` is what the
+    record held before (full value: shown masked where a bystander may look); ``staff`` is
+    the Staff id who completed (办结) it, a number like Payment.received_by; ``document``
+    the supporting document as the clerk recorded it (户口簿, 公安机关证明 … and its number).
+    """
+
+    resident = ForeignKeyField(Resident, backref="info_changes", on_delete="RESTRICT")
+    field = CharField(max_length=20)
+    old_value = CharField(max_length=100)
+    new_value = CharField(max_length=100)
+    application = ForeignKeyField(Application, null=True, on_delete="SET NULL")
+    staff = IntegerField(null=True)
+    changed_at = DateTimeField()
+    document = CharField(max_length=200, default="")
+
+
 class RuleFindingNote(BaseModel):
     """A rule-audit (稽核) finding a supervisor marked explained (migration 11).
 
@@ -534,6 +556,7 @@ ALL_MODELS: tuple[type[BaseModel], ...] = (
     PrintJob,
     PolicyVersion,
     RuleFindingNote,
+    InfoChangeHistory,
 )
 
 

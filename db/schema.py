@@ -155,6 +155,16 @@ def _rule_finding_notes(database: peewee.Database, migrator: SchemaMigrator) -> 
     database.create_tables([RuleFindingNote], safe=True)
 
 
+def _info_change(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 12 (issue 15.2 信息变更): info_change_history (the values a change replaced) and
+    resident.bank_account (the 社保卡金融账户 changed at the counter; "" = the card's own)."""
+    from db.models import InfoChangeHistory
+
+    if "bank_account" not in {c.name for c in database.get_columns("resident")}:
+        migrate(migrator.add_column("resident", "bank_account", peewee.CharField(max_length=40, default="")))
+    database.create_tables([InfoChangeHistory], safe=True)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
@@ -166,6 +176,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "benefit in payment, benefit_run, benefit_payment.benefit_id/run_month/kind", _benefits_in_payment),
     Migration(10, "PostgreSQL queue functions (take ticket, call next) with NOTIFY", _queue_functions),
     Migration(11, "rule_finding_note (稽核 findings marked explained)", _rule_finding_notes),
+    Migration(12, "info_change_history and resident.bank_account (信息变更)", _info_change),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -111,6 +111,15 @@ def upgrade_15_to_18(number15: str) -> str:
     return first17 + check_digit(first17)
 
 
+def legacy_15_form(number18: str) -> str | None:
+    """The first-generation 15-digit number an 18-character one was upgraded from
+    (drop ``19`` and the check character), None for a birth year outside 19xx
+    (no 15-digit card was issued for it). Finds an old record kept under its 15 digits."""
+    if not _ASCII_18.fullmatch(number18) or number18[6:8] != "19":
+        return None
+    return number18[:6] + number18[8:17]
+
+
 def parse_id_number(text: str, *, today: dt.date | None = None) -> IdNumber:
     """Check an 18-character (or legacy 15-digit) ID number and decode it.
 

@@ -213,6 +213,24 @@ WORKFLOWS: dict[str, Workflow] = {
 }
 
 
+# -- 信息变更 (issue 15.2): name, ID number, 户籍地, bank account -------------------------------
+# The supporting document each field needs is checked per field at 审核 (kiosk.services.info_change),
+# so none is required for every change; identity fields are approved at 审核 by a supervisor who
+# did not accept them (受审分离), 户籍地 and bank account may be reviewed by the clerk.
+INFO_CHANGE = Workflow(
+    "info_change", "信息变更", "Change of recorded information",
+    (Step("accepted", "受理", "Accepted", staff_only=False), Step("reviewed", "审核", "Reviewed"),
+     Step("done", "办结", "Done")),
+    (ID_CARD,
+     Material("police_proof", "户口簿或公安机关证明（变更姓名、身份证号码）",
+              "Household register or police certificate (name, ID number)", False),
+     Material("hukou_proof", "户籍证明（变更户籍地）", "Proof of household registration (户籍地)", False),
+     Material("bank_card", "银行卡或社保卡（变更银行账户）", "Bank card or social security card (bank account)",
+              False)),
+    1, "C")
+WORKFLOWS[INFO_CHANGE.type] = INFO_CHANGE
+
+
 def workflow(type_: str) -> Workflow:
     """The workflow for an application type; KeyError names the known ones."""
     try:

@@ -63,6 +63,7 @@ from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
 from kiosk.services import ServiceContext, ServiceError, benefit_run, claims, transfers
 from kiosk.services import enrolment as enrolment_rules
+from kiosk.services import info_change
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
 from kiosk.services.registration import current_card, new_card
 
@@ -166,6 +167,8 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
     elif type_ == "card_unfreeze":
         if _card(resident.id, "frozen") is None:
             raise ServiceError("没有已挂失的社保卡，无需解挂", code="not_frozen")
+    elif type_ == "info_change":
+        info_change.prepare(ctx, resident, data)  # 信息变更: field, new value, document
     elif type_ == "card_replace":
         card = current_card(resident.id)
         if card is None:
@@ -495,4 +498,6 @@ _HANDLERS: dict[tuple[str, str], Handler] = {
     ("card_loss", "reported"): _freeze,
     ("card_unfreeze", "unfrozen"): _unfreeze,
     ("card_replace", "issued"): _replace,
+    ("info_change", "reviewed"): info_change.on_reviewed,
+    ("info_change", "done"): info_change.on_done,
 }

@@ -276,7 +276,8 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
             else:
                 result.skipped["already_paid"] += 1
             continue
-        account = benefit.bank_account or cards.get(person.id, "")
+        # The benefit's own account, else the one 信息变更 recorded for the person, else the card's.
+        account = benefit.bank_account or person.bank_account or cards.get(person.id, "")
         if not account:
             result.skipped["no_bank_account"] += 1
             continue
