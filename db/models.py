@@ -156,12 +156,19 @@ class Payment(BaseModel):
 
     resident = ForeignKeyField(Resident, backref="payments", on_delete="RESTRICT")
     amount_fen = BigIntegerField()
-    method = CharField(max_length=8)  # cash | bank | card
+    method = CharField(max_length=8)  # cash | bank | card at the counter; tax | withhold by a channel
     purpose = CharField(max_length=40)
     receipt_code = CharField(max_length=12, unique=True)
     received_by = IntegerField(null=True)  # Staff id; a number, so deleting staff never touches money
     terminal = CharField(max_length=20)
     created_at = DateTimeField()
+    # Issue 15.3 (migration 14): who collected it — counter | tax (税务) | bank (银行代扣) — and the
+    # channel's own reference (税票号/银行流水号), unique per channel so a confirmation is recorded once.
+    channel = CharField(max_length=8, default="counter")
+    reference = CharField(max_length=40, null=True)
+
+    class Meta:
+        indexes = ((("channel", "reference"), True),)
 
 
 class Contribution(BaseModel):

@@ -165,6 +165,21 @@ def _info_change(database: peewee.Database, migrator: SchemaMigrator) -> None:
     database.create_tables([InfoChangeHistory], safe=True)
 
 
+def _payment_channel(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 14 (issue 15.3): payment.channel (counter | tax | bank) and payment.reference (the
+    channel's 税票号/银行流水号), unique per channel; existing payments were taken at the counter."""
+    present = {c.name for c in database.get_columns("payment")}
+    steps = []
+    if "channel" not in present:
+        steps.append(migrator.add_column("payment", "channel", peewee.CharField(max_length=8, default="counter")))
+    if "reference" not in present:
+        steps.append(migrator.add_column("payment", "reference", peewee.CharField(max_length=40, null=True)))
+    if steps:
+        migrate(*steps)
+    if not any(index.name == "payment_channel_reference" for index in database.get_indexes("payment")):
+        migrate(migrator.add_index("payment", ("channel", "reference"), True))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
@@ -177,6 +192,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "PostgreSQL queue functions (take ticket, call next) with NOTIFY", _queue_functions),
     Migration(11, "rule_finding_note (稽核 findings marked explained)", _rule_finding_notes),
     Migration(12, "info_change_history and resident.bank_account (信息变更)", _info_change),
+    Migration(14, "payment.channel and payment.reference (collection channels)", _payment_channel),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -217,11 +217,17 @@ class AssessmentLine:
     base_fen: int
     rate: Decimal | str
     amount_fen: int
+    employer: bool = False  # an employer share: shown, never part of what the person pays
 
 
 @dataclass(frozen=True)
 class AssessmentInput:
-    """A contribution assessment for one year (or period)."""
+    """A contribution assessment for one year (or period).
+
+    ``channel`` names who collects it (税务部门征收 / 银行代扣), ``how_to_pay`` the
+    lines telling the payer how, ``reference`` the number the payer quotes to the
+    channel (the application number), printed with a QR code.
+    """
 
     person: Person
     period: str  # "2027年度" / "2026年12月"
@@ -230,12 +236,17 @@ class AssessmentInput:
     due_date: dt.date | None = None
     subsidy_fen: int = 0  # government subsidy (resident scheme), shown but not payable
     notes: tuple[str, ...] = ()
+    channel: str = ""
+    how_to_pay: tuple[str, ...] = ()
+    reference: str = ""
 
 
 def assessment_notice(ctx: ReceiptContext, data: AssessmentInput, *, code: str | None = None) -> Document:
-    total = sum(line.amount_fen for line in data.lines)
+    total = sum(line.amount_fen for line in data.lines if not line.employer)
+    employer = sum(line.amount_fen for line in data.lines if line.employer)
     rows = tuple(
-        (line.item, format_yuan(line.base_fen), percent(line.rate), format_yuan(line.amount_fen))
+        (line.item, format_yuan(line.base_fen), percent(line.rate) if str(line.rate) else "-",
+         format_yuan(line.amount_fen))
         for line in data.lines
     )
     blocks: list[Block] = [
@@ -243,14 +254,23 @@ def assessment_notice(ctx: ReceiptContext, data: AssessmentInput, *, code: str |
         KeyValue("参保身份", data.scheme),
         Table(("险种", "基数", "费率", "应缴"), rows),
         Divider(),
-        KeyValue("应缴合计", yuan(total), bold=True),
+        KeyValue("个人应缴合计" if employer else "应缴合计", yuan(total), bold=True),
     ]
+    if employer:
+        # The person never pays the employer's share (SIL Art. 10, 12): it is shown, not collected.
+        blocks.append(KeyValue("单位应缴", f"{yuan(employer)}（由单位申报缴纳）"))
     if data.subsidy_fen:
         blocks.append(KeyValue("政府补贴", yuan(data.subsidy_fen)))
     if data.due_date:
         blocks.append(KeyValue("缴费截止", f"{data.due_date:%Y-%m-%d}"))
+    if data.channel:
+        blocks.append(KeyValue("征收渠道", data.channel))
+    blocks += [Note(n) for n in data.how_to_pay]
+    if data.reference:
+        blocks += [KeyValue("缴费核定单号", data.reference, bold=True),
+                   QR(data.reference, caption="缴费时出示此码或报单号")]
     blocks += [Note(n) for n in data.notes]
-    blocks.append(Note("金额单位：元。请在截止日前到窗口或银行缴费。"))
+    blocks.append(Note("金额单位：元。" if data.how_to_pay else "金额单位：元。请在截止日前到窗口或银行缴费。"))
     return Document(
         kind="assessment", title="缴费核定通知单", hall=ctx.hall, terminal=ctx.terminal, time=ctx.time,
         code=ctx.code(code), blocks=tuple(blocks), identity=_identity(data.person), training=ctx.training,

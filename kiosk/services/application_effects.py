@@ -406,19 +406,21 @@ def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:
 def _record_payment(ctx: ServiceContext, row: Application, data: Data) -> None:
     method = data.get("method")
     if method is None:
-        raise ServiceError("请选择缴费方式（现金、银行卡或社保卡）", code="missing_method")
+        raise ServiceError("请选择缴费方式（现金、银行卡、社保卡，或凭税务/银行回执登记）", code="missing_method")
     notice = data["notice"]
     if data.get("scheme") == "resident":
         # The yearly tier is paid like any resident pension payment (savepoint inside this transaction).
         info = pay_resident_pension(ctx, row.__data__["resident"], int(data["tier_fen"]), str(method),
-                                    year=int(data["year"]), tendered=data.pop("tendered", None))
+                                    year=int(data["year"]), tendered=data.pop("tendered", None),
+                                    channel_reference=data.get("channel_reference"))
         data["receipt_code"] = info.receipt_code
         data["paid_fen"] = info.amount_fen
         return
     info = record_assessment_payment(
         ctx, int(data["assessment_id"]), str(method), [dt.date.fromisoformat(m) for m in notice["months"]],
         account_fen_per_month=int(notice["account_fen_per_month"]), tendered=data.pop("tendered", None),
-        reference=row.number)
+        reference=row.number, channel_reference=data.get("channel_reference"),
+        amount_fen=int(data["channel_amount_fen"]) if data.get("channel_amount_fen") is not None else None)
     data["receipt_code"] = info.receipt_code
     data["paid_fen"] = info.amount_fen
 

@@ -178,21 +178,8 @@ def _judge(code: str, document: Document, given_mac: str | None) -> Verification
 
 
 def assessment_notice_job(ctx: ServiceContext, resident_id: int, number: str, data: dict[str, Any]) -> int:
-    """Store the 缴费核定通知单 of an assessment application as a print job (inside the step's transaction)."""
-    from printers.templates import AssessmentInput, AssessmentLine, assessment_notice
+    """Store the 缴费核定通知单 of an assessment application as a print job (inside the step's transaction);
+    built by :mod:`kiosk.services.collection_notice` (channel, how to pay, reference QR)."""
+    from kiosk.services.collection_notice import notice_job
 
-    person = Resident.get_by_id(resident_id)
-    notice = data["notice"]
-    months = notice.get("months") or []
-    period = (f"{months[0][:7]} 至 {months[-1][:7]}" if len(months) > 1 else months[0][:7]) if months else ""
-    if data.get("scheme") == "resident" and months:
-        period = f"{months[0][:4]}年度"
-    lines = tuple(AssessmentLine(f"{INSURANCE_ZH.get(line['insurance'], line['insurance'])}"
-                                 f"({'单位' if line.get('payer') == 'employer' else '个人'})",
-                                 int(line.get("base_fen") or 0), str(line.get("rate") or "0"),
-                                 int(line.get("amount_fen") or 0)) for line in notice.get("lines", []))
-    scheme = SCHEME_ZH.get(str(data.get("scheme")), str(data.get("scheme") or ""))
-    document = assessment_notice(_receipt_context(ctx), AssessmentInput(
-        Person(person.name, person.id_number), period, scheme, lines,
-        subsidy_fen=int((data.get("quote") or {}).get("subsidy_fen", 0)), notes=(f"业务编号 {number}",)))
-    return spool.enqueue(document, ctx.clock, resident_id=resident_id)
+    return notice_job(ctx, resident_id, number, data)

@@ -5,12 +5,22 @@ One payment is one transaction: the ``Payment`` row, its ``Contribution``
 rows, the personal-account ledger entries (individual part and subsidy),
 the audit entry and the payment-receipt print job commit together or not
 at all. Reprints go through the print spool and are marked 补打.
+
+Collection channels (issue 15.3, :class:`kiosk.rules.parameters.CollectionParams`):
+the counter methods (cash, bank card, 社保卡) are refused where the policy in
+force does not let the counter collect that scheme's insurance
+(``counter_not_allowed``); the channel methods ``tax`` (税务征收) and
+``withhold`` (银行代扣) record a payment the channel already collected, with
+its reference (税票号/银行流水号), once per channel and reference
+(``duplicate_reference``). A personal payment covers only the personal share:
+an amount that includes an employer share is refused (``employer_share``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
@@ -23,15 +33,22 @@ from db.ledger import account_for, post
 from db.models import Contribution, ContributionAssessment, Enrolment, Payment, PrintJob, Resident, Staff
 from kiosk.policy import PolicyBook, load_policy
 from kiosk.rules.contribution import ContributionError, assess_resident_medical, assess_resident_pension
+from kiosk.rules.enrolment import INSURANCE_NAMES, SCHEME_NAMES
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
-from kiosk.rules.parameters import PolicyParams
+from kiosk.rules.parameters import CollectionRule, PolicyParams
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 from kiosk.services.enrolment import check_resident_year
 from printers import spool
 from printers.document import Document, new_receipt_code
 from printers.templates import PaymentInput, Person, ReceiptContext, payment_receipt
 
-METHODS = {"cash": "现金", "bank": "银行卡", "card": "社保卡"}
+METHODS = {"cash": "现金", "bank": "银行卡", "card": "社保卡", "tax": "税务征收", "withhold": "银行代扣"}
+COUNTER_METHODS = ("cash", "bank", "card")
+#: The payment method that records a confirmation of each collection channel.
+CHANNEL_METHODS = {"tax": "tax", "bank": "withhold"}
+CHANNEL_ZH = {"counter": "窗口收款", "tax": "税务部门征收", "bank": "银行代扣"}
+REFERENCE_ZH = {"tax": "税票号", "bank": "银行流水号"}
+_REFERENCE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z-]{3,39}$")
 
 
 def _desc(model: type[peewee.Model]) -> Any:
@@ -105,8 +122,43 @@ class PaymentInfo:
 
 def _method(method: str) -> str:
     if method not in METHODS:
-        raise ServiceError("支付方式应为现金、银行卡或社保卡（cash、bank、card）", code="bad_method")
+        raise ServiceError("支付方式应为现金、银行卡、社保卡（cash、bank、card），或按税务/银行回执登记"
+                           "（tax、withhold）", code="bad_method")
     return method
+
+
+def collection_rule(ctx: ServiceContext, scheme: str, insurance: str) -> CollectionRule:
+    """The collection rule in force today for ``scheme``'s ``insurance`` (channel, counter allowed)."""
+    return policy(ctx).collection.rule(scheme, insurance)
+
+
+def check_collection(ctx: ServiceContext, scheme: str, insurance: str, method: str,
+                     reference: str | None) -> tuple[str, str | None]:
+    """(channel, reference) for a payment by ``method``, or ServiceError.
+
+    Counter methods need the policy to allow counter collection (``counter_not_allowed``);
+    channel methods need the policy's channel (``wrong_channel``) and a reference of 4–40
+    letters, digits or hyphens (``bad_reference``) not yet recorded (``duplicate_reference``).
+    Call inside the caller's transaction.
+    """
+    rule = collection_rule(ctx, scheme, insurance)
+    if method in COUNTER_METHODS:
+        if not rule.counter:
+            raise ServiceError(f"本地{SCHEME_NAMES.get(scheme, scheme)}{INSURANCE_NAMES.get(insurance, insurance)}"
+                               f"由{CHANNEL_ZH[rule.channel]}，窗口不收款：请参保人通过该渠道缴费，"
+                               f"再凭{REFERENCE_ZH[rule.channel]}登记", code="counter_not_allowed")
+        return "counter", None
+    channel = "tax" if method == "tax" else "bank"
+    if channel != rule.channel:
+        raise ServiceError(f"本地{SCHEME_NAMES.get(scheme, scheme)}{INSURANCE_NAMES.get(insurance, insurance)}"
+                           f"由{CHANNEL_ZH[rule.channel]}，不是{CHANNEL_ZH[channel]}", code="wrong_channel")
+    text = (reference or "").strip().upper()
+    if not _REFERENCE.match(text):
+        raise ServiceError(f"{REFERENCE_ZH[channel]}应为4到40位字母、数字或连字符，收到“{text[:40]}”",
+                           code="bad_reference")
+    if Payment.select().where((Payment.channel == channel) & (Payment.reference == text)).exists():
+        raise Conflict(f"{REFERENCE_ZH[channel]} {text} 已经登记过，同一笔缴费不能登记两次", code="duplicate_reference")
+    return channel, text
 
 
 def _tendered(text: str | None, due_fen: Fen, method: str) -> tuple[Fen | None, Fen]:
@@ -164,24 +216,27 @@ def quote_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen,
 
 
 def _create_payment(ctx: ServiceContext, resident: Resident, amount_fen: Fen, method: str, purpose: str,
-                    lines: tuple[PaymentLine, ...], tendered: tuple[Fen | None, Fen]) -> tuple[Payment, PaymentInfo]:
+                    lines: tuple[PaymentLine, ...], tendered: tuple[Fen | None, Fen],
+                    channel: tuple[str, str | None] = ("counter", None)) -> tuple[Payment, PaymentInfo]:
     """Payment row + audit + receipt print job (inside the caller's transaction)."""
     now = ctx.now()
     rng = ctx.extras.get("rng")
     code = new_receipt_code(rng if isinstance(rng, random.Random) else None)
     payment = Payment.create(resident=resident.id, amount_fen=amount_fen, method=method, purpose=purpose,
-                             receipt_code=code, received_by=ctx.staff_id, terminal=ctx.terminal, created_at=now)
+                             receipt_code=code, received_by=ctx.staff_id, terminal=ctx.terminal, created_at=now,
+                             channel=channel[0], reference=channel[1])
     audit.append(actor=ctx.actor, terminal=ctx.terminal, action="payment.record", now=now, entity="payment",
                  entity_id=code, detail={"resident": resident.id, "amount_fen": amount_fen, "method": method,
-                                         "purpose": purpose})
+                                         "purpose": purpose, "channel": channel[0], "reference": channel[1]})
     clerk = ""
     if ctx.staff_id is not None:
         staff = Staff.get_or_none(Staff.id == ctx.staff_id)
         clerk = f"{staff.name}（{staff.number}）" if staff else ctx.staff_number
+    how = METHODS[method] + (f"（{REFERENCE_ZH[channel[0]]} {channel[1]}）" if channel[1] else "")
     document = payment_receipt(
         _receipt_context(ctx),
         PaymentInput(Person(resident.name, resident.id_number), tuple((ln.label, ln.amount_fen) for ln in lines),
-                     METHODS[method], code, clerk),
+                     how, code, clerk),
     )
     job_id = spool.enqueue(document, ctx.clock, resident_id=resident.id)
     info = PaymentInfo(payment.id, code, resident.id, amount_fen, method, METHODS[method], purpose, lines, now,
@@ -209,15 +264,19 @@ def _contribution(resident_id: int, insurance: str, scheme: str, month: dt.date,
 
 
 def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, method: str, *,
-                         year: int | None = None, tendered: str | None = None) -> PaymentInfo:
+                         year: int | None = None, tendered: str | None = None,
+                         channel_reference: str | None = None) -> PaymentInfo:
     """Record the annual resident pension contribution at ``tier_fen``.
 
     The individual part and the subsidy (plus any government-paid part for
     difficult groups) are credited to the resident pension account.
     ``tendered`` is what the clerk typed as received ("300", "¥500.00").
+    ``channel_reference`` is the 税票号/银行流水号 of a ``tax``/``withhold``
+    payment (see :func:`check_collection`).
     """
     _method(method)
     with write_transaction(ctx.database):
+        channel = check_collection(ctx, "resident", "pension", method, channel_reference)
         row = _resident(resident_id)
         if not _enrolled(row.id, "pension", "resident"):
             raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
@@ -227,7 +286,8 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
         lines = [PaymentLine(f"{year}年城乡居民养老保险（{format_yuan(quote.tier_fen)}元档）",
                              quote.individual_pays_fen)]
         payment, info = _create_payment(ctx, row, quote.individual_pays_fen, _method(method), "resident_pension",
-                                        tuple(lines), _tendered(tendered, quote.individual_pays_fen, method))
+                                        tuple(lines), _tendered(tendered, quote.individual_pays_fen, method),
+                                        channel)
         now, today = ctx.now(), ctx.today()
         _contribution(row.id, "pension", "resident", dt.date(year, 1, 1), payment=payment, now=now,
                       individual=quote.individual_pays_fen, subsidy=quote.subsidy_fen + quote.government_pays_fen)
@@ -243,10 +303,12 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
 
 
 def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, year: int | None = None,
-                         tendered: str | None = None) -> PaymentInfo:
-    """Record the annual resident medical insurance fee (no personal account)."""
+                         tendered: str | None = None, channel_reference: str | None = None) -> PaymentInfo:
+    """Record the annual resident medical insurance fee (no personal account);
+    ``channel_reference`` as for :func:`pay_resident_pension`."""
     _method(method)
     with write_transaction(ctx.database):
+        channel = check_collection(ctx, "resident", "medical", method, channel_reference)
         row = _resident(resident_id)
         if not _enrolled(row.id, "medical", "resident"):
             raise ServiceError("尚未参加城乡居民医疗保险，请先办理参保登记", code="not_enrolled")
@@ -254,7 +316,7 @@ def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, 
         fee = assess_resident_medical(policy(ctx).medical)
         lines = (PaymentLine(f"{year}年城乡居民医疗保险", fee.individual_fen),)
         payment, info = _create_payment(ctx, row, fee.individual_fen, method, "resident_medical", lines,
-                                        _tendered(tendered, fee.individual_fen, method))
+                                        _tendered(tendered, fee.individual_fen, method), channel)
         _contribution(row.id, "medical", "resident", dt.date(year, 1, 1), payment=payment, now=ctx.now(),
                       individual=fee.individual_fen, subsidy=fee.subsidy_fen)
         return info
@@ -265,12 +327,20 @@ _INSURANCE_KEYS = {"work_injury": "injury"}
 
 def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: str, months: list[dt.date], *,
                               account_fen_per_month: Fen, tendered: str | None = None,
-                              reference: str = "") -> PaymentInfo:
+                              reference: str = "", channel_reference: str | None = None,
+                              amount_fen: Fen | None = None) -> PaymentInfo:
     """Pay a 缴费核定 notice (employee or flexible) for ``months`` — inside the
     caller's transaction (the assessment application's 缴费记录 step).
 
-    Writes one Contribution per insurance per month and credits the
-    personal-account part of the pension (``account_fen_per_month``).
+    The person pays the personal share only (individual lines); an employee's
+    employer share is the employer's to pay through its own declaration and is
+    never collected here, so the Contribution rows carry ``employer_fen`` 0.
+    ``amount_fen`` (from a channel confirmation) must equal the personal share:
+    one that includes the employer share is refused (``employer_share``), any
+    other difference too (``amount_mismatch``). Writes one Contribution per
+    insurance per month and credits the personal-account part of the pension
+    (``account_fen_per_month``). ``reference`` is the application number;
+    ``channel_reference`` the 税票号/银行流水号 (see :func:`check_collection`).
     """
     _method(method)
     assessment = ContributionAssessment.get_or_none(ContributionAssessment.id == assessment_id)
@@ -283,18 +353,30 @@ def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: s
         insurance = _INSURANCE_KEYS.get(line["insurance"], line["insurance"])
         part = per_month.setdefault(insurance, {"individual": 0, "employer": 0})
         part[line["payer"]] += int(line["monthly_fen"])
-    total = sum(p["individual"] + p["employer"] for p in per_month.values()) * len(months)
+    total = sum(p["individual"] for p in per_month.values()) * len(months)
+    employer_total = sum(p["employer"] for p in per_month.values()) * len(months)
+    if amount_fen is not None and amount_fen != total:
+        if employer_total and amount_fen == total + employer_total:
+            raise ServiceError(f"金额 {format_yuan(amount_fen)} 元含单位缴费 {format_yuan(employer_total)} 元："
+                               f"单位部分由单位申报缴纳，不能向个人收取；个人应缴 {format_yuan(total)} 元",
+                               code="employer_share")
+        raise ServiceError(f"金额 {format_yuan(amount_fen)} 元与核定的个人应缴 {format_yuan(total)} 元不符",
+                           code="amount_mismatch")
     scheme = assessment.scheme
+    channels = {check_collection(ctx, scheme, insurance, method, channel_reference)
+                for insurance in per_month if per_month[insurance]["individual"]}
+    channel = min(channels) if channels else ("counter", None)
     label = "职工社会保险费" if scheme == "employee" else "灵活就业人员养老保险费"
     span = f"{months[0]:%Y年%m月}" + (f"至{months[-1]:%Y年%m月}" if len(months) > 1 else "")
     lines = (PaymentLine(f"{label}（{span}）", total),)
     payment, info = _create_payment(ctx, row, total, method, f"assessment:{reference}"[:40], lines,
-                                    _tendered(tendered, total, method))
+                                    _tendered(tendered, total, method), channel)
     now, today = ctx.now(), ctx.today()
     for month in months:
         for insurance, part in per_month.items():
-            _contribution(row.id, insurance, scheme, month, payment=payment, now=now, base=assessment.base_fen,
-                          individual=part["individual"], employer=part["employer"])
+            if part["individual"]:  # employer-only insurances (injury) are the employer's to pay
+                _contribution(row.id, insurance, scheme, month, payment=payment, now=now,
+                              base=assessment.base_fen, individual=part["individual"])
     if account_fen_per_month:
         account = account_for(row.id, "pension_employee", today=today, now=now)
         post(account, account_fen_per_month * len(months), "contribution", entry_date=today, now=now,
