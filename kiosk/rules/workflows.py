@@ -213,6 +213,37 @@ WORKFLOWS: dict[str, Workflow] = {
 }
 
 
+# -- lifecycle events (issue 15, RULES.md §13.3), each an application ---------------------
+# 受理 by a clerk; 审核 of a death or an inheritance by a supervisor who took no earlier
+# step (受审分离, §13.5). Effects in kiosk.services.lifecycle_apps; the facts in Application.data.
+DEATH_CERT = Material("death_cert", "死亡证明或火化证明", "Death or cremation certificate")
+HUKOU_CANCEL = Material("hukou_cancel", "户口注销证明", "Proof the household registration is cancelled")
+APPLICANT_ID = Material("applicant_id", "申请人身份证及与死者关系证明", "Applicant's ID and proof of relationship")
+HEIR_ID = Material("heir_id", "继承人身份证", "Heir's ID card")
+KINSHIP = Material("kinship", "继承关系证明（公证书或亲属关系证明）", "Proof of inheritance (notarial or kinship)")
+_ENROLMENT_CHANGE_STEPS = (Step("accepted", "受理", "Accepted", staff_only=False), Step("done", "办结", "Done"))
+LIFECYCLE_WORKFLOWS: tuple[Workflow, ...] = (
+    Workflow("certification", "待遇领取资格认证", "Benefit eligibility certification",
+             (Step("accepted", "受理", "Accepted", staff_only=False), Step("certified", "认证完成", "Certified")),
+             (ID_CARD, Material("ss_card", "社会保障卡", "Social security card", False)), 0, "D", can_return=False),
+    Workflow("death_report", "死亡注销", "Death report",
+             (Step("accepted", "受理", "Accepted", staff_only=False),
+              Step("reviewed", "审核", "Reviewed", supervisor=True), Step("closed", "办结", "Closed")),
+             (DEATH_CERT, HUKOU_CANCEL, APPLICANT_ID), 5, "D"),
+    Workflow("inheritance", "个人账户继承及丧葬补助金", "Account inheritance and funeral grant",
+             (Step("accepted", "受理", "Accepted", staff_only=False),
+              Step("reviewed", "审核", "Reviewed", supervisor=True), Step("paid", "支付", "Paid")),
+             (HEIR_ID, KINSHIP, BANK), 20, "D"),
+    Workflow("enrolment_suspend", "暂停缴费（停保）", "Suspend contributions", _ENROLMENT_CHANGE_STEPS,
+             (ID_CARD,), 1, "B"),
+    Workflow("enrolment_resume", "恢复缴费", "Resume contributions", _ENROLMENT_CHANGE_STEPS, (ID_CARD,), 1, "B"),
+    Workflow("enrolment_end", "终止参保", "End enrolment", _ENROLMENT_CHANGE_STEPS,
+             (ID_CARD, Material("end_proof", "终止参保原因证明（如已参加职工养老保险）",
+                                "Proof of the reason (e.g. now in the employee scheme)", False)), 1, "B"),
+)
+WORKFLOWS.update({w.type: w for w in LIFECYCLE_WORKFLOWS})
+
+
 # -- 信息变更 (issue 15.2): name, ID number, 户籍地, bank account -------------------------------
 # The supporting document each field needs is checked per field at 审核 (kiosk.services.info_change),
 # so none is required for every change; identity fields are approved at 审核 by a supervisor who

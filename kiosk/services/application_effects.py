@@ -61,7 +61,7 @@ from kiosk.rules import benefits, contribution
 from kiosk.rules.money import round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
-from kiosk.services import ServiceContext, ServiceError, benefit_run, claims, transfers
+from kiosk.services import ServiceContext, ServiceError, benefit_run, claims, lifecycle_apps, transfers
 from kiosk.services import enrolment as enrolment_rules
 from kiosk.services import info_change
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
@@ -119,6 +119,9 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
     records (:func:`kiosk.services.claims.check_submit`).
     """
     type_ = wf.type
+    if type_ in lifecycle_apps.TYPES:  # 资格认证, 死亡注销, 继承, 停保/恢复/终止 (issue 15)
+        lifecycle_apps.check_submit(ctx, resident, type_, data)
+        return
     if type_ in claims.KIND_OF_TYPE:
         claims.check_submit(ctx, resident, type_, data)
     if type_ in _ENROL or type_ == "enrol_employee":
@@ -216,7 +219,7 @@ def _enrolment_plan(type_: str, data: Data) -> tuple[tuple[str, ...], str, str |
 def apply(ctx: ServiceContext, row: Application, wf: Workflow, to_status: str, data: Data) -> None:
     """Run the effects of reaching ``to_status`` (inside the caller's transaction)."""
     family = "enrol" if wf.type.startswith("enrol_") else "benefit" if wf.type.startswith("benefit_") else wf.type
-    handler = _HANDLERS.get((family, to_status))
+    handler = _HANDLERS.get((family, to_status)) or lifecycle_apps.HANDLERS.get((wf.type, to_status))
     if handler is not None:
         try:
             handler(ctx, row, data)

@@ -1,0 +1,387 @@
+"""Lifecycle events as applications (issue 15, RULES.md §13.3): what each step
+of the lifecycle workflows (:data:`kiosk.rules.workflows.LIFECYCLE_WORKFLOWS`)
+checks and does. Called by :mod:`kiosk.services.application_effects` inside
+the step's transaction; the facts live in ``Application.data``.
+
+- ``certification`` 待遇领取资格认证 — 受理 → 认证完成: :func:`kiosk.services.lifecycle.certify`
+  (a pension suspended as overdue is resumed; the next monthly run pays the
+  suspended months back). Data: ``channel`` counter | self_assisted.
+- ``death_report`` 死亡注销 — 受理 → 审核 (a supervisor, not the acceptor) → 办结:
+  :func:`kiosk.services.lifecycle.record_death` at 办结. Data: ``death_date``
+  (YYYY-MM-DD, required), ``applicant_name`` and ``relationship`` (required);
+  ``preview`` (what 办结 will do, recomputed at 审核) and ``result`` (what it did,
+  the ``kiosk resident deceased --json`` shape plus ``account_fen``/``scheme``).
+- ``inheritance`` 个人账户继承及丧葬补助金 — 受理 → 审核 (supervisor) → 支付: pays the
+  丧葬补助金 (BenefitPayment ``funeral``) and the inheritable personal-account
+  balance (a ``payout`` ledger entry and BenefitPayment ``inheritance``) to the
+  heir, each at most once per deceased person. Data: ``heir_name``,
+  ``heir_id_number``, ``relationship``, ``bank_account`` (required);
+  ``funeral_grant_fen``, ``inheritable_fen``, ``amount_fen`` set at 受理.
+- ``enrolment_suspend`` / ``enrolment_resume`` / ``enrolment_end`` 暂停缴费 /
+  恢复缴费 / 终止参保 — 受理 → 办结: :func:`kiosk.services.lifecycle.change_enrolment`.
+  Data: ``insurance``, ``scheme`` (required), ``date`` (default the day of 办结).
+
+Each last step stores a 办结回执 print job (``data["receipt_job"]``); the
+counter prints it at once (:mod:`screens.counter.lifecycle`). Errors are
+:class:`~kiosk.services.ServiceError` with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import peewee
+
+from db import audit
+from db.connection import is_sqlite
+from db.ledger import post
+from db.models import Account, Application, Benefit, BenefitPayment, Enrolment, Resident
+from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name, parse_id_number
+from kiosk.rules.money import format_yuan
+from kiosk.rules.workflows import WORKFLOWS
+from kiosk.services import ServiceContext, ServiceError, lifecycle
+from kiosk.services.accounts import account_balance_with_interest
+from kiosk.services.benefit_run import month_of
+from kiosk.services.payments import policy_book
+from printers import spool
+from printers.lifecycle_receipts import LifecycleReceiptInput, lifecycle_receipt
+from printers.templates import Person
+
+Data = dict[str, Any]
+
+ENROLMENT_ACTIONS = {"enrolment_suspend": "suspend", "enrolment_resume": "resume", "enrolment_end": "end"}
+TYPES: tuple[str, ...] = ("certification", "death_report", "inheritance", *ENROLMENT_ACTIONS)
+INSURANCES = ("pension", "medical", "unemployment", "injury", "maternity")
+SCHEMES = ("resident", "flexible", "employee")
+CHANNELS = ("counter", "self_assisted")
+RECEIPT_JOB = "receipt_job"
+#: BenefitPayment types of what an inheritance pays (``funeral`` as the entitlement service counts it).
+FUNERAL, INHERITANCE = "funeral", "inheritance"
+_TEXT_MAX = 40
+_BANK = re.compile(r"\d{10,30}")
+_INSURANCE_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险", "injury": "工伤保险",
+                 "maternity": "生育保险"}
+_SCHEME_ZH = {"resident": "城乡居民", "flexible": "灵活就业", "employee": "职工"}
+
+
+@contextmanager
+def _held(database: peewee.Database) -> Iterator[None]:
+    """Run a :mod:`kiosk.services.lifecycle` function inside this step's transaction.
+
+    Those functions wrap themselves in ``connection_context()``, whose exit closes
+    the connection when no outer context holds it (a service called outside the
+    screens' executor, e.g. by a test or a script): closing inside the open
+    transaction would fail. A marker on peewee's context stack holds it open.
+    """
+    stack = database._state.ctx
+    marker = object()
+    stack.append(marker)
+    try:
+        yield
+    finally:
+        stack.remove(marker)
+
+
+def _resident_id(row: Application) -> int:
+    return int(row.__data__["resident"])
+
+
+def _text(data: Data, key: str, what: str) -> str:
+    value = str(data.get(key) or "").strip()
+    if not value:
+        raise ServiceError(f"请填写{what}", code=f"missing_{key}")
+    if len(value) > _TEXT_MAX or any(ord(c) < 32 for c in value):
+        raise ServiceError(f"{what}过长或含有控制字符（最多{_TEXT_MAX}个字）", code=f"bad_{key}")
+    data[key] = value
+    return value
+
+
+def _day(data: Data, key: str, what: str) -> dt.date:
+    raw = str(data.get(key) or "").strip()
+    if not raw:
+        raise ServiceError(f"请填写{what}（如 2026-03-01）", code=f"missing_{key}")
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ServiceError(f"{what}应为日期（如 2026-03-01），收到“{raw}”", code=f"bad_{key}") from None
+
+
+# -- checks at 受理 -------------------------------------------------------------------------
+
+
+def check_submit(ctx: ServiceContext, resident: Resident, type_: str, data: Data) -> None:
+    """Refuse a lifecycle application whose facts do not hold; fills ``data`` (preview, amounts)."""
+    if type_ == "certification":
+        _check_certification(resident, data)
+    elif type_ == "death_report":
+        _check_death(ctx, resident, data)
+    elif type_ == "inheritance":
+        _check_inheritance(ctx, resident, data)
+    elif type_ in ENROLMENT_ACTIONS:
+        _check_enrolment(resident, ENROLMENT_ACTIONS[type_], data)
+
+
+def _pensions(resident_id: int) -> list[Benefit]:
+    return list(Benefit.select().where((Benefit.resident == resident_id) & Benefit.kind.in_(("pension", "survivor"))
+                                       & Benefit.status.in_(("in_payment", "suspended"))))
+
+
+def _check_certification(resident: Resident, data: Data) -> None:
+    if resident.death_date is not None:
+        raise ServiceError("这位参保人已登记死亡，不能认证", code="deceased")
+    rows = _pensions(resident.id)
+    if not rows:
+        raise ServiceError("这位参保人没有在发的养老待遇，无需资格认证", code="no_pension")
+    channel = str(data.get("channel") or "counter")
+    if channel not in CHANNELS:
+        raise ServiceError("认证方式应为柜台（counter）或工作人员协助自助（self_assisted）", code="bad_channel")
+    data["channel"] = channel
+    data["preview"] = {"pensions": len(rows),
+                       "suspended": [b.id for b in rows if b.status == "suspended" and b.reason == "not_certified"]}
+
+
+def _death_day(ctx: ServiceContext, resident: Resident, data: Data) -> dt.date:
+    death = _day(data, "death_date", "死亡日期")
+    if death > ctx.today():
+        raise ServiceError(f"死亡日期 {death.isoformat()} 晚于今天，请核对死亡证明", code="bad_date")
+    if death < resident.birth_date:
+        raise ServiceError("死亡日期早于出生日期，请核对死亡证明", code="bad_date")
+    data["death_date"] = death.isoformat()
+    return death
+
+
+def _check_death(ctx: ServiceContext, resident: Resident, data: Data) -> None:
+    if resident.death_date is not None:
+        raise ServiceError(f"已于 {resident.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+    death = _death_day(ctx, resident, data)
+    _text(data, "applicant_name", "申请人姓名")
+    _text(data, "relationship", "申请人与死者关系")
+    data["preview"] = preview_death(ctx, resident.id, death)
+
+
+def preview_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Data:
+    """What :func:`kiosk.services.lifecycle.record_death` will do for a death on ``death``, read only:
+    ``{"stopped": [{"id", "kind", "overpaid_fen", "overpaid_months"}], "overpaid_fen",
+    "funeral_grant_fen", "survivor_fen", "account_fen", "inheritable_fen", "scheme"}`` (fen).
+    The same rules as record_death (its policy, scheme and subsidy part); caller's connection."""
+    params = lifecycle._lifecycle(ctx, death)  # the one policy lookup of a death
+    last = month_of(death)
+    stopped: list[Data] = []
+    pension_monthly = 0
+    for benefit in Benefit.select().where((Benefit.resident == resident_id)
+                                         & Benefit.status.in_(("in_payment", "suspended"))):
+        after = list(BenefitPayment.select().where((BenefitPayment.benefit == benefit.id)
+                                                    & (BenefitPayment.period > last)))
+        if benefit.kind == "pension":
+            pension_monthly = max(pension_monthly, int(benefit.monthly_fen))
+        stopped.append({"id": benefit.id, "kind": str(benefit.kind),
+                        "overpaid_fen": sum(int(p.amount_fen) for p in after),
+                        "overpaid_months": sorted({f"{p.period:%Y-%m}" for p in after})})
+    scheme = lifecycle.death_scheme(resident_id)
+    kind = "pension_employee" if scheme == "employee" else "pension_resident"
+    balance = account_balance_with_interest(resident_id, kind, death, policy_book(ctx))
+    inheritable = balance
+    if scheme == "resident" and not params.resident_inherit_subsidy:
+        inheritable = max(0, balance - lifecycle._subsidy_part(resident_id))
+    return {"stopped": stopped, "overpaid_fen": sum(s["overpaid_fen"] for s in stopped),
+            "funeral_grant_fen": lifecycle.funeral_grant_fen(params, scheme) or 0,
+            "survivor_fen": params.employee_survivor_months * pension_monthly if scheme == "employee" else 0,
+            "account_fen": balance, "inheritable_fen": inheritable, "scheme": scheme}
+
+
+def _paid(resident_id: int, benefit_type: str) -> bool:
+    return BenefitPayment.select().where((BenefitPayment.resident == resident_id)
+                                         & (BenefitPayment.benefit_type == benefit_type)).exists()
+
+
+def _death_application(resident_id: int) -> Application | None:
+    return (Application.select().where((Application.resident == resident_id) & (Application.type == "death_report")
+                                       & (Application.status == WORKFLOWS["death_report"].last))
+            .order_by(Application.created_at.desc()).first())
+
+
+def settlement(ctx: ServiceContext, resident: Resident) -> Data:
+    """What an heir is owed for a deceased ``resident``: ``{"funeral_grant_fen", "inheritable_fen",
+    "scheme", "death_application"}`` — the figures the 死亡注销 named (its ``result``), or, for a
+    death recorded without one (``kiosk resident deceased``), the same rules on the records; a part
+    already paid counts 0. Raises ServiceError when no death is recorded."""
+    if resident.death_date is None:
+        raise ServiceError("尚未办结死亡注销，不能办理个人账户继承和丧葬补助金", code="not_deceased")
+    death_app = _death_application(resident.id)
+    figures = dict((death_app.data or {}).get("result") or {}) if death_app is not None else {}
+    if not figures:
+        figures = preview_death(ctx, resident.id, resident.death_date)
+    return {"funeral_grant_fen": 0 if _paid(resident.id, FUNERAL) else int(figures.get("funeral_grant_fen") or 0),
+            "inheritable_fen": 0 if _paid(resident.id, INHERITANCE) else int(figures.get("inheritable_fen") or 0),
+            "scheme": str(figures.get("scheme") or lifecycle.death_scheme(resident.id)),
+            "death_application": death_app.number if death_app is not None else ""}
+
+
+def _check_inheritance(ctx: ServiceContext, resident: Resident, data: Data) -> None:
+    figures = settlement(ctx, resident)
+    if figures["funeral_grant_fen"] + figures["inheritable_fen"] <= 0:
+        raise ServiceError("丧葬补助金和个人账户余额已经支付（或没有可支付的金额），不能重复办理", code="already_paid")
+    _text(data, "heir_name", "继承人姓名")
+    try:
+        heir = parse_id_number(str(data.get("heir_id_number") or ""), today=ctx.today())
+    except InvalidIdNumber as exc:
+        raise ServiceError(f"继承人身份证号码：{exc.message}", code="bad_heir_id_number") from None
+    if heir.number == resident.id_number:
+        raise ServiceError("继承人不能是死者本人，请核对继承人身份证号码", code="bad_heir_id_number")
+    data["heir_id_number"] = heir.number
+    _text(data, "relationship", "继承人与死者关系")
+    bank = re.sub(r"\s", "", str(data.get("bank_account") or ""))
+    if not _BANK.fullmatch(bank):
+        raise ServiceError("收款银行账号应为10到30位数字", code="bad_bank_account")
+    data["bank_account"] = bank
+    data.update(figures, amount_fen=figures["funeral_grant_fen"] + figures["inheritable_fen"])
+
+
+def _enrolment(resident_id: int, insurance: str, scheme: str) -> Enrolment | None:
+    return (Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
+                                     & (Enrolment.scheme == scheme) & (Enrolment.status != "ended"))
+            .order_by(Enrolment.start_date.desc()).first())
+
+
+def _check_enrolment(resident: Resident, action: str, data: Data) -> None:
+    insurance, scheme = str(data.get("insurance") or ""), str(data.get("scheme") or "")
+    if insurance not in INSURANCES or scheme not in SCHEMES:
+        raise ServiceError("请选择险种和参保类型", code="missing_enrolment")
+    if scheme == "employee" and action == "end":
+        raise ServiceError("职工参保由用人单位办理减员后终止，不在此办理", code="employer_only")
+    row = _enrolment(resident.id, insurance, scheme)
+    before = lifecycle.ENROLMENT_ACTIONS[action][0]
+    if row is None or (before is not None and row.status != before):
+        what = {"suspend": "正常参保", "resume": "暂停缴费", "end": "未终止"}[action]
+        raise ServiceError(f"没有{what}的{_SCHEME_ZH[scheme]}{_INSURANCE_ZH[insurance]}参保记录，无法办理",
+                           code="no_enrolment")
+    if data.get("date"):
+        data["date"] = _day(data, "date", "生效日期").isoformat()
+
+
+# -- effects ------------------------------------------------------------------------------
+
+
+def _receipt(ctx: ServiceContext, row: Application, data: Data, *, facts: tuple[tuple[str, str], ...] = (),
+             amounts: tuple[tuple[str, int], ...] = (), total_label: str = "", notes: tuple[str, ...] = ()) -> None:
+    """Store the 办结回执 as a print job in this transaction (``data["receipt_job"]``)."""
+    from kiosk.services.payments import _receipt_context
+
+    person = Resident.get_by_id(_resident_id(row))
+    document = lifecycle_receipt(_receipt_context(ctx), LifecycleReceiptInput(
+        row.number, WORKFLOWS[row.type].name_zh, Person(person.name, person.id_number), facts, amounts, total_label,
+        notes, ctx.staff_number))
+    data[RECEIPT_JOB] = spool.enqueue(document, ctx.clock, resident_id=person.id)
+
+
+def _certified(ctx: ServiceContext, row: Application, data: Data) -> None:
+    with _held(ctx.database):
+        result = lifecycle.certify(ctx, _resident_id(row), channel=str(data.get("channel") or "counter"))
+    data["result"] = {"certified": result.certified, "resumed": list(result.resumed),
+                      "next_due": result.next_due.isoformat() if result.next_due else None}
+    notes = ["认证有效，待遇按月继续发放。"]
+    if result.resumed:
+        notes.append(f"已恢复发放 {len(result.resumed)} 项暂停的待遇，暂停期间的待遇在下次发放时补发。")
+    _receipt(ctx, row, data, facts=(("认证待遇", f"{result.certified}项"),
+                                    ("下次认证", result.next_due.isoformat() if result.next_due else "-")),
+             notes=tuple(notes))
+
+
+def _death_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
+    person = Resident.get_by_id(_resident_id(row))
+    if person.death_date is not None:
+        raise ServiceError(f"已于 {person.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+    data["preview"] = preview_death(ctx, person.id, _death_day(ctx, person, data))
+
+
+def _death_closed(ctx: ServiceContext, row: Application, data: Data) -> None:
+    person = Resident.get_by_id(_resident_id(row))
+    with _held(ctx.database):
+        result = lifecycle.record_death(ctx, person.id, _death_day(ctx, person, data))
+    data["result"] = {**result.as_json(), "account_fen": result.account_fen, "scheme": result.scheme,
+                      "enrolments_ended": result.enrolments_ended}
+    notes = [f"待遇自 {result.stopped[0].last_month:%Y-%m} 之后停发。" if result.stopped else "没有在发的待遇。"]
+    notes += [f"待遇{s.id} 死亡后多发 {'、'.join(s.overpaid_months)}，须追回 {format_yuan(s.overpaid_fen)}元。"
+              for s in result.stopped if s.overpaid_fen]
+    notes.append("丧葬补助金和可继承的个人账户余额由继承人凭继承关系证明申领（个人账户继承）。")
+    _receipt(ctx, row, data,
+             facts=(("死亡日期", data["death_date"]), ("停发待遇", f"{len(result.stopped)}项"),
+                    ("终止参保", f"{result.enrolments_ended}项")),
+             amounts=(("多发待遇（须追回）", result.overpaid_fen), ("丧葬补助金", result.funeral_grant_fen),
+                      ("抚恤金", result.survivor_fen), ("个人账户余额", result.account_fen),
+                      ("其中可继承", result.inheritable_fen)),
+             notes=tuple(notes))
+
+
+def _inheritance_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
+    person = Resident.get_by_id(_resident_id(row))
+    figures = settlement(ctx, person)
+    if figures["funeral_grant_fen"] + figures["inheritable_fen"] <= 0:
+        raise ServiceError("丧葬补助金和个人账户余额已经支付，不能重复支付", code="already_paid")
+
+
+def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None:
+    """Pay the grant and the inheritable balance once: the resident row is locked (PostgreSQL) and
+    what is already paid is looked up again inside this transaction."""
+    rid = _resident_id(row)
+    query = Resident.select().where(Resident.id == rid)
+    (query if is_sqlite(ctx.database) else query.for_update()).get()
+    today, now = ctx.today(), ctx.now()
+    grant = 0 if _paid(rid, FUNERAL) else int(data.get("funeral_grant_fen") or 0)
+    inheritable = 0 if _paid(rid, INHERITANCE) else int(data.get("inheritable_fen") or 0)
+    if grant + inheritable <= 0:
+        raise ServiceError("丧葬补助金和个人账户余额已经支付，不能重复支付", code="already_paid")
+    if grant:
+        BenefitPayment.create(resident=rid, application=row.id, benefit_type=FUNERAL, period=month_of(today),
+                              amount_fen=grant, paid_at=now, kind="lump_sum")
+    if inheritable:
+        kind = "pension_employee" if data.get("scheme") == "employee" else "pension_resident"
+        account = Account.get_or_none((Account.resident == rid) & (Account.kind == kind))
+        if account is None or account.balance_fen < inheritable:
+            raise ServiceError("个人账户余额不足以支付可继承金额，请核对账户后再办理", code="balance")
+        post(account, -inheritable, "payout", entry_date=today, now=now, reference=row.number)
+        BenefitPayment.create(resident=rid, application=row.id, benefit_type=INHERITANCE, period=month_of(today),
+                              amount_fen=inheritable, paid_at=now, kind="lump_sum")
+    data["paid"] = {"funeral_grant_fen": grant, "inheritable_fen": inheritable}
+    data["amount_fen"] = grant + inheritable
+    audit.append(actor=ctx.actor, terminal=ctx.terminal, action="inheritance.pay", now=now, entity="application",
+                 entity_id=row.number, detail={"resident": rid, "funeral_grant_fen": grant,
+                                               "inheritable_fen": inheritable,
+                                               "heir": mask_id_number(str(data.get("heir_id_number", "")))})
+    bank = str(data.get("bank_account", ""))
+    _receipt(ctx, row, data,
+             facts=(("继承人", f"{mask_name(str(data.get('heir_name', '')))} "
+                                          f"{mask_id_number(str(data.get('heir_id_number', '')))}"),
+                    ("关系", str(data.get("relationship", ""))),
+                    ("收款账号", f"{bank[:4]}****{bank[-4:]}" if len(bank) >= 8 else "****")),
+             amounts=(("丧葬补助金", grant), ("个人账户继承", inheritable)), total_label="支付合计")
+
+
+def _enrolment_done(ctx: ServiceContext, row: Application, data: Data) -> None:
+    action = ENROLMENT_ACTIONS[row.type]
+    on = dt.date.fromisoformat(str(data["date"])) if data.get("date") else ctx.today()
+    with _held(ctx.database):
+        status = lifecycle.change_enrolment(ctx, _resident_id(row), str(data["insurance"]), str(data["scheme"]),
+                                            action, on)
+    data["result"] = {"status": status, "date": on.isoformat()}
+    insurance = f"{_SCHEME_ZH[str(data['scheme'])]}{_INSURANCE_ZH[str(data['insurance'])]}"
+    _receipt(ctx, row, data, facts=(("险种", insurance), ("生效日期", on.isoformat())),
+             notes=({"suspend": "自生效日期起暂停缴费；恢复缴费请到窗口办理。",
+                     "resume": "已恢复缴费，请按时缴纳。",
+                     "end": "参保关系已终止，缴费记录和个人账户保留。"}[action],))
+
+
+Handler = Callable[[ServiceContext, Application, Data], None]
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("certification", "certified"): _certified,
+    ("death_report", "reviewed"): _death_reviewed,
+    ("death_report", "closed"): _death_closed,
+    ("inheritance", "reviewed"): _inheritance_reviewed,
+    ("inheritance", "paid"): _inheritance_paid,
+    **{(type_, "done"): _enrolment_done for type_ in ENROLMENT_ACTIONS},
+}
+
