@@ -51,6 +51,8 @@ class HallSettings:
     """The service hall this terminal stands in."""
 
     name: str = _doc("Hall name shown on screens and receipts.", "示范镇社保服务大厅")
+    agency: str = _doc("Issuing agency (出具机构) named on a 参保证明 and in its electronic-seal block, "
+                       "e.g. 示范县社会保险事业管理中心; empty = the hall name.", "")
     region_code: str = _doc("Six-digit administrative division code of the county.", "360726")
     time_zone: str = _doc("IANA time zone for local dates and clocks.", "Asia/Shanghai")
 

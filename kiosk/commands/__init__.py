@@ -34,6 +34,8 @@ COMMANDS: dict[str, str] = {
     "pension": "pension",
     "resident": "resident",
     "verify": "verify",
+    "collection": "collection",
+    "certificate": "certificate",
 }
 
 #: Every command module, each once, in --help order.

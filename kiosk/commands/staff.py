@@ -51,7 +51,8 @@ def service_context(settings: Settings, database: peewee.Database) -> ServiceCon
     """A service context for a command run on this machine (audited as ``system``)."""
     return ServiceContext(database, clock_for(settings), terminal=settings.terminal.id,
                           hall_name=settings.hall.name, region_code=settings.hall.region_code,
-                          training=settings.terminal.training)
+                          training=settings.terminal.training,
+                          extras={"agency": settings.hall.agency or settings.hall.name})  # 参保证明 出具机构
 
 
 def read_pin() -> str:

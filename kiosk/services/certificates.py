@@ -30,6 +30,7 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Contribution, Enrolment, PrintJob, Resident
+from kiosk.rules.retirement import add_months
 from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import NotFound, ServiceContext, ServiceError
 from kiosk.services.payments import _receipt_context
@@ -40,6 +41,7 @@ from printers.certificate import (
     CertificateInput,
     EnrolmentLine,
     PaidLine,
+    YearLine,
     certificate_document,
     with_qr,
 )
@@ -71,10 +73,14 @@ def certificate_input(ctx: ServiceContext, resident_id: int, start: dt.date, end
     person = Resident.get_or_none(Resident.id == resident_id)
     if person is None:
         raise NotFound("没有这位参保人的记录")
+    # Every enrolment in force at some time in the period (an ended one names its end date).
+    period_end = add_months(_month(end), 1) - dt.timedelta(days=1)
     enrolments = tuple(
         EnrolmentLine(INSURANCE_ZH.get(e.insurance, e.insurance), SCHEME_ZH.get(e.scheme, e.scheme),
-                      _STATUS_ZH.get(e.status, e.status), e.start_date.isoformat())
-        for e in Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.status != "ended"))
+                      _STATUS_ZH.get(e.status, e.status) + (f"(至{e.end_date:%Y-%m-%d})" if e.end_date else ""),
+                      e.start_date.isoformat())
+        for e in Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.start_date <= period_end)
+                                          & (Enrolment.end_date.is_null() | (Enrolment.end_date >= _month(start))))
         .order_by(Enrolment.insurance, Enrolment.start_date))
     rows = (Contribution.select(Contribution.insurance, Contribution.scheme, peewee.fn.COUNT(1),
                                 peewee.fn.SUM(Contribution.individual_fen), peewee.fn.SUM(Contribution.employer_fen))
@@ -87,7 +93,31 @@ def certificate_input(ctx: ServiceContext, resident_id: int, start: dt.date, end
                  f"{count}年" if scheme == "resident" else f"{count}个月", int(individual or 0), int(employer or 0))
         for ins, scheme, count, individual, employer in rows.tuples().iterator())
     return CertificateInput(Person(person.name, person.id_number), f"{start:%Y-%m} 至 {end:%Y-%m}", enrolments,
-                            paid, purpose)
+                            paid, purpose, agency_name(ctx), _years(resident_id, _month(start), _month(end)))
+
+
+def agency_name(ctx: ServiceContext) -> str:
+    """The issuing agency (出具机构): settings ``[hall] agency`` (put in ``ctx.extras["agency"]`` by the
+    app and the commands), else the hall's name."""
+    agency = ctx.extras.get("agency")
+    return agency if isinstance(agency, str) and agency.strip() else ctx.hall_name
+
+
+def _years(resident_id: int, first: dt.date, last: dt.date) -> tuple[YearLine, ...]:
+    """The period's contribution history, one line per year, insurance and scheme (caller's connection)."""
+    totals: dict[tuple[int, str, str], list[int]] = {}
+    rows = (Contribution.select(Contribution.month, Contribution.insurance, Contribution.scheme,
+                                Contribution.individual_fen)
+            .where((Contribution.resident == resident_id) & (Contribution.month >= first)
+                   & (Contribution.month <= last)).tuples())
+    for month, insurance, scheme, individual in rows.iterator():
+        year = month.year if isinstance(month, dt.date) else int(str(month)[:4])
+        entry = totals.setdefault((year, str(insurance), str(scheme)), [0, 0])
+        entry[0] += 1
+        entry[1] += int(individual or 0)
+    return tuple(YearLine(year, INSURANCE_ZH.get(ins, ins), SCHEME_ZH.get(scheme, scheme),
+                          f"{count}年" if scheme == "resident" else f"{count}个月", individual)
+                 for (year, ins, scheme), (count, individual) in sorted(totals.items()))
 
 
 def issue_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
