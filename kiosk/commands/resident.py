@@ -25,6 +25,9 @@ from kiosk.services import ServiceContext, ServiceError
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("resident", help="residents' life events (死亡注销)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    from kiosk.commands.resident_change import register_actions  # 信息变更: change, history (issue 15.2)
+
+    register_actions(actions)
     deceased = actions.add_parser("deceased", help="死亡注销: stop benefits, name overpayment, settle the account")
     deceased.add_argument("id_number", help="公民身份号码 (18 characters)")
     deceased.add_argument("--date", type=iso_date, required=True, help="date of death (YYYY-MM-DD)")

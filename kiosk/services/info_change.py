@@ -129,10 +129,10 @@ class HistoryRow:
         return mask_value(self.field, self.new_value)
 
     def as_json(self, *, masked: bool = True) -> dict[str, Any]:
-        """{"field", "old_value", "new_value", "application", "staff", "changed_at", "document"}."""
+        """{"field", "old_value", "new_value", "application", "staff", "changed_at" (UTC, ISO), "document"}."""
         return {"field": self.field, "old_value": self.masked_old if masked else self.old_value,
                 "new_value": self.masked_new if masked else self.new_value, "application": self.application,
-                "staff": self.staff_number, "changed_at": self.changed_at.isoformat(), "document": self.document}
+                "staff": self.staff_number, "changed_at": self.changed_at.isoformat() + "Z", "document": self.document}
 
 
 # -- values -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from kiosk.rules.enrolment import valid_region_code
 from kiosk.rules.identity import (
     NAME_MAX_LENGTH,
     InvalidIdNumber,
+    legacy_15_form,
     mask_id_number,
     mask_name,
     mask_phone,
@@ -335,7 +336,10 @@ def find_resident(ctx: ServiceContext, text: str) -> ResidentInfo:
 
 def _lookup(kind: str, value: str) -> Resident | None:
     if kind == "id_number":
-        return Resident.get_or_none(Resident.id_number == value)
+        # An old record may still be kept under its first-generation 15 digits (信息变更 upgrades it).
+        forms = [value] + [form for form in (legacy_15_form(value),) if form]
+        rows = list(Resident.select().where(Resident.id_number.in_(forms)))
+        return next((r for r in rows if r.id_number == value), rows[0] if rows else None)
     if kind == "card_number":
         card = Card.get_or_none(Card.card_number == value)
         return card.resident if card else None

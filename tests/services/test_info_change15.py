@@ -109,6 +109,7 @@ def test_a_15_digit_record_upgraded_is_found_by_either_number(
     person = make_resident()
     Resident.update(id_number=LEGACY_15).where(Resident.id == person.id).execute()  # an old record
     assert info_change.find_resident_id(ctx, LEGACY_15) == person.id
+    assert registration.find_resident(clerk, LEGACY_15).id == person.id  # the counter finds the old record
     upgraded = upgrade_15_to_18(LEGACY_15)
     assert info_change.find_resident_id(ctx, upgraded) == person.id  # the 18 form finds the old record too
     info = info_change.request(clerk, person.id, "id_number", upgraded, "户口簿")
