@@ -6,7 +6,7 @@ the application first the service raises Conflict, and this screen says so
 calmly and shows the application as it is now. Every transition keeps its
 key on every step (:data:`screens.counter.keys.ACTION_KEYS`: 1 next, 2 材料清单,
 6 一次性告知单, 7 退回补正, 8 不予受理, 9 撤回, 0 back) and happens only after
-the confirmation's second key; 不予受理 asks for a reason first, 退回补正 names
+the confirmation's second key; 不予受理 and 撤回 ask for a reason first, 退回补正 names
 the missing materials itself. Supervisor steps are offered only to supervisors.
 """
 
@@ -22,10 +22,11 @@ from textual.widgets import Input
 
 from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_text
-from kiosk.rules.workflows import END_STATES, RETURNED, WORKFLOWS
+from kiosk.rules.workflows import END_STATES, RETURNED, WITHDRAWN, WORKFLOWS
 from kiosk.services import Conflict
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo, Transition
+from screens.counter import lifecycle as lifecycle_actions
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
@@ -197,7 +198,8 @@ class ApplicationScreen(CounterScreen):
                                        self.t("counterdesk.materials.return_notice")],
                           self.return_for_correction)
             return
-        if transition.needs_reason:
+        if transition.needs_reason or to_status == WITHDRAWN:
+            # 撤回 says why too (the resident reads it under 办理进度), even where the service would take none.
             self.app.push_screen(ReasonModal(self.transition_label(transition)),
                                  lambda reason: self._confirm(transition, [self._what(transition), reason],
                                                               lambda: self.advance(to_status, reason))
@@ -210,7 +212,9 @@ class ApplicationScreen(CounterScreen):
             return
         form = step_form(self.info, to_status)
         if form is None:
-            self._confirm(transition, [self._what(transition)], lambda: self.advance(to_status, note))
+            # A lifecycle step (issue 15) also says what it will do, with the amounts.
+            lines = [self._what(transition), *lifecycle_actions.confirm_lines(self.t, self.info, to_status)]
+            self._confirm(transition, lines, lambda: self.advance(to_status, note))
         else:
             # The step reads these inputs (amounts, dates, choices); Esc in the form advances nothing.
             self.app.push_screen(form, lambda data: self._confirm(
@@ -269,12 +273,16 @@ class ApplicationScreen(CounterScreen):
             return
         self._busy = True
         self._load_seq += 1  # what this write returns is newer than any fetch still running
-        ctx, number, version = self.host.ctx, self.number, self.info.version
+        ctx, number, version, host = self.host.ctx, self.number, self.info.version, self.host
 
         def call() -> AdvanceOutcome:
             try:
-                return AdvanceOutcome(application_service.advance(ctx, number, to_status, note,
-                                                                  expected_version=version, data=data))
+                info = application_service.advance(ctx, number, to_status, note, expected_version=version,
+                                                   data=data)
+                with contextlib.suppress(Exception):  # a lifecycle 办结回执 stays in the spool for 补打
+                    if (job := lifecycle_actions.receipt_job(info)) is not None:
+                        flush_job(host, job)
+                return AdvanceOutcome(info)
             except Conflict as exc:
                 # Someone else was first: fetch the application as it is now.
                 return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)

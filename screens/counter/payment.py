@@ -212,7 +212,15 @@ class PaymentConfirmScreen(PaymentStep):
                  self.t("counterdesk.payment.method", method=self.t(f"counter.method.{self.draft.method}")),
                  self.t("counterdesk.payment.tendered", amount=tendered or "-")]
         self.app.push_screen(ConfirmActionModal(self.t("counter.confirm_payment.title"), lines),
-                             lambda ok: self.pay() if ok else self.say(self.t("counterdesk.confirm.cancelled")))
+                             lambda ok: self.pay() if ok else self._cancelled())
+
+    def _cancelled(self) -> None:
+        """Nothing taken: 实收 gets the focus back with its amount kept and selected, so
+        typing replaces it (as when the field is entered) and ← → Backspace edit it."""
+        self.say(self.t("counterdesk.confirm.cancelled"))
+        tendered = self.query_one("#tendered", Input)
+        tendered.focus()
+        tendered.select_all()
 
     def pay(self) -> None:
         """Record the payment (one transaction, receipt job included)."""

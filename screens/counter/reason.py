@@ -1,8 +1,13 @@
 """A modal asking why an application is returned or rejected; the reason is
-required (the resident reads it under 办理进度)."""
+required (the resident reads it under 办理进度) and must say something: after
+the one normaliser (:func:`kiosk.rules.text.normalise_text`) it needs at least
+:data:`MIN_REASON_CHARS` characters and at least one letter or CJK character
+(digits-only such as "0" and punctuation-only such as "。。" are refused with a
+message saying what to write). 0 typed here is text; Esc or 取消 cancels."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TypeVar
 
 from textual.app import ComposeResult
@@ -15,6 +20,29 @@ from screens.counter.base import CSS_FILE
 from screens.widgets.plain import Button, Static
 
 _R = TypeVar("_R")
+
+#: The shortest reason a resident can understand ("缺件" is two characters).
+MIN_REASON_CHARS = 2
+
+
+def reason_problem(reason: str) -> str:
+    """Why ``reason`` (already normalised) says nothing: a catalog key, or "" when it is usable.
+
+    Refused: empty (``counter.reason.required``), shorter than
+    :data:`MIN_REASON_CHARS` (``counter17.reason.too_short``), only digits
+    (``counter17.reason.digits``), only punctuation, symbols and spaces
+    (``counter17.reason.punctuation``). A letter of any script (category L*)
+    makes it meaningful.
+    """
+    if not reason:
+        return "counter.reason.required"
+    if reason.replace(" ", "").isdigit():
+        return "counter17.reason.digits"
+    if not any(unicodedata.category(ch).startswith("L") for ch in reason):
+        return "counter17.reason.punctuation"
+    if len(reason) < MIN_REASON_CHARS:
+        return "counter17.reason.too_short"
+    return ""
 
 
 class OneInputModal(KioskModal[_R | None]):
@@ -70,7 +98,8 @@ class ReasonModal(OneInputModal[str]):
     def _ok(self) -> None:
         try:  # the one normaliser: trimmed, invisible and control characters refused
             reason = normalise_text(self.query_one("#reason-input", Input).value)
-            problem = "" if reason else self.t("counter.reason.required")
+            key = reason_problem(reason)
+            problem = self.t(key, min=MIN_REASON_CHARS) if key else ""
         except InvalidText as exc:
             reason, problem = "", exc.describe(self.t)
         if problem:
