@@ -117,6 +117,11 @@ def _audit_hmac(database: peewee.Database, migrator: SchemaMigrator) -> None:
     if later:
         raise SchemaError(f"数据库已记录结构版本 {max(later)}，却缺少版本 4（审计链加密钥）：版本记录被改动过，"
                           "不能重新加密钥。请从备份恢复，或把这份数据库交主管核查")
+    if "death_date" in {column.name for column in database.get_columns("resident")}:
+        # Version 6 added resident.death_date: a database that has it went through version 4 (or was
+        # created keyed at a later version), whatever its version rows now say.
+        raise SchemaError("数据库结构已含版本 6 的字段（resident.death_date），版本 4（审计链加密钥）的记录却不见了："
+                          "版本记录被改动过，不能重新加密钥。请从备份恢复，或把这份数据库交主管核查")
     if database.execute_sql("SELECT 1 FROM audit_entry WHERE action = 'audit.rekey' LIMIT 1").fetchone():
         raise SchemaError("审计链里已有 audit.rekey（已加过密钥），版本 4 的记录却不见了：版本记录被改动过，"
                           "不能再次加密钥。请从备份恢复，或把这份数据库交主管核查")
@@ -155,16 +160,6 @@ def _rule_finding_notes(database: peewee.Database, migrator: SchemaMigrator) -> 
     database.create_tables([RuleFindingNote], safe=True)
 
 
-def _info_change(database: peewee.Database, migrator: SchemaMigrator) -> None:
-    """Version 12 (issue 15.2 信息变更): info_change_history (the values a change replaced) and
-    resident.bank_account (the 社保卡金融账户 changed at the counter; "" = the card's own)."""
-    from db.models import InfoChangeHistory
-
-    if "bank_account" not in {c.name for c in database.get_columns("resident")}:
-        migrate(migrator.add_column("resident", "bank_account", peewee.CharField(max_length=40, default="")))
-    database.create_tables([InfoChangeHistory], safe=True)
-
-
 def _payment_channel(database: peewee.Database, migrator: SchemaMigrator) -> None:
     """Version 14 (issue 15.3): payment.channel (counter | tax | bank) and payment.reference (the
     channel's 税票号/银行流水号), unique per channel; existing payments were taken at the counter."""
@@ -178,6 +173,16 @@ def _payment_channel(database: peewee.Database, migrator: SchemaMigrator) -> Non
         migrate(*steps)
     if not any(index.name == "payment_channel_reference" for index in database.get_indexes("payment")):
         migrate(migrator.add_index("payment", ("channel", "reference"), True))
+
+
+def _info_change(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 12 (issue 15.2 信息变更): info_change_history (the values a change replaced) and
+    resident.bank_account (the 社保卡金融账户 changed at the counter; "" = the card's own)."""
+    from db.models import InfoChangeHistory
+
+    if "bank_account" not in {c.name for c in database.get_columns("resident")}:
+        migrate(migrator.add_column("resident", "bank_account", peewee.CharField(max_length=40, default="")))
+    database.create_tables([InfoChangeHistory], safe=True)
 
 
 MIGRATIONS: tuple[Migration, ...] = (

@@ -225,10 +225,25 @@ def test_downgrade_with_every_later_version_deleted_is_refused(cli: Cli, databas
     audit.append(actor="system", terminal="migrate", action="audit.rekey", now=NOW, entity="audit")
     _recomputed_unkeyed(database)
     SchemaVersion.delete().where(SchemaVersion.version >= 4).execute()
+    database.execute_sql("ALTER TABLE resident DROP COLUMN death_date")  # the structure made to look old too
     database.close()
     result = cli("db", "migrate")
     line = one_line(result)
     assert result.returncode != 0 and "audit.rekey" in line
+    assert cli("audit", "verify").returncode != 0
+
+
+def test_downgrade_of_a_database_born_keyed_is_refused_without_an_anchor(cli: Cli, database: peewee.Database) -> None:
+    """No gap and no audit.rekey entry (the database was created at the latest version): its structure
+    is newer than version 4, so the version rows were tampered with and nothing is re-keyed."""
+    from db.models import SchemaVersion
+
+    _recomputed_unkeyed(database)
+    SchemaVersion.delete().where(SchemaVersion.version >= 4).execute()
+    database.close()
+    result = cli("db", "migrate")
+    line = one_line(result)
+    assert result.returncode != 0 and "版本记录被改动过" in line and "death_date" in line
     assert cli("audit", "verify").returncode != 0
 
 

@@ -114,6 +114,7 @@ def _legacy_chain(count: int) -> None:
 
 def _back_to_version_1(database: peewee.Database) -> None:
     database.execute_sql("ALTER TABLE ticket DROP COLUMN terminal")
+    database.execute_sql("ALTER TABLE resident DROP COLUMN death_date")  # version 6's column
     SchemaVersion.delete().where(SchemaVersion.version > 1).execute()
     assert current_version(database) == 1
 
