@@ -38,6 +38,9 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("transfer", ("transfer",)),
     ("card", ("card_apply", "card_loss", "card_unfreeze", "card_replace")),
     ("registration", ("unemployment_registration", "injury_determination")),
+    # issue 15: 资格认证, 死亡注销, 继承, 停保/恢复/终止参保 (also keys 5 and 8 on the resident detail)
+    ("lifecycle", ("certification", "death_report", "inheritance", "enrolment_suspend", "enrolment_resume",
+                   "enrolment_end")),
 )
 
 

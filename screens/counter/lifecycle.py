@@ -1,105 +1,86 @@
-"""Counter lifecycle actions on a resident (issue 15): 待遇领取资格认证 and 死亡注销.
+"""Counter lifecycle events of a resident (issue 15), each an application
+(:mod:`kiosk.services.lifecycle_apps`): 待遇领取资格认证, 死亡注销, 个人账户继承及丧葬补助金
+and 暂停缴费 / 恢复缴费 / 终止参保.
 
-From the resident detail screen: key 5 certifies (after the clerk has checked
-the person; a + confirmation), key 8 records a death: the date is typed in
-:class:`DeathDateModal`, the confirmation says what will happen (payments stop
-after that month, overpayment named, enrolments end, the account settled),
-and only ``+`` records it (:func:`kiosk.services.lifecycle.record_death`).
+From the resident detail, key 5 starts a 资格认证 and key 8 a 死亡注销 (the
+others through 4 受理业务, group 资格认证/死亡/继承/停保): the materials
+checklist, the type's form (date of death, heir, enrolment), the confirmation
+(+), and then the normal application screen (:mod:`screens.counter.application`)
+takes the steps. Before each step that changes records the confirmation shows
+what will happen with the amounts (:func:`confirm_lines`); the 办结回执 the
+last step stores is printed at once (:func:`receipt_job`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input
-
+from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.money import format_yuan
-from kiosk.rules.text import InvalidText, normalise_number
-from kiosk.services import lifecycle
+from kiosk.rules.workflows import END_STATES
+from kiosk.services.applications import ApplicationInfo
+from kiosk.services.lifecycle_apps import ENROLMENT_ACTIONS, RECEIPT_JOB, TYPES
 from kiosk.services.registration import ResidentInfo
-from screens.counter.keys import ConfirmActionModal
-from screens.counter.reason import OneInputModal
-from screens.widgets.plain import Button, Static
 
 
-class DeathDateModal(OneInputModal[dt.date]):
-    """Asks the date of death (YYYY-MM-DD, from the death certificate); None when cancelled."""
+def start(screen: Any, resident: ResidentInfo, type_: str) -> None:
+    """Open the 受理 wizard of ``type_`` for ``resident`` at its materials checklist."""
+    from screens.counter.accept import AcceptDraft, MaterialsScreen
 
-    INPUT_ID = "death-date"
-    OK_ID = "death-ok"
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="reason-box", classes="modal-box"):
-            yield Static(self.t("lifecycle.death.date_title"), classes="modal-title")
-            yield Input(id="death-date", max_length=10, placeholder="YYYY-MM-DD")
-            yield Static("", id="death-message")
-            with Horizontal(classes="button-row"):
-                yield Button(self.t("counter.confirm"), id="death-ok")
-                yield Button(self.t("counter.cancel"), id="death-cancel")
-
-    def _ok(self) -> None:
-        text = self.query_one("#death-date", Input).value
-        try:
-            digits = normalise_number(text.replace("-", ""))
-            day = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])) if len(digits) == 8 else None
-        except (InvalidText, ValueError):
-            day = None
-        if day is None:
-            self.query_one("#death-message", Static).update(self.t("lifecycle.death.bad_date"))
-            return
-        self.dismiss(day)
+    screen.app.push_screen(MaterialsScreen(AcceptDraft(resident, type=type_)))
 
 
 def certify(screen: Any, resident: ResidentInfo) -> None:
-    """Key 5 on the resident detail: confirm (+), then record the 资格认证."""
-    ctx, t = screen.host.ctx, screen.t
-
-    def done(result: lifecycle.CertifyResult) -> None:
-        screen.say(t("lifecycle.certify.done", count=result.certified, resumed=len(result.resumed),
-                     next=f"{result.next_due:%Y-%m-%d}" if result.next_due else ""), "ok")
-
-    def answered(yes: bool | None) -> None:
-        if yes:
-            screen.run_service(lambda: lifecycle.certify(ctx, resident.id), done,
-                               lambda message: screen.say(message, "error"), writes=True)
-        else:
-            screen.say(t("counterdesk.confirm.cancelled"))
-
-    screen.app.push_screen(ConfirmActionModal(
-        t("lifecycle.certify.title"),
-        [t("lifecycle.certify.who", name=resident.masked_name, id=resident.masked_id), t("lifecycle.certify.what")]),
-        answered)
+    """Key 5 on the resident detail: a 待遇领取资格认证 application."""
+    start(screen, resident, "certification")
 
 
 def record_death(screen: Any, resident: ResidentInfo) -> None:
-    """Key 8 on the resident detail: the date, a confirmation showing what happens (+), then 死亡注销."""
-    ctx, t = screen.host.ctx, screen.t
+    """Key 8 on the resident detail: a 死亡注销 application."""
+    start(screen, resident, "death_report")
 
-    def done(result: lifecycle.DeathResult) -> None:
-        lines = [t("lifecycle.death.done", stopped=len(result.stopped), overpaid=format_yuan(result.overpaid_fen))]
-        lines += [t("lifecycle.death.overpaid_line", months="、".join(s.overpaid_months),
-                    amount=format_yuan(s.overpaid_fen)) for s in result.stopped if s.overpaid_fen]
-        lines.append(t("lifecycle.death.grants", funeral=format_yuan(result.funeral_grant_fen),
-                       survivor=format_yuan(result.survivor_fen), inheritable=format_yuan(result.inheritable_fen)))
-        screen.say("\n".join(lines), "ok")
 
-    def dated(day: dt.date | None) -> None:
-        if day is None:
-            return
+def _yuan(t: Callable[..., str], fen: Any) -> str:
+    return f"{format_yuan(int(fen or 0))}{t('counter.yuan')}"
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                screen.run_service(lambda: lifecycle.record_death(ctx, resident.id, day), done,
-                                   lambda message: screen.say(message, "error"), writes=True)
-            else:
-                screen.say(t("counterdesk.confirm.cancelled"))
 
-        screen.app.push_screen(ConfirmActionModal(
-            t("lifecycle.death.title"),
-            [t("lifecycle.certify.who", name=resident.masked_name, id=resident.masked_id),
-             t("lifecycle.death.what", date=day.isoformat())]), answered)
+def confirm_lines(t: Callable[..., str], info: ApplicationInfo, to_status: str) -> list[str]:
+    """What moving ``info`` to ``to_status`` will do, for the confirmation (amounts from its data)."""
+    data = info.data
+    if (info.type, to_status) == ("certification", "certified"):
+        preview = data.get("preview") or {}
+        return [t("lifecycle15.confirm.certify", pensions=preview.get("pensions", 0),
+                  resumed=len(preview.get("suspended") or ()))]
+    if info.type == "death_report" and to_status in ("reviewed", "closed"):
+        preview = data.get("preview") or {}
+        stopped = list(preview.get("stopped") or ())
+        lines = [t("lifecycle15.confirm.death", date=data.get("death_date", ""), stopped=len(stopped))]
+        lines += [t("lifecycle15.confirm.overpaid", months="、".join(s.get("overpaid_months") or ()),
+                    amount=_yuan(t, s.get("overpaid_fen"))) for s in stopped if s.get("overpaid_fen")]
+        lines.append(t("lifecycle15.confirm.grants", funeral=_yuan(t, preview.get("funeral_grant_fen")),
+                       survivor=_yuan(t, preview.get("survivor_fen")),
+                       account=_yuan(t, preview.get("account_fen")),
+                       inheritable=_yuan(t, preview.get("inheritable_fen"))))
+        return lines
+    if info.type == "inheritance" and to_status in ("reviewed", "paid"):
+        bank = str(data.get("bank_account", ""))
+        return [t("lifecycle15.confirm.heir", name=mask_name(str(data.get("heir_name", ""))),
+                  id=mask_id_number(str(data.get("heir_id_number", ""))), relationship=data.get("relationship", ""),
+                  account=f"{bank[:4]}****{bank[-4:]}" if len(bank) >= 8 else "****"),
+                t("lifecycle15.confirm.pay", funeral=_yuan(t, data.get("funeral_grant_fen")),
+                  inheritable=_yuan(t, data.get("inheritable_fen")), total=_yuan(t, data.get("amount_fen")))]
+    if info.type in ENROLMENT_ACTIONS and to_status == "done":
+        return [t(f"lifecycle15.confirm.{ENROLMENT_ACTIONS[info.type]}",
+                  insurance=t(f"lifecycle15.insurance.{data.get('insurance', '')}"),
+                  scheme=t(f"lifecycle15.scheme.{data.get('scheme', '')}"),
+                  date=data.get("date") or t("lifecycle15.confirm.today"))]
+    return []
 
-    screen.app.push_screen(DeathDateModal(), dated)
+
+def receipt_job(info: ApplicationInfo) -> int | None:
+    """The 办结回执 print job of a lifecycle application at its last step (None otherwise)."""
+    if info.type not in TYPES or not info.finished or info.status in END_STATES:
+        return None
+    job = info.data.get(RECEIPT_JOB)
+    return int(job) if job is not None else None

@@ -19,6 +19,7 @@ from screens.counter.steps.base import StepForm
 from screens.counter.steps.benefit import EmployeePensionForm, MaternityForm, UnemploymentForm
 from screens.counter.steps.enrolment import EmployeeEnrolmentForm, PensionSchemeForm
 from screens.counter.steps.injury import InjuryBenefitForm, InjuryDecisionForm, InjuryDeterminationForm
+from screens.counter.steps.lifecycle import DeathReportForm, EnrolmentChangeForm, InheritanceForm
 from screens.counter.steps.medical import MedicalForm
 from screens.counter.steps.payment import PaymentForm
 from screens.counter.steps.transfer import TransferArrivalForm, TransferForm
@@ -31,6 +32,12 @@ _SUBMIT: dict[str, type[StepForm]] = {
     "enrol_employee": EmployeeEnrolmentForm,
     "benefit_pension": PensionSchemeForm,
     "transfer": TransferForm,
+    # issue 15 lifecycle events (kiosk.services.lifecycle_apps)
+    "death_report": DeathReportForm,
+    "inheritance": InheritanceForm,
+    "enrolment_suspend": EnrolmentChangeForm,
+    "enrolment_resume": EnrolmentChangeForm,
+    "enrolment_end": EnrolmentChangeForm,
 }
 
 _STEP: dict[tuple[str, str], type[StepForm]] = {

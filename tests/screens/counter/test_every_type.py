@@ -29,6 +29,7 @@ from db.models import (
     Account,
     ApplicationEvent,
     AuditEntry,
+    Benefit,
     BenefitPayment,
     Card,
     Enrolment,
@@ -40,7 +41,7 @@ from db.models import (
 from kiosk.clock import FixedClock
 from kiosk.policy import load_policy
 from kiosk.rules.workflows import WORKFLOWS, Workflow
-from kiosk.services import ServiceContext, ServiceError
+from kiosk.services import ServiceContext, ServiceError, lifecycle
 from kiosk.services import applications as apps
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.payments import pay_resident_pension, policy
@@ -235,6 +236,47 @@ def _replaced(info: ApplicationInfo, resident_id: int) -> None:
     _card_status("active")(info, resident_id)
 
 
+# -- issue 15 lifecycle events: prerequisites and checks ------------------------------------
+
+def _pension_in_payment(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    Benefit.create(resident=person.id, kind="pension", scheme="resident", start_month=dt.date(2020, 4, 1),
+                   monthly_fen=20_000, certified_on=dt.date(2025, 10, 1),
+                   created_at=clerk.now(), updated_at=clerk.now())
+
+
+def _certified(info: ApplicationInfo, resident_id: int) -> None:
+    assert Benefit.get(Benefit.resident == resident_id).certified_on == dt.date(2026, 11, 29)
+
+
+def _death_recorded(info: ApplicationInfo, resident_id: int) -> None:
+    assert Resident.get_by_id(resident_id).death_date == dt.date(2026, 11, 20)
+    assert info.data["result"]["funeral_grant_fen"] == info.data["preview"]["funeral_grant_fen"]
+
+
+def _deceased(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    lifecycle.record_death(clerk, person.id, dt.date(2026, 11, 1))
+
+
+def _inherited(info: ApplicationInfo, resident_id: int) -> None:
+    paid = BenefitPayment.get((BenefitPayment.application == info.id) & (BenefitPayment.benefit_type == "funeral"))
+    assert paid.amount_fen == info.data["funeral_grant_fen"] > 0
+
+
+def _resident_pension_enrolled(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _enrol(clerk, person, "enrol_resident_pension")
+
+
+def _resident_pension_suspended(clerk: ServiceContext, sup: ServiceContext, person: ResidentInfo) -> None:
+    _enrol(clerk, person, "enrol_resident_pension")
+    lifecycle.change_enrolment(clerk, person.id, "pension", "resident", "suspend", dt.date(2026, 11, 29))
+
+
+def _enrolment_status(status: str) -> Callable[[ApplicationInfo, int], None]:
+    def check(info: ApplicationInfo, resident_id: int) -> None:
+        assert Enrolment.get((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")).status == status
+    return check
+
+
 @dataclass(frozen=True)
 class Walk:
     """How one type is walked: who, what comes first, the form keys, what to check."""
@@ -290,6 +332,18 @@ WALKS: dict[str, Walk] = {
     "card_loss": Walk(check=_card_status("frozen")),
     "card_unfreeze": Walk(_card_lost, check=_card_status("active")),
     "card_replace": Walk(check=_replaced),
+    # issue 15 lifecycle events (kiosk.services.lifecycle_apps)
+    "certification": Walk(_pension_in_payment, birth=dt.date(1960, 3, 8), check=_certified),
+    "death_report": Walk(submit_keys=keys("2026-11-20", "enter", "李四", "enter", "配偶", "enter"),
+                         check=_death_recorded),
+    "inheritance": Walk(_deceased, submit_keys=keys("李四", "enter", "36072619880315002X", "enter", "配偶", "enter",
+                                                    "6217000012345678", "enter"), check=_inherited),
+    "enrolment_suspend": Walk(_resident_pension_enrolled, submit_keys=keys("enter", "enter", "enter"),
+                              check=_enrolment_status("suspended")),
+    "enrolment_resume": Walk(_resident_pension_suspended, submit_keys=keys("enter", "enter", "enter"),
+                             check=_enrolment_status("active")),
+    "enrolment_end": Walk(_resident_pension_enrolled, submit_keys=keys("enter", "enter", "enter"),
+                          check=_enrolment_status("ended")),
 }
 
 
