@@ -120,14 +120,28 @@ def _years(resident_id: int, first: dt.date, last: dt.date) -> tuple[YearLine, .
                  for (year, ins, scheme), (count, individual) in sorted(totals.items()))
 
 
+def _check_period(ctx: ServiceContext, start: dt.date, end: dt.date) -> None:
+    if end < start or _month(end) > _month(ctx.today()):
+        raise ServiceError("证明期间有误：结束月份不能早于开始月份，也不能晚于本月", code="bad_period")
+
+
+def preview_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
+                        purpose: str = "") -> Document:
+    """What :func:`issue_certificate` would print, without its QR and code: stores nothing (the
+    resident's own look before printing at the kiosk). Same errors as issuing."""
+    _check_period(ctx, start, end)
+    with ctx.database.connection_context():
+        data = certificate_input(ctx, resident_id, start, end, purpose)
+    return certificate_document(_receipt_context(ctx), data)
+
+
 def issue_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
                       purpose: str = "") -> tuple[int, Document]:
     """Store a 参保证明 as a print job (one transaction, audited); returns (job id, document).
 
     Raises ServiceError for an empty or reversed period, NotFound for an unknown resident.
     """
-    if end < start or _month(end) > _month(ctx.today()):
-        raise ServiceError("证明期间有误：结束月份不能早于开始月份，也不能晚于本月", code="bad_period")
+    _check_period(ctx, start, end)
     with ctx.database.connection_context(), write_transaction(ctx.database):
         data = certificate_input(ctx, resident_id, start, end, purpose)
         document = certificate_document(_receipt_context(ctx), data)

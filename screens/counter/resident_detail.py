@@ -4,7 +4,7 @@ balances, benefits paid, and the cash taken at the counter.
 
 The name and ID number are masked by default even here (someone may stand
 behind the resident); key 9 shows them in full for ten seconds (audited).
-Choosing an application opens it; 4 accepts new business, 6 takes a
+Choosing an application opens it; 3 issues a 参保证明, 4 accepts new business, 6 takes a
 payment, 7 sets or unlocks the resident's self-service password. The
 records come from the same services as the resident's own screens
 (:mod:`kiosk.services.residents`); each look is audited (``resident.open``,
@@ -83,6 +83,7 @@ class ResidentDetailScreen(CounterScreen):
             yield Static(self.t("counterdesk.records.counter_payments"), classes="section-title")
             yield Static("", id="detail-payments")
         with Horizontal(classes="action-row"):
+            yield MenuButton("3", self.t("certificate15.counter.menu"), "certificate")
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
             yield MenuButton("5", self.t("lifecycle.certify.menu"), "certify")
             yield MenuButton("6", self.t("counter.detail.pay"), "payment")
@@ -225,6 +226,10 @@ class ResidentDetailScreen(CounterScreen):
             from screens.counter.payment import PaymentScreen
 
             self.app.push_screen(PaymentScreen(self.resident))
+        elif choice == "certificate":
+            from screens.counter.certificate import CertificateScreen  # 参保证明 (issue 15)
+
+            self.app.push_screen(CertificateScreen(self.resident))
         elif choice == "service_password":
             from screens.counter.service_password import CounterPasswordScreen
 
