@@ -24,7 +24,7 @@ from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.registration import ResidentInfo
 from screens.counter.base import CounterScreen
-from screens.counter.keys import ConfirmActionModal
+from screens.counter.keys import ConfirmActionModal, MenuListKeys
 from screens.counter.printing import wake_spool
 from screens.counter.steps import submit_form
 from screens.widgets.menu import MenuButton
@@ -86,7 +86,7 @@ class AcceptStep(CounterScreen):
         return wf.name_zh if self.host.translator.language == "zh_CN" else wf.name_en
 
 
-class AcceptTypeScreen(AcceptStep):
+class AcceptTypeScreen(MenuListKeys, AcceptStep):
     """Choose a group of business, then (if the group has several) the type."""
 
     TITLE_KEY = "counter.accept.title"
@@ -125,7 +125,7 @@ class AcceptTypeScreen(AcceptStep):
         self.app.push_screen(MaterialsScreen(self.draft))
 
 
-class MaterialsScreen(AcceptStep):
+class MaterialsScreen(MenuListKeys, AcceptStep):
     """The materials checklist: each number key (or Space on a row) toggles
     received/missing; Enter asks to submit, the confirmation's second key submits."""
 

@@ -11,12 +11,16 @@ same key on every step (:data:`ACTION_KEYS`).
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, ScrollableContainer, Vertical
 
 from screens.base import KioskModal
 from screens.counter.base import CSS_FILE
+from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
 
 BACK_KEY = "0"
@@ -33,6 +37,39 @@ ACTION_KEYS = {
     "rejected": "8",    # 不予受理 / 不予支付
     "withdrawn": "9",   # 撤回
 }
+
+
+#: Keys that jump through a list of choices (↑↓ walk it one by one: KioskScreen).
+PAGING_KEYS = frozenset({"home", "end", "pageup", "pagedown"})
+
+
+class MenuListKeys:
+    """Mix into a counter screen (before its base) whose choices sit in a
+    scrolling ``.menu-list``: Home/End focus its first/last choice, PgUp/PgDn
+    the choice a page away; the focus scrolls the row into view, so every row
+    of a long list (受理业务 at 80x24) is reachable and shown, and Enter then
+    presses the row that is seen — not the first one while the list shows the end."""
+
+    focused: Any
+
+    def on_key(self, event: events.Key) -> None:
+        focused = self.focused
+        if event.key not in PAGING_KEYS or not isinstance(focused, MenuButton):
+            return
+        container = next((node for node in focused.ancestors
+                          if isinstance(node, ScrollableContainer) and node.has_class("menu-list")), None)
+        if container is None:
+            return
+        buttons = [b for b in container.query(MenuButton) if not b.disabled and b.display]
+        if focused not in buttons:
+            return
+        index = buttons.index(focused)
+        page = max(1, container.scrollable_content_region.height // max(1, focused.outer_size.height))
+        target = {"home": 0, "end": len(buttons) - 1, "pageup": max(0, index - page),
+                  "pagedown": min(len(buttons) - 1, index + page)}[event.key]
+        event.stop()
+        event.prevent_default()  # the screen-wide scrolling would move the view without the focus
+        buttons[target].focus()
 
 
 class ConfirmActionModal(KioskModal[bool]):

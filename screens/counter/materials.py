@@ -20,7 +20,7 @@ from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import applications as application_service
 from kiosk.services.applications import DEFAULT_CORRECTION, ApplicationInfo, MaterialInfo
 from screens.counter.base import CounterScreen
-from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
+from screens.counter.keys import ACTION_KEYS, ConfirmActionModal, MenuListKeys
 from screens.counter.printing import flush_job
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
@@ -30,7 +30,7 @@ ROW_KEYS = "12345"
 NEXT_STATE = {"missing": "received", "received": "correction", "correction": "missing"}
 
 
-class MaterialsCheckScreen(CounterScreen):
+class MaterialsCheckScreen(MenuListKeys, CounterScreen):
     """The checklist of application ``number`` (loaded, then kept as the service returns it)."""
 
     TITLE_KEY = "counterdesk.materials.title"

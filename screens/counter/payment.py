@@ -22,7 +22,7 @@ from kiosk.services.payments import METHODS, PaymentInfo, ResidentPensionQuote
 from kiosk.services.registration import ResidentInfo
 from screens.counter.accept import MAX_CHOICES, number_key
 from screens.counter.base import CounterScreen
-from screens.counter.keys import ConfirmActionModal
+from screens.counter.keys import ConfirmActionModal, MenuListKeys
 from screens.counter.printing import flush_job
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
@@ -51,7 +51,7 @@ class PaymentStep(CounterScreen):
         return f"{format_yuan(fen)}{self.t('counter.yuan')}"
 
 
-class PaymentScreen(PaymentStep):
+class PaymentScreen(MenuListKeys, PaymentStep):
     """Step 1: what the resident pays for."""
 
     TITLE_KEY = "counter.payment.title"
@@ -101,7 +101,7 @@ class PaymentScreen(PaymentStep):
         self.app.push_screen(ApplicationScreen(items[0].number, self.t("counter.payment.assessment_hint")))
 
 
-class TierScreen(PaymentStep):
+class TierScreen(MenuListKeys, PaymentStep):
     """Step 2 (resident pension): choose a tier; each shows the subsidy and what reaches the account."""
 
     TITLE_KEY = "counter.tier.title"

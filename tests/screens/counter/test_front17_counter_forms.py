@@ -12,8 +12,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import peewee
+import pytest
 from textual.widgets import Input
 
 from db.models import Application, Payment
@@ -113,3 +115,58 @@ async def test_reason_must_say_something_and_0_is_text(database: peewee.Database
         await pilot.pause(0.2)
     assert Application.get(Application.number == again.number).status == "submitted"
     assert apps.get_application(_ctx(database, clock), applied.number).reason == "重复参保"
+
+
+def _visible(app: Any, widget: Any) -> bool:
+    """The widget is drawn where it is: the compositor finds it at its own centre."""
+    region = widget.region
+    if not region.area:
+        return False
+    found, _ = app.screen.get_widget_at(region.x + region.width // 2, region.y + region.height // 2)
+    return found is widget or widget in found.ancestors
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_every_business_type_reachable_by_keys_and_started(database: peewee.Database, clock: FixedClock,
+                                                                  size: tuple[int, int]) -> None:
+    from screens.counter.accept import GROUPS, AcceptTypeScreen, MaterialsScreen
+    from screens.counter.resident_detail import ResidentDetailScreen
+    from screens.counter.steps import StepForm
+    from screens.widgets.menu import MenuButton
+
+    staff(database, clock)
+    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot)
+        app.push_screen(ResidentDetailScreen(person))
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+        await pilot.press("4")  # 受理业务: the business groups
+        await until(pilot, lambda: isinstance(app.screen, AcceptTypeScreen) and isinstance(app.focused, MenuButton))
+        groups = list(app.screen.query(".menu-list MenuButton").results(MenuButton))
+        assert len(groups) == len(GROUPS)
+        # ↓ walks every row into view, ↑ back; End/Home, PgDn/PgUp jump, the row is shown and focused.
+        for expected in groups[1:]:
+            await pilot.press("down")
+            assert app.focused is expected and _visible(app, expected)
+        await pilot.press("home")
+        assert app.focused is groups[0] and _visible(app, groups[0])
+        await pilot.press("pagedown")
+        assert app.focused is not groups[0] and _visible(app, app.focused)
+        await pilot.press("pageup")
+        assert app.focused is groups[0]
+        await pilot.press("end")
+        await pilot.pause()
+        assert app.focused is groups[-1] and _visible(app, groups[-1])
+        await pilot.press("enter")  # the last group (登记) → its types
+        await until(pilot, lambda: isinstance(app.screen, AcceptTypeScreen) and app.screen.group == GROUPS[-1][0]
+                    and isinstance(app.focused, MenuButton))
+        types = list(app.screen.query(".menu-list MenuButton").results(MenuButton))
+        await pilot.press("end")
+        await pilot.pause()
+        assert app.focused is types[-1] and _visible(app, types[-1])
+        await pilot.press("enter")  # the last type is started: its checklist (or its form first)
+        await until(pilot, lambda: isinstance(app.screen, MaterialsScreen | StepForm))
+        started = app.screen
+        draft_type = started.draft.type if isinstance(started, MaterialsScreen) else GROUPS[-1][1][-1]
+        assert draft_type == GROUPS[-1][1][-1]
