@@ -187,6 +187,23 @@ def _normalise(field: str, text: str, today: dt.date) -> str:
         raise ServiceError(_t("bad_text", message=message), code=exc.reason) from None
 
 
+def normalise_value(field: str, text: str, today: dt.date) -> str:
+    """``text`` as the new value of ``field`` would be stored (what a form shows before
+    受理); ServiceError says what is wrong. Pure: nothing is read or written."""
+    if field not in FIELDS:
+        raise ServiceError(_t("bad_field", fields="、".join(FIELDS)), code="bad_field")
+    return _normalise(field, text, today)
+
+
+def current_values(ctx: ServiceContext, resident_id: int) -> dict[str, str]:
+    """{field: what the record holds now} for every field of :data:`FIELDS` (full values)."""
+    with ctx.database.connection_context():
+        resident = Resident.get_or_none(Resident.id == resident_id)
+        if resident is None:
+            raise NotFound(_t("unknown", id=""), code="resident_unknown")
+        return {field: current_value(resident, field) for field in FIELDS}
+
+
 def _document(text: Any) -> str:
     try:
         document = normalise_text(str(text or ""))

@@ -84,6 +84,7 @@ class ResidentDetailScreen(CounterScreen):
             yield Static("", id="detail-payments")
         with Horizontal(classes="action-row"):
             yield MenuButton("3", self.t("certificate15.counter.menu"), "certificate")
+            yield MenuButton("2", self.t("infochange15.screen.menu"), "info_change")
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
             yield MenuButton("5", self.t("lifecycle.certify.menu"), "certify")
             yield MenuButton("6", self.t("counter.detail.pay"), "payment")
@@ -230,6 +231,10 @@ class ResidentDetailScreen(CounterScreen):
             from screens.counter.certificate import CertificateScreen  # 参保证明 (issue 15)
 
             self.app.push_screen(CertificateScreen(self.resident))
+        elif choice == "info_change":
+            from screens.counter.info_change import open_info_change  # 信息变更 and its history (issue 15.2)
+
+            open_info_change(self, self.resident)
         elif choice == "service_password":
             from screens.counter.service_password import CounterPasswordScreen
 

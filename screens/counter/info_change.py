@@ -1,0 +1,190 @@
+"""信息变更 at the counter (issue 15.2): the resident's name, ID number, 户籍地 and bank
+account as recorded now, the values earlier changes replaced, and a change.
+
+Opened from the resident detail (key 3). Keys 1–4 choose what to change; the form
+(:class:`InfoChangeForm`) asks the new value and the supporting document and shows
+old → new as the clerk types; the confirmation shows old → new again and needs ``+``
+(:class:`~screens.counter.keys.ConfirmActionModal`); then the change is accepted (受理,
+with the ID card and the field's document received) and the ordinary application
+screen drives 审核 and 办结. Names, ID numbers and bank accounts are masked here, since
+someone may stand behind the resident. The look at the history is audited by the
+service (:func:`kiosk.services.info_change.history`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+
+from kiosk.services import ServiceError, info_change
+from kiosk.services.info_change import FIELDS, HistoryRow, mask_value
+from kiosk.services.registration import ResidentInfo
+from screens.counter.base import CounterScreen
+from screens.counter.keys import ConfirmActionModal
+from screens.counter.printing import wake_spool
+from screens.counter.steps.base import ChoiceField, Field, FormError, Option, StepForm, TextField
+from screens.widgets.menu import MenuButton
+from screens.widgets.plain import Static
+
+
+@dataclass(frozen=True)
+class InfoFile:
+    """What the screen shows: the current values and the history (full values; shown masked)."""
+
+    current: dict[str, str]
+    history: tuple[HistoryRow, ...]
+
+
+class InfoChangeForm(StepForm):
+    """The new value and the supporting document; with no ``field`` given, the field too
+    (the 受理业务 wizard). Returns ``{"field", "value", "document"}`` for
+    :func:`kiosk.services.info_change.request` (the value in its stored form)."""
+
+    TITLE_KEY = "infochange15.form.title"
+
+    def __init__(self, existing: Mapping[str, Any] | None = None, *, subject: str = "", field: str = "",
+                 old: str = "") -> None:
+        super().__init__(existing, subject=subject)
+        self.field = field
+        self.old = old
+
+    def _field(self, raw: Mapping[str, Any]) -> str:
+        return self.field or str(raw.get("field") or "")
+
+    def intro(self) -> str:
+        if not self.field:
+            return self.t("infochange15.form.intro_any")
+        return self.t("infochange15.form.intro", field=self.t(f"infochange15.field.{self.field}"),
+                      old=mask_value(self.field, self.old) or "-",
+                      document=self.t(f"infochange15.document.{self.field}"))
+
+    def fields(self) -> list[Field]:
+        t = self.t
+        chosen: list[Field] = [] if self.field else [
+            ChoiceField("field", t("infochange15.form.field"),
+                        tuple(Option(f, t(f"infochange15.field.{f}")) for f in FIELDS))]
+        return [*chosen,
+                TextField("value", t("infochange15.form.value"), "text"),
+                TextField("document", t("infochange15.form.document"), "text",
+                          hint=t("infochange15.form.document_hint"))]
+
+    def live(self, raw: dict[str, str]) -> str:
+        field = self._field(raw)
+        if not field or not raw.get("value", "").strip():
+            return ""
+        try:
+            new = info_change.normalise_value(field, raw["value"], self.host.ctx.today())
+        except ServiceError:
+            return ""
+        return self.t("infochange15.form.live", old=mask_value(field, self.old) or "-", new=mask_value(field, new))
+
+    def build(self, values: dict[str, Any]) -> dict[str, Any]:
+        field = self._field(values)
+        try:
+            value = info_change.normalise_value(field, str(values.get("value", "")), self.host.ctx.today())
+        except ServiceError as exc:
+            raise FormError(exc.message, "value") from None
+        return {"field": field, "value": value, "document": str(values.get("document", ""))}
+
+
+class InfoChangeScreen(CounterScreen):
+    """One resident's recorded information, its history, and keys 1–4 to change a field."""
+
+    TITLE_KEY = "infochange15.screen.title"
+
+    def __init__(self, resident: ResidentInfo) -> None:
+        super().__init__()
+        self.resident = resident
+        self.file: InfoFile | None = None
+        self._busy = False
+
+    def body(self) -> ComposeResult:
+        with VerticalScroll(id="infochange-body"):
+            yield Static(self.t("infochange15.screen.who", name=self.resident.masked_name,
+                                id=self.resident.masked_id), id="infochange-who")
+            yield Static("", id="infochange-current")
+            yield Static(self.t("infochange15.screen.history"), classes="section-title")
+            yield Static("", id="infochange-history")
+        with Horizontal(classes="action-row"):
+            for index, field in enumerate(FIELDS):
+                yield MenuButton(str(index + 1), self.t(f"infochange15.field.{field}"), f"field-{field}")
+            yield MenuButton("0", self.t("counter.back"), "back")
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the current values and the history (the look is audited)."""
+        ctx, resident_id = self.host.ctx, self.resident.id
+
+        def load() -> InfoFile:
+            return InfoFile(info_change.current_values(ctx, resident_id),
+                            tuple(info_change.history(ctx, resident_id)))
+
+        self.run_service(load, self._show, lambda message: self.say(message, "error"))
+
+    def _show(self, file: InfoFile) -> None:
+        self.file = file
+        self.query_one("#infochange-current", Static).update("\n".join(
+            self.t("infochange15.screen.current", field=self.t(f"infochange15.field.{f}"),
+                   value=mask_value(f, file.current.get(f, "")) or "-") for f in FIELDS))
+        lines = [self.t("infochange15.screen.history_line", when=f"{self.host.ctx.clock.to_local(r.changed_at):%Y-%m-%d}",
+                        field=self.t(f"infochange15.field.{r.field}"), old=r.masked_old or "-", new=r.masked_new,
+                        number=r.application or "-", staff=r.staff_number or "-", document=r.document)
+                 for r in file.history]
+        self.query_one("#infochange-history", Static).update(
+            "\n".join(lines) or self.t("infochange15.screen.no_history"))
+
+    def choose(self, choice: str) -> None:
+        kind, _, field = choice.partition("-")
+        if kind == "back":
+            self.go_back()
+            return
+        if kind != "field" or self.file is None or self._busy:
+            return
+        old = self.file.current.get(field, "")
+        self.app.push_screen(InfoChangeForm(subject=self.resident.masked_name, field=field, old=old),
+                             lambda data: self._confirm(old, data) if data is not None else None)
+
+    def _confirm(self, old: str, data: dict[str, Any]) -> None:
+        """What will be accepted: old → new, the document, the materials; ``+`` accepts it."""
+        field = str(data["field"])
+        lines = [self.t("infochange15.screen.who", name=self.resident.masked_name, id=self.resident.masked_id),
+                 self.t("infochange15.confirm.change", field=self.t(f"infochange15.field.{field}"),
+                        old=mask_value(field, old) or "-", new=mask_value(field, str(data["value"]))),
+                 self.t("infochange15.confirm.document", document=data["document"],
+                        material=self.t(f"infochange15.document.{field}")),
+                 self.t(f"infochange15.confirm.next_{'supervisor' if field in info_change.IDENTITY_FIELDS else 'clerk'}")]
+        self.app.push_screen(ConfirmActionModal(self.t("infochange15.confirm.title"), lines),
+                             lambda ok: self._submit(data) if ok else self.say(self.t("counterdesk.confirm.cancelled")))
+
+    def _submit(self, data: dict[str, Any]) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        ctx, resident_id = self.host.ctx, self.resident.id
+        self.say(self.t("counter.working"))
+        self.run_service(lambda: info_change.request(ctx, resident_id, str(data["field"]), str(data["value"]),
+                                                     str(data["document"]), print_receipt=True),
+                         self._submitted, self._failed, writes=True)
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.say(message, "error")
+
+    def _submitted(self, info: Any) -> None:
+        from screens.counter.application import ApplicationScreen
+
+        self._busy = False
+        wake_spool(self.host)
+        self.app.pop_screen()  # back from the application goes to the resident, not this form
+        self.app.push_screen(ApplicationScreen(info.number, self.t("counter.accept.done", number=info.number)))
+
+
+def open_info_change(screen: Any, resident: ResidentInfo) -> None:
+    """Key 3 on the resident detail: the 信息变更 screen for ``resident``."""
+    screen.app.push_screen(InfoChangeScreen(resident))
