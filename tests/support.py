@@ -7,16 +7,19 @@ resident at the kiosk the way a person does: number, Enter, password, Enter."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import peewee
+import pytest
 
 from db.connection import open_database
 from db.models import Resident
 from db.schema import init_schema
+from kiosk.cli import main
 from kiosk.clock import FixedClock
 from kiosk.rules.pins import hash_pin
 from printers.devices import PrinterStatus
@@ -85,3 +88,19 @@ def seeded_sqlite(tmp_path: Path, clock: FixedClock) -> Iterator[tuple[peewee.Da
         yield database, seeded
     finally:
         database.close()
+
+
+def use_cli_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str) -> None:
+    """Point the in-process CLI (:func:`kiosk.cli.main`) at ``db_url``, with its configuration,
+    data and logs under ``tmp_path`` and no user configuration from the machine running the tests."""
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str = "") -> int:
+    """``kiosk ARGV`` in this process with ``stdin`` as its standard input; its exit status."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return main(argv)

@@ -3,37 +3,27 @@ on both backends: one-line errors, hashes stored, audited as the command."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import peewee
 import pytest
 
 from db.models import AuditEntry, Resident, bind
-from kiosk.cli import main
 from kiosk.rules.pins import verify_pin
 from tests.services.resident_factory import LI_ID, ZHANG_ID, seed_residents
+from tests.support import run_cli, use_cli_environment
 
 
 @pytest.fixture
 def cli_env(database: peewee.Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> peewee.Database:
     seed_residents(database)
-    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    use_cli_environment(monkeypatch, tmp_path, db_url)
     return database
-
-
-def run(monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str = "") -> int:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return main(argv)
 
 
 def test_password_twice_on_stdin_sets_the_hash(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(monkeypatch, ["card", "password", LI_ID.lower()], "518273\n518273\n") == 0
+    assert run_cli(monkeypatch, ["card", "password", LI_ID.lower()], "518273\n518273\n") == 0
     out = capsys.readouterr().out
     assert "1101**********002X" in out and LI_ID not in out and "518273" not in out
     bind(cli_env)
@@ -54,7 +44,7 @@ def test_password_twice_on_stdin_sets_the_hash(cli_env: peewee.Database, monkeyp
 ])
 def test_bad_input_is_one_line(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
                                capsys: pytest.CaptureFixture[str], argv: list[str], stdin: str, needle: str) -> None:
-    assert run(monkeypatch, argv, stdin) == 2
+    assert run_cli(monkeypatch, argv, stdin) == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
     bind(cli_env)
@@ -66,12 +56,12 @@ def test_unlock_reopens_a_locked_card(cli_env: peewee.Database, monkeypatch: pyt
     bind(cli_env)
     Resident.update(service_password_failures=5, service_password_locked_at=Resident.created_at).where(
         Resident.id_number == ZHANG_ID).execute()
-    assert run(monkeypatch, ["card", "unlock", ZHANG_ID]) == 0
+    assert run_cli(monkeypatch, ["card", "unlock", ZHANG_ID]) == 0
     assert "已解除锁定" in capsys.readouterr().out
     bind(cli_env)
     row = Resident.get(Resident.id_number == ZHANG_ID)
     assert row.service_password_locked_at is None and row.service_password_failures == 0
-    assert run(monkeypatch, ["card", "unlock", ZHANG_ID]) == 0
+    assert run_cli(monkeypatch, ["card", "unlock", ZHANG_ID]) == 0
     assert "未锁定" in capsys.readouterr().out
     bind(cli_env)
     assert AuditEntry.select().where(AuditEntry.action == "resident.password_unlock").count() == 2
@@ -84,10 +74,10 @@ def _wide(text: str) -> str:
 def test_a_full_width_id_is_echoed_normalised_and_masked(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     typed = "\u3000".join((_wide(LI_ID[:6]), _wide(LI_ID[6:14]), _wide(LI_ID[14:])))
-    assert run(monkeypatch, ["card", "password", "--id-card-checked", typed], "518273\n518273\n") == 0
+    assert run_cli(monkeypatch, ["card", "password", "--id-card-checked", typed], "518273\n518273\n") == 0
     out = capsys.readouterr().out
     assert "1101**********002X" in out and "１" not in out
-    assert run(monkeypatch, ["card", "unlock", typed]) == 0
+    assert run_cli(monkeypatch, ["card", "unlock", typed]) == 0
     assert "1101**********002X" in capsys.readouterr().out
 
 
@@ -95,7 +85,7 @@ def test_a_full_width_id_is_echoed_normalised_and_masked(cli_env: peewee.Databas
 def test_the_audit_records_whether_the_id_card_check_was_declared(
         cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         flag: list[str], checked: bool) -> None:
-    assert run(monkeypatch, ["card", "password", *flag, LI_ID], "518273\n518273\n") == 0
+    assert run_cli(monkeypatch, ["card", "password", *flag, LI_ID], "518273\n518273\n") == 0
     err = capsys.readouterr().err
     assert ("--id-card-checked" in err) is not checked
     bind(cli_env)

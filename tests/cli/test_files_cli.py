@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fcntl
-import io
 import os
 import pty
 import select
@@ -25,8 +24,8 @@ import pytest
 
 from db import audit
 from db.models import AuditEntry, Resident, bind
-from kiosk.cli import main
 from tests.cli.test_audit_cli import ROOT, Cli, one_line
+from tests.support import run_cli, use_cli_environment
 
 NOW = dt.datetime(2026, 11, 29, 1, 30)
 FORMULAS = {"name": "=HYPERLINK(\"http://x\",\"张\")", "address": "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -36,22 +35,13 @@ FORMULAS = {"name": "=HYPERLINK(\"http://x\",\"张\")", "address": "@SUM(1+1)*cm
 @pytest.fixture
 def cli_env(database: peewee.Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> peewee.Database:
     """The in-process CLI on the test database, everything under tmp_path."""
-    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    use_cli_environment(monkeypatch, tmp_path, db_url)
     Resident.create(id_number="110101199003074514", sex="male", birth_date=dt.date(1990, 3, 7),
                     created_at=NOW, updated_at=NOW, **FORMULAS)
     Resident.create(id_number="36072619800101001X", name="李四", sex="male", birth_date=dt.date(1980, 1, 1),
                     created_at=NOW, updated_at=NOW)
     audit.append(actor="S001", terminal="T01", action="resident.register", now=NOW)
     return database
-
-
-def run(monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str = "") -> int:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    return main(argv)
 
 
 def _mode(path: Path) -> int:
@@ -64,7 +54,7 @@ def test_csv_export_is_0600_audited_and_formula_safe(cli_env: peewee.Database, t
     target = tmp_path / "x.csv"
     target.write_text("old, readable by all\n", encoding="utf-8")
     target.chmod(0o644)  # an older export with loose permissions is replaced, not reused
-    assert run(monkeypatch, ["export", "residents", str(target)]) == 0
+    assert run_cli(monkeypatch, ["export", "residents", str(target)]) == 0
     assert "0600" in capsys.readouterr().out
     assert _mode(target) == 0o600
     assert not list(tmp_path.glob(".x.csv.*"))  # no temporary file left behind
@@ -90,7 +80,7 @@ def test_xlsx_export_keeps_formulas_and_ids_as_text(cli_env: peewee.Database, tm
     import openpyxl
 
     target = tmp_path / "x.xlsx"
-    assert run(monkeypatch, ["export", "residents", str(target)]) == 0
+    assert run_cli(monkeypatch, ["export", "residents", str(target)]) == 0
     assert _mode(target) == 0o600
     sheet = openpyxl.load_workbook(target).worksheets[0]
     name, number = sheet.cell(2, 1), sheet.cell(2, 2)
@@ -100,9 +90,9 @@ def test_xlsx_export_keeps_formulas_and_ids_as_text(cli_env: peewee.Database, tm
 
 def test_export_with_staff_and_contributions_is_audited(cli_env: peewee.Database, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    assert run(monkeypatch, ["export", "contributions", str(tmp_path / "c.csv"), "--staff", "nobody"]) == 2
+    assert run_cli(monkeypatch, ["export", "contributions", str(tmp_path / "c.csv"), "--staff", "nobody"]) == 2
     assert not (tmp_path / "c.csv").exists()
-    assert run(monkeypatch, ["export", "contributions", str(tmp_path / "c.csv")]) == 0
+    assert run_cli(monkeypatch, ["export", "contributions", str(tmp_path / "c.csv")]) == 0
     bind(cli_env)
     entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
     assert entry.action == "export.contributions" and entry.detail["rows"] == 0
@@ -115,7 +105,7 @@ def test_reject_file_is_0600_and_named_in_the_audit(cli_env: peewee.Database, tm
     source.write_text("姓名,公民身份号码,联系电话,户籍地址,村(社区)\n"
                       "王五,360726198001010028,13800001234,龙岗村1号,龙岗村\n"
                       "=cmd(),123,13800001235,龙岗村2号,龙岗村\n", encoding="utf-8")
-    assert run(monkeypatch, ["import", "residents", str(source), "--skip-invalid"]) == 0
+    assert run_cli(monkeypatch, ["import", "residents", str(source), "--skip-invalid"]) == 0
     rejects = tmp_path / "in.invalid.csv"
     assert _mode(rejects) == 0o600
     with rejects.open(encoding="utf-8-sig", newline="") as handle:

@@ -21,6 +21,7 @@ from kiosk.services import ServiceContext
 from kiosk.services import queue as q
 from kiosk.services.queue_reports import export_queue_xlsx, queue_report
 from kiosk.services.staff import add_staff
+from tests.support import use_cli_environment
 
 DAY = dt.date(2026, 11, 29)
 QUEUE_HEADERS = ("取号数", "办结数", "过号数", "未办（等候/挂起）", "平均等候（分钟）", "平均办理（分钟）")
@@ -190,11 +191,7 @@ def test_export_of_an_empty_period_has_headers_only(database: peewee.Database, c
 
 @pytest.fixture
 def cli_env(database: peewee.Database, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
-    monkeypatch.setenv("KIOSK_LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    use_cli_environment(monkeypatch, tmp_path, db_url)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
 
 
