@@ -24,12 +24,17 @@ from kiosk.rules.parameters import PolicyParams
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    imp = sub.add_parser("import", help="import the roster, enrolments or contributions from .csv or .xlsx")
-    imp.add_argument("what", choices=["residents", "enrolments", "contributions"], help="what to import")
+    imp = sub.add_parser("import", help="import the roster, enrolments, contributions or a collection "
+                                        "channel's confirmations from .csv or .xlsx")
+    imp.add_argument("what", choices=["residents", "enrolments", "contributions", "collection"],
+                     help="what to import (collection: the tax authority's or bank's confirmation file)")
     imp.add_argument("file", type=Path, help=".csv (UTF-8 or GBK) or .xlsx (first sheet)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the good rows; write the bad ones to FILE.invalid.csv/.xlsx")
-    imp.add_argument("--staff", metavar="NUMBER", help="staff number recorded in the audit log (default admin-cli)")
+    imp.add_argument("--staff", metavar="NUMBER", help="staff number recorded in the audit log (default admin-cli; "
+                     "required for collection, PIN on stdin)")
+    imp.add_argument("--channel", choices=["tax", "bank"],
+                     help="collection only: the file comes from the tax authority or the bank (default: the policy's)")
     imp.set_defaults(func=import_command)
     exp = sub.add_parser("export", help="export residents or contributions to .csv or .xlsx")
     exp.add_argument("what", choices=["residents", "contributions"], help="what to export")
@@ -49,6 +54,10 @@ def _actor(number: str | None) -> str:
 
 
 def import_command(args: argparse.Namespace) -> int:
+    if args.what == "collection":
+        from kiosk.commands.collection import import_collection
+
+        return import_collection(args)
     settings = settings_for(args)
     database = database_for(settings)
     actor = _actor(args.staff)

@@ -40,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     unpaid = actions.add_parser("unpaid", help="who has not paid this year's resident pension/medical, by village")
     unpaid.add_argument("year", type=int, help="the contribution year, e.g. 2026")
     unpaid.add_argument("--village", help="one village (村/社区) only")
-    unpaid.add_argument("--out", help="write the list for the 协管员 (.csv or .xlsx, mode 0600, audited)")
+    unpaid.add_argument("--out", help="write the list for the 协管员 (.xlsx: one sheet per village; .csv: one "
+                        "file per village, FILE-村名.csv; mode 0600, audited)")
     unpaid.add_argument("--json", action="store_true", help="print one JSON object (masked)")
     unpaid.set_defaults(func=unpaid_command)
     enrolment = actions.add_parser("enrolment", help="停保/恢复/终止参保: suspend, resume or end one enrolment")
@@ -76,7 +77,7 @@ def unpaid_command(args: argparse.Namespace) -> int:
     try:
         try:
             rows = collection.unpaid(ctx, args.year, args.village)
-            written = collection.export_unpaid(ctx, args.year, Path(args.out), args.village) if args.out else None
+            written = collection.export_by_village(ctx, args.year, Path(args.out), args.village) if args.out else None
         except ServiceError as exc:
             raise CommandError(exc.message) from None
     finally:
@@ -84,7 +85,8 @@ def unpaid_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"year": args.year, "unpaid": [
             {"village": r.village, "name": r.masked[0], "id_number": r.masked[1], "insurance": r.insurance,
-             "due_fen": r.due_fen} for r in rows], "file": args.out if written is not None else None},
+             "due_fen": r.due_fen} for r in rows], "file": args.out if written is not None else None,
+            "files": [str(f) for f in written.files] if written is not None else []},
             ensure_ascii=False))
         return 0
     village = None
@@ -95,7 +97,8 @@ def unpaid_command(args: argparse.Namespace) -> int:
         name, number = row.masked
         due = f"{format_yuan(row.due_fen)}元" if row.due_fen is not None else "按所选档次"
         print(f"  {name}\t{number}\t{row.insurance}\t{due}")
-    print(f"合计 {len(rows)} 项未缴 total" + (f"；已导出 written {args.out}" if written is not None else ""))
+    print(f"合计 {len(rows)} 项未缴 total" + (f"；已导出 written {'、'.join(str(f) for f in written.files)}"
+                                          if written is not None else ""))
     return 0
 
 

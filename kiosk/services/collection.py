@@ -6,8 +6,9 @@ aged 16 to 60 in the year (国发〔2014〕8号; RULES §4, §13.4: no payments 
 year's resident medical contribution when enrolled in resident medical. Paid means a
 contribution row for that insurance, the resident scheme and the year (month YYYY-01-01).
 The medical amount due is the policy's individual fee for the year; the pension tier is
-the person's choice (left blank). :func:`export_unpaid` writes the list (.csv/.xlsx, mode
-0600, formula-safe) and audits it.
+the person's choice (left blank). :func:`export_by_village` writes the list (.xlsx one
+sheet per village, .csv one file per village; mode 0600, formula-safe) with the channel
+the policy names for each, and audits it; see :data:`HEADER` for what is masked and why.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from db import audit
 from db.connection import write_transaction
-from db.files import os_user
+from db.files import os_user, private_file
 from db.models import Contribution, Enrolment, Resident
 from db.roster import _write_table
 from kiosk.policy import PolicyError
@@ -81,26 +82,112 @@ def unpaid(ctx: ServiceContext, year: int, village: str | None = None) -> list[U
     return sorted(rows, key=lambda r: (r.village, r.id_number, r.insurance))
 
 
-HEADER = ("村(社区)", "姓名", "证件号码(掩码)", "联系电话", "险种", "年度", "应缴(元)")
+#: Columns of the list for the 协管员. The collector goes door to door with it, so the list may be
+#: seen by others: the full name (to find the household), the ID number masked (tells namesakes
+#: apart), the phone only by its last four digits (to confirm a call-back, never to call strangers:
+#: the hall phones from the system), what is due and how to pay (the channel the policy names).
+HEADER = ("村(社区)", "姓名", "证件号码(掩码)", "联系电话(尾号)", "险种", "年度", "应缴(元)", "缴费渠道")
 
 
-def export_unpaid(ctx: ServiceContext, year: int, path: Path, village: str | None = None) -> int:
-    """Write the list to ``path`` (.csv or .xlsx, 0600) and audit it; returns the rows written."""
-    if path.suffix.lower() not in (".csv", ".xlsx"):
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: the rows and the files (one per village for .csv, one workbook for .xlsx)."""
+
+    rows: int
+    files: tuple[Path, ...]
+
+
+def _channel(ctx: ServiceContext, year: int, insurance: str) -> str:
+    from kiosk.services.payments import CHANNEL_ZH
+
+    try:
+        rule = policy_book(ctx).policy_for(dt.date(year, 1, 1)).collection.rule("resident", insurance)
+    except PolicyError:
+        return ""
+    return CHANNEL_ZH[rule.channel] + ("，窗口可代收" if rule.counter else "")
+
+
+def _row(ctx: ServiceContext, r: UnpaidRow, year: int) -> tuple[str, ...]:
+    phone = r.phone.strip()
+    return (r.village, r.name, r.masked[1], f"尾号{phone[-4:]}" if len(phone) >= 4 else "", _NAMES[r.insurance],
+            str(year), format_yuan(r.due_fen, grouping=False) if r.due_fen is not None else "按所选档次",
+            _channel(ctx, year, r.insurance))
+
+
+def _safe_name(village: str) -> str:
+    """A village name fit for a file name or sheet title (no path or sheet-title characters, ≤ 31)."""
+    cleaned = "".join("_" if ch in '\\/:*?"<>|[]' or ord(ch) < 32 else ch for ch in village).strip(" .'")
+    return (cleaned or "未填村居")[:31]
+
+
+def _write_workbook(path: Path, by_village: dict[str, list[tuple[str, ...]]]) -> None:
+    """One sheet per village, every cell text (never a formula), mode 0600."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = openpyxl.Workbook(write_only=True)
+    titles: set[str] = set()
+    for village, rows in by_village.items():
+        title = _safe_name(village)
+        while title in titles:
+            title = title[:29] + f"{len(titles) % 100:02d}"
+        titles.add(title)
+        sheet = workbook.create_sheet(title)
+        for values in (HEADER, *rows):
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value=str(value))
+                cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+    if not by_village:
+        workbook.create_sheet("名单").append(list(HEADER))
+    with private_file(path, "wb") as handle:
+        workbook.save(handle)
+
+
+def export_by_village(ctx: ServiceContext, year: int, path: Path, village: str | None = None) -> ExportResult:
+    """Write the list for the 协管员: .xlsx one sheet per village; .csv one file per village
+    (``STEM-村名.csv`` next to ``path``; just ``path`` with ``village``). Mode 0600, formula-safe,
+    audited (``collection.export``: year, village, rows, files). ServiceError for another suffix or
+    an unwritable place (nothing is left behind)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
         raise ServiceError(f"{path.name}：只能导出为 .csv 或 .xlsx", code="bad_file")
     rows = unpaid(ctx, year, village)
-    body = [(r.village, r.name, r.masked[1], r.phone, _NAMES[r.insurance], str(year),
-             format_yuan(r.due_fen, grouping=False) if r.due_fen is not None else "按所选档次") for r in rows]
+    by_village: dict[str, list[tuple[str, ...]]] = {}
+    for r in rows:
+        by_village.setdefault(r.village or "未填村居", []).append(_row(ctx, r, year))
+    files: list[Path] = []
     try:
-        _write_table(path, HEADER, body)
+        if suffix == ".xlsx":
+            _write_workbook(path, by_village)
+            files.append(path)
+        elif village is not None or len(by_village) <= 1:
+            _write_table(path, HEADER, next(iter(by_village.values()), []))
+            files.append(path)
+        else:
+            for name, body in by_village.items():
+                target = path.with_name(f"{path.stem}-{_safe_name(name)}{path.suffix}")
+                _write_table(target, HEADER, body)
+                files.append(target)
     except OSError as exc:
+        for written in files:
+            written.unlink(missing_ok=True)
         raise ServiceError(f"文件写不进去（{exc.strerror or exc}）：请换一个可写的位置", code="file") from None
     try:
         with ctx.database.connection_context(), write_transaction(ctx.database):
             audit.append(actor=ctx.actor, terminal=ctx.terminal, action="collection.export", now=ctx.now(),
                          entity="collection", entity_id=str(year),
-                         detail={"village": village or "", "rows": len(rows), "path": str(path), "os_user": os_user()})
+                         detail={"village": village or "", "rows": len(rows), "path": str(path),
+                                 "files": [str(f) for f in files], "os_user": os_user()})
     except BaseException:
-        path.unlink(missing_ok=True)  # an export nobody can account for is not left behind
+        for written in files:
+            written.unlink(missing_ok=True)  # an export nobody can account for is not left behind
         raise
-    return len(rows)
+    return ExportResult(len(rows), tuple(files))
+
+
+def export_unpaid(ctx: ServiceContext, year: int, path: Path, village: str | None = None) -> int:
+    """:func:`export_by_village`; returns the rows written."""
+    return export_by_village(ctx, year, path, village).rows

@@ -238,7 +238,8 @@ def _create_payment(ctx: ServiceContext, resident: Resident, amount_fen: Fen, me
         PaymentInput(Person(resident.name, resident.id_number), tuple((ln.label, ln.amount_fen) for ln in lines),
                      how, code, clerk),
     )
-    job_id = spool.enqueue(document, ctx.clock, resident_id=resident.id)
+    # A channel's confirmation file (kiosk import collection) prints nothing: the channel issued the receipt.
+    job_id = None if ctx.extras.get("no_receipt") else spool.enqueue(document, ctx.clock, resident_id=resident.id)
     info = PaymentInfo(payment.id, code, resident.id, amount_fen, method, METHODS[method], purpose, lines, now,
                        ctx.staff_number, tendered[0], tendered[1], job_id)
     return payment, info
