@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -108,25 +109,34 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield request.getfixturevalue("pg_schema_url")
 
 
-@pytest.fixture
-def database(db_url: str, clock: FixedClock) -> Iterator[peewee.Database]:
-    """An initialised database with the models bound to it."""
-    db = open_database(db_url)
+@contextmanager
+def _initialised(url: str, clock: FixedClock) -> Iterator[peewee.Database]:
+    """The database at ``url``, connected, with every table at the latest version and the models bound."""
+    db = open_database(url)
     db.connect()
     init_schema(db, clock.now_utc().replace(tzinfo=None))
     try:
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture
+def database(db_url: str, clock: FixedClock) -> Iterator[peewee.Database]:
+    """An initialised database with the models bound to it."""
+    with _initialised(db_url, clock) as db:
+        yield db
 
 
 @pytest.fixture
 def sqlite_database(tmp_path: Path, clock: FixedClock) -> Iterator[peewee.Database]:
     """An initialised SQLite database only (for SQLite-specific checks)."""
-    db = open_database(f"sqlite:///{tmp_path / 'kiosk.db'}")
-    db.connect()
-    init_schema(db, clock.now_utc().replace(tzinfo=None))
-    try:
+    with _initialised(f"sqlite:///{tmp_path / 'kiosk.db'}", clock) as db:
         yield db
-    finally:
-        db.close()
+
+
+@pytest.fixture
+def pg_database(pg_schema_url: str, clock: FixedClock) -> Iterator[peewee.Database]:
+    """An initialised PostgreSQL database only (LISTEN/NOTIFY, server functions)."""
+    with _initialised(pg_schema_url, clock) as db:
+        yield db

@@ -10,16 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import peewee
 import pytest
 from textual.widgets import Static
 
-from db.connection import is_sqlite, open_database
+from db.connection import is_sqlite
 from db.notify import QueueListener
-from db.schema import init_schema
 from kiosk.clock import FixedClock
 from kiosk.services import queue as q
 from kiosk.services import queue_events
@@ -33,17 +32,6 @@ from .host import QueueTestHost, until
 
 POLL = 60.0  # far longer than any wait below
 WAIT = 20.0  # generous: a busy shared machine must not fail these
-
-
-@pytest.fixture
-def pg_database(pg_schema_url: str, clock: FixedClock) -> Iterator[peewee.Database]:
-    db = open_database(pg_schema_url)
-    db.connect()
-    init_schema(db, clock.now_utc().replace(tzinfo=None))
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 class Recorder:
