@@ -437,9 +437,11 @@ class KioskApp(App[None]):
         from kiosk.rules.text import InvalidText, normalise_number
 
         number = self._card_sniffer.feed(event.key, event.character)
-        if number is None:
-            return False
         focused = self.focused
+        if number is None:
+            # A misread (a run of card characters that is no number) ends in an Enter too:
+            # it must not confirm whatever the screen below offers; a field keeps its Enter.
+            return self._card_sniffer.misread and not isinstance(focused, Input)
         if isinstance(focused, Input):
             try:
                 typed = normalise_number(focused.value)

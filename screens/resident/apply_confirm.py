@@ -1,5 +1,8 @@
 """The confirm step of every apply wizard: what was chosen, the masked
-person, the materials and working days; 1 stores the application."""
+person, the materials and working days. 1 asks (the confirmation that shows
+what will happen) and + stores the application: no digit alone, and no
+double tap of the 1 that led here, ever submits (issue 17; the counter's
+one key map, screens.counter.keys)."""
 
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from screens.widgets.plain import Static
 
 
 class ApplyConfirmScreen(ApplyStep):
-    """Everything the resident chose, the masked person, materials and days; 1 submits.
+    """Everything the resident chose, the masked person, materials and days; 1 then + submits.
 
     With ``draft.confirm_twice`` the first confirmation only opens the
     second one (``second=True``); leaving the second writes nothing.
@@ -64,8 +67,24 @@ class ApplyConfirmScreen(ApplyStep):
         elif choice == "submit":
             if self.draft.confirm_twice and not self.second:
                 self.app.push_screen(ApplyConfirmScreen(self.draft, second=True))
-            else:
-                self.submit()
+            elif not self._busy:
+                self.ask()
+
+    def ask(self) -> None:
+        """The confirmation: what will be stored, for whom; + submits (screens.counter.keys)."""
+        from screens.counter.keys import ConfirmActionModal
+
+        t = self.t
+        lines = [business_name(self, self.draft.type, self.draft.business)]
+        person = self.resident
+        if person is not None:
+            lines.append(t("resident.apply.confirm.person", name=person.masked_name, id=person.masked_id))
+        lines.append(t("kiosk17.apply.confirm_what"))
+        self.app.push_screen(ConfirmActionModal(t("kiosk17.apply.confirm_title"), lines), self._answered)
+
+    def _answered(self, yes: bool | None) -> None:
+        if yes and self.is_attached and self.app.screen is self:
+            self.submit()
 
     def submit(self) -> None:
         """Store the application and its receipt off the UI thread, then print it."""

@@ -132,7 +132,7 @@ async def test_ui_never_blocks_while_a_printer_hangs(seeded: peewee.Database, cl
         device = open_device(hanging.url)  # the configured 3 s timeout, as in a hall
         app = make_app(settings, seeded, device, clock)
         gaps: list[float] = []
-        when: list[float] = []  # seconds after pressing 7 at which each gap ended
+        when: list[float] = []  # seconds after pressing 7 at which each gap ended (printing starts at +)
         last = [time.monotonic()]
         started_at = [time.monotonic()]
 
@@ -152,21 +152,25 @@ async def test_ui_never_blocks_while_a_printer_hangs(seeded: peewee.Database, cl
             gaps.clear()
             when.clear()
             last[0] = started_at[0] = started = time.monotonic()
-            await pilot.press("7")  # 打印凭证
-            while not isinstance(app.screen, StatementScreen) and time.monotonic() - started < 5:
-                await asyncio.sleep(0.005)
-            await pilot.pause()  # mounted: its worker is now storing and sending the statement
-            printing_from = time.monotonic() - started
+            await pilot.press("7")  # 打印凭证: the preview first, printed on 1 then + (issue 17)
             while time.monotonic() - started < 15:
                 screen = app.screen
                 if isinstance(screen, StatementScreen) and screen.data is not None:
+                    break
+                await asyncio.sleep(0.005)
+            await pilot.press("1", "plus")
+            await pilot.pause()  # confirmed: its worker is now storing and sending the statement
+            printing_from = time.monotonic() - started
+            while time.monotonic() - started < 15:
+                screen = app.screen
+                if isinstance(screen, StatementScreen) and screen.outcome is not None:
                     break
                 await asyncio.sleep(0.02)
             waited = time.monotonic() - started
             await pilot.pause(0.1)
             screen = app.screen
-            assert isinstance(screen, StatementScreen) and screen.data is not None
-            assert not screen.data.printed and "凭证已保存" in screen.data.message
+            assert isinstance(screen, StatementScreen) and screen.outcome is not None
+            assert not screen.outcome.printed and "凭证已保存" in screen.outcome.message
             # Gaps that began after the screen was up and ended by the time the answer came:
             # the event loop's stalls while the printer hung (screen changes are UI work, reported apart).
             printing = [g for g, w in zip(gaps, when, strict=True) if w - g >= printing_from and w <= waited]

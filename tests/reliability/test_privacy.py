@@ -51,7 +51,7 @@ async def test_idle_timeout_leaves_no_personal_data_anywhere(seeded: peewee.Data
         seen = all_text(app)
         assert "11,520.00" in seen and "张*国" in seen  # the session really showed personal data
         assert ZHANG_ID not in seen and ZHANG_NAME not in seen  # masked even while shown
-        await pilot.press("escape", "7")  # statement: printed, preview on screen
+        await pilot.press("escape", "7")  # statement: its preview on screen
         await settle(pilot, 0.3)
         assert len(app.screen_stack) >= 3
         await pilot.pause(2.4)

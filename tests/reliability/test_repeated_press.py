@@ -15,6 +15,7 @@ from kiosk.app import make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.services import ServiceContext, queue, residents
+from screens.counter.keys import ConfirmActionModal
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.ticket import TicketScreen
 from screens.widgets.menu import MenuButton
@@ -83,7 +84,9 @@ async def test_application_submitted_once(database: peewee.Database, clock: Fixe
             await pilot.pause(0.05)
             await app.workers.wait_for_complete()
         await until(pilot, lambda: isinstance(app.screen, ApplyConfirmScreen))
-        await _press_three_times(pilot, _key_of(pilot, "submit"), printer)
+        await pilot.press(_key_of(pilot, "submit"))  # asks; + submits (issue 17)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await _press_three_times(pilot, "plus", printer)
         assert app.is_running
     assert Application.select().where(Application.resident == seeded.zhang, Application.type == "card_loss").count() == 1
 

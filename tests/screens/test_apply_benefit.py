@@ -44,7 +44,7 @@ async def test_unemployment_needs_registration_first_which_can_be_started(
         assert "[未满足] 须先办理失业登记" in text and not app.screen.query("#choice-next")
         await press(pilot, "2")  # 先办理失业登记
         assert isinstance(app.screen, ApplyConfirmScreen)
-        await press(pilot, "1", wait=0.3)
+        await press(pilot, "1", "plus", wait=0.3)
         assert isinstance(app.screen, ApplyDoneScreen)
         [row] = applications_of(zhang, "unemployment_registration")
         assert row.status == "submitted"
@@ -68,7 +68,7 @@ async def test_medical_reimbursement_pre_application(make_kiosk: Callable[..., K
         text = screen_text(app)
         assert "医疗费用发票及清单" in text and "出院小结" in text and "20个工作日" in text
         assert applications_of(zhang, "benefit_medical") == []
-        await press(pilot, "1", wait=0.3)
+        await press(pilot, "1", "plus", wait=0.3)
         [row] = applications_of(zhang, "benefit_medical")
         assert row.status == "applied" and row.channel == "self" and row.data["filed"] is True
         assert row.number in screen_text(app)

@@ -42,7 +42,7 @@ async def test_card_loss_confirmed_twice_freezes_the_card(make_kiosk: Callable[.
     async with app.run_test(size=SIZE) as pilot:
         await identify(pilot, ZHANG_CARD)
         await press(pilot, "8", "6", "1")
-        await press(pilot, "1", wait=0.3)
+        await press(pilot, "1", "plus", wait=0.3)
         assert isinstance(app.screen, ApplyDoneScreen)
         [row] = applications_of(zhang, "card_loss")
         assert row.status == "reported"

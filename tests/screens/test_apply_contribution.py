@@ -61,7 +61,7 @@ async def test_tier_choice_creates_payment_pending_assessment(
         assert f"计入个人账户合计：{format_yuan(third.annual_fen + third.subsidy_fen)}元" in text
         assert not applications_of(seeded.li)
         payments_before = Payment.select().count()
-        await press(pilot, "1", wait=0.3)
+        await press(pilot, "1", "plus", wait=0.3)
         assert isinstance(app.screen, ApplyDoneScreen)
         [row] = applications_of(seeded.li, "assessment")
         assert row.status == "base_determined" and row.data["scheme"] == "resident"

@@ -31,7 +31,9 @@ async def test_medical_enrolment_from_attract_apply(make_kiosk: Callable[..., Ki
         text = screen_text(app)
         assert "李*英" in text and "居民身份证" in text and "户口簿" in text and "5个工作日" in text
         assert not applications_of(seeded.li)  # nothing written before confirming
-        await press(pilot, "1", wait=0.3)
+        await press(pilot, "1")  # asks: the confirmation shows what will happen
+        assert not applications_of(seeded.li)
+        await press(pilot, "plus", wait=0.3)  # + submits (never a digit, never Enter)
         assert isinstance(app.screen, ApplyDoneScreen)
         [row] = applications_of(seeded.li)
         assert row.type == "enrol_resident_medical" and row.status == "submitted" and row.channel == "self"

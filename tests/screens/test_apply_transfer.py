@@ -32,7 +32,7 @@ async def test_transfer_by_number_keys(make_kiosk: Callable[..., KioskApp],
         await press(pilot, "escape", "escape")  # back to the direction step: the draft is still there
         await press(pilot, "1", "1")  # 转出, 北京市
         assert "转出到：北京市" in screen_text(app)
-        await press(pilot, "1", wait=0.3)
+        await press(pilot, "1", "plus", wait=0.3)
         # 国办发〔2009〕66号: a transfer is applied for at the new place, which sends the 联系函;
         # the self-service terminal of the old place refuses calmly and keeps the draft.
         assert isinstance(app.screen, ApplyConfirmScreen)
@@ -61,7 +61,7 @@ async def test_open_transfer_refused_calmly_and_nothing_lost(make_kiosk: Callabl
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await identify(pilot, ZHANG_CARD)
-        await press(pilot, "8", "5", "1", "1", "1", "1", wait=0.1)
+        await press(pilot, "8", "5", "1", "1", "1", "1", "plus", wait=0.1)
         assert isinstance(app.screen, ApplyConfirmScreen)  # stays, with the reason
         assert "已有正在办理的养老保险关系转移接续" in screen_text(app)
         assert "转出到：北京市" in screen_text(app)  # the draft is still on screen

@@ -93,8 +93,16 @@ async def test_statement_prints_and_previews(make_kiosk: Callable[..., KioskApp]
         await pilot.press("7")
         await settle(pilot, 0.3)
         assert isinstance(app.screen, StatementScreen)
+        assert "参保缴费凭证" in screen_text(app)  # the preview first
+        assert printer.jobs == []  # a digit alone never prints (issue 17)
+        await pilot.press("1")  # asks
+        await settle(pilot, 0.3)
+        assert printer.jobs == []
+        await pilot.press("plus")  # + prints
+        await settle(pilot, 0.3)
+        assert isinstance(app.screen, StatementScreen)
         assert len(printer.jobs) == 1 and printer.jobs[0][1].kind == "statement"
-        assert "参保缴费凭证" in screen_text(app)
+        assert "已打印" in screen_text(app)
 
 
 async def test_bad_numbers_name_the_problem_and_stay(make_kiosk: Callable[..., KioskApp]) -> None:
