@@ -18,7 +18,7 @@ from kiosk.rules.money import Fen, format_yuan
 from kiosk.services import applications as application_service
 from kiosk.services import payments as payment_service
 from kiosk.services.applications import ApplicationInfo
-from kiosk.services.payments import METHODS, PaymentInfo, ResidentPensionQuote
+from kiosk.services.payments import COUNTER_METHODS, PaymentInfo, ResidentPensionQuote
 from kiosk.services.registration import ResidentInfo
 from screens.counter.accept import MAX_CHOICES, number_key
 from screens.counter.base import CounterScreen
@@ -49,6 +49,18 @@ class PaymentStep(CounterScreen):
 
     def yuan(self, fen: Fen) -> str:
         return f"{format_yuan(fen)}{self.t('counter.yuan')}"
+
+    def to_payment(self) -> None:
+        """Take the money where the policy lets the counter collect; otherwise record the channel's
+        confirmation with its reference (issue 15.3, :mod:`screens.counter.collection`)."""
+        insurance = "pension" if self.draft.purpose == "resident_pension" else "medical"
+        rule = payment_service.collection_rule(self.host.ctx, "resident", insurance)
+        if rule.counter:
+            self.app.push_screen(PaymentConfirmScreen(self.draft))
+            return
+        from screens.counter.collection import ChannelRecordScreen
+
+        self.app.push_screen(ChannelRecordScreen(self.draft, rule.channel))
 
 
 class PaymentScreen(MenuListKeys, PaymentStep):
@@ -83,7 +95,7 @@ class PaymentScreen(MenuListKeys, PaymentStep):
         self.draft.amount_fen = fee
         self.draft.lines = [self.t("counter.payment.medical_line", year=self.host.ctx.today().year,
                                    amount=self.yuan(fee))]
-        self.app.push_screen(PaymentConfirmScreen(self.draft))
+        self.to_payment()
 
     def _open_assessment(self) -> None:
         """Assessed contributions are paid at the 缴费记录 step of their 缴费核定 application."""
@@ -143,7 +155,7 @@ class TierScreen(MenuListKeys, PaymentStep):
                                    pays=self.yuan(quote.individual_pays_fen)),
                             self.t("counter.tier.subsidy_line", subsidy=self.yuan(quote.subsidy_fen),
                                    credit=self.yuan(quote.account_credit_fen))]
-        self.app.push_screen(PaymentConfirmScreen(self.draft))
+        self.to_payment()
 
 
 class PaymentConfirmScreen(PaymentStep):
@@ -165,7 +177,7 @@ class PaymentConfirmScreen(PaymentStep):
                                                            amount=self.yuan(self.draft.amount_fen))]),
                      id="payment-summary")
         with Horizontal(classes="action-row", id="methods"):
-            for index, method in enumerate(METHODS):
+            for index, method in enumerate(COUNTER_METHODS):
                 yield MenuButton(str(index + 1), self.t(f"counter.method.{method}"), f"method-{method}",
                                  classes="method")
         with Horizontal(classes="note-row"):

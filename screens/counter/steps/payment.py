@@ -1,8 +1,11 @@
-"""缴费记录: how an assessed contribution is paid (现金, 银行卡, 社保卡) and, for
-cash, how much was handed over; the change is shown while typing.
+"""缴费记录: how an assessed contribution is paid (现金, 银行卡, 社保卡 at the counter,
+or recorded from the collection channel's confirmation: 税务 with its 税票号, 银行代扣
+with its 流水号) and, for cash, how much was handed over; the change is shown while typing.
 
-Returns ``{"method": …, "tendered": …}`` — the keys the 缴费记录 step of a
-缴费核定 reads; the service records the payment and its receipt."""
+Returns ``{"method": …, "tendered": …}`` or, for a channel, ``{"method", "channel_reference",
+"channel_amount_fen"}`` — the keys the 缴费记录 step of a 缴费核定 reads; the service records
+the payment and its receipt, and refuses counter methods where the policy names a channel.
+The amount due is the personal share (an employer share is never collected from the person)."""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiosk.rules.money import Fen, InvalidAmount, parse_yuan
-from kiosk.services.payments import METHODS
+from kiosk.services.payments import CHANNEL_METHODS, METHODS
 from screens.counter.steps.base import ChoiceField, Field, FormError, Option, StepForm, TextField
 
 
@@ -18,11 +21,14 @@ class PaymentForm(StepForm):
     """Method and amount received for the amount due (``due_fen``)."""
 
     TITLE_KEY = "counter.steps.payment.title"
+    FIRST_FOCUS = "tendered"  # money fields take the digits typed when their screen opens
 
     def __init__(self, due_fen: Fen, existing: Mapping[str, Any] | None = None, *, subject: str = "") -> None:
         # A tendered amount from an earlier try is never kept (the service pops it too).
         super().__init__({k: v for k, v in (existing or {}).items() if k != "tendered"}, subject=subject)
-        self.due_fen = due_fen
+        notice = (existing or {}).get("notice") or {}
+        # The person pays the personal share only (issue 15.3): never the employer's part of the total.
+        self.due_fen = int(notice["individual_fen"]) if "individual_fen" in notice else due_fen
 
     def intro(self) -> str:
         return self.t("counter.steps.payment.due", amount=self.yuan(self.due_fen))
@@ -33,6 +39,9 @@ class PaymentForm(StepForm):
                         tuple(Option(m, self.t(f"counter.method.{m}")) for m in METHODS), "cash"),
             TextField("tendered", self.t("counter.steps.payment.tendered"), "yuan", required=False,
                       hint=self.t("counter.steps.payment.tendered_hint"), when=("method", ("cash",))),
+            TextField("channel_reference", self.t("collection15.form.reference"), "text", required=False,
+                      hint=self.t("collection15.form.reference_hint"),
+                      when=("method", tuple(CHANNEL_METHODS.values()))),
         ]
 
     def live(self, raw: dict[str, str]) -> str:
@@ -48,6 +57,11 @@ class PaymentForm(StepForm):
 
     def build(self, values: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {"method": values["method"]}
+        if values["method"] in CHANNEL_METHODS.values():
+            reference = str(values.get("channel_reference") or "").strip()
+            if not reference:
+                raise FormError(self.t("collection15.form.reference_missing"), "channel_reference")
+            return {**data, "channel_reference": reference, "channel_amount_fen": self.due_fen}
         tendered = values.get("tendered")
         if tendered is not None:
             if tendered < self.due_fen:
