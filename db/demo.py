@@ -78,7 +78,7 @@ RESIDENT_TIERS = ((20000, 4000, 50), (30000, 4500, 20), (50000, 6000, 15), (1000
 DIFFICULT_PAID_FEN = 20000  # government pays the lowest tier for 低保/重度残疾
 RESIDENT_MEDICAL_FEE_FEN, RESIDENT_MEDICAL_SUBSIDY_FEN = 40000, 67000
 BASIC_PENSION_FEN = 14300  # resident basic pension per month (national minimum, 2025)
-UNEMPLOYMENT_MONTHLY_FEN = 180000
+# Unemployment amounts and months are the entitlement service's decision (_unemployment_claim), not figures here.
 
 SURNAMES = ("刘", "钟", "陈", "王", "李", "张", "黄", "谢", "赖", "唐", "杨", "林", "曾", "魏", "郭",
             "廖", "邱", "何", "吴", "罗", "朱", "胡", "蔡", "徐", "叶", "欧阳")
@@ -634,7 +634,7 @@ def _statuses(flow: Workflow) -> list[tuple[str, list[str]]]:
 
 
 def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequence[int],
-                  staff: dict[str, int], per_status: int) -> None:
+                  staff: dict[str, int], per_status: int, ctx: Any) -> None:
     rng, now, today = gen.rng, gen.now, gen.today
     serials = gen.serials
     apps, details = [], []
@@ -666,11 +666,17 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                     missing = missing and not material.required
                     materials.append((material.code, material.name_zh, received, created if received else None))
                 applicant = _applicant(gen, type_, day, resident_ids, status in (RETURNED, REJECTED, WITHDRAWN))
+                data = _claim_data(rng, type_, status, day)
+                if type_ == "benefit_unemployment" and "amount_fen" in data:
+                    entitled = _unemployment_claim(ctx, gen, applicant, day, data)
+                    if entitled is None:
+                        continue  # a township too small to have anyone entitled: no such claim
+                    applicant = entitled
                 # 受理: the first staff member on it; 复核: the supervisor of the supervisor step.
                 accepted = next((e[3] for e in events if e[3] is not None), None)
                 approved = next((e[3] for e in events if e[1] not in (RETURNED, REJECTED, WITHDRAWN)
                                  and flow.step(e[1]).supervisor), None)
-                apps.append((number, applicant, type_, status, _claim_data(rng, type_, status, day), channel,
+                apps.append((number, applicant, type_, status, data, channel,
                              flow.expected_days, len(events), created, events[-1][5], accepted, approved))
                 details.append((events, materials, type_, status))
     _bulk(database, Application, (Application.number, Application.resident, Application.type, Application.status,
@@ -752,13 +758,33 @@ def _claim_data(rng: random.Random, type_: str, status: str, day: dt.date) -> di
     if type_ == "benefit_maternity":
         data.update(birth_date=(day - dt.timedelta(days=rng.randint(5, 40))).isoformat(), employer_wage_fen=600000)
     if status in _AMOUNT_STATUSES:
-        amount = {"benefit_unemployment": UNEMPLOYMENT_MONTHLY_FEN, "benefit_maternity": 1960000,
+        amount = {"benefit_unemployment": 0, "benefit_maternity": 1960000,  # unemployment: _unemployment_claim
                   "benefit_pension": BASIC_PENSION_FEN}.get(type_, rng.randrange(500, 20000) * 100)
         data["amount_fen"] = amount
         data["entitlement"] = {"eligible": True, "scheme": "", "steps": []}  # as 待遇计算 records it
-        if type_ == "benefit_unemployment":
-            data["months"] = 3
     return data
+
+
+def _unemployment_claim(ctx: Any, gen: _Generator, chosen: int, day: dt.date, data: dict[str, Any]) -> int | None:
+    """Decide an unemployment claim through the rules (:func:`kiosk.services.entitlement.decide`, the
+    policy's minimum wage and ratio, months from the contribution record) and record the monthly
+    amount, months and calculation in ``data``, as 待遇计算 does; the applicant, or the first other
+    person of the pool the rules find entitled (None when nobody is). The demo has no 失业登记 rows (the type does not fit
+    the demo's application numbering), so the registration is the document fact ``registered_on``."""
+    from kiosk.i18n import Translator
+    from kiosk.services import entitlement
+
+    facts = {"registered_on": day.isoformat()}
+    pool = [chosen, *sorted(rid for rid in gen.pools.get("unemployed", ()) if rid != chosen)]
+    for rid in pool:
+        decision = entitlement.decide(ctx, rid, "unemployment", on=day, facts=facts)
+        if decision.eligible and decision.monthly_fen is not None and decision.months:
+            data.update(facts, amount_fen=int(decision.monthly_fen), monthly_fen=int(decision.monthly_fen),
+                        months=int(decision.months),
+                        entitlement={"eligible": True, "scheme": "employee",
+                                     "steps": entitlement.render_steps(decision.steps, Translator("zh_CN"))})
+            return rid
+    return None
 
 
 COUNTED = (Resident, Card, Employer, Enrolment, Contribution, Account, LedgerEntry, Benefit, BenefitPayment, Application,
@@ -814,7 +840,7 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
         for sample in summary.samples:
             Resident.update(service_password_hash=hash_pin(sample.password)).where(
                 Resident.id_number == sample.id_number).execute()
-        _applications(database, gen, resident_ids, staff_ids, max(1, residents // 1000))
+        _applications(database, gen, resident_ids, staff_ids, max(1, residents // 1000), ctx)
         summary.counts = {model._meta.table_name: model.select().count() for model in COUNTED}
         audit.append(actor="system", terminal="cli", action="demo.seed", now=now, entity="database",
                      detail={"seed": seed, "residents": residents, "counts": summary.counts})
