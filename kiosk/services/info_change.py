@@ -220,7 +220,7 @@ def _document(text: Any) -> str:
 def _holders(number18: str) -> list[int]:
     """Residents recorded under ``number18`` or its first-generation 15 digits."""
     forms = [number18] + [f for f in (legacy_15_form(number18),) if f]
-    return [int(r) for (r,) in Resident.select(Resident.id).where(Resident.id_number.in_(forms)).tuples()]
+    return [int(row.id) for row in Resident.select(Resident.id).where(Resident.id_number.in_(forms))]
 
 
 def _check_value(resident: Resident, field: str, value: str) -> None:
@@ -370,7 +370,7 @@ def history(ctx: ServiceContext, resident_id: int, *, reason: str = "info_change
         numbers = {a.id: a.number for a in Application.select(Application.id, Application.number)
                    .where(Application.resident == resident_id)}
         rows = [HistoryRow(r.field, r.old_value, r.new_value, numbers.get(r.__data__["application"], ""),
-                           staff_numbers.get(r.staff, ""), r.changed_at, r.document)
+                           staff_numbers.get(int(r.staff or 0), ""), r.changed_at, r.document)
                 for r in InfoChangeHistory.select().where(InfoChangeHistory.resident == resident_id)
                 .order_by(InfoChangeHistory.changed_at.desc(), InfoChangeHistory.id.desc())]  # type: ignore[attr-defined]
         audit.append(actor=ctx.actor if ctx.staff_id else "admin-cli", terminal=ctx.terminal,

@@ -41,6 +41,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # issue 15: 资格认证, 死亡注销, 继承, 停保/恢复/终止参保 (also keys 5 and 8 on the resident detail)
     ("lifecycle", ("certification", "death_report", "inheritance", "enrolment_suspend", "enrolment_resume",
                    "enrolment_end")),
+    ("info_change", ("info_change",)),  # 信息变更 (issue 15.2; also key 2 on the resident detail, with its history)
 )
 
 

@@ -2,7 +2,7 @@
 account as recorded now, the values earlier changes replaced, and a change.
 
 Opened from the resident detail (key 3). Keys 1–4 choose what to change; the form
-(:class:`InfoChangeForm`) asks the new value and the supporting document and shows
+(:class:`~screens.counter.steps.info_change.InfoChangeForm`) asks the new value and the supporting document and shows
 old → new as the clerk types; the confirmation shows old → new again and needs ``+``
 (:class:`~screens.counter.keys.ConfirmActionModal`); then the change is accepted (受理,
 with the ID card and the field's document received) and the ordinary application
@@ -13,20 +13,19 @@ service (:func:`kiosk.services.info_change.history`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 
-from kiosk.services import ServiceError, info_change
+from kiosk.services import info_change
 from kiosk.services.info_change import FIELDS, HistoryRow, mask_value
 from kiosk.services.registration import ResidentInfo
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.printing import wake_spool
-from screens.counter.steps.base import ChoiceField, Field, FormError, Option, StepForm, TextField
+from screens.counter.steps.info_change import InfoChangeForm
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -37,58 +36,6 @@ class InfoFile:
 
     current: dict[str, str]
     history: tuple[HistoryRow, ...]
-
-
-class InfoChangeForm(StepForm):
-    """The new value and the supporting document; with no ``field`` given, the field too
-    (the 受理业务 wizard). Returns ``{"field", "value", "document"}`` for
-    :func:`kiosk.services.info_change.request` (the value in its stored form)."""
-
-    TITLE_KEY = "infochange15.form.title"
-
-    def __init__(self, existing: Mapping[str, Any] | None = None, *, subject: str = "", field: str = "",
-                 old: str = "") -> None:
-        super().__init__(existing, subject=subject)
-        self.field = field
-        self.old = old
-
-    def _field(self, raw: Mapping[str, Any]) -> str:
-        return self.field or str(raw.get("field") or "")
-
-    def intro(self) -> str:
-        if not self.field:
-            return self.t("infochange15.form.intro_any")
-        return self.t("infochange15.form.intro", field=self.t(f"infochange15.field.{self.field}"),
-                      old=mask_value(self.field, self.old) or "-",
-                      document=self.t(f"infochange15.document.{self.field}"))
-
-    def fields(self) -> list[Field]:
-        t = self.t
-        chosen: list[Field] = [] if self.field else [
-            ChoiceField("field", t("infochange15.form.field"),
-                        tuple(Option(f, t(f"infochange15.field.{f}")) for f in FIELDS))]
-        return [*chosen,
-                TextField("value", t("infochange15.form.value"), "text"),
-                TextField("document", t("infochange15.form.document"), "text",
-                          hint=t("infochange15.form.document_hint"))]
-
-    def live(self, raw: dict[str, str]) -> str:
-        field = self._field(raw)
-        if not field or not raw.get("value", "").strip():
-            return ""
-        try:
-            new = info_change.normalise_value(field, raw["value"], self.host.ctx.today())
-        except ServiceError:
-            return ""
-        return self.t("infochange15.form.live", old=mask_value(field, self.old) or "-", new=mask_value(field, new))
-
-    def build(self, values: dict[str, Any]) -> dict[str, Any]:
-        field = self._field(values)
-        try:
-            value = info_change.normalise_value(field, str(values.get("value", "")), self.host.ctx.today())
-        except ServiceError as exc:
-            raise FormError(exc.message, "value") from None
-        return {"field": field, "value": value, "document": str(values.get("document", ""))}
 
 
 class InfoChangeScreen(CounterScreen):

@@ -18,9 +18,10 @@ from kiosk.services import ServiceContext, info_change
 from kiosk.services import applications as apps
 from kiosk.services.registration import register_resident
 from screens.counter.application import ApplicationScreen
-from screens.counter.info_change import InfoChangeForm, InfoChangeScreen
+from screens.counter.info_change import InfoChangeScreen
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.resident_detail import ResidentDetailScreen
+from screens.counter.steps.info_change import InfoChangeForm
 from tests.screens.counter.helpers import id_number, login, make_counter_app, message, staff, text_of, until
 
 
@@ -37,9 +38,12 @@ async def _form(pilot: Pilot[Any], key: str) -> InfoChangeForm:
     return form
 
 
-async def _type(pilot: Pilot[Any], text: str) -> None:
+async def _type(pilot: Pilot[Any], name: str, text: str) -> None:
+    """Type ``text`` into the form's field ``name`` once it has the focus (focus moves after a
+    refresh), then Enter."""
+    await until(pilot, lambda: isinstance(pilot.app.focused, Input) and pilot.app.focused.id == f"field-{name}")
     field = pilot.app.focused
-    assert isinstance(field, Input), field
+    assert isinstance(field, Input)
     field.insert_text_at_cursor(text)
     await pilot.pause()
     await pilot.press("enter")
@@ -65,20 +69,22 @@ async def test_name_change_from_the_resident_detail(database: peewee.Database, c
 
         # A bad value is refused in the form; Esc leaves it and nothing is written.
         form = await _form(pilot, "4")
-        await _type(pilot, "12ab")
-        await _type(pilot, "银行卡")
+        await _type(pilot, "value", "12ab")
+        await _type(pilot, "document", "银行卡")
         await until(pilot, lambda: "银行账户" in str(form.query_one("#step-message").render()))
         await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, (InfoChangeScreen, ConfirmActionModal)))
+        if isinstance(app.screen, ConfirmActionModal):  # typed text is only dropped after + (step forms)
+            await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, InfoChangeScreen))
 
         form = await _form(pilot, "1")
         assert "张*丰" in str(form.query_one("#step-intro").render())
-        field = app.focused
-        assert isinstance(field, Input)
-        field.insert_text_at_cursor("李 四")
+        await until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "field-value")
+        form.query_one("#field-value", Input).insert_text_at_cursor("李 四")
         await until(pilot, lambda: "张*丰 → 李*" in str(form.query_one("#step-live").render()))
         await pilot.press("enter")
-        await _type(pilot, "公安机关证明 东派字2026-12")
+        await _type(pilot, "document", "公安机关证明 东派字2026-12")
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         what = text_of(app, "#confirm-what")
         assert "姓名：张*丰 → 李*" in what and "公安机关证明 东派字2026-12" in what and "主管" in what
@@ -87,8 +93,8 @@ async def test_name_change_from_the_resident_detail(database: peewee.Database, c
         assert not Application.select().where(Application.status == "accepted").exists()
 
         await _form(pilot, "1")
-        await _type(pilot, "李四")
-        await _type(pilot, "公安机关证明 东派字2026-12")
+        await _type(pilot, "value", "李四")
+        await _type(pilot, "document", "公安机关证明 东派字2026-12")
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.info is not None)
@@ -106,8 +112,12 @@ async def test_name_change_from_the_resident_detail(database: peewee.Database, c
         assert Application.get(Application.number == number).status == "accepted"
         info = apps.advance(_as(database, clock, "Z01"), number, "reviewed")  # at the supervisor's counter
         assert info.status == "reviewed"
-        screen.reload()
-        await until(pilot, lambda: screen.info is not None and screen.info.status == "reviewed")
+        await pilot.press("escape")  # the application opened again shows it reviewed
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+        app.push_screen(ApplicationScreen(number))
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.info is not None
+                    and app.screen.info.status == "reviewed" and bool(app.screen.query("#transitions .menu-button")))
+        screen = app.screen
 
         await pilot.press("1")  # 办结
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))

@@ -18,6 +18,7 @@ from screens.counter.steps.assessment import AssessmentForm
 from screens.counter.steps.base import StepForm
 from screens.counter.steps.benefit import EmployeePensionForm, MaternityForm, UnemploymentForm
 from screens.counter.steps.enrolment import EmployeeEnrolmentForm, PensionSchemeForm
+from screens.counter.steps.info_change import InfoChangeForm
 from screens.counter.steps.injury import InjuryBenefitForm, InjuryDecisionForm, InjuryDeterminationForm
 from screens.counter.steps.lifecycle import DeathReportForm, EnrolmentChangeForm, InheritanceForm
 from screens.counter.steps.medical import MedicalForm
@@ -38,6 +39,7 @@ _SUBMIT: dict[str, type[StepForm]] = {
     "enrolment_suspend": EnrolmentChangeForm,
     "enrolment_resume": EnrolmentChangeForm,
     "enrolment_end": EnrolmentChangeForm,
+    "info_change": InfoChangeForm,  # 信息变更: field, new value, document (issue 15.2)
 }
 
 _STEP: dict[tuple[str, str], type[StepForm]] = {

@@ -277,6 +277,12 @@ def _enrolment_status(status: str) -> Callable[[ApplicationInfo, int], None]:
     return check
 
 
+def _info_changed(info: ApplicationInfo, resident_id: int) -> None:
+    # 信息变更 of the 户籍地 (issue 15.2): the clerk reviews and completes it; the old value is kept.
+    assert Resident.get_by_id(resident_id).hukou_region == "360721"
+    assert info.data["old_value"] == "110101"
+
+
 @dataclass(frozen=True)
 class Walk:
     """How one type is walked: who, what comes first, the form keys, what to check."""
@@ -344,6 +350,7 @@ WALKS: dict[str, Walk] = {
                              check=_enrolment_status("active")),
     "enrolment_end": Walk(_resident_pension_enrolled, submit_keys=keys("enter", "enter", "enter"),
                           check=_enrolment_status("ended")),
+    "info_change": Walk(submit_keys=keys("3", "360721", "enter", "户籍证明 赣户证2026-5", "enter"), check=_info_changed),
 }
 
 
