@@ -387,7 +387,8 @@ def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -
         "employer_fen": notice.employer_total_fen * len(months),
         "account_fen_per_month": account_part, "policy_effective": params.effective.isoformat(),
     }
-    data["amount_fen"] = notice.total_fen * len(months)
+    # What the person pays: the personal share (an employee's employer share is the employer's to pay).
+    data["amount_fen"] = notice.individual_total_fen * len(months)
 
 
 def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:

@@ -124,6 +124,7 @@ def test_employer_share_never_collected_from_the_person(town: Town, database: pe
     number = _employee(town)
     notice = _notice(database, number)["notice"]
     personal, employer = notice["individual_fen"], notice["employer_fen"]
+    assert apps.get_application(town.clerk, number).amount_fen == personal  # what the counter asks for
     with pytest.raises(ServiceError) as refused:  # the employee scheme is not collected at the counter
         apps.advance(town.clerk, number, "recorded", data={"method": "cash"})
     assert refused.value.code == "counter_not_allowed"
