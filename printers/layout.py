@@ -32,8 +32,6 @@ from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from typing import Any
 
-from wcwidth import wcwidth
-
 from printers.document import (
     QR,
     Align,
@@ -129,6 +127,9 @@ def char_width(ch: str) -> int:
     """Printer columns taken by one character (0, 1 or 2)."""
     if " " <= ch <= "~":
         return 1  # printable ASCII, most of every receipt
+    # Imported here: its tables take 10–40 ms to load, and the kiosk's first screen prints nothing.
+    from wcwidth import wcwidth
+
     w = wcwidth(ch)
     if w <= 0:
         return 0  # control or combining: takes no column of its own

@@ -65,6 +65,14 @@ class Button(_Button):
     def validate_label(self, label: ContentText) -> Content:
         return Content.from_text(label, markup=False)
 
+    def update_node_styles(self, animate: bool = True) -> None:
+        # Textual's Button sets its variant class in __init__, which restyled the new button
+        # against the whole stylesheet before it had a parent (about 1 ms a button, a dozen
+        # buttons a screen: issue 18.4's key press → next screen). A widget without a parent is
+        # styled when it is mounted (App._register applies the stylesheet), so skip it here.
+        if self._parent is not None:
+            super().update_node_styles(animate)
+
 
 class DataTable(_DataTable[CellT]):
     """``textual.widgets.DataTable`` whose ``str`` cells and column labels are literal text."""
