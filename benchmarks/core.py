@@ -196,6 +196,21 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(rows)
 
 
+def verdicts(figures: list[Figure]) -> str:
+    """One line per figure: met or not, what was measured (median, p99, ratio to the floor;
+    a figure that counts errors, such as the county's, with its error count) and the target."""
+    lines = []
+    for f in figures:
+        extra = ""
+        if isinstance(f.detail.get("errors"), int):
+            extra = f", errors {f.detail['errors']}"
+            if "calls_never_shown" in f.detail:
+                extra += f", calls never shown {f.detail['calls_never_shown']}"
+        lines.append(f"{f.key:<8} {'met    ' if f.met else 'NOT MET'}  median {_num(f.median)} {f.unit}, "
+                     f"p99 {_num(f.p99)} {f.unit}, {_num(f.ratio)}× the floor{extra}; target {f.target}")
+    return "\n".join(lines)
+
+
 def machine_line(info: dict[str, Any]) -> str:
     return (f"{info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM; Python {info['python']}, "
             f"SQLite {info['sqlite']}, PostgreSQL {info['postgresql']}, Textual {info['textual']}, "

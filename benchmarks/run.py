@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import county, home, keypress, memory, roster_import, rule_audit, startup, statement, tickets
-from benchmarks.core import Config, Figure, machine, machine_line, table, write_json
+from benchmarks.core import Config, Figure, machine, machine_line, table, verdicts, write_json
 
 SUITE: dict[str, Callable[[Config, Any], list[Figure]]] = {
     "1": startup.run, "2": home.run, "3": statement.run, "4": keypress.run,
@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
     total = round(time.perf_counter() - started, 1)
     print()
     print(table(figures))
+    print()
+    print("Each figure against its target:")
+    print(verdicts(figures))
+    for key, error in errors.items():
+        print(f"figure {key:<4} NOT MEASURED  {error}")
     print()
     met = sum(f.met for f in figures)
     print(f"{met} of {len(figures)} targets met; {total:.0f} s in all" + (" (quick mode: sizes too small to mean anything)" if config.quick else ""))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.core import Stats
+from benchmarks.core import Figure, Stats, verdicts
 from benchmarks.startup import import_report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +52,13 @@ def test_quick_suite_writes_every_figure_with_target_and_verdict(tmp_path: Path)
     # The table on stdout carries every figure with its verdict column.
     for key in EXPECTED:
         assert f"| {key} |" in result.stdout
+    # ... and one line per figure against its target (with the county's error count).
+    lines = result.stdout.split("Each figure against its target:", 1)[1].splitlines()
+    for f in data["figures"]:
+        line = next(line for line in lines if line.startswith(f"{f['key']} "))
+        assert f["target"] in line and ("NOT MET" not in line) == f["met"], line
+        if f["key"] == "9a":
+            assert "errors 0" in line, line
     startup = next(f for f in data["figures"] if f["key"] == "1")
     assert "heavy_at_start" in startup["detail"]
 
@@ -79,3 +86,14 @@ def test_import_report_names_the_chain_that_loads_a_heavy_package() -> None:
         "PIL": "PIL ← escpos.printer (0 ms) ← printers.devices (250 ms) ← kiosk.app (300 ms)"}
     assert next(iter(report["slowest_top_level_ms"])) == "kiosk.app"
     assert import_report("import time:        10 |         10 | json")["heavy_at_start"] == {}
+
+
+def test_verdicts_give_each_figure_its_value_target_and_verdict_and_the_county_its_errors() -> None:
+    county = Figure("9a", "county", "ms", 19.6, 195.0, 400, "raw NOTIFY", 0.4, 1.0, 49.0, "p99 < 300 ms, 0 errors",
+                    False, {"errors": 2, "calls_never_shown": 1})
+    start = Figure("1", "cold start", "ms", 450.0, 600.0, 15, "bare app", 300.0, 350.0, 1.5, "≤ 1.5×", True, {})
+    first, second = verdicts([county, start]).splitlines()
+    assert first.startswith("9a ") and "NOT MET" in first and "p99 195 ms" in first
+    assert "errors 2" in first and "calls never shown 1" in first and first.endswith("target p99 < 300 ms, 0 errors")
+    assert second.startswith("1 ") and "met" in second and "NOT MET" not in second
+    assert "median 450 ms" in second and "1.50× the floor" in second and second.endswith("target ≤ 1.5×")
