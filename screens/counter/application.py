@@ -23,9 +23,10 @@ from textual.widgets import Input
 from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import END_STATES, RETURNED, WITHDRAWN, WORKFLOWS
-from kiosk.services import Conflict
+from kiosk.services import Conflict, claims
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo, Transition
+from kiosk.services.entitlement import Decision, reason_text
 from screens.counter import lifecycle as lifecycle_actions
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
@@ -33,7 +34,7 @@ from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
 from screens.counter.printing import flush_job
 from screens.counter.reason import ReasonModal
 from screens.counter.resident_detail import local_time
-from screens.counter.steps import step_form
+from screens.counter.steps import StepForm, step_form
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -217,9 +218,45 @@ class ApplicationScreen(CounterScreen):
             self._confirm(transition, lines, lambda: self.advance(to_status, note))
         else:
             # The step reads these inputs (amounts, dates, choices); Esc in the form advances nothing.
-            self.app.push_screen(form, lambda data: self._confirm(
-                transition, [self._what(transition)], lambda: self.advance(to_status, note, data))
-                if data is not None else None)
+            self.app.push_screen(form, lambda data: self._confirm_form(transition, form, note, data)
+                                 if data is not None else None)
+
+    def _confirm_form(self, transition: Transition, form: StepForm, note: str, data: dict[str, Any]) -> None:
+        """The confirmation after a step form shows the facts entered and, at 待遇计算, the
+        amount the rules will decide from them (never a typed amount)."""
+        info = self.info
+        assert info is not None
+        lines = [self._what(transition), self.t("counter17.steps.facts"), *[f"  {line}" for line in form.summary]]
+        to_status = transition.to_status
+
+        def then() -> None:
+            self.advance(to_status, note, data)
+
+        if to_status != "calculated" or info.type not in claims.KIND_OF_TYPE:
+            self._confirm(transition, lines, then)
+            return
+        ctx = self.host.ctx
+        facts = {**info.data, **data}
+        claims.drop_computed(facts)
+        self.run_service(lambda: claims.decide_for(ctx, info.resident_id, info.type, facts, info.id),
+                         lambda decision: self._confirm(transition, [*lines, self._decided(decision)], then),
+                         lambda message: self._confirm(
+                             transition, [*lines, self.t("counter17.steps.no_preview", message=message)], then))
+
+    def _decided(self, decision: Decision) -> str:
+        """One line: what the rules decide (monthly and/or once), or why they refuse."""
+        if not decision.eligible:
+            return self.t("counter17.steps.refused", reasons=reason_text(decision.reasons, self.t))
+        yuan = self.t("counter.yuan")
+        parts = []
+        if decision.monthly_fen is not None:
+            parts.append(self.t("counter17.steps.monthly", amount=f"{format_yuan(decision.monthly_fen)}{yuan}"))
+        if decision.months:
+            parts.append(self.t("counter17.steps.months", months=decision.months))
+        if decision.lump_sum_fen is not None:
+            parts.append(self.t("counter17.steps.lump", amount=f"{format_yuan(decision.lump_sum_fen)}{yuan}"))
+        return self.t("counter17.steps.amount", amount=self.t("counter17.steps.join").join(parts) or "-")
+
 
     def _what(self, transition: Transition) -> str:
         info = self.info

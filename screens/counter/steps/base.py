@@ -4,13 +4,21 @@ dict an application step reads (:mod:`kiosk.services.application_effects`).
 
 Keyboard use, the same in every form:
 
-- digits press the numbered choices while no text field has the focus;
-  after a choice the focus moves on to the next field;
-- Enter in a text field moves to the next field, and on the last field confirms
-  (after the last choice the focus is on 确认, which Enter presses);
-- 0 (outside a text field) and Esc go back (the modal returns None), as 0 does
-  everywhere at the counter (:mod:`screens.counter.keys`); what the form leads to
-  (submitting, advancing) still asks for the confirmation's second key.
+- Tab/Shift+Tab, ↓/↑ and Enter move between fields; digits typed in a text
+  field are text (never a choice);
+- on a choice row its own number keys choose (the focus then moves on),
+  ←/→ walk its options and Enter chooses the one with the focus; a digit that
+  is not one of the row's keys is not swallowed: once the row has an answer it
+  goes on into the next text field (typing an amount after a 是/否 loses
+  nothing), otherwise the form says to choose first;
+- Enter on the last text field confirms (after the last choice the focus is
+  on 确认, which Enter presses);
+- 0 (outside a text field), Esc and 取消 go back (the modal returns None), as
+  0 does everywhere at the counter (:mod:`screens.counter.keys`) — but once
+  something was typed or chosen they first ask (+ discards, 0 keeps filling
+  in); what the form leads to (submitting, advancing) still asks for the
+  confirmation's second key, which shows :attr:`StepForm.summary` (the facts
+  entered).
 
 Typed values are checked here so the clerk hears at once what is wrong:
 amounts in yuan (``parse_yuan``) become fen, dates are ``YYYY-MM-DD``,
@@ -136,6 +144,9 @@ class StepForm(KioskModal[dict[str, Any] | None]):
 
     CSS_PATH = CSS_FILE
     TITLE_KEY = ""
+    #: The field that has the focus when the form opens (default: the first shown); a money
+    #: field named here takes the digits typed at once.
+    FIRST_FOCUS = ""
 
     def __init__(self, existing: Mapping[str, Any] | None = None, *, subject: str = "") -> None:
         super().__init__()
@@ -145,6 +156,10 @@ class StepForm(KioskModal[dict[str, Any] | None]):
         self.field_list: list[Field] = []
         self.choices: dict[str, str] = {}
         self.ready = False
+        self._start: dict[str, str] = {}  # every field as the form opened (to tell a started form)
+        self._pending: dict[str, str] = {}  # a digit typed on a choice row, for the text field after it
+        self.summary: list[str] = []
+        """The facts entered, one "label：answer" line per field shown (set when the form is confirmed)."""
 
     # -- what subclasses provide -------------------------------------------------------
 
@@ -220,8 +235,9 @@ class StepForm(KioskModal[dict[str, Any] | None]):
                                 Input(start, id=f"field-{field.name}", placeholder=field.hint,
                                       restrict=_RESTRICT.get(field.kind), max_length=40, classes="step-input"))
         self._refresh()
+        self._start = self._snapshot()
         self.ready = True
-        first = self._visible()
+        first = [f for f in self._visible() if f.name == self.FIRST_FOCUS] or self._visible()
         if first:
             self._focus_field(first[0].name)
 
@@ -241,6 +257,15 @@ class StepForm(KioskModal[dict[str, Any] | None]):
 
     def _visible(self) -> list[Field]:
         return [f for f in self.field_list if self._shown(f)]
+
+    def _snapshot(self) -> dict[str, str]:
+        """Every field's text or choice, shown or not."""
+        return {f.name: self.choices.get(f.name, "") if isinstance(f, ChoiceField)
+                else self.query_one(f"#field-{f.name}", Input).value for f in self.field_list}
+
+    def started(self) -> bool:
+        """Anything typed or chosen since the form opened (going back would lose it)."""
+        return self.ready and self._snapshot() != self._start
 
     def raw(self) -> dict[str, str]:
         """The current text or choice of every field shown."""
@@ -275,6 +300,12 @@ class StepForm(KioskModal[dict[str, Any] | None]):
         else:
             self.query_one(f"#field-{name}", Input).focus()
 
+    def _focus_before(self, name: str) -> None:
+        names = [f.name for f in self._visible()]
+        index = names.index(name) if name in names else len(names)
+        if index > 0:
+            self._focus_field(names[index - 1])
+
     def _focus_after(self, name: str) -> None:
         visible = self._visible()
         names = [f.name for f in visible]
@@ -287,18 +318,92 @@ class StepForm(KioskModal[dict[str, Any] | None]):
     # -- input ----------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        # Escape is KioskModal's; digits press the numbered choices unless a text field is being typed in.
-        if isinstance(self.focused, Input) or event.character is None or not event.character.isdigit():
+        focused = self.focused
+        if event.key == "escape" or (event.character == "0" and not isinstance(focused, Input)):
+            self._stop(event)
+            self.ask_discard()  # 0 is back, never confirm; a started form asks first
             return
-        if event.character == "0":  # 0 is back, never confirm
-            event.stop()
-            self.dismiss(None)
+        row = self._row_of(focused)
+        if event.key in ("up", "down") and (row is not None or isinstance(focused, Input)):
+            self._stop(event)
+            name = (row.id or "").removeprefix("row-") if row is not None else \
+                (focused.id or "").removeprefix("field-") if isinstance(focused, Input) else ""
+            self._focus_before(name) if event.key == "up" else self._focus_after(name)
+            return
+        if isinstance(focused, Input) or event.character is None or not event.character.isdigit():
+            if row is not None and event.key in ("left", "right"):
+                self._stop(event)
+                options = list(row.query(MenuButton))
+                index = options.index(focused) + (1 if event.key == "right" else -1)  # type: ignore[arg-type]
+                options[max(0, min(len(options) - 1, index))].focus()
+            return
+        if row is not None:
+            self._stop(event)
+            self._digit_on_row(row, event.character)
             return
         for button in self.query(MenuButton):
             if button.key == event.character and not button.disabled and self._button_shown(button):
-                event.stop()
+                self._stop(event)
                 button.press()
                 return
+
+    @staticmethod
+    def _stop(event: events.Key) -> None:
+        event.stop()
+        event.prevent_default()  # KioskModal's Esc would dismiss without asking
+
+    def _row_of(self, widget: Any) -> Horizontal | None:
+        """The choice row holding ``widget`` (an option button), if it is one."""
+        if not isinstance(widget, MenuButton) or not widget.choice.startswith("opt-"):
+            return None
+        parent = widget.parent
+        return parent if isinstance(parent, Horizontal) and parent.has_class("step-choice") else None
+
+    def _digit_on_row(self, row: Horizontal, digit: str) -> None:
+        """A digit on a choice row: its own option key chooses; any other digit is not lost."""
+        for button in row.query(MenuButton):
+            if button.key == digit and not button.disabled:
+                button.press()
+                return
+        name = (row.id or "").removeprefix("row-")
+        field = next(f for f in self.field_list if f.name == name)
+        if not self.choices.get(name):
+            options = "/".join(b.key for b in row.query(MenuButton))
+            self.say(self.t("counter17.steps.choose_first", label=field.label, keys=options))
+            return
+        # Answered already: the digit belongs to what comes next (an amount after 是/否).
+        visible = self._visible()
+        names = [f.name for f in visible]
+        following = visible[names.index(name) + 1:] if name in names else []
+        if following and isinstance(following[0], TextField):
+            target = self.query_one(f"#field-{following[0].name}", Input)
+            # Typed as into a field just entered (its text selected): it replaces the text. The
+            # field selects its text on focus, so the digit goes in once that has happened.
+            self._pending[target.id or ""] = digit
+            self.set_focus(target)
+        else:
+            self.say(self.t("counter17.steps.not_here", label=field.label))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        widget = event.widget
+        text = self._pending.pop(widget.id or "", None) if isinstance(widget, Input) else None
+        if isinstance(widget, Input) and text is not None:
+            widget.value = text
+            widget.cursor_position = len(text)
+
+    def ask_discard(self) -> None:
+        """Go back: at once when nothing was typed or chosen, else after the confirmation's + key."""
+        if not self.started():
+            self.dismiss(None)
+            return
+        from screens.counter.keys import ConfirmActionModal
+
+        def discard(ok: bool | None) -> None:
+            if ok:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmActionModal(self.t("counter17.steps.discard_title"),
+                                                [self.t("counter17.steps.discard_what")]), discard)
 
     def _button_shown(self, button: MenuButton) -> bool:
         node: Any = button
@@ -312,7 +417,7 @@ class StepForm(KioskModal[dict[str, Any] | None]):
         event.stop()
         button = event.button
         if button.id == "step-cancel":
-            self.dismiss(None)
+            self.ask_discard()
         elif isinstance(button, MenuButton) and button.choice == "confirm":
             self.confirm()
         elif isinstance(button, MenuButton) and button.choice.startswith("opt-"):
@@ -360,7 +465,24 @@ class StepForm(KioskModal[dict[str, Any] | None]):
             if exc.field:
                 self._focus_field(exc.field)
             return
+        self.summary = self.describe()
         self.dismiss(data)
+
+    def describe(self) -> list[str]:
+        """The facts entered as the clerk sees them: "label：answer" for every field shown
+        (the option's label for a choice, the text as typed — normalised — for the rest)."""
+        lines = []
+        for field in self._visible():
+            if isinstance(field, ChoiceField):
+                chosen = self.choices.get(field.name, "")
+                answer = next((o.label for o in field.options if o.value == chosen), chosen)
+            else:
+                text = self.query_one(f"#field-{field.name}", Input).value
+                answer = " ".join(unicodedata.normalize("NFKC", text).split()) if field.kind != "text" else text.strip()
+                if answer and field.kind == "yuan":
+                    answer = self.yuan(parse_yuan(answer))
+            lines.append(f"{field.label}：{answer or '-'}")
+        return lines
 
     def parse(self, field: TextField, text: str) -> Any:
         """One typed value checked and converted (fen for yuan); None when optional and empty."""

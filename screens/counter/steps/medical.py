@@ -3,11 +3,17 @@ level (its deductible and ratio from the policy in force are shown), whether
 out-of-area treatment was filed, and what the pool and the person already
 paid this year (for the annual cap and the 大病保险 threshold).
 
-Keys returned: ``total_fen``, ``level``, ``filed``,
-``pool_paid_this_year_fen``, ``out_of_pocket_this_year_fen``."""
+异地就医 is asked after the amounts (是/否, default 否: treated locally), 已备案 only
+for treatment out of area: only unfiled out-of-area treatment has its ratio
+cut (RULES.md, 异地未备案), so a local hospital always gets its level's ratio.
+
+Keys returned: ``total_fen``, ``level``, ``out_of_area`` and ``filed``
+(bools; ``filed`` is True for local treatment), ``pool_paid_this_year_fen``,
+``out_of_pocket_this_year_fen``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +27,12 @@ class MedicalForm(StepForm):
     """The bill and what the reimbursement depends on."""
 
     TITLE_KEY = "counter.steps.medical.title"
+
+    def __init__(self, existing: Mapping[str, Any] | None = None, *, subject: str = "") -> None:
+        existing = dict(existing or {})
+        # An older claim stored only ``filed``: not filed can only have been out of area.
+        existing.setdefault("out_of_area", existing.get("filed") is False)
+        super().__init__(existing, subject=subject)
 
     def prepare(self, ctx: ServiceContext) -> MedicalParams:
         return payment_service.policy(ctx).medical
@@ -46,15 +58,21 @@ class MedicalForm(StepForm):
     def fields(self) -> list[Field]:
         t = self.t
         return [
-            ChoiceField("level", t("counter.steps.medical.level"),
-                        tuple(Option(level.name, self._level_name(level.name)) for level in self.params.levels)),
+            # The bill first: digits typed as the form opens are the amount, never a level.
             TextField("total_fen", t("counter.steps.medical.total"), "yuan", minimum=1,
                       hint=t("counter.steps.medical.total_hint")),
-            yes_no(t("counter.steps.medical.filed"), "filed", t, "yes"),
+            ChoiceField("level", t("counter.steps.medical.level"),
+                        tuple(Option(level.name, self._level_name(level.name)) for level in self.params.levels)),
             TextField("pool_paid_this_year_fen", t("counter.steps.medical.pool_paid"), "yuan", default="0"),
             TextField("out_of_pocket_this_year_fen", t("counter.steps.medical.out_of_pocket"), "yuan", default="0"),
+            yes_no(t("counter17.steps.out_of_area"), "out_of_area", t, "no"),
+            # Asked only out of area, and answered by the clerk (no default): it cuts the ratio.
+            yes_no(t("counter.steps.medical.filed"), "filed", t, "", when=("out_of_area", ("yes",))),
         ]
 
     def build(self, values: dict[str, Any]) -> dict[str, Any]:
-        values["filed"] = as_bool(values["filed"])
+        out_of_area = as_bool(values.pop("out_of_area"))
+        # Local treatment needs no filing: only unfiled out-of-area treatment is cut.
+        values["filed"] = not out_of_area or as_bool(values.get("filed"))
+        values["out_of_area"] = out_of_area
         return values

@@ -310,7 +310,7 @@ WALKS: dict[str, Walk] = {
     "enrol_employee": Walk(submit_keys=keys("2", "91350100M000100Y43", "enter", "示范镇农机厂", "enter"),
                            check=_enrolled("employee")),
     "assessment": Walk(_flexible_enrolled, submit_keys=_base_keys(),
-                       step_keys={"recorded": keys("1", "10000", "enter")}, check=_assessment_paid,
+                       step_keys={"recorded": keys("10000", "enter")}, check=_assessment_paid,
                        live={"recorded": "找零"}),
     "benefit_pension": Walk(_resident_pensioner, birth=dt.date(1960, 3, 8), submit_keys=keys("1", "enter"),
                             check=_benefit_paid(account_kind="pension_resident")),
@@ -325,7 +325,9 @@ WALKS: dict[str, Walk] = {
     "benefit_maternity": Walk(_employee_medical, female=True, birth=dt.date(1995, 2, 3),
                               step_keys={"calculated": keys("6000", "enter", "1", "3", "enter")},
                               check=_benefit_paid(employer_wage_fen=600_000, difficult_birth=True, extra_babies=0)),
-    "benefit_medical": Walk(_resident_medical, step_keys={"calculated": keys("2", "100000", "enter", "4", "enter", "enter")},
+    # The bill first (the focus is there), 2 县级, two amounts, Enter on 异地就医 否 (local: never cut), 确认.
+    "benefit_medical": Walk(_resident_medical, step_keys={"calculated": keys("100000", "enter", "2", "enter", "enter",
+                                                                             "enter", "enter")},
                             check=_benefit_paid(level="county", total_fen=10_000_000, filed=True)),
     "transfer": Walk(_flexible_enrolled, submit_keys=keys("1", "4", "广东省深圳市", "enter"),  # 跨省职工, 转入
                      step_keys={"transferring": keys("34567.89", "enter", "12345", "enter", "96", "enter")},
@@ -560,7 +562,9 @@ async def test_step_form_refuses_bad_input_with_a_message(database: peewee.Datab
         form.query_one("#field-accident_date", Input).value = "2026-12-01"
         await drive(pilot, ("enter", "enter", "enter"))
         await until(pilot, lambda: "晚于今天" in text_of(app, "#step-message"))
-        await pilot.press("escape")
+        await pilot.press("escape")  # a started form asks before it is discarded: + discards
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
         assert not apps.list_applications(clerk, resident_id=person.id, type_="injury_determination")
 
