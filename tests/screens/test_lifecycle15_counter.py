@@ -106,7 +106,8 @@ async def test_certify_and_death_from_the_resident_detail(database: peewee.Datab
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
         await pilot.press("5")
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
-        assert app.screen.draft.type == "certification"
+        materials = app.screen
+        assert isinstance(materials, MaterialsScreen) and materials.draft.type == "certification"
         await pilot.press("1", "enter")  # 居民身份证 received
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         await pilot.press("plus")

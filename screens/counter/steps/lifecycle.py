@@ -44,7 +44,8 @@ class InheritanceForm(StepForm):
     def fields(self) -> list[Field]:
         t = self.t
         return [TextField("heir_name", t("lifecycle15.form.heir_name"), "text"),
-                TextField("heir_id_number", t("lifecycle15.form.heir_id_number"), "text", hint="18位"),
+                TextField("heir_id_number", t("lifecycle15.form.heir_id_number"), "text",
+                          hint=t("lifecycle15.form.heir_id_hint")),
                 TextField("relationship", t("lifecycle15.form.heir_relationship"), "text",
                           hint=t("lifecycle15.form.relationship_hint")),
                 TextField("bank_account", t("lifecycle15.form.bank_account"), "text",
