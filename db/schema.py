@@ -13,14 +13,24 @@ import contextvars
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import peewee
-from playhouse.migrate import SchemaMigrator, migrate
 
 from db import audit
 from db.audit import GENESIS_HASH
 from db.defaults import ensure_defaults
 from db.models import ALL_MODELS, AuditHead, SchemaVersion
+
+if TYPE_CHECKING:
+    from playhouse.migrate import SchemaMigrator
+
+
+def migrate(*operations: Any) -> None:
+    """playhouse.migrate.migrate, imported only when a migration runs (not when a kiosk starts)."""
+    from playhouse.migrate import migrate as run
+
+    run(*operations)
 
 
 @dataclass(frozen=True)
@@ -240,6 +250,8 @@ def migrate_schema(database: peewee.Database, now: dt.datetime) -> int:
         raise SchemaError(
             f"数据库结构版本 {version} 比本程序（{LATEST_VERSION}）新：请升级程序，不要降级数据库"
         )
+    from playhouse.migrate import SchemaMigrator
+
     migrator = SchemaMigrator.from_database(database)
     _MIGRATION_NOW.set(now)
     applied = applied_versions(database)
