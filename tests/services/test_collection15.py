@@ -306,3 +306,20 @@ def test_print_notice_again(town: Town, database: peewee.Database) -> None:
         assert AuditEntry.select().where(AuditEntry.action == "assessment.notice").count() == 1
     with pytest.raises(ServiceError):
         collection_notice.print_notice(town.clerk, "SQ00000000000000")
+
+
+def test_import_completes_an_open_resident_assessment(town: Town, database: peewee.Database, tmp_path: Path) -> None:
+    """A resident who chose a tier (缴费核定 at 核定缴费金额) and paid it at the tax authority: the
+    confirmation row completes that application at 缴费记录 with the channel's reference."""
+    tier = policy(DAY).resident_pension.tiers[2].annual_fen
+    number = _assess(town, "neighbour", {"scheme": "resident", "tier_fen": tier, "year": 2026})
+    path = _write_csv(tmp_path / "tax.csv", [["SP5005", _id(database, town.people["neighbour"]), "养老", "2026年",
+                                              format_yuan(tier, grouping=False), ""]])
+    report = collection_import.import_confirmations(town.clerk, path)
+    assert report.written and report.added == 1, [str(e) for e in report.errors]
+    with database.connection_context():
+        row = Application.get(Application.number == number)
+        payment = Payment.get(Payment.receipt_code == row.data["receipt_code"])
+        assert row.status == "recorded" and (payment.reference, payment.amount_fen) == ("SP5005", tier)
+        assert Contribution.get((Contribution.resident == town.people["neighbour"])
+                                & (Contribution.insurance == "pension")).individual_fen == tier
