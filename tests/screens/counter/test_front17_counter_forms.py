@@ -247,3 +247,58 @@ async def test_medical_form_by_keyboard_confirms_facts_and_the_rules_amount(data
         await until(pilot, lambda: Application.get(Application.number == info.number).status == "calculated")
     done = apps.get_application(clerk, info.number)
     assert done.amount_fen == expected and done.data["filed"] is True and done.data["out_of_area"] is False
+
+
+# -- a double tap never skips a confirmation (issue 17.3) ----------------------------------------
+
+
+async def test_double_taps_never_skip_a_review_or_confirmation(database: peewee.Database,
+                                                              clock: FixedClock) -> None:
+    from kiosk.services import applications as apps
+    from screens.counter.accept import AcceptDraft, MaterialsScreen
+    from screens.counter.application import ApplicationScreen
+
+    staff(database, clock)
+    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
+    applied = apps.submit(_staff_ctx(database, clock), person.id, "enrol_resident_pension", {},
+                          ["id_card", "hukou", "bank"])
+
+    def state() -> tuple[Any, ...]:
+        return (sorted(Application.select(Application.number, Application.status, Application.version).tuples()),
+                Payment.select().count())
+
+    before = state()
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app.push_screen(ApplicationScreen(applied.number))
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen)
+                    and bool(app.screen.query("#transitions .menu-button")))
+        screen = app.screen
+        for taps in (("1", "1"), ("1", "enter"), ("enter", "enter"), ("8", "8")):
+            await pilot.press(*taps)  # the first opens the confirmation (or the reason); the second never does it
+            await pilot.pause(0.2)
+            await app.workers.wait_for_complete()
+            assert state() == before, taps
+            if taps[0] == taps[1] != "enter":  # the same key again: the confirmation (reason) is still asking
+                assert isinstance(app.screen, ConfirmActionModal | ReasonModal), taps
+            while app.screen is not screen:
+                await pilot.press("escape")
+                await pilot.pause()
+        # 受理: Enter twice on the checklist asks, and the second Enter (on 取消) cancels.
+        app.push_screen(MaterialsScreen(AcceptDraft(person, "card_apply", {"id_card"})))
+        await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
+        await pilot.pause(0.2)
+        await pilot.press("enter", "enter")
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        assert state() == before
+        # 收费: Enter twice with an amount typed takes nothing.
+        app.push_screen(PaymentConfirmScreen(PaymentDraft(person, "resident_medical", None, 400_00, lines=["医保"])))
+        await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen) and bool(app.screen.query("#tendered"))
+                    and app.focused is app.screen.query_one("#tendered"))
+        await type_text(pilot, "500")
+        await pilot.press("enter", "enter", "1", "1")
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        assert state() == before

@@ -40,9 +40,12 @@ from screens.counter.keys import ConfirmActionModal
 from screens.counter.materials import MaterialsCheckScreen
 from screens.counter.payment import PaymentConfirmScreen, PaymentDraft, PaymentScreen, TierScreen
 from screens.counter.queue_console import QueueConsoleScreen
+from screens.counter.reason import ReasonModal
 from screens.counter.register import RegisterResidentScreen
 from screens.counter.reprint import ReprintScreen
 from screens.counter.resident_detail import ResidentDetailScreen
+from screens.counter.steps.medical import MedicalForm
+from screens.counter.steps.payment import PaymentForm
 from screens.counter.worklist import WorklistScreen
 from screens.resident.progress import ProgressScreen
 from tests.screens.counter.helpers import id_number, login, make_counter_app, message, staff, type_text, until
@@ -263,6 +266,12 @@ SCREENS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "register": lambda d: RegisterResidentScreen(),
     "worklist": lambda d: WorklistScreen(),
     "reprint": lambda d: ReprintScreen(),
+    # The modals and forms the application screen opens (issue 17: a reason's 0 is text, a form's
+    # Esc/0 asks; none of them writes by itself).
+    "reason": lambda d: ReasonModal("不予受理"),
+    "tier": lambda d: TierScreen(PaymentDraft(d["person"])),
+    "step_form_medical": lambda d: MedicalForm({}, subject="A"),
+    "step_form_payment": lambda d: PaymentForm(100_00, {}, subject="A"),
 }
 SINGLE_KEYS = [*"1234567890", "enter", "space", "plus", "escape"]
 
