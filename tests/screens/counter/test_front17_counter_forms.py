@@ -302,3 +302,27 @@ async def test_double_taps_never_skip_a_review_or_confirmation(database: peewee.
         await pilot.pause(0.2)
         await app.workers.wait_for_complete()
         assert state() == before
+
+
+async def test_payment_step_form_opens_on_the_money_field(database: peewee.Database, clock: FixedClock) -> None:
+    from screens.counter.steps.payment import PaymentForm
+
+    staff(database, clock)
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app.push_screen(PaymentForm(100_00, {}, subject="A"))
+        await until(pilot, lambda: isinstance(app.screen, PaymentForm) and app.screen.ready)
+        form = app.screen
+        tendered = form.query_one("#field-tendered", Input)
+        await until(pilot, lambda: app.focused is tendered)
+        await type_text(pilot, "500")  # money, never the method keys 1-5
+        assert tendered.value == "500" and form.choices["method"] == "cash"
+        await pilot.press("shift+tab")  # onto the method row: ↓/↑ leave it, ←→ walk it
+        await until(pilot, lambda: form._row_of(app.focused) is not None)
+        await pilot.press("down")
+        await until(pilot, lambda: app.focused is tendered)
+        await pilot.press("escape")  # typed: asks
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")  # discard
+        await until(pilot, lambda: app.screen is not form and not isinstance(app.screen, ConfirmActionModal))
