@@ -61,9 +61,16 @@ from kiosk.rules import benefits, contribution
 from kiosk.rules.money import round_fen
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import Workflow
-from kiosk.services import ServiceContext, ServiceError, benefit_run, claims, lifecycle_apps, transfers
+from kiosk.services import (
+    ServiceContext,
+    ServiceError,
+    benefit_run,
+    claims,
+    info_change,
+    lifecycle_apps,
+    transfers,
+)
 from kiosk.services import enrolment as enrolment_rules
-from kiosk.services import info_change
 from kiosk.services.payments import pay_resident_pension, policy, quote_for, record_assessment_payment
 from kiosk.services.registration import current_card, new_card
 
@@ -211,6 +218,12 @@ def _enrolment_plan(type_: str, data: Data) -> tuple[tuple[str, ...], str, str |
     if scheme == "flexible":
         return ("pension",), "flexible", "pension_employee"
     raise ServiceError("参保类型应为职工（employee）或灵活就业（flexible）", code="bad_scheme")
+
+
+def needs_supervisor(type_: str, to_status: str, data: Data) -> bool:
+    """A step that needs a supervisor because of what this application is about, beyond the
+    workflow's own supervisor steps: 审核 of a 信息变更 of a name or ID number."""
+    return type_ == "info_change" and info_change.needs_supervisor(to_status, data)
 
 
 # -- effects per step ---------------------------------------------------------------

@@ -181,7 +181,7 @@ def _info(row: Application) -> ApplicationInfo:
             reason = event.note
         elif event.to_status == wf.first:
             reason = ""  # resubmitted: the old reason no longer applies
-    transitions = tuple(Transition(code, wf.status_name(code), _needs_supervisor(wf, row.status, code),
+    transitions = tuple(Transition(code, wf.status_name(code), _needs_supervisor(wf, row.status, code, row.data),
                                    code in NEEDS_REASON) for code in wf.allowed(row.status))
     return ApplicationInfo(row.id, row.number, row.__data__["resident"], row.resident.name, row.type, wf.name_zh,
                            row.subtype, row.status, wf.status_name(row.status), row.channel, dict(row.data or {}),
@@ -189,12 +189,17 @@ def _info(row: Application) -> ApplicationInfo:
                            wf.is_finished(row.status), transitions, materials, tuple(events), reason)
 
 
-def _needs_supervisor(wf: Workflow, status: str, to_status: str) -> bool:
-    """Supervisor steps, and refusing an application whose next step is one (审核 decisions)."""
+def _needs_supervisor(wf: Workflow, status: str, to_status: str, data: dict[str, Any] | None = None) -> bool:
+    """Supervisor steps, and refusing an application whose next step is one (审核 decisions).
+    A step may need one because of what the application is about (``data``: a 信息变更 of a
+    name or ID number, :func:`kiosk.services.application_effects.needs_supervisor`)."""
+    def supervised(step: str) -> bool:
+        return wf.step(step).supervisor or effects.needs_supervisor(wf.type, step, dict(data or {}))
+
     if to_status in END_STATES:
         nxt = wf.next_step(status)
-        return to_status == REJECTED and nxt is not None and nxt.supervisor
-    return wf.step(to_status).supervisor
+        return to_status == REJECTED and nxt is not None and supervised(nxt.code)
+    return supervised(to_status)
 
 
 def _next_serial(day: dt.date) -> int:
@@ -318,7 +323,7 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
         wf = _workflow(row.type)
         if to_status not in wf.allowed(row.status):
             raise _illegal(wf, row.status, to_status)
-        if _needs_supervisor(wf, row.status, to_status) and staff.role not in ("supervisor", "admin"):
+        if _needs_supervisor(wf, row.status, to_status, row.data) and staff.role not in ("supervisor", "admin"):
             raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor")
         payload = dict(row.data or {})
         typed = dict(data or {})

@@ -257,6 +257,11 @@ def prepare(ctx: ServiceContext, resident: Resident, data: dict[str, Any]) -> No
 # -- steps (called by kiosk.services.application_effects inside the step's transaction) --
 
 
+def needs_supervisor(to_status: str, data: dict[str, Any]) -> bool:
+    """True for 审核 of a change of an identity field (shown as a supervisor step at the counter)."""
+    return to_status == REVIEWED and data.get("field") in IDENTITY_FIELDS
+
+
 def on_reviewed(ctx: ServiceContext, row: Application, data: dict[str, Any]) -> None:
     """审核: the field's supporting document received; an identity field approved by a
     supervisor or admin who neither accepted it nor took an earlier step (受审分离)."""
