@@ -260,6 +260,10 @@ class _Generator:
         birth = dt.date(today.year - age, rng.randint(1, 12), rng.randint(1, 28))
         if (today.month, today.day) < (birth.month, birth.day) and (age == 16 or forced):
             birth = birth.replace(year=birth.year - 1)  # be that age already
+        if forced in ("retiree", "deceased") and birth.year < RESIDENT_SCHEME_START + 15 - 60 <= today.year - 60:
+            # A township seeded as of an earlier day (seed-demo --as-of): a resident pensioner still
+            # needs 15 resident years since 2009 before 60, so one born no earlier than 1964.
+            birth = birth.replace(year=RESIDENT_SCHEME_START + 15 - 60, month=min(birth.month, today.month), day=1)
         age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
         while True:
             serial = rng.randrange(0, 500) * 2 + (1 if male else 0)

@@ -8,6 +8,7 @@ a keyed chain whose key file is gone is an error, never a new key.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 import peewee
@@ -44,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s = actions.add_parser("seed-demo", help="fill an empty database with a demo township")
     s.add_argument("--residents", type=int, default=1000, metavar="N", help="how many residents (default 1000)")
     s.add_argument("--seed", type=int, default=2026, metavar="S", help="random seed; same seed, same data")
+    s.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                   help="the township as it stood on an earlier day (benefits paid to the month before), "
+                        "to rehearse months of `kiosk benefit run`; default today")
     s.set_defaults(func=db_seed_demo)
 
 
@@ -170,9 +174,18 @@ def db_seed_demo(args: argparse.Namespace) -> int:
     clock = clock_for(settings)
     if args.residents < 1:
         raise CommandError("--residents 至少为1")
+    today, now = clock.today(), clock.now_utc()
+    if getattr(args, "as_of", None):
+        try:
+            day = dt.date.fromisoformat(args.as_of.strip())
+        except ValueError:
+            raise CommandError(f"--as-of 应写成 YYYY-MM-DD（收到“{args.as_of[:20]}”）") from None
+        if day > today:
+            raise CommandError(f"--as-of {day.isoformat()} 晚于今天：演示数据只能是今天或以前的样子")
+        # 09:00 in the hall on that day, stored as UTC like every moment.
+        today, now = day, dt.datetime.combine(day, dt.time(9, 0), tzinfo=clock.tz).astimezone(dt.UTC)
     try:
-        summary = seed_demo(database, residents=args.residents, seed=args.seed, today=clock.today(),
-                            now=clock.now_utc())
+        summary = seed_demo(database, residents=args.residents, seed=args.seed, today=today, now=now)
     except DemoError as exc:
         raise CommandError(str(exc)) from None
     print(f"演示数据已生成 demo data seeded (seed {args.seed}):")
