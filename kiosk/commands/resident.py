@@ -35,6 +35,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     deceased.add_argument("--survivor", action="append", default=[], metavar="ID_NUMBER",
                           help="a survivor (遗属) who gets the 抚恤金/遗属待遇 per policy; the first is the payee "
                                "of the one-off (repeatable)")
+    # issue 15: recorded as a 死亡注销 application (受理 → 审核 by a second person → 办结), kiosk.commands.resident_death
+    deceased.add_argument("--supervisor", metavar="NUMBER",
+                          help="with --staff: record it as a 死亡注销 application reviewed (审核) by this supervisor "
+                               "(clerk's PIN on the first stdin line, the supervisor's on the second)")
+    deceased.add_argument("--applicant", help="who reports the death (with --supervisor)")
+    deceased.add_argument("--relationship", help="the applicant's relationship to the deceased (with --supervisor)")
     deceased.add_argument("--json", action="store_true", help="print one JSON object")
     deceased.set_defaults(func=deceased_command)
     unpaid = actions.add_parser("unpaid", help="who has not paid this year's resident pension/medical, by village")
@@ -112,7 +118,12 @@ def deceased_command(args: argparse.Namespace) -> int:
         survivors = [resident_id_for(ctx, number) for number in args.survivor]
         return lifecycle.record_death(acting, resident_id, args.date, survivors=survivors)
 
-    result = run_in_context(args, record)
+    if args.supervisor:
+        from kiosk.commands.resident_death import by_application
+
+        result = by_application(args)
+    else:
+        result = run_in_context(args, record)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0

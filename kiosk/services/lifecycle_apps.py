@@ -32,7 +32,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import peewee
 
@@ -77,7 +77,7 @@ def _held(database: peewee.Database) -> Iterator[None]:
     screens' executor, e.g. by a test or a script): closing inside the open
     transaction would fail. A marker on peewee's context stack holds it open.
     """
-    stack = database._state.ctx
+    stack = cast(Any, database)._state.ctx
     marker = object()
     stack.append(marker)
     try:
@@ -160,7 +160,25 @@ def _check_death(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     death = _death_day(ctx, resident, data)
     _text(data, "applicant_name", "申请人姓名")
     _text(data, "relationship", "申请人与死者关系")
+    survivors = data.get("survivors") or []
+    if not isinstance(survivors, list) or not all(isinstance(r, int) and r != resident.id for r in survivors) \
+            or any(Resident.get_or_none(Resident.id == r) is None for r in survivors):
+        raise ServiceError("遗属应为已登记的其他参保人", code="bad_survivors")
+    data["survivors"] = survivors
     data["preview"] = preview_death(ctx, resident.id, death)
+
+
+def death_result(data: Data) -> lifecycle.DeathResult:
+    """The :class:`~kiosk.services.lifecycle.DeathResult` a 办结 死亡注销 stored in ``data["result"]``
+    (for ``kiosk resident deceased``, whose output it keeps). KeyError when not closed yet."""
+    result = data["result"]
+    stopped = tuple(lifecycle.StoppedBenefit(int(s["id"]), str(s["kind"]), dt.date.fromisoformat(f"{s['last_month']}-01"),
+                                             int(s["overpaid_fen"]), tuple(s["overpaid_months"]))
+                    for s in result["stopped"])
+    return lifecycle.DeathResult(stopped, int(result["overpaid_fen"]), int(result["funeral_grant_fen"]),
+                                 int(result["survivor_fen"]), int(result["inheritable_fen"]),
+                                 int(result["account_fen"]), str(result["scheme"]), int(result["enrolments_ended"]),
+                                 tuple(int(b) for b in result.get("survivor_benefits") or ()))
 
 
 def preview_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Data:
@@ -300,10 +318,12 @@ def _death_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
 
 def _death_closed(ctx: ServiceContext, row: Application, data: Data) -> None:
     person = Resident.get_by_id(_resident_id(row))
+    survivors = [int(r) for r in data.get("survivors") or ()]
     with _held(ctx.database):
-        result = lifecycle.record_death(ctx, person.id, _death_day(ctx, person, data))
+        result = lifecycle.record_death(ctx, person.id, _death_day(ctx, person, data), survivors=survivors)
     data["result"] = {**result.as_json(), "account_fen": result.account_fen, "scheme": result.scheme,
-                      "enrolments_ended": result.enrolments_ended}
+                      "enrolments_ended": result.enrolments_ended,
+                      "survivor_benefits": list(result.survivor_benefits)}
     notes = [f"待遇自 {result.stopped[0].last_month:%Y-%m} 之后停发。" if result.stopped else "没有在发的待遇。"]
     notes += [f"待遇{s.id} 死亡后多发 {'、'.join(s.overpaid_months)}，须追回 {format_yuan(s.overpaid_fen)}元。"
               for s in result.stopped if s.overpaid_fen]
