@@ -255,7 +255,7 @@ INFO_CHANGE = Workflow(
     (ID_CARD,
      Material("police_proof", "户口簿或公安机关证明（变更姓名、身份证号码）",
               "Household register or police certificate (name, ID number)", False),
-     Material("hukou_proof", "户籍证明（变更户籍地）", "Proof of household registration (户籍地)", False),
+     Material("hukou_proof", "户籍证明（变更户籍地）", "Proof of household registration (for a new hukou place)", False),
      Material("bank_card", "银行卡或社保卡（变更银行账户）", "Bank card or social security card (bank account)",
               False)),
     1, "C")

@@ -333,7 +333,7 @@ def _scan_eligibility(scan: _Scan) -> None:
         decision = ent.decide(scan.ctx, rid, kind, on=day, facts=data, exclude_application=app_id)
         reasons = [r for r in decision.reasons if r in ELIGIBILITY_REASONS]
         if reasons:
-            text = "；".join(scan.t(f"entitlement.reason.{r}") for r in reasons)
+            text = scan.t("maint17.list_sep_strong").join(scan.t(f"entitlement.reason.{r}") for r in reasons)
             scan.add("benefit_ineligible", table, record, app[0] if app else "", rid,
                      scan.t("ruleaudit.detail.ineligible", date=day.isoformat(), reasons=text,
                             codes=",".join(reasons)))

@@ -28,6 +28,7 @@ from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo, Transition
 from kiosk.services.entitlement import Decision, reason_text
 from screens.counter import lifecycle as lifecycle_actions
+from screens.counter import names
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ACTION_KEYS, ConfirmActionModal
@@ -107,13 +108,20 @@ class ApplicationScreen(CounterScreen):
         session = counter_session.current(self.host)
         return session is not None and session.staff.is_supervisor
 
+    def _status(self, info: ApplicationInfo) -> str:
+        return names.status_name(self.host, info.type, info.status, info.status_name)
+
+    def _step(self, transition: Transition) -> str:
+        type_ = self.info.type if self.info is not None else ""
+        return names.status_name(self.host, type_, transition.to_status, transition.name)
+
     def transition_label(self, transition: Transition) -> str:
         if transition.to_status == RETURNED and self.info is not None and self.info.missing_materials:
             return self.t("counterdesk.action.returned")  # names the materials itself: no reason to type
         if transition.to_status in END_STATES:
             label = self.t(f"counter.application.to_{transition.to_status}")
         else:
-            label = self.t("counter.application.to_step", step=transition.name)
+            label = self.t("counter.application.to_step", step=self._step(transition))
         if transition.supervisor and not self._is_supervisor():
             label += self.t("counter.application.supervisor_only")
         return label
@@ -121,8 +129,8 @@ class ApplicationScreen(CounterScreen):
     async def _rebuild(self, info: ApplicationInfo) -> None:
         wf = WORKFLOWS[info.type]
         self.query_one("#application-summary", Static).update(self.t(
-            "counter.application.summary", number=info.number, type=info.type_name, name=info.masked_name,
-            status=info.status_name, days=info.expected_days))
+            "counter.application.summary", number=info.number, type=names.type_name(self.host, info.type, info.type_name),
+            name=info.masked_name, status=self._status(info), days=info.expected_days))
         codes = [s.code for s in wf.steps]
         reached = codes.index(info.status) if info.status in codes else -1
         steps = []
@@ -131,15 +139,16 @@ class ApplicationScreen(CounterScreen):
             steps.append(f"[{name}]" if index == reached else name)
         line = " > ".join(steps)
         if info.status in END_STATES:
-            line += f"  ({info.status_name}{'：' + info.reason if info.reason else ''})"
+            line += f"  ({self._status(info)}{self.t('maint17.colon') + info.reason if info.reason else ''})"
         if info.amount_fen is not None:
             line += "\n" + self.t("counter.steps.amount_line", amount=f"{format_yuan(info.amount_fen)}{self.t('counter.yuan')}")
         self.query_one("#application-steps", Static).update(line)
-        missing = "、".join(m.name for m in info.missing_materials)
+        missing = names.join(self.host, [names.material_name(self.host, info.type, m.code, m.name)
+                                         for m in info.missing_materials])
         self.query_one("#application-materials", Static).update(
             self.t("counter.application.missing", list=missing) if missing
             else self.t("counter.application.materials_complete"))
-        events = [f"{local_time(self.host.ctx, e.created_at)}  {e.step_name or e.to_status}  "
+        events = [f"{local_time(self.host.ctx, e.created_at)}  {names.status_name(self.host, info.type, e.to_status, e.step_name)}  "
                   f"{e.staff_number or self.t('counter.application.self_service')}"
                   f"{'  ' + e.note if e.note else ''}" for e in info.events]
         self.query_one("#application-events", Static).update("\n".join(events))
@@ -261,8 +270,9 @@ class ApplicationScreen(CounterScreen):
     def _what(self, transition: Transition) -> str:
         info = self.info
         assert info is not None
-        return self.t("counterdesk.application.what", number=info.number, type=info.type_name,
-                      name=info.masked_name, status=info.status_name, to=transition.name)
+        return self.t("counterdesk.application.what", number=info.number,
+                      type=names.type_name(self.host, info.type, info.type_name),
+                      name=info.masked_name, status=self._status(info), to=self._step(transition))
 
     def _confirm(self, transition: Transition, lines: list[str], then: Any) -> None:
         """Nothing moves on one key: the confirmation shows what happens and needs its second key."""
@@ -335,8 +345,8 @@ class ApplicationScreen(CounterScreen):
         self._busy = False
         if outcome.conflict:
             self.say(self.t("counter.application.conflict", message=outcome.conflict,
-                            status=outcome.info.status_name), "error")
+                            status=self._status(outcome.info)), "error")
         else:
             self.query_one("#advance-note", Input).value = ""
-            self.say(self.t("counter.application.advanced", status=outcome.info.status_name), "ok")
+            self.say(self.t("counter.application.advanced", status=self._status(outcome.info)), "ok")
         self._loaded(outcome.info)

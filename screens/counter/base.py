@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Input, OptionList, Select
 
 from screens.base import KioskHost, KioskScreen
+from screens.counter import names
 from screens.counter import session as counter_session
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
@@ -31,7 +32,7 @@ def header_text(host: KioskHost) -> str:
     session = counter_session.current(host)
     if session is not None:
         parts.append(t("counter.header.staff", name=session.staff.name, number=session.staff.number,
-                       role=session.staff.role_name))
+                       role=names.role_name(host, session.staff.role, session.staff.role_name)))
     parts.append(t("counter.header.counter", counter=h.settings.terminal.counter))
     if h.settings.terminal.training or h.ctx.training:
         parts.append(t("counter.training"))

@@ -82,7 +82,7 @@ class BenefitRunScreen(CounterScreen):
         if not skipped:
             return self.t("lifecycle.run.skipped_none")
         parts = [f"{self.t(f'lifecycle.reason.{reason}')} {count}" for reason, count in sorted(skipped.items())]
-        return self.t("lifecycle.run.skipped", reasons="；".join(parts))
+        return self.t("lifecycle.run.skipped", reasons=self.t("maint17.list_sep_strong").join(parts))
 
     def _show(self, result: RunResult) -> None:
         self.result = result

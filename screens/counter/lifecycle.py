@@ -56,7 +56,7 @@ def confirm_lines(t: Callable[..., str], info: ApplicationInfo, to_status: str) 
         preview = data.get("preview") or {}
         stopped = list(preview.get("stopped") or ())
         lines = [t("lifecycle15.confirm.death", date=data.get("death_date", ""), stopped=len(stopped))]
-        lines += [t("lifecycle15.confirm.overpaid", months="、".join(s.get("overpaid_months") or ()),
+        lines += [t("lifecycle15.confirm.overpaid", months=t("maint17.list_sep").join(s.get("overpaid_months") or ()),
                     amount=_yuan(t, s.get("overpaid_fen"))) for s in stopped if s.get("overpaid_fen")]
         lines.append(t("lifecycle15.confirm.grants", funeral=_yuan(t, preview.get("funeral_grant_fen")),
                        survivor=_yuan(t, preview.get("survivor_fen")),

@@ -82,7 +82,7 @@ class MaterialsCheckScreen(MenuListKeys, CounterScreen):
     def _label(self, material: MaterialInfo) -> str:
         state = self.t(f"counterdesk.materials.state.{material.state}")
         optional = "" if material.required else self.t("counter.materials.optional")
-        problem = f"：{material.correction}" if material.correction not in ("", DEFAULT_CORRECTION) else ""
+        problem = f"{self.t('maint17.colon')}{material.correction}" if material.correction not in ("", DEFAULT_CORRECTION) else ""
         return f"[{state}] {self._material_name(material)}{optional}{problem}"
 
     def _refresh_actions(self) -> None:
@@ -142,7 +142,7 @@ class MaterialsCheckScreen(MenuListKeys, CounterScreen):
     def _marked(self, info: ApplicationInfo) -> None:
         self._busy = False
         self._show(info)
-        missing = "、".join(self._material_name(m) for m in info.missing_materials)
+        missing = self.t("maint17.list_sep").join(self._material_name(m) for m in info.missing_materials)
         self.say(self.t("counterdesk.materials.missing", list=missing) if missing
                  else self.t("counterdesk.materials.complete"), "info" if missing else "ok")
 

@@ -29,6 +29,7 @@ from kiosk.services import staff as staff_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.payments import PaymentInfo
 from kiosk.services.registration import ResidentInfo
+from screens.counter import names
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.widgets.menu import MenuButton
@@ -127,14 +128,16 @@ class ResidentDetailScreen(CounterScreen):
             session.resident = file.resident
             self.refresh_header()
         self.query_one("#detail-identity", Static).update(self._identity_text())
-        enrolments = "；".join(f"{e.insurance_name}（{e.scheme_name}，{e.start_date:%Y-%m}起）"
-                              for e in file.resident.enrolments) or self.t("counter.detail.no_enrolments")
+        enrolments = names.join(self.host, [names.enrolment(self.host, e.insurance, e.scheme, f"{e.start_date:%Y-%m}")
+                                            for e in file.resident.enrolments], strong=True) \
+            or self.t("counter.detail.no_enrolments")
         self.query_one("#detail-enrolments", Static).update(self.t("counter.detail.enrolments", list=enrolments))
         table = self.query_one("#detail-applications", DataTable)
         table.clear()
         for app in file.applications:
-            status = app.status_name + (f"：{app.reason}" if app.reason else "")
-            table.add_row(app.number, app.type_name, status, local_time(self.host.ctx, app.created_at),
+            status = names.status_name(self.host, app.type, app.status, app.status_name) + (
+                f"{self.t('maint17.colon')}{app.reason}" if app.reason else "")
+            table.add_row(app.number, names.type_name(self.host, app.type, app.type_name), status, local_time(self.host.ctx, app.created_at),
                           key=app.number)
         if not file.applications:
             table.add_row("", self.t("counter.detail.no_applications"), "", "")
@@ -168,7 +171,7 @@ class ResidentDetailScreen(CounterScreen):
             lines.append(self.t("counterdesk.records.year", year=year.year, months=year.pension_months,
                                 individual=f"{format_yuan(year.individual_fen)}{yuan}",
                                 employer=f"{format_yuan(year.employer_fen)}{yuan}",
-                                insurances="、".join(insurances) or "-")
+                                insurances=names.join(self.host, insurances) or "-")
                          + (self.t("counterdesk.records.year_missing", n=len(year.missing)) if year.missing
                             else self.t("counterdesk.records.year_unpaid_part") if year.unpaid else ""))
         if len(history.years) > years:
@@ -202,7 +205,7 @@ class ResidentDetailScreen(CounterScreen):
         r = self.resident
         name, id_number, phone = ((r.name, r.id_number, r.phone) if self.revealed
                                   else (r.masked_name, r.masked_id, r.masked_phone))
-        card = (self.t("counter.detail.card", number=r.card.card_number, status=r.card.status_name) if r.card
+        card = (self.t("counter.detail.card", number=r.card.card_number, status=names.card_status(self.host, r.card.status, r.card.status_name)) if r.card
                 else self.t("counter.detail.no_card"))
         sex = self.t(f"counter.sex.{r.sex}") if r.sex in ("male", "female") else r.sex
         lines = [

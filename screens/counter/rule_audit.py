@@ -77,7 +77,7 @@ class RuleAuditScreen(CounterScreen):
             table.add_row(self.t(f"ruleaudit.kind.{finding.kind}"), f"{finding.table}#{finding.id}",
                           finding.reference, finding.resident,
                           finding.explanation if finding.known else finding.detail, tag, key=key)
-        kinds = "；".join(self.t("ruleaudit.screen.kind_row", name=self.t(f"ruleaudit.kind.{kind}"), count=count)
+        kinds = self.t("maint17.list_sep_strong").join(self.t("ruleaudit.screen.kind_row", name=self.t(f"ruleaudit.kind.{kind}"), count=count)
                          for kind, count in report.by_kind.items())
         summary = self.t("ruleaudit.screen.summary", checked=report.checked, new=len(report.findings),
                          known=len(report.known))

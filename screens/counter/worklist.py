@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from kiosk.services import ServiceContext
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo
+from screens.counter import names
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.counter.resident_detail import local_time
@@ -51,7 +52,8 @@ class WorklistScreen(CounterScreen):
         table = self.query_one("#worklist", DataTable)
         table.clear()
         for info in items:
-            table.add_row(info.number, info.type_name, info.masked_name, info.status_name,
+            table.add_row(info.number, names.type_name(self.host, info.type, info.type_name), info.masked_name,
+                          names.status_name(self.host, info.type, info.status, info.status_name),
                           local_time(self.host.ctx, info.created_at), key=info.number)
         self.say(self.t(self.EMPTY_KEY) if not items else self.t("counter.worklist.count", count=len(items)))
         if items:

@@ -48,7 +48,7 @@ class MedicalForm(StepForm):
         return name if text == key else text
 
     def intro(self) -> str:
-        levels = "；".join(self.t("counter.steps.medical.level_rule", level=self._level_name(level.name),
+        levels = self.t("maint17.list_sep_strong").join(self.t("counter.steps.medical.level_rule", level=self._level_name(level.name),
                                   deductible=self.yuan(level.deductible_fen),
                                   ratio=f"{(level.ratio * 100).quantize(Decimal(1))}%")
                            for level in self.params.levels)
