@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from db.models import Contribution
+from db.models import Application, Benefit, BenefitPayment, Contribution
 from kiosk.rules import pension, retirement
 from kiosk.rules.money import Fen, format_yuan, round_fen
 from kiosk.services import ServiceContext
@@ -92,6 +92,67 @@ SCREEN_NOTES = ("category_assumed", "resident_not_counted", "option_keep_paying"
 def screen_notes(steps: tuple[Step, ...]) -> tuple[Step, ...]:
     """The steps of :data:`SCREEN_NOTES`, in order (the calculation itself is shown on its own)."""
     return tuple(s for s in steps if isinstance(s, Note) and s.key in SCREEN_NOTES)
+
+
+@dataclass(frozen=True)
+class PensionInPayment:
+    """A pension the resident already draws (a :class:`db.models.Benefit` row of kind
+    pension): what the 养老金测算 screen shows instead of a projection.
+
+    ``monthly_fen`` is the newest month paid (fen), else the benefit's decided
+    amount; ``months`` the contribution months that made it (calendar months, a
+    resident-scheme year 12: the months the claim recorded, else those on record
+    before ``start_month``; 0 for a basic pension granted without contributions).
+    """
+
+    scheme: str  # employee | resident ("" when the benefit does not say)
+    start_month: dt.date
+    monthly_fen: Fen
+    last_paid: dt.date | None
+    """The newest month paid (period), None before the first payment."""
+    months: int
+    status: str  # one of db.models.BENEFIT_STATUSES
+
+
+def pension_in_payment(ctx: ServiceContext, resident_id: int) -> PensionInPayment | None:
+    """The resident's newest pension benefit (in payment, suspended or stopped), else None.
+    A retiree gets her pension and the months behind it, never an estimate of a
+    retirement that lies in the past (issue 17)."""
+    with connected(ctx):
+        benefit = (Benefit.select().where((Benefit.resident == resident_id) & Benefit.kind.startswith("pension"))
+                   .order_by(Benefit.start_month.desc(), Benefit.created_at.desc()).first())
+        if benefit is None:
+            return None
+        paid = tuples(BenefitPayment.select(BenefitPayment.period, BenefitPayment.amount_fen)
+                      .where((BenefitPayment.resident == resident_id)
+                             & BenefitPayment.benefit_type.startswith("pension")
+                             & (BenefitPayment.kind == "monthly"))
+                      .order_by(BenefitPayment.period.desc()).limit(1))
+        months = _recorded_months(benefit)
+        if months is None:
+            months = _months_before(resident_id, benefit.scheme, benefit.start_month)
+    last_paid, amount = (paid[0][0], int(paid[0][1])) if paid else (None, int(benefit.monthly_fen))
+    return PensionInPayment(str(benefit.scheme), benefit.start_month, amount, last_paid, months, str(benefit.status))
+
+
+def _recorded_months(benefit: Any) -> int | None:
+    """The contribution months the claim's 待遇计算 recorded (application data ``months``)."""
+    application_id = benefit.__data__.get("application")
+    if application_id is None:
+        return None
+    row = Application.get_or_none(Application.id == application_id)
+    data = row.data if row is not None and isinstance(row.data, dict) else {}
+    months = data.get("months")
+    return months if isinstance(months, int) and not isinstance(months, bool) and months >= 0 else None
+
+
+def _months_before(resident_id: int, scheme: str, start: dt.date) -> int:
+    """Pension months on record before ``start``, in the benefit's scheme: monthly
+    schemes count months, the resident scheme 12 a year paid."""
+    rows = _rows(resident_id, start - dt.timedelta(days=1))
+    if scheme == "resident":
+        return 12 * len({month.year for kind, month, *_ in rows if kind == "resident"})
+    return len({month for kind, month, *_ in rows if kind in MONTHLY_SCHEMES})
 
 
 def _rows(resident_id: int, on: dt.date) -> list[tuple[str, dt.date, int, int, int]]:

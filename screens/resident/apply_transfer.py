@@ -22,7 +22,7 @@ PROVINCES = (
     "湖北省", "湖南省", "广东省", "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省",
     "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
 )
-PER_PAGE = 8  # keys 1–8; 9 next page, 0 previous page
+PER_PAGE = 8  # keys 1–8; 9 the next page (after the last, the first again); 0 is back, as everywhere
 MAX_REGION = 40
 
 
@@ -84,11 +84,8 @@ class TransferRegionScreen(ApplyStep):
             for i, name in enumerate(PROVINCES[start:start + PER_PAGE]):
                 yield MenuButton(str(i + 1), name, f"region-{start + i}")
             later = MenuButton("9", t("resident.apply.transfer.next_page"), "next-page")
-            later.display = self.page + 1 < self.pages
+            later.display = self.pages > 1
             yield later
-            earlier = MenuButton("0", t("resident.apply.transfer.prev_page"), "prev-page")
-            earlier.display = self.page > 0
-            yield earlier
         yield Input(placeholder=t("resident.apply.transfer.typed"), max_length=MAX_REGION, id="apply-region-input")
 
     def say(self, message: str) -> None:
@@ -98,11 +95,8 @@ class TransferRegionScreen(ApplyStep):
         hint.add_class("warning")
 
     def choose(self, choice: str) -> None:
-        if choice == "next-page" and self.page + 1 < self.pages:
-            self.page += 1
-            self.refresh(recompose=True)
-        elif choice == "prev-page" and self.page > 0:
-            self.page -= 1
+        if choice == "next-page":
+            self.page = (self.page + 1) % self.pages
             self.refresh(recompose=True)
         elif choice.startswith("region-"):
             self.picked(PROVINCES[int(choice.removeprefix("region-"))])

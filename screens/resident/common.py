@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
 from kiosk.rules.money import format_yuan
 from screens.base import KioskScreen
+from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 from screens.widgets.resident_bar import ResidentBar
 
@@ -84,6 +86,18 @@ class ResidentScreen(KioskScreen):
             yield Static(t("resident.loading"), id="loading")
         else:
             yield from self.compose_body()
+
+    def on_key(self, event: events.Key) -> None:
+        """0 is back (exit on the home menu) on every resident screen, also where no
+        "0" choice is shown (lists, pages, the ledger). Digits typed into a field never
+        arrive here (the field takes them); a screen whose digits type sets NUMBER_KEYS_TYPE."""
+        if self.NUMBER_KEYS_TYPE or event.character not in ("0", "０"):
+            return
+        if any(button.key == "0" and button.display and not button.disabled for button in self.query(MenuButton)):
+            return  # its own 0 choice (退出, 返回, 取消) is pressed by KioskScreen.on_key
+        event.stop()
+        event.prevent_default()
+        self.go_back()
 
     def needs_data(self) -> bool:
         return True

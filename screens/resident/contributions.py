@@ -1,4 +1,4 @@
-"""缴费记录: the years (keys 1-9, 0 for the next page), then one year's
+"""缴费记录: the years (keys 1-8, 9 for the next page, 0 back), then one year's
 months with totals; months not paid, and years of an annual (resident)
 scheme not paid, are highlighted. A resident-scheme year shows the tier,
 the subsidy and what the personal account got instead of base and employer."""
@@ -16,11 +16,11 @@ from screens.resident.common import ResidentScreen, label, pension_in_payment, y
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import DataTable, Static
 
-PAGE = 9
+PAGE = 8  # keys 1-8; 9 the next page (after the last, the first again); 0 is back, as everywhere
 
 
 class YearsScreen(ResidentScreen):
-    """Years newest first, nine to a page."""
+    """Years newest first, eight to a page."""
 
     TITLE_KEY = "resident.home.contributions"
 
@@ -55,7 +55,7 @@ class YearsScreen(ResidentScreen):
                 yield MenuButton(str(i), t("resident.contributions.year", year=year.year) + mark, f"year-{year.year}",
                                  classes="has-missing" if year.has_missing else "")
             if len(history.years) > PAGE:
-                yield MenuButton("0", t("resident.contributions.more"), "more")
+                yield MenuButton("9", t("resident.contributions.more"), "more")
 
     def choose(self, choice: str) -> None:
         if choice == "more":

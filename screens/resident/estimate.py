@@ -1,5 +1,8 @@
 """养老金测算: the retirement date under the delay rules and the monthly
-estimate with every calculation step."""
+estimate with every calculation step. A resident who already draws a
+pension (a pension Benefit row) gets that pension instead: the amount paid,
+since when, its status and the contribution months that made it — never a
+projection of a retirement in the past (kiosk.services.estimate.pension_in_payment)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,8 @@ from textual.containers import VerticalScroll
 
 from kiosk.services import residents
 from kiosk.services.entitlement import render_steps
-from kiosk.services.estimate import screen_notes
-from screens.resident.common import ResidentScreen, day, label, pension_in_payment, yuan
+from kiosk.services.estimate import PensionInPayment, pension_in_payment, screen_notes
+from screens.resident.common import ResidentScreen, day, label, yuan
 from screens.widgets.cjk_wrap import paragraph
 from screens.widgets.plain import Static
 
@@ -33,12 +36,9 @@ class EstimateScreen(ResidentScreen):
     def compose_body(self) -> ComposeResult:
         t = self.t
         view = self.data
-        if isinstance(view, residents.BenefitRow):
+        if isinstance(view, PensionInPayment):
             with VerticalScroll(id="estimate"):
-                yield Static(t("frontdesk.estimate.retired", kind=label(t, "resident.benefit_type", view.benefit_type),
-                               amount=yuan(view.amount_fen), month=f"{view.period:%Y-%m}"),
-                             id="estimate-total", classes="balance")
-                yield paragraph(t("frontdesk.estimate.retired_note"), classes="note")
+                yield from self._in_payment(view)
             return
         years, months = divmod(view.retirement_age_months, 12)
         with VerticalScroll(id="estimate"):
@@ -68,6 +68,22 @@ class EstimateScreen(ResidentScreen):
             for line in render_steps(screen_notes(view.notes), t):
                 yield paragraph(line, classes="note estimate-option")
             yield paragraph(t("resident.estimate.note"), classes="note")
+
+    def _in_payment(self, view: PensionInPayment) -> ComposeResult:
+        """Her pension as paid, and the months behind it (kiosk17.estimate)."""
+        t = self.t
+        kind = label(t, "resident.benefit_type", f"pension_{view.scheme}" if view.scheme else "pension")
+        yield Static(t("kiosk17.estimate.since", kind=kind, month=f"{view.start_month:%Y-%m}",
+                       status=t(f"lifecycle.status.{view.status}")), id="retirement-date", classes="balance")
+        if view.last_paid is not None:
+            amount = t("kiosk17.estimate.paid", amount=yuan(view.monthly_fen), month=f"{view.last_paid:%Y-%m}")
+        else:
+            amount = t("kiosk17.estimate.decided", amount=yuan(view.monthly_fen))
+        yield Static(amount, id="estimate-total", classes="balance")
+        years, months = divmod(view.months, 12)
+        yield Static(t("kiosk17.estimate.months", total=view.months, years=years, months=months)
+                     if view.months else t("kiosk17.estimate.no_months"), id="estimate-months")
+        yield paragraph(t("frontdesk.estimate.retired_note"), classes="note")
 
     def _account_basis(self, view: Any) -> str:
         """Say how the personal account in the formula was reached: today's

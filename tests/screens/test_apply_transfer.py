@@ -24,7 +24,9 @@ async def test_transfer_by_number_keys(make_kiosk: Callable[..., KioskApp],
         await press(pilot, "8", "5", "3", "2")  # 居民转职工, 转入
         assert isinstance(app.screen, TransferRegionScreen)
         assert "第1/4页" in screen_text(app)
-        await press(pilot, "9", "9", "0")  # page 3, back to page 2
+        await press(pilot, "9", "9", "9")  # pages 2, 3, 4
+        assert "第4/4页" in screen_text(app)
+        await press(pilot, "9", "9")  # after the last page the first, then page 2 (0 is back, never a page)
         assert "第2/4页" in screen_text(app)
         await press(pilot, "3")  # 浙江省 (the 11th)
         assert isinstance(app.screen, ApplyConfirmScreen)
