@@ -161,11 +161,24 @@ def _check_death(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     _text(data, "applicant_name", "申请人姓名")
     _text(data, "relationship", "申请人与死者关系")
     survivors = data.get("survivors") or []
+    if data.get("survivor_id_number"):  # the counter's form names one survivor by ID number
+        survivors = [*survivors, _survivor_id(ctx, str(data["survivor_id_number"]))]
     if not isinstance(survivors, list) or not all(isinstance(r, int) and r != resident.id for r in survivors) \
             or any(Resident.get_or_none(Resident.id == r) is None for r in survivors):
         raise ServiceError("遗属应为已登记的其他参保人", code="bad_survivors")
     data["survivors"] = survivors
     data["preview"] = preview_death(ctx, resident.id, death)
+
+
+def _survivor_id(ctx: ServiceContext, text: str) -> int:
+    try:
+        number = parse_id_number(text, today=ctx.today()).number
+    except InvalidIdNumber as exc:
+        raise ServiceError(f"遗属身份证号码：{exc.message}", code="bad_survivors") from None
+    row = Resident.get_or_none(Resident.id_number == number)
+    if row is None:
+        raise ServiceError(f"遗属 {mask_id_number(number)} 尚未登记，请先为其办理登记", code="bad_survivors")
+    return int(row.id)
 
 
 def death_result(data: Data) -> lifecycle.DeathResult:

@@ -1,9 +1,9 @@
 """Lifecycle events as applications at the counter and in the kiosk's 办理进度 (issue 15,
 Deliver 2 and 4), driven by keys on the real app.
 
-- Key 5 on the resident detail starts a 待遇领取资格认证: materials, +, the application
+- Key 5 on the resident detail starts a 待遇领取资格认证: materials, how (staff-assisted), +, the application
   screen; 认证完成's confirmation says a suspended pension will be resumed; the 办结回执 prints.
-- Key 8 starts a 死亡注销: materials, the form (date, who reports), +; the clerk cannot 审核
+- Key 8 starts a 死亡注销: materials, the form (date, who reports, a survivor), +; the clerk cannot 审核
   (key disabled), the supervisor's confirmation names the overpaid month and the amounts, the
   clerk's 办结 records the death and prints the receipt.
 - 4 受理业务 → 资格认证/死亡注销/继承/停保 → 个人账户继承及丧葬补助金: the heir's form; 审核 by the
@@ -38,7 +38,7 @@ from screens.counter.accept import MaterialsScreen
 from screens.counter.application import ApplicationScreen
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.resident_detail import ResidentDetailScreen
-from screens.counter.steps.lifecycle import DeathReportForm
+from screens.counter.steps.lifecycle import CertificationForm, DeathReportForm
 from screens.resident.progress import ProgressScreen
 from screens.widgets.plain import DataTable
 from tests.screens.counter.helpers import login, make_counter_app, text_of, until
@@ -98,6 +98,7 @@ async def test_certify_and_death_from_the_resident_detail(database: peewee.Datab
     town.at(dt.date(2026, 2, 3))
     villager = get_resident(town.ctx, town.people["suspended"])
     retiree = get_resident(town.ctx, town.people["retiree"])
+    widow = get_resident(town.ctx, town.people["villager"])  # his survivor (遗属)
     printer = RecordingPrinter()
     app = make_counter_app(database, clock, printer)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -109,10 +110,12 @@ async def test_certify_and_death_from_the_resident_detail(database: peewee.Datab
         materials = app.screen
         assert isinstance(materials, MaterialsScreen) and materials.draft.type == "certification"
         await pilot.press("1", "enter")  # 居民身份证 received
+        await until(pilot, lambda: isinstance(app.screen, CertificationForm) and app.screen.ready)
+        await pilot.press("2", "enter")  # 工作人员协助自助认证, 确认
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         await pilot.press("plus")
         info = await _opened(pilot)
-        assert info.type == "certification" and info.status == "accepted"
+        assert info.type == "certification" and info.status == "accepted" and info.data["channel"] == "self_assisted"
         await _step(pilot, "certified", "恢复因逾期暂停的 1 项")
         await _printed_soon(pilot, printer, "待遇领取资格认证办结回执")
         with database.connection_context():
@@ -126,12 +129,12 @@ async def test_certify_and_death_from_the_resident_detail(database: peewee.Datab
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
         await pilot.press("1", "2", "3", "enter")
         await until(pilot, lambda: isinstance(app.screen, DeathReportForm) and app.screen.ready)
-        await drive(pilot, ("2026-13-40", "enter", "王小明", "enter", "子女", "enter"))
+        await drive(pilot, ("2026-13-40", "enter", "王小明", "enter", "子女", "enter", widow.id_number, "enter"))
         await until(pilot, lambda: "2026-13-40" in text_of(app, "#step-message"))  # refused in the form
         form = app.screen
         assert app.focused is form.query_one("#field-death_date")
         form.query_one("#field-death_date").value = "2025-12-20"  # type: ignore[attr-defined]
-        await drive(pilot, ("enter", "enter", "enter"))
+        await drive(pilot, ("enter", "enter", "enter", "enter"))
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         await pilot.press("plus")
         info = await _opened(pilot)
@@ -148,6 +151,9 @@ async def test_certify_and_death_from_the_resident_detail(database: peewee.Datab
         with database.connection_context():
             assert Resident.get_by_id(retiree.id).death_date == dt.date(2025, 12, 20)
             assert Benefit.get_by_id(town.benefits["retiree"]).status == "stopped"
+            # The survivor named in the form gets the survivor benefits per policy (kiosk.services.survivors).
+            assert Benefit.select().where((Benefit.resident == widow.id)
+                                          & Benefit.kind.startswith("survivor")).exists()
 
 
 async def test_inheritance_paid_by_two_people_and_listed(database: peewee.Database, clock: FixedClock,

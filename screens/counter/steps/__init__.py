@@ -20,7 +20,12 @@ from screens.counter.steps.benefit import EmployeePensionForm, MaternityForm, Un
 from screens.counter.steps.enrolment import EmployeeEnrolmentForm, PensionSchemeForm
 from screens.counter.steps.info_change import InfoChangeForm
 from screens.counter.steps.injury import InjuryBenefitForm, InjuryDecisionForm, InjuryDeterminationForm
-from screens.counter.steps.lifecycle import DeathReportForm, EnrolmentChangeForm, InheritanceForm
+from screens.counter.steps.lifecycle import (
+    CertificationForm,
+    DeathReportForm,
+    EnrolmentChangeForm,
+    InheritanceForm,
+)
 from screens.counter.steps.medical import MedicalForm
 from screens.counter.steps.payment import PaymentForm
 from screens.counter.steps.transfer import TransferArrivalForm, TransferForm
@@ -34,6 +39,7 @@ _SUBMIT: dict[str, type[StepForm]] = {
     "benefit_pension": PensionSchemeForm,
     "transfer": TransferForm,
     # issue 15 lifecycle events (kiosk.services.lifecycle_apps)
+    "certification": CertificationForm,
     "death_report": DeathReportForm,
     "inheritance": InheritanceForm,
     "enrolment_suspend": EnrolmentChangeForm,

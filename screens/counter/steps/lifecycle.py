@@ -1,7 +1,9 @@
 """What the lifecycle applications (issue 15) ask at 受理 (:mod:`kiosk.services.lifecycle_apps`):
 
+- 待遇领取资格认证: ``channel`` counter | self_assisted (staff-assisted self-service);
 - 死亡注销: ``death_date`` "YYYY-MM-DD" (from the death certificate), ``applicant_name``
-  and ``relationship`` (who reports it);
+  and ``relationship`` (who reports it), optionally a survivor's ID number (``survivor_id_number``:
+  the 抚恤金 / 遗属待遇 per policy);
 - 个人账户继承及丧葬补助金: ``heir_name``, ``heir_id_number``, ``relationship`` and
   ``bank_account`` (where the money goes);
 - 暂停缴费 / 恢复缴费 / 终止参保: ``insurance`` and ``scheme`` (numbered choices) and an
@@ -13,7 +15,7 @@ today, an enrolment in the wrong state) and says what is wrong.
 
 from __future__ import annotations
 
-from kiosk.services.lifecycle_apps import INSURANCES, SCHEMES
+from kiosk.services.lifecycle_apps import CHANNELS, INSURANCES, SCHEMES
 from screens.counter.steps.base import ChoiceField, Field, Option, StepForm, TextField
 
 
@@ -30,7 +32,23 @@ class DeathReportForm(StepForm):
         return [TextField("death_date", t("lifecycle15.form.death_date"), "date", hint="YYYY-MM-DD"),
                 TextField("applicant_name", t("lifecycle15.form.applicant_name"), "text"),
                 TextField("relationship", t("lifecycle15.form.relationship"), "text",
-                          hint=t("lifecycle15.form.relationship_hint"))]
+                          hint=t("lifecycle15.form.relationship_hint")),
+                TextField("survivor_id_number", t("lifecycle15.form.survivor"), "text", required=False,
+                          hint=t("lifecycle15.form.survivor_hint"))]
+
+
+class CertificationForm(StepForm):
+    """待遇领取资格认证: at the counter, or staff-assisted self-service."""
+
+    TITLE_KEY = "lifecycle15.form.certify_title"
+
+    def intro(self) -> str:
+        return self.t("lifecycle15.form.certify_intro")
+
+    def fields(self) -> list[Field]:
+        t = self.t
+        return [ChoiceField("channel", t("lifecycle15.form.channel"),
+                            tuple(Option(c, t(f"lifecycle15.channel.{c}")) for c in CHANNELS), "counter")]
 
 
 class InheritanceForm(StepForm):

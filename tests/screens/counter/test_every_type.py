@@ -341,8 +341,9 @@ WALKS: dict[str, Walk] = {
     "card_unfreeze": Walk(_card_lost, check=_card_status("active")),
     "card_replace": Walk(check=_replaced),
     # issue 15 lifecycle events (kiosk.services.lifecycle_apps)
-    "certification": Walk(_pension_in_payment, birth=dt.date(1960, 3, 8), check=_certified),
-    "death_report": Walk(submit_keys=keys("2026-11-20", "enter", "李四", "enter", "配偶", "enter"),
+    "certification": Walk(_pension_in_payment, birth=dt.date(1960, 3, 8), submit_keys=keys("enter", "enter"),
+                          check=_certified),
+    "death_report": Walk(submit_keys=keys("2026-11-20", "enter", "李四", "enter", "配偶", "enter", "enter"),
                          check=_death_recorded),
     "inheritance": Walk(_deceased, submit_keys=keys("李四", "enter", "36072619880315002X", "enter", "配偶", "enter",
                                                     "6217000012345678", "enter"), check=_inherited),
