@@ -36,6 +36,7 @@ from printers.preview import preview_text
 from screens.counter.accept import AcceptDraft, AcceptTypeScreen, MaterialsScreen
 from screens.counter.application import ApplicationScreen
 from screens.counter.home import CounterHomeScreen
+from screens.counter.info_change import InfoChangeScreen
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.materials import MaterialsCheckScreen
 from screens.counter.payment import PaymentConfirmScreen, PaymentDraft, PaymentScreen, TierScreen
@@ -44,6 +45,7 @@ from screens.counter.reason import ReasonModal
 from screens.counter.register import RegisterResidentScreen
 from screens.counter.reprint import ReprintScreen
 from screens.counter.resident_detail import ResidentDetailScreen
+from screens.counter.steps.info_change import InfoChangeForm
 from screens.counter.steps.medical import MedicalForm
 from screens.counter.steps.payment import PaymentForm
 from screens.counter.worklist import WorklistScreen
@@ -272,6 +274,9 @@ SCREENS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "tier": lambda d: TierScreen(PaymentDraft(d["person"])),
     "step_form_medical": lambda d: MedicalForm({}, subject="A"),
     "step_form_payment": lambda d: PaymentForm(100_00, {}, subject="A"),
+    # 信息变更 (issue 15.2): keys 1-4 only open the form; nothing is accepted without its +.
+    "info_change": lambda d: InfoChangeScreen(d["zhang"]),
+    "step_form_info_change": lambda d: InfoChangeForm({}, subject="A", field="name", old="张三"),
 }
 SINGLE_KEYS = [*"1234567890", "enter", "space", "plus", "escape"]
 
