@@ -166,6 +166,10 @@ def test_inheritance_is_paid_once(town: Town) -> None:
     receipt = _receipt_text(town, paid)
     assert "支付合计" in receipt and HEIR not in receipt and "李四" not in receipt  # masked on paper
     assert _audited(town, "inheritance.pay", info.number)
+    # The rule audit finds nothing wrong with the grant and the inheritance (the monthly run would refuse).
+    from kiosk.services import rule_audit
+
+    assert rule_audit.unexplained_findings(town.boss, resident_ids=[rid], application_ids=[paid.id]) == []
     # Never twice: a second application is refused at 受理.
     with pytest.raises(ServiceError, match="不能重复办理"):
         apps.submit(town.clerk, rid, "inheritance", heir, _all("inheritance"))
