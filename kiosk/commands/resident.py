@@ -61,15 +61,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def enrolment_command(args: argparse.Namespace) -> int:
-    from kiosk.services import lifecycle
+    from kiosk.services import applications
 
-    def change(ctx: ServiceContext) -> str:
+    def change(ctx: ServiceContext) -> tuple[str, str]:
+        # Issue 15: an application (受理 → 办结 by the clerk, receipt spooled, audited), as at a counter.
         resident_id = resident_id_for(ctx, args.id_number)
-        return lifecycle.change_enrolment(staff_context(ctx, args.staff), resident_id, args.insurance,
-                                          args.scheme, args.action, args.date or ctx.today())
+        clerk = staff_context(ctx, args.staff)
+        data = {"insurance": args.insurance, "scheme": args.scheme, "date": (args.date or ctx.today()).isoformat()}
+        info = applications.submit(clerk, resident_id, f"enrolment_{args.action}", data, ["id_card"])
+        done = applications.advance(clerk, info.number, "done")
+        return done.number, str(done.data["result"]["status"])
 
-    status = run_in_context(args, change)
-    print(f"已办理 done：{args.insurance}/{args.scheme} → {status}（已记入审计日志 audited）")
+    number, status = run_in_context(args, change)
+    print(f"已办理 done {number}：{args.insurance}/{args.scheme} → {status}（已记入审计日志 audited）")
     return 0
 
 

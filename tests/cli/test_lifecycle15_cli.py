@@ -46,3 +46,24 @@ def test_deceased_as_an_application(setup: tuple[Cli, Town], database: peewee.Da
                  ApplicationEvent.select().where(ApplicationEvent.application == app.id).order_by(ApplicationEvent.id)]
         assert steps == [("accepted", "1001"), ("reviewed", "2001"), ("closed", "1001")]
         assert app.data["result"]["funeral_grant_fen"] == died["funeral_grant_fen"]
+
+
+def test_enrolment_change_as_an_application(setup: tuple[Cli, Town], database: peewee.Database) -> None:
+    """``kiosk resident enrolment ID pension resident suspend|resume --staff N``: each an application
+    of its own type, 受理 and 办结 by the clerk; resuming what is not suspended is refused."""
+    cli, town = setup
+    with database.connection_context():
+        number = Resident.get_by_id(town.people["villager"]).id_number
+    base = ("resident", "enrolment", number, "pension", "resident")
+    refused = call(cli, *base, "resume", "--staff", "1001", pin="2580\n")
+    assert refused.returncode != 0 and "没有暂停缴费" in one_line(refused)
+    outputs = []
+    for action, status in (("suspend", "suspended"), ("resume", "active")):
+        done = call(cli, *base, action, "--staff", "1001", pin="2580\n")
+        assert done.returncode == 0 and f"→ {status}" in done.stdout, done.stderr
+        outputs.append(done.stdout)
+    with database.connection_context():
+        rows = list(Application.select().where(Application.resident == town.people["villager"])
+                    .where(Application.type.startswith("enrolment_")).order_by(Application.id))
+        assert [(a.type, a.status) for a in rows] == [("enrolment_suspend", "done"), ("enrolment_resume", "done")]
+        assert all(a.number in out for a, out in zip(rows, outputs, strict=True))
