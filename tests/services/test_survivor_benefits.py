@@ -15,7 +15,7 @@ from db.models import Benefit, BenefitPayment
 from kiosk.clock import FixedClock
 from kiosk.policy import PolicyBook, PolicyError, policy_from_mapping
 from kiosk.policy.loader import DEFAULT_POLICY_FILE
-from kiosk.services import ServiceError, lifecycle
+from kiosk.services import ServiceError, lifecycle, rule_audit
 from kiosk.services import benefit_run as run
 from tests.services.benefit_town import Town, build
 
@@ -73,6 +73,8 @@ def test_monthly_survivor_pension_paid_every_month_once(town: Town) -> None:
     with town.db.connection_context():
         assert Benefit.get_by_id(lump.id).status == "finished"
         assert Benefit.get_by_id(survivor.id).status == "in_payment"
+    report = rule_audit.run_audit(town.boss)  # survivor payments are no finding of the rule audit (稽核)
+    assert report.findings == (), [f.as_json() for f in report.findings]
 
 
 def test_one_off_only_where_the_policy_pays_no_monthly_survivor_pension(town: Town) -> None:
