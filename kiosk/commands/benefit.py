@@ -16,12 +16,16 @@ the records; ``--fact`` gives what only a document says (a birth date, a
 hospital bill, an injury determination's number and grade). ``--json``
 prints exactly ``{"eligible", "reasons", "monthly_fen", "lump_sum_fen",
 "months", "steps"}``. The look at the person's records is audited.
+
+``certify`` records a 待遇领取资格认证 application (受理 → 认证完成 by the clerk,
+:mod:`kiosk.services.lifecycle_apps`); ``--json`` prints ``{"certified", "resumed", "next_due"}``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from kiosk.commands import CommandError
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
@@ -122,16 +126,22 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def certify_command(args: argparse.Namespace) -> int:
-    from kiosk.services import lifecycle
+    from kiosk.services import applications
 
-    result = run_in_context(args, lambda ctx: lifecycle.certify(
-        staff_context(ctx, args.staff), resident_id_for(ctx, args.id_number), channel=args.channel))
+    def certify(ctx: ServiceContext) -> dict[str, Any]:
+        # Issue 15: a 待遇领取资格认证 application (受理 → 认证完成 by the clerk, receipt spooled, audited).
+        clerk = staff_context(ctx, args.staff)
+        info = applications.submit(clerk, resident_id_for(ctx, args.id_number), "certification",
+                                   {"channel": args.channel}, ["id_card"])
+        return dict(applications.advance(clerk, info.number, "certified").data["result"])
+
+    result = run_in_context(args, certify)
     if args.json:
-        print(json.dumps({"certified": result.certified, "resumed": list(result.resumed),
-                          "next_due": result.next_due.isoformat() if result.next_due else None}))
+        print(json.dumps({"certified": result["certified"], "resumed": result["resumed"],
+                          "next_due": result["next_due"]}))
         return 0
-    print(f"资格认证完成 certified：{result.certified}项待遇，恢复发放 resumed {len(result.resumed)}项；"
-          f"下次认证 next due {result.next_due}")
+    print(f"资格认证完成 certified：{result['certified']}项待遇，恢复发放 resumed {len(result['resumed'])}项；"
+          f"下次认证 next due {result['next_due']}")
     return 0
 
 
