@@ -22,7 +22,15 @@ from db.models import (
     Resident,
 )
 from kiosk.rules.identity import mask_name, upgrade_15_to_18
-from kiosk.services import NotFound, ServiceContext, ServiceError, benefit_run, info_change, registration, residents
+from kiosk.services import (
+    NotFound,
+    ServiceContext,
+    ServiceError,
+    benefit_run,
+    info_change,
+    registration,
+    residents,
+)
 from kiosk.services import applications as apps
 from kiosk.services.registration import ResidentInfo
 from kiosk.services.staff import PermissionDenied, add_staff
@@ -51,6 +59,8 @@ def test_name_change_needs_a_supervisor_and_keeps_the_old_name(
     person = make_resident()
     info = info_change.request(clerk, person.id, "name", "  李　四 ", "公安机关证明 东派字〔2026〕12号")
     assert info.data["value"] == "李四"  # the one normaliser
+    assert [t.supervisor for t in info.transitions if t.to_status == "reviewed"] == [True]
+    assert info.number in [waiting.number for waiting in apps.review_queue(clerk)]  # the supervisor's list
     with pytest.raises(PermissionDenied) as refused:
         apps.advance(clerk, info.number, "reviewed")
     assert refused.value.code == "supervisor"
@@ -181,6 +191,7 @@ def test_hukou_region_by_the_clerk_alone_and_its_document(clerk: ServiceContext,
     assert refused.value.code == "materials" and "户籍证明" in refused.value.message
     apps.withdraw(clerk, missing.number)
     info = info_change.request(clerk, person.id, "hukou_region", "３６０７２１", "户籍证明 赣户证2026-5")
+    assert [t.supervisor for t in info.transitions if t.to_status == "reviewed"] == [False]
     done = info_change.complete(clerk, info.number)
     assert done.finished and Resident.get_by_id(person.id).hukou_region == "360721"
     [history] = _history(person.id)
