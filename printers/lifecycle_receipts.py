@@ -46,7 +46,7 @@ def lifecycle_receipt(ctx: ReceiptContext, data: LifecycleReceiptInput, *, code:
     ]
     blocks += [KeyValue(label, value) for label, value in data.facts]
     if data.amounts:
-        blocks += [Divider(), Table(("项目", "金额（元）"), tuple((label, yuan(fen)) for label, fen in data.amounts))]
+        blocks += [Divider(), Table(("项目", "金额"), tuple((label, yuan(fen)) for label, fen in data.amounts))]
         if data.total_label:
             blocks.append(KeyValue(data.total_label, yuan(sum(fen for _, fen in data.amounts)), bold=True))
     if data.notes:

@@ -66,6 +66,8 @@ _BANK = re.compile(r"\d{10,30}")
 _INSURANCE_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险", "injury": "工伤保险",
                  "maternity": "生育保险"}
 _SCHEME_ZH = {"resident": "城乡居民", "flexible": "灵活就业", "employee": "职工"}
+_KIND_ZH = {"pension": "养老金", "unemployment": "失业保险金", "injury": "伤残津贴", "survivor": "遗属待遇",
+            "survivor_lump": "抚恤金"}
 
 
 @contextmanager
@@ -337,9 +339,9 @@ def _death_closed(ctx: ServiceContext, row: Application, data: Data) -> None:
     data["result"] = {**result.as_json(), "account_fen": result.account_fen, "scheme": result.scheme,
                       "enrolments_ended": result.enrolments_ended,
                       "survivor_benefits": list(result.survivor_benefits)}
-    notes = [f"待遇自 {result.stopped[0].last_month:%Y-%m} 之后停发。" if result.stopped else "没有在发的待遇。"]
-    notes += [f"待遇{s.id} 死亡后多发 {'、'.join(s.overpaid_months)}，须追回 {format_yuan(s.overpaid_fen)}元。"
-              for s in result.stopped if s.overpaid_fen]
+    notes = [f"待遇发放至 {result.stopped[0].last_month:%Y-%m}，次月起停发。" if result.stopped else "没有在发的待遇。"]
+    notes += [f"{_KIND_ZH.get(s.kind, s.kind)}死亡后多发 {'、'.join(s.overpaid_months)}，"
+              f"须追回 {format_yuan(s.overpaid_fen)}元。" for s in result.stopped if s.overpaid_fen]
     notes.append("丧葬补助金和可继承的个人账户余额由继承人凭继承关系证明申领（个人账户继承）。")
     _receipt(ctx, row, data,
              facts=(("死亡日期", data["death_date"]), ("停发待遇", f"{len(result.stopped)}项"),
