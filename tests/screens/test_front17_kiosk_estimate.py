@@ -5,6 +5,8 @@ once said "0 months" beside 143 元); a person not yet retired gets the projecti
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 import pytest
 
@@ -24,15 +26,15 @@ from tests.screens.test_resident_flows import screen_text
 __all__ = ["demo_town"]  # the fixture: a small demo township on SQLite and PostgreSQL
 
 
-async def _estimate_text(app: object, pilot: object, resident: Resident) -> str:
-    app.start_session(_summary(resident))  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
-    app.push_screen(EstimateScreen())  # type: ignore[attr-defined]
-    await until(pilot, lambda: isinstance(app.screen, EstimateScreen)  # type: ignore[attr-defined]
-                and (app.screen.data is not None or bool(app.screen.error)))  # type: ignore[attr-defined]
-    await app.workers.wait_for_complete()  # type: ignore[attr-defined]
-    await pilot.pause()  # type: ignore[attr-defined]
-    return screen_text(app)  # type: ignore[arg-type]
+async def _estimate_text(app: Any, pilot: Any, resident: Resident) -> str:
+    app.start_session(_summary(resident))
+    await pilot.pause()
+    app.push_screen(EstimateScreen())
+    await until(pilot, lambda: isinstance(app.screen, EstimateScreen)
+                and (app.screen.data is not None or bool(app.screen.error)))
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return screen_text(app)
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
