@@ -12,9 +12,12 @@ to exit), unless ``--keep``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,10 +85,32 @@ def _start(settings: Settings, mode: str, demo_info: object = None) -> int:
     except PolicyError as exc:
         raise CommandError(str(exc)) from None
     app.demo_info = demo_info  # kiosk demo: its cards, passwords and PINs on the first screen
-    app.run()
+    with interface_on_terminal():
+        app.run()
     # Non-zero after an unexpected error (1) or a lost terminal (129), so that
     # systemd restarts the kiosk and a shell script sees the failure.
     return app.return_code or 0
+
+
+@contextlib.contextmanager
+def interface_on_terminal() -> Iterator[None]:
+    """Textual draws the interface on stderr (``sys.__stderr__``). When stderr
+    is redirected (``kiosk demo 2>demo.log``, to keep the printed cards and
+    PINs) but stdout is a terminal, draw on that terminal while the app runs
+    and give stderr back afterwards; otherwise the whole interface would go
+    into the file and the terminal would stay blank."""
+    if os.isatty(2) or not os.isatty(1):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(1, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _preflight(settings: Settings, database: peewee.Database) -> None:
@@ -120,8 +145,6 @@ def write_demo_info(summary: DemoSummary, path: Path) -> DemoInfo:
     """The demo's cards, service passwords and staff PINs, in Chinese and English,
     written to ``path`` with mode 0600 (they open the demo's records); returns the
     screens.widgets.demo_info.DemoInfo that the first screen shows."""
-    import os
-
     from kiosk.i18n import translate
     from screens.widgets.demo_info import demo_lines, from_summary
 

@@ -16,7 +16,7 @@ from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.money import format_yuan
 from kiosk.rules.retirement import add_months
 from kiosk.services import benefit_run
-from kiosk.services.benefit_run import RunResult
+from kiosk.services.benefit_run import Line, RunResult
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ConfirmActionModal
@@ -67,6 +67,14 @@ class BenefitRunScreen(CounterScreen):
         elif choice == "post":
             self.confirm()
 
+    def _note(self, line: Line, month: dt.date) -> str:
+        """Which months a line covers besides this month (补发, 调整补差), in the screen's
+        language (``Line.note`` is the disbursement file's Chinese)."""
+        parts = [f"{item.period:%Y-%m} " + self.t("lifecycle.payment.arrears" if item.kind == "arrears"
+                                                   else "maint17.back_pay")
+                 for item in line.items if not (item.period == month and item.kind == "monthly")]
+        return self.t("maint17.list_sep_strong").join(parts)
+
     def preview(self) -> None:
         if not is_supervisor(self.host):
             self.say(self.t("lifecycle.run.supervisor_only"), "error")
@@ -96,7 +104,7 @@ class BenefitRunScreen(CounterScreen):
         for line in result.lines:
             table.add_row(mask_name(line.name), mask_id_number(line.id_number),
                           self.t(f"lifecycle.kind.{line.benefit_type}"), format_yuan(line.amount_fen),
-                          line.note(result.month))
+                          self._note(line, result.month))
         summary = self.t("lifecycle.run.summary", month=month, paid=result.paid, total=format_yuan(result.total_fen))
         self.query_one("#run-summary", Static).update(f"{summary}\n{self._reasons(result.skipped)}")
         self.say(summary if result.paid else self.t("lifecycle.run.nothing", month=month),

@@ -44,18 +44,35 @@ def from_summary(summary: Any, file: str = "") -> DemoInfo:
 
 
 def demo_lines(info: DemoInfo, translate: Callable[..., str]) -> list[str]:
-    """The panel's and the file's lines in one language (``translate(key, **params)``)."""
-    lines = [translate("frontdesk.demo.residents")]
-    for id_number, card, password, note in info.residents:
-        lines.append(translate("frontdesk.demo.resident", id_number=id_number, card=card, password=password,
-                               note=note))
-    lines.append(translate("frontdesk.demo.staff"))
+    """The panel's and the file's lines in one language (``translate(key, **params)``).
+
+    The staff PINs and the keys come first: at 80x24 they are on screen
+    without scrolling; the demo cards follow (the panel scrolls)."""
+    lines = [translate("frontdesk.demo.staff")]
     for number, role, pin in info.staff:
-        lines.append(translate("frontdesk.demo.staff_line", number=number, role=role, pin=pin))
+        lines.append(translate("frontdesk.demo.staff_line", number=number, role=_text(translate, f"maint17.role.{role}", role),
+                               pin=pin))
     lines.append(translate("frontdesk.demo.keys", show=SHOW_KEY.upper(), quit=QUIT_KEY.upper()))
     if info.file:
         lines.append(translate("frontdesk.demo.file", file=info.file))
+    lines.append(translate("frontdesk.demo.residents"))
+    for id_number, card, password, note in info.residents:
+        lines.append(translate("frontdesk.demo.resident", id_number=id_number, card=card, password=password,
+                               note=_note(translate, note)))
     return lines
+
+
+def _text(translate: Callable[..., str], key: str, fallback: str) -> str:
+    text = translate(key)
+    return fallback if text == key else text
+
+
+def _note(translate: Callable[..., str], note: str) -> str:
+    """A demo resident's kind in the panel's language (db.demo writes it in Chinese)."""
+    from db.demo import _NOTES  # the demo's own kinds: one table, read here to translate it
+
+    kind = next((kind for kind, text in _NOTES.items() if text == note), "")
+    return _text(translate, f"maint17.demo_note.{kind}", note) if kind else note
 
 
 class DemoInfoModal(KioskModal[None]):

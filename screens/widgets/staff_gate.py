@@ -87,11 +87,11 @@ class StaffPinModal(KioskModal[Any]):
     def on_key(self, event: events.Key) -> None:
         # While the terminal waits, both fields are closed and keys do nothing
         # (without this they would fall into whatever takes focus next).
+        # Esc is KioskModal.on_key's (Textual runs the base class's handler too: calling it
+        # here as well dismissed twice and took the attract screen with it).
         if self._ticker is not None and event.key != "escape":
             event.stop()
             event.prevent_default()
-            return
-        super().on_key(event)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -96,6 +96,13 @@ async def test_a_supervisor_switches_to_counter_mode_and_quits(gate_db: peewee.D
 
     app = build(gate_db, clock)
     async with app.run_test(size=(80, 24)) as pilot:
+        # Esc on the PIN gate closes the gate only (it once closed the attract screen as well,
+        # and the mode switch after it crashed the kiosk).
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, StaffPinModal))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        assert [type(s) for s in app.screen_stack][-1:] == [AttractScreen] and len(app.screen_stack) == 2
         menu = await open_menu(app, pilot, *SUPERVISOR)
         assert not menu.query_one("#m-counter").disabled and not menu.query_one("#m-exit").disabled
         assert "审核员" not in screen_text(app)
