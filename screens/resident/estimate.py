@@ -82,7 +82,7 @@ class EstimateScreen(ResidentScreen):
         yield Static(amount, id="estimate-total", classes="balance")
         years, months = divmod(view.months, 12)
         yield Static(t("kiosk17.estimate.months", total=view.months, years=years, months=months)
-                     if view.months else t("kiosk17.estimate.no_months"), id="estimate-months")
+                     if view.months else t("kiosk17.estimate.no_months"), id="estimate-months", classes="calc-step")
         yield paragraph(t("frontdesk.estimate.retired_note"), classes="note")
 
     def _account_basis(self, view: Any) -> str:
