@@ -479,8 +479,9 @@ class StepForm(KioskModal[dict[str, Any] | None]):
             else:
                 text = self.query_one(f"#field-{field.name}", Input).value
                 answer = " ".join(unicodedata.normalize("NFKC", text).split()) if field.kind != "text" else text.strip()
-                if answer and field.kind == "yuan":
-                    answer = self.yuan(parse_yuan(answer))
+                if answer and field.kind == "yuan":  # one rounding, shown grouped; the label may name the unit
+                    unit = self.t("counter.yuan")
+                    answer = format_yuan(parse_yuan(answer)) + ("" if unit.strip() in field.label else unit)
             lines.append(f"{field.label}：{answer or '-'}")
         return lines
 

@@ -241,7 +241,7 @@ async def test_medical_form_by_keyboard_confirms_facts_and_the_rules_amount(data
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         shown = text_of(app, "#confirm-what")
-        assert "县级医院" in shown and "是否异地就医：否" in shown and "10,000.00" in shown
+        assert "县级医院" in shown and "是否异地就医：否" in shown and "（元）：10,000.00\n" in shown
         assert format_yuan(expected) in shown, shown  # computed by the rules, the local ratio
         await pilot.press("plus")
         await until(pilot, lambda: Application.get(Application.number == info.number).status == "calculated")
