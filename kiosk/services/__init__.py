@@ -9,7 +9,9 @@ injected clock and who is acting where. Failures a person can cause raise
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 import peewee
 
@@ -64,3 +66,10 @@ class ServiceContext:
         """The same context acting as a logged-in staff member."""
         return ServiceContext(self.database, self.clock, self.terminal, self.hall_name, self.region_code,
                               self.training, staff_id, staff_number, self.extras)
+
+
+def connected(ctx: ServiceContext) -> AbstractContextManager[Any]:
+    """A connection for a service's work: the caller's open one (inside its transaction, or the
+    executor's kept connection), else a new one closed at the end. Never closes a connection it did
+    not open, so a service can run inside another service's write transaction."""
+    return nullcontext() if not ctx.database.is_closed() else ctx.database.connection_context()

@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
@@ -74,7 +73,7 @@ from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan, round
 from kiosk.rules.parameters import PolicyParams
 from kiosk.rules.steps import CalculationStep
 from kiosk.rules.workflows import END_STATES
-from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services import NotFound, ServiceContext, ServiceError, connected
 
 KINDS: tuple[str, ...] = ("pension", "unemployment", "maternity", "medical", "injury", "funeral")
 REASONS: tuple[str, ...] = (
@@ -241,11 +240,6 @@ def parse_fact_args(items: Iterable[str]) -> dict[str, str]:
 
 
 # -- records ----------------------------------------------------------------------------
-
-
-def connected(ctx: ServiceContext) -> AbstractContextManager[Any]:
-    """A connection for the reads: the caller's open one (inside its transaction), else a new one."""
-    return nullcontext() if not ctx.database.is_closed() else ctx.database.connection_context()
 
 
 def tuples(query: Any) -> list[tuple[Any, ...]]:

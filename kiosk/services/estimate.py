@@ -28,7 +28,7 @@ from typing import Any
 from db.models import Application, Benefit, BenefitPayment, Contribution
 from kiosk.rules import pension, retirement
 from kiosk.rules.money import Fen, format_yuan, round_fen
-from kiosk.services import ServiceContext
+from kiosk.services import ServiceContext, connected
 from kiosk.services.entitlement import (
     MONTHLY_SCHEMES,
     Note,
@@ -36,7 +36,6 @@ from kiosk.services.entitlement import (
     _person,
     _policy,
     account_balance,
-    connected,
     flexible_window,
     render_steps,
     tuples,

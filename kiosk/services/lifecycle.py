@@ -39,7 +39,7 @@ from kiosk.policy import PolicyError
 from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.money import Fen
 from kiosk.rules.parameters import LifecycleParams
-from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services import NotFound, ServiceContext, ServiceError, connected
 from kiosk.services import survivors as survivor_rules
 from kiosk.services.accounts import account_balance_with_interest, settle_interest
 from kiosk.services.benefit_run import benefit_ids, certification_due, month_of
@@ -95,7 +95,7 @@ def certify(ctx: ServiceContext, resident_id: int, *, channel: str = "counter") 
     if ctx.staff_id is None:
         raise ServiceError("资格认证须由工作人员核验本人后办理", code="needs_staff")
     today, now = ctx.today(), ctx.now()
-    with ctx.database.connection_context(), write_transaction(ctx.database):
+    with connected(ctx), write_transaction(ctx.database):
         person = Resident.get_or_none(Resident.id == resident_id)
         if person is None:
             raise NotFound("没有这位参保人的记录")
@@ -137,7 +137,7 @@ def due_for_certification(ctx: ServiceContext, month: dt.date) -> list[DueRow]:
     end = add_months(month_of(month), 1)
     interval = _lifecycle(ctx, month).certification_interval_months
     rows: list[DueRow] = []
-    with ctx.database.connection_context():
+    with connected(ctx):
         query = (Benefit.select(Benefit, Resident).join(Resident)
                  .where(Benefit.kind.in_(("pension", "survivor")) & Benefit.status.in_(("in_payment", "suspended"))
                         & Resident.death_date.is_null()))
@@ -210,7 +210,7 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
         raise ServiceError(f"死亡日期 {death.isoformat()} 晚于今天，请核对死亡证明", code="bad_date")
     params = _lifecycle(ctx, death)
     book = policy_book(ctx)
-    with ctx.database.connection_context(), write_transaction(ctx.database):
+    with connected(ctx), write_transaction(ctx.database):
         person = Resident.get_or_none(Resident.id == resident_id)
         if person is None:
             raise NotFound("没有这位参保人的记录")
@@ -287,7 +287,7 @@ def change_enrolment(ctx: ServiceContext, resident_id: int, insurance: str, sche
         raise ServiceError("职工参保由用人单位办理减员后终止，不在此办理", code="employer_only")
     before, after = ENROLMENT_ACTIONS[action]
     now = ctx.now()
-    with ctx.database.connection_context(), write_transaction(ctx.database):
+    with connected(ctx), write_transaction(ctx.database):
         query = Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
                                          & (Enrolment.scheme == scheme) & (Enrolment.status != "ended"))
         row = query.order_by(Enrolment.start_date.desc()).first()

@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any, cast
-
-import peewee
+from collections.abc import Callable
+from typing import Any
 
 from db import audit
 from db.connection import is_sqlite
@@ -68,24 +65,6 @@ _INSURANCE_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemploy
 _SCHEME_ZH = {"resident": "城乡居民", "flexible": "灵活就业", "employee": "职工"}
 _KIND_ZH = {"pension": "养老金", "unemployment": "失业保险金", "injury": "伤残津贴", "survivor": "遗属待遇",
             "survivor_lump": "抚恤金"}
-
-
-@contextmanager
-def _held(database: peewee.Database) -> Iterator[None]:
-    """Run a :mod:`kiosk.services.lifecycle` function inside this step's transaction.
-
-    Those functions wrap themselves in ``connection_context()``, whose exit closes
-    the connection when no outer context holds it (a service called outside the
-    screens' executor, e.g. by a test or a script): closing inside the open
-    transaction would fail. A marker on peewee's context stack holds it open.
-    """
-    stack = cast(Any, database)._state.ctx
-    marker = object()
-    stack.append(marker)
-    try:
-        yield
-    finally:
-        stack.remove(marker)
 
 
 def _resident_id(row: Application) -> int:
@@ -312,8 +291,7 @@ def _receipt(ctx: ServiceContext, row: Application, data: Data, *, facts: tuple[
 
 
 def _certified(ctx: ServiceContext, row: Application, data: Data) -> None:
-    with _held(ctx.database):
-        result = lifecycle.certify(ctx, _resident_id(row), channel=str(data.get("channel") or "counter"))
+    result = lifecycle.certify(ctx, _resident_id(row), channel=str(data.get("channel") or "counter"))
     data["result"] = {"certified": result.certified, "resumed": list(result.resumed),
                       "next_due": result.next_due.isoformat() if result.next_due else None}
     notes = ["认证有效，待遇按月继续发放。"]
@@ -334,8 +312,7 @@ def _death_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
 def _death_closed(ctx: ServiceContext, row: Application, data: Data) -> None:
     person = Resident.get_by_id(_resident_id(row))
     survivors = [int(r) for r in data.get("survivors") or ()]
-    with _held(ctx.database):
-        result = lifecycle.record_death(ctx, person.id, _death_day(ctx, person, data), survivors=survivors)
+    result = lifecycle.record_death(ctx, person.id, _death_day(ctx, person, data), survivors=survivors)
     data["result"] = {**result.as_json(), "account_fen": result.account_fen, "scheme": result.scheme,
                       "enrolments_ended": result.enrolments_ended,
                       "survivor_benefits": list(result.survivor_benefits)}
@@ -399,9 +376,8 @@ def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None
 def _enrolment_done(ctx: ServiceContext, row: Application, data: Data) -> None:
     action = ENROLMENT_ACTIONS[row.type]
     on = dt.date.fromisoformat(str(data["date"])) if data.get("date") else ctx.today()
-    with _held(ctx.database):
-        status = lifecycle.change_enrolment(ctx, _resident_id(row), str(data["insurance"]), str(data["scheme"]),
-                                            action, on)
+    status = lifecycle.change_enrolment(ctx, _resident_id(row), str(data["insurance"]), str(data["scheme"]),
+                                        action, on)
     data["result"] = {"status": status, "date": on.isoformat()}
     insurance = f"{_SCHEME_ZH[str(data['scheme'])]}{_INSURANCE_ZH[str(data['insurance'])]}"
     _receipt(ctx, row, data, facts=(("险种", insurance), ("生效日期", on.isoformat())),
