@@ -167,7 +167,8 @@ async def test_every_business_type_reachable_by_keys_and_started(database: peewe
             assert app.focused is types[-1] and _visible(app, types[-1])
             await pilot.press("enter")  # the last type is started: its checklist
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
-        assert app.screen.draft.type == GROUPS[-1][1][-1]
+        started = app.screen
+        assert isinstance(started, MaterialsScreen) and started.draft.type == GROUPS[-1][1][-1]
 
 
 # -- 待遇计算 (medical reimbursement) form by keyboard -------------------------------------------
@@ -215,6 +216,7 @@ async def test_medical_form_by_keyboard_confirms_facts_and_the_rules_amount(data
         await pilot.press("1")  # 待遇计算 → its form
         await until(pilot, lambda: isinstance(app.screen, MedicalForm) and app.screen.ready)
         form = app.screen
+        assert isinstance(form, MedicalForm)
         total = form.query_one("#field-total_fen", Input)
         await until(pilot, lambda: app.focused is total)
         await type_text(pilot, "10000")  # digits typed as the form opens are the bill
@@ -314,6 +316,7 @@ async def test_payment_step_form_opens_on_the_money_field(database: peewee.Datab
         app.push_screen(PaymentForm(100_00, {}, subject="A"))
         await until(pilot, lambda: isinstance(app.screen, PaymentForm) and app.screen.ready)
         form = app.screen
+        assert isinstance(form, PaymentForm)
         tendered = form.query_one("#field-tendered", Input)
         await until(pilot, lambda: app.focused is tendered)
         await type_text(pilot, "500")  # money, never the method keys 1-5

@@ -16,6 +16,7 @@ it had before the checklist and every next step was refused with
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import peewee
@@ -38,6 +39,10 @@ BIRTH = dt.date(1975, 6, 1)
 
 def _status(number: str) -> str:
     return str(Application.get(Application.number == number).status)
+
+
+def _status_is(number: str, status: str) -> Callable[[], bool]:
+    return lambda: _status(number) == status
 
 
 async def _on_application(pilot: Pilot[Any], status: str) -> ApplicationScreen:
@@ -107,7 +112,7 @@ async def test_closed_loop_by_keyboard_never_uses_an_old_version(database: peewe
             await pilot.press("1")
             await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
             await pilot.press("plus")
-            await until(pilot, lambda s=status: _status(number) == s, timeout=15)
+            await until(pilot, _status_is(number, status), timeout=15)
             await _on_application(pilot, status)
             assert "其他工作人员" not in message(app)
     done = apps.get_application(ctx, number)
