@@ -121,6 +121,15 @@ class HostMixin:
             self.__dict__["_kiosk_writing"] = worker
         return worker
 
+    def service_message(self, error: ServiceError) -> str:
+        """A service's refusal in the terminal's language: its catalog message
+        when it names one (``error.key``), else its own text."""
+        if error.key:
+            text = self.t(error.key, **error.params)
+            if text != error.key:
+                return text
+        return error.message
+
     def _service_callbacks(self) -> dict[Worker[Any], tuple[Callable[[Any], None], Callable[[str], None] | None]]:
         callbacks = self.__dict__.get("_kiosk_service_callbacks")
         if callbacks is None:
@@ -142,7 +151,7 @@ class HostMixin:
         elif event.state == WorkerState.ERROR and on_error is not None:
             error = event.worker.error
             if isinstance(error, ServiceError):
-                on_error(error.message)
+                on_error(self.service_message(error))
             else:
                 _log.error("service call failed", exc_info=error)
                 on_error(self.t("error.unexpected"))

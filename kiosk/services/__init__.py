@@ -9,6 +9,7 @@ injected clock and who is acting where. Failures a person can cause raise
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,12 +20,17 @@ from kiosk.clock import Clock
 
 
 class ServiceError(Exception):
-    """Something a person can fix; ``message`` is shown as it is."""
+    """Something a person can fix; ``message`` (Chinese) is shown as it is,
+    unless ``key`` names a catalog message: screens then show
+    ``t(key, **params)`` in the terminal's language (the English counter)."""
 
-    def __init__(self, message: str, *, code: str = "") -> None:
+    def __init__(self, message: str, *, code: str = "", key: str = "",
+                 params: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.key = key
+        self.params = dict(params or {})
 
 
 class NotFound(ServiceError):

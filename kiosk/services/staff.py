@@ -209,12 +209,16 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
     right = _check(row, pin)  # slow on purpose; before any lock is taken
     now = ctx.now()
     failure: str | None = None
+    # The failure's catalog message, so that screens show it in their language.
+    key: str = ""
+    params: dict[str, object] = {}
     session: StaffSession | None = None
     with write_transaction(ctx.database):
         if row is None:
             audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.login_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "unknown"})
             failure = WRONG
+            key, params = "maint17.staff.wrong", {"failures": MAX_FAILURES, "minutes": LOCK_MINUTES}
         elif not right:
             failed = Staff.failed_attempts + 1
             # One statement: the count and the lock move together, whoever else is typing.
@@ -232,17 +236,20 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
                              entity="staff", entity_id=number,
                              detail={"reason": "pin", "failures": current.failed_attempts})
             failure = WRONG
+            key, params = "maint17.staff.wrong", {"failures": MAX_FAILURES, "minutes": LOCK_MINUTES}
         else:
             current = Staff.select(Staff.active, Staff.locked_until).where(Staff.id == row.id).first()
             if not current.active:
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login_failed", now=now,
                              entity="staff", entity_id=number, detail={"reason": "inactive"})
                 failure = f"工号 {number} 已停用，请联系管理员"
+                key, params = "maint17.staff.inactive", {"number": number}
             elif current.locked_until is not None and current.locked_until > now:
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login_refused_locked", now=now,
                              entity="staff", entity_id=number, detail={})
-                failure = (f"连续输错PIN次数过多，账号已锁定，请 {_minutes_left(current.locked_until, now)} "
-                           "分钟后再试")
+                minutes = _minutes_left(current.locked_until, now)
+                failure = f"连续输错PIN次数过多，账号已锁定，请 {minutes} 分钟后再试"
+                key, params = "maint17.staff.locked", {"minutes": minutes}
             else:
                 Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login", now=now,
@@ -251,7 +258,7 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
                                        ROLE_NAMES.get(row.role, row.role), now)
     # Raised after the commit: the failure count and its audit entry must stay.
     if failure is not None or session is None:
-        raise LoginFailed(failure or "登录失败", code="login_failed")
+        raise LoginFailed(failure or "登录失败", code="login_failed", key=key, params=params)
     return session
 
 
@@ -269,6 +276,8 @@ def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
     right = _check(row, pin)
     now = ctx.now()
     failure: str | None = None
+    key: str = "fix19.gate.wrong"
+    params: dict[str, object] = {}
     with write_transaction(ctx.database):
         if not right or row is None:
             audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.gate_failed", now=now,
@@ -278,15 +287,18 @@ def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "inactive"})
             failure = f"工号 {number} 已停用，请联系管理员"
+            key, params = "maint17.staff.inactive", {"number": number}
         elif row.locked_until is not None and row.locked_until > now:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "locked"})
-            failure = f"账号已锁定，请 {_minutes_left(row.locked_until, now)} 分钟后再试"
+            minutes = _minutes_left(row.locked_until, now)
+            failure = f"账号已锁定，请 {minutes} 分钟后再试"
+            key, params = "maint17.staff.locked", {"minutes": minutes}
         else:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_login", now=now,
                          entity="staff", entity_id=number, detail={"role": row.role})
     if failure is not None or row is None:
-        raise LoginFailed(failure or GATE_WRONG, code="login_failed")
+        raise LoginFailed(failure or GATE_WRONG, code="login_failed", key=key, params=params)
     return StaffSession(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role), now)
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from db.models import AuditEntry, Staff, bind
 from kiosk.rules.pins import verify_pin
-from tests.cli.test_staff_audit import cli_env, run
+from tests.cli.test_staff_audit import cli_env
+from tests.support import run_cli as run
 
 __all__ = ["cli_env"]  # the fixture, shared with test_staff_audit
 

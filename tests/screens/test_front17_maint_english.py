@@ -19,6 +19,7 @@ from typing import Any
 import peewee
 import pytest
 from textual.screen import Screen
+from textual.widgets import Input
 
 from db.demo import DemoSummary, seed_demo
 from db.models import Application, ApplicationEvent, Employer, Resident, Staff
@@ -187,3 +188,31 @@ def _info(ctx: ServiceContext, number: str) -> Any:
     from kiosk.services import applications as apps
 
     return apps.get_application(ctx, number)
+
+
+async def test_login_refusals_are_in_english(database: peewee.Database, clock: FixedClock) -> None:
+    """A service's refusal names its catalog message (ServiceError.key): the English
+    counter shows it in English — a wrong PIN, then the lock-out after five."""
+    from screens.counter.login import LoginScreen
+    from tests.screens.counter.helpers import message, staff, type_text
+
+    staff(database, clock, "S009", "王芳")
+    settings = Settings(source="(test)")
+    settings.terminal.mode, settings.terminal.language = "counter", "en"
+    app = make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        for attempt in range(6):
+            await pilot.click("#staff-number")
+            app.screen.query_one("#staff-number", Input).value = ""
+            await type_text(pilot, "S009")
+            await pilot.press("enter")
+            await type_text(pilot, "135790" if attempt < 5 else "482916")  # the sixth is the right PIN
+            await pilot.press("enter")
+            await until(pilot, lambda: bool(message(app)) and "Checking" not in message(app)
+                        and not app.screen._busy)  # type: ignore[attr-defined]
+            shown = message(app)
+            assert not CJK.search(shown), shown
+            if attempt < 5:
+                assert "Wrong staff number or PIN" in shown, shown
+        assert "locked" in shown and "minutes" in shown, shown
