@@ -23,6 +23,7 @@ from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.registration import ResidentInfo
+from screens.counter import names
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ConfirmActionModal, MenuListKeys
 from screens.counter.printing import wake_spool
@@ -207,7 +208,7 @@ class MaterialsScreen(MenuListKeys, AcceptStep):
         missing = [m.name_en if english else m.name_zh for m in wf.materials
                    if m.required and m.code not in self.draft.received]
         lines = [self.t("counterdesk.accept.what", type=self.workflow_name(wf), name=self.draft.resident.masked_name),
-                 self.t("counterdesk.accept.missing", list="、".join(missing)) if missing
+                 self.t("counterdesk.accept.missing", list=self.t("maint17.list_sep").join(missing)) if missing
                  else self.t("counterdesk.accept.complete")]
         self.app.push_screen(ConfirmActionModal(self.t("counterdesk.accept.confirm_title"), lines),
                              lambda ok: self._submit(data) if ok else self.say(self.t("counterdesk.confirm.cancelled")))
@@ -241,7 +242,8 @@ class MaterialsScreen(MenuListKeys, AcceptStep):
 
         self._busy = False
         wake_spool(self.host)
-        missing = "、".join(m.name for m in info.missing_materials)
+        missing = self.t("maint17.list_sep").join(names.material_name(self.host, info.type, m.code, m.name)
+                                                  for m in info.missing_materials)
         notice = self.t("counter.accept.done", number=info.number)
         if missing:
             notice += self.t("counter.accept.missing", list=missing)

@@ -482,7 +482,7 @@ class StepForm(KioskModal[dict[str, Any] | None]):
                 if answer and field.kind == "yuan":  # one rounding, shown grouped; the label may name the unit
                     unit = self.t("counter.yuan")
                     answer = format_yuan(parse_yuan(answer)) + ("" if unit.strip() in field.label else unit)
-            lines.append(f"{field.label}：{answer or '-'}")
+            lines.append(f"{field.label}{self.t('maint17.colon')}{answer or '-'}")
         return lines
 
     def parse(self, field: TextField, text: str) -> Any:
@@ -494,7 +494,7 @@ class StepForm(KioskModal[dict[str, Any] | None]):
             text = (normalise_text(text) if field.kind == "text"
                     else "".join(unicodedata.normalize("NFKC", text).split()))
         except InvalidText as exc:
-            raise FormError(f"{label}：{exc.describe(self.t)}", field.name) from None
+            raise FormError(f"{label}{self.t('maint17.colon')}{exc.describe(self.t)}", field.name) from None
         if not text:
             if field.required:
                 raise FormError(self.t("counter.steps.required", label=label), field.name)
