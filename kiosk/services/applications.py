@@ -52,6 +52,13 @@ from printers.templates import (
 
 APPLICATION_COUNTER_PREFIX = "#"
 CONFLICT_MESSAGE = "该业务已被其他工作人员处理，请刷新后重试"
+
+
+def _status_params(wf: Workflow, status: str) -> dict[str, object]:
+    """A status's name in both languages, for a refusal's catalog message (ServiceError.key)."""
+    return {"status_zh": wf.status_name(status), "status_en": wf.status_name(status, "en")}
+
+
 NEEDS_REASON = (RETURNED, REJECTED)
 #: Material states at the counter's checklist: 已收, 未收, 需补正 (brought but to be corrected).
 MATERIAL_STATES = ("received", "missing", "correction")
@@ -249,13 +256,15 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
             query = query.for_update()
         resident = query.get_or_none()
         if resident is None:
-            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+            raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
         staff = acting_staff(ctx)
         open_same = (Application.select().where((Application.resident == resident_id) & (Application.type == type_)
                                                 & ~(Application.status.in_((*END_STATES, wf.last))))
                      .first())
         if open_same is not None:
-            raise Conflict(f"已有正在办理的{wf.name_zh}（{open_same.number}），请勿重复申请", code="duplicate")
+            raise Conflict(f"已有正在办理的{wf.name_zh}（{open_same.number}），请勿重复申请", code="duplicate",
+                           key="maint17.app.duplicate",
+                           params={"type_zh": wf.name_zh, "type_en": wf.name_en, "number": open_same.number})
         effects.check_submit(ctx, resident, wf, payload)
         number = application_number(today, _next_serial(today))
         row = Application.create(number=number, resident=resident_id, type=type_, subtype=subtype,
@@ -314,17 +323,19 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
+                           key="maint17.app.unknown", params={"number": number})
         staff = acting_staff(ctx)
         if staff is None:
-            raise PermissionDenied("办理业务需要工作人员登录", code="login_required")
+            raise PermissionDenied("办理业务需要工作人员登录", code="login_required", key="maint17.app.login_required")
         if expected_version is not None and expected_version != row.version:
-            raise Conflict(CONFLICT_MESSAGE, code="conflict")
+            raise Conflict(CONFLICT_MESSAGE, code="conflict", key="maint17.app.conflict")
         wf = _workflow(row.type)
         if to_status not in wf.allowed(row.status):
             raise _illegal(wf, row.status, to_status)
         if _needs_supervisor(wf, row.status, to_status, row.data) and staff.role not in ("supervisor", "admin"):
-            raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor")
+            raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor",
+                                   key="maint17.app.supervisor", params=_status_params(wf, to_status))
         payload = dict(row.data or {})
         typed = dict(data or {})
         if row.type.startswith("benefit_"):
@@ -335,12 +346,18 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
             duties.check_decision_inputs(row.type, to_status, payload, ctx.today())
         if to_status in NEEDS_REASON and not note:
             raise ServiceError(f"{wf.status_name(to_status)}必须填写原因（参保人会在“办理进度”中看到）",
-                               code="reason_required")
+                               code="reason_required", key="maint17.app.reason_required",
+                               params=_status_params(wf, to_status))
         if row.status == wf.first and to_status not in END_STATES:
-            missing = [m.name for m in ApplicationMaterial.select().where(ApplicationMaterial.application == row.id) if not m.received
-                       and any(w.code == m.code and w.required for w in wf.materials)]
+            lacking = [m for m in ApplicationMaterial.select().where(ApplicationMaterial.application == row.id)
+                       if not m.received and any(w.code == m.code and w.required for w in wf.materials)]
+            missing = [m.name for m in lacking]
             if missing:
-                raise ServiceError(f"材料不齐，缺少：{'、'.join(missing)}。请补齐后再办理，或退回", code="materials")
+                english = {w.code: w.name_en for w in wf.materials}
+                raise ServiceError(f"材料不齐，缺少：{'、'.join(missing)}。请补齐后再办理，或退回", code="materials",
+                                   key="maint17.app.materials",
+                                   params={"list_zh": "、".join(missing),
+                                           "list_en": ", ".join(english.get(m.code, m.name) for m in lacking)})
         from_status = row.status
         # 受审分离: who accepted (受理) and who approved (复核) are kept on the row.
         accepted_by = duties.acceptor_after(row, wf, staff, to_status)
@@ -350,7 +367,7 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
                                       approved_by=staff.id if approved else Application.approved_by)
                    .where((Application.id == row.id) & (Application.version == row.version)).execute())
         if updated != 1:
-            raise Conflict(CONFLICT_MESSAGE, code="conflict")
+            raise Conflict(CONFLICT_MESSAGE, code="conflict", key="maint17.app.conflict")
         if to_status not in END_STATES:
             effects.apply(ctx, row, wf, to_status, payload)
         Application.update(data=payload).where(Application.id == row.id).execute()
@@ -379,13 +396,16 @@ def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = 
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
+                           key="maint17.app.unknown", params={"number": number})
         if acting_staff(ctx) is None:
-            raise PermissionDenied("收取材料需要工作人员登录", code="login_required")
+            raise PermissionDenied("收取材料需要工作人员登录", code="login_required", key="maint17.app.login_required_materials")
         wf = _workflow(row.type)
         if not (row.status == RETURNED or (row.status == wf.first and not wf.is_finished(row.status))):
             raise ServiceError(f"{wf.name_zh}当前为“{wf.status_name(row.status)}”，材料只能在受理时或退回补正后登记",
-                               code="materials_closed")
+                               code="materials_closed", key="maint17.app.materials_closed",
+                               params={"type_zh": wf.name_zh, "type_en": wf.name_en,
+                                       **_status_params(wf, row.status)})
         item = ApplicationMaterial.get_or_none((ApplicationMaterial.application == row.id)
                                                & (ApplicationMaterial.code == code))
         if item is None:
@@ -444,12 +464,14 @@ def print_notice(ctx: ServiceContext, number: str) -> ApplicationInfo:
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
+                           key="maint17.app.unknown", params={"number": number})
         if acting_staff(ctx) is None:
-            raise PermissionDenied("打印告知单需要工作人员登录", code="login_required")
+            raise PermissionDenied("打印告知单需要工作人员登录", code="login_required", key="maint17.app.login_required_notice")
         info = _info(row)
         if not info.missing_materials:
-            raise ServiceError("材料已齐全，无需打印一次性告知单", code="nothing_missing")
+            raise ServiceError("材料已齐全，无需打印一次性告知单", code="nothing_missing",
+                               key="maint17.app.nothing_missing_notice")
         job = _notice_job(ctx, row, info)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.notice", now=ctx.now(),
                      entity="application", entity_id=row.number,
@@ -476,10 +498,12 @@ def return_for_correction(ctx: ServiceContext, number: str, note: str = "",
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
+                           key="maint17.app.unknown", params={"number": number})
         before = _info(row)
         if not before.missing_materials:
-            raise ServiceError("材料已齐全，不需要退回补正", code="nothing_missing")
+            raise ServiceError("材料已齐全，不需要退回补正", code="nothing_missing",
+                               key="maint17.app.nothing_missing_return")
         reason = correction_reason(before) + (f"。{note.strip()}" if note.strip() else "")
         info = advance(ctx, number, RETURNED, reason, expected_version=expected_version)
         job = _notice_job(ctx, Application.get_by_id(row.id), info)
@@ -506,7 +530,8 @@ def get_application(ctx: ServiceContext, number: str) -> ApplicationInfo:
     with ctx.database.connection_context():
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown")
+            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
+                           key="maint17.app.unknown", params={"number": number})
         return _info(row)
 
 

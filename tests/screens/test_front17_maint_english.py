@@ -216,3 +216,35 @@ async def test_login_refusals_are_in_english(database: peewee.Database, clock: F
             if attempt < 5:
                 assert "Wrong staff number or PIN" in shown, shown
         assert "locked" in shown and "minutes" in shown, shown
+
+
+async def test_application_refusals_are_in_english(database: peewee.Database, clock: FixedClock) -> None:
+    """The counter's commonest refusals (materials missing, unknown number, a reason needed)
+    reach the English screen in English, naming the materials in English."""
+    import datetime as dt
+
+    from kiosk.services import ServiceError
+    from kiosk.services import applications as apps
+    from kiosk.services.registration import register_resident
+    from tests.screens.counter.helpers import id_number, staff
+
+    staff(database, clock)
+    ctx = ServiceContext(database, clock)
+    person = register_resident(ctx, id_number(dt.date(1975, 6, 1)), "赵春梅")
+    info = apps.submit(ctx, person.id, "enrol_resident_pension")  # at the kiosk: nothing received
+    clerk = ctx.as_staff(int(Staff.get(Staff.number == "S001").id), "S001")
+    refusals: list[ServiceError] = []
+    for call in (lambda: apps.advance(clerk, info.number, "reviewed", expected_version=info.version),
+                 lambda: apps.get_application(clerk, "SQ19990101000001"),
+                 lambda: apps.advance(clerk, info.number, "returned", expected_version=info.version)):
+        with pytest.raises(ServiceError) as refused:
+            call()
+        refusals.append(refused.value)
+    settings = Settings(source="(test)")
+    settings.terminal.mode, settings.terminal.language = "counter", "en"
+    app = make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        shown = [app.screen.service_message(error) for error in refusals]  # type: ignore[attr-defined]
+    assert all(not CJK.search(text) for text in shown), shown
+    assert "Household register" in shown[0] and "SQ19990101000001" in shown[1] and "reason" in shown[2], shown
