@@ -134,7 +134,9 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
     if type_ in _ENROL or type_ == "enrol_employee":
         insurances, scheme, _ = _enrolment_plan(type_, data)
         if _active_enrolment(resident.id, insurances[0], scheme) is not None:
-            raise ServiceError(f"已参加{wf.name_zh.removesuffix('参保登记')}，无需重复登记", code="enrolled")
+            raise ServiceError(f"已参加{wf.name_zh.removesuffix('参保登记')}，无需重复登记", code="enrolled",
+                               key="maint17.app.enrolled",
+                               params={"scheme_zh": wf.name_zh.removesuffix("参保登记"), "type_en": wf.name_en})
         # Age window, no overlap across schemes, employee scheme only through an employer.
         enrolment_rules.check_enrolment(ctx, resident, type_, data, staff=ctx.staff_id is not None)
     elif type_ == "assessment":

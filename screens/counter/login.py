@@ -4,6 +4,7 @@ The staff service counts failures in the database and locks the account
 after five; its messages (tries left, minutes until unlocked) are shown as
 they are. On success the staff member's context replaces the app's and the
 counter home is pushed on top of this screen; logging out comes back here.
+F6 switches the counter between Chinese and English (until the terminal restarts).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kiosk.services import staff as staff_service
 from kiosk.services.staff import StaffSession
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
+from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
 
 
@@ -38,6 +40,14 @@ class LoginScreen(CounterScreen):
             yield Static(self.t("counter.login.pin"), classes="field-label")
             yield Input(placeholder=self.t("counter.login.pin_hint"), id="pin", password=True, max_length=12)
             yield Button(self.t("counter.login.submit"), id="login", variant="primary", classes="big-button")
+            # The counter's language until the terminal restarts (kiosk.toml [terminal] language
+            # is where it starts): F6, as on the self-service screens.
+            yield MenuButton("F6", self.t("resident.attract.language"), "language", classes="language-choice")
+
+    def choose(self, choice: str) -> None:
+        if choice == "language":
+            self.host.toggle_language()  # recomposes every screen; the number field takes the keys again
+            self.call_after_refresh(lambda: self.query_one("#staff-number", Input).focus())
 
     def on_mount(self) -> None:
         self.query_one("#staff-number", Input).focus()

@@ -26,12 +26,13 @@ from db.models import Application, ApplicationEvent, Employer, Resident, Staff
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
+from kiosk.i18n import catalog
 from kiosk.rules.identity import mask_name
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import ServiceContext
 from kiosk.services.registration import get_resident
 from tests.screens.counter.helpers import login, until
-from tests.screens.test_front17_maint_catalog import DOCUMENT_NUMBER, GLOSSED
+from tests.screens.test_front17_maint_catalog import ALLOWED, DOCUMENT_NUMBER, GLOSSED
 from tests.screens.test_resident_flows import screen_text
 from tests.support import RecordingPrinter
 
@@ -63,6 +64,8 @@ def chinese_lines(text: str, names: Iterable[str]) -> list[str]:
     found = []
     for line in text.splitlines():
         rest = DOCUMENT_NUMBER.sub("", GLOSSED.sub("", line))  # what the catalog rule allows
+        for key in ALLOWED:  # the language switch says 中文 (test_front17_maint_catalog.ALLOWED)
+            rest = rest.replace(catalog("en")[key], "")
         for name in names:
             rest = rest.replace(name, "")
         if CJK.search(rest):
@@ -248,3 +251,22 @@ async def test_application_refusals_are_in_english(database: peewee.Database, cl
         shown = [app.screen.service_message(error) for error in refusals]  # type: ignore[attr-defined]
     assert all(not CJK.search(text) for text in shown), shown
     assert "Household register" in shown[0] and "SQ19990101000001" in shown[1] and "reason" in shown[2], shown
+
+
+async def test_f6_on_the_counter_login_switches_the_language(database: peewee.Database, clock: FixedClock) -> None:
+    """A counter started in Chinese (kiosk.toml) can be used in English: F6 at the login."""
+    from screens.counter.home import CounterHomeScreen
+    from screens.counter.login import LoginScreen
+    from tests.screens.counter.helpers import make_counter_app, staff
+
+    staff(database, clock)
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert "工号" in screen_text(app)
+        await pilot.press("f6")
+        await until(pilot, lambda: "Staff number" in screen_text(app))
+        assert app.translator.language == "en"
+        await login(pilot)  # typed into the number field, which has the focus again
+        assert isinstance(app.screen, CounterHomeScreen)
+        assert not chinese_lines(screen_text(app), proper_names(app.settings)), screen_text(app)
