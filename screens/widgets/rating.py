@@ -3,12 +3,13 @@ console (after 办结) and the self-service kiosk (a finished ticket scanned).
 
 "请为本次服务评价": five large numbered choices, 5 非常满意 … 1 很不满意. A
 score of 3 or less then asks, optionally, why (等待时间长/态度不好/没办成/
-流程复杂/其他; 0 or Esc skips). The modal saves the rating itself with
-:func:`kiosk.services.queue.rate`, which ties it to the ticket's counter and
-clerk, and dismisses with a :class:`RatingResult`. With no input for
-``timeout`` seconds it closes by itself and saves nothing — unless a score
-was already chosen, which is then saved without a reason (the resident did
-give it). Esc before a score closes it, saving nothing.
+流程复杂/其他; 0 skips). A digit only chooses: the choice is shown and saved
+on + (the one confirmation key of the kiosk and the counter, never a digit or
+Enter), so a card read's digits typed over the modal rate nothing (issue 17).
+The modal saves the rating itself with :func:`kiosk.services.queue.rate`,
+which ties it to the ticket's counter and clerk, and dismisses with a
+:class:`RatingResult`. With no input for ``timeout`` seconds, or on Esc or 0
+at the confirmation, it closes by itself and saves nothing.
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ class RatingModal(KioskModal[RatingResult | None]):
         self.code = code
         self.label = label or code
         self.timeout = timeout
-        self.stage = "score"  # score → reason (scores ≤ 3) → saving
+        self.stage = "score"  # score → reason (scores ≤ 3) → confirm (+) → saving
+        self.reason = ""  # the reason name (rating.reason.<name>), "" for none
         self.score: int | None = None
         self._timer: Timer | None = None
 
@@ -85,6 +87,16 @@ class RatingModal(KioskModal[RatingResult | None]):
                 for key, reason in enumerate(REASONS, 1):
                     yield MenuButton(str(key), t(f"rating.reason.{reason}"), f"reason-{reason}")
                 yield MenuButton("0", t("rating.skip"), "skip")
+            elif self.stage == "confirm":
+                score = self.score or 0
+                yield Static(t("kiosk17.rating.chosen", score=score, label=t(f"rating.score.{score}")),
+                             classes="rating-title", id="rating-chosen")
+                if self.reason:
+                    yield Static(t("kiosk17.rating.reason", reason=t(f"rating.reason.{self.reason}")),
+                                 classes="rating-hint")
+                yield Static(t("kiosk17.rating.keys"), classes="rating-hint")
+                yield MenuButton("+", t("kiosk17.rating.submit"), "submit")
+                yield MenuButton("0", t("kiosk17.rating.cancel"), "cancel")
             else:
                 yield Static(t("rating.saving"), classes="rating-title")
 
@@ -99,15 +111,17 @@ class RatingModal(KioskModal[RatingResult | None]):
             self._timer.reset()
 
     def on_key(self, event: events.Key) -> None:
-        # Our own Esc and digits; the base modal's Esc (dismiss None) would lose a chosen score.
+        # Our own Esc, digits and +; Esc (or 0 at the confirmation) saves nothing.
         event.prevent_default()
         self._touched()
         if event.key == "escape":
             event.stop()
-            if self.stage == "score":
+            if self.stage != "saving":
                 self._close(None)
-            elif self.stage == "reason":
-                self._save("")
+            return
+        if event.key == "plus" and self.stage == "confirm":
+            event.stop()
+            self._submit()
             return
         if event.character is None or not event.character.isdigit():
             return
@@ -124,27 +138,33 @@ class RatingModal(KioskModal[RatingResult | None]):
             self.choose(event.button.choice)
 
     def choose(self, choice: str) -> None:
-        """A numbered choice: ``score-N``, ``reason-NAME`` or ``skip``."""
+        """A choice: ``score-N``, ``reason-NAME``, ``skip``, then ``submit`` (+) or ``cancel`` (0)."""
         if self.stage == "score" and choice.startswith("score-"):
             self.score = int(choice.removeprefix("score-"))
-            if self.score <= REASON_BELOW:
-                self.stage = "reason"
-                self.refresh(recompose=True)
-            else:
-                self._save("")
+            self._stage("reason" if self.score <= REASON_BELOW else "confirm")
         elif self.stage == "reason" and choice.startswith("reason-"):
-            # Stored in Chinese whatever the screen language, so reports group one way.
-            self._save(translate(f"rating.reason.{choice.removeprefix('reason-')}", "zh_CN"))
+            self.reason = choice.removeprefix("reason-")
+            self._stage("confirm")
         elif self.stage == "reason" and choice == "skip":
-            self._save("")
+            self._stage("confirm")
+        elif self.stage == "confirm" and choice == "submit":
+            self._submit()
+        elif self.stage == "confirm" and choice == "cancel":
+            self._close(None)
+
+    def _submit(self) -> None:
+        # Stored in Chinese whatever the screen language, so reports group one way.
+        self._save(translate(f"rating.reason.{self.reason}", "zh_CN") if self.reason else "")
+
+    def _stage(self, stage: str) -> None:
+        self.stage = stage
+        self.refresh(recompose=True)
 
     # -- outcome ------------------------------------------------------------------------
 
     def _expired(self) -> None:
-        if self.stage == "reason":
-            self._save("")  # a score was given: keep it, without a reason
-        elif self.stage == "score":
-            self._close(None)
+        if self.stage != "saving":
+            self._close(None)  # nothing is saved that was not confirmed with +
 
     def _save(self, reason: str) -> None:
         score = self.score

@@ -124,7 +124,10 @@ async def test_kiosk_scan_finished_ticket_rates_it(make_kiosk: Callable[..., Kio
         screen = await _scan(pilot, app, code)
         await until(pilot, lambda: isinstance(app.screen, RatingModal))
         assert "请为本次服务评价" in _modal_text(app)
-        await pilot.press("5")
+        await pilot.press("5")  # chooses: nothing is saved on a digit (issue 17)
+        await until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "confirm")
+        assert "5分" in _modal_text(app) and _ratings() == []
+        await pilot.press("plus")
         await until(pilot, lambda: app.screen is screen and "感谢您的评价（5分）" in screen.message)
     assert _ratings() == [("A001", 5, "", 1, staff)]
 
@@ -139,6 +142,9 @@ async def test_kiosk_scan_low_score_with_reason(make_kiosk: Callable[..., KioskA
         await pilot.press("1")
         await until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "reason")
         await pilot.press("1")
+        await until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "confirm")
+        assert "等待时间长" in _modal_text(app) and _ratings() == []
+        await pilot.press("plus")
         await until(pilot, lambda: app.screen is screen and "感谢" in screen.message)
     assert _ratings() == [("A001", 1, "等待时间长", 2, staff)]
 
@@ -189,3 +195,23 @@ async def test_kiosk_card_number_still_identifies(make_kiosk: Callable[..., Kios
     async with app.run_test(size=(80, 24)) as pilot:
         await sign_in(pilot, ZHANG_CARD)
         await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+
+
+async def test_kiosk_rating_a_card_read_over_it_rates_nothing(make_kiosk: Callable[..., KioskApp]) -> None:  # noqa: F811
+    """A card read typed over the rating (its digits include scores) saves no rating and
+    opens the card's password prompt; the score is saved only on + (issue 17)."""
+    from db.models import Resident
+    from screens.resident.password import ServicePasswordScreen
+    from tests.services.resident_factory import LI_ID
+
+    app = make_kiosk()
+    code = _served(app.ctx, add_staff())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _scan(pilot, app, code)
+        await until(pilot, lambda: isinstance(app.screen, RatingModal))
+        await pilot.press(*LI_ID, "enter")  # 1, 1, 0, 1 … : scores, a reason, then Enter
+        await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen))
+        await app.workers.wait_for_complete()
+        assert app.screen.claim is not None  # type: ignore[attr-defined]
+        assert app.screen.claim.resident_id == Resident.get(Resident.id_number == LI_ID).id  # type: ignore[attr-defined]
+    assert _ratings() == []

@@ -126,7 +126,9 @@ async def test_rating_saved_once(database: peewee.Database, clock: FixedClock) -
     async with app.run_test(size=(100, 36)) as pilot:
         app.push_screen(RatingModal(ticket.code))
         await until(pilot, lambda: bool(app.screen.query(MenuButton)))
-        await pilot.press("5", "5", "5")
+        await pilot.press("5")  # chooses; + saves (issue 17)
+        await until(pilot, lambda: isinstance(app.screen, RatingModal) and app.screen.stage == "confirm")
+        await pilot.press("plus", "plus", "plus")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.is_running
