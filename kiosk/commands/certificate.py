@@ -7,7 +7,10 @@ the verification QR; stored as a print job and printed at once through this
 terminal's print spool (settings ``[printer] url``; a printer that is down
 prints it when it is back, the job is never lost). ``--json`` prints
 ``{"code", "qr", "job", "period", "printed", "problem"}``; ``kiosk verify``
-checks the code. With ``--staff`` the clerk's PIN is read from stdin and the
+checks the code (``qr`` is the QR's whole text: its first line ``SBZM2:RC…:MAC``, then
+the facts). The purpose goes through the one normaliser and is refused (exit 2, one line naming
+the character) when it holds a control or invisible character or is longer than 40 characters;
+the certificate names the person in full. With ``--staff`` the clerk's PIN is read from stdin and the
 audit names them, else the command line (``admin-cli``). Exit 0 when the
 certificate was issued (even if the printer is down: it says so), 2 for a
 bad ID number or period.
@@ -52,10 +55,9 @@ def issue_command(args: argparse.Namespace) -> int:
         try:
             start, end = benefit_run.parse_month(args.start), benefit_run.parse_month(args.end)
             resident_id = resident_id_for(ctx, args.id_number)
-            purpose = " ".join(args.purpose.split())[:40]
             acting = staff_context(ctx, args.staff) if args.staff else dataclasses.replace(
                 ctx, staff_number="admin-cli")
-            job, document = issue_certificate(acting, resident_id, start, end, purpose=purpose)
+            job, document = issue_certificate(acting, resident_id, start, end, purpose=args.purpose)
         except ServiceError as exc:
             raise CommandError(exc.message) from None
         problem = print_ticket(settings, database, clock_for(settings))

@@ -1,18 +1,35 @@
 """参保证明 (certificate of insurance) and ``kiosk verify CODE``; the 缴费核定通知单 print job.
 
 A certificate states the resident's enrolments in force and the contributions
-of a chosen period (:func:`issue_certificate`). It is stored as a print job
-(code ``RC…``) and carries a QR ``SBZM1:RC…:MAC`` where MAC is an HMAC-SHA256
-of the certificate's content (the stored document without its QR), keyed
-with a key derived from the audit key (:func:`db.audit.current_key`): a
-certificate made or altered anywhere else does not verify. Issuing is audited
-(``certificate.issue``).
+of a chosen period (:func:`issue_certificate`), with the person's full name
+and ID number (the resident takes the paper to an employer or a school; the
+kiosk's preview on screen is masked). It is stored as a print job (code
+``RC…``) and carries a QR whose first line is ``SBZM2:RC…:MAC`` and whose
+following lines are the facts it states (:func:`printers.certificate.qr_text`).
+MAC is an HMAC-SHA256 of the certificate's whole content (the stored document
+without its QR: person, period, enrolments, amounts, totals), keyed with a key
+derived from the audit key (:func:`db.audit.current_key`): a certificate made
+or altered anywhere else does not verify, and a QR whose facts were changed
+and re-encoded (with any hash a forger can compute) does not either. Issuing
+is audited (``certificate.issue``); the purpose (用途) goes through the one
+normaliser (:func:`kiosk.rules.text.normalise_text`) and is refused with a
+message when it holds control or invisible characters or is too long.
 
 :func:`verify_code` takes what a person typed or scanned — a receipt code
-``RC…`` or a certificate QR — and says what it is (kind, title, when and where
-printed, for whom, masked) and whether it is genuine: the code must be one
-this hall printed; for a certificate the MAC recomputed from the stored
-content must match (and the scanned MAC, when given). Looks are audited
+``RC…`` or a certificate QR — and says what it is and whether it is genuine:
+the code must be one this hall printed; for a certificate the MAC recomputed
+from the stored content must match the one printed, and a scanned QR must be
+exactly the one printed (code, MAC and facts). A genuine answer carries what
+the genuine document says, so a checker holding the paper compares it line by
+line — a doctored paper that kept its code shows up there: for a certificate
+the issuing agency, issue date, period, each enrolment with its status, the
+months (or years) and amounts paid per insurance and the printed total; for a
+receipt its kind, date and amount.
+
+Identity on verification: the person is shown masked (``胡* 3607**********2710``),
+as on every screen. Whoever checks holds the paper with the full name and ID
+number and only needs to see that they agree; a code typed at a terminal must
+not turn into a way to read someone's full ID number. Looks are audited
 (``verify.code``).
 """
 
@@ -30,22 +47,26 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Contribution, Enrolment, PrintJob, Resident
+from kiosk.i18n import translate
+from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.retirement import add_months
-from kiosk.rules.text import InvalidText, normalise_number
+from kiosk.rules.text import InvalidText, normalise_number, normalise_text
 from kiosk.services import NotFound, ServiceContext, ServiceError
 from kiosk.services.payments import _receipt_context
 from kiosk.services.residents import INSURANCE_ZH, SCHEME_ZH
 from printers import spool
 from printers.certificate import (
     QR_PREFIX,
+    QR_PREFIX_FACTS,
     CertificateInput,
     EnrolmentLine,
     PaidLine,
     YearLine,
     certificate_document,
+    certificate_facts,
     with_qr,
 )
-from printers.document import QR, Document
+from printers.document import QR, Document, KeyValue
 from printers.templates import Person
 
 _STATUS_ZH = {"active": "参保缴费", "suspended": "暂停缴费", "ended": "终止参保"}
@@ -120,6 +141,27 @@ def _years(resident_id: int, first: dt.date, last: dt.date) -> tuple[YearLine, .
                  for (year, ins, scheme), (count, individual) in sorted(totals.items()))
 
 
+#: The longest purpose (用途) a certificate prints, in characters.
+PURPOSE_MAX_LENGTH = 40
+
+
+def normalise_purpose(text: str) -> str:
+    """The purpose as printed: through :func:`kiosk.rules.text.normalise_text` (trimmed, spaces
+    collapsed); ServiceError (catalog ``fix15verify.purpose.*``) for a control, invisible or
+    combining character or more than :data:`PURPOSE_MAX_LENGTH` characters."""
+    try:
+        purpose = normalise_text(text)
+    except InvalidText as exc:
+        key = f"fix15verify.purpose.{exc.reason}"
+        params = {"position": exc.params.get("position", ""), "code": exc.params.get("code", "")}
+        raise ServiceError(translate(key, "zh_CN", **params), code=exc.reason, key=key, params=params) from None
+    if len(purpose) > PURPOSE_MAX_LENGTH:
+        params = {"max": PURPOSE_MAX_LENGTH, "length": len(purpose)}
+        raise ServiceError(translate("fix15verify.purpose.long", "zh_CN", **params), code="long_purpose",
+                           key="fix15verify.purpose.long", params=params)
+    return purpose
+
+
 def _check_period(ctx: ServiceContext, start: dt.date, end: dt.date) -> None:
     if end < start or _month(end) > _month(ctx.today()):
         raise ServiceError("证明期间有误：结束月份不能早于开始月份，也不能晚于本月", code="bad_period")
@@ -127,21 +169,25 @@ def _check_period(ctx: ServiceContext, start: dt.date, end: dt.date) -> None:
 
 def preview_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
                         purpose: str = "") -> Document:
-    """What :func:`issue_certificate` would print, without its QR and code: stores nothing (the
-    resident's own look before printing at the kiosk). Same errors as issuing."""
+    """What :func:`issue_certificate` would print, without its QR and code, the person masked (it is
+    shown on a screen a bystander can see): stores nothing (the resident's own look before printing at
+    the kiosk). Same errors as issuing."""
     _check_period(ctx, start, end)
+    purpose = normalise_purpose(purpose)
     with ctx.database.connection_context():
         data = certificate_input(ctx, resident_id, start, end, purpose)
-    return certificate_document(_receipt_context(ctx), data)
+    return certificate_document(_receipt_context(ctx), data, masked=True)
 
 
 def issue_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
                       purpose: str = "") -> tuple[int, Document]:
     """Store a 参保证明 as a print job (one transaction, audited); returns (job id, document).
 
-    Raises ServiceError for an empty or reversed period, NotFound for an unknown resident.
+    The printed certificate names the person in full. Raises ServiceError for an empty or reversed
+    period or a refused purpose (:func:`normalise_purpose`), NotFound for an unknown resident.
     """
     _check_period(ctx, start, end)
+    purpose = normalise_purpose(purpose)
     with ctx.database.connection_context(), write_transaction(ctx.database):
         data = certificate_input(ctx, resident_id, start, end, purpose)
         document = certificate_document(_receipt_context(ctx), data)
@@ -155,7 +201,13 @@ def issue_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end
 
 @dataclasses.dataclass(frozen=True)
 class Verification:
-    """What a code is and whether it is genuine (``reason`` a code when it is not)."""
+    """What a code is and whether it is genuine (``reason`` a code when it is not).
+
+    For a genuine code, what the document says: ``identity`` masked; for a certificate ``agency``,
+    ``issued`` (YYYY-MM-DD), ``period``, ``purpose``, ``enrolments`` (insurance(scheme), status, since),
+    ``paid`` (insurance(scheme), months or years, individual, employer — yuan as printed) and
+    ``individual_total``; for a receipt ``amount`` (its total as printed, "" when it has none).
+    """
 
     code: str
     genuine: bool
@@ -165,27 +217,41 @@ class Verification:
     hall: str = ""
     identity: str = ""
     reason: str = ""
+    issued: str = ""
+    agency: str = ""
+    period: str = ""
+    purpose: str = ""
+    enrolments: tuple[tuple[str, str, str], ...] = ()
+    paid: tuple[tuple[str, str, str, str], ...] = ()
+    individual_total: str = ""
+    amount: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["enrolments"] = [{"insurance": i, "status": s, "since": d} for i, s, d in self.enrolments]
+        out["paid"] = [{"insurance": i, "count": c, "individual": p, "employer": e} for i, c, p, e in self.paid]
+        return out
 
 
-def _parse(text: str) -> tuple[str, str | None]:
+def _parse(text: str) -> tuple[str, str | None, str | None]:
+    """(code, scanned MAC or None, the whole scanned QR text or None)."""
     raw = text.strip()
-    if raw.upper().startswith(QR_PREFIX + ":"):
-        parts = raw.split(":")
+    first = raw.splitlines()[0].strip() if raw else ""
+    if first.upper().startswith((QR_PREFIX + ":", QR_PREFIX_FACTS + ":")):
+        parts = first.split(":")
         if len(parts) != 3:
-            raise ServiceError("二维码内容不完整：应为 SBZM1:RC…:校验值", code="bad_code")
-        return parts[1].strip().upper(), parts[2].strip().upper()
+            raise ServiceError("二维码内容不完整：应为 SBZM2:RC…:校验值", code="bad_code")
+        return parts[1].strip().upper(), parts[2].strip().upper(), raw
     try:
-        return normalise_number(raw).upper(), None
+        return normalise_number(raw).upper(), None, None
     except InvalidText as exc:
         raise ServiceError(f"校验码无效：{getattr(exc, 'message', exc)}", code="bad_code") from None
 
 
 def verify_code(ctx: ServiceContext, text: str) -> Verification:
-    """Check a printed code (``RC…``) or a scanned certificate QR; audited. Never raises for a wrong code."""
-    code, given_mac = _parse(text)
+    """Check a printed code (``RC…``) or a scanned certificate QR; audited. Never raises for a wrong
+    code (ServiceError only for a QR text that is not one at all)."""
+    code, given_mac, scanned = _parse(text)
     with ctx.database.connection_context(), write_transaction(ctx.database):
         job = PrintJob.get_or_none(PrintJob.code == code)
         if job is None:
@@ -198,25 +264,50 @@ def verify_code(ctx: ServiceContext, text: str) -> Verification:
             if document is None:
                 result = Verification(code, False, kind=str(job.kind), reason="altered")
             else:
-                result = _judge(code, document, given_mac)
+                result = _judge(code, document, given_mac, scanned)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="verify.code", now=ctx.now(), entity="print_job",
                      entity_id=code, detail={"genuine": result.genuine, "kind": result.kind, "reason": result.reason})
     return result
 
 
-def _judge(code: str, document: Document, given_mac: str | None) -> Verification:
+def _masked(identity: str | None) -> str:
+    """A document's identity as shown on verification: masked (old receipts already are)."""
+    if not identity or "*" in identity:
+        return identity or ""
+    name, _, number = identity.rpartition(" ")
+    return f"{mask_name(name)} {mask_id_number(number)}" if name else mask_name(number)
+
+
+def _receipt_amount(document: Document) -> str:
+    """A receipt's amount as printed: its first bold yuan row (合计, 实发合计, …), else its last yuan row."""
+    rows = [b for b in document.blocks if isinstance(b, KeyValue) and b.value.rstrip().endswith("元")]
+    bold = [b for b in rows if b.bold]
+    return (bold[0] if bold else rows[-1]).value if rows else ""
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal up to line breaks and runs of spaces (a scanner may turn a line break into a space)."""
+    return hmac.compare_digest(" ".join(a.split()).encode("utf-8"), " ".join(b.split()).encode("utf-8"))
+
+
+def _judge(code: str, document: Document, given_mac: str | None, scanned: str | None) -> Verification:
     base = Verification(code, True, document.kind, document.title, document.time.strftime("%Y-%m-%d %H:%M"),
-                        document.hall, document.identity or "")
+                        document.hall, _masked(document.identity), issued=f"{document.time:%Y-%m-%d}")
     if document.kind != "certificate":
         if given_mac is not None:
             return dataclasses.replace(base, genuine=False, reason="not_a_certificate")
-        return base
+        return dataclasses.replace(base, amount=_receipt_amount(document))
     stored = [b.data for b in document.blocks if isinstance(b, QR)]
     expected = content_mac(document)
-    printed = stored[0].split(":")[-1] if stored else ""
-    if not hmac.compare_digest(printed, expected):
-        return dataclasses.replace(base, genuine=False, reason="altered")  # the stored certificate was edited
-    if given_mac is not None and not hmac.compare_digest(given_mac, expected):
+    printed = stored[0].splitlines()[0].split(":")[-1] if stored else ""
+    if not hmac.compare_digest(printed, expected):  # the stored certificate was edited: say nothing it says
+        return dataclasses.replace(base, genuine=False, identity="", reason="altered")
+    facts = certificate_facts(document)
+    base = dataclasses.replace(
+        base, agency=facts.agency, period=facts.period, purpose=facts.purpose, individual_total=facts.individual_total,
+        enrolments=tuple((f"{e.insurance}({e.scheme})", e.status, e.since) for e in facts.enrolments), paid=facts.paid)
+    if scanned is not None and not (given_mac is not None and hmac.compare_digest(given_mac, expected)
+                                    and _same_text(scanned, stored[0])):
         return dataclasses.replace(base, genuine=False, reason="altered")  # the scanned QR was altered
     return base
 

@@ -77,7 +77,7 @@ class CertificateScreen(CounterScreen):
             self.say(exc.message, "error")
             return
         host, resident_id = self.host, self.resident.id
-        purpose = " ".join(values[2].split())
+        purpose = values[2]  # normalised (or refused with a message) by the service
 
         def work() -> tuple[str, str]:
             job, document = issue_certificate(host.ctx, resident_id, start, end, purpose=purpose)

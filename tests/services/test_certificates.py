@@ -1,18 +1,23 @@
 """参保证明 with its verification code, ``verify_code``, and the 缴费核定通知单 printed at 核定
 (issue 15.4), on SQLite and PostgreSQL: the preview PNG's QR and barcode decode to the stored
-codes; the genuine code verifies; an altered code, an altered QR and an edited stored
-certificate do not."""
+codes (the QR carries the certificate's facts); the certificate names the person in full, the
+preview for a screen masks them; the genuine code verifies and says what the certificate says
+(period, months, totals) with the person masked; an altered code, an altered QR, a QR whose facts
+were changed with a recomputed plain hash and an edited stored certificate do not; a purpose
+with a control character is refused."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import peewee
 import pytest
 import zxingcpp
 
-from db.models import AuditEntry, PrintJob
+from db.models import AuditEntry, PrintJob, Resident
 from kiosk.clock import FixedClock
 from kiosk.services import ServiceError
 from kiosk.services import applications as apps
@@ -39,20 +44,44 @@ def test_certificate_prints_and_verifies(town: Town, database: peewee.Database) 
     text = "\n".join(preview_text(document))
     assert "参保证明" in text and "电子印章" in text and town.ctx.hall_name in text
     assert "城乡居民" in text and "5年" in text  # 2020-2024 paid years of the resident pension
+    with database.connection_context():
+        person = Resident.get_by_id(town.people["villager"])
+    assert f"{person.name} {person.id_number}" in text  # in full on paper: the employer must see whose it is
+    screen = "\n".join(preview_text(certs.preview_certificate(town.clerk, town.people["villager"],
+                                                              dt.date(2020, 1, 1), dt.date(2024, 12, 1))))
+    assert person.id_number not in screen and person.id_number[-4:] in screen and "*" in screen
     codes = _codes(document)
     qr = codes["QRCode"]
-    assert qr.startswith(f"SBZM1:{document.code}:") and document.code in codes.values()
+    assert qr.startswith(f"SBZM2:{document.code}:") and document.code in codes.values()
+    assert "期间 2020-01 至 2024-12" in qr and "5年" in qr and "个人缴费合计" in qr  # the facts ride in the QR
     with database.connection_context():
         assert PrintJob.get_by_id(job).code == document.code
         assert AuditEntry.select().where(AuditEntry.action == "certificate.issue").count() == 1
 
     genuine = certs.verify_code(town.clerk, qr)
     assert genuine.genuine and genuine.kind == "certificate" and "*" in genuine.identity
-    assert certs.verify_code(town.clerk, document.code.lower()).genuine  # typed from the paper
-    mac = qr.rsplit(":", 1)[1]
-    altered_mac = qr[: -len(mac)] + ("A" if mac[0] != "A" else "B") + mac[1:]
+    assert person.id_number not in genuine.identity and person.name not in genuine.identity
+    typed = certs.verify_code(town.clerk, document.code.lower())  # typed from the paper
+    assert typed.genuine and typed.period == "2020-01 至 2024-12" and typed.issued == "2026-03-02"
+    assert typed.agency == town.ctx.hall_name and typed.purpose == "子女入学"
+    pension = next(row for row in typed.paid if row[0].startswith("养老") and "城乡居民" in row[0])
+    assert pension[1] == "5年" and typed.individual_total.endswith("元") and typed.individual_total in text
+    assert all(row[2] in text and row[3] in text for row in typed.paid)  # the amounts the paper printed
+    assert typed.enrolments and all(status in text for _, status, _ in typed.enrolments)
+    first_line, facts = qr.split("\n", 1)
+    mac = first_line.rsplit(":", 1)[1]
+    altered_mac = qr.replace(mac, ("A" if mac[0] != "A" else "B") + mac[1:], 1)
     assert (certs.verify_code(town.clerk, altered_mac).genuine, certs.verify_code(town.clerk, altered_mac).reason) \
         == (False, "altered")
+    # Someone changes the QR's facts (5 years become 9) and re-encodes it with a hash anyone can compute.
+    forged_facts = facts.replace("5年", "9年")
+    assert forged_facts != facts
+    plain = base64.b32encode(hashlib.sha256(forged_facts.encode("utf-8")).digest()).decode("ascii")[:16]
+    forged = certs.verify_code(town.clerk, f"SBZM2:{document.code}:{plain}\n{forged_facts}")
+    assert (forged.genuine, forged.reason) == (False, "altered")
+    kept_mac = certs.verify_code(town.clerk, f"{first_line}\n{forged_facts}")  # the genuine MAC, other facts
+    assert (kept_mac.genuine, kept_mac.reason) == (False, "altered")
+    assert not certs.verify_code(town.clerk, first_line).genuine  # the facts cut off
     other = document.code[:-1] + ("0" if document.code[-1] != "0" else "1")
     assert certs.verify_code(town.clerk, other).reason == "unknown"
     with pytest.raises(ServiceError):
@@ -66,10 +95,20 @@ def test_certificate_prints_and_verifies(town: Town, database: peewee.Database) 
         PrintJob.update(document=stored).where(PrintJob.id == job).execute()
     assert certs.verify_code(town.clerk, qr).reason == "altered"
     with database.connection_context():
-        assert AuditEntry.select().where(AuditEntry.action == "verify.code").count() == 6
+        assert AuditEntry.select().where(AuditEntry.action == "verify.code").count() == 9
 
     with pytest.raises(ServiceError):
         certs.issue_certificate(town.clerk, town.people["villager"], dt.date(2024, 1, 1), dt.date(2023, 1, 1))
+    with pytest.raises(ServiceError) as bell:  # a BEL typed into the purpose would print as □
+        certs.issue_certificate(town.clerk, town.people["villager"], dt.date(2020, 1, 1), dt.date(2024, 12, 1),
+                                purpose="子女\x07入学")
+    assert "用途" in bell.value.message and "U+0007" in bell.value.message and bell.value.key
+    with pytest.raises(ServiceError) as long:
+        certs.issue_certificate(town.clerk, town.people["villager"], dt.date(2020, 1, 1), dt.date(2024, 12, 1),
+                                purpose="入" * 41)
+    assert "40" in long.value.message
+    with database.connection_context():
+        assert PrintJob.select().where(PrintJob.kind == "certificate").count() == 1  # nothing issued for either
 
 
 def test_assessment_notice_is_printed_at_notified(town: Town, database: peewee.Database, tmp_path: Path) -> None:
@@ -91,4 +130,6 @@ def test_assessment_notice_is_printed_at_notified(town: Town, database: peewee.D
     text = "\n".join(preview_text(document))
     assert "2026-03 至 2026-04" in text and info.number in text and "灵活就业" in text
     assert _codes(document).get("Code128") == document.code
-    assert certs.verify_code(town.clerk, document.code).genuine
+    receipt = certs.verify_code(town.clerk, document.code)
+    assert receipt.genuine and receipt.title == "缴费核定通知单" and receipt.issued == "2026-03-02"
+    assert receipt.amount.endswith("元") and receipt.amount in text  # what the notice asks to be paid
