@@ -300,6 +300,10 @@ class _Generator:
         months = 0
         if role in ("employee", "flexible"):
             months = 30 if forced else rng.randint(12, 36)
+            if role == "employee" and not forced and index % 3 == 0:
+                # Every third employee has a longer career (5 to 7 years): with 5–10 years paid,
+                # unemployment lasts 18 months (RULES.md), so the demo has claims of 12 and 18 months.
+                months += 48
             sixteen = _month_add(add_months(birth, 16 * 12).replace(day=1), 1)  # first month fully at 16
             months = min(months, (self.this_month.year - sixteen.year) * 12 + self.this_month.month - sixteen.month)
             if role == "employee" and not male and age < 45:
@@ -672,7 +676,7 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                 applicant = _applicant(gen, type_, day, resident_ids, status in (RETURNED, REJECTED, WITHDRAWN))
                 data = _claim_data(rng, type_, status, day)
                 if type_ == "benefit_unemployment" and "amount_fen" in data:
-                    entitled = _unemployment_claim(ctx, gen, applicant, day, data)
+                    entitled = _unemployment_claim(ctx, gen, applicant, day, data, paid=status == "paid")
                     if entitled is None:
                         continue  # a township too small to have anyone entitled: no such claim
                     applicant = entitled
@@ -769,7 +773,8 @@ def _claim_data(rng: random.Random, type_: str, status: str, day: dt.date) -> di
     return data
 
 
-def _unemployment_claim(ctx: Any, gen: _Generator, chosen: int, day: dt.date, data: dict[str, Any]) -> int | None:
+def _unemployment_claim(ctx: Any, gen: _Generator, chosen: int, day: dt.date, data: dict[str, Any], *,
+                        paid: bool = False) -> int | None:
     """Decide an unemployment claim through the rules (:func:`kiosk.services.entitlement.decide`, the
     policy's minimum wage and ratio, months from the contribution record) and record the monthly
     amount, months and calculation in ``data``, as 待遇计算 does; the applicant, or the first other
@@ -780,15 +785,29 @@ def _unemployment_claim(ctx: Any, gen: _Generator, chosen: int, day: dt.date, da
 
     facts = {"registered_on": day.isoformat()}
     pool = [chosen, *sorted(rid for rid in gen.pools.get("unemployed", ()) if rid != chosen)]
+    # The township's first paid claim goes to someone with 5+ years paid when there is one, so the
+    # demo has an 18-month benefit in payment beside the 12-month ones.
+    want_long = paid and not gen.claimed.get("unemployment_long")
+    found: tuple[int, Any] | None = None
     for rid in pool:
         decision = entitlement.decide(ctx, rid, "unemployment", on=day, facts=facts)
-        if decision.eligible and decision.monthly_fen is not None and decision.months:
-            data.update(facts, amount_fen=int(decision.monthly_fen), monthly_fen=int(decision.monthly_fen),
-                        months=int(decision.months),
-                        entitlement={"eligible": True, "scheme": "employee",
-                                     "steps": entitlement.render_steps(decision.steps, Translator("zh_CN"))})
-            return rid
-    return None
+        if not (decision.eligible and decision.monthly_fen is not None and decision.months):
+            continue
+        if want_long and int(decision.months) < 18:
+            found = found or (rid, decision)  # kept in case nobody has 5+ years
+            continue
+        found = (rid, decision)
+        break
+    if found is None:
+        return None
+    rid, decision = found
+    if int(decision.months) >= 18:
+        gen.claimed.setdefault("unemployment_long", set()).add(rid)
+    data.update(facts, amount_fen=int(decision.monthly_fen), monthly_fen=int(decision.monthly_fen),
+                months=int(decision.months),
+                entitlement={"eligible": True, "scheme": "employee",
+                             "steps": entitlement.render_steps(decision.steps, Translator("zh_CN"))})
+    return rid
 
 
 COUNTED = (Resident, Card, Employer, Enrolment, Contribution, Account, LedgerEntry, Benefit, BenefitPayment, Application,
