@@ -59,10 +59,23 @@ def _pins(two: bool) -> tuple[str, str]:
                       missing="没有读到两个PIN：标准输入第一行为经办人PIN，第二行为主管PIN")
 
 
-def _login(ctx: ServiceContext, number: str, pin: str) -> ServiceContext:
+def _login(ctx: ServiceContext, number: str, pin: str) -> Any:
+    """The StaffSession of ``number`` (LoginFailed on a wrong PIN, counted like a counter login)."""
     from kiosk.services import staff as staff_service
 
-    return staff_service.login(ctx, number, pin).context(ctx)
+    return staff_service.login(ctx, number, pin)
+
+
+def _check_pair(clerk: Any, supervisor: Any) -> None:
+    """Refuse, before anything is written, a supervisor who is the clerk or not a supervisor:
+    otherwise the application would be accepted and then stuck at 受理, blocking every later
+    change of that person (已有正在办理的信息变更)."""
+    if supervisor.staff_id == clerk.staff_id:
+        raise CommandError(f"受审分离：--staff 与 --supervisor 是同一人（{clerk.number}），姓名或身份证号码的变更须由"
+                           "另一位主管审核；没有受理任何业务 (the supervisor must be another person; nothing recorded)")
+    if not supervisor.is_supervisor:
+        raise CommandError(f"{supervisor.number} 不是主管，不能审核姓名或身份证号码的变更；没有受理任何业务 "
+                           "(--supervisor must be a supervisor or admin; nothing recorded)")
 
 
 def change_command(args: argparse.Namespace) -> int:
@@ -75,8 +88,14 @@ def change_command(args: argparse.Namespace) -> int:
 
     def act(ctx: ServiceContext) -> tuple[Any, str]:
         resident_id = info_change.find_resident_id(ctx, args.id_number)
-        clerk = _login(ctx, args.staff, clerk_pin)
-        reviewer = _login(ctx, args.supervisor, supervisor_pin) if args.supervisor else None
+        info_change.normalise_value(args.field, args.value, ctx.today())  # a bad value: refused before 受理
+        clerk_session = _login(ctx, args.staff, clerk_pin)
+        clerk = clerk_session.context(ctx)
+        reviewer = None
+        if args.supervisor:
+            supervisor_session = _login(ctx, args.supervisor, supervisor_pin)
+            _check_pair(clerk_session, supervisor_session)  # before the application exists
+            reviewer = supervisor_session.context(ctx)
         info = info_change.request(clerk, resident_id, args.field, args.value, args.document)
         if identity and reviewer is None:
             return info, ""

@@ -17,7 +17,10 @@ Kinds of text:
   between two CJK characters (or next to a middle dot) is an artefact and is
   removed (``张　三`` → ``张三``, ``李 四`` → ``李四``); between Latin words it
   becomes one space (``John  Smith`` → ``John Smith``); middle-dot variants
-  become U+00B7 (``阿卜杜•热合曼`` → ``阿卜杜·热合曼``).
+  become U+00B7 (``阿卜杜•热合曼`` → ``阿卜杜·热合曼``). Whether the result is a
+  name (:func:`check_name`: letters, the middle dot, spaces, ``-`` and ``'``; no
+  digits, brackets, ``@``, ``=`` or other symbols) is checked where a name is
+  changed (信息变更).
 - **free text** (:func:`normalise_text`): addresses, villages, reasons.
   Trimmed, runs of whitespace collapsed to one space; no NFKC, so Chinese
   full-width punctuation (，（）) stays as the person wrote it.
@@ -192,9 +195,32 @@ def normalise_name(text: str) -> str:
 
     ``'  张　三 '`` → ``'张三'``; ``'阿卜杜 • 热合曼'`` → ``'阿卜杜·热合曼'``;
     ``'John   Smith'`` → ``'John Smith'``. Raises :class:`InvalidText`.
-    The result may be empty; the caller says that a name is required.
+    The result may be empty; the caller says that a name is required. Whether
+    it is a name at all (no digits, brackets, symbols) is :func:`check_name`'s rule.
     """
     return _settled(_name_step, text)
+
+
+#: Characters a name may hold besides letters: the middle dot of transliterated minority
+#: names, a space between Latin words, and the hyphen / apostrophe of foreign names
+#: (Jean-Pierre, O'Brien); 〇 (U+3007, a number letter) is a character of some Chinese names.
+NAME_EXTRA = frozenset(MIDDLE_DOT + " -'\u3007")
+
+
+def check_name(name: str) -> None:
+    """Refuse what is not part of a person's name in a normalised ``name``.
+
+    A name holds letters (Unicode category L*: CJK including the supplementary
+    planes, e.g. 𠮷; Latin and other scripts), combining marks on them, and
+    :data:`NAME_EXTRA`. Digits, brackets, ``@``, ``=`` and every other symbol or
+    punctuation are refused (a name like ``[@click=app.quit]x[/]`` is not a name):
+    :class:`InvalidText` with reason ``name_symbol`` and the character's
+    ``position``, ``code``, ``name`` and the character itself (``char``).
+    """
+    for position, char in enumerate(name, start=1):
+        if char in NAME_EXTRA or unicodedata.category(char)[0] in ("L", "M"):
+            continue
+        raise InvalidText("name_symbol", {**_char_params(char, position), "char": char})
 
 
 def _name_step(text: str) -> str:

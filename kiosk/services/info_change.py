@@ -63,7 +63,7 @@ from kiosk.rules.identity import (
     parse_id_number,
     upgrade_15_to_18,
 )
-from kiosk.rules.text import InvalidText, normalise_name, normalise_number, normalise_text
+from kiosk.rules.text import InvalidText, check_name, normalise_name, normalise_number, normalise_text
 from kiosk.services import NotFound, ServiceContext, ServiceError
 from kiosk.services.staff import PermissionDenied, acting_staff
 
@@ -164,6 +164,7 @@ def _normalise(field: str, text: str, today: dt.date) -> str:
             value = normalise_name(text)
             if not value or len(value) > NAME_MAX_LENGTH:
                 raise ServiceError(_t("bad_name", max=NAME_MAX_LENGTH), code="bad_name")
+            check_name(value)  # letters, ·, spaces of foreign names: no digits, brackets or symbols
             return value
         if field == "id_number":
             try:
@@ -184,7 +185,9 @@ def _normalise(field: str, text: str, today: dt.date) -> str:
         return digits
     except InvalidText as exc:
         message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
-        raise ServiceError(_t("bad_text", message=message), code=exc.reason) from None
+        # key/params: the English counter shows the refusal in English (HostMixin.service_message).
+        raise ServiceError(_t("bad_text", message=message), code=exc.reason, key=exc.key,
+                           params=exc.params) from None
 
 
 def normalise_value(field: str, text: str, today: dt.date) -> str:

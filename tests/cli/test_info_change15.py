@@ -73,8 +73,19 @@ def test_name_needs_a_second_person_who_is_a_supervisor(cli: Cli, database: peew
                 "--staff", "2001", "--supervisor", "2001", pin="3691\n3691\n")
     assert same.returncode != 0 and "受审分离" in one_line(same) and "Traceback" not in same.stderr
     assert _resident(database, PERSON).name == "张三丰"
+    # The refusal came before 受理: no application is left open to block the next change.
     with database.connection_context():
-        Application.update(status="withdrawn").where(Application.type == "info_change").execute()
+        assert not Application.select().where((Application.type == "info_change")
+                                              & (Application.status == "accepted")).exists()
+    clerk = call(cli, "resident", "change", PERSON, "--field", "name", "--value", "张三", "--document", "户口簿",
+                 "--staff", "1001", "--supervisor", "1001", pin="2580\n2580\n")
+    assert clerk.returncode != 0 and "受审分离" in one_line(clerk)
+    markup = call(cli, "resident", "change", PERSON, "--field", "name", "--value", "[@click=app.quit]x[/]",
+                  "--document", "户口簿", "--staff", "1001", "--supervisor", "2001", pin="2580\n3691\n")
+    assert markup.returncode != 0 and "不是姓名用字" in one_line(markup) and "Traceback" not in markup.stderr
+    with database.connection_context():
+        assert not Application.select().where((Application.type == "info_change")
+                                              & (Application.status == "accepted")).exists()
     done = as_json(call(cli, "resident", "change", PERSON, "--field", "name", "--value", "张三", "--document",
                         "户口簿", "--staff", "1001", "--supervisor", "2001", "--json", pin="2580\n3691\n"))
     assert (done["finished"], done["old_value"], done["new_value"]) == (True, "张*丰", "张*")
