@@ -308,6 +308,7 @@ class Benefit(BaseModel):
     certified_on = DateField(null=True)
     bank_account = CharField(max_length=40, default="")  # 社保卡金融账户 ("" = the card's account)
     overpaid_fen = BigIntegerField(default=0)  # paid for months after death: to recover
+    recovered_fen = BigIntegerField(default=0)  # of it, recovered (netted at the inheritance payment; migration 13)
     created_at = DateTimeField()
     updated_at = DateTimeField()
 
@@ -321,6 +322,8 @@ class BenefitRun(BaseModel):
     approved_by = IntegerField()  # Staff id (a number, like Payment.received_by)
     file = CharField(max_length=400, default="")
     created_at = DateTimeField()
+    policy_digest = CharField(max_length=64, default="")  # sha256 of the policy file's content (migration 13)
+    policy_version = CharField(max_length=120, default="")  # source and effective date of the version used
 
 
 class BenefitPayment(BaseModel):

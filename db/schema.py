@@ -195,6 +195,22 @@ def _info_change(database: peewee.Database, migrator: SchemaMigrator) -> None:
     database.create_tables([InfoChangeHistory], safe=True)
 
 
+def _money15(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 13 (issue 15 money fixes): benefit.recovered_fen (overpayment netted against the estate
+    at the inheritance payment), benefit_run.policy_digest and benefit_run.policy_version (the policy
+    file a run was posted with: its content hash and the version's effective date)."""
+    steps = []
+    if "recovered_fen" not in {c.name for c in database.get_columns("benefit")}:
+        steps.append(migrator.add_column("benefit", "recovered_fen", peewee.BigIntegerField(default=0)))
+    present = {c.name for c in database.get_columns("benefit_run")}
+    if "policy_digest" not in present:
+        steps.append(migrator.add_column("benefit_run", "policy_digest", peewee.CharField(max_length=64, default="")))
+    if "policy_version" not in present:
+        steps.append(migrator.add_column("benefit_run", "policy_version", peewee.CharField(max_length=120, default="")))
+    if steps:
+        migrate(*steps)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
@@ -207,6 +223,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(10, "PostgreSQL queue functions (take ticket, call next) with NOTIFY", _queue_functions),
     Migration(11, "rule_finding_note (稽核 findings marked explained)", _rule_finding_notes),
     Migration(12, "info_change_history and resident.bank_account (信息变更)", _info_change),
+    Migration(13, "benefit.recovered_fen, benefit_run.policy_digest/policy_version (issue 15 money)", _money15),
     Migration(14, "payment.channel and payment.reference (collection channels)", _payment_channel),
 )
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -516,3 +516,13 @@ def _collection(version: dict[str, Any], where: _Where) -> CollectionParams:
             raise at.at("counter").error("must be true or false")
         rules.append((key, CollectionRule(channel, counter)))
     return CollectionParams(tuple(rules))
+
+
+def policy_digest(book: PolicyBook) -> str:
+    """A content hash of a policy book (sha256 hex, 64 characters): every version, the basic-pension
+    history and the interest rates, not the file's name — two terminals with the same figures get the
+    same digest, a file changed in any figure a different one. Recorded by each payment run."""
+    import hashlib
+
+    canonical = repr(dataclasses.replace(book, source=""))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -261,3 +261,80 @@ def settle_interest(resident_id: int, kind: str, as_of: dt.date, book: PolicyBoo
         post(account, year.interest_fen, INTEREST_KIND, entry_date=day, now=now, reference=interest_reference(year.year))
         posted += year.interest_fen
     return posted
+
+
+# -- the account part of pension months (issue 15 fix: the month paid, not the day posted) ------------
+
+PAYOUT_KIND = "payout"
+RECOVERY_KIND = "recovery"
+"""Ledger kind of an account part paid for a month after death, returned to the account (the
+month's pension is an overpayment recovered from the estate, so its account part was never due)."""
+_PERIOD_MARK = "@"
+
+
+def payout_reference(prefix: str, period: dt.date) -> str:
+    """The reference of a pension month's account part: ``DF202510@2025-07`` (``prefix`` the run's
+    reference, then the month paid) — the month the money belongs to, whatever day it was posted."""
+    return f"{prefix}{_PERIOD_MARK}{period:%Y-%m}"
+
+
+def payout_period(reference: str, entry_date: dt.date) -> dt.date:
+    """The month a ``payout`` entry paid: from its reference (:func:`payout_reference`), else (older
+    entries, a 待遇支付 step, the demo) the month of its entry date."""
+    _, mark, tail = reference.rpartition(_PERIOD_MARK)
+    if mark:
+        try:
+            return dt.date.fromisoformat(f"{tail}-01")
+        except ValueError:
+            pass
+    return entry_date.replace(day=1)
+
+
+def _pension_payouts(account_id: int) -> list[tuple[dt.date, dt.date, Fen]]:
+    """(entry date, month paid, amount ≤ 0) of every pension-month payout of the account (not the
+    inheritance payout itself, whose reference is an application number without ``@``)."""
+    rows = LedgerEntry.select().where((LedgerEntry.account == account_id) & (LedgerEntry.kind == PAYOUT_KIND))
+    return [(e.entry_date, payout_period(str(e.reference), e.entry_date), int(e.amount_fen)) for e in rows
+            if str(e.reference).startswith("DF") or _PERIOD_MARK in str(e.reference)]
+
+
+def balance_at_death(resident_id: int, kind: str, death: dt.date, book: PolicyBook) -> Fen:
+    """The account balance a death settles (fen): the balance with interest on ``death`` after every
+    pension payout FOR months up to the month of death — also those posted after the death (a late
+    report: the runs went on) — and without payouts for later months (those months are an
+    overpayment; their account part goes back, :func:`return_parts_after_death`). Caller's connection."""
+    account = Account.get_or_none((Account.resident == resident_id) & (Account.kind == kind))
+    if account is None:
+        return 0
+    balance = account_balance_detail(resident_id, kind, death, book).balance_fen
+    last = death.replace(day=1)
+    for day, period, amount in _pension_payouts(account.id):
+        if day > death and period <= last:
+            balance += amount  # paid after the death for a month the person lived: it counts
+        elif day <= death and period > last:
+            balance -= amount  # paid ahead for a month after the death: not due, given back
+    return balance
+
+
+def return_parts_after_death(resident_id: int, kind: str, death: dt.date, *, today: dt.date,
+                             now: dt.datetime) -> Fen:
+    """Post a ``recovery`` entry (reference ``REC@YYYY-MM``) for each month after the month of death
+    whose account part was paid out and not yet returned; returns the sum (fen). Idempotent.
+    Inside the caller's transaction."""
+    account = Account.get_or_none((Account.resident == resident_id) & (Account.kind == kind))
+    if account is None:
+        return 0
+    last = death.replace(day=1)
+    due: dict[dt.date, Fen] = defaultdict(int)
+    for _day, period, amount in _pension_payouts(account.id):
+        if period > last:
+            due[period] -= amount
+    done = {str(e.reference) for e in LedgerEntry.select(LedgerEntry.reference).where(
+        (LedgerEntry.account == account.id) & (LedgerEntry.kind == RECOVERY_KIND))}
+    total = 0
+    for period, amount in sorted(due.items()):
+        reference = payout_reference("REC", period)
+        if amount > 0 and reference not in done:
+            post(account, amount, RECOVERY_KIND, entry_date=today, now=now, reference=reference)
+            total += amount
+    return total

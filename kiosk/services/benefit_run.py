@@ -48,11 +48,13 @@ from db.ledger import account_for
 from db.ledger import post as post_ledger
 from db.models import Benefit, BenefitPayment, BenefitRun, Card, Resident
 from kiosk.policy import PolicyError
+from kiosk.policy.loader import policy_digest
 from kiosk.rules.benefit_types import MONTHLY_FAMILIES, benefit_family, family_types
 from kiosk.rules.identity import mask_id_number
 from kiosk.rules.money import Fen, format_yuan
 from kiosk.rules.retirement import add_months
 from kiosk.services import ServiceContext, ServiceError
+from kiosk.services.accounts import payout_reference
 from kiosk.services.payments import policy_book
 from kiosk.services.staff import PermissionDenied, acting_staff
 
@@ -155,6 +157,8 @@ class Plan:
     skipped: Counter[str] = field(default_factory=Counter)
     suspend: list[int] = field(default_factory=list)
     finish: list[int] = field(default_factory=list)
+    lowered: list[tuple[int, dt.date, Fen, Fen]] = field(default_factory=list)
+    """(benefit id, month, paid, due now) of months already paid MORE than the policy in force gives."""
 
     @property
     def total_fen(self) -> Fen:
@@ -197,6 +201,16 @@ def _paid_sums() -> dict[tuple[int, str, dt.date], Fen]:
     return dict(sums)
 
 
+def _arrears_months() -> set[tuple[int, str, dt.date]]:
+    """(resident, family, month) that were topped up by a raise (a ``arrears`` row): months whose
+    paid amount depends on the policy file of the run that paid them."""
+    types = [t for family in MONTHLY_FAMILIES for t in family_types(family)]
+    query = _tuples(BenefitPayment.select(BenefitPayment.resident, BenefitPayment.benefit_type, BenefitPayment.period)
+                    .where(BenefitPayment.benefit_type.in_(types) & (BenefitPayment.kind == "arrears")).distinct())
+    return {(int(rid), benefit_family(str(type_)), p if isinstance(p, dt.date) else dt.date.fromisoformat(str(p)))
+            for rid, type_, p in query}
+
+
 def _cards() -> dict[int, str]:
     cards: dict[int, str] = {}
     for resident_id, number in _tuples(Card.select(Card.resident, Card.card_number)
@@ -228,6 +242,7 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
     """Read what the run for ``month`` would pay (inside the caller's connection); writes nothing."""
     result = Plan(month)
     paid = _paid_sums()
+    raised = _arrears_months()
     cards = _cards()
     try:
         interval = policy_book(ctx).policy_for(month).lifecycle.certification_interval_months
@@ -263,6 +278,12 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
                     items.append(Item(period, "arrears", due - first))
             elif already < due:
                 items.append(Item(period, "arrears", due - already))
+            elif already > due and benefit.basic_fen and (
+                    due < int(benefit.monthly_fen)
+                    or (person.id, benefit_family(str(benefit.kind)), period) in raised):
+                # Paid under a policy giving more than this one (not a duplicate payment, which the
+                # rule audit finds): see _refuse_policy_change.
+                result.lowered.append((benefit.id, period, already, due))
         window_end = benefit.months is not None and last == add_months(benefit.start_month, int(benefit.months) - 1)
         if window_end:
             result.finish.append(benefit.id)  # its last month is paid by this run (or was before)
@@ -303,6 +324,7 @@ def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
         if done is not None:
             return RunResult(month, 0, 0, {}, None, posted=False, already=True)
         result = plan(ctx, month)
+        _refuse_policy_change(ctx, result)
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped), None, posted=False,
                      lines=tuple(result.lines))
 
@@ -361,18 +383,23 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
             if done is not None:
                 return RunResult(month, 0, 0, {}, done.file or None, posted=False, already=True)
             result = plan(ctx, month)
+            _refuse_policy_change(ctx, result)
             _refuse_on_rule_findings(ctx, result.lines)
+            policy = record_policy(ctx, month, now)
             _write_payments(ctx, result, month, now, today)
             if out is not None:
                 written = out
                 write_file(out, result.lines, month)
             BenefitRun.create(month=month, paid=len(result.lines), total_fen=result.total_fen,
-                              approved_by=approver, file=str(out or ""), created_at=now)
+                              approved_by=approver, file=str(out or ""), created_at=now,
+                              policy_digest=policy.digest, policy_version=policy.label)
             audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.run", now=now,
                          entity="benefit_run", entity_id=f"{month:%Y-%m}",
                          detail={"paid": len(result.lines), "total_fen": result.total_fen,
                                  "skipped": dict(result.skipped), "file": str(out or ""),
-                                 "suspended": result.suspend, "finished": result.finish})
+                                 "suspended": result.suspend, "finished": result.finish,
+                                 "policy": {"digest": policy.digest, "version": policy.label,
+                                            "effective": policy.effective.isoformat()}})
     except OSError as exc:
         if written is not None:
             written.unlink(missing_ok=True)
@@ -384,6 +411,57 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
         raise
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped),
                      str(out) if out is not None else None, posted=True, lines=tuple(result.lines))
+
+
+@dataclass(frozen=True)
+class PolicyUsed:
+    """The policy a run was posted with: content hash, ``label`` (file name and version), effective date."""
+
+    digest: str
+    label: str
+    effective: dt.date
+
+
+def policy_used(ctx: ServiceContext, month: dt.date) -> PolicyUsed:
+    """The policy in force for ``month`` on this terminal (:func:`kiosk.policy.loader.policy_digest`)."""
+    book = policy_book(ctx)
+    try:
+        effective = book.policy_for(month).effective
+    except PolicyError:
+        effective = book.versions[0].effective
+    label = f"{Path(book.source).name} 版本{effective.isoformat()}"[:120]
+    return PolicyUsed(policy_digest(book), label, effective)
+
+
+def record_policy(ctx: ServiceContext, month: dt.date, now: dt.datetime) -> PolicyUsed:
+    """:func:`policy_used`, and its row in ``policy_version`` the first time it is used (caller's transaction)."""
+    from db.models import PolicyVersion
+
+    used = policy_used(ctx, month)
+    if not PolicyVersion.select().where((PolicyVersion.effective == used.effective)
+                                        & (PolicyVersion.digest == used.digest)).exists():
+        PolicyVersion.create(effective=used.effective, source=policy_book(ctx).source[:300], digest=used.digest,
+                             loaded_at=now)
+    return used
+
+
+def _refuse_policy_change(ctx: ServiceContext, result: Plan) -> None:
+    """Refuse a run whose policy gives LESS for months already paid than was paid (a terminal with
+    another policy file, or a file changed since): naming the policy the earlier run recorded and
+    the one in force here. A raise (more than was paid) is paid as arrears (补发) and recorded."""
+    if not result.lowered:
+        return
+    _, period, paid, due = min(result.lowered, key=lambda item: item[1])
+    earlier = (BenefitRun.select().where((BenefitRun.month >= period) & (BenefitRun.policy_digest != ""))
+               .order_by(BenefitRun.month).first())
+    here = policy_used(ctx, result.month)
+    before = (f"{earlier.month:%Y-%m} 的发放按“{earlier.policy_version}”（{earlier.policy_digest[:12]}）"
+              if earlier is not None else "此前的发放")
+    raise ServiceError(
+        f"政策与已发放月份不一致：{before}，{period:%Y-%m} 已发 {format_yuan(paid)}元；本终端的政策"
+        f"“{here.label}”（{here.digest[:12]}）只给 {format_yuan(due)}元（共 {len(result.lowered)} 个月份受影响）。"
+        "本次未发放：请核对本终端的政策文件（kiosk.toml 的 policy）与上次发放所用的是否一致",
+        code="policy_changed")
 
 
 def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.datetime, today: dt.date) -> None:
@@ -398,7 +476,7 @@ def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.d
         Benefit.select(Benefit.id, Benefit.account_kind, Benefit.account_part_fen)
         .where(benefit_ids(line.benefit_id for line in result.lines) & (Benefit.account_part_fen > 0))}
     rows: list[dict[str, Any]] = []
-    payouts: defaultdict[tuple[int, str], Fen] = defaultdict(int)
+    payouts: defaultdict[tuple[int, str, dt.date], Fen] = defaultdict(int)
     for line in result.lines:
         for item in line.items:
             rows.append({"resident": line.resident_id, "application": line.application_id,
@@ -406,15 +484,18 @@ def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.d
                          "paid_at": now, "benefit": line.benefit_id, "run_month": month, "kind": item.kind})
             if item.kind == "monthly" and line.benefit_id in parts:
                 kind, part = parts[line.benefit_id]
-                payouts[(line.resident_id, kind)] += part
+                payouts[(line.resident_id, kind, item.period)] += part
     for start in range(0, len(rows), 500):
         BenefitPayment.insert_many(rows[start:start + 500]).execute()
-    # The account part of each pension month is paid out of the personal account (as at 待遇支付).
-    for (resident_id, kind), amount in payouts.items():
+    # The account part of each pension month is paid out of the personal account (as at 待遇支付),
+    # one entry per month paid, its reference naming that month (``DF202510@2025-07``): a month's
+    # account part belongs to the month, not to the day the run was posted (balance at death).
+    for (resident_id, kind, period), amount in sorted(payouts.items()):
         account = account_for(resident_id, kind, today=today, now=now)
         part = min(amount, int(account.balance_fen))
         if part > 0:
-            post_ledger(account, -part, "payout", entry_date=today, now=now, reference=f"DF{month:%Y%m}")
+            post_ledger(account, -part, "payout", entry_date=today, now=now,
+                        reference=payout_reference(f"DF{month:%Y%m}", period))
 
 
 def write_file(path: Path, lines: Sequence[Line], month: dt.date) -> None:

@@ -41,7 +41,7 @@ from kiosk.rules.money import Fen
 from kiosk.rules.parameters import LifecycleParams
 from kiosk.services import NotFound, ServiceContext, ServiceError, connected
 from kiosk.services import survivors as survivor_rules
-from kiosk.services.accounts import account_balance_with_interest, settle_interest
+from kiosk.services.accounts import balance_at_death, return_parts_after_death, settle_interest
 from kiosk.services.benefit_run import benefit_ids, certification_due, month_of
 from kiosk.services.payments import policy_book
 
@@ -244,7 +244,10 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
         scheme = death_scheme(resident_id)
         kind = "pension_employee" if scheme == "employee" else "pension_resident"
         settle_interest(resident_id, kind, death, book, now=now)  # interest to the date of death
-        balance = account_balance_with_interest(resident_id, kind, death, book)
+        # The account part of months paid after the death goes back (those months are an overpayment);
+        # payouts for months up to the death count, whenever the run was posted (a late report).
+        return_parts_after_death(resident_id, kind, death, today=today, now=now)
+        balance = balance_at_death(resident_id, kind, death, book)
         inheritable = balance
         if scheme == "resident" and not params.resident_inherit_subsidy:
             inheritable = max(0, balance - _subsidy_part(resident_id))

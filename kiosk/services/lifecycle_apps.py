@@ -41,7 +41,7 @@ from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name, par
 from kiosk.rules.money import format_yuan
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import ServiceContext, ServiceError, lifecycle
-from kiosk.services.accounts import account_balance_with_interest
+from kiosk.services.accounts import balance_at_death, return_parts_after_death
 from kiosk.services.benefit_run import month_of
 from kiosk.services.payments import policy_book
 from printers import spool
@@ -195,7 +195,7 @@ def preview_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Data
                         "overpaid_months": sorted({f"{p.period:%Y-%m}" for p in after})})
     scheme = lifecycle.death_scheme(resident_id)
     kind = "pension_employee" if scheme == "employee" else "pension_resident"
-    balance = account_balance_with_interest(resident_id, kind, death, policy_book(ctx))
+    balance = balance_at_death(resident_id, kind, death, policy_book(ctx))
     inheritable = balance
     if scheme == "resident" and not params.resident_inherit_subsidy:
         inheritable = max(0, balance - lifecycle._subsidy_part(resident_id))
@@ -227,10 +227,21 @@ def settlement(ctx: ServiceContext, resident: Resident) -> Data:
     figures = dict((death_app.data or {}).get("result") or {}) if death_app is not None else {}
     if not figures:
         figures = preview_death(ctx, resident.id, resident.death_date)
-    return {"funeral_grant_fen": 0 if _paid(resident.id, FUNERAL) else int(figures.get("funeral_grant_fen") or 0),
-            "inheritable_fen": 0 if _paid(resident.id, INHERITANCE) else int(figures.get("inheritable_fen") or 0),
+    grant = 0 if _paid(resident.id, FUNERAL) else int(figures.get("funeral_grant_fen") or 0)
+    inheritable = 0 if _paid(resident.id, INHERITANCE) else int(figures.get("inheritable_fen") or 0)
+    outstanding = sum(amount for _, amount in outstanding_overpayments(resident.id))
+    return {"funeral_grant_fen": grant, "inheritable_fen": inheritable,
             "scheme": str(figures.get("scheme") or lifecycle.death_scheme(resident.id)),
-            "death_application": death_app.number if death_app is not None else ""}
+            "death_application": death_app.number if death_app is not None else "",
+            "overpaid_fen": outstanding, "recover_fen": min(outstanding, grant + inheritable)}
+
+
+def outstanding_overpayments(resident_id: int) -> list[tuple[int, int]]:
+    """(benefit id, fen) of each overpayment of the deceased not yet recovered (``overpaid_fen`` less
+    ``recovered_fen``): netted against the estate at the inheritance payment. Caller's connection."""
+    rows = Benefit.select(Benefit.id, Benefit.overpaid_fen, Benefit.recovered_fen).where(
+        (Benefit.resident == resident_id) & (Benefit.overpaid_fen > Benefit.recovered_fen)).order_by(Benefit.id)
+    return [(int(b.id), int(b.overpaid_fen) - int(b.recovered_fen)) for b in rows]
 
 
 def _check_inheritance(ctx: ServiceContext, resident: Resident, data: Data) -> None:
@@ -250,7 +261,10 @@ def _check_inheritance(ctx: ServiceContext, resident: Resident, data: Data) -> N
     if not _BANK.fullmatch(bank):
         raise ServiceError("收款银行账号应为10到30位数字", code="bad_bank_account")
     data["bank_account"] = bank
-    data.update(figures, amount_fen=figures["funeral_grant_fen"] + figures["inheritable_fen"])
+    # An overpayment still outstanding (冒领/多发) is netted against the funeral grant and the balance:
+    # 从继承人领取的丧葬补助金和个人账户余额中扣回 (the standard practice; RULES.md §13.3 names the
+    # overpayment "to be recovered" and says nothing else), so the heir is paid the rest.
+    data.update(figures, amount_fen=figures["funeral_grant_fen"] + figures["inheritable_fen"] - figures["recover_fen"])
 
 
 def _enrolment(resident_id: int, insurance: str, scheme: str) -> Enrolment | None:
@@ -352,25 +366,54 @@ def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None
                               amount_fen=grant, paid_at=now, kind="lump_sum")
     if inheritable:
         kind = "pension_employee" if data.get("scheme") == "employee" else "pension_resident"
+        person = Resident.get_by_id(rid)
+        if person.death_date is not None:  # a death recorded before the account parts went back
+            return_parts_after_death(rid, kind, person.death_date, today=today, now=now)
         account = Account.get_or_none((Account.resident == rid) & (Account.kind == kind))
         if account is None or account.balance_fen < inheritable:
             raise ServiceError("个人账户余额不足以支付可继承金额，请核对账户后再办理", code="balance")
         post(account, -inheritable, "payout", entry_date=today, now=now, reference=row.number)
         BenefitPayment.create(resident=rid, application=row.id, benefit_type=INHERITANCE, period=month_of(today),
                               amount_fen=inheritable, paid_at=now, kind="lump_sum")
-    data["paid"] = {"funeral_grant_fen": grant, "inheritable_fen": inheritable}
-    data["amount_fen"] = grant + inheritable
+    recovered = _recover(ctx, row, rid, grant + inheritable)
+    data["paid"] = {"funeral_grant_fen": grant, "inheritable_fen": inheritable, "recovered_fen": recovered}
+    data["recover_fen"] = recovered
+    data["amount_fen"] = grant + inheritable - recovered
     audit.append(actor=ctx.actor, terminal=ctx.terminal, action="inheritance.pay", now=now, entity="application",
                  entity_id=row.number, detail={"resident": rid, "funeral_grant_fen": grant,
-                                               "inheritable_fen": inheritable,
+                                               "inheritable_fen": inheritable, "recovered_fen": recovered,
+                                               "net_fen": grant + inheritable - recovered,
                                                "heir": mask_id_number(str(data.get("heir_id_number", "")))})
     bank = str(data.get("bank_account", ""))
+    amounts: tuple[tuple[str, int], ...] = (("丧葬补助金", grant), ("个人账户继承", inheritable))
+    notes: tuple[str, ...] = ()
+    if recovered:
+        amounts += (("扣回多发待遇", -recovered),)
+        notes = (f"死者去世后多发的待遇 {format_yuan(recovered)}元 已从丧葬补助金和个人账户余额中扣回。",)
     _receipt(ctx, row, data,
              facts=(("继承人", f"{mask_name(str(data.get('heir_name', '')))} "
                                           f"{mask_id_number(str(data.get('heir_id_number', '')))}"),
                     ("关系", str(data.get("relationship", ""))),
                     ("收款账号", f"{bank[:4]}****{bank[-4:]}" if len(bank) >= 8 else "****")),
-             amounts=(("丧葬补助金", grant), ("个人账户继承", inheritable)), total_label="支付合计")
+             amounts=amounts, total_label="支付合计", notes=notes)
+
+
+def _recover(ctx: ServiceContext, row: Application, rid: int, available: int) -> int:
+    """Net the outstanding overpayments against ``available`` (fen) of the estate: each benefit's
+    ``recovered_fen`` is raised (oldest first) and audited ``benefit.recovered``; returns the sum."""
+    now, left, total = ctx.now(), available, 0
+    for benefit_id, amount in outstanding_overpayments(rid):
+        take = min(amount, left)
+        if take <= 0:
+            break
+        Benefit.update(recovered_fen=Benefit.recovered_fen + take, updated_at=now).where(
+            Benefit.id == benefit_id).execute()
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.recovered", now=now, entity="benefit",
+                     entity_id=str(benefit_id), detail={"resident": rid, "amount_fen": take,
+                                                        "application": row.number, "from": "estate"})
+        left -= take
+        total += take
+    return total
 
 
 def _enrolment_done(ctx: ServiceContext, row: Application, data: Data) -> None:

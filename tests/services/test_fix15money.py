@@ -1,0 +1,106 @@
+"""Issue 15 money fixes found by a county auditor (SQLite and PostgreSQL): the account part of a
+pension month belongs to the month paid (inheritance after a late death report), an outstanding
+overpayment is netted against the estate, a run records its policy and refuses a policy that
+would change months already paid."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import peewee
+import pytest
+
+from db.models import Account, AuditEntry, Benefit, BenefitRun, PrintJob
+from kiosk.clock import FixedClock
+from kiosk.policy import policy_from_mapping
+from kiosk.policy.loader import DEFAULT_POLICY_FILE
+from kiosk.rules.workflows import WORKFLOWS
+from kiosk.services import ServiceError, lifecycle
+from kiosk.services import applications as apps
+from kiosk.services import benefit_run as run
+from kiosk.services.accounts import account_balance_with_interest
+from kiosk.services.payments import policy_book
+from tests.services.benefit_town import Town, build
+
+JAN, FEB, MAR, APR = (dt.date(2026, m, 1) for m in (1, 2, 3, 4))
+HEIR = "36072619880315002X"
+
+
+@pytest.fixture
+def town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Town:
+    return build(database, clock, tmp_path, unemployment=False)
+
+
+def _all(type_: str) -> list[str]:
+    return [m.code for m in WORKFLOWS[type_].materials]
+
+
+def test_late_death_report_inheritance_is_payable_and_nets_the_overpayment(town: Town, tmp_path: Path) -> None:
+    """Defects 1 and 2: runs for January to April all posted on 20 April (after a death on 15 January);
+    the January payout counts against the balance at death, February–April are the overpayment, the
+    account part of those months goes back, and the heir is paid grant + balance − overpayment."""
+    rid, benefit_id = town.people["retiree"], town.benefits["retiree"]
+    town.at(dt.date(2026, 4, 20))
+    for month in (JAN, FEB, MAR, APR):
+        assert run.post(town.boss, month, tmp_path / f"{month:%Y-%m}.csv").posted
+    with town.db.connection_context():
+        benefit = Benefit.get_by_id(benefit_id)
+        part, monthly = int(benefit.account_part_fen), int(benefit.monthly_fen)
+    assert part > 0
+    death = dt.date(2026, 1, 15)
+    result = lifecycle.record_death(town.clerk, rid, death)
+    assert result.overpaid_fen == 3 * monthly
+    with town.db.connection_context():
+        # What the old rule took (the balance by entry date, no payout of the runs yet) less January's part.
+        by_entry_date = account_balance_with_interest(rid, "pension_employee", death, policy_book(town.ctx))
+        account = Account.get((Account.resident == rid) & (Account.kind == "pension_employee"))
+    assert result.inheritable_fen == by_entry_date - part
+    assert account.balance_fen == result.inheritable_fen  # Feb–Apr parts went back: the balance pays it
+    heir = {"heir_name": "李四", "heir_id_number": HEIR, "relationship": "配偶", "bank_account": "6217000012345678"}
+    info = apps.submit(town.clerk, rid, "inheritance", heir, _all("inheritance"))
+    gross = info.data["funeral_grant_fen"] + info.data["inheritable_fen"]
+    assert info.data["recover_fen"] == 3 * monthly and info.amount_fen == gross - 3 * monthly  # the step preview
+    apps.advance(town.boss, info.number, "reviewed")
+    paid = apps.advance(town.clerk, info.number, "paid")  # no "余额不足"
+    assert paid.amount_fen == gross - 3 * monthly and paid.data["paid"]["recovered_fen"] == 3 * monthly
+    with town.db.connection_context():
+        assert Account.get_by_id(account.id).balance_fen == 0
+        stopped = Benefit.get_by_id(benefit_id)
+        assert stopped.recovered_fen == stopped.overpaid_fen == 3 * monthly  # marked recovered
+        assert AuditEntry.select().where((AuditEntry.action == "benefit.recovered")
+                                         & (AuditEntry.entity_id == str(benefit_id))).exists()
+        receipt = str(PrintJob.get_by_id(paid.data["receipt_job"]).document)
+    assert "扣回多发待遇" in receipt
+
+
+def _book(monthly: str | None, name: str) -> object:
+    raw = tomllib.loads(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
+    if monthly is not None:
+        raw["national_basic_pension"].append({"effective": JAN, "monthly": monthly})
+    return policy_from_mapping(raw, name)
+
+
+def test_run_records_its_policy_and_refuses_one_that_lowers_paid_months(town: Town, tmp_path: Path) -> None:
+    """Defect 3: January posted with a file raising the basic pension; February with the shipped
+    policy would pay 20元 less for January without a word: refused, naming both policies."""
+    town.ctx.extras["policy"] = _book("163", "raised.toml")
+    town.at(JAN + dt.timedelta(days=19))
+    run.post(town.boss, JAN, tmp_path / "jan.csv")
+    with town.db.connection_context():
+        row = BenefitRun.get(BenefitRun.month == JAN)
+        assert len(row.policy_digest) == 64 and "raised.toml" in row.policy_version
+        entry = AuditEntry.get((AuditEntry.action == "benefit.run") & (AuditEntry.entity_id == "2026-01"))
+        assert row.policy_digest in str(entry.detail)
+        from db.models import PolicyVersion
+
+        assert PolicyVersion.select().where(PolicyVersion.digest == row.policy_digest).exists()
+    town.ctx.extras["policy"] = _book(None, "shipped.toml")
+    town.at(FEB + dt.timedelta(days=19))
+    with pytest.raises(ServiceError) as refused:
+        run.post(town.boss, FEB, tmp_path / "feb.csv")
+    assert "raised.toml" in refused.value.message and "shipped.toml" in refused.value.message
+    assert not (tmp_path / "feb.csv").exists()
+    with pytest.raises(ServiceError):
+        run.preview(town.boss, FEB)  # the preview says so too
