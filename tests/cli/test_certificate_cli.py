@@ -1,11 +1,15 @@
 """``kiosk certificate issue`` and ``kiosk verify`` through the real CLI (subprocess, SQLite and
 PostgreSQL): the certificate is printed through the spool on a preview printer, its PNG's QR decodes
-(zxingcpp) to the code ``kiosk verify`` confirms; the issuing agency comes from settings; a code
-with one character changed, an altered MAC and a forged QR payload are rejected."""
+(zxingcpp) to the code, MAC and facts ``kiosk verify`` confirms; the printed text names the person
+in full; verify prints what the certificate says (period, months, totals) with the person masked;
+the issuing agency comes from settings; a code with one character changed, an altered MAC, a forged
+QR payload and changed facts with a recomputed plain hash are rejected; a purpose holding a control
+character is refused in one line."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -63,20 +67,36 @@ def test_issue_prints_and_verify_judges(setup: tuple[Cli, Town, str], database: 
         assert (job.code, job.status, job.kind) == (code, "printed", "certificate")
     [png] = sorted((cli.folder / "paper").glob("*.png"))
     decoded = {r.format.name: r.text for r in zxingcpp.read_barcodes(Image.open(png))}
-    assert decoded["QRCode"] == qr and qr.startswith(f"SBZM1:{code}:")
+    assert decoded["QRCode"] == qr and qr.startswith(f"SBZM2:{code}:") and "期间 2020-01 至 2024-12" in qr
     text = "\n".join(p.read_text(encoding="utf-8") for p in (cli.folder / "paper").glob("*.txt"))
     assert AGENCY in text and "电子印章" in text and "分年度缴费记录" in text and "2024" in text
+    with database.connection_context():
+        person = Resident.get(Resident.id_number == number)
+    assert f"{person.name} {number}" in text  # the paper names the person in full
 
     genuine = call(cli, "verify", decoded["QRCode"], "--json")
-    assert genuine.returncode == 0 and json.loads(genuine.stdout)["genuine"] is True
+    assert genuine.returncode == 0, genuine.stderr
+    answer = json.loads(genuine.stdout)
+    assert answer["genuine"] is True and answer["period"] == "2020-01 至 2024-12" and answer["agency"] == AGENCY
+    assert number not in genuine.stdout and number[-4:] in answer["identity"]
     typed = call(cli, "verify", code)
-    assert typed.returncode == 0 and "真实有效" in one_line(typed)
+    assert typed.returncode == 0 and "Traceback" not in typed.stderr
+    said = typed.stdout
+    assert "真实有效" in said and "2020-01 至 2024-12" in said and AGENCY in said and "5年" in said
+    assert answer["individual_total"] in said and answer["individual_total"] in text  # the printed total
+    assert all(row["individual"] in said and row["count"] in said for row in answer["paid"])
+    assert number not in said and person.name not in said  # masked: the checker holds the paper
 
-    mac = qr.rsplit(":", 1)[1]
+    first_line, facts = qr.split("\n", 1)
+    mac = first_line.rsplit(":", 1)[1]
+    forged_facts = facts.replace("5年", "8年")
+    plain = base64.b32encode(hashlib.sha256(forged_facts.encode("utf-8")).digest()).decode()[:16]
     for forged in (_changed(code, len(code) - 3),  # one character of the printed code changed
-                   qr[: -len(mac)] + _changed(mac, 5),  # one character of the MAC changed
-                   f"SBZM1:{code}:{base64.b32encode(b'0123456789').decode()[:16]}",  # a forged QR payload
-                   f"SBZM1:{_changed(code, 4)}:{mac}"):  # a genuine MAC on another code
+                   qr.replace(mac, _changed(mac, 5), 1),  # one character of the MAC changed
+                   f"SBZM2:{code}:{base64.b32encode(b'0123456789').decode()[:16]}",  # a forged QR payload
+                   f"SBZM2:{code}:{plain}\n{forged_facts}",  # changed facts, a plain hash recomputed
+                   f"{first_line}\n{forged_facts}",  # changed facts under the genuine MAC
+                   f"SBZM2:{_changed(code, 4)}:{mac}\n{facts}"):  # a genuine MAC and facts on another code
         result = call(cli, "verify", forged, "--json")
         assert result.returncode == 1, forged
         assert json.loads(result.stdout)["genuine"] is False
@@ -92,3 +112,5 @@ def test_bad_input_is_one_calm_line(setup: tuple[Cli, Town, str]) -> None:
     assert unknown.returncode == 2 and one_line(unknown)
     forged = call(cli, "verify", "SBZM1:RC:")
     assert forged.returncode != 0 and "Traceback" not in forged.stderr
+    bell = call(cli, "certificate", "issue", number, "--from", "2024-01", "--to", "2024-02", "--purpose", "入学\x07")
+    assert bell.returncode == 2 and "用途" in one_line(bell) and "U+0007" in one_line(bell)

@@ -1,6 +1,7 @@
 """参保证明 at the self-service kiosk (issue 15): after the service password, 7 打印凭证 then 2 opens the
 certificate's preview (no code yet, nothing printed); another period reloads it; 1 asks and only +
-prints; the printed certificate's code verifies and the issue is audited as the resident's."""
+prints; the screen shows the person masked (a bystander can see it), the printed certificate names
+them in full; its code verifies and the issue is audited as the resident's."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from collections.abc import Callable
 from db.models import AuditEntry
 from kiosk.app import KioskApp
 from kiosk.services.certificates import verify_code
+from printers.preview import preview_text
 from screens.resident.certificate import CertificateScreen
 from screens.resident.statement import StatementScreen
 from tests.screens.test_resident_flows import SIZE, screen_text, settle
-from tests.services.resident_factory import ZHANG_CARD
+from tests.services.resident_factory import ZHANG_CARD, ZHANG_ID, ZHANG_NAME
 from tests.support import RecordingPrinter, sign_in
 
 
@@ -31,6 +33,8 @@ async def test_resident_prints_her_certificate(make_kiosk: Callable[..., KioskAp
         today = app.ctx.today()
         text = screen_text(app)
         assert "参保证明" in text and f"{today.year - 2}-01 至 {today:%Y-%m}" in text and "电子印章" in text
+        assert "张*国" in text and "1101**********4515" in text
+        assert ZHANG_ID not in text and ZHANG_NAME not in text
         assert printer.jobs == []
         await pilot.press("4")  # 近五年
         await settle(pilot, 0.3)
@@ -43,6 +47,9 @@ async def test_resident_prints_her_certificate(make_kiosk: Callable[..., KioskAp
         assert isinstance(app.screen, CertificateScreen)
         assert len(printer.jobs) == 1 and printer.jobs[0][1].kind == "certificate"
         document = printer.jobs[0][1]
+        shown = screen_text(app)
+        assert ZHANG_ID not in shown and ZHANG_NAME not in shown  # still masked after printing
+    assert f"{ZHANG_NAME} {ZHANG_ID}" in "\n".join(preview_text(document))  # on paper in full
     assert verify_code(app.ctx, document.code).genuine
     with app.ctx.database.connection_context():
         assert AuditEntry.get(AuditEntry.action == "certificate.issue").actor == "resident"

@@ -1,6 +1,7 @@
 """参保证明 at the counter (issue 15): resident detail, key 3, a period typed as YYYY-MM (a wrong
-month is named and kept), issued and printed at once; the printed certificate names the issuing
-agency and its code verifies. SQLite and PostgreSQL."""
+month is named and kept, a purpose with a control character is refused and kept), issued and printed
+at once; the screen shows the person masked, the printed certificate names them in full and the
+issuing agency; its code verifies. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -45,6 +46,14 @@ async def test_issue_certificate_from_resident_detail(database: peewee.Database,
         assert first.value == "2020-13" and printer.jobs == []  # kept for correcting; nothing printed
         first.value = "2020-01"
         app.screen.query_one("#certificate-to", Input).value = "2024-12"
+        app.screen.query_one("#certificate-purpose", Input).value = "子女\x07入学"
+        app.screen.query_one("#certificate-purpose", Input).focus()
+        await pilot.press("enter")  # (the button ignores a second click within 0.2 s)
+        await until(pilot, lambda: "U+0007" in message(app))
+        assert printer.jobs == [] and "用途" in message(app)
+        assert app.screen.query_one("#certificate-purpose", Input).value == "子女\x07入学"  # kept to correct
+        who = str(app.screen.query_one("#certificate-who").render())
+        assert villager.masked_name in who and villager.name not in who and villager.id_number not in who
         app.screen.query_one("#certificate-purpose", Input).value = "子女入学"
         app.screen.query_one("#certificate-purpose", Input).focus()
         await pilot.press("enter")
@@ -54,6 +63,7 @@ async def test_issue_certificate_from_resident_detail(database: peewee.Database,
         text = "\n".join(preview_text(document))
         assert document.kind == "certificate" and document.code in message(app)
         assert "示范县社会保险事业管理中心" in text and "子女入学" in text and "2020-01 至 2024-12" in text
+        assert f"{villager.name} {villager.id_number}" in text
     assert verify_code(town.clerk, document.code).genuine
     with database.connection_context():
         entry = AuditEntry.get(AuditEntry.action == "certificate.issue")
