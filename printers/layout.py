@@ -433,7 +433,10 @@ def text_lines(lines: list[Line], paper: int | Paper = 80) -> list[str]:
     out: list[str] = []
     for line in lines:
         if isinstance(line, QRLine):
-            out.append(pad(f"[二维码 {truncate(line.data, cols - 10)}]", cols, "center").rstrip())
+            # A payload of several lines (a certificate's facts) shows its first line here.
+            first = line.data.splitlines()[0] if line.data.strip() else ""
+            shown = first + (" …" if first != line.data else "")
+            out.append(pad(f"[二维码 {truncate(shown, cols - 10)}]", cols, "center").rstrip())
         elif isinstance(line, BarcodeLine):
             out.append(pad(f"[条码 {line.data}]", cols, "center").rstrip())
         else:
