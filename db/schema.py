@@ -9,9 +9,10 @@ same step runs on SQLite and PostgreSQL and keeps every row.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -276,17 +277,44 @@ def migrate_schema(database: peewee.Database, now: dt.datetime) -> int:
     pending = [step for step in MIGRATIONS if step.version not in applied]
     if not pending:
         _refuse_missing_tables(database)
-    for step in pending:
-        try:
-            with database.atomic():
-                step.apply(database, migrator)
-                SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
-        except peewee.DatabaseError as exc:  # a table gone under the step, a column retyped
-            first = " ".join(str(exc).split())[:160]
-            raise SchemaError(f"迁移到版本 {step.version} 失败：{first}。数据库可能不完整，请运行 kiosk db check") from None
-        version = max(version, step.version)
+    with _foreign_keys_deferred(database):
+        for step in pending:
+            try:
+                with database.atomic():
+                    step.apply(database, migrator)
+                    SchemaVersion.create(version=step.version, description=step.description, applied_at=now)
+            except peewee.DatabaseError as exc:  # a table gone under the step, a column retyped
+                first = " ".join(str(exc).split())[:160]
+                raise SchemaError(f"迁移到版本 {step.version} 失败：{first}。数据库可能不完整，请运行 kiosk db check") from None
+            version = max(version, step.version)
     _refuse_missing_tables(database)
     return version
+
+
+@contextlib.contextmanager
+def _foreign_keys_deferred(database: peewee.Database) -> Iterator[None]:
+    """SQLite: foreign keys off while the steps run, checked whole afterwards.
+
+    Adding a NOT NULL column (``add_column`` with a default) makes playhouse rebuild the table on
+    SQLite (copy, drop, rename); dropping ``resident`` while contributions point at it fails with
+    "FOREIGN KEY constraint failed", so a hall's populated database could not be migrated. SQLite's
+    documented procedure for such changes is to switch foreign keys off outside the transaction,
+    change the schema, run ``PRAGMA foreign_key_check`` and switch them on again
+    (https://www.sqlite.org/lang_altertable.html). PostgreSQL alters in place: nothing to do.
+    """
+    if not isinstance(database, peewee.SqliteDatabase):
+        yield
+        return
+    database.execute_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = database.execute_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            table, rowid, parent, _ = broken[0]
+            raise SchemaError(f"迁移后 {table} 第 {rowid} 行指向不存在的 {parent}（共 {len(broken)} 处）："
+                              "请从备份恢复，或把这份数据库交主管核查")
+    finally:
+        database.execute_sql("PRAGMA foreign_keys = ON")
 
 
 def _refuse_gaps(applied: set[int]) -> None:
