@@ -298,7 +298,10 @@ def _judge(code: str, document: Document, given_mac: str | None, scanned: str | 
             return dataclasses.replace(base, genuine=False, reason="not_a_certificate")
         return dataclasses.replace(base, amount=_receipt_amount(document))
     stored = [b.data for b in document.blocks if isinstance(b, QR)]
-    expected = content_mac(document)
+    # A 补打 copy carries the first print's QR: its MAC is over the certificate as first printed.
+    first_print = (dataclasses.replace(document, code=document.original_code, reprint=False, original_code=None)
+                   if document.reprint and document.original_code else document)
+    expected = content_mac(first_print)
     printed = stored[0].splitlines()[0].split(":")[-1] if stored else ""
     if not hmac.compare_digest(printed, expected):  # the stored certificate was edited: say nothing it says
         return dataclasses.replace(base, genuine=False, identity="", reason="altered")

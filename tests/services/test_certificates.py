@@ -22,6 +22,7 @@ from kiosk.clock import FixedClock
 from kiosk.services import ServiceError
 from kiosk.services import applications as apps
 from kiosk.services import certificates as certs
+from kiosk.services.payments import reprint_receipt
 from printers.document import Document
 from printers.preview import preview_text, render_png
 from tests.entitlement.township import Records, policy
@@ -87,6 +88,9 @@ def test_certificate_prints_and_verifies(town: Town, database: peewee.Database) 
     with pytest.raises(ServiceError):
         certs.verify_code(town.clerk, "SBZM1:only-two")
 
+    copy = reprint_receipt(town.clerk, document.code)  # 补打 at the counter: a new code, the same certificate
+    again = certs.verify_code(town.clerk, copy.code)
+    assert again.genuine and again.period == typed.period and again.paid == typed.paid
     with database.connection_context():  # someone edits the stored certificate's figures
         row = PrintJob.get_by_id(job)
         stored = row.document
@@ -95,7 +99,7 @@ def test_certificate_prints_and_verifies(town: Town, database: peewee.Database) 
         PrintJob.update(document=stored).where(PrintJob.id == job).execute()
     assert certs.verify_code(town.clerk, qr).reason == "altered"
     with database.connection_context():
-        assert AuditEntry.select().where(AuditEntry.action == "verify.code").count() == 9
+        assert AuditEntry.select().where(AuditEntry.action == "verify.code").count() == 10
 
     with pytest.raises(ServiceError):
         certs.issue_certificate(town.clerk, town.people["villager"], dt.date(2024, 1, 1), dt.date(2023, 1, 1))
@@ -108,7 +112,7 @@ def test_certificate_prints_and_verifies(town: Town, database: peewee.Database) 
                                 purpose="入" * 41)
     assert "40" in long.value.message
     with database.connection_context():
-        assert PrintJob.select().where(PrintJob.kind == "certificate").count() == 1  # nothing issued for either
+        assert PrintJob.select().where(PrintJob.kind == "certificate").count() == 2  # the first and its 补打 only
 
 
 def test_assessment_notice_is_printed_at_notified(town: Town, database: peewee.Database, tmp_path: Path) -> None:
