@@ -45,12 +45,14 @@ def check_separation(row: Application, wf: Workflow, staff: Staff, to_status: st
         return
     if row.accepted_by is not None and int(row.accepted_by) == staff.id:
         raise PermissionDenied(f"受审分离：您受理了业务 {row.number}，不能再办理“{wf.status_name(to_status)}”，"
-                               "请由另一位审核员（主管）办理", code="same_person")
+                               "请由另一位审核员（主管）办理", code="same_person",
+                               key="fix15counter.duties.accepted", params={"number": row.number})
     earlier = {int(e.__data__["staff"]) for e in ApplicationEvent.select(ApplicationEvent.staff)
                .where((ApplicationEvent.application == row.id) & ApplicationEvent.staff.is_null(False))}
     if staff.id in earlier:
         raise PermissionDenied(f"受审分离：您已经办理过业务 {row.number} 的前面步骤，“{wf.status_name(to_status)}”"
-                               "须由未经办本业务的第二人办理", code="same_person")
+                               "须由未经办本业务的第二人办理", code="same_person",
+                               key="fix15counter.duties.earlier", params={"number": row.number})
     if to_status == "approved" and data.get("amount_fen") is None:
         raise ServiceError("尚未完成待遇计算，没有可复核的金额", code="not_calculated")
 

@@ -176,8 +176,14 @@ class ApplicationScreen(CounterScreen):
         # into the note field (unless the clerk is writing a note there).
         note = self.query_one("#advance-note", Input)
         enabled = [b for b in buttons if not b.disabled]
-        if enabled and not (self.focused is note and note.value):
+        if self.focused is note and note.value:
+            return  # the clerk is writing a note: leave it
+        if enabled:
             enabled[0].focus()
+        elif self.focused is note or self.focused is None:
+            # Nothing left to press (finished, or only supervisor steps): no text field keeps the
+            # focus either, or 0 (back) and a card read would type into the note.
+            self.set_focus(None)
 
     # -- actions ------------------------------------------------------------------------
 

@@ -1,0 +1,127 @@
+"""Counter lifecycle defects found by a county auditor and a new clerk (issues 15 and 17),
+driven by keys on the real app:
+
+- the resident detail's actions are all on screen with labels at 80x24 and 160x48, both languages;
+- 受审分离's refusal reaches the English counter in English (ServiceError.key);
+- after a step (and when an application opens) no text field has the focus: 0 goes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import peewee
+import pytest
+from textual.widgets import Input
+
+from kiosk.app import KioskApp, make_app
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.rules.workflows import WORKFLOWS
+from kiosk.services import applications as apps
+from kiosk.services.registration import get_resident
+from screens.counter.application import ApplicationScreen
+from screens.counter.keys import ConfirmActionModal
+from screens.counter.resident_detail import ResidentDetailScreen
+from screens.widgets.menu import MenuButton
+from tests.screens.counter.helpers import login, message, until
+from tests.screens.counter.test_every_type import _key_of, _opened
+from tests.services.benefit_town import build
+from tests.support import RecordingPrinter
+
+CLERK, BOSS = ("1001", "2580"), ("2001", "3691")
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def counter_app(database: peewee.Database, clock: FixedClock, language: str = "zh_CN") -> KioskApp:
+    settings = Settings(source="(test)")
+    settings.terminal.mode, settings.terminal.language, settings.terminal.counter = "counter", language, 3
+    return make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+
+
+def _death(town: Any, who: Any, rid: int) -> str:
+    info = apps.submit(who, rid, "death_report",
+                       {"death_date": "2026-01-02", "applicant_name": "李四", "relationship": "配偶"},
+                       [m.code for m in WORKFLOWS["death_report"].materials])
+    return info.number
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_every_detail_action_on_screen_with_a_label(database: peewee.Database, clock: FixedClock,
+                                                          tmp_path: Path, size: tuple[int, int],
+                                                          language: str) -> None:
+    town = build(database, clock, tmp_path, unemployment=False)
+    person = get_resident(town.ctx, town.people["retiree"])
+    app = counter_app(database, clock, language)
+    async with app.run_test(size=size) as pilot:
+        await login(pilot, *CLERK)
+        app.push_screen(ResidentDetailScreen(person))
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+        await pilot.pause()
+        buttons = list(app.screen.query(".action-row MenuButton").results(MenuButton))
+        assert {b.key for b in buttons} >= set("23456789")
+        width, height = size
+        for button in buttons:
+            region = button.region
+            assert region.width > 0 and region.height > 0, button.key
+            assert region.x >= 0 and region.right <= width and region.y >= 0 and region.bottom <= height, \
+                (button.key, region)
+            label = str(button.label).strip()
+            assert label and label != button.key and not label.endswith(" "), (button.key, label)
+            # The whole label fits in the button (2 columns of border/padding each side).
+            assert len(label) <= region.width * 2, (button.key, label, region)
+
+
+async def test_separation_refusal_in_english(database: peewee.Database, clock: FixedClock,
+                                             tmp_path: Path) -> None:
+    town = build(database, clock, tmp_path, unemployment=False)
+    town.at(dt.date(2026, 1, 10))
+    number = _death(town, town.boss, town.people["villager"])  # the supervisor accepted it himself
+    app = counter_app(database, clock, "en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, *BOSS)
+        app.push_screen(ApplicationScreen(number))
+        await _opened(pilot)
+        await pilot.press((await _key_of(pilot, "reviewed")).key)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and "Separation" in message(app))
+        shown = message(app)
+        assert not CJK.search(shown) and number in shown, shown
+
+
+async def test_no_text_field_keeps_the_focus_after_a_step(database: peewee.Database, clock: FixedClock,
+                                                          tmp_path: Path) -> None:
+    town = build(database, clock, tmp_path, unemployment=False)
+    town.at(dt.date(2026, 1, 10))
+    number = _death(town, town.clerk, town.people["villager"])
+    app = counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, *CLERK)
+        person = get_resident(town.ctx, town.people["villager"])
+        app.push_screen(ResidentDetailScreen(person))
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+        # Opened with only the supervisor's 审核 left (disabled for the clerk): the note has no focus.
+        app.push_screen(ApplicationScreen(number))
+        await _opened(pilot)
+        await pilot.pause()
+        assert not isinstance(app.focused, Input), app.focused
+        await pilot.press("0")
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+        # The supervisor reviews; then the clerk's 办结 finishes it: nothing left to press, 0 still goes back.
+        apps.advance(town.boss, number, "reviewed")
+        app.push_screen(ApplicationScreen(number))
+        await _opened(pilot)
+        await pilot.press((await _key_of(pilot, "closed")).key)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.info is not None
+                    and app.screen.info.finished and not app.screen.query("#transitions MenuButton"))
+        await pilot.pause()
+        assert not isinstance(app.focused, Input), app.focused
+        await pilot.press("0")
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
