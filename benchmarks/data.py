@@ -10,7 +10,9 @@ person turned 18. At 100,000 residents that is over 10 million
 contribution rows. The file is generated once per (residents, seed, schema
 version, data version) into ``~/.cache/shebao-kiosk-bench/`` (or
 ``$KIOSK_BENCH_CACHE``) and reused; a JSON file beside it records how long
-generation took, the row counts and sample residents to look up.
+generation took, the row counts and sample residents to look up. A file
+cached under an older schema version is migrated (``db migrate``), not
+generated again.
 """
 
 from __future__ import annotations
@@ -66,6 +68,8 @@ def township(config: Config, residents: int, seed: int = 2026, *, log: Any = pri
         info = json.loads(meta.read_text(encoding="utf-8"))
         info["cached"] = True
         return Township(path, residents, info)
+    if (info := _migrate_older(config, stem, path, meta, residents, seed, log)) is not None:
+        return Township(path, residents, info)
     log(f"  generating {residents:,} residents into {path} (once; later runs reuse it) ...")
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
@@ -76,6 +80,41 @@ def township(config: Config, residents: int, seed: int = 2026, *, log: Any = pri
     log(f"  generated in {info['seconds_total']:.0f} s ({info['size_mb']:.0f} MB, "
         f"{info['counts']['contribution']:,} contribution rows)")
     return Township(path, residents, info)
+
+
+def _migrate_older(config: Config, stem: str, path: Path, meta: Path, residents: int, seed: int,
+                   log: Any) -> dict[str, Any] | None:
+    """The same township cached under an older schema version, migrated the way a hall's database
+    is (``db migrate``: new columns and tables, rows kept) and renamed to ``stem``; None when there
+    is none. Generating 100,000 residents again takes minutes, migrating them seconds."""
+    from db.connection import open_database
+    from db.schema import migrate_schema
+
+    older = sorted(config.cache_dir.glob(f"township-d{DATA_VERSION}-s*-n{residents}-seed{seed}.db"),
+                   key=lambda p: p.stat().st_mtime, reverse=True)
+    for candidate in older:
+        old_meta = candidate.with_suffix(".json")
+        if candidate == path or not old_meta.exists():
+            continue
+        log(f"  migrating {candidate.name} to the current schema (rows kept) ...")
+        t0 = time.perf_counter()
+        with sqlite3.connect(candidate) as connection:  # fold any -wal file in: only the .db is renamed
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        candidate.rename(path)
+        database = open_database(f"sqlite:///{path}")
+        try:
+            migrate_schema(database, NOW)
+        finally:
+            database.close()
+        info = json.loads(old_meta.read_text(encoding="utf-8"))
+        info["migrated_from"] = candidate.name
+        info["seconds_migrate"] = round(time.perf_counter() - t0, 1)
+        meta.write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        old_meta.unlink()
+        info["cached"] = True
+        return info
+    return None
 
 
 def _generate(path: Path, residents: int, seed: int) -> dict[str, Any]:
