@@ -29,6 +29,7 @@ from kiosk.services import staff as staff_service
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.payments import PaymentInfo
 from kiosk.services.registration import ResidentInfo
+from kiosk.services.resident_standing import Standing, standing
 from screens.counter import names
 from screens.counter import session as counter_session
 from screens.counter.base import CounterScreen
@@ -48,6 +49,7 @@ class ResidentFile:
     history: residents.ContributionHistory | None = None
     accounts: tuple[residents.AccountView, ...] = ()
     benefits: tuple[residents.BenefitRow, ...] = ()
+    standing: Standing | None = None  # death, ended enrolments, stopped benefits, overpayment
 
 
 def local_time(ctx: ServiceContext, moment: dt.datetime) -> str:
@@ -60,6 +62,10 @@ class ResidentDetailScreen(CounterScreen):
 
     TITLE_KEY = "counter.detail.title"
     reveal_seconds = REVEAL_SECONDS
+    DEFAULT_CSS = """
+    ResidentDetailScreen #detail-standing { height: auto; padding: 0 1; text-style: bold; display: none; }
+    ResidentDetailScreen #detail-standing.-deceased { background: $error; color: $text; }
+    """
 
     def __init__(self, resident: ResidentInfo, notice: str = "") -> None:
         super().__init__()
@@ -71,6 +77,9 @@ class ResidentDetailScreen(CounterScreen):
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="detail-body"):
+            # A deceased resident must not look alive: the death, stopped benefits and any
+            # overpayment to recover come first (issue 15).
+            yield Static("", id="detail-standing")
             yield Static(self._identity_text(), id="detail-identity")
             yield Static("", id="detail-enrolments")
             yield Static(self.t("counter.detail.applications"), classes="section-title")
@@ -114,9 +123,11 @@ class ResidentDetailScreen(CounterScreen):
             history = residents.contribution_history(ctx, resident_id)
             accounts = residents.accounts(ctx, resident_id)
             benefits = residents.benefits(ctx, resident_id)
+            vital = standing(ctx, resident_id)
             # Every look at a resident's records is audited (who, where, which screen).
             staff_service.audit_open(ctx, resident_id, reason="counter_records")
-            return ResidentFile(resident, tuple(apps), tuple(pays), history, tuple(accounts), tuple(benefits))
+            return ResidentFile(resident, tuple(apps), tuple(pays), history, tuple(accounts), tuple(benefits),
+                                vital)
 
         self.run_service(load, self._show, lambda message: self.say(message, "error"))
 
@@ -129,6 +140,7 @@ class ResidentDetailScreen(CounterScreen):
             self.refresh_header()
         self.query_one("#detail-identity", Static).update(self._identity_text())
         enrolments = names.join(self.host, [names.enrolment(self.host, e.insurance, e.scheme, f"{e.start_date:%Y-%m}")
+                                            + self._enrolment_state(file, e.insurance, e.scheme, e.status)
                                             for e in file.resident.enrolments], strong=True) \
             or self.t("counter.detail.no_enrolments")
         self.query_one("#detail-enrolments", Static).update(self.t("counter.detail.enrolments", list=enrolments))
@@ -148,6 +160,47 @@ class ResidentDetailScreen(CounterScreen):
         self.query_one("#detail-contributions", Static).update(self._contributions(file))
         self.query_one("#detail-accounts", Static).update(self._accounts(file))
         self.query_one("#detail-benefits", Static).update(self._benefits(file))
+        standing_text = self._standing(file)
+        panel = self.query_one("#detail-standing", Static)
+        panel.update(standing_text)
+        panel.display = bool(standing_text)
+        panel.set_class(file.standing is not None and file.standing.death_date is not None, "-deceased")
+
+    def _enrolment_state(self, file: ResidentFile, insurance: str, scheme: str, status: str) -> str:
+        """`` (ended 2026-01)`` / `` (suspended)`` after an enrolment that is not current."""
+        if status == "active":
+            return ""
+        end = next((e.end_date for e in (file.standing.enrolments if file.standing else ())
+                    if (e.insurance, e.scheme, e.status) == (insurance, scheme, status) and e.end_date), None)
+        return self.t(f"fix15counter.standing.enrolment_{'ended' if status == 'ended' else 'suspended'}",
+                      date=f"{end:%Y-%m-%d}" if end else "-")
+
+    def _standing(self, file: ResidentFile) -> str:
+        """已死亡 (date), every benefit not in payment with its reason, the overpayment to recover."""
+        vital = file.standing
+        if vital is None:
+            return ""
+        yuan = self.t("counter.yuan")
+        lines = []
+        if vital.death_date is not None:
+            lines.append(self.t("fix15counter.standing.deceased", date=f"{vital.death_date:%Y-%m-%d}"))
+        for b in vital.benefits:
+            if b.status == "in_payment" and not b.overpaid_fen:
+                continue
+            reason = self.t(f"fix15counter.standing.reason.{b.reason}") if b.reason else ""
+            if reason.startswith("fix15counter."):
+                reason = self.t("fix15counter.standing.reason.other", reason=b.reason)
+            lines.append(self.t("fix15counter.standing.benefit",
+                                kind=self._label(f"resident.benefit_type.{b.kind}", b.kind),
+                                status=self._label(f"fix15counter.standing.status.{b.status}", b.status),
+                                reason=reason,
+                                until=self.t("fix15counter.standing.until", month=f"{b.end_month:%Y-%m}")
+                                if b.end_month else ""))
+            if b.overpaid_fen:
+                lines.append(self.t("fix15counter.standing.overpaid",
+                                    months=names.join(self.host, list(b.overpaid_months)) or "-",
+                                    amount=f"{format_yuan(b.overpaid_fen)}{yuan}"))
+        return "\n".join(lines)
 
     def _label(self, key: str, fallback: str) -> str:
         """A catalog label, or the code itself when the catalog has none (never a raw key)."""
@@ -187,9 +240,13 @@ class ResidentDetailScreen(CounterScreen):
 
     def _benefits(self, file: ResidentFile, rows: int = 6) -> str:
         yuan = self.t("counter.yuan")
+        overpaid = {(b.kind, month) for b in (file.standing.benefits if file.standing else ())
+                    for month in b.overpaid_months}
         lines = [self.t("counterdesk.records.benefit", period=f"{b.period:%Y-%m}",
                         kind=self._label(f"resident.benefit_type.{b.benefit_type}", b.benefit_type),
                         amount=f"{format_yuan(b.amount_fen)}{yuan}", paid=f"{b.paid_on:%Y-%m-%d}")
+                 + (self.t("fix15counter.standing.overpaid_mark") if (b.benefit_type, f"{b.period:%Y-%m}") in overpaid
+                    else "")
                  for b in file.benefits[:rows]]
         if len(file.benefits) > rows:
             lines.append(self.t("counterdesk.records.more_benefits", n=len(file.benefits) - rows,
@@ -207,6 +264,9 @@ class ResidentDetailScreen(CounterScreen):
                                   else (r.masked_name, r.masked_id, r.masked_phone))
         card = (self.t("counter.detail.card", number=r.card.card_number, status=names.card_status(self.host, r.card.status, r.card.status_name)) if r.card
                 else self.t("counter.detail.no_card"))
+        vital = self._file.standing if self._file is not None else None
+        if r.card and r.card.status == "active" and vital is not None and vital.death_date is not None:
+            card += self.t("fix15counter.standing.card_of_deceased")  # 死亡注销 does not cancel the card (yet)
         sex = self.t(f"counter.sex.{r.sex}") if r.sex in ("male", "female") else r.sex
         lines = [
             self.t("counter.detail.identity", name=name, id=id_number, sex=sex, age=r.age),

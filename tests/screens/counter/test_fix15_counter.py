@@ -125,3 +125,44 @@ async def test_no_text_field_keeps_the_focus_after_a_step(database: peewee.Datab
         assert not isinstance(app.focused, Input), app.focused
         await pilot.press("0")
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_a_deceased_resident_does_not_look_alive(database: peewee.Database, clock: FixedClock,
+                                                       tmp_path: Path, language: str) -> None:
+    from kiosk.services import benefit_run as run
+    from tests.screens.counter.helpers import text_of
+
+    town = build(database, clock, tmp_path, unemployment=False)
+    town.at(dt.date(2026, 1, 20))
+    run.post(town.boss, dt.date(2026, 1, 1), None)  # January paid, then a late report of a December death
+    town.at(dt.date(2026, 2, 3))
+    rid = town.people["retiree"]
+    info = apps.submit(town.clerk, rid, "death_report",
+                       {"death_date": "2025-12-20", "applicant_name": "王小明", "relationship": "子女"},
+                       [m.code for m in WORKFLOWS["death_report"].materials])
+    apps.advance(town.boss, info.number, "reviewed")
+    apps.advance(town.clerk, info.number, "closed")
+    person = get_resident(town.ctx, rid)
+    app = counter_app(database, clock, language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, *CLERK)
+        app.push_screen(ResidentDetailScreen(person))
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen) and app.screen._file is not None)
+        await pilot.pause()
+        standing = text_of(app, "#detail-standing")
+        benefits = text_of(app, "#detail-benefits")
+        enrolments = text_of(app, "#detail-enrolments")
+        panel = app.screen.query_one("#detail-standing")
+        assert panel.display and panel.region.y < 24  # at the top, on screen without scrolling
+        if language == "zh_CN":
+            assert "已死亡" in standing and "2025-12-20" in standing
+            assert "已停发（死亡）" in standing and "发至 2025-12" in standing
+            assert "多发 2026-01" in standing and "应追回" in standing
+            assert "多发，应追回" in benefits
+            assert "已终止" in enrolments
+        else:
+            assert "DECEASED" in standing and "2025-12-20" in standing and "stopped (death)" in standing
+            assert "Overpaid 2026-01" in standing and "to recover" in standing
+            assert "overpaid" in benefits and "ended" in enrolments
+            assert not CJK.search(standing + benefits), standing + benefits
