@@ -80,3 +80,60 @@ def standing(ctx: ServiceContext, resident_id: int) -> Standing:
             benefits.append(BenefitStanding(b.kind, b.scheme, b.status, b.reason, int(b.monthly_fen), b.end_month,
                                             owed, tuple(dict.fromkeys(months))))
         return Standing(row.death_date, enrolments, tuple(benefits))
+
+
+# -- what a lifecycle application will do, before 受理 (the 受理 confirmation shows it) ------
+
+
+def certification_back_pay(ctx: ServiceContext, resident_id: int) -> list[dict[str, object]]:
+    """For each pension suspended as overdue (``not_certified``): ``{"kind", "months": ["YYYY-MM"...],
+    "fen"}`` — the months from its start to this month not yet paid and what the next run will pay
+    for them once certified (:func:`kiosk.services.benefit_run.month_amount`, the policy of each
+    month). Read only, own connection."""
+    from kiosk.services import benefit_run
+    from kiosk.services.benefit_run import month_of
+
+    this_month = month_of(ctx.today())
+    out: list[dict[str, object]] = []
+    with ctx.database.connection_context():
+        death = Resident.select(Resident.death_date).where(Resident.id == resident_id).scalar()
+        for b in Benefit.select().where((Benefit.resident == resident_id) & (Benefit.status == "suspended")
+                                        & (Benefit.reason == "not_certified")).order_by(Benefit.id):
+            paid = {p.period for p in BenefitPayment.select(BenefitPayment.period)
+                    .where(BenefitPayment.benefit == b.id)}
+            last = benefit_run.last_month(b, this_month, death)
+            months: list[str] = []
+            fen = 0
+            period = b.start_month
+            while period <= last:
+                if period not in paid:
+                    months.append(f"{period:%Y-%m}")
+                    fen += benefit_run.month_amount(ctx, b, period)
+                period = (period + dt.timedelta(days=32)).replace(day=1)
+            out.append({"kind": str(b.kind), "months": months, "fen": fen})
+    return out
+
+
+def accept_preview(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, object]) -> dict[str, object]:
+    """The figures a lifecycle application's 受理 confirmation shows, from the same rules its steps use
+    (read only): ``death_report`` → :func:`kiosk.services.lifecycle_apps.preview_death` of
+    ``data["death_date"]``; ``inheritance`` → :func:`~kiosk.services.lifecycle_apps.settlement`;
+    ``certification`` → ``{"back_pay": certification_back_pay(...)}``; ``{}`` for other types or a
+    death date that is not a date yet (the service refuses it at 受理). Raises ServiceError as those do."""
+    from kiosk.services import lifecycle_apps
+
+    if type_ == "certification":
+        return {"back_pay": certification_back_pay(ctx, resident_id)}
+    with ctx.database.connection_context():
+        if type_ == "death_report":
+            try:
+                death = dt.date.fromisoformat(str(data.get("death_date") or ""))
+            except ValueError:
+                return {}
+            return dict(lifecycle_apps.preview_death(ctx, resident_id, death))
+        if type_ == "inheritance":
+            row = Resident.get_or_none(Resident.id == resident_id)
+            if row is None:
+                raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+            return dict(lifecycle_apps.settlement(ctx, row))
+    return {}

@@ -21,8 +21,10 @@ from textual.widgets import Input
 from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications as application_service
+from kiosk.services import resident_standing
 from kiosk.services.applications import ApplicationInfo
 from kiosk.services.registration import ResidentInfo
+from screens.counter import lifecycle as lifecycle_actions
 from screens.counter import names
 from screens.counter.base import CounterScreen
 from screens.counter.keys import ConfirmActionModal, MenuListKeys
@@ -210,6 +212,18 @@ class MaterialsScreen(MenuListKeys, AcceptStep):
         lines = [self.t("counterdesk.accept.what", type=self.workflow_name(wf), name=self.draft.resident.masked_name),
                  self.t("counterdesk.accept.missing", list=self.t("maint17.list_sep").join(missing)) if missing
                  else self.t("counterdesk.accept.complete")]
+        if self.draft.type in lifecycle_actions.PREVIEW_TYPES:
+            # The amounts the rules will produce, before the second key (issue 15: never at 审核 only).
+            ctx, rid, type_ = self.host.ctx, self.draft.resident.id, self.draft.type
+            self.run_service(lambda: resident_standing.accept_preview(ctx, rid, type_, data),
+                             lambda preview: self._ask(data, [*lines, *lifecycle_actions.accept_lines(
+                                 self.t, type_, data, preview)]),
+                             lambda message: self._ask(data, [*lines, self.t("counter17.steps.no_preview",
+                                                                                message=message)]))
+            return
+        self._ask(data, lines)
+
+    def _ask(self, data: dict[str, Any], lines: list[str]) -> None:
         self.app.push_screen(ConfirmActionModal(self.t("counterdesk.accept.confirm_title"), lines),
                              lambda ok: self._submit(data) if ok else self.say(self.t("counterdesk.confirm.cancelled")))
 

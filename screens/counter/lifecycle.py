@@ -53,16 +53,7 @@ def confirm_lines(t: Callable[..., str], info: ApplicationInfo, to_status: str) 
         return [t("lifecycle15.confirm.certify", pensions=preview.get("pensions", 0),
                   resumed=len(preview.get("suspended") or ()))]
     if info.type == "death_report" and to_status in ("reviewed", "closed"):
-        preview = data.get("preview") or {}
-        stopped = list(preview.get("stopped") or ())
-        lines = [t("lifecycle15.confirm.death", date=data.get("death_date", ""), stopped=len(stopped))]
-        lines += [t("lifecycle15.confirm.overpaid", months=t("maint17.list_sep").join(s.get("overpaid_months") or ()),
-                    amount=_yuan(t, s.get("overpaid_fen"))) for s in stopped if s.get("overpaid_fen")]
-        lines.append(t("lifecycle15.confirm.grants", funeral=_yuan(t, preview.get("funeral_grant_fen")),
-                       survivor=_yuan(t, preview.get("survivor_fen")),
-                       account=_yuan(t, preview.get("account_fen")),
-                       inheritable=_yuan(t, preview.get("inheritable_fen"))))
-        return lines
+        return _death_lines(t, str(data.get("death_date", "")), data.get("preview") or {})
     if info.type == "inheritance" and to_status in ("reviewed", "paid"):
         bank = str(data.get("bank_account", ""))
         return [t("lifecycle15.confirm.heir", name=mask_name(str(data.get("heir_name", ""))),
@@ -75,6 +66,48 @@ def confirm_lines(t: Callable[..., str], info: ApplicationInfo, to_status: str) 
                   insurance=t(f"lifecycle15.insurance.{data.get('insurance', '')}"),
                   scheme=t(f"lifecycle15.scheme.{data.get('scheme', '')}"),
                   date=data.get("date") or t("lifecycle15.confirm.today"))]
+    return []
+
+
+def _death_lines(t: Callable[..., str], death_date: str, preview: dict[str, Any]) -> list[str]:
+    stopped = list(preview.get("stopped") or ())
+    lines = [t("lifecycle15.confirm.death", date=death_date, stopped=len(stopped))]
+    lines += [t("lifecycle15.confirm.overpaid", months=t("maint17.list_sep").join(s.get("overpaid_months") or ()),
+                amount=_yuan(t, s.get("overpaid_fen"))) for s in stopped if s.get("overpaid_fen")]
+    lines.append(t("lifecycle15.confirm.grants", funeral=_yuan(t, preview.get("funeral_grant_fen")),
+                   survivor=_yuan(t, preview.get("survivor_fen")),
+                   account=_yuan(t, preview.get("account_fen")),
+                   inheritable=_yuan(t, preview.get("inheritable_fen"))))
+    return lines
+
+
+#: The lifecycle types whose 受理 confirmation shows amounts (from
+#: :func:`kiosk.services.resident_standing.accept_preview`).
+PREVIEW_TYPES = ("certification", "death_report", "inheritance")
+
+
+def accept_lines(t: Callable[..., str], type_: str, data: dict[str, Any], preview: dict[str, Any]) -> list[str]:
+    """The amounts a lifecycle application will produce, for its 受理 confirmation: a death's stopped
+    benefits, overpayment and grants; an heir's funeral grant, inheritable balance and the overpayment
+    netted; a 资格认证's suspended months and the back pay the next run pays."""
+    if type_ == "death_report" and preview:
+        return _death_lines(t, str(data.get("death_date", "")), preview)
+    if type_ == "inheritance" and preview:
+        grant, inheritable = int(preview.get("funeral_grant_fen") or 0), int(preview.get("inheritable_fen") or 0)
+        recover = int(preview.get("recover_fen") or 0)
+        lines = [t("fix15counter.accept.inheritance", funeral=_yuan(t, grant), inheritable=_yuan(t, inheritable),
+                   total=_yuan(t, grant + inheritable - recover))]
+        if recover:
+            lines.append(t("fix15counter.accept.recover", amount=_yuan(t, recover),
+                           owed=_yuan(t, preview.get("overpaid_fen"))))
+        return lines
+    if type_ == "certification":
+        back = [b for b in preview.get("back_pay") or () if b.get("months")]
+        if not back:
+            return [t("fix15counter.accept.no_back_pay")]
+        return [t("fix15counter.accept.back_pay", kind=t(f"resident.benefit_type.{b.get('kind')}"),
+                  months=t("maint17.list_sep").join(b.get("months") or ()), n=len(b.get("months") or ()),
+                  amount=_yuan(t, b.get("fen"))) for b in back]
     return []
 
 

@@ -166,3 +166,53 @@ async def test_a_deceased_resident_does_not_look_alive(database: peewee.Database
             assert "Overpaid 2026-01" in standing and "to recover" in standing
             assert "overpaid" in benefits and "ended" in enrolments
             assert not CJK.search(standing + benefits), standing + benefits
+
+
+async def test_acceptance_confirmations_show_the_amounts(database: peewee.Database, clock: FixedClock,
+                                                         tmp_path: Path) -> None:
+    """受理 of 资格认证 names the suspended months and the back pay; 受理 of 死亡注销 the overpayment
+    and the grants — before the second key, not only at 审核."""
+    from db.models import Benefit
+    from kiosk.services import benefit_run as run
+    from screens.counter.accept import MaterialsScreen
+    from screens.counter.steps.lifecycle import CertificationForm, DeathReportForm
+    from tests.screens.counter.helpers import text_of
+    from tests.screens.counter.test_every_type import drive
+
+    town = build(database, clock, tmp_path, unemployment=False)
+    with database.connection_context():
+        Benefit.update(certified_on=dt.date(2024, 11, 20)).where(Benefit.id == town.benefits["suspended"]).execute()
+    town.at(dt.date(2026, 1, 20))
+    run.post(town.boss, dt.date(2026, 1, 1), None)  # suspends the overdue pensioner, pays the retiree
+    town.at(dt.date(2026, 2, 3))
+    villager = get_resident(town.ctx, town.people["suspended"])
+    retiree = get_resident(town.ctx, town.people["retiree"])
+    app = counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, *CLERK)
+        app.push_screen(ResidentDetailScreen(villager))
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
+        await pilot.press("5")
+        await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
+        await pilot.press("1", "enter")
+        await until(pilot, lambda: isinstance(app.screen, CertificationForm) and app.screen.ready)
+        await pilot.press("1", "enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        shown = text_of(app, "#confirm-what")
+        assert "2026-01" in shown and "下次发放时补发" in shown and "元" in shown, shown
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfirmActionModal))
+        while not isinstance(app.screen, ResidentDetailScreen):
+            await pilot.press("escape")
+            await pilot.pause()
+        app.pop_screen()
+        app.push_screen(ResidentDetailScreen(retiree))
+        await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen) and app.screen.resident.id == retiree.id)
+        await pilot.press("8")
+        await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
+        await pilot.press("1", "2", "3", "enter")
+        await until(pilot, lambda: isinstance(app.screen, DeathReportForm) and app.screen.ready)
+        await drive(pilot, ("2025-12-20", "enter", "王小明", "enter", "子女", "enter", "enter"))
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        shown = text_of(app, "#confirm-what")
+        assert "2026-01 多发" in shown and "丧葬补助金" in shown and "可继承" in shown, shown
