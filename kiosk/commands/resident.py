@@ -136,8 +136,10 @@ def deceased_command(args: argparse.Namespace) -> int:
         if stopped.overpaid_fen:
             print(f"  待遇 {stopped.id} 死亡后多发 overpaid {'、'.join(stopped.overpaid_months)}："
                   f"{format_yuan(stopped.overpaid_fen)}元（须追回 to recover）")
+    survivor_note = "" if result.survivor_benefits or not result.survivor_fen else \
+        "（未登记遗属，尚未记录支付 none recorded: name the survivor to pay it）"
     print(f"丧葬补助金 funeral grant：{format_yuan(result.funeral_grant_fen)}元；"
-          f"抚恤金 survivor：{format_yuan(result.survivor_fen)}元")
+          f"抚恤金 survivor：{format_yuan(result.survivor_fen)}元{survivor_note}")
     print(f"个人账户余额 account：{format_yuan(result.account_fen)}元，可继承 inheritable："
           f"{format_yuan(result.inheritable_fen)}元；终止参保 enrolments ended {result.enrolments_ended}")
     if result.survivor_benefits:

@@ -20,7 +20,8 @@ counted by reason: ``suspended`` (or the suspension's reason, e.g.
 ``not_certified`` when the yearly 资格认证 is overdue: such a pensioner is
 suspended by this run), ``stopped``/``deceased``, ``finished`` (an
 unemployment benefit whose months are used), ``already_paid`` and
-``no_bank_account`` (no working 社保卡 to pay into).
+``no_bank_account`` (neither the benefit nor the person has a bank account recorded: the
+card number is not an account, so nothing is paid until 信息变更 records one).
 
 :func:`preview` writes nothing; :func:`post` needs a supervisor (or admin)
 acting on the context, writes the payments, the account part of each pension
@@ -33,6 +34,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import importlib
+import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -142,10 +145,16 @@ class Line:
         return sum(item.amount_fen for item in self.items)
 
     def note(self, month: dt.date) -> str:
-        """Which months the amount covers, when not only this month (补发 named)."""
-        parts = [f"{i.period:%Y-%m}{'调整补差' if i.kind == 'arrears' else '补发'}" for i in self.items
-                 if not (i.period == month and i.kind == "monthly")]
-        return "；".join(parts)
+        """What the amount is, when not just this month's benefit: ``一次性抚恤金`` for the one-off
+        survivor lump sum; ``YYYY-MM补发`` for an earlier month not paid before; ``YYYY-MM调整补差``
+        for a raise topping up an EARLIER month already paid (a month paid for the first time is 补发
+        at the amount in force, raise included). This month's own amount (with a raise since
+        approval) is the month's benefit and is not labelled."""
+        if self.benefit_type == "survivor_lump":
+            return "一次性抚恤金"
+        first_paid = {i.period for i in self.items if i.kind == "monthly"}
+        periods = dict.fromkeys(i.period for i in self.items if i.period < month)  # in order, once each
+        return "；".join(f"{p:%Y-%m}{'补发' if p in first_paid else '调整补差'}" for p in periods)
 
 
 @dataclass
@@ -255,7 +264,9 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
         # A benefit stopped by a death is still due up to the month of death (paid to the estate).
         settling = benefit.status == "stopped" and benefit.reason == "deceased" and benefit.end_month is not None
         if benefit.status != "in_payment" and not settling:
-            result.skipped[benefit.reason or benefit.status if benefit.status == "suspended" else benefit.status] += 1
+            # A suspension says why (not_certified ...); a benefit stopped by a death says deceased.
+            named = benefit.status == "suspended" or (benefit.status == "stopped" and benefit.reason == "deceased")
+            result.skipped[(benefit.reason or benefit.status) if named else benefit.status] += 1
             continue
         if person.death_date is not None and month_of(person.death_date) < benefit.start_month:
             result.skipped["deceased"] += 1
@@ -289,7 +300,7 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
             result.finish.append(benefit.id)  # its last month is paid by this run (or was before)
         if not items:
             if settling:
-                result.skipped["stopped"] += 1
+                result.skipped["deceased"] += 1  # stopped by the death, every month due is paid
             elif window_end:
                 result.skipped["finished"] += 1
             elif person.death_date is not None and month_of(person.death_date) < month:
@@ -297,8 +308,9 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
             else:
                 result.skipped["already_paid"] += 1
             continue
-        # The benefit's own account, else the one 信息变更 recorded for the person, else the card's.
-        account = benefit.bank_account or person.bank_account or cards.get(person.id, "")
+        # The benefit's own account, else the one 信息变更 recorded for the person. Never the card
+        # NUMBER (9 characters, not an account a bank can credit): no account, no payment.
+        account = str(benefit.bank_account or person.bank_account or "").strip()
         if not account:
             result.skipped["no_bank_account"] += 1
             continue
@@ -505,7 +517,7 @@ def write_file(path: Path, lines: Sequence[Line], month: dt.date) -> None:
     every cell typed text; mode 0600 from creation, moved into place when complete.
     """
     total = sum(line.amount_fen for line in lines)
-    body = [[str(n), line.name, mask_id_number(line.id_number), line.id_number, line.card_number,
+    body = [[str(n), payee_name(line.name), mask_id_number(line.id_number), line.id_number, line.card_number,
              line.bank_account, format_yuan(line.amount_fen, grouping=False), f"{month:%Y-%m}", line.reference,
              line.note(month)] for n, line in enumerate(lines, 1)]
     footer = ["合计", f"{len(lines)}笔", "", "", "", "", format_yuan(total, grouping=False), f"{month:%Y-%m}", "", ""]
@@ -513,7 +525,7 @@ def write_file(path: Path, lines: Sequence[Line], month: dt.date) -> None:
         with private_file(path, "w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
             for row in (HEADER, *body, footer):
-                writer.writerow([csv_cell(c) for c in row])
+                writer.writerow([number_cell(c) for c in row])
         return
     import openpyxl  # only when writing a workbook (slow to import)
     from openpyxl.cell import WriteOnlyCell
@@ -525,10 +537,32 @@ def write_file(path: Path, lines: Sequence[Line], month: dt.date) -> None:
         for value in row:
             cell = WriteOnlyCell(sheet, value=str(value))
             cell.data_type = "s"  # text: never a formula, ID and account numbers never numbers
+            cell.number_format = "@"  # and formatted as text, so editing the cell keeps it text
             cells.append(cell)
         sheet.append(cells)
     with private_file(path, "wb") as handle:
         workbook.save(handle)
+
+
+#: A long identifier: 12 or more digits, or digits ending in the ID check character X.
+_LONG_NUMBER = re.compile(r"\d{12,}|\d{11,}[Xx]", re.ASCII)
+
+
+def number_cell(value: Any) -> str:
+    """One CSV cell of the 代发文件: every long identifier (ID number — with or without the final X —,
+    bank account, card number) is written the same way, as text with a leading tab, so a spreadsheet
+    never turns it into 6.2E+18 or drops digits; other cells as :func:`db.files.csv_cell` (formula
+    leads neutralised). A bank importing the CSV strips leading whitespace (README, 代发文件)."""
+    text = "" if value is None else str(value)
+    if _LONG_NUMBER.fullmatch(text):
+        return "\t" + text
+    return csv_cell(text)
+
+
+def payee_name(name: str) -> str:
+    """A payee name as data for the bank: control and format characters (line breaks, tabs, bidi
+    marks) removed — names are normalised at registration, but an imported or older row may hold one."""
+    return "".join(c for c in name if unicodedata.category(c) not in ("Cc", "Cf")).strip()
 
 
 def read_file_total(path: Path) -> tuple[int, Fen]:

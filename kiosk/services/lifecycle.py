@@ -39,6 +39,7 @@ from kiosk.policy import PolicyError
 from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.money import Fen
 from kiosk.rules.parameters import LifecycleParams
+from kiosk.rules.retirement import add_months
 from kiosk.services import NotFound, ServiceContext, ServiceError, connected
 from kiosk.services import survivors as survivor_rules
 from kiosk.services.accounts import balance_at_death, return_parts_after_death, settle_interest
@@ -180,12 +181,17 @@ class DeathResult:
     survivor_benefits: tuple[int, ...] = ()  # Benefit ids created for survivors (kiosk.services.survivors)
 
     def as_json(self) -> dict[str, Any]:
-        """``{"stopped", "overpaid_fen", "funeral_grant_fen", "survivor_fen", "inheritable_fen"}``."""
+        """``{"stopped", "overpaid_fen", "funeral_grant_fen", "survivor_fen", "inheritable_fen"}`` (the
+        contract) plus ``survivor_recorded`` and ``survivor_benefits``: ``survivor_fen`` is the 抚恤金
+        due to the survivors once named; ``survivor_recorded`` False (and ``survivor_benefits`` empty)
+        says no survivor was named, so nothing has been recorded or will be paid yet."""
         return {"stopped": [{"id": s.id, "kind": s.kind, "last_month": f"{s.last_month:%Y-%m}",
                              "overpaid_fen": s.overpaid_fen, "overpaid_months": list(s.overpaid_months)}
                             for s in self.stopped],
                 "overpaid_fen": self.overpaid_fen, "funeral_grant_fen": self.funeral_grant_fen,
-                "survivor_fen": self.survivor_fen, "inheritable_fen": self.inheritable_fen}
+                "survivor_fen": self.survivor_fen, "inheritable_fen": self.inheritable_fen,
+                "survivor_recorded": bool(self.survivor_benefits),
+                "survivor_benefits": list(self.survivor_benefits)}
 
 
 def _subsidy_part(resident_id: int) -> Fen:
@@ -195,6 +201,26 @@ def _subsidy_part(resident_id: int) -> Fen:
     total = (LedgerEntry.select(peewee.fn.SUM(LedgerEntry.amount_fen))
              .where((LedgerEntry.account == account.id) & (LedgerEntry.kind == "subsidy")).scalar())
     return int(total or 0)
+
+
+def parts_still_due(resident_id: int, kind: str, death: dt.date) -> Fen:
+    """The account part (fen) of pension months up to the month of death not paid yet: the next run
+    pays them (to the estate) out of the account, so the balance an heir inherits is without them.
+    0 once the runs have paid them (then :func:`~kiosk.services.accounts.balance_at_death` counts
+    their payouts). Caller's connection."""
+    last = month_of(death)
+    total = 0
+    for benefit in Benefit.select().where((Benefit.resident == resident_id) & (Benefit.kind == "pension")
+                                         & (Benefit.account_kind == kind) & (Benefit.account_part_fen > 0)
+                                         & (Benefit.start_month <= last)):
+        paid = {p.period for p in BenefitPayment.select(BenefitPayment.period).where(
+            (BenefitPayment.benefit == benefit.id) & (BenefitPayment.period <= last))}
+        period = benefit.start_month
+        while period <= last:
+            if period not in paid:
+                total += int(benefit.account_part_fen)
+            period = add_months(period, 1)
+    return total
 
 
 def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
@@ -247,7 +273,7 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
         # The account part of months paid after the death goes back (those months are an overpayment);
         # payouts for months up to the death count, whenever the run was posted (a late report).
         return_parts_after_death(resident_id, kind, death, today=today, now=now)
-        balance = balance_at_death(resident_id, kind, death, book)
+        balance = balance_at_death(resident_id, kind, death, book) - parts_still_due(resident_id, kind, death)
         inheritable = balance
         if scheme == "resident" and not params.resident_inherit_subsidy:
             inheritable = max(0, balance - _subsidy_part(resident_id))

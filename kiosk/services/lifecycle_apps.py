@@ -195,7 +195,8 @@ def preview_death(ctx: ServiceContext, resident_id: int, death: dt.date) -> Data
                         "overpaid_months": sorted({f"{p.period:%Y-%m}" for p in after})})
     scheme = lifecycle.death_scheme(resident_id)
     kind = "pension_employee" if scheme == "employee" else "pension_resident"
-    balance = balance_at_death(resident_id, kind, death, policy_book(ctx))
+    balance = balance_at_death(resident_id, kind, death, policy_book(ctx)) - lifecycle.parts_still_due(
+        resident_id, kind, death)
     inheritable = balance
     if scheme == "resident" and not params.resident_inherit_subsidy:
         inheritable = max(0, balance - lifecycle._subsidy_part(resident_id))
@@ -225,8 +226,10 @@ def settlement(ctx: ServiceContext, resident: Resident) -> Data:
         raise ServiceError("尚未办结死亡注销，不能办理个人账户继承和丧葬补助金", code="not_deceased")
     death_app = _death_application(resident.id)
     figures = dict((death_app.data or {}).get("result") or {}) if death_app is not None else {}
-    if not figures:
-        figures = preview_death(ctx, resident.id, resident.death_date)
+    # The inheritable balance from the records as they are now: a run paying the month of death to
+    # the estate after the 死亡注销 moved the account (the rules are the 死亡注销's, preview_death).
+    current = preview_death(ctx, resident.id, resident.death_date)
+    figures = {**current, **{k: v for k, v in figures.items() if k != "inheritable_fen"}} if figures else current
     grant = 0 if _paid(resident.id, FUNERAL) else int(figures.get("funeral_grant_fen") or 0)
     inheritable = 0 if _paid(resident.id, INHERITANCE) else int(figures.get("inheritable_fen") or 0)
     outstanding = sum(amount for _, amount in outstanding_overpayments(resident.id))

@@ -14,7 +14,7 @@ from typing import Any
 import peewee
 
 from db.connection import write_transaction
-from db.models import Benefit, Contribution
+from db.models import Benefit, Contribution, Resident
 from kiosk.clock import FixedClock
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import ServiceContext
@@ -96,6 +96,8 @@ def build(database: peewee.Database, clock: FixedClock, folder: Path, *, pension
                 Contribution.id == row.id).execute()
         for rid in p.values():
             new_card(ctx, rid)
+            # The 社保卡金融账户 the bank credits (the run never pays into a card number).
+            Resident.update(bank_account=f"621700{rid:013d}").where(Resident.id == rid).execute()
     if pensions:
         for key in ("villager", "suspended"):
             claim(town, p[key], "benefit_pension", CLAIM_DAY, {"scheme": "resident"})

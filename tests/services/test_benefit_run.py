@@ -142,7 +142,7 @@ def test_three_months_suspension_raise_and_death(town: Town, tmp_path: Path) -> 
         lifecycle.record_death(town.clerk, retiree_id, dt.date(2026, 2, 15))
     apr = _post(town, APR, tmp_path)
     assert b["retiree"] not in {line.benefit_id for line in apr.lines}
-    assert apr.skipped == {"stopped": 1} and apr.paid == 3
+    assert apr.skipped == {"deceased": 1} and apr.paid == 3  # stopped by the death: says deceased
 
 
 def test_certification_due_list_by_village(town: Town) -> None:
@@ -230,7 +230,7 @@ def test_resident_death_inheritance_without_the_subsidy_part(town: Town) -> None
     town.at(dt.date(2026, 2, 20))
     feb = run.post(town.boss, FEB, None)
     assert town.benefits["villager"] not in {line.benefit_id for line in feb.lines}
-    assert feb.skipped.get("stopped") == 1
+    assert feb.skipped.get("deceased") == 1
 
 
 def test_injury_allowance_of_grades_1_to_4_is_a_benefit_in_payment(town: Town) -> None:

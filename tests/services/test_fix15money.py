@@ -104,3 +104,74 @@ def test_run_records_its_policy_and_refuses_one_that_lowers_paid_months(town: To
     assert not (tmp_path / "feb.csv").exists()
     with pytest.raises(ServiceError):
         run.preview(town.boss, FEB)  # the preview says so too
+
+
+def test_bank_file_pays_accounts_not_card_numbers(town: Town, tmp_path: Path) -> None:
+    """Defect 4: the 银行账号 column is the person's bank account (never the 9-character card number);
+    no account → skipped ``no_bank_account``; long numbers (IDs ending X too) written one way; names
+    without control characters; .xlsx cells text with number format '@'."""
+    import csv
+
+    from db.models import Card, Resident
+
+    with town.db.connection_context():
+        Resident.update(bank_account="").where(Resident.id == town.people["villager"]).execute()
+        retiree = Resident.get_by_id(town.people["retiree"])
+        card = Card.get(Card.resident == retiree.id).card_number
+    town.at(JAN + dt.timedelta(days=19))
+    preview = run.preview(town.boss, JAN)
+    assert preview.skipped.get("no_bank_account") == 1
+    assert town.benefits["villager"] not in {line.benefit_id for line in preview.lines}
+    result = run.post(town.boss, JAN, tmp_path / "jan.csv")
+    [line] = [x for x in result.lines if x.benefit_id == town.benefits["retiree"]]
+    assert line.bank_account == retiree.bank_account != card and len(line.bank_account) > 9
+    with (tmp_path / "jan.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    [row] = [r for r in rows if r[8] == line.reference]
+    assert row[5] == "\t" + retiree.bank_account and row[4] == card
+    # One rule for every long number: an ID ending in X is written like an all-digit one.
+    fake = run.Line(1, 1, None, "pension", "张\n三\u202e", "36072619880315002X", "A12345678", "6217000012345678901",
+                    (run.Item(JAN, "monthly", 100),), "DF2026010000001")
+    run.write_file(tmp_path / "x.csv", [fake], JAN)
+    with (tmp_path / "x.csv").open(encoding="utf-8-sig", newline="") as handle:
+        cells = list(csv.reader(handle))[1]
+    assert cells[1] == "张三" and cells[3] == "\t36072619880315002X" and cells[5] == "\t6217000012345678901"
+    import openpyxl
+
+    run.write_file(tmp_path / "x.xlsx", [fake], JAN)
+    sheet = openpyxl.load_workbook(tmp_path / "x.xlsx").active
+    assert sheet is not None
+    id_cell = sheet.cell(row=2, column=4)
+    assert (id_cell.value, id_cell.data_type, id_cell.number_format) == ("36072619880315002X", "s", "@")
+
+
+def test_labels_name_what_is_paid(town: Town, tmp_path: Path) -> None:
+    """Defect 6: a raise is 调整补差 only for EARLIER months, the one-off 抚恤金 is named as such (not
+    YYYY-MM补发), and a benefit stopped by a death is skipped as ``deceased``."""
+    town.ctx.extras["policy"] = _book("163", "raised.toml")  # +20 from January, after the December claim
+    town.at(JAN + dt.timedelta(days=19))
+    jan = run.post(town.boss, JAN, None)
+    villager = next(x for x in jan.lines if x.benefit_id == town.benefits["villager"])
+    assert [i.kind for i in villager.items] == ["monthly", "arrears"]  # approved at the old basic, +20
+    assert villager.note(JAN) == ""  # January's own raised amount: not "2026-01调整补差"
+    town.at(dt.date(2026, 2, 10))
+    lifecycle.record_death(town.clerk, town.people["retiree"], dt.date(2026, 1, 20),
+                           survivors=[town.people["suspended"]])
+    town.at(dt.date(2026, 3, 20))  # February not posted: the 抚恤金 (from February) is paid in March
+    mar = run.post(town.boss, MAR, None)
+    villager = next(x for x in mar.lines if x.benefit_id == town.benefits["villager"])
+    assert villager.note(MAR) == "2026-02补发"
+    lump = next(x for x in mar.lines if x.benefit_type == "survivor_lump")
+    assert lump.note(MAR) == "一次性抚恤金"
+    assert mar.skipped.get("deceased") == 1 and "stopped" not in mar.skipped
+
+
+def test_deceased_json_says_no_survivor_recorded(town: Town) -> None:
+    """Defect 10: no survivor named → survivor_fen is what is due once named, survivor_recorded False."""
+    town.at(dt.date(2026, 1, 10))
+    died = lifecycle.record_death(town.clerk, town.people["retiree"], dt.date(2026, 1, 2)).as_json()
+    assert died["survivor_fen"] > 0 and died["survivor_recorded"] is False and died["survivor_benefits"] == []
+    town.at(dt.date(2026, 1, 11))
+    named = lifecycle.record_death(town.clerk, town.people["villager"], dt.date(2026, 1, 3),
+                                   survivors=[town.people["suspended"]]).as_json()
+    assert named["survivor_fen"] == 0 and named["survivor_recorded"] is False  # resident scheme: none due
