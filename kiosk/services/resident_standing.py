@@ -137,3 +137,28 @@ def accept_preview(ctx: ServiceContext, resident_id: int, type_: str, data: dict
                 raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
             return dict(lifecycle_apps.settlement(ctx, row))
     return {}
+
+
+def step_preview(ctx: ServiceContext, number: str, to_status: str) -> dict[str, object]:
+    """The figures a step's confirmation shows before the step is taken (read only):
+    资格认证 → 认证完成: ``{"back_pay": certification_back_pay(...)}``; 缴费核定 → 计算缴费金额:
+    ``{"notice": {...lines, months, individual_fen, employer_fen}, "amount_fen"}`` — the same
+    calculation the step runs (:mod:`kiosk.services.application_effects`), on a copy of the
+    application's data, nothing written; ``{}`` otherwise. Raises ServiceError as the step would."""
+    from db.models import Application
+
+    with ctx.database.connection_context():
+        row = Application.get_or_none(Application.number == number)
+        if row is None:
+            raise NotFound(f"找不到业务 {number}", code="unknown", key="maint17.app.unknown", params={"number": number})
+        resident_id = int(row.__data__["resident"])
+        if (row.type, to_status) == ("assessment", "amount_calculated"):
+            from kiosk.services import application_effects
+
+            data = dict(row.data or {})
+            # The step's own calculation on a copy (it only reads the policy and the resident).
+            application_effects._calculate_contribution(ctx, row, data)
+            return {"notice": data.get("notice") or {}, "amount_fen": data.get("amount_fen")}
+    if (row.type, to_status) == ("certification", "certified"):
+        return {"back_pay": certification_back_pay(ctx, resident_id)}
+    return {}

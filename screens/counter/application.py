@@ -23,7 +23,7 @@ from textual.widgets import Input
 from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import END_STATES, RETURNED, WITHDRAWN, WORKFLOWS
-from kiosk.services import Conflict, claims
+from kiosk.services import Conflict, claims, resident_standing
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo, Transition
 from kiosk.services.entitlement import Decision, reason_text
@@ -230,6 +230,17 @@ class ApplicationScreen(CounterScreen):
         if form is None:
             # A lifecycle step (issue 15) also says what it will do, with the amounts.
             lines = [self._what(transition), *lifecycle_actions.confirm_lines(self.t, self.info, to_status)]
+            info = self.info
+            if (info.type, to_status) in lifecycle_actions.PREVIEW_STEPS:
+                # The amounts this step will produce (back pay, the contribution notice), from the service.
+                ctx, number = self.host.ctx, info.number
+                self.run_service(lambda: resident_standing.step_preview(ctx, number, to_status),
+                                 lambda preview: self._confirm(transition, [*lines, *lifecycle_actions.step_lines(
+                                     self.t, info, to_status, preview)], lambda: self.advance(to_status, note)),
+                                 lambda message: self._confirm(transition, [*lines, self.t(
+                                     "counter17.steps.no_preview", message=message)],
+                                     lambda: self.advance(to_status, note)))
+                return
             self._confirm(transition, lines, lambda: self.advance(to_status, note))
         else:
             # The step reads these inputs (amounts, dates, choices); Esc in the form advances nothing.

@@ -111,6 +111,25 @@ def accept_lines(t: Callable[..., str], type_: str, data: dict[str, Any], previe
     return []
 
 
+#: Steps whose confirmation needs figures from the service first
+#: (:func:`kiosk.services.resident_standing.step_preview`).
+PREVIEW_STEPS = (("certification", "certified"), ("assessment", "amount_calculated"))
+
+
+def step_lines(t: Callable[..., str], info: ApplicationInfo, to_status: str, preview: dict[str, Any]) -> list[str]:
+    """The amounts of a :data:`PREVIEW_STEPS` step: the back pay of a 资格认证, the 计算缴费金额 notice."""
+    if (info.type, to_status) == ("certification", "certified"):
+        return accept_lines(t, "certification", info.data, preview)
+    notice = preview.get("notice") or {}
+    if not notice:
+        return []
+    months = list(notice.get("months") or ())
+    return [t("fix15counter.step.assessment", n=len(months),
+              months="~".join(dict.fromkeys(m[:7] for m in months[:1] + months[-1:])),
+              individual=_yuan(t, notice.get("individual_fen")), employer=_yuan(t, notice.get("employer_fen")),
+              pays=_yuan(t, preview.get("amount_fen")))]
+
+
 def receipt_job(info: ApplicationInfo) -> int | None:
     """The 办结回执 print job of a lifecycle application at its last step (None otherwise)."""
     if info.type not in TYPES or not info.finished or info.status in END_STATES:

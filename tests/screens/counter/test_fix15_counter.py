@@ -216,3 +216,35 @@ async def test_acceptance_confirmations_show_the_amounts(database: peewee.Databa
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         shown = text_of(app, "#confirm-what")
         assert "2026-01 多发" in shown and "丧葬补助金" in shown and "可继承" in shown, shown
+
+
+async def test_contribution_amount_shown_before_it_is_calculated(database: peewee.Database,
+                                                                 clock: FixedClock) -> None:
+    """计算缴费金额's confirmation names the months and what the person pays (it showed nothing)."""
+    from kiosk.policy import load_policy
+    from kiosk.services.registration import register_resident
+    from tests.screens.counter.helpers import id_number, make_counter_app, staff, text_of
+    from tests.screens.counter.test_every_type import _flexible_enrolled, clerk_ctx, fast_login
+
+    staff(database, clock)
+    clerk = clerk_ctx(database, clock, "S001")
+    person = register_resident(clerk, id_number(dt.date(1980, 5, 17)), "李秀英")
+    _flexible_enrolled(clerk, clerk, person)
+    floor = load_policy(None).policy_for(clock.today()).wage.base_floor_fen
+    info = apps.submit(clerk, person.id, "assessment", {"scheme": "flexible", "base_fen": floor + 10000,
+                                                        "start_month": f"{clock.today():%Y-%m}", "month_count": 3},
+                       ["id_card"])
+    app = make_counter_app(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fast_login(pilot, "S001")
+        app.push_screen(ApplicationScreen(info.number))
+        await _opened(pilot)
+        await pilot.press((await _key_of(pilot, "amount_calculated")).key)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        shown = text_of(app, "#confirm-what")
+        assert "核定 3 个月" in shown and "本人应缴" in shown and "元" in shown, shown
+        await pilot.press("plus")
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.info is not None
+                    and app.screen.info.status == "amount_calculated")
+        amount = app.screen.info.amount_fen  # type: ignore[attr-defined]
+        assert amount and f"{amount // 100:,}" in shown, (amount, shown)
