@@ -17,6 +17,7 @@ the national rates, not any province's policy).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -447,13 +448,21 @@ def _plan_money(gen: _Generator, plan: _Plan, rid: int, rows: _Rows) -> None:
         if first_pension <= gen.this_month:
             plan.pension_from = first_pension  # the amount comes from the records: _pensions()
 
+def _bank_account(id_number: str) -> str:
+    """A demo 社保卡金融账户 (19 digits, 6217…): what the monthly run pays into — the card NUMBER is
+    not an account. Derived from the ID number (not the generator's random stream, so the rest of the
+    demo stays as it was)."""
+    digest = int(hashlib.sha256(f"bank:{id_number}".encode()).hexdigest(), 16)
+    return f"6217{digest % 10**15:015d}"
+
+
 def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]) -> None:
     now = gen.now
     _bulk(database, Resident, (
         Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone, Resident.address,
         Resident.village, Resident.hukou, Resident.retirement_category, Resident.disabled, Resident.low_income,
-        Resident.employer, Resident.created_at, Resident.updated_at, Resident.hukou_region),
-        [p.values for p in plans])
+        Resident.employer, Resident.created_at, Resident.updated_at, Resident.hukou_region, Resident.bank_account),
+        [(*p.values, _bank_account(p.id_number) if p.card else "") for p in plans])
     ids: dict[str, int] = dict(tuples(Resident.select(Resident.id_number, Resident.id)
                                       .where(Resident.id_number.in_([p.id_number for p in plans]))))
     rows = _Rows()

@@ -96,6 +96,8 @@ def add_unemployed_worker(database: peewee.Database, claim_day: dt.date, folder:
     records.pay_months(rid, "unemployment", "employee", f"{add_months(ended, -83):%Y-%m}", 84)
     records.load()
     new_card(ctx, rid)
+    with database.connection_context():  # the 社保卡金融账户 the run pays into (never the card number)
+        Resident.update(bank_account="6217000098765432101").where(Resident.id == rid).execute()
     register_unemployed(town, rid, claim_day - dt.timedelta(days=5))
     claim(town, rid, "benefit_unemployment", claim_day)
     database.close()
