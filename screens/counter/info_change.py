@@ -36,12 +36,19 @@ class InfoFile:
 
     current: dict[str, str]
     history: tuple[HistoryRow, ...]
+    open_number: str = ""  # a change still in progress (受理/审核): continued or withdrawn, not a dead end
 
 
 class InfoChangeScreen(CounterScreen):
     """One resident's recorded information, its history, and keys 1–4 to change a field."""
 
     TITLE_KEY = "infochange15.screen.title"
+    # Six keys: three to a row, every one on screen at 80x24 (a Horizontal row ran off the right edge).
+    CSS = """
+    InfoChangeScreen .action-row { layout: grid; grid-size: 3; grid-rows: 3; grid-gutter: 0 1; height: auto; }
+    InfoChangeScreen .action-row .menu-button { width: 100%; }
+    InfoChangeScreen #infochange-body { height: 1fr; }
+    """
 
     def __init__(self, resident: ResidentInfo) -> None:
         super().__init__()
@@ -54,23 +61,47 @@ class InfoChangeScreen(CounterScreen):
             yield Static(self.t("infochange15.screen.who", name=self.resident.masked_name,
                                 id=self.resident.masked_id), id="infochange-who")
             yield Static("", id="infochange-current")
+            yield Static("", id="infochange-open", classes="hint")
             yield Static(self.t("infochange15.screen.history"), classes="section-title")
             yield Static("", id="infochange-history")
         with Horizontal(classes="action-row"):
             for index, field in enumerate(FIELDS):
                 yield MenuButton(str(index + 1), self.t(f"infochange15.field.{field}"), f"field-{field}")
+            yield MenuButton("5", self.t("fix15counter.infochange.continue"), "open")
             yield MenuButton("0", self.t("counter.back"), "back")
 
     def on_mount(self) -> None:
+        self.query_one("#infochange-open", Static).display = False
+        self._set_open("")
         self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()  # back from the open change (办结 or 撤回): the keys follow
+
+    def _set_open(self, number: str) -> None:
+        """With a change in progress, 1–4 would only be refused (已有正在办理的信息变更): they are
+        disabled and 5 opens that change to continue it (审核, 办结) or withdraw it (撤回)."""
+        for button in self.query(MenuButton):
+            if button.choice.startswith("field-"):
+                button.disabled = bool(number)
+            elif button.choice == "open":
+                button.disabled = not number
+                button.display = bool(number)
+        note = self.query_one("#infochange-open", Static)
+        note.update(self.t("fix15counter.infochange.open", number=number) if number else "")
+        note.display = bool(number)
 
     def reload(self) -> None:
         """Fetch the current values and the history (the look is audited)."""
         ctx, resident_id = self.host.ctx, self.resident.id
 
         def load() -> InfoFile:
+            from kiosk.services import applications as application_service
+
+            pending = [a for a in application_service.list_applications(
+                ctx, resident_id=resident_id, type_=info_change.TYPE, open_only=True, limit=5) if not a.finished]
             return InfoFile(info_change.current_values(ctx, resident_id),
-                            tuple(info_change.history(ctx, resident_id)))
+                            tuple(info_change.history(ctx, resident_id)), pending[0].number if pending else "")
 
         self.run_service(load, self._show, lambda message: self.say(message, "error"))
 
@@ -85,11 +116,17 @@ class InfoChangeScreen(CounterScreen):
                  for r in file.history]
         self.query_one("#infochange-history", Static).update(
             "\n".join(lines) or self.t("infochange15.screen.no_history"))
+        self._set_open(file.open_number)
 
     def choose(self, choice: str) -> None:
         kind, _, field = choice.partition("-")
         if kind == "back":
             self.go_back()
+            return
+        if kind == "open" and self.file is not None and self.file.open_number:
+            from screens.counter.application import ApplicationScreen
+
+            self.app.push_screen(ApplicationScreen(self.file.open_number))
             return
         if kind != "field" or self.file is None or self._busy:
             return

@@ -248,3 +248,48 @@ async def test_contribution_amount_shown_before_it_is_calculated(database: peewe
                     and app.screen.info.status == "amount_calculated")
         amount = app.screen.info.amount_fen  # type: ignore[attr-defined]
         assert amount and f"{amount // 100:,}" in shown, (amount, shown)
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_an_open_change_is_continued_or_withdrawn_not_a_dead_end(database: peewee.Database,
+                                                                       clock: FixedClock, language: str) -> None:
+    from kiosk.services import ServiceError, info_change
+    from kiosk.services.registration import register_resident
+    from screens.counter.info_change import InfoChangeScreen
+    from screens.counter.reason import ReasonModal
+    from tests.screens.counter.helpers import id_number, staff, text_of
+    from tests.screens.counter.test_every_type import clerk_ctx, fast_login
+
+    staff(database, clock)
+    clerk = clerk_ctx(database, clock, "S001")
+    person = register_resident(clerk, id_number(dt.date(1980, 5, 17)), "李秀英")
+    # A name with markup is refused by the name rule, with the character, before anything is stored.
+    with pytest.raises(ServiceError, match="不是姓名用字"):
+        info_change.request(clerk, person.id, "name", "[@click=app.quit]x[/]", "证明")
+    waiting = info_change.request(clerk, person.id, "name", "李秀华", "公安机关证明")  # waits for a supervisor
+    app = counter_app(database, clock, language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await fast_login(pilot, "S001")
+        app.push_screen(InfoChangeScreen(get_resident(clerk, person.id)))
+        await until(pilot, lambda: isinstance(app.screen, InfoChangeScreen) and app.screen.file is not None)
+        await pilot.pause()
+        screen = app.screen
+        buttons = {b.choice: b for b in screen.query(MenuButton)}
+        assert buttons["field-name"].disabled and not buttons["open"].disabled
+        assert buttons["open"].region.right <= 80 and buttons["open"].region.bottom <= 24
+        assert waiting.number in text_of(app, "#infochange-open")
+        await pilot.press("5")  # continue: the application, where 撤回 is offered
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.info is not None)
+        await pilot.press((await _key_of(pilot, "withdrawn")).key)
+        await until(pilot, lambda: isinstance(app.screen, ReasonModal))
+        await pilot.press(*"resident asked")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
+        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.info is not None
+                    and app.screen.info.status == "withdrawn")
+        await pilot.press("0")
+        await until(pilot, lambda: isinstance(app.screen, InfoChangeScreen)
+                    and not app.screen.query_one("#infochange-open").display)
+        buttons = {b.choice: b for b in app.screen.query(MenuButton)}
+        assert not buttons["field-name"].disabled and buttons["open"].disabled
