@@ -101,6 +101,16 @@ class PolicySettings:
     file: str = _doc("A local policy TOML file; empty means the shipped national defaults.", "")
 
 
+@dataclass
+class PaymentSettings:
+    """The monthly payment run (待遇发放) on this terminal."""
+
+    disbursement_dir: str = _doc(
+        "Folder the bank disbursement files (代发文件 daifa-YYYY-MM.csv, mode 0600) of `kiosk benefit run` "
+        "go to when no --out is named; created mode 0700. Empty: disbursement/ in the user data "
+        "directory (~/.local/share/shebao-kiosk/disbursement/). A file is never overwritten.", "")
+
+
 #: Environment variable naming the audit key file (wins over ``[audit] key_file``).
 AUDIT_KEY_ENV = "KIOSK_AUDIT_KEY_FILE"
 
@@ -130,6 +140,7 @@ class Settings:
     printer: PrinterSettings = field(default_factory=PrinterSettings)
     policy: PolicySettings = field(default_factory=PolicySettings)
     audit: AuditSettings = field(default_factory=AuditSettings)
+    payment: PaymentSettings = field(default_factory=PaymentSettings)
     source: str = _doc("The file these settings came from, or '(defaults)'.", "(defaults)")
 
     def database_url(self) -> str:

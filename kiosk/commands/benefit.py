@@ -28,6 +28,7 @@ import json
 from typing import Any
 
 from kiosk.commands import CommandError
+from kiosk.commands.context import settings_for
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
 from kiosk.i18n import Translator
 from kiosk.rules.money import format_yuan
@@ -47,8 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     check.set_defaults(func=check_command)
     run = actions.add_parser("run", help="monthly payment run (待遇发放): preview, or post with a supervisor's PIN")
     run.add_argument("month", help="YYYY-MM")
-    run.add_argument("--dry-run", action="store_true", help="preview the totals; write nothing")
-    run.add_argument("--out", help="the bank disbursement file (代发文件), .csv or .xlsx")
+    run.add_argument("--dry-run", action="store_true", help="preview the totals; write nothing (no --out)")
+    run.add_argument("--out", help="the bank disbursement file (代发文件), .csv or .xlsx; a new file, never "
+                                   "overwritten (default: [payment] disbursement_dir/daifa-YYYY-MM.csv)")
     run.add_argument("--staff", metavar="NUMBER", help="the approving supervisor's number (PIN on stdin)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=run_command)
@@ -98,23 +100,37 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         try:
             month = benefit_run.parse_month(args.month)
+            if args.dry_run and args.out:
+                # A preview never writes a file: a file named like a 代发文件 could reach the bank.
+                raise CommandError("预览（--dry-run）不写代发文件：去掉 --out 查看预览，或去掉 --dry-run 由主管发放并写文件 "
+                                   "(--dry-run writes no file; drop --out, or post without --dry-run)")
             if args.dry_run:
                 result = benefit_run.preview(ctx, month)
             else:
                 if not args.staff:
                     raise CommandError("待遇发放须由主管审批：请加 --staff 主管工号，并在标准输入提供PIN"
                                        "（先用 --dry-run 预览）")
-                out = Path(args.out) if args.out else benefit_run.default_path(month)
+                folder = settings_for(args).payment.disbursement_dir
+                out = Path(args.out) if args.out else benefit_run.default_path(month, folder or None)
                 result = benefit_run.post(staff_context(ctx, args.staff), month, out)
         except ServiceError as exc:
             raise CommandError(exc.message) from None
     finally:
         database.close()
+    if result.already:
+        when = f"（{result.posted_at:%Y-%m-%d}）" if result.posted_at else ""
+        held = f"，代发文件是 {result.file} (its file)" if result.file else "（当时未写代发文件 no file written）"
+        ignored = f"；--out {args.out} 未写入 not written" if args.out and args.out != result.file else ""
+        message = f"{month:%Y-%m} 已经发放过{when}{held}，本次未发放 already posted: nothing paid twice{ignored}"
+        if args.json:
+            import sys
+
+            print(message, file=sys.stderr)  # stdout stays the one JSON object
+        else:
+            print(message)
+            return 0
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
-        return 0
-    if result.already:
-        print(f"{month:%Y-%m} 已经发放过，本次未发放 already posted: nothing paid twice")
         return 0
     head = "预览 preview" if not result.posted else "已发放 posted"
     print(f"{head} {month:%Y-%m}：{result.paid}笔，合计{format_yuan(result.total_fen)}元")

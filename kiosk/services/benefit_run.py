@@ -186,6 +186,7 @@ class RunResult:
     posted: bool
     already: bool = False
     lines: tuple[Line, ...] = ()
+    posted_at: dt.datetime | None = None  # when an already posted month was posted (``already``)
 
     def as_json(self) -> dict[str, Any]:
         """``{"month", "paid", "total_fen", "skipped", "file"}`` (DESIGN.md §4)."""
@@ -393,7 +394,11 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
                 ctx.database.execute_sql("SELECT pg_advisory_xact_lock(15015)")
             done = _posted(month)
             if done is not None:
-                return RunResult(month, 0, 0, {}, done.file or None, posted=False, already=True)
+                return RunResult(month, 0, 0, {}, done.file or None, posted=False, already=True,
+                                 posted_at=done.created_at)
+            if out is not None and out.exists():
+                # A disbursement file is never overwritten (another month's, or one already sent to the bank).
+                raise ServiceError(f"{out} 已经存在：代发文件从不覆盖，请另指定一个新文件（--out）", code="file_exists")
             result = plan(ctx, month)
             _refuse_policy_change(ctx, result)
             _refuse_on_rule_findings(ctx, result.lines)
@@ -617,11 +622,12 @@ def open_benefit(ctx: ServiceContext, application: Any, data: dict[str, Any], fi
     return benefit
 
 
-def default_path(month: dt.date) -> Path:
-    """Where a run's 代发文件 goes when no file is named: ``<data dir>/disbursement/daifa-YYYY-MM.csv``
-    (the folder is created, mode 0700)."""
+def default_path(month: dt.date, folder: str | Path | None = None) -> Path:
+    """Where a run's 代发文件 goes when no file is named: ``<folder>/daifa-YYYY-MM.csv``, the folder
+    being ``[payment] disbursement_dir`` (passed by the caller) or ``<data dir>/disbursement``
+    (created, mode 0700)."""
     from kiosk.config import data_dir
 
-    folder = data_dir() / "disbursement"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder / f"daifa-{month:%Y-%m}.csv"
+    place = Path(folder).expanduser() if folder else data_dir() / "disbursement"
+    place.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return place / f"daifa-{month:%Y-%m}.csv"
