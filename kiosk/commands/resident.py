@@ -18,6 +18,7 @@ import json
 from kiosk.commands import CommandError
 from kiosk.commands.benefit import staff_context
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
+from kiosk.i18n import translate
 from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, ServiceError
 
@@ -106,7 +107,8 @@ def unpaid_command(args: argparse.Namespace) -> int:
             print(f"[{village or '未填村居'}]")
         name, number = row.masked
         due = f"{format_yuan(row.due_fen)}元" if row.due_fen is not None else "按所选档次"
-        print(f"  {name}\t{number}\t{row.insurance}\t{due}")
+        insurance = translate(f"fix15counter.insurance.{row.insurance}", "zh_CN")  # not the raw code
+        print(f"  {name}\t{number}\t{insurance}\t{due}")
     print(f"合计 {len(rows)} 项未缴 total" + (f"；已导出 written {'、'.join(str(f) for f in written.files)}"
                                           if written is not None else ""))
     return 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from db.models import Benefit, BenefitPayment, Enrolment, Resident
 from kiosk.services import NotFound, ServiceContext
@@ -162,3 +163,67 @@ def step_preview(ctx: ServiceContext, number: str, to_status: str) -> dict[str, 
     if (row.type, to_status) == ("certification", "certified"):
         return {"back_pay": certification_back_pay(ctx, resident_id)}
     return {}
+
+
+# -- the 资格认证 due list as a file for the village (协管员) -------------------------------
+
+DUE_HEADER = ("村(社区)", "姓名(掩码)", "证件号码(掩码)", "应认证日期", "状态")
+
+
+def export_due(ctx: ServiceContext, month: dt.date, path: Path) -> int:
+    """Write :func:`kiosk.services.lifecycle.due_for_certification` of ``month`` as .xlsx, one sheet
+    per village, names and ID numbers masked, every cell text (never a formula), mode 0600;
+    audited (``benefit.due_list_export``: month, rows, path). Returns the rows written.
+    ServiceError for another suffix or an unwritable place (nothing is left behind)."""
+    import openpyxl
+    from openpyxl.cell import WriteOnlyCell
+
+    from db import audit
+    from db.connection import write_transaction
+    from db.files import os_user, private_file
+    from kiosk.services import ServiceError, lifecycle
+    from kiosk.services.collection import _safe_name
+
+    if path.suffix.lower() != ".xlsx":
+        raise ServiceError(f"{path.name}：只能导出为 .xlsx", code="bad_file")
+    rows = lifecycle.due_for_certification(ctx, month)
+    by_village: dict[str, list[tuple[str, ...]]] = {}
+    for r in rows:
+        by_village.setdefault(r.village or "未填村居", []).append(
+            (r.village, r.name_masked, r.id_masked, r.due.isoformat(), "已暂停发放" if r.suspended else "待认证"))
+    workbook = openpyxl.Workbook(write_only=True)
+    for village, body in (by_village or {"名单": []}).items():
+        sheet = workbook.create_sheet(_safe_name(village))
+        for values in (DUE_HEADER, *body):
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(sheet, value=str(value))
+                cell.data_type = "s"
+                cells.append(cell)
+            sheet.append(cells)
+    try:
+        with private_file(path, "wb") as handle:
+            workbook.save(handle)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        raise ServiceError(f"文件写不进去（{exc.strerror or exc}）：请换一个可写的位置", code="file") from None
+    try:
+        with ctx.database.connection_context(), write_transaction(ctx.database):
+            audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.due_list_export", now=ctx.now(),
+                         entity="benefit", entity_id=f"{month:%Y-%m}",
+                         detail={"rows": len(rows), "path": str(path), "os_user": os_user()})
+    except BaseException:
+        path.unlink(missing_ok=True)  # an export nobody can account for is not left behind
+        raise
+    return len(rows)
+
+
+def audit_list_look(ctx: ServiceContext, action: str, entity_id: str, rows: int) -> None:
+    """Audit a look at a list of residents (``action`` e.g. ``benefit.due_list``, ``collection.list``;
+    ``entity_id`` the month or year; ``rows`` how many were shown)."""
+    from db import audit
+    from db.connection import write_transaction
+
+    with ctx.database.connection_context(), write_transaction(ctx.database):
+        audit.append(actor=ctx.actor, terminal=ctx.terminal, action=action, now=ctx.now(), entity="list",
+                     entity_id=entity_id, detail={"rows": rows, "channel": "counter"})

@@ -18,11 +18,11 @@ from screens.widgets.plain import Static
 
 CHOICES = (
     ("1", "queue"), ("2", "find"), ("3", "register"), ("4", "accept"),
-    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("8", "audit"), ("9", "run"), ("0", "logout"),
+    ("5", "worklist"), ("6", "payment"), ("7", "reprint"), ("8", "audit"), ("9", "run"), ("F2", "lists"), ("0", "logout"),
 )
 #: Choices only a supervisor sees (基金稽核, issue 16; 待遇发放, issue 15).
-SUPERVISOR_CHOICES = ("audit", "run")
-_LABELS = {"audit": "ruleaudit.screen.menu", "run": "lifecycle.run.menu"}
+SUPERVISOR_CHOICES = ("audit", "run", "lists")
+_LABELS = {"audit": "ruleaudit.screen.menu", "run": "lifecycle.run.menu", "lists": "fix15counter.lists.menu"}
 
 
 class CounterHomeScreen(CounterScreen):
@@ -106,6 +106,12 @@ class CounterHomeScreen(CounterScreen):
 
         if self._is_supervisor():
             self.app.push_screen(RuleAuditScreen())
+
+    def _open_lists(self) -> None:
+        from screens.counter.village_lists import VillageListScreen  # 资格认证到期 / 未缴费 by village
+
+        if self._is_supervisor():
+            self.app.push_screen(VillageListScreen())
 
     def _open_run(self) -> None:
         from screens.counter.benefit_run import BenefitRunScreen

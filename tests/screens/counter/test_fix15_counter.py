@@ -293,3 +293,100 @@ async def test_an_open_change_is_continued_or_withdrawn_not_a_dead_end(database:
                     and not app.screen.query_one("#infochange-open").display)
         buttons = {b.choice: b for b in app.screen.query(MenuButton)}
         assert not buttons["field-name"].disabled and buttons["open"].disabled
+
+
+def _village_town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Any:
+    from db.models import Benefit, Resident
+    from tests.entitlement.township import Records
+
+    town = build(database, clock, tmp_path, unemployment=False)
+    records = Records(town.clerk, tmp_path)
+    young = records.person(dt.date(1990, 6, 1))
+    records.enrol(young, "pension", "resident", "2020-01-01")
+    records.enrol(young, "medical", "resident", "2020-01-01")
+    records.pay_years(young, range(2020, 2025))
+    records.load()
+    town.people["young"] = young
+    with database.connection_context():
+        Resident.update(village="东村").where(Resident.id == young).execute()
+        for key in ("villager", "suspended", "retiree"):
+            Resident.update(village="西村").where(Resident.id == town.people[key]).execute()
+        Benefit.update(certified_on=dt.date(2024, 11, 20)).where(Benefit.id == town.benefits["suspended"]).execute()
+    return town
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+async def test_village_lists_from_the_counter_home(database: peewee.Database, clock: FixedClock,
+                                                   tmp_path: Path, language: str) -> None:
+    """F2 (supervisors): the 资格认证 due list and the unpaid list by village with counts, masked,
+    scrollable by keys, exported as .xlsx (audited); a clerk does not see the key."""
+    import openpyxl
+
+    from db.models import AuditEntry
+    from screens.counter.home import CounterHomeScreen
+    from screens.counter.village_lists import VillageListScreen
+    from screens.widgets.plain import DataTable
+    from tests.screens.counter.helpers import text_of
+
+    town = _village_town(database, clock, tmp_path)
+    town.at(dt.date(2026, 2, 3))
+    out = tmp_path / "lists"
+    out.mkdir()
+    app = counter_app(database, clock, language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot, *CLERK)
+        assert not any(b.choice == "lists" for b in app.screen.query(MenuButton))
+        await pilot.press("0")
+        await until(pilot, lambda: bool(app.screen.query("#staff-number")))
+        await login(pilot, *BOSS)
+        lists = next(b for b in app.screen.query(MenuButton) if b.choice == "lists")
+        assert lists.region.bottom <= 24 and lists.region.right <= 80 and str(lists.label).strip()
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, VillageListScreen) and bool(app.screen.rows))
+        screen = app.screen
+        assert isinstance(screen, VillageListScreen)
+        screen.out_dir = out
+        summary = text_of(app, "#list-summary")
+        assert "西村" in summary and "2026-02" in summary, summary
+        table = screen.query_one("#list-table", DataTable)
+        cells = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        assert all("*" in row for row in cells), cells
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("4")  # export
+        await until(pilot, lambda: any(out.glob("due-2026-02-*.xlsx")))
+        await pilot.press("1")  # the unpaid list of this year
+        await until(pilot, lambda: screen.kind == "unpaid" and "东村" in text_of(app, "#list-summary"))
+        await pilot.press("2")  # the year before
+        await until(pilot, lambda: screen.year == 2025 and "2025" in text_of(app, "#list-summary"))
+        await until(pilot, lambda: table.row_count > 0)
+        cells = " ".join(str(c) for i in range(table.row_count) for c in table.get_row_at(i))
+        shown = ("城乡居民养老保险", "城乡居民医疗保险") if language == "zh_CN" else ("Resident pension", "Resident medical")
+        assert all(name in cells for name in shown), cells  # the insurance by name, not the raw code
+        await pilot.press("4")
+        await until(pilot, lambda: any(out.glob("unpaid-2025-*.xlsx")))
+        await pilot.press("0")
+        await until(pilot, lambda: isinstance(app.screen, CounterHomeScreen))
+    due = next(out.glob("due-2026-02-*.xlsx"))
+    sheets = openpyxl.load_workbook(due).worksheets
+    assert any(s.title == "西村" for s in sheets) and all("*" in str(s.cell(2, 3).value) for s in sheets if s.max_row > 1)
+    with database.connection_context():
+        actions = {a.action for a in AuditEntry.select()}
+    assert {"benefit.due_list", "benefit.due_list_export", "collection.list", "collection.export"} <= actions
+
+
+def test_unpaid_command_names_the_insurance(database: peewee.Database, clock: FixedClock, db_url: str,
+                                            tmp_path: Path) -> None:
+    from db import audit
+    from tests.cli.test_audit_cli import Cli
+
+    _village_town(database, clock, tmp_path)
+    cli = Cli(tmp_path, db_url)
+    audit.use_key(audit.create_key_file(cli.key_file))
+    database.close()
+    result = cli("resident", "unpaid", "2025", "--village", "东村")
+    assert result.returncode == 0, result.stderr
+    assert "城乡居民养老保险" in result.stdout and "城乡居民医疗保险" in result.stdout
+    assert "\tpension\t" not in result.stdout and "\tmedical\t" not in result.stdout
