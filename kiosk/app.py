@@ -35,6 +35,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from db.executor import ServiceExecutor
+from kiosk import gc_pause
 from kiosk.clock import Clock
 from kiosk.config import Settings
 from kiosk.i18n import Translator, translate
@@ -54,6 +55,10 @@ FONT_CHECK_DELAY = 2.0
 """Seconds from start to the receipt-font check: it loads Pillow, qrcode and python-barcode
 (printers.graphics, 0.1–0.2 s), which the first screen does not need, so it runs after the
 first paint instead of competing with it (issue 18.4)."""
+
+GC_RESUME_DELAY = 0.5
+"""Seconds from the first paint to collecting garbage again (kiosk.gc_pause): one full
+collection (15-50 ms) while nobody is at the new kiosk yet, not during its first frames."""
 
 _log = logging.getLogger("kiosk.app")
 
@@ -332,11 +337,20 @@ class KioskApp(App[None]):
         if self.demo_info is not None:
             self.call_later(self.show_demo_info)
         if self.mode_name != "display":
-            # Receipts stored while the printer was down print when it is back.
-            self.services.worker = SpoolWorker(self.services.spool).start()
             self.set_timer(FONT_CHECK_DELAY, self._check_receipt_font)
         if self.mode_name == "self":
             self.set_interval(0.25 if self.idle_seconds > 2 else 0.05, self._check_idle_timeout)
+        self._base_screen.call_after_refresh(self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        """What the first screen does not need, once it is on the terminal (issue 18.4): the
+        print-spool thread (its first pass opens a connection and reads the spool while the
+        first screen was being drawn) and, GC_RESUME_DELAY later, garbage collection again
+        (kiosk.gc_pause; ``kiosk run`` pauses it while it starts)."""
+        if self.mode_name != "display" and self.services.worker is None:
+            # Receipts stored while the printer was down print when it is back.
+            self.services.worker = SpoolWorker(self.services.spool).start()
+        self.set_timer(GC_RESUME_DELAY, gc_pause.resume)
 
     def _check_receipt_font(self) -> None:
         self.run_worker(self._warn_if_receipt_font_missing, thread=True, exit_on_error=False)

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk import __version__, logs
+from kiosk import __version__, gc_pause, logs
 from kiosk.commands import COMMAND_MODULES, COMMANDS, EXIT_DATABASE, CommandError, DatabaseFault
 from kiosk.config import ConfigError, load_settings
 
@@ -74,12 +74,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             os.close(devnull)
         return 128 + 13
+    finally:
+        gc_pause.resume(freeze=False)  # `kiosk run` that ended before its first screen: collect again
     return result
 
 
 def _main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(command_in(argv))
+    command = command_in(argv)
+    if command == "run":
+        gc_pause.pause()  # the interface starts: no garbage collection until its first screen is drawn
+    parser = build_parser(command)
     args = parser.parse_args(argv)
     log_path: Path | None = None
     if not getattr(args, "own_logs", False):  # `kiosk demo` logs into its own folder

@@ -1,0 +1,67 @@
+"""``kiosk run`` pauses garbage collection while it starts and the app collects again once its
+first screen is drawn (kiosk.gc_pause, issue 18.4); a run that ends before that collects again too."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk import gc_pause
+from kiosk.app import KioskApp
+from kiosk.commands import CommandError
+from screens.resident.attract import AttractScreen
+from tests.support import run_cli, use_cli_environment
+
+
+@pytest.fixture(autouse=True)
+def collector_as_before() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc_pause.resume(freeze=False)
+    gc.unfreeze()  # the test process keeps collecting everything, as before the test
+    gc.enable()
+
+
+async def test_the_app_collects_again_after_its_first_paint(make_kiosk: Callable[..., KioskApp]) -> None:
+    app = make_kiosk()
+    gc_pause.pause()
+    assert not gc.isenabled() and gc_pause.paused()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, AttractScreen)
+        for _ in range(400):  # GC_RESUME_DELAY after the first paint; generous for a busy machine
+            if gc.isenabled():
+                break
+            await pilot.pause(0.05)
+        assert gc.isenabled() and not gc_pause.paused()
+        assert gc.get_freeze_count() > 0  # what start-up built is out of later full collections
+        assert app.services.worker is not None  # the print-spool thread starts after the paint too
+
+
+async def test_an_app_that_was_not_paused_leaves_the_collector_alone(make_kiosk: Callable[..., KioskApp]) -> None:
+    app = make_kiosk()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(40):
+            await pilot.pause(0.05)
+        assert app.services.worker is not None
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_kiosk_run_pauses_collection_and_a_failed_start_collects_again(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use_cli_environment(monkeypatch, tmp_path, f"sqlite:///{tmp_path / 'kiosk.db'}")
+    seen: list[bool] = []
+
+    def refuse(args: Any) -> int:
+        seen.append(gc.isenabled())
+        raise CommandError("no database here")
+
+    monkeypatch.setattr("kiosk.commands.run.run_kiosk", refuse)
+    assert run_cli(monkeypatch, ["run"]) == 2
+    assert seen == [False]  # paused while the command started
+    assert gc.isenabled() and not gc_pause.paused() and gc.get_freeze_count() == 0
+
