@@ -132,7 +132,7 @@ def acceptance_receipt(ctx: ReceiptContext, data: AcceptanceInput, *, code: str 
         KeyValue("受理编号", data.application_no),
         KeyValue("业务事项", data.business),
         KeyValue("受理日期", f"{ctx.time:%Y-%m-%d}"),
-        KeyValue("承诺时限", f"{data.expected_days}个工作日"),
+        KeyValue("承诺时限", f"{data.expected_days}个工作日" if data.expected_days else "当场办结"),
         Divider(),
         Title("请携带以下材料"),
     ]

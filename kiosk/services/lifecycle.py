@@ -106,6 +106,7 @@ def certify(ctx: ServiceContext, resident_id: int, *, channel: str = "counter") 
                                            & Benefit.status.in_(("in_payment", "suspended"))))
         if not rows:
             raise ServiceError("这位参保人没有在发的养老待遇，无需资格认证", code="no_pension")
+        refuse_early_certification(ctx, rows)
         resumed = tuple(b.id for b in rows if b.status == "suspended" and b.reason == "not_certified")
         Benefit.update(certified_on=today, updated_at=now).where(benefit_ids(b.id for b in rows)).execute()
         if resumed:
@@ -117,6 +118,30 @@ def certify(ctx: ServiceContext, resident_id: int, *, channel: str = "counter") 
     from kiosk.rules.retirement import add_months
 
     return CertifyResult(len(rows), resumed, add_months(today, interval))
+
+
+#: A 资格认证 is taken from this many months before it falls due (the due list's month and the one
+#: before it); earlier, the person is certified for the current interval and a new one is refused.
+CERTIFY_AHEAD_MONTHS = 2
+
+
+def refuse_early_certification(ctx: ServiceContext, rows: Sequence[Benefit]) -> None:
+    """ServiceError (``already_certified``) when every pension of ``rows`` was certified within the
+    current interval and the next 资格认证 is not yet near (more than CERTIFY_AHEAD_MONTHS away):
+    naming the last certification and the next due date. A pension overdue or suspended never is."""
+    from kiosk.rules.retirement import add_months
+
+    today = ctx.today()
+    interval = _lifecycle(ctx, today).certification_interval_months
+    dues = [certification_due(b, interval) for b in rows]
+    if not rows or any(b.certified_on is None or b.status == "suspended" for b in rows):
+        return
+    due = min(dues)
+    opens = add_months(due, -CERTIFY_AHEAD_MONTHS)
+    if today < opens:
+        last = max(b.certified_on for b in rows if b.certified_on is not None)
+        raise ServiceError(f"已于 {last.isoformat()} 办理资格认证，本周期内无需重复认证：下次认证应在 "
+                           f"{due.isoformat()} 前办理（{opens.isoformat()} 起可办）", code="already_certified")
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def _day(data: Data, key: str, what: str) -> dt.date:
 def check_submit(ctx: ServiceContext, resident: Resident, type_: str, data: Data) -> None:
     """Refuse a lifecycle application whose facts do not hold; fills ``data`` (preview, amounts)."""
     if type_ == "certification":
-        _check_certification(resident, data)
+        _check_certification(ctx, resident, data)
     elif type_ == "death_report":
         _check_death(ctx, resident, data)
     elif type_ == "inheritance":
@@ -111,12 +111,13 @@ def _pensions(resident_id: int) -> list[Benefit]:
                                        & Benefit.status.in_(("in_payment", "suspended"))))
 
 
-def _check_certification(resident: Resident, data: Data) -> None:
+def _check_certification(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     if resident.death_date is not None:
         raise ServiceError("这位参保人已登记死亡，不能认证", code="deceased")
     rows = _pensions(resident.id)
     if not rows:
         raise ServiceError("这位参保人没有在发的养老待遇，无需资格认证", code="no_pension")
+    lifecycle.refuse_early_certification(ctx, rows)  # before an application is created
     channel = str(data.get("channel") or "counter")
     if channel not in CHANNELS:
         raise ServiceError("认证方式应为柜台（counter）或工作人员协助自助（self_assisted）", code="bad_channel")

@@ -39,6 +39,9 @@ async def test_benefits_show_status_and_every_month(database: peewee.Database, c
         await pilot.press("4")
         await until(pilot, lambda: isinstance(app.screen, BenefitsScreen) and bool(app.screen.query(".benefit-status")))
         text = " ".join(str(w.render()) for w in app.screen.query(".benefit-status"))
-        assert "养老金：暂停发放（未按期资格认证），每月" in text and "前办理资格认证" in text
+        assert "养老金：暂停发放（未按期资格认证），每月" in text
+        # The due date is past: overdue, suspended since January, come to the counter (fix15money 7).
+        assert "前办理资格认证" not in text and "资格认证已于 2025-11-20 到期未办理，自 2026-01 起暂停发放" in text
+        assert "到窗口办理" in text
         table = app.screen.query_one("#benefits-table", DataTable)
         assert table.row_count == 1  # December, paid at 待遇支付; January was not paid

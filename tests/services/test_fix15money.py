@@ -175,3 +175,32 @@ def test_deceased_json_says_no_survivor_recorded(town: Town) -> None:
     named = lifecycle.record_death(town.clerk, town.people["villager"], dt.date(2026, 1, 3),
                                    survivors=[town.people["suspended"]]).as_json()
     assert named["survivor_fen"] == 0 and named["survivor_recorded"] is False  # resident scheme: none due
+
+
+def test_certification_on_the_spot_and_not_twice(town: Town) -> None:
+    """Defect 8: the 受理回执 of a 资格认证 (0 working days) says 当场办结, not 0个工作日; a person certified
+    within the current interval is refused — naming the last certification and the next due date —
+    and no application is created."""
+    from db.models import Application
+
+    rid = town.people["suspended"]
+    with town.db.connection_context():
+        Benefit.update(certified_on=dt.date(2024, 11, 20)).where(Benefit.id == town.benefits["suspended"]).execute()
+    town.at(dt.date(2026, 1, 5))  # overdue: certification is taken
+    info = apps.submit(town.clerk, rid, "certification", {}, _all("certification"), print_receipt=True)
+    assert info.print_job_id is not None
+    with town.db.connection_context():
+        receipt = str(PrintJob.get_by_id(info.print_job_id).document)
+    assert "当场办结" in receipt and "0个工作日" not in receipt
+    apps.advance(town.clerk, info.number, "certified")
+    town.at(dt.date(2026, 3, 2))
+    with pytest.raises(ServiceError) as refused:
+        apps.submit(town.clerk, rid, "certification", {}, _all("certification"))
+    assert "2026-01-05" in refused.value.message and "2027-01-05" in refused.value.message
+    with pytest.raises(ServiceError, match="无需重复认证"):
+        lifecycle.certify(town.clerk, rid)
+    with town.db.connection_context():
+        assert Application.select().where((Application.resident == rid)
+                                          & (Application.type == "certification")).count() == 1
+    town.at(dt.date(2026, 11, 10))  # within two months of the due date: taken again
+    assert lifecycle.certify(town.clerk, rid).certified == 1
