@@ -733,6 +733,39 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
     _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
                                      BenefitPayment.paid_at, BenefitPayment.benefit), benefits)
+    _assessment_notices(ctx, [(ids[app[0]], app[1], {e[1] for e in detail[0]})
+                              for app, detail in zip(apps, details, strict=True) if app[2] == "assessment"])
+
+
+def _assessment_notices(ctx: Any, rows: Sequence[tuple[int, int, set[str]]]) -> None:
+    """The demo's 缴费核定 applications past 核定缴费金额 get their amounts, ContributionAssessment and
+    缴费核定通知单 through the steps' own effects (:func:`kiosk.services.application_effects.apply`):
+    the base as at 受理 (the person's pension scheme, a declared wage of the average), the amount at
+    ``amount_calculated`` and the assessment and notice at ``notified`` — so ``kiosk collection
+    notice SQ…`` prints the notice of every notified one. ``rows``: (application id, resident id,
+    statuses the application went through)."""
+    from kiosk.services import application_effects as effects
+    from kiosk.services.payments import policy
+
+    flow = WORKFLOWS["assessment"]
+    wage = policy(ctx).wage.average_monthly_wage_fen
+    for app_id, resident_id, reached in rows:
+        if "amount_calculated" not in reached:
+            continue
+        enrolment = (Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == "pension")
+                                              & Enrolment.scheme.in_(("employee", "flexible"))
+                                              & (Enrolment.status == "active")).first())
+        if enrolment is None:
+            continue  # not enrolled: the applicant pools give every assessment an enrolled person
+        row = Application.get_by_id(app_id)
+        data = dict(row.data or {})
+        data.update(scheme=str(enrolment.scheme), declared_wage_fen=wage, base_fen=wage,
+                    start_month=f"{row.created_at:%Y-%m}", month_count=1)
+        effects.check_submit(ctx, Resident.get_by_id(resident_id), flow, data)
+        effects.apply(ctx, row, flow, "amount_calculated", data)
+        if "notified" in reached:
+            effects.apply(ctx, row, flow, "notified", data)
+        Application.update(data=data).where(Application.id == app_id).execute()
 
 
 #: Benefit claims the demo pays once at 待遇支付 (the monthly run pays pensions), and the payment type.

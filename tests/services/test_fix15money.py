@@ -204,3 +204,23 @@ def test_certification_on_the_spot_and_not_twice(town: Town) -> None:
                                           & (Application.type == "certification")).count() == 1
     town.at(dt.date(2026, 11, 10))  # within two months of the due date: taken again
     assert lifecycle.certify(town.clerk, rid).certified == 1
+
+
+def test_demo_assessments_at_notified_have_their_notice(database: peewee.Database, clock: FixedClock) -> None:
+    """Defect 9: every seeded 缴费核定 that reached 核定缴费金额 has its amounts, assessment and notice,
+    made by the steps' own effects, so ``kiosk collection notice SQ…`` prints it."""
+    from db.demo import seed_demo
+    from db.models import Application
+    from kiosk.services import ServiceContext
+    from kiosk.services.collection_notice import print_notice
+
+    seed_demo(database, residents=200, seed=15, today=dt.date(2026, 11, 29), now=dt.datetime(2026, 11, 29, 1, 30))
+    with database.connection_context():
+        notified = list(Application.select().where((Application.type == "assessment")
+                                                   & Application.status.in_(("notified", "recorded"))))
+    assert notified
+    ctx = ServiceContext(database, clock)
+    for row in notified:
+        with database.connection_context():
+            _job, document = print_notice(ctx, row.number)
+        assert document.code and int(dict(row.data)["amount_fen"]) > 0
