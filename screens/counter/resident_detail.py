@@ -94,7 +94,7 @@ class ResidentDetailScreen(CounterScreen):
             yield Static("", id="detail-payments")
         with Horizontal(classes="action-row"):
             yield MenuButton("3", self.t("certificate15.counter.menu"), "certificate")
-            yield MenuButton("2", self.t("infochange15.screen.menu"), "info_change")
+            yield MenuButton("2", self.t("fix15counter.detail.info_change"), "info_change")  # short: fits 80x24
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
             yield MenuButton("5", self.t("lifecycle.certify.menu"), "certify")
             yield MenuButton("6", self.t("counter.detail.pay"), "payment")
