@@ -129,6 +129,10 @@ def run_command(args: argparse.Namespace) -> int:
         else:
             print(message)
             return 0
+    if result.policy_note:
+        import sys
+
+        print(result.policy_note, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0

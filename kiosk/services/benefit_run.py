@@ -187,6 +187,7 @@ class RunResult:
     already: bool = False
     lines: tuple[Line, ...] = ()
     posted_at: dt.datetime | None = None  # when an already posted month was posted (``already``)
+    policy_note: str = ""  # said when the policy differs from the one the previous run recorded
 
     def as_json(self) -> dict[str, Any]:
         """``{"month", "paid", "total_fen", "skipped", "file"}`` (DESIGN.md §4)."""
@@ -338,8 +339,9 @@ def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
             return RunResult(month, 0, 0, {}, None, posted=False, already=True)
         result = plan(ctx, month)
         _refuse_policy_change(ctx, result)
+        note = policy_change_note(ctx, month)
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped), None, posted=False,
-                     lines=tuple(result.lines))
+                     lines=tuple(result.lines), policy_note=note)
 
 
 def _require_supervisor(ctx: ServiceContext) -> int:
@@ -403,6 +405,7 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
             _refuse_policy_change(ctx, result)
             _refuse_on_rule_findings(ctx, result.lines)
             policy = record_policy(ctx, month, now)
+            note = policy_change_note(ctx, month)
             _write_payments(ctx, result, month, now, today)
             if out is not None:
                 written = out
@@ -427,7 +430,8 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
             written.unlink(missing_ok=True)  # the bank must never get a file of a run that was not posted
         raise
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped),
-                     str(out) if out is not None else None, posted=True, lines=tuple(result.lines))
+                     str(out) if out is not None else None, posted=True, lines=tuple(result.lines),
+                     policy_note=note)
 
 
 @dataclass(frozen=True)
@@ -460,6 +464,19 @@ def record_policy(ctx: ServiceContext, month: dt.date, now: dt.datetime) -> Poli
         PolicyVersion.create(effective=used.effective, source=policy_book(ctx).source[:300], digest=used.digest,
                              loaded_at=now)
     return used
+
+
+def policy_change_note(ctx: ServiceContext, month: dt.date) -> str:
+    """A sentence naming the previous run's policy and this terminal's when their content hashes
+    differ (a raise paid as 调整补差 is then said, never silent); "" when they agree or no earlier
+    run recorded one. Caller's connection."""
+    earlier = (BenefitRun.select().where((BenefitRun.month != month) & (BenefitRun.policy_digest != ""))
+               .order_by(BenefitRun.created_at.desc()).first())
+    here = policy_used(ctx, month)
+    if earlier is None or earlier.policy_digest == here.digest:
+        return ""
+    return (f"注意：本次按政策“{here.label}”（{here.digest[:12]}）计发，与 {earlier.month:%Y-%m} 发放所用的"
+            f"“{earlier.policy_version}”（{earlier.policy_digest[:12]}）不同 policy differs from the previous run")
 
 
 def _refuse_policy_change(ctx: ServiceContext, result: Plan) -> None:

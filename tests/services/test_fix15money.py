@@ -96,6 +96,10 @@ def test_run_records_its_policy_and_refuses_one_that_lowers_paid_months(town: To
         from db.models import PolicyVersion
 
         assert PolicyVersion.select().where(PolicyVersion.digest == row.policy_digest).exists()
+    town.ctx.extras["policy"] = _book("163", "copy.toml")  # the same figures under another name: same hash
+    assert run.preview(town.boss, FEB).policy_note == ""
+    town.ctx.extras["policy"] = _book("173", "higher.toml")  # a raise beyond: paid as 补差, and said
+    assert "raised.toml" in run.preview(town.boss, FEB).policy_note
     town.ctx.extras["policy"] = _book(None, "shipped.toml")
     town.at(FEB + dt.timedelta(days=19))
     with pytest.raises(ServiceError) as refused:
