@@ -13,18 +13,28 @@ imports the markup-reading originals.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.content import Content, ContentText
 from textual.widgets import Button as _Button
-from textual.widgets import DataTable as _DataTable
 from textual.widgets import Label as _Label
 from textual.widgets import Static as _Static
 
+if TYPE_CHECKING:
+    from screens.widgets.plain_table import DataTable
+
 __all__ = ["Button", "DataTable", "Label", "Static", "literal"]
 
-CellT = TypeVar("CellT")
+
+def __getattr__(name: str) -> Any:
+    # DataTable lives in plain_table and is imported on first use: Textual's DataTable module
+    # takes 3-5 ms to import and the first screen has no table (cold start, issue 18.4).
+    if name == "DataTable":
+        from screens.widgets.plain_table import DataTable
+
+        return DataTable
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def literal(value: Any) -> Any:
@@ -72,21 +82,3 @@ class Button(_Button):
         # styled when it is mounted (App._register applies the stylesheet), so skip it here.
         if self._parent is not None:
             super().update_node_styles(animate)
-
-
-class DataTable(_DataTable[CellT]):
-    """``textual.widgets.DataTable`` whose ``str`` cells and column labels are literal text."""
-
-    def add_column(self, label: Any, *args: Any, **kwargs: Any) -> Any:
-        return super().add_column(_cell(label), *args, **kwargs)
-
-    def add_row(self, *cells: Any, **kwargs: Any) -> Any:
-        if "label" in kwargs:
-            kwargs["label"] = _cell(kwargs["label"])
-        return super().add_row(*(_cell(cell) for cell in cells), **kwargs)
-
-    def update_cell(self, row_key: Any, column_key: Any, value: Any, **kwargs: Any) -> None:
-        super().update_cell(row_key, column_key, _cell(value), **kwargs)
-
-    def update_cell_at(self, coordinate: Any, value: Any, **kwargs: Any) -> None:
-        super().update_cell_at(coordinate, _cell(value), **kwargs)
