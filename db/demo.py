@@ -826,7 +826,9 @@ def _unemployment_claim(ctx: Any, gen: _Generator, chosen: int, day: dt.date, da
     from kiosk.services import entitlement
 
     facts = {"registered_on": day.isoformat()}
-    pool = [chosen, *sorted(rid for rid in gen.pools.get("unemployed", ()) if rid != chosen)]
+    # Others with a live claim are left out: a second claim counts only the months paid since the first.
+    used = gen.claimed.setdefault("benefit_unemployment", set())
+    pool = [chosen, *sorted(rid for rid in gen.pools.get("unemployed", ()) if rid != chosen and rid not in used)]
     # The township's first paid claim goes to someone with 5+ years paid when there is one, so the
     # demo has an 18-month benefit in payment beside the 12-month ones.
     want_long = paid and not gen.claimed.get("unemployment_long")
@@ -843,6 +845,7 @@ def _unemployment_claim(ctx: Any, gen: _Generator, chosen: int, day: dt.date, da
     if found is None:
         return None
     rid, decision = found
+    used.add(rid)
     if int(decision.months) >= 18:
         gen.claimed.setdefault("unemployment_long", set()).add(rid)
     data.update(facts, amount_fen=int(decision.monthly_fen), monthly_fen=int(decision.monthly_fen),
