@@ -23,9 +23,10 @@ from kiosk.services.lifecycle import DeathResult
 
 def by_application(args: argparse.Namespace) -> DeathResult:
     """Walk a 死亡注销 application 受理 → 审核 → 办结 and return what 办结 recorded."""
-    from kiosk.commands.resident_change import _login, _pins
+    from kiosk.commands.resident_change import _pins
     from kiosk.rules.workflows import WORKFLOWS
     from kiosk.services import applications, lifecycle_apps
+    from kiosk.services import staff as staff_service
 
     if not args.staff:
         raise CommandError("--supervisor 须与 --staff（受理的经办人）一起使用")
@@ -36,8 +37,8 @@ def by_application(args: argparse.Namespace) -> DeathResult:
     def act(ctx: ServiceContext) -> DeathResult:
         resident_id = resident_id_for(ctx, args.id_number)
         survivors = [resident_id_for(ctx, number) for number in args.survivor]
-        clerk = _login(ctx, args.staff, clerk_pin)
-        reviewer = _login(ctx, args.supervisor, supervisor_pin)
+        clerk = staff_service.login(ctx, args.staff, clerk_pin).context(ctx)
+        reviewer = staff_service.login(ctx, args.supervisor, supervisor_pin).context(ctx)
         data = {"death_date": args.date.isoformat(), "applicant_name": args.applicant,
                 "relationship": args.relationship, "survivors": survivors}
         info = applications.submit(clerk, resident_id, "death_report", data,
