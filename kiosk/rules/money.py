@@ -58,6 +58,8 @@ def parse_yuan(text: str, *, maximum_fen: Fen = 10**11) -> Fen:
         raise InvalidAmount("金额不是有限数字")
     if value < 0:
         raise InvalidAmount("金额不能为负数")
+    if value * 100 > maximum_fen:  # before yuan_to_fen: 1E100 has no fen at Decimal's precision
+        raise InvalidAmount("金额过大，请核对")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
         raise InvalidAmount("金额最多两位小数（到分）")
