@@ -63,6 +63,7 @@ class ApplicationScreen(CounterScreen):
         # Every fetch or write gets a ticket; only the newest one's answer is shown, so an
         # older read finishing late never puts an old version (or status) back on screen.
         self._load_seq = 0
+        self._said_lacking = False  # the message line holds a refusal about missing materials
 
     def body(self) -> ComposeResult:
         with VerticalScroll(id="application-body"):
@@ -143,6 +144,9 @@ class ApplicationScreen(CounterScreen):
         if info.amount_fen is not None:
             line += "\n" + self.t("counter.steps.amount_line", amount=f"{format_yuan(info.amount_fen)}{self.t('counter.yuan')}")
         self.query_one("#application-steps", Static).update(line)
+        if self._said_lacking and not self._lacking(info):
+            self.say("")  # the old "材料不齐" refusal is no longer true: the materials are complete now
+        self._said_lacking = False
         missing = names.join(self.host, [names.material_name(self.host, info.type, m.code, m.name)
                                          for m in info.missing_materials])
         self.query_one("#application-materials", Static).update(
@@ -158,9 +162,14 @@ class ApplicationScreen(CounterScreen):
         buttons: list[MenuButton] = []
         for transition in info.transitions:
             key = ACTION_KEYS.get(transition.to_status, ACTION_KEYS["next"])
-            button = MenuButton(key, self.transition_label(transition),
-                                f"go{self._generation}-{transition.to_status}")
-            button.disabled = transition.supervisor and not self._is_supervisor()
+            label = self.transition_label(transition)
+            # The service refuses the next step while required materials are missing:
+            # not offered (and said why) rather than refused after the confirmation.
+            lacking = self._lacking(info) and transition.to_status not in END_STATES
+            if lacking:
+                label += self.t("fix17counter.application.needs_materials")
+            button = MenuButton(key, label, f"go{self._generation}-{transition.to_status}")
+            button.disabled = lacking or (transition.supervisor and not self._is_supervisor())
             buttons.append(button)
         if self._materials_open(info):
             buttons.append(MenuButton(ACTION_KEYS["materials"], self.t("counterdesk.action.materials"),
@@ -170,7 +179,7 @@ class ApplicationScreen(CounterScreen):
                                           f"notice{self._generation}-"))
         buttons.sort(key=lambda b: b.key)
         if info.finished:
-            await container.mount(Static(self.t("counter.application.finished"), classes="hint"))
+            await container.mount(Static(self._end_text(info), classes="hint"))
         await container.mount_all(buttons)
         # The old buttons are gone: give the focus to the new ones, or number keys would type
         # into the note field (unless the clerk is writing a note there).
@@ -186,6 +195,20 @@ class ApplicationScreen(CounterScreen):
             self.set_focus(None)
 
     # -- actions ------------------------------------------------------------------------
+
+    @staticmethod
+    def _lacking(info: ApplicationInfo) -> bool:
+        """Required materials still not received at the first step (where the service refuses
+        every step but the end states until they are)."""
+        return (info.status == WORKFLOWS[info.type].first and not info.finished
+                and any(m.required and not m.received for m in info.materials))
+
+    def _end_text(self, info: ApplicationInfo) -> str:
+        """What an application that takes no further step says: 办结 only when it was completed;
+        退回补正 waits for the resident, 不予受理/撤回 ended it (the real state, never "办结" for a return)."""
+        if info.status in END_STATES:
+            return self.t(f"fix17counter.application.end_{info.status}")
+        return self.t("counter.application.finished")
 
     @staticmethod
     def _materials_open(info: ApplicationInfo) -> bool:
@@ -356,6 +379,8 @@ class ApplicationScreen(CounterScreen):
 
     def _failed(self, message: str) -> None:
         self._busy = False
+        # A refusal said while materials were lacking is cleared once they are complete.
+        self._said_lacking = self.info is not None and self._lacking(self.info)
         self.say(message, "error")
 
     def _advanced(self, outcome: AdvanceOutcome) -> None:

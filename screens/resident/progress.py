@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 
-from kiosk.rules.workflows import WORKFLOWS
+from kiosk.rules.workflows import END_STATES, WORKFLOWS
 from kiosk.services import applications as application_service
 from kiosk.services import residents
 from kiosk.services.applications import MaterialInfo
@@ -29,7 +29,9 @@ def append_timeline(text: Text, app: ApplicationView, t: Callable[..., str], eng
     status = app.status_en if english else app.status_zh
     text.append(t("resident.progress.status", status=status, date=f"{app.created:%Y-%m-%d}") + "\n")
     for step in app.steps:
-        label = t(f"resident.progress.state.{step.state}")
+        # Where the flow stopped says how: a return is 退回补正 (to be resubmitted), not a refusal.
+        label = (t(f"fix17counter.progress.{app.status}") if step.state == "stopped" and app.status in END_STATES
+                 else t(f"resident.progress.state.{step.state}"))
         when = f"  {step.at:%Y-%m-%d}" if step.at else ""
         text.append(f"  [{label}] ", style=STATE_STYLE.get(step.state, ""))
         text.append(f"{step.name_en if english else step.name_zh}{when}\n")
