@@ -123,9 +123,13 @@ class HostMixin:
 
     def service_message(self, error: ServiceError) -> str:
         """A service's refusal in the terminal's language: its catalog message
-        when it names one (``error.key``), else its own text."""
+        when it names one (``error.key``), else its own text. A param named
+        ``x_key`` is a catalog key: it is translated and passed as ``x``."""
         if error.key:
-            text = self.t(error.key, **error.params)
+            params = dict(error.params)
+            params.update({name[:-4]: self.t(str(value)) for name, value in error.params.items()
+                           if name.endswith("_key")})
+            text = self.t(error.key, **params)
             if text != error.key:
                 return text
         return error.message

@@ -93,6 +93,28 @@ async def test_console_refuses_illegal_actions_calmly(database: peewee.Database,
         assert _status("A001") == "serving"
 
 
+async def test_console_refusals_in_english(database: peewee.Database, clock: FixedClock) -> None:
+    """Issue 17: the English console shows the queue's refusals in English (catalog keys, not the Chinese text)."""
+    ctx = make_ctx(database, clock)
+    q.take_ticket(ctx, "A")
+    app = QueueTestHost(ctx, QueueConsoleScreen, settings=_settings(1), language="en")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, QueueConsoleScreen)
+        await until(pilot, lambda: screen.view is not None)
+        await pilot.press("7")  # finish with nothing called
+        await until(pilot, lambda: "serving no ticket" in screen.message)
+        await pilot.press("1")
+        await until(pilot, lambda: _status("A001") == "called")
+        await pilot.press("1")  # call next while A001 is still at the counter
+        await until(pilot, lambda: "still has A001 (called)" in screen.message)
+        await pilot.press("3")
+        await until(pilot, lambda: _status("A001") == "serving")
+        await pilot.press("5", "plus")
+        await until(pilot, lambda: "A001 is being served; it cannot be marked no-show" in screen.message)
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in screen.message)
+
+
 async def test_console_transfer_and_call_specific_modals(database: peewee.Database, clock: FixedClock) -> None:
     ctx = make_ctx(database, clock)
     q.take_ticket(ctx, "A")  # A001
