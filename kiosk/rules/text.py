@@ -239,10 +239,15 @@ def _name_step(text: str) -> str:
     return "".join(parts)
 
 
+#: Full-width digits (an input method in full-width mode) and their ASCII forms.
+_WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def normalise_text(text: str) -> str:
-    """Free text (address, village, reason): trimmed, whitespace runs collapsed
-    to one space, no other change. Raises :class:`InvalidText`."""
-    return _settled(lambda s: _WHITESPACE.sub(" ", s).strip(), text, allow_layout=True)
+    """Free text (address, village, reason, 补正说明): trimmed, whitespace runs collapsed
+    to one space, full-width digits made ASCII ("３组" → "3组"), no other change (Chinese
+    punctuation stays). Raises :class:`InvalidText`."""
+    return _settled(lambda s: _WHITESPACE.sub(" ", s.translate(_WIDE_DIGITS)).strip(), text, allow_layout=True)
 
 
 def normalise_phone(text: str) -> str:

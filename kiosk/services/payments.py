@@ -30,7 +30,16 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.ledger import account_for, post
-from db.models import Contribution, ContributionAssessment, Enrolment, Payment, PrintJob, Resident, Staff
+from db.models import (
+    Benefit,
+    Contribution,
+    ContributionAssessment,
+    Enrolment,
+    Payment,
+    PrintJob,
+    Resident,
+    Staff,
+)
 from kiosk.policy import PolicyBook, load_policy
 from kiosk.rules.contribution import ContributionError, assess_resident_medical, assess_resident_pension
 from kiosk.rules.enrolment import INSURANCE_NAMES, SCHEME_NAMES
@@ -188,6 +197,25 @@ def _enrolled(resident_id: int, insurance: str, scheme: str) -> bool:
                                          & (Enrolment.scheme == scheme) & (Enrolment.status == "active")).exists())
 
 
+def _drawing_pension(resident_id: int) -> bool:
+    """A pension in payment (or suspended): a pensioner pays no resident pension contribution."""
+    return bool(Benefit.select().where((Benefit.resident == resident_id) & Benefit.kind.startswith("pension")
+                                       & Benefit.status.in_(("in_payment", "suspended"))).exists())
+
+
+def counter_payable(ctx: ServiceContext, resident_id: int) -> dict[str, str]:
+    """What the counter may take from this resident now, asked before offering it (the same
+    checks the payment makes): ``{"resident_pension": code, "resident_medical": code}`` where
+    code is ``""`` (payable), ``"not_enrolled"`` (no active enrolment of that insurance in the
+    resident scheme) or ``"drawing"`` (already drawing a pension). Raises NotFound."""
+    with ctx.database.connection_context():
+        row = _resident(resident_id)
+        pension = ("not_enrolled" if not _enrolled(row.id, "pension", "resident")
+                   else "drawing" if _drawing_pension(row.id) else "")
+        medical = "" if _enrolled(row.id, "medical", "resident") else "not_enrolled"
+    return {"resident_pension": pension, "resident_medical": medical}
+
+
 def resident_pension_tiers(ctx: ServiceContext) -> list[TierOption]:
     """The tiers a resident may choose this year, with their subsidies."""
     return [TierOption(t.annual_fen, t.subsidy_fen) for t in policy(ctx).resident_pension.tiers]
@@ -281,6 +309,8 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
         row = _resident(resident_id)
         if not _enrolled(row.id, "pension", "resident"):
             raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
+        if _drawing_pension(row.id):
+            raise ServiceError("已在领取养老金，不再缴纳城乡居民养老保险", code="drawing_pension")
         year = year or ctx.today().year
         check_resident_year(row, year, ctx.today())  # this year, or the transitional 补缴 (国发〔2014〕8号)
         quote = _quote(ctx, row, tier_fen, year)

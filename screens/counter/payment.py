@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Input
 
 from kiosk.rules.contribution import assess_resident_medical
-from kiosk.rules.money import Fen, format_yuan
+from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
 from kiosk.services import applications as application_service
 from kiosk.services import payments as payment_service
 from kiosk.services.applications import ApplicationInfo
@@ -26,6 +26,12 @@ from screens.counter.keys import ConfirmActionModal, MenuListKeys
 from screens.counter.printing import flush_job
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
+
+#: What the counter takes directly, checked up front (:func:`kiosk.services.payments.counter_payable`).
+PAYABLE = ("resident_pension", "resident_medical")
+#: 实收 may be at most this many times the amount due (and at least TENDER_FLOOR_FEN).
+TENDER_FACTOR = 10
+TENDER_FLOOR_FEN: Fen = 100_000  # 1,000 yuan: a note or two over a small fee is fine
 
 
 @dataclass
@@ -78,6 +84,31 @@ class PaymentScreen(MenuListKeys, PaymentStep):
             yield MenuButton("1", self.t("counter.payment.resident_pension"), "resident_pension")
             yield MenuButton("2", self.t("counter.payment.resident_medical"), "resident_medical")
             yield MenuButton("3", self.t("counter.payment.assessment"), "assessment")
+
+    def on_mount(self) -> None:
+        # Offer only what the records allow: the payment's own checks, asked up front.
+        ctx, resident_id = self.host.ctx, self.draft.resident.id
+        for purpose in PAYABLE:  # nothing is pressed before the answer
+            self.query_one(f"#choice-{purpose}", MenuButton).disabled = True
+        self.run_service(lambda: payment_service.counter_payable(ctx, resident_id), self._payable,
+                         lambda message: self.say(message, "error"))
+
+    def _payable(self, codes: dict[str, str]) -> None:
+        reasons = []
+        for purpose, code in codes.items():
+            button = self.query_one(f"#choice-{purpose}", MenuButton)
+            button.disabled = bool(code)
+            if code:
+                reason = self.t(f"fix17counter.payment.{code}_{purpose}")
+                reasons.append(reason)
+                button.label = f"{button.key}  {self.t(f'counter.payment.{purpose}')}" \
+                               f"{self.t('fix17counter.payment.unavailable', reason=reason)}"
+        enabled = [b for b in self.query(MenuButton) if not b.disabled]
+        if enabled and (self.focused is None or getattr(self.focused, "disabled", False)):
+            enabled[0].focus()
+        if reasons:
+            self.say(self.t("fix17counter.payment.none", reasons=self.t("maint17.list_sep").join(reasons)) if len(reasons) == len(codes)
+                     else reasons[0], "info")
 
     def choose(self, choice: str) -> None:
         if choice == "resident_pension":
@@ -165,7 +196,7 @@ class PaymentConfirmScreen(PaymentStep):
     confirmation's second key takes it."""
 
     TITLE_KEY = "counter.confirm_payment.title"
-    LEGEND_KEY = "counterdesk.keys.payment"
+    LEGEND_KEY = "fix17counter.payment.legend"  # says 0 is a digit here and Esc goes back
     AUTO_FOCUS = "#tendered"
 
     def __init__(self, draft: PaymentDraft) -> None:
@@ -214,15 +245,52 @@ class PaymentConfirmScreen(PaymentStep):
         typed = unicodedata.normalize("NFKC", self.query_one("#tendered", Input).value)
         return "".join(typed.split()) or None
 
+    def tender_limit(self) -> Fen:
+        """The most 实收 may be (fen): ten times the amount due, at least 1,000 yuan — a card
+        number swiped into the field ("60000236726640") is never an amount."""
+        return max(self.draft.amount_fen * TENDER_FACTOR, TENDER_FLOOR_FEN)
+
+    def _checked_tender(self) -> tuple[bool, Fen | None]:
+        """(ok, tendered fen or None when nothing was typed); says why and keeps 实收 focused when not ok."""
+        typed = self._tendered()
+        if typed is None:
+            return True, None
+        due = self.draft.amount_fen
+        problem = ""
+        try:
+            tendered = parse_yuan(typed)
+        except InvalidAmount:
+            tendered, problem = 0, self.t("fix17counter.payment.bad_amount", typed=typed[:20])
+        if not problem and tendered > self.tender_limit():
+            problem = self.t("fix17counter.payment.too_large", amount=self.yuan(tendered), due=self.yuan(due),
+                             limit=self.yuan(self.tender_limit()))
+        elif not problem and tendered < due:
+            problem = self.t("fix17counter.payment.short", amount=self.yuan(tendered), due=self.yuan(due))
+        if problem:
+            self.say(problem, "error")
+            field_ = self.query_one("#tendered", Input)
+            field_.focus()
+            field_.select_all()
+            return False, None
+        return True, tendered
+
     def ask_pay(self) -> None:
-        """Show what will be taken (amount due, method, handed over); the second key takes it."""
+        """Check 实收 first (a number, not short, not absurd: refused here with 实收 keeping the
+        focus), then show what will be taken — 应收, method, 实收, 找零; the second key takes it."""
         if self._busy:
             return
-        tendered = self._tendered()
+        ok, tendered = self._checked_tender()
+        if not ok:
+            return
+        due = self.draft.amount_fen
         lines = [*self.draft.lines,
-                 self.t("counter.confirm_payment.due", amount=self.yuan(self.draft.amount_fen)),
-                 self.t("counterdesk.payment.method", method=self.t(f"counter.method.{self.draft.method}")),
-                 self.t("counterdesk.payment.tendered", amount=tendered or "-")]
+                 self.t("counter.confirm_payment.due", amount=self.yuan(due)),
+                 self.t("counterdesk.payment.method", method=self.t(f"counter.method.{self.draft.method}"))]
+        if tendered is None:
+            lines.append(self.t("fix17counter.payment.tendered_none"))
+        else:
+            lines += [self.t("counterdesk.payment.tendered", amount=self.yuan(tendered)),
+                      self.t("fix17counter.payment.change", amount=self.yuan(tendered - due))]
         self.app.push_screen(ConfirmActionModal(self.t("counter.confirm_payment.title"), lines),
                              lambda ok: self.pay() if ok else self._cancelled())
 

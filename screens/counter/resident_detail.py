@@ -4,7 +4,7 @@ balances, benefits paid, and the cash taken at the counter.
 
 The name and ID number are masked by default even here (someone may stand
 behind the resident); key 9 shows them in full for ten seconds (audited).
-Choosing an application opens it; 3 issues a 参保证明, 4 accepts new business, 6 takes a
+1 focuses the applications table (Enter opens the chosen one); 3 issues a 参保证明, 4 accepts new business, 6 takes a
 payment, 7 sets or unlocks the resident's self-service password. The
 records come from the same services as the resident's own screens
 (:mod:`kiosk.services.residents`); each look is audited (``resident.open``,
@@ -93,8 +93,10 @@ class ResidentDetailScreen(CounterScreen):
             yield Static(self.t("counterdesk.records.counter_payments"), classes="section-title")
             yield Static("", id="detail-payments")
         with Horizontal(classes="action-row"):
-            yield MenuButton("3", self.t("certificate15.counter.menu"), "certificate")
+            # 1 (first, so Enter on arrival starts nothing) takes the focus to the applications table.
+            yield MenuButton("1", self.t("fix17counter.detail.applications"), "applications")
             yield MenuButton("2", self.t("fix15counter.detail.info_change"), "info_change")  # short: fits 80x24
+            yield MenuButton("3", self.t("certificate15.counter.menu"), "certificate")
             yield MenuButton("4", self.t("counter.detail.accept"), "accept")
             yield MenuButton("5", self.t("lifecycle.certify.menu"), "certify")
             yield MenuButton("6", self.t("counter.detail.pay"), "payment")
@@ -280,7 +282,12 @@ class ResidentDetailScreen(CounterScreen):
     # -- actions ------------------------------------------------------------------
 
     def choose(self, choice: str) -> None:
-        if choice == "reveal":
+        if choice == "applications":
+            # ↑↓ choose a row, Enter opens it (on_data_table_row_selected).
+            table = self.query_one("#detail-applications", DataTable)
+            table.focus()
+            table.scroll_visible()
+        elif choice == "reveal":
             self.reveal()
         elif choice == "accept":
             from screens.counter.accept import start_accept
