@@ -6,7 +6,8 @@ terminal (scripts, tests) it is read from stdin: two lines are PIN and
 confirmation; a single line is used for both. ``reset-pin`` sets a new PIN
 (and lifts a lock-out); ``unlock`` lifts a lock-out after too many wrong
 counter PINs and keeps the PIN. Both are audited (``staff.reset_pin``,
-``staff.unlock``, actor ``system``, this terminal).
+``staff.unlock``, actor ``system``, this terminal; the detail names the staff number
+acted on and the operating-system user who ran the command).
 """
 
 from __future__ import annotations

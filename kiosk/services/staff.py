@@ -376,7 +376,7 @@ def reset_pin(ctx: ServiceContext, number: str, new_pin: str) -> None:
         row = _get(number)
         Staff.update(pin_hash=new_hash, failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.reset_pin",
-                     now=ctx.now(), entity="staff", entity_id=row.number, detail={})
+                     now=ctx.now(), entity="staff", entity_id=row.number, detail=_who(ctx, row.number))
 
 
 def unlock(ctx: ServiceContext, number: str) -> StaffInfo:
@@ -388,7 +388,8 @@ def unlock(ctx: ServiceContext, number: str) -> StaffInfo:
         Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.unlock",
                      now=ctx.now(), entity="staff", entity_id=row.number,
-                     detail={"was_locked": row.locked_until is not None and row.locked_until > ctx.now()})
+                     detail={**_who(ctx, row.number),
+                             "was_locked": row.locked_until is not None and row.locked_until > ctx.now()})
         row.failed_attempts, row.locked_until = 0, None
     return _info(row)
 
@@ -402,9 +403,20 @@ def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
             raise ServiceError("不能停用自己正在使用的账号", code="self")
         Staff.update(active=False).where(Staff.id == row.id).execute()
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.deactivate",
-                     now=ctx.now(), entity="staff", entity_id=row.number, detail={})
+                     now=ctx.now(), entity="staff", entity_id=row.number, detail=_who(ctx, row.number))
         row.active = False
     return _info(row)
+
+
+def _who(ctx: ServiceContext, number: str) -> dict[str, object]:
+    """An admin action's audit detail: the staff number acted on and, for a command run on
+    this machine (no staff logged in), the operating-system account that ran it."""
+    detail: dict[str, object] = {"staff": number}
+    if not ctx.staff_id:
+        from db.files import os_user  # only commands need it
+
+        detail["os_user"] = os_user()
+    return detail
 
 
 def _get(number: str) -> Staff:

@@ -4,10 +4,12 @@ stdin when it is not a terminal, both audited, one clear line for a mistake."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import peewee
 import pytest
 
+from db.files import os_user
 from db.models import AuditEntry, Staff, bind
 from kiosk.rules.pins import verify_pin
 from tests.cli.test_staff_audit import cli_env
@@ -27,6 +29,14 @@ def _actions(number: str) -> list[str]:
             .order_by(AuditEntry.id)]
 
 
+def _names_staff_and_os_user(number: str) -> None:
+    """The last entry names the account acted on and who ran the command on this machine (issue 17)."""
+    entry = AuditEntry.select().where(AuditEntry.entity_id == number).order_by(AuditEntry.id.desc()).get()
+    detail = json.loads(entry.detail) if isinstance(entry.detail, str) else entry.detail
+    assert entry.actor == "system"
+    assert detail["staff"] == number and detail["os_user"] == os_user()
+
+
 def test_unlock_lifts_the_lock_and_keeps_the_pin(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     _locked_clerk(monkeypatch, cli_env)
@@ -36,6 +46,7 @@ def test_unlock_lifts_the_lock_and_keeps_the_pin(cli_env: peewee.Database, monke
     row = Staff.get(Staff.number == "0007")
     assert row.locked_until is None and row.failed_attempts == 0 and verify_pin(row.pin_hash, "2580")
     assert _actions("0007")[-1] == "staff.unlock"
+    _names_staff_and_os_user("0007")
 
 
 def test_reset_pin_reads_it_twice_and_unlocks(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -46,6 +57,7 @@ def test_reset_pin_reads_it_twice_and_unlocks(cli_env: peewee.Database, monkeypa
     assert verify_pin(row.pin_hash, "3691") and not verify_pin(row.pin_hash, "2580")
     assert row.locked_until is None
     assert _actions("0007")[-1] == "staff.reset_pin"
+    _names_staff_and_os_user("0007")
 
 
 @pytest.mark.parametrize(("argv", "stdin", "needle"), [
