@@ -52,10 +52,12 @@ class Township:
         return list(self.info["samples"])
 
 
-def _schema_version() -> int:
-    from db.schema import LATEST_VERSION
+def _schema_version() -> str:
+    """The schema a cached file was made with: the latest version and how many migrations there are
+    (a migration numbered below the latest, added later, changes the count, not the latest)."""
+    from db.schema import LATEST_VERSION, MIGRATIONS
 
-    return int(LATEST_VERSION)
+    return f"{LATEST_VERSION}m{len(MIGRATIONS)}"
 
 
 def township(config: Config, residents: int, seed: int = 2026, *, log: Any = print) -> Township:
@@ -88,7 +90,7 @@ def _migrate_older(config: Config, stem: str, path: Path, meta: Path, residents:
     is (``db migrate``: new columns and tables, rows kept) and renamed to ``stem``; None when there
     is none. Generating 100,000 residents again takes minutes, migrating them seconds."""
     from db.connection import open_database
-    from db.schema import migrate_schema
+    from db.schema import SchemaError, migrate_schema
 
     older = sorted(config.cache_dir.glob(f"township-d{DATA_VERSION}-s*-n{residents}-seed{seed}.db"),
                    key=lambda p: p.stat().st_mtime, reverse=True)
@@ -101,12 +103,17 @@ def _migrate_older(config: Config, stem: str, path: Path, meta: Path, residents:
         with sqlite3.connect(candidate) as connection:  # fold any -wal file in: only the .db is renamed
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         connection.close()
-        candidate.rename(path)
-        database = open_database(f"sqlite:///{path}")
+        database = open_database(f"sqlite:///{candidate}")
         try:
             migrate_schema(database, NOW)
+        except SchemaError as exc:  # e.g. a version numbered below one it has: generate afresh
+            log(f"  cannot migrate {candidate.name} ({exc}); removing it")
+            candidate.unlink()
+            old_meta.unlink()
+            continue
         finally:
             database.close()
+        candidate.rename(path)
         info = json.loads(old_meta.read_text(encoding="utf-8"))
         info["migrated_from"] = candidate.name
         info["seconds_migrate"] = round(time.perf_counter() - t0, 1)
