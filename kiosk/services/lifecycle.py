@@ -34,7 +34,7 @@ import peewee
 
 from db import audit
 from db.connection import write_transaction
-from db.models import Account, Benefit, BenefitPayment, Enrolment, LedgerEntry, Resident
+from db.models import Account, Benefit, BenefitPayment, Card, Enrolment, LedgerEntry, Resident
 from kiosk.policy import PolicyError
 from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.money import Fen
@@ -292,6 +292,9 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
                              detail={"resident": resident_id, "months": list(months), "amount_fen": overpaid})
         ended = (Enrolment.update(status="ended", end_date=death)
                  .where((Enrolment.resident == resident_id) & (Enrolment.status != "ended")).execute())
+        # 死亡注销 cancels the 社保卡 too: nobody may identify with it, or be paid into it, afterwards.
+        cards = (Card.update(status="cancelled", status_changed_at=now)
+                 .where((Card.resident == resident_id) & Card.status.in_(("active", "frozen"))).execute())
         scheme = death_scheme(resident_id)
         kind = "pension_employee" if scheme == "employee" else "pension_resident"
         settle_interest(resident_id, kind, death, book, now=now)  # interest to the date of death
@@ -312,7 +315,7 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
                      detail={"death_date": death.isoformat(), "stopped": [s.id for s in stopped],
                              "overpaid_fen": overpaid_total, "funeral_grant_fen": grant, "survivor_fen": survivor,
                              "account_fen": balance, "inheritable_fen": inheritable, "scheme": scheme,
-                             "enrolments_ended": ended, "survivors": list(payees),
+                             "enrolments_ended": ended, "cards_cancelled": cards, "survivors": list(payees),
                              "survivor_benefits": list(created)})
     return DeathResult(tuple(stopped), overpaid_total, grant, survivor, inheritable, balance, scheme, ended,
                        created)

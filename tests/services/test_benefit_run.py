@@ -204,7 +204,7 @@ def test_run_refuses_while_the_rule_audit_has_unexplained_findings(town: Town, t
 def test_resident_death_inheritance_without_the_subsidy_part(town: Town) -> None:
     """Resident scheme: the balance is inheritable (国发〔2014〕8号 §7); where the province excludes the
     government subsidy (policy resident_inherit_subsidy = false) the subsidy part stays with the fund."""
-    from db.models import Account, LedgerEntry
+    from db.models import Account, Card, LedgerEntry
 
     raw = tomllib.loads(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
     for version in raw["version"]:
@@ -217,8 +217,13 @@ def test_resident_death_inheritance_without_the_subsidy_part(town: Town) -> None
         subsidy = sum(e.amount_fen for e in LedgerEntry.select().where(
             (LedgerEntry.account == account.id) & (LedgerEntry.kind == "subsidy")))
     assert subsidy > 0
+    with town.db.connection_context():
+        card = Card.create(resident=rid, card_number="T26010201", issued_on=dt.date(2020, 1, 1),
+                           status_changed_at=dt.datetime(2020, 1, 1))
     town.at(dt.date(2026, 1, 5))
     death = lifecycle.record_death(town.clerk, rid, dt.date(2026, 1, 2))
+    with town.db.connection_context():
+        assert Card.get_by_id(card.id).status == "cancelled"  # 死亡注销 cancels the 社保卡
     assert death.scheme == "resident" and death.funeral_grant_fen == 100000 and death.survivor_fen == 0
     assert death.overpaid_fen == 0 and death.stopped[0].last_month == JAN
     assert death.inheritable_fen == death.account_fen - subsidy
