@@ -258,7 +258,8 @@ class PaymentConfirmScreen(PaymentStep):
         due = self.draft.amount_fen
         problem = ""
         try:
-            tendered = parse_yuan(typed)
+            # Parsed without parse_yuan's own ceiling: the screen's limit says what is too much.
+            tendered = parse_yuan(typed, maximum_fen=10**18)
         except InvalidAmount:
             tendered, problem = 0, self.t("fix17counter.payment.bad_amount", typed=typed[:20])
         if not problem and tendered > self.tender_limit():
