@@ -54,6 +54,7 @@ from kiosk.rules.money import round_fen
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin
 from kiosk.rules.retirement import add_months, min_contribution_months, retirement_date
 from kiosk.rules.workflows import REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Step, Workflow
+from kiosk.services.reasons import REASON_KEY, fixed_code
 
 REGION = "360726"  # 江西省赣州市安远县
 TOWNSHIP = "江西省赣州市安远县欣山镇"
@@ -684,6 +685,8 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                     materials.append((material.code, material.name_zh, received, created if received else None))
                 applicant = _applicant(gen, type_, day, resident_ids, status in (RETURNED, REJECTED, WITHDRAWN))
                 data = _claim_data(rng, type_, status, day)
+                if status in (RETURNED, REJECTED):  # the note's catalog code: 办理进度 shows it in English too
+                    data[REASON_KEY] = fixed_code(_DEMO_REASONS[status], events[-1][4])
                 if type_ == "benefit_unemployment" and "amount_fen" in data:
                     entitled = _unemployment_claim(ctx, gen, applicant, day, data, paid=status == "paid")
                     if entitled is None:
@@ -772,6 +775,7 @@ def _assessment_notices(ctx: Any, rows: Sequence[tuple[int, int, set[str]]]) -> 
 PAID_KINDS = {"benefit_unemployment": "unemployment", "benefit_medical": "medical_reimbursement",
               "benefit_maternity": "maternity"}
 _AMOUNT_STATUSES = ("calculated", "approved", "paid")
+_DEMO_REASONS = {RETURNED: "fix17text.reason.incomplete", REJECTED: "fix17text.reason.not_eligible"}
 #: Claims one person has at most one of in the demo (entitlement counts months since the last).
 DISTINCT_CLAIMS = ("benefit_unemployment",)
 

@@ -37,7 +37,7 @@ from db.models import (
 from kiosk.rules.codes import application_number
 from kiosk.rules.identity import mask_name
 from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
-from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, claims, duties
+from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, claims, duties, reasons
 from kiosk.services import application_effects as effects
 from kiosk.services.staff import PermissionDenied, acting_staff
 from printers import spool
@@ -142,6 +142,12 @@ class ApplicationInfo:
     reason: str  # the note of the last 退回/不予受理, shown under 办理进度
     print_job_id: int | None = None
     """The 受理回执 stored by ``submit(print_receipt=True)`` (pass to the spool to print it now)."""
+
+    @property
+    def reason_code(self) -> dict[str, Any]:
+        """The coded form of :attr:`reason` (kiosk.services.reasons.render shows it in a language)."""
+        code = self.data.get(reasons.REASON_KEY)
+        return dict(code) if isinstance(code, dict) else {}
 
     @property
     def masked_name(self) -> str:
@@ -481,9 +487,12 @@ def print_notice(ctx: ServiceContext, number: str) -> ApplicationInfo:
 
 def correction_reason(info: ApplicationInfo) -> str:
     """The reason a 退回补正 records: every missing material by name (the resident reads it in 办理进度)."""
-    names = "、".join(m.name + (f"（需补正：{m.correction}）" if m.correction not in ("", DEFAULT_CORRECTION) else
-                               "（需补正）" if m.correction else "") for m in info.missing_materials)
-    return f"请补齐材料：{names}"
+    return str(_correction_code(info)["text"])
+
+
+def _correction_code(info: ApplicationInfo, note: str = "") -> dict[str, Any]:
+    """The 退回补正 reason as a catalog code (kiosk.services.reasons), its Chinese ``text`` the event note."""
+    return reasons.correction_code(info.type, [(m.code, m.name, m.correction) for m in info.missing_materials], note)
 
 
 def return_for_correction(ctx: ServiceContext, number: str, note: str = "",
@@ -504,8 +513,9 @@ def return_for_correction(ctx: ServiceContext, number: str, note: str = "",
         if not before.missing_materials:
             raise ServiceError("材料已齐全，不需要退回补正", code="nothing_missing",
                                key="maint17.app.nothing_missing_return")
-        reason = correction_reason(before) + (f"。{note.strip()}" if note.strip() else "")
-        info = advance(ctx, number, RETURNED, reason, expected_version=expected_version)
+        code = _correction_code(before, note)
+        info = advance(ctx, number, RETURNED, str(code["text"]), expected_version=expected_version,
+                       data={reasons.REASON_KEY: code})
         job = _notice_job(ctx, Application.get_by_id(row.id), info)
         return dataclasses.replace(info, print_job_id=job)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ from kiosk.rules.codes import APPLICATION_NO, parse_card_input
 from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name
 from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WORKFLOWS
 from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services.reasons import REASON_KEY
 
 MONTHLY_SCHEMES = ("employee", "flexible")
 #: An application number inside a stored receipt document.
@@ -640,12 +642,14 @@ class ApplicationView:
     """The note of a return or rejection: what the resident must do."""
     events: tuple[tuple[dt.datetime, str, str], ...] = field(default=())
     """(local time, status reached, note) in order."""
+    reason_code: dict[str, Any] = field(default_factory=dict)
+    """The coded form of ``reason`` when the system wrote it (kiosk.services.reasons.render)."""
 
 
 def applications(ctx: ServiceContext, resident_id: int) -> list[ApplicationView]:
     """Applications, newest first, each with its timeline (one joined query)."""
     query = (Application.select(Application.id, Application.number, Application.type, Application.status,
-                                Application.created_at, Application.expected_days,
+                                Application.created_at, Application.expected_days, Application.data,
                                 ApplicationEvent.to_status, ApplicationEvent.note, ApplicationEvent.created_at)
              .join(ApplicationEvent, peewee.JOIN.LEFT_OUTER, on=(ApplicationEvent.application == Application.id))
              .where(Application.resident == resident_id)
@@ -653,12 +657,27 @@ def applications(ctx: ServiceContext, resident_id: int) -> list[ApplicationView]
     with ctx.database.connection_context():
         rows = _rows(query)
     heads: dict[int, tuple[str, str, str, dt.datetime, int]] = {}
+    codes: dict[int, Any] = {}
     events: dict[int, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
-    for app_id, number, type_, status, created, days, to_status, note, at in rows:
-        heads.setdefault(app_id, (number, type_, status, created, days))
+    for app_id, number, type_, status, created, days, data, to_status, note, at in rows:
+        if app_id not in heads:
+            heads[app_id] = (number, type_, status, created, days)
+            codes[app_id] = _reason_code(data)
         if to_status is not None:
             events[app_id].append((ctx.clock.to_local(at), to_status, note or ""))
-    return [_application_view(ctx, *head, tuple(events[app_id])) for app_id, head in heads.items()]
+    return [replace(_application_view(ctx, *head, tuple(events[app_id])), reason_code=codes[app_id])
+            for app_id, head in heads.items()]
+
+
+def _reason_code(data: Any) -> dict[str, Any]:
+    # .tuples() hands the JSON column back as stored (text on SQLite): decode it here.
+    if isinstance(data, str):
+        try:
+            data = json.loads(data)
+        except ValueError:
+            return {}
+    code = data.get(REASON_KEY) if isinstance(data, dict) else None
+    return dict(code) if isinstance(code, dict) else {}
 
 
 def _application_view(ctx: ServiceContext, number: str, type_: str, status: str, created: dt.datetime, days: int,

@@ -23,7 +23,7 @@ from textual.widgets import Input
 from kiosk.rules.money import format_yuan
 from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.rules.workflows import END_STATES, RETURNED, WITHDRAWN, WORKFLOWS
-from kiosk.services import Conflict, claims, resident_standing
+from kiosk.services import Conflict, claims, reasons, resident_standing
 from kiosk.services import applications as application_service
 from kiosk.services.applications import ApplicationInfo, Transition
 from kiosk.services.entitlement import Decision, reason_text
@@ -140,7 +140,8 @@ class ApplicationScreen(CounterScreen):
             steps.append(f"[{name}]" if index == reached else name)
         line = " > ".join(steps)
         if info.status in END_STATES:
-            line += f"  ({self._status(info)}{self.t('maint17.colon') + info.reason if info.reason else ''})"
+            reason = reasons.render(info.reason_code, info.reason, self.t)  # system-written: reader's language
+            line += f"  ({self._status(info)}{self.t('maint17.colon') + reason if reason else ''})"
         if info.amount_fen is not None:
             line += "\n" + self.t("counter.steps.amount_line", amount=f"{format_yuan(info.amount_fen)}{self.t('counter.yuan')}")
         self.query_one("#application-steps", Static).update(line)

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.timer import Timer
 
 from kiosk.rules.money import format_yuan
-from kiosk.services import ServiceContext, registration, residents
+from kiosk.services import ServiceContext, reasons, registration, residents
 from kiosk.services import applications as application_service
 from kiosk.services import payments as payment_service
 from kiosk.services import staff as staff_service
@@ -150,7 +150,7 @@ class ResidentDetailScreen(CounterScreen):
         table.clear()
         for app in file.applications:
             status = names.status_name(self.host, app.type, app.status, app.status_name) + (
-                f"{self.t('maint17.colon')}{app.reason}" if app.reason else "")
+                f"{self.t('maint17.colon')}{reasons.render(app.reason_code, app.reason, self.t)}" if app.reason else "")
             table.add_row(app.number, names.type_name(self.host, app.type, app.type_name), status, local_time(self.host.ctx, app.created_at),
                           key=app.number)
         if not file.applications:

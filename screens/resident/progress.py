@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 
 from kiosk.rules.workflows import END_STATES, WORKFLOWS
 from kiosk.services import applications as application_service
-from kiosk.services import residents
+from kiosk.services import reasons, residents
 from kiosk.services.applications import MaterialInfo
 from kiosk.services.residents import ApplicationView
 from screens.resident.common import ResidentScreen
@@ -36,7 +36,8 @@ def append_timeline(text: Text, app: ApplicationView, t: Callable[..., str], eng
         text.append(f"  [{label}] ", style=STATE_STYLE.get(step.state, ""))
         text.append(f"{step.name_en if english else step.name_zh}{when}\n")
     if app.reason:
-        text.append(t("resident.progress.reason", reason=app.reason) + "\n", style="bold red")
+        reason = reasons.render(app.reason_code, app.reason, t)  # a system-written reason in the reader's language
+        text.append(t("resident.progress.reason", reason=reason) + "\n", style="bold red")
 
 
 class ProgressScreen(ResidentScreen):
