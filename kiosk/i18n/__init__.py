@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import marshal
 import os
+import string
 import sys
 import tomllib
 import zlib
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -96,7 +99,36 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -
     text = catalog(language).get(key)
     if text is None:
         text = catalog(DEFAULT_LANGUAGE).get(key, key)
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return _PLURAL.vformat(text, (), params) if PLURAL_MARK in text else text.format(**params)
+
+
+PLURAL_MARK = ":@"
+"""A field ``{n:@month|months}`` is the word for the count ``n``: the first form when ``n``
+is 1, else the second (English: "1 month", "2 months"; write ``{n} {n:@month|months}``).
+A third form is used when ``n`` is 0 (``{days:@1 day|{days} days|done on the spot}``);
+forms may hold other fields."""
+
+
+class _PluralFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("@"):
+            forms = format_spec[1:].split("|")
+            if len(forms) > 2 and _number(value) == 0:
+                return forms[2]
+            return forms[0] if _number(value) == 1 else forms[min(1, len(forms) - 1)]
+        return str(super().format_field(value, format_spec))
+
+
+def _number(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value).strip())
+    except ArithmeticError:  # not a number (decimal.InvalidOperation): the plural form
+        return None
+
+
+_PLURAL = _PluralFormatter()
 
 
 class Translator:
