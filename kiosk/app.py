@@ -177,7 +177,7 @@ class KioskApp(App[None]):
         """Queue category → the counters serving it, read once at start (name_counters)."""
         self.demo_info: Any = None
         """``kiosk demo`` sets this (screens.widgets.demo_info.DemoInfo): shown on the first
-        screen, with the demo-only keys F9 (show again) and F10 (end the demo)."""
+        screen, with the demo-only keys Ctrl+O (show again) and Ctrl+G (end the demo)."""
 
     # -- terminal, notifications, errors -------------------------------------------
 
@@ -289,6 +289,15 @@ class KioskApp(App[None]):
                 wipe()
             for field in base.query(Input):
                 field.value = ""
+
+    def type_on_first_screen(self, text: str) -> None:
+        """Back to the first screen with ``text`` typed into its number field (a resident
+        typing their number on a screen whose digits are not choices, e.g. anonymous 取号)."""
+        self._pop_to_base()
+        base = self._base_screen
+        type_number = getattr(base, "type_number", None)
+        if callable(type_number):
+            type_number(text)
 
     def _pop_to_base(self) -> None:
         base = self._base_screen
@@ -442,38 +451,60 @@ class KioskApp(App[None]):
             self.push_screen(DemoInfoModal(self.demo_info))
 
     def _demo_key(self, event: events.Key) -> bool:
-        """The demo's own keys: F9 shows the demo information again, F10 ends the demo."""
-        from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY
+        """The demo's own keys (screens.widgets.demo_info): Ctrl+O shows the demo information
+        again (or closes it), Ctrl+G ends the demo."""
+        from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY, DemoInfoModal
 
         if event.key == QUIT_KEY:
             self.exit()
             return True
         if event.key == SHOW_KEY:
-            self.show_demo_info()
+            if isinstance(self.screen, DemoInfoModal):
+                self.screen.dismiss(None)
+            else:
+                self.show_demo_info()
             return True
         return False
 
     def _card_read(self, event: events.Key) -> bool:
         """A card read (number + Enter) over an open session or someone else's typing:
         end that session and identify the new card (screens.widgets.card_reader).
-        True when the Enter was taken for it."""
+        True when the Enter was taken for it.
+
+        Only the number fields of the attract and identify screens (class CARD_ENTRY)
+        keep a read's Enter: there it is the intended input. In any other field (a
+        wizard's free text, the guide's search) a read is a new card, never text; in a
+        secret field (SECRET_ENTRY: the service password) it is never an attempt."""
         from textual.widgets import Input
 
         from kiosk.rules.text import InvalidText, normalise_number
+        from screens.widgets.card_reader import CARD_ENTRY, SECRET_ENTRY
 
         number = self._card_sniffer.feed(event.key, event.character)
         focused = self.focused
+        field = focused if isinstance(focused, Input) else None
         if number is None:
-            # A misread (a run of card characters that is no number) ends in an Enter too:
-            # it must not confirm whatever the screen below offers; a field keeps its Enter.
-            return self._card_sniffer.misread and not isinstance(focused, Input)
-        if isinstance(focused, Input):
+            if not self._card_sniffer.misread:
+                return False
+            if field is not None and field.has_class(SECRET_ENTRY):
+                # A misread on the password prompt: swallowed, the field cleared, no attempt counted.
+                field.value = ""
+                said = getattr(self.screen, "card_misread", None)
+                if callable(said):
+                    said()
+                else:
+                    self.notify(self.t("fix17kiosk.card.misread"), severity="warning")
+                return True
+            # A misread must not confirm whatever the screen below offers; a field keeps its
+            # Enter (the number field explains; a free-text field refuses a number).
+            return field is None
+        if field is not None and field.has_class(CARD_ENTRY):
             try:
-                typed = normalise_number(focused.value)
+                typed = normalise_number(field.value)
             except InvalidText:
                 typed = ""
             if typed.endswith(number):
-                return False  # typed into this field: the screen handles its own Enter
+                return False  # typed into the number field: the screen handles its own Enter
         self.start_card_read(number)
         return True
 

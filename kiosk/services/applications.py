@@ -264,14 +264,7 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
         if resident is None:
             raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
         staff = acting_staff(ctx)
-        open_same = (Application.select().where((Application.resident == resident_id) & (Application.type == type_)
-                                                & ~(Application.status.in_((*END_STATES, wf.last))))
-                     .first())
-        if open_same is not None:
-            raise Conflict(f"已有正在办理的{wf.name_zh}（{open_same.number}），请勿重复申请", code="duplicate",
-                           key="maint17.app.duplicate",
-                           params={"type_zh": wf.name_zh, "type_en": wf.name_en, "number": open_same.number})
-        effects.check_submit(ctx, resident, wf, payload)
+        _check_submit(ctx, resident, wf, payload)
         number = application_number(today, _next_serial(today))
         row = Application.create(number=number, resident=resident_id, type=type_, subtype=subtype,
                                  status=wf.first, data=payload, channel="counter" if staff else "self",
@@ -289,6 +282,34 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
                      detail={"type": type_, "resident": resident_id, "status": wf.first})
         job_id = _acceptance_job(ctx, resident, row, wf, received, staff) if print_receipt else None
         return dataclasses.replace(_info(Application.get_by_id(row.id)), print_job_id=job_id)
+
+
+def _check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, payload: dict[str, Any]) -> None:
+    """What :func:`submit` refuses before it writes: a duplicate, then the workflow's preconditions."""
+    open_same = (Application.select().where((Application.resident == resident.id) & (Application.type == wf.type)
+                                            & ~(Application.status.in_((*END_STATES, wf.last))))
+                 .first())
+    if open_same is not None:
+        raise Conflict(f"已有正在办理的{wf.name_zh}（{open_same.number}），请勿重复申请", code="duplicate",
+                       key="maint17.app.duplicate",
+                       params={"type_zh": wf.name_zh, "type_en": wf.name_en, "number": open_same.number})
+    effects.check_submit(ctx, resident, wf, payload)
+
+
+def check(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, Any] | None = None) -> None:
+    """Would :func:`submit` accept this application now? Runs the same checks (duplicate,
+    preconditions, entitlement) and writes nothing (a rolled-back transaction); raises the
+    same ServiceError submit would (NotFound, Conflict, ServiceError with the rule's message).
+    The kiosk asks before its review screen, so a resident never confirms a refusal."""
+    wf = _workflow(type_)
+    with ctx.database.atomic() as transaction:
+        try:
+            resident = Resident.get_or_none(Resident.id == resident_id)
+            if resident is None:
+                raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+            _check_submit(ctx, resident, wf, dict(data or {}))
+        finally:
+            transaction.rollback()
 
 
 def _acceptance_job(ctx: ServiceContext, resident: Resident, row: Application, wf: Workflow, received: set[str],

@@ -24,6 +24,7 @@ from db.models import (
     Account,
     Application,
     ApplicationEvent,
+    Benefit,
     BenefitPayment,
     Card,
     Contribution,
@@ -415,6 +416,12 @@ def _history_query(resident: Any) -> Any:
             .order_by(Contribution.month, Contribution.insurance).tuples())
 
 
+def _pension_granted_query(resident: Any) -> Any:
+    # The schemes of the pensions granted: a pensioner owes nothing in that scheme.
+    return (Benefit.select(Benefit.scheme).distinct()
+            .where((Benefit.resident == resident) & (Benefit.kind == "pension")).tuples())
+
+
 def _pension_spans_query(resident: Any) -> Any:
     # The birth date rides along: resident-scheme payments stop at 60.
     return (Enrolment.select(Enrolment.scheme, Enrolment.start_date, Enrolment.end_date, Resident.birth_date)
@@ -427,11 +434,18 @@ def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionH
     the months missing between a monthly pension enrolment's start and last
     month (or its end), and the years missing between a resident-scheme
     pension enrolment's start year and last year (or its end, or the year
-    before the resident turns 60, when resident contributions stop)."""
+    before the resident turns 60, when resident contributions stop).
+
+    A pension granted closes its scheme's record: for a pensioner (a ``Benefit`` of
+    kind pension, resident scheme or the monthly ones) nothing of that scheme is owed,
+    neither after the pension's start or retirement nor a gap before it (the pension
+    was granted on the months paid; missed ones can no longer be paid)."""
     database = ctx.database
     with database.connection_context():
         paid = _all_by(database, "history", _history_query, resident_id)
         enrolled = _all_by(database, "pension_spans", _pension_spans_query, resident_id)
+        granted = {"resident" if scheme == "resident" else "monthly"
+                   for (scheme,) in _all_by(database, "pension_granted", _pension_granted_query, resident_id)}
     # One pass over ~1,000 rows (a hot loop, the view's main cost): each row becomes a
     # MonthRow (tuple.__new__, no keyword wrapper) in its year's list; rows come ordered
     # by month, so each month's value is converted once. Months are counted as indexes
@@ -465,12 +479,14 @@ def contribution_history(ctx: ServiceContext, resident_id: int) -> ContributionH
     for scheme, start_value, end_value, birth_value in enrolled:
         start, end = _date(start_value), _date(end_value)
         if scheme in MONTHLY_SCHEMES:
+            if "monthly" in granted:
+                continue
             stop = min(this_month, end.year * 12 + end.month if end else this_month)
             due = set(range(start.year * 12 + start.month - 1, stop)).difference(paid_pension, seen)
             seen |= due
             for item in due:
                 missing_by_year[item // 12].append(dt.date(item // 12, item % 12 + 1, 1))
-        elif scheme == "resident":
+        elif scheme == "resident" and "resident" not in granted:
             unpaid_years |= _unpaid_resident_years(start, end, _date(birth_value), today) - pension_years
     years = sorted(set(by_year) | set(missing_by_year) | unpaid_years, reverse=True)
     result = tuple(

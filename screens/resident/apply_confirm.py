@@ -2,7 +2,9 @@
 person, the materials and working days. 1 asks (the confirmation that shows
 what will happen) and + stores the application: no digit alone, and no
 double tap of the 1 that led here, ever submits (issue 17; the counter's
-one key map, screens.counter.keys)."""
+one key map, screens.counter.keys). Before 1 is offered the service runs the
+checks submit will run (applications.check): an application that would be
+refused says why here, with only 0 to go back; nobody confirms a refusal."""
 
 from __future__ import annotations
 
@@ -60,6 +62,26 @@ class ApplyConfirmScreen(ApplyStep):
                 label = "resident.apply.confirm.second" if self.second else "resident.apply.confirm.first"
             yield MenuButton("1", t(label), "submit")
             yield MenuButton("0", t("resident.apply.confirm.cancel"), "cancel")
+
+    def on_mount(self) -> None:
+        if self.resident is None:
+            return  # ResidentScreen.on_mount sends the app home
+        self._submit_button().disabled = True  # until the service says it would accept it
+        ctx, draft, resident_id = self.host.ctx, self.draft, self.resident.id
+        self.run_service(lambda: applications.check(ctx, resident_id, draft.type, dict(draft.data)),
+                         self._acceptable, self._refused)
+
+    def _submit_button(self) -> MenuButton:
+        return self.query_one("#choice-submit", MenuButton)
+
+    def _acceptable(self, _: None) -> None:
+        self._submit_button().disabled = False
+
+    def _refused(self, message: str) -> None:
+        """Submit would refuse it: say why, and offer only 0 (back)."""
+        self._submit_button().display = False
+        self.say(self.t("fix17kiosk.apply.refused", reason=message.rstrip("。.")))
+        self.query_one("#apply-message", Static).add_class("warning")
 
     def choose(self, choice: str) -> None:
         if choice == "cancel":

@@ -9,8 +9,10 @@ from textual.containers import Grid
 from textual.widgets import Input
 
 from kiosk.rules.text import InvalidText, normalise_text
+from kiosk.services import applications
 from screens.resident.apply_common import ApplyDraft, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.widgets.card_reader import FreeTextInput, holds_card_number
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -56,9 +58,23 @@ class TransferDirectionScreen(ApplyStep):
                                              hall=self.host.settings.hall.name), direction)
 
     def choose(self, choice: str) -> None:
-        if choice in ("out", "in"):
-            self.draft.data["direction"] = choice
-            self.app.push_screen(TransferRegionScreen(self.draft))
+        if choice not in ("out", "in") or self.resident is None:
+            return
+        # The service's own check, now (no region yet: a stand-in): 转出 is applied for at the
+        # new place, 城乡/职工衔接 only at pension age; said here, not after the confirmation.
+        data = {**self.draft.data, "direction": choice, "other_region": self.draft.data.get("other_region") or "-"}
+        ctx, resident_id, type_ = self.host.ctx, self.resident.id, self.draft.type
+        self.run_service(lambda: applications.check(ctx, resident_id, type_, data),
+                         lambda _: self._go(choice), self._refused)
+
+    def _go(self, direction: str) -> None:
+        self.draft.data["direction"] = direction
+        self.app.push_screen(TransferRegionScreen(self.draft))
+
+    def _refused(self, message: str) -> None:
+        hint = self.query_one("#apply-hint", Static)
+        hint.update(self.t("fix17kiosk.apply.refused", reason=message.rstrip("。.")))
+        hint.add_class("warning")
 
 
 class TransferRegionScreen(ApplyStep):
@@ -86,7 +102,8 @@ class TransferRegionScreen(ApplyStep):
             later = MenuButton("9", t("resident.apply.transfer.next_page"), "next-page")
             later.display = self.pages > 1
             yield later
-        yield Input(placeholder=t("resident.apply.transfer.typed"), max_length=MAX_REGION, id="apply-region-input")
+        yield FreeTextInput(placeholder=t("resident.apply.transfer.typed"), max_length=MAX_REGION,
+                            id="apply-region-input")
 
     def say(self, message: str) -> None:
         """Shown in place of the hint: the screen has no spare row at 80x24."""
@@ -110,6 +127,10 @@ class TransferRegionScreen(ApplyStep):
             return
         if not text:
             self.say(self.t("resident.apply.transfer.empty"))
+            return
+        if holds_card_number(text):  # never someone's number as a region (nor on the review)
+            event.input.value = ""
+            self.say(self.t("fix17kiosk.card.in_text"))
             return
         self.picked(text)
 

@@ -21,6 +21,7 @@ from kiosk.guide import load_guide
 from kiosk.rules.codes import TICKET_CODE
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input
 from screens.base import KioskScreen
+from screens.widgets.card_reader import CARD_ENTRY
 from screens.widgets.cjk_wrap import Prose, paragraph
 from screens.widgets.menu import MenuButton, function_key
 from screens.widgets.plain import Button, Static
@@ -47,7 +48,7 @@ class AttractScreen(KioskScreen):
             yield Static(t("resident.attract.prompt"), id="prompt")
             with Horizontal(id="attract-entry"):
                 yield Input(placeholder=t("resident.attract.placeholder"), max_length=40, id="card-input",
-                            select_on_focus=False)
+                            select_on_focus=False, classes=CARD_ENTRY)
                 yield Button(t("resident.identify.confirm"), id="attract-confirm", classes="nav-button")
             with Grid(id="attract-menu", classes="menu-grid"):
                 for index, choice in enumerate(CHOICES, 1):
@@ -56,7 +57,10 @@ class AttractScreen(KioskScreen):
                     yield MenuButton(function_key(index), label, choice)
             yield paragraph(self._tip_text(), id="tip")
         if getattr(self.app, "demo_info", None) is not None:  # kiosk demo: its keys, always in view
-            yield Static(t("frontdesk.demo.band"), id="demo-band")
+            from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY, key_label
+
+            yield Static(t("fix17kiosk.demo.band", show=key_label(SHOW_KEY), quit=key_label(QUIT_KEY)),
+                         id="demo-band")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._tick)
@@ -117,6 +121,13 @@ class AttractScreen(KioskScreen):
     def has_traces(self) -> bool:
         """Something typed is still in the number field (the idle watchdog clears it)."""
         return any(field.value for field in self.query("#card-input").results(Input))
+
+    def type_number(self, text: str) -> None:
+        """``text`` typed at the end of the number field, which takes the focus (KioskApp.type_on_first_screen)."""
+        for field in self.query("#card-input").results(Input):
+            field.cursor_position = len(field.value)
+            field.insert_text_at_cursor(text)
+            self.call_after_refresh(field.focus)
 
     def take_purpose(self) -> str | None:
         """What the resident chose before identifying ("apply"), once; the home screen asks."""

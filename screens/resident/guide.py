@@ -10,14 +10,16 @@ from textual.widgets import Input
 
 from kiosk.guide import Topic, load_guide
 from screens.resident.common import ResidentScreen
+from screens.widgets.card_reader import FreeTextInput, holds_card_number
 from screens.widgets.cjk_wrap import paragraph
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
 
 class GuideScreen(ResidentScreen):
-    """Topic list with a search field (focused first: typed text searches); ↓ or
-    Tab reaches the topics, where keys 1-9 open the first nine matches."""
+    """Topic list with a search field (focused first: typed text, digits too, searches); ↓ or
+    Tab reaches the topics, where keys 1-9 open the first nine matches and 0 goes back.
+    After a search the focus is on its results (the field keeps the query; ↑ returns to it)."""
 
     TITLE_KEY = "resident.guide.title"
     PERSONAL = False
@@ -32,7 +34,7 @@ class GuideScreen(ResidentScreen):
     def compose_body(self) -> ComposeResult:
         t = self.t
         language = self.host.translator.language
-        yield Input(value=self.query_text, placeholder=t("resident.guide.search"), id="guide-search")
+        yield FreeTextInput(value=self.query_text, placeholder=t("resident.guide.search"), id="guide-search")
         topics = load_guide().search(self.query_text)
         if not topics:
             yield Static(t("resident.guide.no_match"), classes="message")
@@ -47,7 +49,11 @@ class GuideScreen(ResidentScreen):
 
     async def recompose(self) -> None:
         await super().recompose()
-        self._focus_search()
+        buttons = self.query(MenuButton)
+        if self.query_text and buttons:
+            buttons.first().focus()  # a search's results: a digit picks one, 0 goes back
+        else:
+            self._focus_search()
 
     def _focus_search(self) -> None:
         for field in self.query("#guide-search").results(Input):
@@ -60,9 +66,16 @@ class GuideScreen(ResidentScreen):
             if buttons:
                 event.stop()
                 buttons.first().focus()
+        elif event.key == "up" and self.query(MenuButton) and self.focused is self.query(MenuButton).first():
+            event.stop()  # ↑ from the first result goes back to the search field
+            self._focus_search()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        if holds_card_number(event.value):  # a number typed slowly: never a search, never shown
+            event.input.value = ""
+            self.notify(self.t("fix17kiosk.card.in_text"), severity="warning")
+            return
         self.query_text = event.value
         self.refresh(recompose=True)
 

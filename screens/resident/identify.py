@@ -19,6 +19,7 @@ from textual.widgets import Input
 
 from kiosk.services import ServiceError, residents, service_password
 from screens.base import KioskScreen
+from screens.widgets.card_reader import CARD_ENTRY
 from screens.widgets.keypad import Keypad
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Button, Static
@@ -52,7 +53,7 @@ class IdentifyScreen(KioskScreen):
                 # lower-case x are what readers and input methods send; the service
                 # runs everything through the one normaliser (kiosk.rules.text).
                 yield Input(value=self._initial, placeholder=t("resident.identify.placeholder"), max_length=40,
-                            id="card-input", select_on_focus=False)
+                            id="card-input", select_on_focus=False, classes=CARD_ENTRY)
                 yield Static(getattr(self.app, "name_counters", str)(self._message), id="identify-message",
                              classes="message")
                 if self._unregistered:
@@ -108,6 +109,7 @@ class IdentifyScreen(KioskScreen):
 
         self._busy = False
         self.query_one("#card-input", Input).value = ""
+        self._show("")  # back here (Esc on the password prompt) is never a stale 正在查询
         self.app.push_screen(ServicePasswordScreen(claim, self.purpose))
 
     def _open_code(self, error: residents.PrintedCode) -> None:

@@ -20,6 +20,7 @@ from textual.widgets import Input
 from kiosk.services import service_password
 from kiosk.services.service_password import Claim
 from screens.base import KioskScreen
+from screens.widgets.card_reader import SECRET_ENTRY
 from screens.widgets.cjk_wrap import Prose, paragraph
 from screens.widgets.keypad import Keypad
 from screens.widgets.menu import MenuButton
@@ -61,7 +62,8 @@ class ServicePasswordScreen(KioskScreen):
             with Horizontal(id="identify"):
                 with Vertical(id="identify-left"):
                     yield Static(t("identity.password.prompt"), id="identify-prompt")
-                    yield MaskedDigits(password=True, max_length=LENGTH, restrict=r"[0-9０-９]*", id="password-input")
+                    yield MaskedDigits(password=True, max_length=LENGTH, restrict=r"[0-9０-９]*", id="password-input",
+                                       classes=SECRET_ENTRY)
                     yield Static(self._message, id="identify-message", classes="message")
                 yield Keypad(t("resident.identify.delete"), t("resident.identify.confirm"))
             return
@@ -139,6 +141,10 @@ class ServicePasswordScreen(KioskScreen):
     def _failed(self, message: str) -> None:
         self._busy = False
         self._show(message)
+
+    def card_misread(self) -> None:
+        """A card read on the prompt that is no number (the app's card sniffer): no attempt."""
+        self._show(self.t("fix17kiosk.card.misread"))
 
     def _show(self, message: str) -> None:
         self._message = message

@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from kiosk.services import residents
 from screens.base import KioskScreen
+from screens.widgets.card_reader import SECRET_ENTRY
 from screens.widgets.keypad import Keypad
 from screens.widgets.plain import Button, Static
 
@@ -37,7 +38,8 @@ class PhoneConfirmScreen(KioskScreen):
         with Horizontal(id="identify"):
             with Vertical(id="identify-left"):
                 yield Static(t("resident.phone.prompt"), id="identify-prompt")
-                yield Input(password=True, max_length=4, restrict=r"[0-9０-９]*", id="phone-input")
+                yield Input(password=True, max_length=4, restrict=r"[0-9０-９]*", id="phone-input",
+                                classes=SECRET_ENTRY)
                 yield Static("", id="identify-message", classes="message")
             yield Keypad(t("resident.identify.delete"), t("resident.identify.confirm"))
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
 
 from kiosk.services import queue
 from screens.resident.common import ResidentScreen
+from screens.widgets.card_reader import card_character
 from screens.widgets.menu import MenuButton, function_key
 from screens.widgets.plain import Static
 
@@ -24,6 +26,19 @@ class TicketScreen(ResidentScreen):
         self.prefix = prefix
         self.ticket: Any = None
         self.printed: Any = None  # the PrintOutcome of the ticket receipt
+
+    def on_key(self, event: events.Key) -> None:
+        """Without a resident (取号 from the attract screen) a digit is someone typing their
+        number: back to the attract screen with the digit in its number field, none lost
+        (the categories here use function keys, never digits)."""
+        char = card_character(event.character)
+        if self.resident is not None or not char.isdigit():
+            return
+        event.stop()
+        event.prevent_default()  # neither a menu key nor ResidentScreen's 0 = back
+        type_on_first_screen = getattr(self.app, "type_on_first_screen", None)  # KioskApp
+        if callable(type_on_first_screen):
+            type_on_first_screen(char)
 
     def load(self, ctx: Any, resident_id: int) -> Any:
         return queue.list_categories(ctx)

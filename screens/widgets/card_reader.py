@@ -19,7 +19,11 @@ with the session. An Enter after a run of card characters that is no number
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+from rich.text import Text
+from textual.widgets import Input
 
 from kiosk.rules.codes import CARD_NUMBER
 from kiosk.rules.identity import is_valid_id_number
@@ -40,6 +44,53 @@ def card_character(character: str | None) -> str:
         return ""
     folded = unicodedata.normalize("NFKC", character).upper()
     return folded if folded in CARD_CHARS else ""
+
+
+#: The class of a field where a card or ID number is the intended input (attract, identify):
+#: a read typed there is that field's own Enter. Every other field is free text.
+CARD_ENTRY = "card-entry"
+#: The class of a secret field (the service password, the phone check): a read there is
+#: never an attempt: a valid number starts the new card, a misread says to swipe again.
+SECRET_ENTRY = "secret-entry"
+#: A run of card characters this long with this many digits is a number, not free text.
+_NUMBER_RUN = re.compile(rf"[0-9A-Z]{{{MIN_READ},}}")
+_MIN_DIGITS = 6
+
+
+def _number_runs(text: str) -> list[re.Match[str]]:
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return [m for m in _NUMBER_RUN.finditer(folded) if sum(c.isdigit() for c in m.group()) >= _MIN_DIGITS]
+
+
+def holds_card_number(text: str) -> bool:
+    """True when free text holds what looks like a card or ID number (a run of at least
+    :data:`MIN_READ` card characters with six or more digits): such text is refused."""
+    return bool(_number_runs(text))
+
+
+def mask_card_numbers(text: str) -> str:
+    """``text`` with the middle of every card-number-like run replaced by * (same length,
+    so a field's cursor stays where it was): the first 4 and last 4 characters show."""
+    folded = unicodedata.normalize("NFKC", text).upper()
+    if len(folded) != len(text):
+        return text if not _number_runs(text) else "*" * len(text)
+    chars = list(text)
+    for match in _number_runs(text):
+        for i in range(match.start() + 4, match.end() - 4):
+            chars[i] = "*"
+    return "".join(chars)
+
+
+class FreeTextInput(Input):
+    """A free-text field on a resident screen: what looks like a card or ID number is shown
+    masked (a bystander never reads a swiped number), and the screen refuses it
+    (:func:`holds_card_number`)."""
+
+    @property
+    def _value(self) -> Text:
+        if self.password or not holds_card_number(self.value):
+            return super()._value
+        return Text(mask_card_numbers(self.value), no_wrap=True, overflow="ignore", end="")
 
 
 class CardSniffer:

@@ -1,9 +1,12 @@
 """``kiosk demo``'s first screen: the demo cards, their service passwords and
 the staff PINs, where they are written down, and how to leave the demo.
 
-Shown over the attract screen when the demo starts and again with F9; Enter,
-Esc or the button closes it. F10 ends the demo (a key that exists only in
-the demo: a real kiosk is left through ctrl+t and a supervisor's PIN).
+Shown over the attract screen when the demo starts and again with Ctrl+O; Enter,
+Esc or the button closes it. Ctrl+G ends the demo (a key that exists only in
+the demo: a real kiosk is left through ctrl+t and a supervisor's PIN). The demo
+keys are control keys that no screen binds: the function keys F1–F12 are menu
+choices (取号 categories, the attract menu), so they could not be the demo's
+(a test checks every binding and menu key against these).
 Everything shown is demo data (``db.demo``), never a real person.
 """
 
@@ -20,9 +23,14 @@ from textual.containers import Vertical, VerticalScroll
 from screens.base import KioskModal
 from screens.widgets.plain import Button, Static
 
-#: The demo-only keys: show this panel again, and end the demo.
-SHOW_KEY = "f9"
-QUIT_KEY = "f10"
+#: The demo-only keys: show this panel again, and end the demo (Textual key names).
+SHOW_KEY = "ctrl+o"
+QUIT_KEY = "ctrl+g"
+
+
+def key_label(key: str) -> str:
+    """How a key is written on screen and in the README ("ctrl+o" → "Ctrl+O")."""
+    return "+".join(part.capitalize() if len(part) > 1 else part.upper() for part in key.split("+"))
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ def demo_lines(info: DemoInfo, translate: Callable[..., str]) -> list[str]:
     for number, role, pin in info.staff:
         lines.append(translate("frontdesk.demo.staff_line", number=number, role=_text(translate, f"maint17.role.{role}", role),
                                pin=pin))
-    lines.append(translate("frontdesk.demo.keys", show=SHOW_KEY.upper(), quit=QUIT_KEY.upper()))
+    lines.append(translate("frontdesk.demo.keys", show=key_label(SHOW_KEY), quit=key_label(QUIT_KEY)))
     if info.file:
         lines.append(translate("frontdesk.demo.file", file=info.file))
     lines.append(translate("frontdesk.demo.residents"))
@@ -99,7 +107,7 @@ class DemoInfoModal(KioskModal[None]):
         self.dismiss(None)
 
     def on_key(self, event: events.Key) -> None:
-        # Enter presses the focused button; Esc (KioskModal) and F9 close it too.
+        # Enter presses the focused button; Esc (KioskModal) and the show key close it too.
         if event.key == SHOW_KEY:
             event.stop()
             event.prevent_default()

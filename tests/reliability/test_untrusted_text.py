@@ -37,6 +37,7 @@ from kiosk.config import Settings
 from kiosk.services import ServiceContext, queue, residents
 from screens.counter.home import CounterHomeScreen
 from screens.counter.resident_detail import ResidentDetailScreen
+from screens.resident.apply_common import ApplyDraft
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.apply_transfer import TransferRegionScreen
 from screens.widgets.menu import MenuButton
@@ -246,11 +247,12 @@ async def test_self_service_walk_with_payloads(database: peewee.Database, clock:
         for payload in PAYLOADS:
             app.go_home()
             await pilot.pause()
-            for key in ("8", "5", "1", "1"):
-                await pilot.press(key)
-                await pilot.pause(0.05)
-                await app.workers.wait_for_complete()
-            await until(pilot, lambda: isinstance(app.screen, TransferRegionScreen))
+            # The region step directly: the wizard reaches it only for a transfer the service would
+            # accept (李 at the kiosk has none: 转出 is applied for at the new place), the field is the same.
+            app.push_screen(TransferRegionScreen(ApplyDraft("transfer", {"kind": "employee_interprovincial",
+                                                                        "direction": "in"})))
+            await until(pilot, lambda: isinstance(app.screen, TransferRegionScreen)
+                        and bool(app.screen.query("#apply-region-input")))
             field = app.screen.query_one("#apply-region-input", Input)
             field.focus()
             field.value = payload
@@ -437,9 +439,12 @@ async def test_crawl_every_self_service_screen(hostile_sqlite: tuple[peewee.Data
         assert app.is_running
     assert {"AttractScreen", "GuideScreen", "IdentifyScreen", "TicketScreen", "ResidentHomeScreen", "EnrolmentsScreen",
             "YearsScreen", "YearDetailScreen", "AccountScreen", "BenefitsScreen", "ProgressScreen", "EstimateScreen",
-            "StatementScreen", "ApplyMenuScreen", "BenefitTypeScreen", "EnrolScreen", "TransferRegionScreen",
+            "StatementScreen", "ApplyMenuScreen", "BenefitTypeScreen", "EnrolScreen",
             "ApplyConfirmScreen"} <= crawl.screens, crawl.screens
-    assert crawl.shown_literally >= 10  # the guide search and the transfer region quote what was typed
+    # The guide search quotes what was typed (7 payloads say something). The transfer's region step
+    # is no longer reached by 李's choices (the service refuses every transfer of hers when the
+    # direction is chosen); test_self_service_walk_with_payloads types every payload there.
+    assert crawl.shown_literally >= 7
     assert app.return_code in (None, 0)
     assert folder.state() == before
 

@@ -12,7 +12,7 @@ from db.models import Application, Card
 from kiosk.app import KioskApp
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.resident.apply_done import ApplyDoneScreen
-from screens.resident.apply_transfer import TransferRegionScreen
+from screens.resident.apply_transfer import TransferDirectionScreen
 from screens.resident.attract import AttractScreen
 from tests.screens.apply_support import SIZE, applications_of, identify, press, receipt_text, screen_text
 from tests.services.resident_factory import ZHANG_CARD, ZHANG_ID, ZHANG_NAME, Seeded
@@ -58,8 +58,8 @@ async def test_idle_timeout_mid_wizard_writes_nothing_and_clears(make_kiosk: Cal
     async with app.run_test(size=SIZE) as pilot:
         before = Application.select().count()
         await identify(pilot, ZHANG_CARD)
-        await press(pilot, "8", "5", "1", "1")
-        assert isinstance(app.screen, TransferRegionScreen)
+        await press(pilot, "8", "5", "1")  # mid-wizard: the direction step (his open transfer is said at 转出/转入)
+        assert isinstance(app.screen, TransferDirectionScreen)
         await asyncio.sleep(1.5)
         await pilot.pause()
         assert isinstance(app.screen, AttractScreen) and app.session is None

@@ -8,20 +8,29 @@ from collections.abc import Callable
 import peewee
 from textual.widgets import Input
 
+from db.models import Application
 from kiosk.app import KioskApp
+from kiosk.rules.workflows import WITHDRAWN
 from screens.resident.apply_confirm import ApplyConfirmScreen
-from screens.resident.apply_transfer import TransferRegionScreen
+from screens.resident.apply_transfer import TransferDirectionScreen, TransferRegionScreen
 from tests.screens.apply_support import SIZE, applications_of, identify, press, screen_text
-from tests.services.resident_factory import LI_ID, ZHANG_CARD, Seeded
+from tests.services.resident_factory import ZHANG_CARD, Seeded
+
+
+def _close_open_transfer(zhang: int) -> None:
+    """张建国's seeded transfer is still open (a duplicate would be refused); end it."""
+    Application.update(status=WITHDRAWN).where((Application.resident == zhang)
+                                               & (Application.type == "transfer")).execute()
 
 
 async def test_transfer_by_number_keys(make_kiosk: Callable[..., KioskApp],
                                        seeded_db: tuple[peewee.Database, Seeded]) -> None:
-    li = seeded_db[1].li
+    zhang = seeded_db[1].zhang
+    _close_open_transfer(zhang)
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await identify(pilot, LI_ID)
-        await press(pilot, "8", "5", "3", "2")  # 居民转职工, 转入
+        await identify(pilot, ZHANG_CARD)
+        await press(pilot, "8", "5", "1", "2")  # 职工跨省, 转入 (he pays here as an employee)
         assert isinstance(app.screen, TransferRegionScreen)
         assert "第1/4页" in screen_text(app)
         await press(pilot, "9", "9", "9")  # pages 2, 3, 4
@@ -31,22 +40,22 @@ async def test_transfer_by_number_keys(make_kiosk: Callable[..., KioskApp],
         await press(pilot, "3")  # 浙江省 (the 11th)
         assert isinstance(app.screen, ApplyConfirmScreen)
         assert "从 浙江省 转入到" in screen_text(app)
+        assert app.screen.query_one("#choice-submit").display  # the service would accept it: 1 is offered
         await press(pilot, "escape", "escape")  # back to the direction step: the draft is still there
-        await press(pilot, "1", "1")  # 转出, 北京市
-        assert "转出到：北京市" in screen_text(app)
-        await press(pilot, "1", "plus", wait=0.3)
+        await press(pilot, "1")  # 转出
         # 国办发〔2009〕66号: a transfer is applied for at the new place, which sends the 联系函;
-        # the self-service terminal of the old place refuses calmly and keeps the draft.
-        assert isinstance(app.screen, ApplyConfirmScreen)
-        assert "转入地" in screen_text(app) and "转出到：北京市" in screen_text(app)
-        assert applications_of(li, "transfer") == []
+        # the self-service terminal says so when 转出 is chosen, before any region or confirmation.
+        assert isinstance(app.screen, TransferDirectionScreen)
+        assert "请到新参保地申请" in screen_text(app)
+        assert [a.status for a in applications_of(zhang, "transfer")] == [WITHDRAWN]
 
 
 async def test_typed_region(make_kiosk: Callable[..., KioskApp], seeded_db: tuple[peewee.Database, Seeded]) -> None:
+    _close_open_transfer(seeded_db[1].zhang)
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
-        await identify(pilot, LI_ID)
-        await press(pilot, "8", "5", "1", "1")
+        await identify(pilot, ZHANG_CARD)
+        await press(pilot, "8", "5", "1", "2")
         field = app.screen.query_one("#apply-region-input", Input)
         field.focus()
         await press(pilot, "enter")
@@ -54,7 +63,7 @@ async def test_typed_region(make_kiosk: Callable[..., KioskApp], seeded_db: tupl
         field.value = "广东省深圳市"
         await press(pilot, "enter")
         assert isinstance(app.screen, ApplyConfirmScreen)
-        assert "转出到：广东省深圳市" in screen_text(app)
+        assert "从 广东省深圳市 转入到" in screen_text(app)
 
 
 async def test_open_transfer_refused_calmly_and_nothing_lost(make_kiosk: Callable[..., KioskApp],
@@ -63,8 +72,8 @@ async def test_open_transfer_refused_calmly_and_nothing_lost(make_kiosk: Callabl
     app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await identify(pilot, ZHANG_CARD)
-        await press(pilot, "8", "5", "1", "1", "1", "1", "plus", wait=0.1)
-        assert isinstance(app.screen, ApplyConfirmScreen)  # stays, with the reason
+        await press(pilot, "8", "5", "1", "2", wait=0.1)
+        # The duplicate is said when the direction is chosen: never after a confirmation.
+        assert isinstance(app.screen, TransferDirectionScreen)  # stays, with the reason
         assert "已有正在办理的养老保险关系转移接续" in screen_text(app)
-        assert "转出到：北京市" in screen_text(app)  # the draft is still on screen
         assert [a.number for a in applications_of(zhang, "transfer")] == ["SQ20261101000001"]
