@@ -23,7 +23,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
-from db.models import Application, ApplicationMaterial, Payment, Resident, Ticket
+from db.models import Application, ApplicationMaterial, Enrolment, Payment, Resident, Ticket
 from kiosk.app import make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
@@ -146,7 +146,7 @@ async def test_kiosk_application_returned_for_a_material_and_completed(
         await pilot.press("2")
         await until(pilot, lambda: isinstance(app.screen, MaterialsCheckScreen))
         legend = str(app.screen.query_one("#materials-legend", Static).render())
-        assert "1-5" in legend and "6" in legend and "7" in legend
+        assert "1-4" in legend and "1-5" not in legend and "6" in legend and "7" in legend  # four materials
         await pilot.press("1")
         await until(pilot, lambda: ApplicationMaterial.get(code="id_card").received)
         await pilot.press("2")
@@ -209,11 +209,15 @@ async def test_kiosk_application_returned_for_a_material_and_completed(
 async def test_typing_500_on_the_payment_screen_enters_500(database: peewee.Database, clock: FixedClock) -> None:
     staff(database, clock)
     resident = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
+    # Enrolled: 收费 offers the resident pension only to a member (issue 17 fix, counter_payable).
+    Enrolment.create(resident=resident.id, insurance="pension", scheme="resident", status="active",
+                     start_date=dt.date(2020, 1, 1))
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
         app.push_screen(PaymentScreen(resident))
-        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await until(pilot, lambda: isinstance(app.screen, PaymentScreen) and bool(app.screen.query(
+            "#choice-resident_pension")) and not app.screen.query_one("#choice-resident_pension").disabled)
         await pilot.press("1")
         await until(pilot, lambda: isinstance(app.screen, TierScreen) and bool(app.screen.quotes))
         await pilot.press("3")
