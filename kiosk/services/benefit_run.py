@@ -188,6 +188,8 @@ class RunResult:
     lines: tuple[Line, ...] = ()
     posted_at: dt.datetime | None = None  # when an already posted month was posted (``already``)
     policy_note: str = ""  # said when the policy differs from the one the previous run recorded
+    policy: PolicyUsed | None = None  # the policy this run is (or was) computed with
+    policy_change: PolicyChange | None = None  # policy_note's parts, for a screen in its own language
 
     def as_json(self) -> dict[str, Any]:
         """``{"month", "paid", "total_fen", "skipped", "file"}`` (DESIGN.md §4)."""
@@ -339,9 +341,10 @@ def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
             return RunResult(month, 0, 0, {}, None, posted=False, already=True)
         result = plan(ctx, month)
         _refuse_policy_change(ctx, result)
-        note = policy_change_note(ctx, month)
+        change = policy_change(ctx, month)
+        used = policy_used(ctx, month)
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped), None, posted=False,
-                     lines=tuple(result.lines), policy_note=note)
+                     lines=tuple(result.lines), policy_note=_note(change), policy=used, policy_change=change)
 
 
 def _require_supervisor(ctx: ServiceContext) -> int:
@@ -405,7 +408,7 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
             _refuse_policy_change(ctx, result)
             _refuse_on_rule_findings(ctx, result.lines)
             policy = record_policy(ctx, month, now)
-            note = policy_change_note(ctx, month)
+            change = policy_change(ctx, month)
             _write_payments(ctx, result, month, now, today)
             if out is not None:
                 written = out
@@ -431,7 +434,7 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
         raise
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped),
                      str(out) if out is not None else None, posted=True, lines=tuple(result.lines),
-                     policy_note=note)
+                     policy_note=_note(change), policy=policy, policy_change=change)
 
 
 @dataclass(frozen=True)
@@ -466,17 +469,40 @@ def record_policy(ctx: ServiceContext, month: dt.date, now: dt.datetime) -> Poli
     return used
 
 
-def policy_change_note(ctx: ServiceContext, month: dt.date) -> str:
-    """A sentence naming the previous run's policy and this terminal's when their content hashes
-    differ (a raise paid as 调整补差 is then said, never silent); "" when they agree or no earlier
-    run recorded one. Caller's connection."""
+@dataclass(frozen=True)
+class PolicyChange:
+    """This terminal's policy differs from the one the previous run (``month``) recorded:
+    labels as stored (file name and 版本 effective date), full content hashes."""
+
+    month: dt.date
+    before_label: str
+    before_digest: str
+    label: str
+    digest: str
+
+
+def policy_change(ctx: ServiceContext, month: dt.date) -> PolicyChange | None:
+    """The previous run's policy and this terminal's when their content hashes differ (a raise
+    paid as 调整补差 is then said, never silent); None when they agree or no earlier run recorded
+    one. Caller's connection."""
     earlier = (BenefitRun.select().where((BenefitRun.month != month) & (BenefitRun.policy_digest != ""))
                .order_by(BenefitRun.created_at.desc()).first())
     here = policy_used(ctx, month)
     if earlier is None or earlier.policy_digest == here.digest:
+        return None
+    return PolicyChange(earlier.month, str(earlier.policy_version), str(earlier.policy_digest), here.label, here.digest)
+
+
+def _note(change: PolicyChange | None) -> str:
+    if change is None:
         return ""
-    return (f"注意：本次按政策“{here.label}”（{here.digest[:12]}）计发，与 {earlier.month:%Y-%m} 发放所用的"
-            f"“{earlier.policy_version}”（{earlier.policy_digest[:12]}）不同 policy differs from the previous run")
+    return (f"注意：本次按政策“{change.label}”（{change.digest[:12]}）计发，与 {change.month:%Y-%m} 发放所用的"
+            f"“{change.before_label}”（{change.before_digest[:12]}）不同 policy differs from the previous run")
+
+
+def policy_change_note(ctx: ServiceContext, month: dt.date) -> str:
+    """:func:`policy_change` as one sentence (Chinese, with an English gloss) for the command line; "" when none."""
+    return _note(policy_change(ctx, month))
 
 
 def _refuse_policy_change(ctx: ServiceContext, result: Plan) -> None:

@@ -106,9 +106,36 @@ class BenefitRunScreen(CounterScreen):
                           self.t(f"lifecycle.kind.{line.benefit_type}"), format_yuan(line.amount_fen),
                           self._note(line, result.month))
         summary = self.t("lifecycle.run.summary", month=month, paid=result.paid, total=format_yuan(result.total_fen))
-        self.query_one("#run-summary", Static).update(f"{summary}\n{self._reasons(result.skipped)}")
+        self.query_one("#run-summary", Static).update(
+            "\n".join([summary, self._reasons(result.skipped), *self._policy_lines(result)]))
         self.say(summary if result.paid else self.t("lifecycle.run.nothing", month=month),
                  "info" if result.paid else "ok")
+
+    def _label(self, label: str) -> str:
+        # A policy label is stored as "<file> 版本<effective date>" (benefit_run.policy_used).
+        name, mark, effective = label.rpartition(" 版本")
+        return self.t("fix17text.run.label", file=name, effective=effective) if mark else label
+
+    def _policy_lines(self, result: RunResult) -> list[str]:
+        """The policy the run uses (file, version, hash) and, when it differs from the previous
+        run's, the note naming both (a raise paid as 调整补差 is never silent)."""
+        lines = []
+        if result.policy is not None:
+            lines.append(self.t("fix17text.run.policy", label=self._label(result.policy.label),
+                                digest=result.policy.digest[:12]))
+        change = result.policy_change
+        if change is not None:
+            lines.append(self.t("fix17text.run.policy_changed", label=self._label(change.label),
+                                digest=change.digest[:12], month=f"{change.month:%Y-%m}",
+                                before=self._label(change.before_label), before_digest=change.before_digest[:12]))
+        return lines
+
+    def out_path(self, month: dt.date) -> Path:
+        """The 代发文件: the one given, else ``[payment] disbursement_dir`` (or the data folder)."""
+        if self.out is not None:
+            return self.out
+        folder = self.host.settings.payment.disbursement_dir
+        return benefit_run.default_path(month, folder or None)
 
     def confirm(self) -> None:
         result = self.result
@@ -116,11 +143,11 @@ class BenefitRunScreen(CounterScreen):
             if result is not None and result.already:
                 self.say(self.t("lifecycle.run.already", month=f"{result.month:%Y-%m}"), "info")
             return
-        out = self.out or benefit_run.default_path(result.month)
+        out = self.out_path(result.month)
         month = f"{result.month:%Y-%m}"
         lines = [self.t("lifecycle.run.confirm_paid", paid=result.paid, total=format_yuan(result.total_fen)),
-                 self._reasons(result.skipped), self.t("lifecycle.run.confirm_file", file=str(out)),
-                 self.t("lifecycle.run.confirm_note")]
+                 self._reasons(result.skipped), *self._policy_lines(result),
+                 self.t("lifecycle.run.confirm_file", file=str(out)), self.t("lifecycle.run.confirm_note")]
 
         def answered(yes: bool | None) -> None:
             if yes:

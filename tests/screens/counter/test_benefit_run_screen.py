@@ -29,7 +29,7 @@ async def test_supervisor_previews_and_posts(database: peewee.Database, clock: F
     town = build(database, clock, tmp_path)
     out = tmp_path / "bank" / "daifa-2026-01.csv"
     out.parent.mkdir()
-    monkeypatch.setattr(benefit_run, "default_path", lambda month: out)
+    monkeypatch.setattr(benefit_run, "default_path", lambda month, folder=None: out)
     town.at(dt.date(2026, 1, 20))
     app = make_counter_app(database, clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -71,3 +71,30 @@ async def test_clerk_has_no_run_key(database: peewee.Database, clock: FixedClock
         await pilot.pause(0.2)
         assert isinstance(app.screen, CounterHomeScreen)
         assert not app.screen.query("#choice-run")
+
+
+async def test_run_uses_the_disbursement_dir_and_names_its_policy_in_english(
+        database: peewee.Database, clock: FixedClock, tmp_path: Path) -> None:
+    """Issue 17: the screen writes into ``[payment] disbursement_dir`` and shows the policy
+    (file, version, hash) and, when it differs from the previous run's, a note naming both."""
+    town = build(database, clock, tmp_path)
+    town.at(dt.date(2026, 1, 20))
+    BenefitRun.create(month=dt.date(2025, 12, 1), paid=0, total_fen=0, approved_by=0, created_at=dt.datetime(2025, 12, 20),
+                      policy_digest="ab" * 32, policy_version="old-policy.toml 版本2025-01-01")
+    folder = tmp_path / "bank-folder"
+    app = make_counter_app(database, clock)
+    app.settings.payment.disbursement_dir = str(folder)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.set_language("en")
+        await login(pilot, "2001", "3691")
+        await pilot.press("9")
+        await until(pilot, lambda: isinstance(app.screen, BenefitRunScreen) and app.screen.result is not None)
+        summary = text_of(app, "#run-summary")
+        assert "Policy: " in summary and ", version " in summary
+        assert "differs from \"old-policy.toml, version 2025-01-01\" (abababababab) used for the 2025-12 run" in summary
+        await pilot.press("4")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        assert str(folder / "daifa-2026-01.csv") in text_of(app, "#confirm-what")
+        assert "differs from" in text_of(app, "#confirm-what")
+        await pilot.press("plus")
+        await until(pilot, lambda: (folder / "daifa-2026-01.csv").exists())
