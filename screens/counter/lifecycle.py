@@ -60,7 +60,10 @@ def confirm_lines(t: Callable[..., str], info: ApplicationInfo, to_status: str) 
                   id=mask_id_number(str(data.get("heir_id_number", ""))), relationship=data.get("relationship", ""),
                   account=f"{bank[:4]}****{bank[-4:]}" if len(bank) >= 8 else "****"),
                 t("lifecycle15.confirm.pay", funeral=_yuan(t, data.get("funeral_grant_fen")),
-                  inheritable=_yuan(t, data.get("inheritable_fen")), total=_yuan(t, data.get("amount_fen")))]
+                  inheritable=_yuan(t, data.get("inheritable_fen")), total=_yuan(t, data.get("amount_fen"))),
+                # The total is net of the overpayment recovered: name it, or the sum does not add up.
+                *([t("fix15counter.accept.recover", amount=_yuan(t, data.get("recover_fen")),
+                     owed=_yuan(t, data.get("overpaid_fen")))] if int(data.get("recover_fen") or 0) else [])]
     if info.type in ENROLMENT_ACTIONS and to_status == "done":
         return [t(f"lifecycle15.confirm.{ENROLMENT_ACTIONS[info.type]}",
                   insurance=t(f"lifecycle15.insurance.{data.get('insurance', '')}"),
