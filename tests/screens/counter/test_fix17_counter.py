@@ -166,7 +166,7 @@ async def test_next_step_not_offered_while_materials_lack_and_stale_refusal_clea
         screen = app.screen
         assert isinstance(screen, ApplicationScreen)
         nxt = next(b for b in screen.query(".menu-button").results(MenuButton) if b.choice.endswith("-reviewed"))
-        assert nxt.disabled and "材料未齐" in str(nxt.label)
+        assert nxt.disabled and "缺材料" in str(nxt.label)
         await pilot.press("1")
         await pilot.pause(0.2)
         assert app.screen is screen  # no confirmation for a step that would be refused
