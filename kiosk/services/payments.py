@@ -141,6 +141,12 @@ def collection_rule(ctx: ServiceContext, scheme: str, insurance: str) -> Collect
     return policy(ctx).collection.rule(scheme, insurance)
 
 
+def _channel_params(scheme: str, insurance: str, channel: str) -> dict[str, object]:
+    """Catalog keys (``*_key``, translated by the screen) naming a collection rule's parts."""
+    return {"scheme_key": f"maint17.scheme.{scheme}", "insurance_key": f"resident.insurance.{insurance}",
+            "channel_key": f"fix17text.pay.channel.{channel}", "reference_key": f"fix17text.pay.reference.{channel}"}
+
+
 def check_collection(ctx: ServiceContext, scheme: str, insurance: str, method: str,
                      reference: str | None) -> tuple[str, str | None]:
     """(channel, reference) for a payment by ``method``, or ServiceError.
@@ -155,18 +161,26 @@ def check_collection(ctx: ServiceContext, scheme: str, insurance: str, method: s
         if not rule.counter:
             raise ServiceError(f"本地{SCHEME_NAMES.get(scheme, scheme)}{INSURANCE_NAMES.get(insurance, insurance)}"
                                f"由{CHANNEL_ZH[rule.channel]}，窗口不收款：请参保人通过该渠道缴费，"
-                               f"再凭{REFERENCE_ZH[rule.channel]}登记", code="counter_not_allowed")
+                               f"再凭{REFERENCE_ZH[rule.channel]}登记", code="counter_not_allowed",
+                               key="fix17text.pay.counter_not_allowed",
+                               params=_channel_params(scheme, insurance, rule.channel))
         return "counter", None
     channel = "tax" if method == "tax" else "bank"
     if channel != rule.channel:
         raise ServiceError(f"本地{SCHEME_NAMES.get(scheme, scheme)}{INSURANCE_NAMES.get(insurance, insurance)}"
-                           f"由{CHANNEL_ZH[rule.channel]}，不是{CHANNEL_ZH[channel]}", code="wrong_channel")
+                           f"由{CHANNEL_ZH[rule.channel]}，不是{CHANNEL_ZH[channel]}", code="wrong_channel",
+                           key="fix17text.pay.wrong_channel",
+                           params={**_channel_params(scheme, insurance, rule.channel),
+                                   "other_key": f"fix17text.pay.channel.{channel}"})
     text = (reference or "").strip().upper()
     if not _REFERENCE.match(text):
         raise ServiceError(f"{REFERENCE_ZH[channel]}应为4到40位字母、数字或连字符，收到“{text[:40]}”",
-                           code="bad_reference")
+                           code="bad_reference", key="fix17text.pay.bad_reference",
+                           params={"reference_key": f"fix17text.pay.reference.{channel}", "text": text[:40]})
     if Payment.select().where((Payment.channel == channel) & (Payment.reference == text)).exists():
-        raise Conflict(f"{REFERENCE_ZH[channel]} {text} 已经登记过，同一笔缴费不能登记两次", code="duplicate_reference")
+        raise Conflict(f"{REFERENCE_ZH[channel]} {text} 已经登记过，同一笔缴费不能登记两次", code="duplicate_reference",
+                       key="fix17text.pay.duplicate_reference",
+                       params={"reference_key": f"fix17text.pay.reference.{channel}", "text": text})
     return channel, text
 
 
@@ -179,16 +193,18 @@ def _tendered(text: str | None, due_fen: Fen, method: str) -> tuple[Fen | None, 
     except InvalidAmount as exc:
         raise ServiceError(str(exc), code="bad_amount") from None
     if tendered < due_fen:
-        raise ServiceError(f"实收 {format_yuan(tendered)} 元不足应收 {format_yuan(due_fen)} 元", code="short")
+        raise ServiceError(f"实收 {format_yuan(tendered)} 元不足应收 {format_yuan(due_fen)} 元", code="short",
+                           key="fix17text.pay.short", params={"tendered": format_yuan(tendered), "due": format_yuan(due_fen)})
     if method != "cash" and tendered != due_fen:
-        raise ServiceError(f"刷卡/转账金额应等于应收 {format_yuan(due_fen)} 元", code="not_exact")
+        raise ServiceError(f"刷卡/转账金额应等于应收 {format_yuan(due_fen)} 元", code="not_exact",
+                           key="fix17text.pay.not_exact", params={"due": format_yuan(due_fen)})
     return tendered, tendered - due_fen
 
 
 def _resident(resident_id: int) -> Resident:
     row = Resident.get_or_none(Resident.id == resident_id)
     if row is None:
-        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
     return row
 
 
@@ -286,7 +302,8 @@ def _contribution(resident_id: int, insurance: str, scheme: str, month: dt.date,
         & (Contribution.scheme == scheme) & (Contribution.month == month)).exists()
     if exists:
         period = f"{month.year}年度" if scheme == "resident" else f"{month:%Y年%m月}"
-        raise Conflict(f"{period}的该项保险费已经缴纳过，不能重复缴费", code="already_paid")
+        raise Conflict(f"{period}的该项保险费已经缴纳过，不能重复缴费", code="already_paid",
+                       key="fix17text.pay.already_paid", params={"period": period})
     Contribution.create(resident=resident_id, insurance=insurance, scheme=scheme, month=month, base_fen=base,
                         individual_fen=individual, employer_fen=employer, subsidy_fen=subsidy, payment=payment.id,
                         paid_at=now)
@@ -308,9 +325,11 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
         channel = check_collection(ctx, "resident", "pension", method, channel_reference)
         row = _resident(resident_id)
         if not _enrolled(row.id, "pension", "resident"):
-            raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled")
+            raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled",
+                               key="fix17text.pay.not_enrolled_pension")
         if _drawing_pension(row.id):
-            raise ServiceError("已在领取养老金，不再缴纳城乡居民养老保险", code="drawing_pension")
+            raise ServiceError("已在领取养老金，不再缴纳城乡居民养老保险", code="drawing_pension",
+                               key="fix17text.pay.drawing_pension")
         year = year or ctx.today().year
         check_resident_year(row, year, ctx.today())  # this year, or the transitional 补缴 (国发〔2014〕8号)
         quote = _quote(ctx, row, tier_fen, year)
@@ -342,7 +361,8 @@ def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, 
         channel = check_collection(ctx, "resident", "medical", method, channel_reference)
         row = _resident(resident_id)
         if not _enrolled(row.id, "medical", "resident"):
-            raise ServiceError("尚未参加城乡居民医疗保险，请先办理参保登记", code="not_enrolled")
+            raise ServiceError("尚未参加城乡居民医疗保险，请先办理参保登记", code="not_enrolled",
+                               key="fix17text.pay.not_enrolled_medical")
         year = year or ctx.today().year
         fee = assess_resident_medical(policy(ctx).medical)
         lines = (PaymentLine(f"{year}年城乡居民医疗保险", fee.individual_fen),)
@@ -376,7 +396,7 @@ def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: s
     _method(method)
     assessment = ContributionAssessment.get_or_none(ContributionAssessment.id == assessment_id)
     if assessment is None:
-        raise NotFound("没有这份缴费核定", code="assessment_unknown")
+        raise NotFound("没有这份缴费核定", code="assessment_unknown", key="fix17text.pay.assessment_unknown")
     row = _resident(assessment.__data__["resident"])
     detail = assessment.detail
     per_month: dict[str, dict[str, Fen]] = {}
@@ -390,9 +410,12 @@ def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: s
         if employer_total and amount_fen == total + employer_total:
             raise ServiceError(f"金额 {format_yuan(amount_fen)} 元含单位缴费 {format_yuan(employer_total)} 元："
                                f"单位部分由单位申报缴纳，不能向个人收取；个人应缴 {format_yuan(total)} 元",
-                               code="employer_share")
+                               code="employer_share", key="fix17text.pay.employer_share",
+                               params={"amount": format_yuan(amount_fen), "employer": format_yuan(employer_total),
+                                       "total": format_yuan(total)})
         raise ServiceError(f"金额 {format_yuan(amount_fen)} 元与核定的个人应缴 {format_yuan(total)} 元不符",
-                           code="amount_mismatch")
+                           code="amount_mismatch", key="fix17text.pay.amount_mismatch",
+                           params={"amount": format_yuan(amount_fen), "total": format_yuan(total)})
     scheme = assessment.scheme
     channels = {check_collection(ctx, scheme, insurance, method, channel_reference)
                 for insurance in per_month if per_month[insurance]["individual"]}
@@ -437,7 +460,7 @@ def get_payment(ctx: ServiceContext, receipt_code: str) -> PaymentInfo:
     with ctx.database.connection_context():
         row = Payment.get_or_none(Payment.receipt_code == receipt_code.strip().upper())
         if row is None:
-            raise NotFound("没有这张收据", code="receipt_unknown")
+            raise NotFound("没有这张收据", code="receipt_unknown", key="fix17text.pay.receipt_unknown")
         return _payment_info(row)
 
 
@@ -457,7 +480,8 @@ def reprint_receipt(ctx: ServiceContext, code: str) -> ReprintInfo:
     with write_transaction(ctx.database):
         job = PrintJob.get_or_none(PrintJob.code == code)
         if job is None:
-            raise NotFound(f"没有编号为 {code} 的回执或收据", code="receipt_unknown")
+            raise NotFound(f"没有编号为 {code} 的回执或收据", code="receipt_unknown", key="fix17text.pay.receipt_code_unknown",
+                           params={"code": code})
         rng = ctx.extras.get("rng")
         document = Document.from_dict(job.document).as_reprint(
             new_receipt_code(rng if isinstance(rng, random.Random) else None))

@@ -1,0 +1,59 @@
+"""Issue 17: service refusals carry catalog keys that exist in both languages, and a screen
+renders them in its language, translating ``*_key`` params (a status, a channel) first."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from kiosk.i18n import Translator, catalog
+from kiosk.services import ServiceError
+from kiosk.services.payments import _tendered
+from screens.base import HostMixin
+
+SERVICES = Path(__file__).resolve().parents[2] / "kiosk" / "services"
+
+
+def _keys_raised() -> set[str]:
+    """Every literal ``key=`` of a ServiceError (and its ``*_key`` params) in kiosk/services."""
+    keys: set[str] = set()
+    for path in SERVICES.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if not (name.endswith(("Error", "Found", "Conflict", "Denied"))):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "key" and isinstance(keyword.value, ast.Constant):
+                    keys.add(str(keyword.value.value))
+    return keys
+
+
+def test_every_key_a_service_raises_is_in_both_catalogs() -> None:
+    keys = _keys_raised()
+    assert {"fix17text.queue.counter_busy", "fix17text.pay.short"} <= keys
+    for language in ("zh_CN", "en"):
+        assert sorted(k for k in keys if k not in catalog(language)) == []
+
+
+def _shown(error: ServiceError, language: str) -> str:
+    screen = SimpleNamespace(t=Translator(language))
+    return HostMixin.service_message(screen, error)  # type: ignore[arg-type]
+
+
+def test_payment_refusal_in_the_screens_language() -> None:
+    with pytest.raises(ServiceError) as refused:
+        _tendered("50", 10000, "cash")
+    assert _shown(refused.value, "en") == "Received 50.00 yuan is less than the 100.00 yuan due"
+    assert _shown(refused.value, "zh_CN") == refused.value.message
+
+
+def test_key_params_are_translated_first() -> None:
+    error = ServiceError("本窗口还有 A001（办理中），请先办结、过号或挂起", key="fix17text.queue.counter_busy",
+                         params={"code": "A001", "status_key": "fix17text.queue.status.serving"})
+    assert _shown(error, "en") == "This counter still has A001 (being served); finish it, mark it no-show or hold it first"
+    assert _shown(error, "zh_CN") == error.message
