@@ -33,6 +33,7 @@ KIND_OF_TYPE = {"benefit_pension": "pension", "benefit_unemployment": "unemploym
 RECORD_REASONS = ("not_enrolled", "not_applicable", "deceased", "already_receiving", "duplicate_claim",
                   "below_pension_age", "too_few_months", "not_deceased")
 _ZH = Translator("zh_CN")
+_EN = Translator("en")
 
 
 def claim_day(ctx: ServiceContext, data: dict[str, Any]) -> dt.date:
@@ -40,12 +41,30 @@ def claim_day(ctx: ServiceContext, data: dict[str, Any]) -> dt.date:
     return ent.recorded_claim_date(data) or ctx.today()
 
 
+#: The steps a refusal names, as catalog keys (the screen shows them in its language).
+_STEP_KEYS = {"受理": "accept", "审核": "review", "复核": "approve", "支付": "pay", "计算待遇": "calculate"}
+
+
+def _reasons(decision: ent.Decision, t: Translator) -> str:
+    reasons = ent.reason_text(decision.reasons, t)
+    details = [line for line in ent.render_steps(decision.steps, t)]
+    if not details:
+        return reasons
+    if t.language == "en":
+        return f"{reasons} ({'; '.join(details[-3:])})"
+    return f"{reasons}（{'；'.join(details[-3:])}）"
+
+
 def refusal(decision: ent.Decision, step: str) -> ServiceError:
-    """The refusal as one calm Chinese message naming every reason."""
-    reasons = ent.reason_text(decision.reasons, _ZH)
-    details = [line for line in ent.render_steps(decision.steps, _ZH)]
-    shown = f"{reasons}（{'；'.join(details[-3:])}）" if details else reasons
-    return ServiceError(_ZH("entitlement.counter.refused", step=step, reasons=shown), code="not_entitled")
+    """The refusal as one calm Chinese message naming every reason; ``key``/``params`` give it
+    in English too (the reasons and rule steps are rendered in both languages here, since they
+    are many catalog messages: ``fix17text.claims.refused`` picks ``reasons_zh`` or ``reasons_en``)."""
+    shown = _reasons(decision, _ZH)
+    step_key = f"fix17text.claims.step.{_STEP_KEYS[step]}" if step in _STEP_KEYS else ""
+    params: dict[str, object] = {"reasons_zh": shown, "reasons_en": _reasons(decision, _EN)}
+    params.update({"step_key": step_key} if step_key else {"step": step})
+    return ServiceError(_ZH("entitlement.counter.refused", step=step, reasons=shown), code="not_entitled",
+                        key="fix17text.claims.refused", params=params)
 
 
 def decide_for(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, Any],

@@ -57,3 +57,16 @@ def test_key_params_are_translated_first() -> None:
                          params={"code": "A001", "status_key": "fix17text.queue.status.serving"})
     assert _shown(error, "en") == "This counter still has A001 (being served); finish it, mark it no-show or hold it first"
     assert _shown(error, "zh_CN") == error.message
+
+
+def test_entitlement_refusal_in_english() -> None:
+    from kiosk.services import claims
+    from kiosk.services import entitlement as ent
+
+    decision = ent.Decision("pension", False, ("too_few_months", "below_pension_age"), None, None, None, ())
+    error = claims.refusal(decision, "支付")
+    assert error.message.startswith("记录不支持本次申领，不能支付：")
+    assert _shown(error, "zh_CN") == error.message
+    english = _shown(error, "en")
+    assert english.startswith("The records do not support this claim; cannot pay it: Too few months of contributions")
+    assert "Pension age (retirement date) not yet reached" in english
