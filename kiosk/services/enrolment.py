@@ -55,7 +55,8 @@ def plan(type_: str, data: dict[str, Any]) -> tuple[tuple[str, ...], str]:
         return EMPLOYEE_INSURANCES, "employee"
     if scheme == "flexible":
         return ("pension",), "flexible"
-    raise ServiceError("参保类型应为职工（employee）或灵活就业（flexible）", code="bad_scheme")
+    raise ServiceError("参保类型应为职工（employee）或灵活就业（flexible）", code="bad_scheme",
+                       key="fix17text.effects.bad_scheme")
 
 
 def _employer(ctx: ServiceContext, data: dict[str, Any]) -> Employer:
@@ -63,15 +64,16 @@ def _employer(ctx: ServiceContext, data: dict[str, Any]) -> Employer:
     code = str(data.get("employer_uscc") or "").strip().upper()
     if not code:
         raise ServiceError("职工参保须由用人单位办理：请填写单位的统一社会信用代码（灵活就业人员请选“灵活就业”）",
-                           code="needs_employer")
+                           code="needs_employer", key="fix17text.enrol.needs_employer")
     if not is_valid_uscc(code):
         raise ServiceError(f"统一社会信用代码“{code[:20]}”不对（应为18位，校验位正确），请按营业执照核对",
-                           code="bad_employer")
+                           code="bad_employer", key="fix17text.enrol.bad_employer", params={"code": code[:20]})
     employer = Employer.get_or_none(Employer.uscc == code)
     if employer is None:
         name = str(data.get("employer_name") or "").strip()
         if not name:
-            raise ServiceError(f"单位 {code} 尚未登记：请同时填写单位名称（按营业执照）", code="needs_employer")
+            raise ServiceError(f"单位 {code} 尚未登记：请同时填写单位名称（按营业执照）", code="needs_employer",
+                               key="fix17text.enrol.employer_unregistered", params={"code": code})
         employer = Employer.create(uscc=code, name=name[:200], created_at=ctx.now())
     data["employer_uscc"] = code
     data["employer_id"] = employer.id
@@ -103,7 +105,7 @@ def check_enrolment(ctx: ServiceContext, resident: Resident, type_: str, data: d
     if scheme == "employee":
         if not staff:
             raise ServiceError("职工参保由用人单位到窗口办理，自助终端不能办理；灵活就业人员可自助登记",
-                               code="needs_employer")
+                               code="needs_employer", key="fix17text.enrol.employee_at_counter")
         employer = _employer(ctx, data)
     return insurances, scheme, employer
 
