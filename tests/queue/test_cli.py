@@ -57,3 +57,19 @@ def test_status_and_categories(cli_env: Path, capsys: pytest.CaptureFixture[str]
     assert main(["queue", "categories"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("A  参保登记") and "V  优先窗口" in out
+
+
+def test_take_in_a_real_process_starts_stdout_with_the_number(cli_env: Path) -> None:
+    """DESIGN.md §4 / README: `kiosk queue take A` prints the number (A001) as stdout's whole first
+    line and first token, whatever the printer does; the details follow on the next line."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root))
+    result = subprocess.run([sys.executable, "-m", "kiosk", "queue", "take", "A"], env=env, capture_output=True,
+                            text=True, cwd=root, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "A001" and result.stdout.splitlines()[0] == "A001"
+    assert "A001" in result.stdout.splitlines()[1]  # the scan code on the details line ends with the number
