@@ -484,10 +484,10 @@ class KioskApp(App[None]):
         focused = self.focused
         field = focused if isinstance(focused, Input) else None
         if number is None:
-            if not self._card_sniffer.misread:
-                return False
-            if field is not None and field.has_class(SECRET_ENTRY):
-                # A misread on the password prompt: swallowed, the field cleared, no attempt counted.
+            sniffer = self._card_sniffer
+            if field is not None and field.has_class(SECRET_ENTRY) and (sniffer.misread or sniffer.burst):
+                # A read on the password prompt that is no number (more characters than a password,
+                # with no other key between): swallowed, the field cleared, no attempt counted.
                 field.value = ""
                 said = getattr(self.screen, "card_misread", None)
                 if callable(said):
@@ -495,6 +495,8 @@ class KioskApp(App[None]):
                 else:
                     self.notify(self.t("fix17kiosk.card.misread"), severity="warning")
                 return True
+            if not self._card_sniffer.misread:
+                return False
             # A misread must not confirm whatever the screen below offers; a field keeps its
             # Enter (the number field explains; a free-text field refuses a number).
             return field is None

@@ -99,14 +99,20 @@ class CardSniffer:
     def __init__(self) -> None:
         self._typed = ""
         self._run = 0  # card characters typed since the last other key
+        self._printable = 0  # characters of any kind typed since the last key that types none
         self.misread = False
         """After :meth:`feed` returned None for an Enter: True when a run of at least
         :data:`MIN_READ` card characters preceded it (a read that is no number)."""
+        self.burst = False
+        """After :meth:`feed` returned None for an Enter: True when at least :data:`MIN_READ`
+        characters of any kind were typed before it with no other key between (a reader's
+        output with separators). More than a 6-digit password field takes: never a password."""
 
     def reset(self) -> None:
         """Forget what was typed (idle, end of session)."""
         self._typed = ""
         self._run = 0
+        self._printable = 0
 
     def feed(self, key: str, character: str | None) -> str | None:
         """One key; returns the ID number (18 or legacy 15 characters) or 9-character
@@ -114,14 +120,20 @@ class CardSniffer:
         if key == "enter":
             number = self._number()
             self.misread = number is None and self._run >= MIN_READ
+            self.burst = number is None and self._printable >= MIN_READ
             self.reset()
             return number
+        if character and character.isprintable():
+            self._printable += 1
+        else:
+            self._printable = 0
         char = card_character(character)
         if char:
             self._typed = (self._typed + char)[-_KEEP:]
             self._run += 1
         elif key not in _NEUTRAL_KEYS:
-            self.reset()
+            self._typed = ""  # a separator ends the number, not the burst
+            self._run = 0
         return None
 
     def _number(self) -> str | None:
