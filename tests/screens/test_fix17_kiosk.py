@@ -11,6 +11,7 @@ import pkgutil
 from typing import Any
 
 import peewee
+import pytest
 from textual.binding import Binding
 from textual.widget import Widget
 from textual.widgets import Input
@@ -33,7 +34,7 @@ from screens.widgets.card_reader import holds_card_number, mask_card_numbers
 from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY, DemoInfo, DemoInfoModal
 from screens.widgets.menu import MenuButton
 from tests.screens.counter.helpers import until
-from tests.screens.test_front17_kiosk_cards import _settle, kiosk_db, kiosk_sqlite, visible_text  # noqa: F401
+from tests.screens.test_front17_kiosk_cards import _seed, _settle, visible_text
 from tests.screens.test_identity import build
 from tests.screens.test_resident_flows import screen_text
 from tests.services.resident_factory import LI_ID, ZHANG_CARD, ZHANG_NAME, Seeded
@@ -41,6 +42,13 @@ from tests.support import SERVICE_PASSWORD, sign_in
 
 SIZE = (80, 24)
 LI_MASKED = "1101**********002X"
+
+
+@pytest.fixture
+def kiosk_sqlite(sqlite_database: peewee.Database) -> tuple[peewee.Database, Seeded]:
+    """The test residents with service passwords, on SQLite (the screens do not depend on the backend;
+    applications.check and contribution_history are tested on both)."""
+    return _seed(sqlite_database)
 
 
 async def _home(pilot: Any, number: str = ZHANG_CARD) -> None:
