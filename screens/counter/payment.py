@@ -102,7 +102,7 @@ class PaymentScreen(MenuListKeys, PaymentStep):
                 reason = self.t(f"fix17counter.payment.{code}_{purpose}")
                 reasons.append(reason)
                 button.label = f"{button.key}  {self.t(f'counter.payment.{purpose}')}" \
-                               f"{self.t('fix17counter.payment.unavailable', reason=reason)}"
+                               f"{self.t('fix17counter.payment.unavailable')}"  # short: fits 80x24; the reason is said below
         enabled = [b for b in self.query(MenuButton) if not b.disabled]
         if enabled and (self.focused is None or getattr(self.focused, "disabled", False)):
             enabled[0].focus()

@@ -143,7 +143,7 @@ async def test_payment_offers_only_what_the_records_allow(database: peewee.Datab
             await until(pilot, lambda: isinstance(app.screen, PaymentScreen) and bool(message(app)))
             pension = app.screen.query_one("#choice-resident_pension", MenuButton)
             medical = app.screen.query_one("#choice-resident_medical", MenuButton)
-            assert pension.disabled and pension_reason in str(pension.label)
+            assert pension.disabled and "不可缴" in str(pension.label) and pension_reason in message(app)
             assert medical.disabled is not medical_open
             await pilot.press("1")  # not offered: nothing opens
             await pilot.pause(0.2)
