@@ -113,10 +113,15 @@ async def test_function_keys_and_arrows_choose_on_attract(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3")
         await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.data is not None)
-        # Categories carry function keys too: a digit here types nothing and takes no ticket.
+        # Categories carry function keys too: a digit here takes no ticket; it is someone typing
+        # their number, which goes back to the attract screen's number field, none lost.
         await pilot.press("1", "3")
-        await pilot.pause()
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen)
+                    and app.screen.query_one("#card-input", Input).value == "13")
         assert no_ticket_printed()
+        app.screen.query_one("#card-input", Input).value = ""
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and app.screen.data is not None)
         await pilot.press("f1")
         await until(pilot, lambda: Ticket.select().count() == 1)
         await until(pilot, lambda: app.screen.ticket is not None)  # type: ignore[attr-defined]
@@ -243,7 +248,7 @@ async def test_only_a_supervisor_may_exit_from_maintenance(
         await until(pilot, lambda: not app.is_running)
 
 
-async def test_demo_shows_its_cards_passwords_and_pins_and_f10_ends_it(
+async def test_demo_shows_its_cards_passwords_and_pins_and_its_key_ends_it(
         kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock, tmp_path: Any) -> None:
     from db.demo import DemoResident, DemoStaff, DemoSummary
     from kiosk.commands.run import write_demo_info
@@ -255,7 +260,7 @@ async def test_demo_shows_its_cards_passwords_and_pins_and_f10_ends_it(
     info = write_demo_info(summary, path)
     assert path.stat().st_mode & 0o777 == 0o600
     written = path.read_text(encoding="utf-8")
-    assert "110101195001010019" in written and "802514" in written and "4826" in written and "F10" in written
+    assert "110101195001010019" in written and "802514" in written and "4826" in written and "Ctrl+G" in written
     app = build(kiosk_db[0], clock)
     app.demo_info = info
     async with app.run_test(size=SIZE) as pilot:
@@ -265,12 +270,12 @@ async def test_demo_shows_its_cards_passwords_and_pins_and_f10_ends_it(
             assert needle in text, needle
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        assert "F10" in screen_text(app)  # the band names the demo's keys
-        await pilot.press("f9")
+        assert "Ctrl+G" in screen_text(app)  # the band names the demo's keys (F-keys are menu keys)
+        await pilot.press("ctrl+o")
         await until(pilot, lambda: isinstance(app.screen, DemoInfoModal))
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        await pilot.press("f10")
+        await pilot.press("ctrl+g")
         await until(pilot, lambda: not app.is_running)
 
 
