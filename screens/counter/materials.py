@@ -56,7 +56,7 @@ class MaterialsCheckScreen(MenuListKeys, CounterScreen):
             for key, material in zip(ROW_KEYS, self.info.materials, strict=False):
                 yield MenuButton(key, self._label(material), f"row-{material.code}", classes="material")
         with Horizontal(classes="note-row"):
-            yield Static(self.t("counterdesk.materials.problem"), id="material-problem-label", classes="field-label")
+            yield Static(self.t("counterdesk.materials.problem"), classes="field-label")
             yield Input(id="material-problem", max_length=60, placeholder=self.t("counterdesk.materials.problem_hint"))
         with Horizontal(classes="action-row"):
             yield MenuButton(ACTION_KEYS["notice"], self.t("counterdesk.action.notice"), "notice")
@@ -151,8 +151,8 @@ class MaterialsCheckScreen(MenuListKeys, CounterScreen):
         note = self.query_one("#material-problem", Input)
         note.value = material.correction if material.correction not in ("", DEFAULT_CORRECTION) else ""
         self._note_saved = note.value
-        self.query_one("#material-problem-label", Static).update(
-            self.t("fix17counter.materials.note_for", name=self._material_name(material)))
+        # The label column is narrow: which material the note is for is said on the message line.
+        self.say(self.t("fix17counter.materials.note_for", name=self._material_name(material)))
         note.focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
