@@ -123,6 +123,7 @@ class CardSniffer:
             self.burst = number is None and self._printable >= MIN_READ
             self.reset()
             return number
+        self.misread = self.burst = False  # they describe the last Enter only, never a later key
         if character and character.isprintable():
             self._printable += 1
         else:

@@ -269,6 +269,12 @@ async def test_a_read_on_the_password_prompt_is_never_an_attempt(kiosk_sqlite: t
         assert "读卡失败，请重新刷卡" in screen_text(app)
         assert Resident.get_by_id(seeded.zhang).service_password_failures == 0
         assert isinstance(app.screen, ServicePasswordScreen) and app.screen.claim.resident_id == seeded.zhang
+        field = app.screen.query_one("#password-input", Input)
+        assert field.value == "" and app.focused is field
+        await pilot.press(*SERVICE_PASSWORD[:3])  # the password is still typed into the field
+        await _settle(pilot)
+        assert field.value == SERVICE_PASSWORD[:3]
+        field.value = ""
         await pilot.press(*LI_ID, "enter")  # a valid read: the new card
         await until(pilot, lambda: _li_password_open(app, seeded))
         assert Resident.get_by_id(seeded.zhang).service_password_failures == 0
