@@ -33,8 +33,8 @@ HEADER = ("姓名", "公民身份号码", "联系电话", "户籍地址", "村(�
 # peewee's defaults live in Python, not in the table: the raw floor names every NOT NULL column.
 INSERT = ("INSERT INTO resident (name, id_number, phone, address, village, hukou, sex, birth_date, "
           "retirement_category, disabled, low_income, created_at, updated_at, "
-          "service_password_hash, service_password_failures, hukou_region) "
-          "VALUES (?, ?, ?, ?, ?, ?, 'male', '1980-01-01', '', 0, 0, '2026-11-29', '2026-11-29', '', 0, '')")
+          "service_password_hash, service_password_failures, hukou_region, bank_account) "
+          "VALUES (?, ?, ?, ?, ?, ?, 'male', '1980-01-01', '', 0, 0, '2026-11-29', '2026-11-29', '', 0, '', '')")
 
 
 def _rows(count: int, seed: int = 5) -> list[tuple[str, ...]]:
