@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 
 from screens.resident.apply_common import ApplyDraft, ApplyScreen
+from screens.widgets.cjk_wrap import Prose
 from screens.widgets.menu import MenuButton
-from screens.widgets.plain import Static
 
 CHOICES = (
     ("1", "enrol_pension"), ("2", "enrol_medical"), ("3", "contribution"),
@@ -27,7 +27,7 @@ class ApplyMenuScreen(ApplyScreen):
     PAGED = False
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.t("resident.apply.hint"), classes="note", id="apply-hint")
+        yield Prose(self.t("resident.apply.hint"), classes="note", id="apply-hint")
         with Grid(id="apply-menu", classes="menu-grid"):
             for key, choice in CHOICES:
                 yield MenuButton(key, self.t(f"resident.apply.menu.{choice}"), choice)

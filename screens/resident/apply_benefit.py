@@ -23,6 +23,7 @@ from kiosk.services import claims, entitlement, residents
 from kiosk.services.estimate import estimate
 from screens.resident.apply_common import ApplyDraft, ApplyScreen, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.widgets.cjk_wrap import Prose
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -128,7 +129,7 @@ class BenefitTypeScreen(ApplyScreen):
     TITLE_KEY = "resident.apply.benefit.title"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.t("resident.apply.benefit.hint"), classes="note", id="apply-hint")
+        yield Prose(self.t("resident.apply.benefit.hint"), classes="note", id="apply-hint")
         with Grid(id="apply-benefits", classes="menu-grid"):
             for key, type_ in BENEFITS:
                 yield MenuButton(key, self.t(f"resident.apply.benefit.{type_}"), type_)
@@ -163,7 +164,7 @@ class BenefitCheckScreen(ApplyStep):
                              classes="apply-line" if c.met else "apply-line warning")
             if not check.ok:
                 yield Static(t("resident.apply.benefit.not_ok"), classes="message", id="apply-blocked")
-        yield Static("", id="apply-message", classes="message")
+        yield Prose("", id="apply-message", classes="message")
         with Grid(classes="menu-grid apply-actions"):
             if check.ok:
                 yield MenuButton("1", t("resident.apply.next"), "next")

@@ -19,7 +19,7 @@ from typing import Any
 from kiosk.rules.workflows import WORKFLOWS, Workflow
 from kiosk.services import applications
 from screens.resident.common import ResidentScreen
-from screens.widgets.plain import Static
+from screens.widgets.cjk_wrap import Prose
 
 CSS_FILE = Path(__file__).with_name("apply.tcss")
 
@@ -99,5 +99,5 @@ class ApplyStep(ApplyScreen):
 
     def say(self, message: str) -> None:
         """A calm message on the step (its #apply-message line)."""
-        for widget in self.query("#apply-message").results(Static):
-            widget.update(message)
+        for widget in self.query("#apply-message").results(Prose):
+            widget.set_text(message)  # broken with 避头尾: no line starts with ，or 。

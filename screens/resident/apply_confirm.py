@@ -20,6 +20,7 @@ from screens.resident.apply_common import (
     days_text,
     materials_lines,
 )
+from screens.widgets.cjk_wrap import Prose
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -55,7 +56,7 @@ class ApplyConfirmScreen(ApplyStep):
             if self.draft.confirm_twice:
                 yield Static(t("resident.apply.confirm.second_prompt" if self.second
                                else "resident.apply.confirm.first_prompt"), classes="warning", id="apply-prompt")
-        yield Static("", id="apply-message", classes="message")
+        yield Prose("", id="apply-message", classes="message")
         with Grid(classes="menu-grid apply-actions"):
             label = "resident.apply.confirm.submit"
             if self.draft.confirm_twice:

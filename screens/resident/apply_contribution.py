@@ -22,6 +22,7 @@ from kiosk.services import enrolment, payments, residents
 from kiosk.services.payments import ResidentPensionQuote
 from screens.resident.apply_common import ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.widgets.cjk_wrap import Prose
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -92,7 +93,7 @@ class TierScreen(ApplyStep):
             with Grid(classes="menu-grid apply-actions"):
                 yield MenuButton("0", t("app.back"), "back")
             return
-        yield Static(t("resident.apply.tier.hint", year=choices.year), classes="note", id="apply-hint")
+        yield Prose(t("resident.apply.tier.hint", year=choices.year), classes="note", id="apply-hint")
         if choices.quotes and choices.quotes[0].difficult:
             yield Static(t("resident.apply.tier.difficult"), classes="message")
         with VerticalScroll(id="apply-tiers"), Grid(classes="menu-grid"):

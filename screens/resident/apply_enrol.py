@@ -13,6 +13,7 @@ from textual.containers import Grid, VerticalScroll
 from kiosk.services import residents
 from screens.resident.apply_common import ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
+from screens.widgets.cjk_wrap import Prose
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
 
@@ -49,7 +50,7 @@ class EnrolScreen(ApplyStep):
             if blocked is not None:
                 yield Static(t("resident.apply.enrol.already", scheme=t(f"resident.scheme.{blocked}"),
                                insurance=t(f"resident.insurance.{kind}")), classes="warning", id="apply-blocked")
-        yield Static("", id="apply-message", classes="message")
+        yield Prose("", id="apply-message", classes="message")
         with Grid(classes="menu-grid apply-actions"):
             if blocked is None:
                 yield MenuButton("1", t("resident.apply.next"), "next")

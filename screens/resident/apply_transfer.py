@@ -13,8 +13,8 @@ from kiosk.services import applications
 from screens.resident.apply_common import ApplyDraft, ApplyStep
 from screens.resident.apply_confirm import ApplyConfirmScreen
 from screens.widgets.card_reader import FreeTextInput, holds_card_number
+from screens.widgets.cjk_wrap import Prose
 from screens.widgets.menu import MenuButton
-from screens.widgets.plain import Static
 
 KINDS = (("1", "employee_interprovincial"), ("2", "employee_to_resident"), ("3", "resident_to_employee"))
 DIRECTIONS = (("1", "out"), ("2", "in"))
@@ -34,7 +34,7 @@ class TransferKindScreen(ApplyStep):
     TITLE_KEY = "resident.apply.transfer.title"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.t("resident.apply.transfer.kind_hint"), classes="note", id="apply-hint")
+        yield Prose(self.t("resident.apply.transfer.kind_hint"), classes="note", id="apply-hint")
         with Grid(id="apply-transfer-kinds", classes="menu-grid apply-column"):
             for key, kind in KINDS:
                 yield MenuButton(key, self.t(f"resident.apply.transfer.kind.{kind}"), kind)
@@ -51,7 +51,7 @@ class TransferDirectionScreen(ApplyStep):
     TITLE_KEY = "resident.apply.transfer.title"
 
     def compose_body(self) -> ComposeResult:
-        yield Static(self.t("resident.apply.transfer.direction_hint"), classes="note", id="apply-hint")
+        yield Prose(self.t("resident.apply.transfer.direction_hint"), classes="note", id="apply-hint")
         with Grid(id="apply-transfer-directions", classes="menu-grid apply-column"):
             for key, direction in DIRECTIONS:
                 yield MenuButton(key, self.t(f"resident.apply.transfer.direction.{direction}",
@@ -72,8 +72,8 @@ class TransferDirectionScreen(ApplyStep):
         self.app.push_screen(TransferRegionScreen(self.draft))
 
     def _refused(self, message: str) -> None:
-        hint = self.query_one("#apply-hint", Static)
-        hint.update(self.t("fix17kiosk.apply.refused", reason=message.rstrip("。.")))
+        hint = self.query_one("#apply-hint", Prose)
+        hint.set_text(self.t("fix17kiosk.apply.refused", reason=message.rstrip("。.")))
         hint.add_class("warning")
 
 
@@ -93,8 +93,8 @@ class TransferRegionScreen(ApplyStep):
     def compose_body(self) -> ComposeResult:
         t = self.t
         direction = self.draft.data.get("direction", "out")
-        yield Static(t(f"resident.apply.transfer.region_hint.{direction}", page=self.page + 1, pages=self.pages),
-                     classes="note", id="apply-hint")
+        yield Prose(t(f"resident.apply.transfer.region_hint.{direction}", page=self.page + 1, pages=self.pages),
+                    classes="note", id="apply-hint")
         with Grid(id="apply-regions", classes="menu-grid"):
             start = self.page * PER_PAGE
             for i, name in enumerate(PROVINCES[start:start + PER_PAGE]):
@@ -107,8 +107,8 @@ class TransferRegionScreen(ApplyStep):
 
     def say(self, message: str) -> None:
         """Shown in place of the hint: the screen has no spare row at 80x24."""
-        hint = self.query_one("#apply-hint", Static)
-        hint.update(message)
+        hint = self.query_one("#apply-hint", Prose)
+        hint.set_text(message)  # broken with 避头尾: no line starts with ，or 。
         hint.add_class("warning")
 
     def choose(self, choice: str) -> None:

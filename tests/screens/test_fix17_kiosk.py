@@ -31,6 +31,7 @@ from screens.resident.identify import IdentifyScreen
 from screens.resident.password import ServicePasswordScreen
 from screens.resident.ticket import TicketScreen
 from screens.widgets.card_reader import holds_card_number, mask_card_numbers
+from screens.widgets.cjk_wrap import NO_LINE_START
 from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY, DemoInfo, DemoInfoModal
 from screens.widgets.menu import MenuButton
 from tests.screens.counter.helpers import until
@@ -244,6 +245,11 @@ async def test_a_refusal_is_said_before_the_confirmation(kiosk_sqlite: tuple[pee
         assert "达到法定退休年龄（" in screen_text(app)
         await _keys(pilot, "1")  # 转出: applied for at the new place
         assert isinstance(app.screen, TransferDirectionScreen) and "请到新参保地申请" in screen_text(app)
+        # The refusal is broken with 避头尾 at 80 columns: no shown line starts with ，or 。
+        hint = app.screen.query_one("#apply-hint", Widget)
+        shown = [strip.text.strip() for strip in hint.render_lines(hint.region.reset_offset)]
+        assert len([line for line in shown if line]) > 1  # long enough to wrap
+        assert not [line for line in shown if line and line[0] in NO_LINE_START]
         # Every wizard's review asks the service first: a card application for someone who has one.
         app.push_screen(ApplyConfirmScreen(ApplyDraft("card_apply")))
         await until(pilot, lambda: isinstance(app.screen, ApplyConfirmScreen) and bool(app.screen.query("#apply-message")))
