@@ -29,12 +29,13 @@ from rich.console import Console
 from textual.app import App, ComposeResult
 from textual.content import Content
 from textual.widgets import Input
+from textual.worker import WorkerFailed
 
 from db.models import QueueCategory, Resident, Staff
 from kiosk.app import KioskApp, make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
-from kiosk.services import ServiceContext, queue, residents
+from kiosk.services import ServiceContext, ServiceError, queue, residents
 from screens.counter.home import CounterHomeScreen
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.resident.apply_common import ApplyDraft
@@ -368,7 +369,13 @@ class Crawl:
 
     async def settle(self) -> None:
         await self.pilot.pause(0.05)
-        await self.app.workers.wait_for_complete()
+        try:
+            await self.app.workers.wait_for_complete()
+        except WorkerFailed as failed:
+            # A refusal (a wizard asking the service first) ends its worker with a ServiceError,
+            # which run_service shows as a message; anything else is a real failure.
+            if not isinstance(failed.error, ServiceError):
+                raise
         await self.pilot.pause()
         assert self.app.is_running, "the app ended"
 

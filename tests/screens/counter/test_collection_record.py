@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import peewee
 from textual.widgets import Input
@@ -53,6 +54,11 @@ def _person(database: peewee.Database, clock: FixedClock) -> ResidentInfo:
     return person
 
 
+def _offered(app: Any, purpose: str) -> bool:
+    """The payment screen is open and offers ``purpose`` (its choices wait for the records' answer)."""
+    return isinstance(app.screen, PaymentScreen) and any(not b.disabled for b in app.screen.query(f"#choice-{purpose}"))
+
+
 async def test_bank_collected_medical_is_recorded_by_reference(database: peewee.Database, clock: FixedClock,
                                                                tmp_path: Path) -> None:
     staff(database, clock)
@@ -62,7 +68,7 @@ async def test_bank_collected_medical_is_recorded_by_reference(database: peewee.
         await login(pilot)
         for attempt in ("BK-2026-0001", "bk-2026-0001"):
             app.push_screen(PaymentScreen(person))
-            await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+            await until(pilot, lambda: _offered(app, "resident_medical"))
             await pilot.press("2")  # 城乡居民医疗保险
             await until(pilot, lambda: isinstance(app.screen, ChannelRecordScreen)
                         and app.focused is app.screen.query_one("#reference"))
@@ -97,7 +103,7 @@ async def test_counter_collection_offers_counter_methods_only(database: peewee.D
     async with app.run_test(size=(100, 30)) as pilot:
         await login(pilot)
         app.push_screen(PaymentScreen(person))
-        await until(pilot, lambda: isinstance(app.screen, PaymentScreen))
+        await until(pilot, lambda: _offered(app, "resident_medical"))
         await pilot.press("2")
         await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen))
         methods = [b.choice for b in app.screen.query(".method").results(MenuButton)]
