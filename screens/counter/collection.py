@@ -16,7 +16,7 @@ from textual.widgets import Input
 from kiosk.services import payments as payment_service
 from kiosk.services.payments import CHANNEL_METHODS, PaymentInfo
 from screens.counter.keys import ConfirmActionModal
-from screens.counter.payment import PaymentDoneScreen, PaymentDraft, PaymentStep
+from screens.counter.payment import PaymentDraft, PaymentStep
 from screens.counter.printing import flush_job
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import Static
@@ -91,16 +91,4 @@ class ChannelRecordScreen(PaymentStep):
                 return info, ""
 
         self.say(self.t("counter.working"))
-        self.run_service(call, self._recorded, self._failed, writes=True)
-
-    def _failed(self, message: str) -> None:
-        self._busy = False
-        self.say(message, "error")
-
-    def _recorded(self, result: tuple[PaymentInfo, str]) -> None:
-        self._busy = False
-        info, print_message = result
-        app = self.app
-        while isinstance(app.screen, PaymentStep) and len(app.screen_stack) > 2:
-            app.pop_screen()
-        app.push_screen(PaymentDoneScreen(info, print_message))
+        self.run_service(call, self.payment_recorded, self.payment_failed, writes=True)

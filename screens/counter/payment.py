@@ -52,6 +52,7 @@ class PaymentStep(CounterScreen):
     def __init__(self, draft: PaymentDraft) -> None:
         super().__init__()
         self.draft = draft
+        self._busy = False  # a payment is being recorded: further presses wait
 
     def yuan(self, fen: Fen) -> str:
         return f"{format_yuan(fen)}{self.t('counter.yuan')}"
@@ -67,6 +68,20 @@ class PaymentStep(CounterScreen):
         from screens.counter.collection import ChannelRecordScreen
 
         self.app.push_screen(ChannelRecordScreen(self.draft, rule.channel))
+
+    def payment_failed(self, message: str) -> None:
+        """The service refused or failed: say why; the step may be tried again."""
+        self._busy = False
+        self.say(message, "error")
+
+    def payment_recorded(self, result: tuple[PaymentInfo, str]) -> None:
+        """The payment is committed: close the wizard's screens and show the receipt as recorded."""
+        self._busy = False
+        info, print_message = result
+        app = self.app
+        while isinstance(app.screen, PaymentStep) and len(app.screen_stack) > 2:
+            app.pop_screen()
+        app.push_screen(PaymentDoneScreen(info, print_message))
 
 
 class PaymentScreen(MenuListKeys, PaymentStep):
@@ -326,19 +341,8 @@ class PaymentConfirmScreen(PaymentStep):
                 return info, ""
 
         self.say(self.t("counter.working"))
-        self.run_service(call, self._paid, self._failed, writes=True)
+        self.run_service(call, self.payment_recorded, self.payment_failed, writes=True)
 
-    def _failed(self, message: str) -> None:
-        self._busy = False
-        self.say(message, "error")
-
-    def _paid(self, result: tuple[PaymentInfo, str]) -> None:
-        self._busy = False
-        info, print_message = result
-        app = self.app
-        while isinstance(app.screen, PaymentStep) and len(app.screen_stack) > 2:
-            app.pop_screen()
-        app.push_screen(PaymentDoneScreen(info, print_message))
 
 
 class PaymentDoneScreen(CounterScreen):
