@@ -15,6 +15,7 @@ from screens.resident.estimate import EstimateScreen
 from screens.resident.home import ResidentHomeScreen
 from screens.resident.identify import IdentifyScreen
 from screens.resident.statement import StatementScreen
+from tests.screens.counter.helpers import until
 from tests.services.resident_factory import UNREGISTERED_ID, ZHANG_CARD, ZHANG_ID, ZHANG_NAME
 from tests.support import RecordingPrinter, sign_in
 
@@ -139,10 +140,9 @@ async def test_idle_timeout_clears_every_trace(make_kiosk: Callable[..., KioskAp
         await pilot.press("3")
         await settle(pilot)
         assert "11,520.00" in screen_text(app)
-        await pilot.pause(0.3)
-        assert app.screen.query("#idle-countdown")  # the countdown shows before clearing
-        await pilot.pause(1.6)
-        assert isinstance(app.screen, AttractScreen)
+        # The countdown shows before clearing, then the attract screen (waited for, not timed).
+        await until(pilot, lambda: bool(app.screen.query("#idle-countdown")))
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
         assert app.session is None
         text = screen_text(app)
         for secret in (ZHANG_NAME, "张*国", ZHANG_ID, ZHANG_CARD, ZHANG_ID[-4:], "11,520.00"):
