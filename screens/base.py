@@ -21,6 +21,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from kiosk.config import Settings
+from kiosk.i18n import translate_message
 from kiosk.services import ServiceContext, ServiceError
 from screens.widgets.menu import ARROW_KEYS, SCROLL_KEYS, MenuButton, is_function_key, scroll_by_key
 from screens.widgets.plain import Button, Static
@@ -126,10 +127,7 @@ class HostMixin:
         when it names one (``error.key``), else its own text. A param named
         ``x_key`` is a catalog key: it is translated and passed as ``x``."""
         if error.key:
-            params = dict(error.params)
-            params.update({name[:-4]: self.t(str(value)) for name, value in error.params.items()
-                           if name.endswith("_key")})
-            text = self.t(error.key, **params)
+            text = translate_message(self.t, error.key, error.params)
             if text != error.key:
                 return text
         return error.message

@@ -13,6 +13,7 @@ import string
 import sys
 import tomllib
 import zlib
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -102,6 +103,19 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, /, **params: object) -
     if not params:
         return text
     return _PLURAL.vformat(text, (), params) if PLURAL_MARK in text else text.format(**params)
+
+
+def translate_message(t: Callable[..., str], key: str, params: Mapping[str, object], /) -> str:
+    """``t(key, **params)`` for a message carried with its parameters (a service's refusal).
+
+    ``t`` translates into the reader's language (a :class:`Translator`, an
+    app's ``t``). A parameter named ``x_key`` holds a catalog key: it is
+    translated first and passed as ``x``, so "the {insurance}" names the
+    insurance in the reader's language, not the service's.
+    """
+    merged = dict(params)
+    merged.update({name[:-4]: t(str(value)) for name, value in params.items() if name.endswith("_key")})
+    return t(key, **merged)
 
 
 PLURAL_MARK = ":@"

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import peewee
 
@@ -22,7 +22,11 @@ from kiosk.clock import Clock
 class ServiceError(Exception):
     """Something a person can fix; ``message`` (Chinese) is shown as it is,
     unless ``key`` names a catalog message: screens then show
-    ``t(key, **params)`` in the terminal's language (the English counter)."""
+    ``t(key, **params)`` in the terminal's language (the English counter).
+
+    Raise new refusals with :meth:`keyed`, so their text lives only in the
+    catalogs (kiosk/i18n/*/errors.toml and the area files).
+    """
 
     def __init__(self, message: str, *, code: str = "", key: str = "",
                  params: Mapping[str, object] | None = None) -> None:
@@ -31,6 +35,21 @@ class ServiceError(Exception):
         self.code = code
         self.key = key
         self.params = dict(params or {})
+
+    @classmethod
+    def keyed(cls, key: str, code: str = "", /, **params: object) -> Self:
+        """The refusal whose text is the catalog message ``key`` formatted with ``params``;
+        ``code`` is the machine-readable reason (``--json``, tests), e.g.
+        ``Conflict.keyed("queue.counter_busy", "busy", code="A001", status_key=...)``.
+
+        ``message`` is its Chinese form (logs, the command line); a screen
+        shows it in its own language (:func:`kiosk.i18n.translate_message`,
+        where a parameter named ``x_key`` is itself a catalog key). Subclasses
+        whose ``__init__`` takes other arguments do not use this.
+        """
+        from kiosk.i18n import Translator, translate_message
+
+        return cls(translate_message(Translator(), key, params), code=code, key=key, params=params)
 
 
 class NotFound(ServiceError):

@@ -70,3 +70,13 @@ def test_entitlement_refusal_in_english() -> None:
     english = _shown(error, "en")
     assert english.startswith("The records do not support this claim; cannot pay it: Too few months of contributions")
     assert "Pension age (retirement date) not yet reached" in english
+
+
+def test_keyed_refusal_takes_its_text_from_the_catalog() -> None:
+    # ``code`` after the key is the error's code; ``code=`` is the message's parameter.
+    error = ServiceError.keyed("fix17text.queue.counter_busy", "busy", code="A001",
+                               status_key="fix17text.queue.status.serving")
+    assert (error.code, error.key) == ("busy", "fix17text.queue.counter_busy")
+    assert error.message == "本窗口还有 A001（办理中），请先办结、过号或挂起"
+    assert _shown(error, "en") == "This counter still has A001 (being served); finish it, mark it no-show or hold it first"
+    assert _shown(error, "zh_CN") == error.message
