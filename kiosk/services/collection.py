@@ -14,6 +14,7 @@ the policy names for each, and audits it; see :data:`HEADER` for what is masked 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,28 +121,33 @@ def _safe_name(village: str) -> str:
     return (cleaned or "未填村居")[:31]
 
 
-def _write_workbook(path: Path, by_village: dict[str, list[tuple[str, ...]]]) -> None:
-    """One sheet per village, every cell text (never a formula), mode 0600."""
-    import openpyxl
+def write_village_workbook(path: Path, header: Sequence[str], by_village: Mapping[str, Sequence[Sequence[object]]],
+                           empty_title: str = "名单") -> None:
+    """Write a list for the 协管员 as .xlsx: one sheet per village (in ``by_village`` order, titled by
+    :func:`_safe_name`; two villages whose titles clash get a two-digit suffix), ``header`` then the
+    rows, every cell typed text (never a formula, an ID number never a number). No village at all
+    gives one sheet ``empty_title`` with the header only. Mode 0600 from creation, moved into place
+    when complete (:func:`db.files.private_file`). Raises OSError when ``path`` cannot be written."""
+    import openpyxl  # only when writing a workbook (slow to import)
     from openpyxl.cell import WriteOnlyCell
 
     workbook = openpyxl.Workbook(write_only=True)
     titles: set[str] = set()
-    for village, rows in by_village.items():
-        title = _safe_name(village)
+    for village, rows in (by_village or {empty_title: []}).items():
+        base = title = _safe_name(village)
+        n = len(titles)
         while title in titles:
-            title = title[:29] + f"{len(titles) % 100:02d}"
+            suffix = f"{n:02d}"
+            title, n = base[:31 - len(suffix)] + suffix, n + 1
         titles.add(title)
         sheet = workbook.create_sheet(title)
-        for values in (HEADER, *rows):
+        for values in (header, *rows):
             cells = []
             for value in values:
                 cell = WriteOnlyCell(sheet, value=str(value))
-                cell.data_type = "s"
+                cell.data_type = "s"  # text: openpyxl would make "=..." a formula and digits a number
                 cells.append(cell)
             sheet.append(cells)
-    if not by_village:
-        workbook.create_sheet("名单").append(list(HEADER))
     with private_file(path, "wb") as handle:
         workbook.save(handle)
 
@@ -161,7 +167,7 @@ def export_by_village(ctx: ServiceContext, year: int, path: Path, village: str |
     files: list[Path] = []
     try:
         if suffix == ".xlsx":
-            _write_workbook(path, by_village)
+            write_village_workbook(path, HEADER, by_village)
             files.append(path)
         elif village is not None or len(by_village) <= 1:
             _write_table(path, HEADER, next(iter(by_village.values()), []))

@@ -154,11 +154,15 @@ def step_preview(ctx: ServiceContext, number: str, to_status: str) -> dict[str, 
             raise NotFound(f"找不到业务 {number}", code="unknown", key="maint17.app.unknown", params={"number": number})
         resident_id = int(row.__data__["resident"])
         if (row.type, to_status) == ("assessment", "amount_calculated"):
+            from kiosk.rules.workflows import workflow
             from kiosk.services import application_effects
 
             data = dict(row.data or {})
-            # The step's own calculation on a copy (it only reads the policy and the resident).
-            application_effects._calculate_contribution(ctx, row, data)
+            # The step's own effect (application_effects.apply, the one the step runs) on a copy of the
+            # data, in a transaction that is always rolled back: the figures are the step's, nothing stays.
+            with ctx.database.atomic() as transaction:
+                application_effects.apply(ctx, row, workflow(row.type), to_status, data)
+                transaction.rollback()
             return {"notice": data.get("notice") or {}, "amount_fen": data.get("amount_fen")}
     if (row.type, to_status) == ("certification", "certified"):
         return {"back_pay": certification_back_pay(ctx, resident_id)}
@@ -175,14 +179,11 @@ def export_due(ctx: ServiceContext, month: dt.date, path: Path) -> int:
     per village, names and ID numbers masked, every cell text (never a formula), mode 0600;
     audited (``benefit.due_list_export``: month, rows, path). Returns the rows written.
     ServiceError for another suffix or an unwritable place (nothing is left behind)."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-
     from db import audit
     from db.connection import write_transaction
-    from db.files import os_user, private_file
+    from db.files import os_user
     from kiosk.services import ServiceError, lifecycle
-    from kiosk.services.collection import _safe_name
+    from kiosk.services.collection import write_village_workbook
 
     if path.suffix.lower() != ".xlsx":
         raise ServiceError(f"{path.name}：只能导出为 .xlsx", code="bad_file")
@@ -191,21 +192,9 @@ def export_due(ctx: ServiceContext, month: dt.date, path: Path) -> int:
     for r in rows:
         by_village.setdefault(r.village or "未填村居", []).append(
             (r.village, r.name_masked, r.id_masked, r.due.isoformat(), "已暂停发放" if r.suspended else "待认证"))
-    workbook = openpyxl.Workbook(write_only=True)
-    for village, body in (by_village or {"名单": []}).items():
-        sheet = workbook.create_sheet(_safe_name(village))
-        for values in (DUE_HEADER, *body):
-            cells = []
-            for value in values:
-                cell = WriteOnlyCell(sheet, value=str(value))
-                cell.data_type = "s"
-                cells.append(cell)
-            sheet.append(cells)
     try:
-        with private_file(path, "wb") as handle:
-            workbook.save(handle)
-    except OSError as exc:
-        path.unlink(missing_ok=True)
+        write_village_workbook(path, DUE_HEADER, by_village)
+    except OSError as exc:  # the writer leaves nothing behind (an older file at path stays as it was)
         raise ServiceError(f"文件写不进去（{exc.strerror or exc}）：请换一个可写的位置", code="file") from None
     try:
         with ctx.database.connection_context(), write_transaction(ctx.database):

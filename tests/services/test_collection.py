@@ -99,3 +99,23 @@ def test_suspend_resume_and_end_an_enrolment(town: Town, database: peewee.Databa
         assert (ended.status, ended.end_date) == ("ended", dt.date(2025, 12, 6))
         assert AuditEntry.select().where(AuditEntry.action.in_(("enrolment.suspend", "enrolment.resume",
                                                                 "enrolment.end"))).count() == 3
+
+
+def test_village_workbook_writer(tmp_path: Path) -> None:
+    """The one writer of the 协管员's workbooks (unpaid list, 资格认证 due list): a sheet per village
+    in order, clashing titles told apart, every cell text (a formula lead, an ID number stay as typed),
+    an empty list one header-only sheet, mode 0600."""
+    import openpyxl
+
+    out = tmp_path / "list.xlsx"
+    collection.write_village_workbook(out, ("村", "号"), {
+        "东村": [("东村", "=1+1")], "a/b": [("a/b", "360726199001011234")], "a:b": [("a:b", "7")]})
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["东村", "a_b", "a_b02"]
+    assert [c.value for c in book["东村"][2]] == ["东村", "=1+1"] and book["东村"]["B2"].data_type == "s"
+    assert book["a_b"]["B2"].value == "360726199001011234" and book["a_b02"]["B2"].value == "7"
+    collection.write_village_workbook(out, ("村", "号"), {})
+    empty = openpyxl.load_workbook(out)
+    assert empty.sheetnames == ["名单"] and [c.value for c in empty["名单"][1]] == ["村", "号"]
+    assert empty["名单"].max_row == 1

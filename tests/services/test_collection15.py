@@ -323,3 +323,22 @@ def test_import_completes_an_open_resident_assessment(town: Town, database: peew
         assert row.status == "recorded" and (payment.reference, payment.amount_fen) == ("SP5005", tier)
         assert Contribution.get((Contribution.resident == town.people["neighbour"])
                                 & (Contribution.insurance == "pension")).individual_fen == tier
+
+
+def test_step_preview_shows_the_steps_own_figures(town: Town, database: peewee.Database) -> None:
+    """计算缴费金额's confirmation shows what the step will store (the step's own calculation),
+    and looking writes nothing."""
+    from kiosk.services import resident_standing
+
+    floor = policy(DAY).wage.base_floor_fen
+    info = apps.submit(town.clerk, town.people["flexible"], "assessment",
+                       {"scheme": "flexible", "base_fen": floor, "start_month": "2026-03", "month_count": 2},
+                       materials_received=["id_card"])
+    before = _notice(database, info.number)
+    preview = resident_standing.step_preview(town.clerk, info.number, "amount_calculated")
+    assert _notice(database, info.number) == before and "notice" not in before
+    apps.advance(town.clerk, info.number, "amount_calculated")
+    stored = _notice(database, info.number)
+    assert preview == {"notice": stored["notice"], "amount_fen": stored["amount_fen"]}
+    assert preview["amount_fen"] and len(stored["notice"]["months"]) == 2
+    assert resident_standing.step_preview(town.clerk, info.number, "notified") == {}
