@@ -51,7 +51,8 @@ def _check_code_date(digits: str) -> None:
     try:
         dt.datetime.strptime(digits, "%Y%m%d")
     except ValueError:
-        raise InvalidIdNumber("date", f"条码上的日期 {digits} 不对，请重新扫描或到窗口咨询") from None
+        raise InvalidIdNumber("date", f"条码上的日期 {digits} 不对，请重新扫描或到窗口咨询",
+                              "refusal.identity.code_date", digits=digits) from None
 
 
 def parse_card_input(text: str, *, today: dt.date | None = None) -> CardInput:
@@ -78,8 +79,9 @@ def parse_card_input(text: str, *, today: dt.date | None = None) -> CardInput:
     if len(value) in (15, 18) or value.isdigit():
         return CardInput("id_number", parse_id_number(value, today=today).number)
     if not value:
-        raise InvalidIdNumber("empty", "没有读到号码，请重新刷卡或输入")
+        raise InvalidIdNumber("empty", "没有读到号码，请重新刷卡或输入", "refusal.identity.empty_read")
     raise InvalidIdNumber(
         "length",
         f"位数不对：读到{len(value)}位。请输入18位身份证号码、9位社保卡号，或扫描本机打印的条码",
+        "refusal.identity.length_read", count=len(value),
     )

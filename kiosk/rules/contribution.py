@@ -29,7 +29,14 @@ NoticeKind = Literal["employee", "flexible"]
 
 
 class ContributionError(ValueError):
-    """A base or choice the assessment cannot accept; the text says the bounds."""
+    """A base or choice the assessment cannot accept; the (Chinese) text says the bounds;
+    ``key`` (``refusal.contribution.*``) and ``params`` name the same message in the catalogs."""
+
+    def __init__(self, message: str, key: str = "refusal.contribution.invalid", /, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.params: dict[str, object] = dict(params)
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class AssessmentNotice:
 def determine_base(declared_fen: Fen, wage: WageParams) -> BaseDecision:
     """Step 1 for employees: clamp the own average wage to the bounds."""
     if declared_fen < 0:
-        raise ContributionError("申报工资不能为负数")
+        raise ContributionError("申报工资不能为负数", "refusal.contribution.negative_wage")
     floor, cap = wage.base_floor_fen, wage.base_cap_fen
     return BaseDecision(declared_fen, min(max(declared_fen, floor), cap), floor, cap)
 
@@ -98,7 +105,8 @@ def choose_flexible_base(chosen_fen: Fen, wage: WageParams) -> BaseDecision:
     if not floor <= chosen_fen <= cap:
         raise ContributionError(
             f"缴费基数{yuan(chosen_fen)}元不在可选范围内：应在{yuan(floor)}元至{yuan(cap)}元之间"
-            f"（base {yuan(chosen_fen)} outside {yuan(floor)}-{yuan(cap)}）"
+            f"（base {yuan(chosen_fen)} outside {yuan(floor)}-{yuan(cap)}）",
+            "refusal.contribution.base_range", base=yuan(chosen_fen), floor=yuan(floor), cap=yuan(cap),
         )
     return BaseDecision(chosen_fen, chosen_fen, floor, cap)
 
@@ -106,11 +114,15 @@ def choose_flexible_base(chosen_fen: Fen, wage: WageParams) -> BaseDecision:
 def work_injury_rate(rates: ContributionRates, risk_class: int, step: Decimal = Decimal("1")) -> Decimal:
     """Employer work-injury rate: the class base rate × an allowed floating step."""
     if not 1 <= risk_class <= len(rates.work_injury_class_rates):
-        raise ContributionError(f"工伤风险类别应为1-{len(rates.work_injury_class_rates)}，收到{risk_class}")
+        raise ContributionError(f"工伤风险类别应为1-{len(rates.work_injury_class_rates)}，收到{risk_class}",
+                                "refusal.contribution.risk_class", count=len(rates.work_injury_class_rates),
+                                got=risk_class)
     allowed = rates.work_injury_steps_class1 if risk_class == 1 else rates.work_injury_steps_other
     if step not in allowed:
         shown = "、".join(f"{s:f}" for s in allowed)
-        raise ContributionError(f"工伤浮动费率档次{step}不允许；第{risk_class}类可选：{shown}")
+        raise ContributionError(f"工伤浮动费率档次{step}不允许；第{risk_class}类可选：{shown}",
+                                "refusal.contribution.injury_step", step=step, risk_class=risk_class,
+                                shown_zh=shown, shown_en=", ".join(f"{s:f}" for s in allowed))
     return rates.work_injury_class_rates[risk_class - 1] * step
 
 
@@ -138,7 +150,7 @@ def assess_employee(
 ) -> AssessmentNotice:
     """Assess an enterprise employee's monthly contributions on all insurances."""
     if months < 1:
-        raise ContributionError("months must be at least 1")
+        raise ContributionError("months must be at least 1", "refusal.contribution.months")
     base = determine_base(declared_wage_fen, wage)
     b = base.base_fen
     lines = [
@@ -163,7 +175,7 @@ def assess_flexible(
     """Assess a flexible worker's pension (20% of the chosen base, all paid by
     the person; 8 points of it go to the personal account)."""
     if months < 1:
-        raise ContributionError("months must be at least 1")
+        raise ContributionError("months must be at least 1", "refusal.contribution.months")
     base = choose_flexible_base(chosen_base_fen, wage)
     lines = [_line("pension", "individual", base.base_fen, rates.flexible_pension_rate, months)]
     return _notice("flexible", base, lines, months)
@@ -196,7 +208,9 @@ def assess_resident_pension(
     tier = params.tier(tier_fen)
     if tier is None:
         offered = "、".join(yuan(t.annual_fen) for t in params.tiers)
-        raise ContributionError(f"没有{yuan(tier_fen)}元这一档次；可选档次（元/年）：{offered}")
+        raise ContributionError(f"没有{yuan(tier_fen)}元这一档次；可选档次（元/年）：{offered}",
+                                "refusal.contribution.tier", tier=yuan(tier_fen), offered_zh=offered,
+                                offered_en=", ".join(yuan(t.annual_fen) for t in params.tiers))
     government = min(params.difficult_paid_fen, tier.annual_fen) if difficult else 0
     return ResidentPensionAssessment(
         tier_fen=tier.annual_fen,

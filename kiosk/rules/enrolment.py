@@ -43,12 +43,17 @@ INSURANCE_NAMES = {"pension": "养老保险", "medical": "医疗保险", "unempl
 
 
 class EnrolmentRefusal(ValueError):
-    """An enrolment or contribution the rules do not allow; ``code`` is stable."""
+    """An enrolment or contribution the rules do not allow; ``code`` is stable,
+    ``message`` Chinese; ``key`` (default ``refusal.enrolment.<code>``) and
+    ``params`` name the same message in the catalogs (``*_key`` params are
+    catalog keys: a scheme, insurance or category name)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, key: str = "", /, **params: object) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.key = key or f"refusal.enrolment.{code}"
+        self.params: dict[str, object] = dict(params)
 
 
 @dataclass(frozen=True)
@@ -94,21 +99,26 @@ def check_age(insurance: str, scheme: str, *, birth: dt.date, sex: str, category
             return
         if age < RESIDENT_PENSION_MIN_AGE:
             raise EnrolmentRefusal("too_young", f"城乡居民养老保险须年满{RESIDENT_PENSION_MIN_AGE}周岁才能参保"
-                                                f"（现年{age}岁）")
+                                                f"（现年{age}岁）", "refusal.enrolment.too_young_resident",
+                                   minimum=RESIDENT_PENSION_MIN_AGE, age=age)
         if student:
             raise EnrolmentRefusal("student", "在校学生不参加城乡居民养老保险（国发〔2014〕8号），毕业后再参保")
         if age >= RESIDENT_PENSION_MAX_AGE:
             raise EnrolmentRefusal("too_old", f"已满{RESIDENT_PENSION_MAX_AGE}周岁（现年{age}岁），不能再参保缴费；"
-                                              "符合条件的可直接申领待遇，或按政策一次性补缴")
+                                              "符合条件的可直接申领待遇，或按政策一次性补缴", "",
+                                   maximum=RESIDENT_PENSION_MAX_AGE, age=age)
         return
     if scheme in ("employee", "flexible"):
         if age < WORKING_AGE_MIN:
-            raise EnrolmentRefusal("too_young", f"未满{WORKING_AGE_MIN}周岁，不能参加职工社会保险（现年{age}岁）")
+            raise EnrolmentRefusal("too_young", f"未满{WORKING_AGE_MIN}周岁，不能参加职工社会保险（现年{age}岁）",
+                                   "", minimum=WORKING_AGE_MIN, age=age)
         retire = retirement_date(birth, category_for(sex, category))
         if day >= retire:
             raise EnrolmentRefusal("past_retirement",
                                    f"已到法定退休年龄（{retire:%Y-%m-%d}，{CATEGORY_NAMES[category_for(sex, category)]}），"
-                                   "不能新参加职工养老保险；缴费不足的可申请延长缴费或办理城乡养老保险衔接")
+                                   "不能新参加职工养老保险；缴费不足的可申请延长缴费或办理城乡养老保险衔接", "",
+                                   date=f"{retire:%Y-%m-%d}",
+                                   category_key=f"refusal.name.category.{category_for(sex, category)}")
 
 
 def check_overlap(insurance: str, scheme: str, active: Iterable[ActiveEnrolment]) -> None:
@@ -119,7 +129,9 @@ def check_overlap(insurance: str, scheme: str, active: Iterable[ActiveEnrolment]
             raise EnrolmentRefusal(
                 "overlap", f"已参加{SCHEME_NAMES[item.scheme]}{INSURANCE_NAMES[insurance]}，"
                            f"不能同时参加{SCHEME_NAMES[scheme]}{INSURANCE_NAMES[insurance]}"
-                           "（同一险种不能重复参保）；如需变更，请先办理停保或关系转移")
+                           "（同一险种不能重复参保）；如需变更，请先办理停保或关系转移", "",
+                scheme_key=f"refusal.name.scheme.{item.scheme}", wanted_key=f"refusal.name.scheme.{scheme}",
+                insurance_key=f"refusal.name.insurance.{insurance}")
 
 
 RESIDENT_SCHEME_START = 2009
@@ -153,7 +165,8 @@ def check_resident_year(year: int, today: dt.date, *, birth: dt.date, paid_years
     the transitional 补缴; raises EnrolmentRefusal ``future_year`` or ``past_year``.
     A year already paid passes here (the caller refuses the duplicate)."""
     if year > today.year:
-        raise EnrolmentRefusal("future_year", f"不能预缴{year}年度的城乡居民养老保险费，只能缴纳本年度（{today.year}年）")
+        raise EnrolmentRefusal("future_year", f"不能预缴{year}年度的城乡居民养老保险费，只能缴纳本年度（{today.year}年）",
+                               "", year=year, this_year=today.year)
     paid = set(paid_years)
     if year in paid:
         return  # a year already paid: the payment path refuses it as a duplicate ("已经缴纳过")
@@ -162,7 +175,10 @@ def check_resident_year(year: int, today: dt.date, *, birth: dt.date, paid_years
         extra = [y for y in allowed if y != today.year]
         hint = f"；按过渡政策可补缴：{'、'.join(str(y) for y in extra)}年" if extra else ""
         raise EnrolmentRefusal("past_year", f"{year}年度已过，城乡居民养老保险按年缴费，只能缴纳本年度"
-                                            f"（{today.year}年）{hint}")
+                                            f"（{today.year}年）{hint}",
+                               "refusal.enrolment.past_year_catchup" if extra else "", year=year,
+                               this_year=today.year, years_zh="、".join(str(y) for y in extra),
+                               years_en=", ".join(str(y) for y in extra))
 
 
 def period_end(month: dt.date, scheme: str) -> dt.date:
@@ -198,7 +214,8 @@ def resident_year_refusal(year: int, paid_on: dt.date, *, birth: dt.date,
     ``before_scheme`` (before 新农保 began, 国发〔2009〕32号), else :func:`check_resident_year`'s
     ``future_year`` / ``past_year``. Shared by the records import and the rule audit."""
     if year < RESIDENT_SCHEME_START:
-        return EnrolmentRefusal("before_scheme", f"{year}年城乡居民养老保险尚未建立（{RESIDENT_SCHEME_START}年起试点）")
+        return EnrolmentRefusal("before_scheme", f"{year}年城乡居民养老保险尚未建立（{RESIDENT_SCHEME_START}年起试点）",
+                                "", year=year, start=RESIDENT_SCHEME_START)
     try:
         check_resident_year(year, paid_on, birth=birth, paid_years=paid_years)
     except EnrolmentRefusal as exc:

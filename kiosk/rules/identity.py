@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Literal
 
 from kiosk.rules.text import InvalidText, normalise_number
@@ -41,21 +42,31 @@ class InvalidIdNumber(InvalidText):
     """An ID number (or card input) that fails a check; ``reason`` names which one.
 
     A kind of :class:`~kiosk.rules.text.InvalidText`, so one ``except`` covers
-    every refusal of typed text; the Chinese ``message`` is built here.
+    every refusal of typed text. The Chinese ``message`` is built here for pure
+    callers (imports, logs); ``key`` (``refusal.identity.*``, default
+    ``refusal.identity.<reason>``) and ``params`` name the same message in the
+    catalogs (its zh_CN text is ``message``), so what reaches a screen is
+    shown in the reader's language.
     """
 
-    def __init__(self, reason: IdReason, message: str) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: IdReason, message: str, key: str = "", /, **params: object) -> None:
+        super().__init__(reason, params)
         self.args = (message,)
         self.reason: IdReason = reason
         self.message = message
+        self._key = key or f"refusal.identity.{reason}"
 
     def __str__(self) -> str:
         return self.message
 
-    def describe(self, translate: object = None) -> str:
-        """The Chinese message (ID checks keep their messages here, not in a catalog)."""
-        return self.message
+    @property
+    def key(self) -> str:
+        """The catalog key of the message (``refusal.identity.*``)."""
+        return self._key
+
+    def describe(self, translate: Callable[..., str] | None = None) -> str:
+        """The message through ``translate(key, **params)`` (a Translator), else the Chinese ``message``."""
+        return self.message if translate is None else translate(self.key, **self.params)
 
 
 def normalise_id_input(text: str) -> str:
@@ -73,6 +84,7 @@ def normalise_id_input(text: str) -> str:
             "characters",
             f"号码第{exc.params['position']}个字符是看不见的字符或控制字符（{exc.params['code']}），"
             "请清空后重新刷卡或输入",
+            "refusal.identity.invisible", position=exc.params["position"], code=exc.params["code"],
         ) from None
 
 
@@ -106,7 +118,7 @@ def check_digit(first17: str) -> str:
 def upgrade_15_to_18(number15: str) -> str:
     """Turn a first-generation 15-digit number into its 18-character form."""
     if not _ASCII_15.fullmatch(number15):
-        raise InvalidIdNumber("length", "旧15位身份证号码应为15位数字")
+        raise InvalidIdNumber("length", "旧15位身份证号码应为15位数字", "refusal.identity.length_15")
     first17 = number15[:6] + "19" + number15[6:]
     return first17 + check_digit(first17)
 
@@ -139,7 +151,8 @@ def parse_id_number(text: str, *, today: dt.date | None = None) -> IdNumber:
         number = upgrade_15_to_18(number)
     if len(number) != 18:
         raise InvalidIdNumber(
-            "length", f"位数不对：输入了{len(number)}位，身份证号码应为18位（旧证15位）"
+            "length", f"位数不对：输入了{len(number)}位，身份证号码应为18位（旧证15位）",
+            "refusal.identity.length", count=len(number),
         )
     if not _ASCII_18.fullmatch(number):
         raise InvalidIdNumber("characters", "号码含有无效字符：前17位应为数字，最后一位为数字或X")
@@ -163,7 +176,8 @@ def is_valid_id_number(text: str) -> bool:
 
 def _check_region(code: str) -> None:
     if code[0] == "0" or code[:2] not in PROVINCE_CODES:
-        raise InvalidIdNumber("region", f"地址码不对：前两位“{code[:2]}”不是有效的省份代码")
+        raise InvalidIdNumber("region", f"地址码不对：前两位“{code[:2]}”不是有效的省份代码",
+                              "refusal.identity.region", prefix=code[:2])
 
 
 def _check_birth(digits: str, *, century: str, today: dt.date | None) -> dt.date:
@@ -172,11 +186,13 @@ def _check_birth(digits: str, *, century: str, today: dt.date | None) -> dt.date
         birth = dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         raise InvalidIdNumber(
-            "date", f"出生日期不对：{text[:4]}年{text[4:6]}月{text[6:8]}日不存在"
+            "date", f"出生日期不对：{text[:4]}年{text[4:6]}月{text[6:8]}日不存在",
+            "refusal.identity.date_missing", year=text[:4], month=text[4:6], day=text[6:8],
         ) from None
     limit = today or dt.date.today()
     if birth > limit or birth.year < 1870:
-        raise InvalidIdNumber("date", f"出生日期不对：{birth.isoformat()}不可能是出生日期")
+        raise InvalidIdNumber("date", f"出生日期不对：{birth.isoformat()}不可能是出生日期",
+                              "refusal.identity.date", birth=birth.isoformat())
     return birth
 
 

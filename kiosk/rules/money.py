@@ -14,7 +14,14 @@ _ONE = Decimal(1)
 
 
 class InvalidAmount(ValueError):
-    """A typed amount that is not money: says what was wrong."""
+    """A typed amount that is not money: ``str()`` says what was wrong in Chinese;
+    ``key`` (``refusal.money.*``) and ``params`` name the same message in the catalogs."""
+
+    def __init__(self, message: str, key: str = "refusal.money.invalid", /, **params: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        self.params: dict[str, object] = dict(params)
 
 
 def round_fen(value: Decimal) -> Fen:
@@ -49,21 +56,22 @@ def parse_yuan(text: str, *, maximum_fen: Fen = 10**11) -> Fen:
     cleaned = text.strip().replace(",", "").replace("，", "").removeprefix("¥").removeprefix("￥")
     cleaned = cleaned.removesuffix("元").strip()
     if not cleaned:
-        raise InvalidAmount("金额为空，请输入金额")
+        raise InvalidAmount("金额为空，请输入金额", "refusal.money.empty")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise InvalidAmount(f"“{text.strip()[:20]}”不是金额，请只输入数字和小数点") from None
+        raise InvalidAmount(f"“{text.strip()[:20]}”不是金额，请只输入数字和小数点", "refusal.money.not_number",
+                            text=text.strip()[:20]) from None
     if not value.is_finite():
-        raise InvalidAmount("金额不是有限数字")
+        raise InvalidAmount("金额不是有限数字", "refusal.money.not_finite")
     if value < 0:
-        raise InvalidAmount("金额不能为负数")
+        raise InvalidAmount("金额不能为负数", "refusal.money.negative")
     if value * 100 > maximum_fen:  # before yuan_to_fen: 1E100 has no fen at Decimal's precision
-        raise InvalidAmount("金额过大，请核对")
+        raise InvalidAmount("金额过大，请核对", "refusal.money.too_large")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -2:
-        raise InvalidAmount("金额最多两位小数（到分）")
+        raise InvalidAmount("金额最多两位小数（到分）", "refusal.money.decimals")
     fen = yuan_to_fen(value)
     if fen > maximum_fen:
-        raise InvalidAmount("金额过大，请核对")
+        raise InvalidAmount("金额过大，请核对", "refusal.money.too_large")
     return fen

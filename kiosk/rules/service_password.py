@@ -15,11 +15,18 @@ _DESCENDING = "98765432109876543"
 
 
 class WeakServicePassword(ValueError):
-    """A password that breaks a rule; ``reason`` names which, ``str()`` says it in Chinese."""
+    """A password that breaks a rule; ``reason`` names which, ``str()`` says it in Chinese,
+    ``key`` (``refusal.service_password.<reason>``) names the same message in the catalogs."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
+        self.params: dict[str, object] = {}
+
+    @property
+    def key(self) -> str:
+        """The catalog key of the message (its zh_CN text is ``str(self)``)."""
+        return f"refusal.service_password.{self.reason}"
 
 
 def birth_forms(birth: dt.date) -> set[str]:

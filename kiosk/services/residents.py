@@ -117,10 +117,9 @@ class NotRegistered(ServiceError):
     """A valid ID number with no resident record: offer an enrolment ticket."""
 
     def __init__(self, id_number: str) -> None:
-        super().__init__(
-            f"号码 {mask_id_number(id_number)} 尚未参保登记。可取号到A窗口办理参保登记",
-            code="not_registered",
-        )
+        keyed = ServiceError.keyed("refusal.residents.not_registered", "not_registered",
+                                   masked=mask_id_number(id_number))
+        super().__init__(keyed.message, code=keyed.code, key=keyed.key, params=keyed.params)
         self.id_number = id_number
 
 
@@ -175,8 +174,8 @@ class PrintedCode(ServiceError):
     never the resident's records. ``kind`` is ticket | application | receipt."""
 
     def __init__(self, kind: str, value: str) -> None:
-        super().__init__("这是本机打印的条码，只能查看它对应的号票或业务进度。查询个人记录请刷社保卡或输入身份证号码",
-                         code="printed_code")
+        keyed = ServiceError.keyed("refusal.residents.printed_code", "printed_code")
+        super().__init__(keyed.message, code=keyed.code, key=keyed.key, params=keyed.params)
         self.kind = kind
         self.value = value
 
@@ -196,7 +195,7 @@ def identify(ctx: ServiceContext, text: str) -> ResidentSummary:
     try:
         parsed = parse_card_input(text, today=ctx.today())
     except InvalidIdNumber as exc:
-        raise InvalidInput(exc.message, code=exc.reason) from None
+        raise InvalidInput.keyed(exc.key, exc.reason, **exc.params) from None
     if parsed.kind not in ("id_number", "card_number"):
         raise PrintedCode(parsed.kind, parsed.value)
     database = ctx.database
@@ -214,12 +213,9 @@ def identify(ctx: ServiceContext, text: str) -> ResidentSummary:
                                  .where(Card.card_number == "?")),
                         parsed.value)
         if row is None:
-            raise NotFound("没有找到这张社保卡的记录。请改用身份证号码，或到C窗口咨询", code="card_unknown")
+            raise NotFound.keyed("refusal.residents.card_unknown", "card_unknown")
         if row[0] != "active":
-            raise CardBlocked(
-                "这张社保卡已挂失冻结或已换新，不能在自助机使用。请到C窗口（社保卡业务）办理",
-                code=f"card_{row[0]}",
-            )
+            raise CardBlocked.keyed("refusal.residents.card_blocked", f"card_{row[0]}")
         return _summary_of(row[1:])
 
 
@@ -267,14 +263,13 @@ def progress_by_code(ctx: ServiceContext, kind: str, value: str) -> CodeProgress
             job = PrintJob.select(PrintJob.document).where(PrintJob.code == value).first()
             found = APPLICATION_IN_TEXT.search(str(job.document)) if job is not None else None
             if found is None:
-                raise NotFound("这张凭证没有对应的业务进度可查。查询个人记录请刷社保卡或输入身份证号码",
-                               code="code_unknown")
+                raise NotFound.keyed("refusal.residents.receipt_no_progress", "code_unknown")
             number = found.group(0)
         row = (Application.select(Application.resident, Resident.name)
                .join(Resident, on=(Application.resident == Resident.id))
                .where(Application.number == number).tuples().first())
     if row is None:
-        raise NotFound("没有找到这个业务编号。请核对回执上的条码，或到窗口咨询", code="code_unknown")
+        raise NotFound.keyed("refusal.residents.code_unknown", "code_unknown")
     resident_id, name = row
     view = next(v for v in applications(ctx, resident_id) if v.number == number)
     with write_transaction(ctx.database):
@@ -780,7 +775,7 @@ def pension_estimate(ctx: ServiceContext, resident_id: int, book: Any) -> Estima
         ctx = dataclasses.replace(ctx, extras={**ctx.extras, "policy": book})
     with ctx.database.connection_context():
         if Resident.get_or_none(Resident.id == resident_id) is None:
-            raise NotFound("没有找到这位参保人的记录", code="resident_unknown")
+            raise NotFound.keyed("refusal.residents.resident_unknown", "resident_unknown")
         result = estimate(ctx, resident_id)
     assumptions = (("paid_months", str(result.paid_months)), ("future_months", str(result.future_months)))
     return EstimateView(result.scheme, result.retirement_date, result.retirement_age_months, result.category,
@@ -811,7 +806,7 @@ def statement_document(ctx: ServiceContext, resident_id: int, *, years: int = 3)
     with ctx.database.connection_context():
         row = Resident.get_or_none(Resident.id == resident_id)
         if row is None:
-            raise NotFound("没有找到这位参保人的记录", code="resident_unknown")
+            raise NotFound.keyed("refusal.residents.resident_unknown", "resident_unknown")
         history = contribution_history(ctx, resident_id)
         views = accounts(ctx, resident_id)
     blocks: list[StatementYear] = []
@@ -845,4 +840,4 @@ def statement_document(ctx: ServiceContext, resident_id: int, *, years: int = 3)
 
 def policy_unavailable() -> ServiceError:
     """The error shown when no policy book is loaded (estimates need one)."""
-    return ServiceError("测算参数暂不可用，请到窗口咨询", code="no_policy")
+    return ServiceError.keyed("refusal.residents.no_policy", "no_policy")

@@ -47,7 +47,8 @@ class WrongServicePassword(ServiceError):
     """Wrong password; ``remaining`` entries are left before self-service locks."""
 
     def __init__(self, remaining: int) -> None:
-        super().__init__(f"服务密码不正确，还可再试 {remaining} 次", code="wrong_password")
+        keyed = ServiceError.keyed("refusal.service_password.wrong", "wrong_password", remaining=remaining)
+        super().__init__(keyed.message, code=keyed.code, key=keyed.key, params=keyed.params)
         self.remaining = remaining
 
 
@@ -73,7 +74,7 @@ def state(ctx: ServiceContext, resident_id: int) -> PasswordState:
                                Resident.service_password_locked_at)
                .where(Resident.id == resident_id).first())
     if row is None:
-        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        raise NotFound.keyed("refusal.service_password.resident_unknown", "resident_unknown")
     return PasswordState(row.id, bool(row.service_password_hash), row.service_password_locked_at is not None,
                          row.service_password_failures)
 
@@ -111,11 +112,12 @@ def resident_id_for(ctx: ServiceContext, id_number: str) -> int:
     try:
         number = parse_id_number(normalise(id_number), today=ctx.today()).number
     except InvalidIdNumber as exc:
-        raise ServiceError(exc.message, code=exc.reason) from None
+        raise ServiceError.keyed(exc.key, exc.reason, **exc.params) from None
     with ctx.database.connection_context():
         resident_id = Resident.select(Resident.id).where(Resident.id_number == number).scalar()
     if resident_id is None:
-        raise NotFound(f"身份证号码 {mask_id_number(number)} 尚未参保登记", code="resident_unknown")
+        raise NotFound.keyed("refusal.service_password.not_registered", "resident_unknown",
+                             masked=mask_id_number(number))
     return int(resident_id)
 
 
@@ -139,10 +141,9 @@ def open_records(ctx: ServiceContext, resident_id: int, password: str, *, via: s
     if current.locked:
         with write_transaction(ctx.database):
             _audit(ctx, "resident.open_refused", resident_id, {"via": via, "reason": "locked"})
-        raise ServicePasswordLocked("服务密码连续输错次数过多，自助查询已锁定。请带身份证到窗口解锁",
-                                    code="password_locked")
+        raise ServicePasswordLocked.keyed("refusal.service_password.locked", "password_locked")
     if not current.has_password:
-        raise NoServicePassword("您还没有设置服务密码。请到窗口设置服务密码（需带身份证）", code="no_password")
+        raise NoServicePassword.keyed("refusal.service_password.no_password", "no_password")
     with ctx.database.connection_context():
         stored = Resident.select(Resident.service_password_hash).where(Resident.id == resident_id).scalar()
     right = verify_pin(stored or "", password)  # slow on purpose; outside the write lock
@@ -161,7 +162,7 @@ def open_records(ctx: ServiceContext, resident_id: int, password: str, *, via: s
                 summary = _summary(row)
             else:
                 _audit(ctx, "resident.open_refused", resident_id, {"via": via, "reason": "locked"})
-                outcome = ServicePasswordLocked("自助查询已锁定。请带身份证到窗口解锁", code="password_locked")
+                outcome = ServicePasswordLocked.keyed("refusal.service_password.locked_now", "password_locked")
         else:
             failures = Resident.service_password_failures + 1
             # One statement: the count and the lock move together, whoever else is typing.
@@ -175,9 +176,8 @@ def open_records(ctx: ServiceContext, resident_id: int, password: str, *, via: s
             if count >= MAX_FAILURES:
                 if count == MAX_FAILURES:
                     _audit(ctx, "resident.password_locked", resident_id, {"failures": count})
-                outcome = ServicePasswordLocked(
-                    f"服务密码连续输错 {MAX_FAILURES} 次，自助查询已锁定。请带身份证到窗口解锁",
-                    code="password_locked")
+                outcome = ServicePasswordLocked.keyed("refusal.service_password.locked_after", "password_locked",
+                                                      count=MAX_FAILURES)
             else:
                 outcome = WrongServicePassword(MAX_FAILURES - count)
     if outcome is not None:
@@ -199,17 +199,17 @@ def set_password(ctx: ServiceContext, resident_id: int, password: str, *, id_car
     """
     channel = "cli" if ctx.extras.get(CHANNEL) == "cli" else "counter"
     if not id_card_checked and channel != "cli":
-        raise ServiceError("请先核验本人身份证，再设置服务密码", code="id_not_checked")
+        raise ServiceError.keyed("refusal.service_password.id_not_checked", "id_not_checked")
     password = normalise(password)
     with ctx.database.connection_context():
         row = (Resident.select(Resident.id_number, Resident.birth_date, Resident.service_password_hash)
                .where(Resident.id == resident_id).first())
     if row is None:
-        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        raise NotFound.keyed("refusal.service_password.resident_unknown", "resident_unknown")
     try:
         check_service_password(password, row.id_number, row.birth_date)
     except WeakServicePassword as exc:
-        raise ServiceError(str(exc), code="weak_password") from None
+        raise ServiceError.keyed(exc.key, "weak_password", **exc.params) from None
     new_hash = hash_pin(password)  # slow on purpose; outside the write lock
     with write_transaction(ctx.database):
         _require_staff(ctx)
@@ -229,7 +229,7 @@ def unlock(ctx: ServiceContext, resident_id: int) -> bool:
         _require_staff(ctx)
         row = Resident.select(Resident.service_password_locked_at).where(Resident.id == resident_id).first()
         if row is None:
-            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+            raise NotFound.keyed("refusal.service_password.resident_unknown", "resident_unknown")
         Resident.update(service_password_failures=0, service_password_locked_at=None).where(
             Resident.id == resident_id).execute()
         was_locked = row.service_password_locked_at is not None
@@ -247,5 +247,5 @@ def _require_staff(ctx: ServiceContext) -> None:
     from kiosk.services.staff import acting_staff
 
     if ctx.staff_id is None and ctx.extras.get(CHANNEL) != "cli":
-        raise ServiceError("服务密码只能由工作人员在窗口设置或解锁", code="login_required")
+        raise ServiceError.keyed("refusal.service_password.login_required", "login_required")
     acting_staff(ctx)
