@@ -94,18 +94,18 @@ def certify(ctx: ServiceContext, resident_id: int, *, channel: str = "counter") 
     pension in payment or is recorded as deceased.
     """
     if ctx.staff_id is None:
-        raise ServiceError("资格认证须由工作人员核验本人后办理", code="needs_staff")
+        raise ServiceError.keyed("refusal.lifecycle.needs_staff_certify", "needs_staff")
     today, now = ctx.today(), ctx.now()
     with connected(ctx), write_transaction(ctx.database):
         person = Resident.get_or_none(Resident.id == resident_id)
         if person is None:
-            raise NotFound("没有这位参保人的记录")
+            raise NotFound.keyed("maint17.app.resident_unknown")
         if person.death_date is not None:
-            raise ServiceError("这位参保人已登记死亡，不能认证", code="deceased")
+            raise ServiceError.keyed("refusal.lifecycle.deceased", "deceased")
         rows = list(Benefit.select().where((Benefit.resident == resident_id) & Benefit.kind.in_(("pension", "survivor"))
                                            & Benefit.status.in_(("in_payment", "suspended"))))
         if not rows:
-            raise ServiceError("这位参保人没有在发的养老待遇，无需资格认证", code="no_pension")
+            raise ServiceError.keyed("refusal.lifecycle.no_pension", "no_pension")
         refuse_early_certification(ctx, rows)
         resumed = tuple(b.id for b in rows if b.status == "suspended" and b.reason == "not_certified")
         Benefit.update(certified_on=today, updated_at=now).where(benefit_ids(b.id for b in rows)).execute()
@@ -140,8 +140,8 @@ def refuse_early_certification(ctx: ServiceContext, rows: Sequence[Benefit]) -> 
     opens = add_months(due, -CERTIFY_AHEAD_MONTHS)
     if today < opens:
         last = max(b.certified_on for b in rows if b.certified_on is not None)
-        raise ServiceError(f"已于 {last.isoformat()} 办理资格认证，本周期内无需重复认证：下次认证应在 "
-                           f"{due.isoformat()} 前办理（{opens.isoformat()} 起可办）", code="already_certified")
+        raise ServiceError.keyed("refusal.lifecycle.already_certified", "already_certified", last=last.isoformat(),
+                                 due=due.isoformat(), opens=opens.isoformat())
 
 
 @dataclass(frozen=True)
@@ -258,17 +258,17 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
     """
     today, now = ctx.today(), ctx.now()
     if death > today:
-        raise ServiceError(f"死亡日期 {death.isoformat()} 晚于今天，请核对死亡证明", code="bad_date")
+        raise ServiceError.keyed("refusal.lifecycle.death_future", "bad_date", date=death.isoformat())
     params = _lifecycle(ctx, death)
     book = policy_book(ctx)
     with connected(ctx), write_transaction(ctx.database):
         person = Resident.get_or_none(Resident.id == resident_id)
         if person is None:
-            raise NotFound("没有这位参保人的记录")
+            raise NotFound.keyed("maint17.app.resident_unknown")
         if death < person.birth_date:
-            raise ServiceError("死亡日期早于出生日期，请核对", code="bad_date")
+            raise ServiceError.keyed("refusal.lifecycle.death_before_birth", "bad_date")
         if person.death_date is not None:
-            raise ServiceError(f"已于 {person.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+            raise ServiceError.keyed("refusal.lifecycle.already_dead", "already", date=person.death_date.isoformat())
         payees = survivor_rules.check(resident_id, survivors)
         Resident.update(death_date=death, updated_at=now).where(Resident.id == resident_id).execute()
         last = month_of(death)
@@ -325,7 +325,6 @@ def record_death(ctx: ServiceContext, resident_id: int, death: dt.date, *,
 
 ENROLMENT_ACTIONS = {"suspend": ("active", "suspended"), "resume": ("suspended", "active"),
                      "end": (None, "ended")}
-_ACTION_ZH = {"suspend": "暂停", "resume": "恢复", "end": "终止"}
 
 
 def change_enrolment(ctx: ServiceContext, resident_id: int, insurance: str, scheme: str, action: str,
@@ -337,11 +336,11 @@ def change_enrolment(ctx: ServiceContext, resident_id: int, insurance: str, sche
     Art. 8); the employee scheme is ended by the employer's 减员, not here.
     """
     if ctx.staff_id is None:
-        raise ServiceError("停保、恢复和终止参保须由工作人员办理", code="needs_staff")
+        raise ServiceError.keyed("refusal.lifecycle.needs_staff_enrolment", "needs_staff")
     if action not in ENROLMENT_ACTIONS:
-        raise ServiceError("办理类型应为 suspend（暂停缴费）、resume（恢复缴费）或 end（终止参保）", code="bad_action")
+        raise ServiceError.keyed("refusal.lifecycle.bad_action", "bad_action")
     if scheme == "employee" and action == "end":
-        raise ServiceError("职工参保由用人单位办理减员后终止，不在此办理", code="employer_only")
+        raise ServiceError.keyed("refusal.lifecycle.employer_only", "employer_only")
     before, after = ENROLMENT_ACTIONS[action]
     now = ctx.now()
     with connected(ctx), write_transaction(ctx.database):
@@ -349,14 +348,16 @@ def change_enrolment(ctx: ServiceContext, resident_id: int, insurance: str, sche
                                          & (Enrolment.scheme == scheme) & (Enrolment.status != "ended"))
         row = query.order_by(Enrolment.start_date.desc()).first()
         if row is None or (before is not None and row.status != before):
-            raise ServiceError(f"没有可{_ACTION_ZH[action]}的参保记录（{insurance}/{scheme}）", code="no_enrolment")
+            raise ServiceError.keyed("refusal.lifecycle.no_enrolment", "no_enrolment",
+                                     action_key=f"refusal.lifecycle.action.{action}", insurance=insurance,
+                                     scheme=scheme)
         if action == "resume":
             other = Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
                                              & (Enrolment.scheme != scheme) & (Enrolment.status == "active")).exists()
             if other:
-                raise ServiceError("同一险种已在其他制度参保，不能重复参保（人社部发〔2014〕17号）", code="overlap")
+                raise ServiceError.keyed("refusal.lifecycle.overlap", "overlap")
         if on < row.start_date:
-            raise ServiceError("日期早于参保日期，请核对", code="bad_date")
+            raise ServiceError.keyed("refusal.lifecycle.before_start", "bad_date")
         changes: dict[Any, Any] = {Enrolment.status: after}
         if action == "end":
             changes[Enrolment.end_date] = on

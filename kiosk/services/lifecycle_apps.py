@@ -44,6 +44,7 @@ from kiosk.services import ServiceContext, ServiceError, lifecycle
 from kiosk.services.accounts import balance_at_death, return_parts_after_death
 from kiosk.services.benefit_run import month_of
 from kiosk.services.payments import policy_book
+from kiosk.services.registration import refusal_with_reason
 from printers import spool
 from printers.lifecycle_receipts import LifecycleReceiptInput, lifecycle_receipt
 from printers.templates import Person
@@ -72,23 +73,28 @@ def _resident_id(row: Application) -> int:
 
 
 def _text(data: Data, key: str, what: str) -> str:
+    """``data[key]`` trimmed; ``what`` names the field (``refusal.lifecycle_apps.field.<what>``)."""
+    what_key = f"refusal.lifecycle_apps.field.{what}"
     value = str(data.get(key) or "").strip()
     if not value:
-        raise ServiceError(f"请填写{what}", code=f"missing_{key}")
+        raise ServiceError.keyed("refusal.lifecycle_apps.missing", f"missing_{key}", what_key=what_key)
     if len(value) > _TEXT_MAX or any(ord(c) < 32 for c in value):
-        raise ServiceError(f"{what}过长或含有控制字符（最多{_TEXT_MAX}个字）", code=f"bad_{key}")
+        raise ServiceError.keyed("refusal.lifecycle_apps.bad_text", f"bad_{key}", what_key=what_key, max=_TEXT_MAX)
     data[key] = value
     return value
 
 
-def _day(data: Data, key: str, what: str) -> dt.date:
+def _day(data: Data, key: str) -> dt.date:
+    """``data[key]`` as a date; the field's name is ``refusal.lifecycle_apps.field.<key>``."""
+    what_key = f"refusal.lifecycle_apps.field.{key}"
     raw = str(data.get(key) or "").strip()
     if not raw:
-        raise ServiceError(f"请填写{what}（如 2026-03-01）", code=f"missing_{key}")
+        raise ServiceError.keyed("refusal.lifecycle_apps.missing_date", f"missing_{key}", what_key=what_key)
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise ServiceError(f"{what}应为日期（如 2026-03-01），收到“{raw}”", code=f"bad_{key}") from None
+        raise ServiceError.keyed("refusal.lifecycle_apps.bad_date", f"bad_{key}", what_key=what_key,
+                                 raw=raw[:20]) from None
 
 
 # -- checks at 受理 -------------------------------------------------------------------------
@@ -113,41 +119,41 @@ def _pensions(resident_id: int) -> list[Benefit]:
 
 def _check_certification(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     if resident.death_date is not None:
-        raise ServiceError("这位参保人已登记死亡，不能认证", code="deceased")
+        raise ServiceError.keyed("refusal.lifecycle.deceased", "deceased")
     rows = _pensions(resident.id)
     if not rows:
-        raise ServiceError("这位参保人没有在发的养老待遇，无需资格认证", code="no_pension")
+        raise ServiceError.keyed("refusal.lifecycle.no_pension", "no_pension")
     lifecycle.refuse_early_certification(ctx, rows)  # before an application is created
     channel = str(data.get("channel") or "counter")
     if channel not in CHANNELS:
-        raise ServiceError("认证方式应为柜台（counter）或工作人员协助自助（self_assisted）", code="bad_channel")
+        raise ServiceError.keyed("refusal.lifecycle_apps.bad_channel", "bad_channel")
     data["channel"] = channel
     data["preview"] = {"pensions": len(rows),
                        "suspended": [b.id for b in rows if b.status == "suspended" and b.reason == "not_certified"]}
 
 
 def _death_day(ctx: ServiceContext, resident: Resident, data: Data) -> dt.date:
-    death = _day(data, "death_date", "死亡日期")
+    death = _day(data, "death_date")
     if death > ctx.today():
-        raise ServiceError(f"死亡日期 {death.isoformat()} 晚于今天，请核对死亡证明", code="bad_date")
+        raise ServiceError.keyed("refusal.lifecycle.death_future", "bad_date", date=death.isoformat())
     if death < resident.birth_date:
-        raise ServiceError("死亡日期早于出生日期，请核对死亡证明", code="bad_date")
+        raise ServiceError.keyed("refusal.lifecycle_apps.death_before_birth", "bad_date")
     data["death_date"] = death.isoformat()
     return death
 
 
 def _check_death(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     if resident.death_date is not None:
-        raise ServiceError(f"已于 {resident.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+        raise ServiceError.keyed("refusal.lifecycle.already_dead", "already", date=resident.death_date.isoformat())
     death = _death_day(ctx, resident, data)
-    _text(data, "applicant_name", "申请人姓名")
-    _text(data, "relationship", "申请人与死者关系")
+    _text(data, "applicant_name", "applicant_name")
+    _text(data, "relationship", "relationship")
     survivors = data.get("survivors") or []
     if data.get("survivor_id_number"):  # the counter's form names one survivor by ID number
         survivors = [*survivors, _survivor_id(ctx, str(data["survivor_id_number"]))]
     if not isinstance(survivors, list) or not all(isinstance(r, int) and r != resident.id for r in survivors) \
             or any(Resident.get_or_none(Resident.id == r) is None for r in survivors):
-        raise ServiceError("遗属应为已登记的其他参保人", code="bad_survivors")
+        raise ServiceError.keyed("refusal.lifecycle_apps.bad_survivors", "bad_survivors")
     data["survivors"] = survivors
     data["preview"] = preview_death(ctx, resident.id, death)
 
@@ -156,10 +162,10 @@ def _survivor_id(ctx: ServiceContext, text: str) -> int:
     try:
         number = parse_id_number(text, today=ctx.today()).number
     except InvalidIdNumber as exc:
-        raise ServiceError(f"遗属身份证号码：{exc.message}", code="bad_survivors") from None
+        raise refusal_with_reason("refusal.lifecycle_apps.survivor_id", "bad_survivors", exc) from None
     row = Resident.get_or_none(Resident.id_number == number)
     if row is None:
-        raise ServiceError(f"遗属 {mask_id_number(number)} 尚未登记，请先为其办理登记", code="bad_survivors")
+        raise ServiceError.keyed("refusal.lifecycle_apps.survivor_unregistered", "bad_survivors", id=mask_id_number(number))
     return int(row.id)
 
 
@@ -224,7 +230,7 @@ def settlement(ctx: ServiceContext, resident: Resident) -> Data:
     death recorded without one (``kiosk resident deceased``), the same rules on the records; a part
     already paid counts 0. Raises ServiceError when no death is recorded."""
     if resident.death_date is None:
-        raise ServiceError("尚未办结死亡注销，不能办理个人账户继承和丧葬补助金", code="not_deceased")
+        raise ServiceError.keyed("refusal.lifecycle_apps.not_deceased", "not_deceased")
     death_app = _death_application(resident.id)
     figures = dict((death_app.data or {}).get("result") or {}) if death_app is not None else {}
     # The inheritable balance from the records as they are now: a run paying the month of death to
@@ -251,19 +257,19 @@ def outstanding_overpayments(resident_id: int) -> list[tuple[int, int]]:
 def _check_inheritance(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     figures = settlement(ctx, resident)
     if figures["funeral_grant_fen"] + figures["inheritable_fen"] <= 0:
-        raise ServiceError("丧葬补助金和个人账户余额已经支付（或没有可支付的金额），不能重复办理", code="already_paid")
-    _text(data, "heir_name", "继承人姓名")
+        raise ServiceError.keyed("refusal.lifecycle_apps.nothing_to_pay", "already_paid")
+    _text(data, "heir_name", "heir_name")
     try:
         heir = parse_id_number(str(data.get("heir_id_number") or ""), today=ctx.today())
     except InvalidIdNumber as exc:
-        raise ServiceError(f"继承人身份证号码：{exc.message}", code="bad_heir_id_number") from None
+        raise refusal_with_reason("refusal.lifecycle_apps.heir_id", "bad_heir_id_number", exc) from None
     if heir.number == resident.id_number:
-        raise ServiceError("继承人不能是死者本人，请核对继承人身份证号码", code="bad_heir_id_number")
+        raise ServiceError.keyed("refusal.lifecycle_apps.heir_is_deceased", "bad_heir_id_number")
     data["heir_id_number"] = heir.number
-    _text(data, "relationship", "继承人与死者关系")
+    _text(data, "relationship", "heir_relationship")
     bank = re.sub(r"\s", "", str(data.get("bank_account") or ""))
     if not _BANK.fullmatch(bank):
-        raise ServiceError("收款银行账号应为10到30位数字", code="bad_bank_account")
+        raise ServiceError.keyed("refusal.lifecycle_apps.bad_bank", "bad_bank_account")
     data["bank_account"] = bank
     # An overpayment still outstanding (冒领/多发) is netted against the funeral grant and the balance:
     # 从继承人领取的丧葬补助金和个人账户余额中扣回 (the standard practice; RULES.md §13.3 names the
@@ -280,17 +286,18 @@ def _enrolment(resident_id: int, insurance: str, scheme: str) -> Enrolment | Non
 def _check_enrolment(resident: Resident, action: str, data: Data) -> None:
     insurance, scheme = str(data.get("insurance") or ""), str(data.get("scheme") or "")
     if insurance not in INSURANCES or scheme not in SCHEMES:
-        raise ServiceError("请选择险种和参保类型", code="missing_enrolment")
+        raise ServiceError.keyed("refusal.lifecycle_apps.missing_enrolment", "missing_enrolment")
     if scheme == "employee" and action == "end":
-        raise ServiceError("职工参保由用人单位办理减员后终止，不在此办理", code="employer_only")
+        raise ServiceError.keyed("refusal.lifecycle.employer_only", "employer_only")
     row = _enrolment(resident.id, insurance, scheme)
     before = lifecycle.ENROLMENT_ACTIONS[action][0]
     if row is None or (before is not None and row.status != before):
-        what = {"suspend": "正常参保", "resume": "暂停缴费", "end": "未终止"}[action]
-        raise ServiceError(f"没有{what}的{_SCHEME_ZH[scheme]}{_INSURANCE_ZH[insurance]}参保记录，无法办理",
-                           code="no_enrolment")
+        raise ServiceError.keyed("refusal.lifecycle_apps.no_enrolment", "no_enrolment",
+                                 state_key=f"refusal.lifecycle_apps.state.{action}",
+                                 scheme_key=f"refusal.name.scheme.{scheme}",
+                                 insurance_key=f"refusal.name.insurance.{insurance}")
     if data.get("date"):
-        data["date"] = _day(data, "date", "生效日期").isoformat()
+        data["date"] = _day(data, "date").isoformat()
 
 
 # -- effects ------------------------------------------------------------------------------
@@ -323,7 +330,7 @@ def _certified(ctx: ServiceContext, row: Application, data: Data) -> None:
 def _death_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
     person = Resident.get_by_id(_resident_id(row))
     if person.death_date is not None:
-        raise ServiceError(f"已于 {person.death_date.isoformat()} 登记死亡，无需重复注销", code="already")
+        raise ServiceError.keyed("refusal.lifecycle.already_dead", "already", date=person.death_date.isoformat())
     data["preview"] = preview_death(ctx, person.id, _death_day(ctx, person, data))
 
 
@@ -351,7 +358,7 @@ def _inheritance_reviewed(ctx: ServiceContext, row: Application, data: Data) -> 
     person = Resident.get_by_id(_resident_id(row))
     figures = settlement(ctx, person)
     if figures["funeral_grant_fen"] + figures["inheritable_fen"] <= 0:
-        raise ServiceError("丧葬补助金和个人账户余额已经支付，不能重复支付", code="already_paid")
+        raise ServiceError.keyed("refusal.lifecycle_apps.already_paid", "already_paid")
 
 
 def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None:
@@ -364,7 +371,7 @@ def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None
     grant = 0 if _paid(rid, FUNERAL) else int(data.get("funeral_grant_fen") or 0)
     inheritable = 0 if _paid(rid, INHERITANCE) else int(data.get("inheritable_fen") or 0)
     if grant + inheritable <= 0:
-        raise ServiceError("丧葬补助金和个人账户余额已经支付，不能重复支付", code="already_paid")
+        raise ServiceError.keyed("refusal.lifecycle_apps.already_paid", "already_paid")
     if grant:
         BenefitPayment.create(resident=rid, application=row.id, benefit_type=FUNERAL, period=month_of(today),
                               amount_fen=grant, paid_at=now, kind="lump_sum")
@@ -375,7 +382,7 @@ def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None
             return_parts_after_death(rid, kind, person.death_date, today=today, now=now)
         account = Account.get_or_none((Account.resident == rid) & (Account.kind == kind))
         if account is None or account.balance_fen < inheritable:
-            raise ServiceError("个人账户余额不足以支付可继承金额，请核对账户后再办理", code="balance")
+            raise ServiceError.keyed("refusal.lifecycle_apps.balance", "balance")
         post(account, -inheritable, "payout", entry_date=today, now=now, reference=row.number)
         BenefitPayment.create(resident=rid, application=row.id, benefit_type=INHERITANCE, period=month_of(today),
                               amount_fen=inheritable, paid_at=now, kind="lump_sum")

@@ -21,7 +21,7 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Application, Card, Enrolment, Payment, PrintJob, Resident, Ticket
-from kiosk.i18n import translate
+from kiosk.i18n import Translator, catalog, translate_message
 from kiosk.rules.codes import TICKET_CODE, parse_card_input
 from kiosk.rules.enrolment import valid_region_code
 from kiosk.rules.identity import (
@@ -141,11 +141,34 @@ def resident_info(ctx: ServiceContext, row: Resident, found_by: str = "") -> Res
                         str(row.hukou_region or ""), str(row.retirement_category or ""))
 
 
+def refusal_with_reason(key: str, code: str, reason: Exception, /, **params: object) -> ServiceError:
+    """The refusal of a typed value that a rule refused: ``reason`` is the rule's error
+    (:class:`~kiosk.rules.text.InvalidText` and its ID-number kind, or any error with
+    ``key``/``params`` naming its catalog message, like ``InvalidAmount``).
+
+    ``message`` is the catalog message ``key`` in Chinese with ``{reason}`` the rule's
+    Chinese text ("身份证号码有误：校验码不对……"); ``key``/``params`` of the result are the
+    rule's own, so a screen shows the rule's message in its language (a catalog message
+    cannot carry another message that has parameters of its own, so the field's name
+    is shown only in Chinese). A rule error without a catalog key keeps ``key``.
+    """
+    zh = Translator("zh_CN")
+    inner_key = str(getattr(reason, "key", "") or "")
+    inner_params = dict(getattr(reason, "params", None) or {})
+    text = str(getattr(reason, "message", "") or "")
+    if not text:
+        text = reason.describe(zh) if isinstance(reason, InvalidText) else str(reason)
+    message = translate_message(zh, key, {**params, "reason": text})
+    if inner_key and inner_key in catalog("zh_CN"):
+        return ServiceError(message, code=code, key=inner_key, params=inner_params)
+    return ServiceError(message, code=code, key=key, params={**params, "reason": text})
+
+
 def get_resident(ctx: ServiceContext, resident_id: int) -> ResidentInfo:
     """The resident with this id, or NotFound."""
     row = Resident.get_or_none(Resident.id == resident_id)
     if row is None:
-        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
     return resident_info(ctx, row)
 
 
@@ -173,14 +196,14 @@ def new_card(ctx: ServiceContext, resident_id: int) -> Card:
                                    issued_on=ctx.today(), status_changed_at=now)
         except peewee.IntegrityError:
             continue
-    raise ServiceError("暂时无法分配社保卡号，请稍后再试", code="card_number")
+    raise ServiceError.keyed("refusal.registration.card_number", "card_number")
 
 
 def _check_fields(phone: str) -> None:
     if phone and not _PHONE.match(phone):
-        raise ServiceError("联系电话格式不对：请输入手机号码（11位）或座机号码", code="bad_phone")
+        raise ServiceError.keyed("refusal.registration.bad_phone", "bad_phone")
     if phone.isdigit() and len(phone) == 11 and not phone.startswith("1"):
-        raise ServiceError("手机号码应以1开头，共11位", code="bad_phone")
+        raise ServiceError.keyed("refusal.registration.bad_mobile", "bad_phone")
 
 
 def _region(text: str) -> str:
@@ -190,8 +213,7 @@ def _region(text: str) -> str:
     except InvalidText:
         code = text
     if not valid_region_code(code):
-        raise ServiceError(f"户籍地“{text.strip()[:20]}”不对：请填6位行政区划代码（如 360726），"
-                           "可按身份证前6位确认", code="bad_region")
+        raise ServiceError.keyed("refusal.registration.bad_region", "bad_region", value=text.strip()[:20])
     return code
 
 
@@ -199,12 +221,11 @@ def _category(sex: str, text: str) -> str:
     """退休类别: men are always ``male``; a woman's is 女干部 (female_cadre) or 女工人 (female_worker)."""
     if sex == "male":
         if text and text not in ("male", "男"):
-            raise ServiceError("男性不填退休类别（女干部/女工人只适用于女性）", code="bad_category")
+            raise ServiceError.keyed("refusal.registration.male_category", "bad_category")
         return "male"
     value = RETIREMENT_CATEGORY_INPUT.get(text.strip())
     if value is None:
-        raise ServiceError("退休类别应为“女干部”（female_cadre，原55岁退休）或“女工人”（female_worker，"
-                           "原50岁退休）", code="bad_category")
+        raise ServiceError.keyed("refusal.registration.bad_category", "bad_category")
     return value
 
 
@@ -212,14 +233,13 @@ def _normalised(**fields: str) -> tuple[str, ...]:
     """The fields through the one normaliser (kiosk.rules.text), in order;
     ServiceError(code=reason) names the field and the refused character."""
     normalisers = {"name": normalise_name, "phone": normalise_phone}
-    labels = {"name": "姓名", "phone": "联系电话", "address": "户籍地址", "village": "村(社区)"}
     values: list[str] = []
     for field, value in fields.items():
         try:
             values.append(normalisers.get(field, normalise_text)(value))
         except InvalidText as exc:
-            message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
-            raise ServiceError(f"{labels[field]}：{message}", code=exc.reason) from None
+            raise refusal_with_reason("refusal.registration.bad_field", exc.reason, exc,
+                                      field_key=f"refusal.registration.field.{field}") from None
     return tuple(values)
 
 
@@ -240,10 +260,10 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
     try:
         parsed = parse_id_number(id_number, today=ctx.today())
     except InvalidIdNumber as exc:
-        raise ServiceError(f"身份证号码有误：{exc.message}", code=exc.reason) from None
+        raise refusal_with_reason("refusal.registration.bad_id", exc.reason, exc) from None
     name, phone, address, village = _normalised(name=name, phone=phone, address=address, village=village)
     if not name or len(name) > NAME_MAX_LENGTH:
-        raise ServiceError(f"请填写姓名（最多{NAME_MAX_LENGTH}个字）", code="bad_name")
+        raise ServiceError.keyed("refusal.registration.bad_name", "bad_name", max=NAME_MAX_LENGTH)
     _check_fields(phone)
     region = parsed.region_code if hukou_region is None else (_region(hukou_region) if hukou_region.strip() else "")
     category = _category(parsed.sex, retirement_category) if (retirement_category or parsed.sex == "male") else ""
@@ -251,8 +271,8 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
     with write_transaction(ctx.database):
         existing = Resident.get_or_none(Resident.id_number == parsed.number)
         if existing is not None:
-            raise Conflict(f"身份证号码 {mask_id_number(parsed.number)} 已登记（{mask_name(existing.name)}），"
-                           "请直接查找该参保人", code="duplicate")
+            raise Conflict.keyed("refusal.registration.duplicate", "duplicate", id=mask_id_number(parsed.number),
+                                 name=mask_name(existing.name))
         row = Resident.create(id_number=parsed.number, name=name, sex=parsed.sex, birth_date=parsed.birth_date,
                               phone=phone, address=address, village=village, hukou="", hukou_region=region,
                               retirement_category=category,
@@ -274,7 +294,7 @@ def update_contact(ctx: ServiceContext, resident_id: int, *, phone: str | None =
     with write_transaction(ctx.database):
         row = Resident.get_or_none(Resident.id == resident_id)
         if row is None:
-            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+            raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
         changes: dict[str, object] = {}
         for field, value in (("phone", phone), ("address", address), ("village", village)):
             if value is not None and (clean := _normalised(**{field: value})[0]) != getattr(row, field):
@@ -299,11 +319,11 @@ def issue_card(ctx: ServiceContext, resident_id: int) -> CardInfo:
     the card_loss / card_replace applications instead)."""
     with write_transaction(ctx.database):
         if Resident.get_or_none(Resident.id == resident_id) is None:
-            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+            raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
         existing = current_card(resident_id)
         if existing is not None:
-            raise Conflict(f"已有社保卡 {existing.card_number}（{CARD_STATUS_NAMES[existing.status]}），"
-                           "如遗失或损坏请办理挂失或补换", code="has_card")
+            raise Conflict.keyed("refusal.registration.has_card", "has_card", card=existing.card_number,
+                                 status_key=f"maint17.card_status.{existing.status}")
         card = new_card(ctx, resident_id)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="card.issue", now=ctx.now(),
                      entity="card", entity_id=card.card_number, detail={"resident": resident_id})
