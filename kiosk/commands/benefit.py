@@ -30,6 +30,7 @@ from typing import Any
 from kiosk.commands import CommandError
 from kiosk.commands.context import settings_for
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
+from kiosk.commands.staff_pin import staff_context
 from kiosk.i18n import Translator
 from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, ServiceError
@@ -65,30 +66,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     due.add_argument("--month", help="YYYY-MM (default this month)")
     due.add_argument("--json", action="store_true", help="print one JSON object")
     due.set_defaults(func=due_command)
-
-
-def read_staff_pin() -> str:
-    """The staff PIN: without echo on a terminal, else the first line of stdin."""
-    import getpass
-    import sys
-
-    if sys.stdin.isatty():
-        return getpass.getpass("PIN: ")
-    for line in sys.stdin.read().splitlines():
-        if line.strip():
-            return line.strip()
-    raise CommandError("没有读到PIN：请在标准输入中提供工作人员PIN")
-
-
-def staff_context(ctx: ServiceContext, number: str) -> ServiceContext:
-    """``ctx`` acting as the staff member whose PIN is on stdin (a counter login: counted, audited)."""
-    from kiosk.services import staff as staff_service
-
-    try:
-        session = staff_service.login(ctx, number, read_staff_pin())
-    except ServiceError as exc:
-        raise CommandError(exc.message) from None
-    return session.context(ctx)
 
 
 def run_command(args: argparse.Namespace) -> int:

@@ -41,9 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def issue_command(args: argparse.Namespace) -> int:
-    from kiosk.commands.benefit import staff_context
     from kiosk.commands.context import clock_for, settings_for
     from kiosk.commands.queue import print_ticket
+    from kiosk.commands.staff_pin import staff_context
     from kiosk.services import benefit_run
     from kiosk.services.certificates import issue_certificate
     from printers.certificate import qr_text

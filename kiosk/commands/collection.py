@@ -14,8 +14,8 @@ import argparse
 import sys
 
 from kiosk.commands import CommandError
-from kiosk.commands.benefit import staff_context
 from kiosk.commands.records import open_context
+from kiosk.commands.staff_pin import staff_context
 from kiosk.services import ServiceError
 
 

@@ -16,8 +16,8 @@ import dataclasses
 import json
 
 from kiosk.commands import CommandError
-from kiosk.commands.benefit import staff_context
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
+from kiosk.commands.staff_pin import staff_context
 from kiosk.i18n import translate
 from kiosk.rules.money import format_yuan
 from kiosk.services import ServiceContext, ServiceError

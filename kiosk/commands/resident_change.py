@@ -6,8 +6,8 @@ ID_NUMBER [--json]`` (信息变更, issue 15.2; :mod:`kiosk.services.info_change
 change is then reviewed and completed by the same clerk. A name or ID number change
 needs a supervisor who did not accept it: with ``--supervisor`` that supervisor reviews
 (审核) it and the clerk completes (办结) it at once; without, it waits at 受理 for a
-supervisor at a counter. PINs come through the shared secret input
-(:mod:`kiosk.commands.secret_input`): asked without echo on a terminal, else the
+supervisor at a counter. PINs come through the shared staff PIN reader
+(:mod:`kiosk.commands.staff_pin`): asked without echo on a terminal, else the
 clerk's PIN on the first stdin line and the supervisor's on the second; each is
 checked like a counter login (wrong PINs count and lock). ``--json`` prints
 ``{"application", "status", "finished", "field", "old_value", "new_value"}`` with the
@@ -23,6 +23,7 @@ from typing import Any
 
 from kiosk.commands import CommandError
 from kiosk.commands.records import run_in_context
+from kiosk.commands.staff_pin import read_pins
 from kiosk.services import ServiceContext, ServiceError
 
 FIELDS = ("name", "id_number", "hukou_region", "bank_account")
@@ -45,18 +46,6 @@ def register_actions(actions: argparse._SubParsersAction) -> None:  # type: igno
     history.add_argument("id_number", help="公民身份号码 (18 characters, or the record's old 15 digits)")
     history.add_argument("--json", action="store_true", help="print one JSON object")
     history.set_defaults(func=history_command)
-
-
-def _pins(two: bool) -> tuple[str, str]:
-    """The clerk's PIN, and the supervisor's when ``two``."""
-    if not two:
-        from kiosk.commands.benefit import read_staff_pin
-
-        return read_staff_pin(), ""
-    from kiosk.commands.secret_input import read_twice
-
-    return read_twice("经办人PIN clerk PIN: ", "主管PIN supervisor PIN: ", one_line_ok=False,
-                      missing="没有读到两个PIN：标准输入第一行为经办人PIN，第二行为主管PIN")
 
 
 def _login(ctx: ServiceContext, number: str, pin: str) -> Any:
@@ -84,7 +73,7 @@ def change_command(args: argparse.Namespace) -> int:
     identity = args.field in info_change.IDENTITY_FIELDS
     if args.supervisor and not identity:
         raise CommandError("户籍地和银行账户的变更由经办人办结，不需要 --supervisor")
-    clerk_pin, supervisor_pin = _pins(bool(args.supervisor))
+    clerk_pin, supervisor_pin = read_pins(bool(args.supervisor))
 
     def act(ctx: ServiceContext) -> tuple[Any, str]:
         resident_id = info_change.find_resident_id(ctx, args.id_number)

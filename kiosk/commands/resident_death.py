@@ -6,7 +6,7 @@ the supervisor (受审分离: a second person), 办结 by the clerk, which recor
 audited step by step. The output is the command's usual one (``--json``: ``{"stopped",
 "overpaid_fen", "funeral_grant_fen", "survivor_fen", "inheritable_fen"}``).
 
-PINs come through the shared secret input (clerk's on the first stdin line, the
+PINs come through the shared staff PIN reader (:mod:`kiosk.commands.staff_pin`; clerk's on the first stdin line, the
 supervisor's on the second), each checked like a counter login. Without
 ``--supervisor`` the command records the death directly, as before.
 """
@@ -23,7 +23,7 @@ from kiosk.services.lifecycle import DeathResult
 
 def by_application(args: argparse.Namespace) -> DeathResult:
     """Walk a 死亡注销 application 受理 → 审核 → 办结 and return what 办结 recorded."""
-    from kiosk.commands.resident_change import _pins
+    from kiosk.commands.staff_pin import read_pins
     from kiosk.rules.workflows import WORKFLOWS
     from kiosk.services import applications, lifecycle_apps
     from kiosk.services import staff as staff_service
@@ -32,7 +32,7 @@ def by_application(args: argparse.Namespace) -> DeathResult:
         raise CommandError("--supervisor 须与 --staff（受理的经办人）一起使用")
     if not (args.applicant and args.relationship):
         raise CommandError("以业务办理死亡注销须填写申报人和关系：--applicant 姓名 --relationship 关系")
-    clerk_pin, supervisor_pin = _pins(True)
+    clerk_pin, supervisor_pin = read_pins(supervisor=True)
 
     def act(ctx: ServiceContext) -> DeathResult:
         resident_id = resident_id_for(ctx, args.id_number)
