@@ -22,6 +22,7 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Resident, Staff
+from kiosk.i18n import translate
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin, verify_pin
 from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
@@ -89,20 +90,26 @@ def acting_staff(ctx: ServiceContext) -> Staff | None:
         return None
     row = Staff.get_or_none(Staff.id == ctx.staff_id)
     if row is None or not row.active:
-        raise PermissionDenied("当前工作人员账号已停用或不存在，请重新登录")
+        raise PermissionDenied.keyed("refusal.staff.inactive_session")
     return row
 
 
 def require_role(ctx: ServiceContext, *roles: str, what: str) -> Staff | None:
-    """Refuse unless the acting staff member has one of ``roles``.
+    """Refuse unless the acting staff member has one of ``roles`` (one or two of :data:`ROLES`);
+    ``what`` names the action: ``refusal.staff.what.<what>`` (add, reset_pin, unlock, deactivate).
 
     A context without staff (the ``kiosk`` command run on the machine) is
     trusted: whoever can run it can already open the database.
     """
     row = acting_staff(ctx)
     if row is not None and row.role not in roles:
-        names = "、".join(ROLE_NAMES[r] for r in roles)
-        raise PermissionDenied(f"{what}需要{names}权限，当前登录的是{ROLE_NAMES.get(row.role, row.role)}")
+        current: dict[str, object] = (
+            {"current_key": f"maint17.role.{row.role}"} if row.role in ROLES else {"current": row.role})
+        names = {"role_key": f"maint17.role.{roles[0]}"}
+        if len(roles) > 1:
+            names["other_key"] = f"maint17.role.{roles[1]}"
+        raise PermissionDenied.keyed("refusal.staff.role_needed_two" if len(roles) > 1 else "refusal.staff.role_needed",
+                                     what_key=f"refusal.staff.what.{what}", **names, **current)
     return row
 
 
@@ -146,19 +153,18 @@ def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) 
     The number is stored normalised (:func:`staff_key`), the PIN too (:func:`clean_pin`)."""
     number, name, pin = staff_key(number), name.strip(), clean_pin(pin)
     if not number or len(number) > 20 or not number.isalnum():
-        raise ServiceError("工号须为1到20位字母或数字", code="bad_number")
+        raise ServiceError.keyed("refusal.staff.bad_number", "bad_number")
     if not name:
-        raise ServiceError("请填写姓名", code="bad_name")
+        raise ServiceError.keyed("refusal.staff.bad_name", "bad_name")
     if role not in ROLES:
-        raise ServiceError(f"角色“{role}”不存在，可选：clerk（经办员）、supervisor（审核员）、admin（管理员）",
-                           code="bad_role")
+        raise ServiceError.keyed("refusal.staff.bad_role", "bad_role", role=role[:20])
     _check_pin(pin)
     pin_hash = hash_pin(pin)  # slow on purpose; outside the write lock
     now = ctx.now()
     with write_transaction(ctx.database):
-        require_role(ctx, "admin", what="添加工作人员")
+        require_role(ctx, "admin", what="add")
         if _find(number) is not None:
-            raise Conflict(f"工号 {number} 已存在", code="duplicate")
+            raise Conflict.keyed("refusal.staff.duplicate", "duplicate", number=number)
         row = Staff.create(number=number, name=name, role=role, pin_hash=pin_hash, created_at=now)
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.add",
                      now=now, entity="staff", entity_id=number, detail={"name": name, "role": role})
@@ -169,13 +175,24 @@ def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
 
-#: The one answer to a wrong staff number or a wrong PIN, so that neither the
-#: text nor the time tells a stranger which staff numbers exist.
-WRONG = f"工号或PIN不正确（连续输错 {MAX_FAILURES} 次账号将锁定 {LOCK_MINUTES} 分钟）"
+#: The catalog message of the one answer to a wrong staff number or a wrong PIN (with
+#: :data:`_WRONG_PARAMS`), so that neither the text nor the time tells a stranger which
+#: staff numbers exist.
+WRONG_KEY = "maint17.staff.wrong"
+_WRONG_PARAMS: dict[str, object] = {"failures": MAX_FAILURES, "minutes": LOCK_MINUTES}
 #: The staff gate's answer on a public terminal: the same for unknown and
 #: known numbers, and no lock-out warning, because the gate never locks
 #: (the terminal only waits longer; the screen shows how long).
-GATE_WRONG = "工号或PIN不正确，请稍候再试"
+GATE_WRONG_KEY = "fix19.gate.wrong"
+
+
+def __getattr__(name: str) -> str:
+    """``WRONG`` and ``GATE_WRONG``: those answers in Chinese (the catalog read when first asked)."""
+    if name == "WRONG":
+        return translate(WRONG_KEY, "zh_CN", **_WRONG_PARAMS)
+    if name == "GATE_WRONG":
+        return translate(GATE_WRONG_KEY, "zh_CN")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
@@ -208,8 +225,7 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
     row = _find(number)
     right = _check(row, pin)  # slow on purpose; before any lock is taken
     now = ctx.now()
-    failure: str | None = None
-    # The failure's catalog message, so that screens show it in their language.
+    # The failure's catalog message ("" while none), so that screens show it in their language.
     key: str = ""
     params: dict[str, object] = {}
     session: StaffSession | None = None
@@ -217,8 +233,7 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
         if row is None:
             audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.login_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "unknown"})
-            failure = WRONG
-            key, params = "maint17.staff.wrong", {"failures": MAX_FAILURES, "minutes": LOCK_MINUTES}
+            key, params = WRONG_KEY, _WRONG_PARAMS
         elif not right:
             failed = Staff.failed_attempts + 1
             # One statement: the count and the lock move together, whoever else is typing.
@@ -235,20 +250,17 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login_failed", now=now,
                              entity="staff", entity_id=number,
                              detail={"reason": "pin", "failures": current.failed_attempts})
-            failure = WRONG
-            key, params = "maint17.staff.wrong", {"failures": MAX_FAILURES, "minutes": LOCK_MINUTES}
+            key, params = WRONG_KEY, _WRONG_PARAMS
         else:
             current = Staff.select(Staff.active, Staff.locked_until).where(Staff.id == row.id).first()
             if not current.active:
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login_failed", now=now,
                              entity="staff", entity_id=number, detail={"reason": "inactive"})
-                failure = f"工号 {number} 已停用，请联系管理员"
                 key, params = "maint17.staff.inactive", {"number": number}
             elif current.locked_until is not None and current.locked_until > now:
                 audit.append(actor=number, terminal=ctx.terminal, action="staff.login_refused_locked", now=now,
                              entity="staff", entity_id=number, detail={})
                 minutes = _minutes_left(current.locked_until, now)
-                failure = f"连续输错PIN次数过多，账号已锁定，请 {minutes} 分钟后再试"
                 key, params = "maint17.staff.locked", {"minutes": minutes}
             else:
                 Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
@@ -257,8 +269,8 @@ def login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
                 session = StaffSession(row.id, row.number, row.name, row.role,
                                        ROLE_NAMES.get(row.role, row.role), now)
     # Raised after the commit: the failure count and its audit entry must stay.
-    if failure is not None or session is None:
-        raise LoginFailed(failure or "登录失败", code="login_failed", key=key, params=params)
+    if key or session is None:
+        raise LoginFailed.keyed(key or "refusal.staff.login_failed", "login_failed", **params)
     return session
 
 
@@ -275,30 +287,27 @@ def gate_login(ctx: ServiceContext, number: str, pin: str) -> StaffSession:
     row = _find(number)
     right = _check(row, pin)
     now = ctx.now()
-    failure: str | None = None
-    key: str = "fix19.gate.wrong"
+    key: str = ""  # the failure's catalog message, "" while none
     params: dict[str, object] = {}
     with write_transaction(ctx.database):
         if not right or row is None:
             audit.append(actor=number or "?", terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "unknown" if row is None else "pin"})
-            failure = GATE_WRONG
+            key = GATE_WRONG_KEY
         elif not row.active:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "inactive"})
-            failure = f"工号 {number} 已停用，请联系管理员"
             key, params = "maint17.staff.inactive", {"number": number}
         elif row.locked_until is not None and row.locked_until > now:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_failed", now=now,
                          entity="staff", entity_id=number, detail={"reason": "locked"})
             minutes = _minutes_left(row.locked_until, now)
-            failure = f"账号已锁定，请 {minutes} 分钟后再试"
-            key, params = "maint17.staff.locked", {"minutes": minutes}
+            key, params = "refusal.staff.gate_locked", {"minutes": minutes}
         else:
             audit.append(actor=number, terminal=ctx.terminal, action="staff.gate_login", now=now,
                          entity="staff", entity_id=number, detail={"role": row.role})
-    if failure is not None or row is None:
-        raise LoginFailed(failure or GATE_WRONG, code="login_failed", key=key, params=params)
+    if key or row is None:
+        raise LoginFailed.keyed(key or GATE_WRONG_KEY, "login_failed", **params)
     return StaffSession(row.id, row.number, row.name, row.role, ROLE_NAMES.get(row.role, row.role), now)
 
 
@@ -334,9 +343,9 @@ def audit_reveal(ctx: ServiceContext, resident_id: int, *, reason: str = "counte
     """
     with write_transaction(ctx.database):
         if acting_staff(ctx) is None:
-            raise PermissionDenied("显示完整信息需要工作人员登录", code="login_required")
+            raise PermissionDenied.keyed("refusal.staff.login_required", "login_required")
         if not Resident.select().where(Resident.id == resident_id).exists():
-            raise NotFound("没有这位参保人的记录", code="resident_unknown")
+            raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
         audit.append(actor=ctx.staff_number, terminal=ctx.terminal, action="resident.reveal", now=ctx.now(),
                      entity="resident", entity_id=resident_id, detail={"reason": reason})
 
@@ -355,10 +364,10 @@ def change_pin(ctx: ServiceContext, number: str, old_pin: str, new_pin: str) -> 
     old_pin, new_pin = clean_pin(old_pin), clean_pin(new_pin)
     _check_pin(new_pin)
     if old_pin == new_pin:
-        raise ServiceError("新PIN不能与原PIN相同", code="same_pin")
+        raise ServiceError.keyed("refusal.staff.same_pin", "same_pin")
     row = _find(staff_key(number))
     if row is None or not row.active or not verify_pin(row.pin_hash, old_pin):
-        raise LoginFailed("原PIN不正确", code="login_failed")
+        raise LoginFailed.keyed("refusal.staff.old_pin", "login_failed")
     new_hash = hash_pin(new_pin)
     with write_transaction(ctx.database):
         Staff.update(pin_hash=new_hash, failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
@@ -372,7 +381,7 @@ def reset_pin(ctx: ServiceContext, number: str, new_pin: str) -> None:
     _check_pin(new_pin)
     new_hash = hash_pin(new_pin)
     with write_transaction(ctx.database):
-        require_role(ctx, "admin", what="重置PIN")
+        require_role(ctx, "admin", what="reset_pin")
         row = _get(number)
         Staff.update(pin_hash=new_hash, failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.reset_pin",
@@ -383,7 +392,7 @@ def unlock(ctx: ServiceContext, number: str) -> StaffInfo:
     """Lift a lock-out after too many wrong counter PINs (the PIN stays); audited
     as ``staff.unlock``. Raises NotFound for an unknown number."""
     with write_transaction(ctx.database):
-        require_role(ctx, "admin", what="解锁工作人员")
+        require_role(ctx, "admin", what="unlock")
         row = _get(number)
         Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.unlock",
@@ -397,10 +406,10 @@ def unlock(ctx: ServiceContext, number: str) -> StaffInfo:
 def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
     """Stop a staff account from logging in (history keeps their number)."""
     with write_transaction(ctx.database):
-        require_role(ctx, "admin", what="停用工作人员")
+        require_role(ctx, "admin", what="deactivate")
         row = _get(number)
         if ctx.staff_id == row.id:
-            raise ServiceError("不能停用自己正在使用的账号", code="self")
+            raise ServiceError.keyed("refusal.staff.self", "self")
         Staff.update(active=False).where(Staff.id == row.id).execute()
         audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.deactivate",
                      now=ctx.now(), entity="staff", entity_id=row.number, detail=_who(ctx, row.number))
@@ -422,7 +431,7 @@ def _who(ctx: ServiceContext, number: str) -> dict[str, object]:
 def _get(number: str) -> Staff:
     row = _find(staff_key(number))
     if row is None:
-        raise NotFound(f"没有工号为 {number} 的工作人员", code="not_found")
+        raise NotFound.keyed("refusal.staff.not_found", "not_found", number=number)
     return row
 
 
