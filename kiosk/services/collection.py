@@ -159,7 +159,7 @@ def export_by_village(ctx: ServiceContext, year: int, path: Path, village: str |
     an unwritable place (nothing is left behind)."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        raise ServiceError(f"{path.name}：只能导出为 .csv 或 .xlsx", code="bad_file")
+        raise ServiceError.keyed("refusal.collection.bad_suffix", "bad_file", file=path.name)
     rows = unpaid(ctx, year, village)
     by_village: dict[str, list[tuple[str, ...]]] = {}
     for r in rows:
@@ -180,7 +180,7 @@ def export_by_village(ctx: ServiceContext, year: int, path: Path, village: str |
     except OSError as exc:
         for written in files:
             written.unlink(missing_ok=True)
-        raise ServiceError(f"文件写不进去（{exc.strerror or exc}）：请换一个可写的位置", code="file") from None
+        raise ServiceError.keyed("refusal.collection.unwritable", "file", problem=exc.strerror or str(exc)) from None
     try:
         with ctx.database.connection_context(), write_transaction(ctx.database):
             audit.append(actor=ctx.actor, terminal=ctx.terminal, action="collection.export", now=ctx.now(),

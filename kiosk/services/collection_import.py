@@ -131,9 +131,9 @@ def import_confirmations(ctx: ServiceContext, path: Path, *, channel: str | None
     unreadable file, ServiceError for a bad ``channel``, PermissionDenied without staff.
     """
     if channel is not None and channel not in CHANNELS:
-        raise ServiceError("渠道应为 tax（税务）或 bank（银行代扣）", code="bad_channel")
+        raise ServiceError.keyed("refusal.collection_import.bad_channel", "bad_channel")
     if ctx.staff_id is None:
-        raise PermissionDenied("登记缴费须由工作人员办理（--staff 工号）", code="login_required")
+        raise PermissionDenied.keyed("refusal.collection_import.login_required", "login_required")
     today = ctx.today()
     rows = _Rows(path, COLUMNS)
     plans: list[_Plan] = []

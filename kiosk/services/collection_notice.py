@@ -86,12 +86,12 @@ def print_notice(ctx: ServiceContext, number: str) -> tuple[int, Document]:
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number.strip()[:30]}", code="application_unknown")
+            raise NotFound.keyed("maint17.app.unknown", "application_unknown", number=number.strip()[:30])
         if row.type != "assessment":
-            raise ServiceError(f"{row.number} 不是缴费核定业务，没有缴费核定通知单", code="not_assessment")
+            raise ServiceError.keyed("refusal.collection_notice.not_assessment", "not_assessment", number=row.number)
         data = dict(row.data or {})
         if "notice" not in data or "assessment_id" not in data:
-            raise ServiceError(f"{row.number} 尚未核定缴费金额，还没有通知单", code="not_notified")
+            raise ServiceError.keyed("refusal.collection_notice.not_notified", "not_notified", number=row.number)
         resident = Resident.get_by_id(row.__data__["resident"])
         document = notice_document(ctx, resident, row.number, data)
         earlier = PrintJob.get_or_none(PrintJob.id == data.get("notice_print_job"))

@@ -66,7 +66,7 @@ def standing(ctx: ServiceContext, resident_id: int) -> Standing:
     with ctx.database.connection_context():
         row = Resident.get_or_none(Resident.id == resident_id)
         if row is None:
-            raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+            raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
         enrolments = tuple(EnrolmentStanding(e.insurance, e.scheme, e.status, e.start_date, e.end_date)
                            for e in Enrolment.select().where(Enrolment.resident == resident_id)
                            .order_by(Enrolment.start_date, Enrolment.id))
@@ -135,7 +135,7 @@ def accept_preview(ctx: ServiceContext, resident_id: int, type_: str, data: dict
         if type_ == "inheritance":
             row = Resident.get_or_none(Resident.id == resident_id)
             if row is None:
-                raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+                raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
             return dict(lifecycle_apps.settlement(ctx, row))
     return {}
 
@@ -151,7 +151,7 @@ def step_preview(ctx: ServiceContext, number: str, to_status: str) -> dict[str, 
     with ctx.database.connection_context():
         row = Application.get_or_none(Application.number == number)
         if row is None:
-            raise NotFound(f"找不到业务 {number}", code="unknown", key="maint17.app.unknown", params={"number": number})
+            raise NotFound.keyed("maint17.app.unknown", "unknown", number=number)
         resident_id = int(row.__data__["resident"])
         if (row.type, to_status) == ("assessment", "amount_calculated"):
             from kiosk.rules.workflows import workflow
@@ -186,7 +186,7 @@ def export_due(ctx: ServiceContext, month: dt.date, path: Path) -> int:
     from kiosk.services.collection import write_village_workbook
 
     if path.suffix.lower() != ".xlsx":
-        raise ServiceError(f"{path.name}：只能导出为 .xlsx", code="bad_file")
+        raise ServiceError.keyed("refusal.resident_standing.xlsx_only", "bad_file", file=path.name)
     rows = lifecycle.due_for_certification(ctx, month)
     by_village: dict[str, list[tuple[str, ...]]] = {}
     for r in rows:
@@ -195,7 +195,7 @@ def export_due(ctx: ServiceContext, month: dt.date, path: Path) -> int:
     try:
         write_village_workbook(path, DUE_HEADER, by_village)
     except OSError as exc:  # the writer leaves nothing behind (an older file at path stays as it was)
-        raise ServiceError(f"文件写不进去（{exc.strerror or exc}）：请换一个可写的位置", code="file") from None
+        raise ServiceError.keyed("refusal.collection.unwritable", "file", problem=exc.strerror or str(exc)) from None
     try:
         with ctx.database.connection_context(), write_transaction(ctx.database):
             audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.due_list_export", now=ctx.now(),

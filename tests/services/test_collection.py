@@ -119,3 +119,34 @@ def test_village_workbook_writer(tmp_path: Path) -> None:
     empty = openpyxl.load_workbook(out)
     assert empty.sheetnames == ["名单"] and [c.value for c in empty["名单"][1]] == ["村", "号"]
     assert empty["名单"].max_row == 1
+
+
+def test_collection_refusals_come_from_both_catalogs(town: Town, tmp_path: Path) -> None:
+    """Every refusal the collection services raise is a catalog key in both languages, with its code."""
+    import ast
+
+    from kiosk.i18n import Translator, catalog, translate_message
+    from kiosk.services import collection_import, collection_notice, resident_standing
+
+    keys = set()
+    for module in (collection, collection_import, collection_notice, resident_standing):
+        for node in ast.walk(ast.parse(Path(str(module.__file__)).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "keyed":
+                keys.add(node.args[0].value)  # type: ignore[attr-defined]
+    assert "refusal.collection.bad_suffix" in keys and len(keys) >= 8
+    for language in ("zh_CN", "en"):
+        assert sorted(k for k in keys if k not in catalog(language)) == []
+
+    with pytest.raises(ServiceError) as refused:
+        collection.export_by_village(town.clerk, 2025, tmp_path / "list.txt")
+    error = refused.value
+    assert (error.code, error.key, error.message) == ("bad_file", "refusal.collection.bad_suffix",
+                                                      "list.txt：只能导出为 .csv 或 .xlsx")
+    assert translate_message(Translator("en"), error.key, error.params).startswith("list.txt: the list can only")
+    with pytest.raises(ServiceError) as refused:
+        collection.export_by_village(town.clerk, 2025, tmp_path / "missing" / "list.xlsx")
+    assert refused.value.code == "file" and "可写的位置" in refused.value.message
+    assert not (tmp_path / "missing").exists()
+    with pytest.raises(ServiceError) as refused:
+        collection_notice.print_notice(town.clerk, "SQ404")
+    assert (refused.value.code, refused.value.message) == ("application_unknown", "没有业务编号 SQ404")
