@@ -189,8 +189,7 @@ def credit_interest(ctx: ServiceContext, year: int) -> CreditResult:
     """
     today = ctx.today()
     if today < dt.date(year, 12, 31):
-        raise ServiceError(f"{year}年度尚未结束（今天是{today.isoformat()}），年终结息须在12月31日或以后办理",
-                           code="year_open")
+        raise ServiceError.keyed("refusal.accounts.year_open", "year_open", year=year, today=today.isoformat())
     book = policy_book(ctx)
     interest = book.interest
     end = dt.date(year, 12, 31)
@@ -219,14 +218,14 @@ def credit_interest(ctx: ServiceContext, year: int) -> CreditResult:
             opening = _opening(entries, year)
             previous = interest.rate_for(account.kind, year - 1)
             if opening and previous is not None and (year - 1) not in done:
-                raise ServiceError(f"有账户尚未结算{year - 1}年度利息：请先运行 kiosk account credit-interest {year - 1}",
-                                   code="previous_year")
+                raise ServiceError.keyed("refusal.accounts.previous_year", "previous_year", previous=year - 1)
             result = year_interest(year, opening, _movements(entries, year), rate.rate, interest.method)
             plans.append((account, result.interest_fen))
         if missing:
-            kinds = "、".join({"pension_employee": "职工", "pension_resident": "城乡居民"}[k] for k in sorted(missing))
-            raise ServiceError(f"政策文件中没有{year}年度{kinds}养老保险个人账户记账利率：请在政策文件"
-                               f"[account_interest] 中加入该年利率后再结息（本次未记账）", code="no_rate")
+            kinds = "both" if len(missing) > 1 else {"pension_employee": "employee", "pension_resident": "resident"}[
+                next(iter(missing))]
+            raise ServiceError.keyed("refusal.accounts.no_rate", "no_rate", year=year,
+                                     kinds_key=f"refusal.accounts.kinds.{kinds}")
         for account, amount in plans:
             if amount <= 0:
                 zero += 1

@@ -47,12 +47,12 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Contribution, Enrolment, PrintJob, Resident
-from kiosk.i18n import translate
 from kiosk.rules.identity import mask_id_number, mask_name
 from kiosk.rules.retirement import add_months
 from kiosk.rules.text import InvalidText, normalise_number, normalise_text
 from kiosk.services import NotFound, ServiceContext, ServiceError
 from kiosk.services.payments import _receipt_context
+from kiosk.services.registration import refusal_with_reason
 from kiosk.services.residents import INSURANCE_ZH, SCHEME_ZH
 from printers import spool
 from printers.certificate import (
@@ -93,7 +93,7 @@ def certificate_input(ctx: ServiceContext, resident_id: int, start: dt.date, end
     """What a certificate for ``start``..``end`` (months, inclusive) states (on the caller's connection)."""
     person = Resident.get_or_none(Resident.id == resident_id)
     if person is None:
-        raise NotFound("没有这位参保人的记录")
+        raise NotFound.keyed("maint17.app.resident_unknown")
     # Every enrolment in force at some time in the period (an ended one names its end date).
     period_end = add_months(_month(end), 1) - dt.timedelta(days=1)
     enrolments = tuple(
@@ -154,17 +154,16 @@ def normalise_purpose(text: str) -> str:
     except InvalidText as exc:
         key = f"fix15verify.purpose.{exc.reason}"
         params = {"position": exc.params.get("position", ""), "code": exc.params.get("code", "")}
-        raise ServiceError(translate(key, "zh_CN", **params), code=exc.reason, key=key, params=params) from None
+        raise ServiceError.keyed(key, exc.reason, **params) from None
     if len(purpose) > PURPOSE_MAX_LENGTH:
         params = {"max": PURPOSE_MAX_LENGTH, "length": len(purpose)}
-        raise ServiceError(translate("fix15verify.purpose.long", "zh_CN", **params), code="long_purpose",
-                           key="fix15verify.purpose.long", params=params)
+        raise ServiceError.keyed("fix15verify.purpose.long", "long_purpose", **params)
     return purpose
 
 
 def _check_period(ctx: ServiceContext, start: dt.date, end: dt.date) -> None:
     if end < start or _month(end) > _month(ctx.today()):
-        raise ServiceError("证明期间有误：结束月份不能早于开始月份，也不能晚于本月", code="bad_period")
+        raise ServiceError.keyed("refusal.certificates.bad_period", "bad_period")
 
 
 def preview_certificate(ctx: ServiceContext, resident_id: int, start: dt.date, end: dt.date, *,
@@ -240,12 +239,12 @@ def _parse(text: str) -> tuple[str, str | None, str | None]:
     if first.upper().startswith((QR_PREFIX + ":", QR_PREFIX_FACTS + ":")):
         parts = first.split(":")
         if len(parts) != 3:
-            raise ServiceError("二维码内容不完整：应为 SBZM2:RC…:校验值", code="bad_code")
+            raise ServiceError.keyed("refusal.certificates.bad_qr", "bad_code")
         return parts[1].strip().upper(), parts[2].strip().upper(), raw
     try:
         return normalise_number(raw).upper(), None, None
     except InvalidText as exc:
-        raise ServiceError(f"校验码无效：{getattr(exc, 'message', exc)}", code="bad_code") from None
+        raise refusal_with_reason("refusal.certificates.bad_code", "bad_code", exc) from None
 
 
 def verify_code(ctx: ServiceContext, text: str) -> Verification:

@@ -40,12 +40,12 @@ def check(deceased_id: int, survivors: Sequence[int]) -> tuple[int, ...]:
     unique = tuple(dict.fromkeys(int(s) for s in survivors))
     for survivor in unique:
         if survivor == deceased_id:
-            raise ServiceError("遗属不能是死者本人，请核对遗属的身份证号码", code="bad_survivor")
+            raise ServiceError.keyed("refusal.survivors.self", "bad_survivor")
         person = Resident.get_or_none(Resident.id == survivor)
         if person is None:
-            raise NotFound("没有这位遗属的参保人记录：请先为遗属登记后再办理")
+            raise NotFound.keyed("refusal.survivors.unknown")
         if person.death_date is not None:
-            raise ServiceError("这位遗属已登记死亡，不能领取遗属待遇", code="bad_survivor")
+            raise ServiceError.keyed("refusal.survivors.deceased", "bad_survivor")
     return unique
 
 
