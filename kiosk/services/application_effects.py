@@ -89,21 +89,25 @@ def _desc(model: type[peewee.Model]) -> Any:
     return cast(Any, model._meta.primary_key).desc()  # type: ignore[attr-defined]
 
 
-def _date(value: Any, what: str) -> dt.date:
+def _date(value: Any, what_key: str) -> dt.date:
+    """``value`` as an ISO date; the refusal names the field ``what_key`` (a catalog key)."""
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ServiceError(f"{what}应为日期（如 2026-03-01），收到“{value}”", code="bad_date") from None
+        raise ServiceError.keyed("refusal.input.not_date", "bad_date", what_key=what_key, value=str(value)) from None
 
 
-def _int(data: Data, key: str, what: str, default: int | None = None) -> int:
+def _int(data: Data, key: str, default: int | None = None) -> int:
+    """``data[key]`` as a whole number; the refusal names the field (``refusal.field.<key>``)."""
     value = data.get(key, default)
+    what_key = f"refusal.field.{key}"
     if value is None:
-        raise ServiceError(f"请填写{what}", code=f"missing_{key}")
+        raise ServiceError.keyed("refusal.input.missing", f"missing_{key}", what_key=what_key)
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"{what}应为整数，收到“{value}”", code=f"bad_{key}") from None
+        raise ServiceError.keyed("refusal.input.not_integer", f"bad_{key}", what_key=what_key,
+                                 value=str(value)) from None
 
 
 def _steps(steps: tuple[CalculationStep, ...] | list[CalculationStep]) -> list[list[Any]]:
@@ -134,9 +138,8 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
     if type_ in _ENROL or type_ == "enrol_employee":
         insurances, scheme, _ = _enrolment_plan(type_, data)
         if _active_enrolment(resident.id, insurances[0], scheme) is not None:
-            raise ServiceError(f"已参加{wf.name_zh.removesuffix('参保登记')}，无需重复登记", code="enrolled",
-                               key="maint17.app.enrolled",
-                               params={"scheme_zh": wf.name_zh.removesuffix("参保登记"), "type_en": wf.name_en})
+            raise ServiceError.keyed("maint17.app.enrolled", "enrolled", scheme_zh=wf.name_zh.removesuffix("参保登记"),
+                                     type_en=wf.name_en)
         # Age window, no overlap across schemes, employee scheme only through an employer.
         enrolment_rules.check_enrolment(ctx, resident, type_, data, staff=ctx.staff_id is not None)
     elif type_ == "assessment":
@@ -146,59 +149,57 @@ def check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, data: Da
             _assessment_base(ctx, resident, data)
     elif type_ == "benefit_unemployment":
         if _open(resident.id, "unemployment_registration", "registered") is None:
-            raise ServiceError("申领失业保险金须先办理失业登记（失业登记尚未完成）", code="needs_registration", key="fix17text.effects.needs_registration")
+            raise ServiceError.keyed("fix17text.effects.needs_registration", "needs_registration")
     elif type_ == "benefit_injury":
         determination = _open(resident.id, "injury_determination", "determined")
         if determination is None:
-            raise ServiceError("申领工伤保险待遇须先经工伤认定（尚无“认定为工伤”的工伤认定申请）",
-                               code="needs_determination", key="fix17text.effects.needs_determination")
+            raise ServiceError.keyed("fix17text.effects.needs_determination", "needs_determination")
         source = dict(determination.data or {})
         deadline = _injury_deadline(source, ctx.clock.to_local(determination.created_at).date())
         data["accident_date"] = source.get("accident_date")
         data["determination"] = determination.number
         if not deadline.in_time and deadline.applicant == "worker":
-            raise ServiceError(f"工伤认定申请超过时限（应在{deadline.deadline:%Y-%m-%d}前提出），不能申领待遇",
-                               code="late", key="fix17text.effects.late_claim", params={"date": f"{deadline.deadline:%Y-%m-%d}"})
+            raise ServiceError.keyed("fix17text.effects.late_claim", "late", date=f"{deadline.deadline:%Y-%m-%d}")
     elif type_ == "injury_determination":
         deadline = _injury_deadline(data, ctx.today())
         data["deadline"] = deadline.deadline.isoformat()
         if not deadline.in_time:
             if deadline.applicant == "worker":
-                raise ServiceError(f"已超过申请时限：职工或其近亲属应在事故发生之日起1年内（{deadline.deadline:%Y-%m-%d}前）"
-                                   "提出工伤认定申请", code="late", key="fix17text.effects.late_determination", params={"date": f"{deadline.deadline:%Y-%m-%d}"})
+                raise ServiceError.keyed("fix17text.effects.late_determination", "late",
+                                         date=f"{deadline.deadline:%Y-%m-%d}")
             data["employer_late"] = True  # accepted; the employer bears the costs before this day
     elif type_ == "transfer":
         transfers.check_submit(ctx, resident, data)  # 66号 / 17号: where, who, which way
     elif type_ == "card_apply":
         card = current_card(resident.id)
         if card is not None:
-            raise ServiceError(f"已有社保卡 {card.card_number}，如遗失请挂失后补换", code="has_card", key="fix17text.effects.has_card", params={"card": card.card_number})
+            raise ServiceError.keyed("fix17text.effects.has_card", "has_card", card=card.card_number)
     elif type_ == "card_loss":
         if _card(resident.id, "active") is None:
-            raise ServiceError("没有可挂失的社保卡（没有正常状态的卡）", code="no_card", key="fix17text.effects.no_card_to_report")
+            raise ServiceError.keyed("fix17text.effects.no_card_to_report", "no_card")
     elif type_ == "card_unfreeze":
         if _card(resident.id, "frozen") is None:
-            raise ServiceError("没有已挂失的社保卡，无需解挂", code="not_frozen", key="fix17text.effects.no_frozen_card")
+            raise ServiceError.keyed("fix17text.effects.no_frozen_card", "not_frozen")
     elif type_ == "info_change":
         info_change.prepare(ctx, resident, data)  # 信息变更: field, new value, document
     elif type_ == "card_replace":
         card = current_card(resident.id)
         if card is None:
-            raise ServiceError("没有可补换的社保卡，请办理社保卡申领", code="no_card", key="fix17text.effects.no_card_to_replace")
+            raise ServiceError.keyed("fix17text.effects.no_card_to_replace", "no_card")
         data["old_card"] = card.card_number
 
 
 def _injury_deadline(data: Data, applied_on: dt.date) -> benefits.InjuryDeadline:
     if "accident_date" not in data:
-        raise ServiceError("请填写事故发生（或职业病诊断）日期", code="missing_accident_date", key="fix17text.effects.missing_accident_date")
-    accident = _date(data["accident_date"], "事故日期")
+        raise ServiceError.keyed("fix17text.effects.missing_accident_date", "missing_accident_date")
+    accident = _date(data["accident_date"], "refusal.field.accident_date")
     applicant = data.get("applicant", "worker")
     if applicant not in ("employer", "worker"):
-        raise ServiceError("申请人应为用人单位（employer）或职工本人/近亲属（worker）", code="bad_applicant", key="fix17text.effects.bad_applicant")
+        raise ServiceError.keyed("fix17text.effects.bad_applicant", "bad_applicant")
     try:
         return benefits.check_injury_application(accident, applied_on, applicant)
     except benefits.BenefitError:
-        raise ServiceError("事故日期不能晚于申请日期", code="bad_date", key="fix17text.effects.accident_after_application") from None
+        raise ServiceError.keyed("fix17text.effects.accident_after_application", "bad_date") from None
 
 
 def _card(resident_id: int, status: str) -> Card | None:
@@ -219,7 +220,7 @@ def _enrolment_plan(type_: str, data: Data) -> tuple[tuple[str, ...], str, str |
         return _EMPLOYEE_INSURANCES, "employee", "pension_employee"
     if scheme == "flexible":
         return ("pension",), "flexible", "pension_employee"
-    raise ServiceError("参保类型应为职工（employee）或灵活就业（flexible）", code="bad_scheme", key="fix17text.effects.bad_scheme")
+    raise ServiceError.keyed("fix17text.effects.bad_scheme", "bad_scheme")
 
 
 def needs_supervisor(type_: str, to_status: str, data: Data) -> bool:
@@ -239,7 +240,7 @@ def apply(ctx: ServiceContext, row: Application, wf: Workflow, to_status: str, d
         try:
             handler(ctx, row, data)
         except LedgerError as exc:
-            raise ServiceError(str(exc), code="ledger") from None
+            raise ServiceError.keyed("refusal.application_effects.ledger", "ledger", problem=str(exc)) from None
 
 
 def _open_accounts(ctx: ServiceContext, row: Application, data: Data) -> None:
@@ -277,7 +278,7 @@ def _set_card(ctx: ServiceContext, card: Card, status: str, row: Application) ->
 def _freeze(ctx: ServiceContext, row: Application, data: Data) -> None:
     card = _card(row.__data__["resident"], "active")
     if card is None:
-        raise ServiceError("没有可挂失的社保卡", code="no_card", key="fix17text.effects.no_card_to_report")
+        raise ServiceError.keyed("fix17text.effects.no_card_to_report", "no_card")
     _set_card(ctx, card, "frozen", row)
     data["card_number"] = card.card_number
 
@@ -285,7 +286,7 @@ def _freeze(ctx: ServiceContext, row: Application, data: Data) -> None:
 def _unfreeze(ctx: ServiceContext, row: Application, data: Data) -> None:
     card = _card(row.__data__["resident"], "frozen")
     if card is None:
-        raise ServiceError("这张社保卡已不是挂失状态，无法解挂", code="not_frozen", key="fix17text.effects.not_frozen")
+        raise ServiceError.keyed("fix17text.effects.not_frozen", "not_frozen")
     _set_card(ctx, card, "active", row)
     data["card_number"] = card.card_number
 
@@ -306,18 +307,18 @@ def _replace(ctx: ServiceContext, row: Application, data: Data) -> None:
 def _assessment_base(ctx: ServiceContext, resident: Resident, data: Data) -> contribution.BaseDecision:
     scheme = data.get("scheme")
     if scheme not in ("employee", "flexible"):
-        raise ServiceError("缴费核定须选择职工（employee）或灵活就业（flexible）", code="bad_scheme", key="fix17text.effects.assess_scheme")
+        raise ServiceError.keyed("fix17text.effects.assess_scheme", "bad_scheme")
     if _active_enrolment(resident.id, "pension", scheme) is None:
-        raise ServiceError(f"尚未参加{'职工' if scheme == 'employee' else '灵活就业人员'}养老保险，请先办理参保登记",
-                           code="not_enrolled", key="fix17text.effects.not_enrolled_monthly", params={"scheme_key": f"maint17.scheme.{scheme}"})
+        raise ServiceError.keyed("fix17text.effects.not_enrolled_monthly", "not_enrolled",
+                                 scheme_key=f"refusal.name.scheme.{scheme}")
     wage = policy(ctx).wage
     try:
         if scheme == "employee":
-            base = contribution.determine_base(_int(data, "declared_wage_fen", "申报工资"), wage)
+            base = contribution.determine_base(_int(data, "declared_wage_fen"), wage)
         else:
-            base = contribution.choose_flexible_base(_int(data, "base_fen", "缴费基数"), wage)
+            base = contribution.choose_flexible_base(_int(data, "base_fen"), wage)
     except contribution.ContributionError as exc:
-        raise ServiceError(str(exc), code="bad_base") from None
+        raise ServiceError.keyed(exc.key, "bad_base", **exc.params) from None
     data["base"] = {"declared_fen": base.declared_fen, "base_fen": base.base_fen, "floor_fen": base.floor_fen,
                     "cap_fen": base.cap_fen, "adjustment": base.adjustment}
     return base
@@ -330,15 +331,15 @@ def _resident_tier(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     clerk records it at 缴费记录 through :func:`payments.pay_resident_pension`.
     """
     if _active_enrolment(resident.id, "pension", "resident") is None:
-        raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled", key="fix17text.pay.not_enrolled_pension")
-    tier_fen = _int(data, "tier_fen", "缴费档次")
-    year = _int(data, "year", "缴费年度", ctx.today().year)
+        raise ServiceError.keyed("fix17text.pay.not_enrolled_pension", "not_enrolled")
+    tier_fen = _int(data, "tier_fen")
+    year = _int(data, "year", ctx.today().year)
     enrolment_rules.check_resident_year(resident, year, ctx.today())  # this year, or the transitional 补缴
     paid = Contribution.select().where((Contribution.resident == resident.id) & (Contribution.insurance == "pension")
                                        & (Contribution.scheme == "resident")
                                        & (Contribution.month == dt.date(year, 1, 1))).exists()
     if paid:
-        raise ServiceError(f"{year}年度城乡居民养老保险费已经缴纳，无需重复申报", code="already_paid", key="fix17text.effects.year_paid", params={"year": year})
+        raise ServiceError.keyed("fix17text.effects.year_paid", "already_paid", year=year)
     quote = quote_for(ctx, resident, tier_fen, year)
     data.update(tier_fen=tier_fen, year=year, amount_fen=quote.individual_pays_fen,
                 base={"tier_fen": tier_fen, "base_fen": tier_fen},
@@ -365,10 +366,10 @@ def _resident_notice(ctx: ServiceContext, row: Application, data: Data) -> None:
 
 def _months(ctx: ServiceContext, data: Data) -> list[dt.date]:
     start_text = data.get("start_month") or f"{ctx.today():%Y-%m}"
-    start = _date(f"{start_text}-01", "起始月份")
-    count = _int(data, "month_count", "缴费月数", 1)
+    start = _date(f"{start_text}-01", "refusal.field.start_month")
+    count = _int(data, "month_count", 1)
     if not 1 <= count <= 36:
-        raise ServiceError("缴费月数应为1到36", code="bad_month_count", key="fix17text.effects.bad_month_count")
+        raise ServiceError.keyed("fix17text.effects.bad_month_count", "bad_month_count")
     months = []
     year, month = start.year, start.month
     for _ in range(count):
@@ -387,13 +388,13 @@ def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -
     try:
         if data["scheme"] == "employee":
             notice = contribution.assess_employee(base_fen, params.wage, params.rates,
-                                                  risk_class=_int(data, "risk_class", "工伤风险类别", 1))
+                                                  risk_class=_int(data, "risk_class", 1))
             account_part = round_fen(base_fen * params.rates.pension.individual)
         else:
             notice = contribution.assess_flexible(base_fen, params.wage, params.rates)
             account_part = contribution.flexible_account_part(notice, params.rates)
     except contribution.ContributionError as exc:
-        raise ServiceError(str(exc), code="bad_base") from None
+        raise ServiceError.keyed(exc.key, "bad_base", **exc.params) from None
     lines = [{"insurance": ln.insurance, "payer": ln.payer, "base_fen": ln.base_fen, "rate": str(ln.rate),
               "monthly_fen": ln.amount_fen, "amount_fen": ln.amount_fen * len(months)} for ln in notice.lines]
     data["notice"] = {
@@ -425,7 +426,7 @@ def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:
 def _record_payment(ctx: ServiceContext, row: Application, data: Data) -> None:
     method = data.get("method")
     if method is None:
-        raise ServiceError("请选择缴费方式（现金、银行卡、社保卡，或凭税务/银行回执登记）", code="missing_method", key="fix17text.effects.missing_method")
+        raise ServiceError.keyed("fix17text.effects.missing_method", "missing_method")
     notice = data["notice"]
     if data.get("scheme") == "resident":
         # The yearly tier is paid like any resident pension payment (savepoint inside this transaction).
@@ -463,7 +464,7 @@ def _approve_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
 
 def _pay_benefit(ctx: ServiceContext, row: Application, data: Data) -> None:
     if "amount_fen" not in data:
-        raise ServiceError("尚未完成待遇计算", code="not_calculated", key="fix17text.effects.not_calculated")
+        raise ServiceError.keyed("fix17text.effects.not_calculated", "not_calculated")
     claims.check_step(ctx, row, data, "支付")  # a claim the records do not support is never paid
     today = ctx.today()
     amount = int(data["amount_fen"])

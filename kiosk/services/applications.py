@@ -51,7 +51,6 @@ from printers.templates import (
 )
 
 APPLICATION_COUNTER_PREFIX = "#"
-CONFLICT_MESSAGE = "该业务已被其他工作人员处理，请刷新后重试"
 
 
 def _status_params(wf: Workflow, status: str) -> dict[str, object]:
@@ -173,7 +172,7 @@ def _workflow(type_: str) -> Workflow:
     try:
         return WORKFLOWS[type_]
     except KeyError:
-        raise ServiceError(f"没有“{type_}”这类业务", code="unknown_type") from None
+        raise ServiceError.keyed("refusal.applications.unknown_type", "unknown_type", type=type_) from None
 
 
 def _info(row: Application) -> ApplicationInfo:
@@ -248,9 +247,10 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
     received = set(materials_received)
     unknown = received - {m.code for m in wf.materials}
     if unknown:
-        known = "、".join(f"{m.code}（{m.name_zh}）" for m in wf.materials)
-        raise ServiceError(f"材料代码 {', '.join(sorted(unknown))} 不属于{wf.name_zh}；可选：{known}",
-                           code="unknown_material")
+        raise ServiceError.keyed("refusal.applications.unknown_materials", "unknown_material",
+                                 codes=", ".join(sorted(unknown)), type_zh=wf.name_zh, type_en=wf.name_en,
+                                 known_zh="、".join(f"{m.code}（{m.name_zh}）" for m in wf.materials),
+                                 known_en=", ".join(f"{m.code} ({m.name_en})" for m in wf.materials))
     payload = dict(data or {})
     now, today = ctx.now(), ctx.today()
     with write_transaction(ctx.database):
@@ -262,7 +262,7 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
             query = query.for_update()
         resident = query.get_or_none()
         if resident is None:
-            raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+            raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
         staff = acting_staff(ctx)
         _check_submit(ctx, resident, wf, payload)
         number = application_number(today, _next_serial(today))
@@ -290,9 +290,8 @@ def _check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, payload
                                             & ~(Application.status.in_((*END_STATES, wf.last))))
                  .first())
     if open_same is not None:
-        raise Conflict(f"已有正在办理的{wf.name_zh}（{open_same.number}），请勿重复申请", code="duplicate",
-                       key="maint17.app.duplicate",
-                       params={"type_zh": wf.name_zh, "type_en": wf.name_en, "number": open_same.number})
+        raise Conflict.keyed("maint17.app.duplicate", "duplicate", type_zh=wf.name_zh, type_en=wf.name_en,
+                             number=open_same.number)
     effects.check_submit(ctx, resident, wf, payload)
 
 
@@ -306,7 +305,7 @@ def check(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, Any
         try:
             resident = Resident.get_or_none(Resident.id == resident_id)
             if resident is None:
-                raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+                raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
             _check_submit(ctx, resident, wf, dict(data or {}))
         finally:
             transaction.rollback()
@@ -325,14 +324,16 @@ def _acceptance_job(ctx: ServiceContext, resident: Resident, row: Application, w
 
 def _illegal(wf: Workflow, status: str, to_status: str) -> ServiceError:
     allowed = wf.allowed(status)
-    target = wf.status_name(to_status) if to_status in END_STATES or to_status in {s.code for s in wf.steps} \
-        else to_status
+    known = to_status in END_STATES or to_status in {s.code for s in wf.steps}
+    target = wf.status_name(to_status) if known else to_status
+    target_en = wf.status_name(to_status, "en") if known else to_status
+    params: dict[str, object] = {"type_zh": wf.name_zh, "type_en": wf.name_en, **_status_params(wf, status),
+                                 "target_zh": target, "target_en": target_en}
     if not allowed:
-        message = f"{wf.name_zh}当前状态为“{wf.status_name(status)}”，已办结，不能再改为“{target}”"
-    else:
-        shown = "、".join(f"“{wf.status_name(code)}”" for code in allowed)
-        message = f"{wf.name_zh}当前状态为“{wf.status_name(status)}”，不能改为“{target}”；可以办理：{shown}"
-    return ServiceError(message, code="illegal_transition")
+        return ServiceError.keyed("refusal.applications.finished", "illegal_transition", **params)
+    return ServiceError.keyed("refusal.applications.illegal", "illegal_transition", **params,
+                              allowed_zh="、".join(f"“{wf.status_name(code)}”" for code in allowed),
+                              allowed_en=", ".join(f"\"{wf.status_name(code, 'en')}\"" for code in allowed))
 
 
 def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", expected_version: int | None = None,
@@ -350,19 +351,17 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
-                           key="maint17.app.unknown", params={"number": number})
+            raise NotFound.keyed("maint17.app.unknown", "application_unknown", number=number)
         staff = acting_staff(ctx)
         if staff is None:
-            raise PermissionDenied("办理业务需要工作人员登录", code="login_required", key="maint17.app.login_required")
+            raise PermissionDenied.keyed("maint17.app.login_required", "login_required")
         if expected_version is not None and expected_version != row.version:
-            raise Conflict(CONFLICT_MESSAGE, code="conflict", key="maint17.app.conflict")
+            raise Conflict.keyed("maint17.app.conflict", "conflict")
         wf = _workflow(row.type)
         if to_status not in wf.allowed(row.status):
             raise _illegal(wf, row.status, to_status)
         if _needs_supervisor(wf, row.status, to_status, row.data) and staff.role not in ("supervisor", "admin"):
-            raise PermissionDenied(f"“{wf.status_name(to_status)}”需要审核员（主管）或管理员办理", code="supervisor",
-                                   key="maint17.app.supervisor", params=_status_params(wf, to_status))
+            raise PermissionDenied.keyed("maint17.app.supervisor", "supervisor", **_status_params(wf, to_status))
         payload = dict(row.data or {})
         typed = dict(data or {})
         if row.type.startswith("benefit_"):
@@ -372,19 +371,15 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
         if to_status not in END_STATES:
             duties.check_decision_inputs(row.type, to_status, payload, ctx.today())
         if to_status in NEEDS_REASON and not note:
-            raise ServiceError(f"{wf.status_name(to_status)}必须填写原因（参保人会在“办理进度”中看到）",
-                               code="reason_required", key="maint17.app.reason_required",
-                               params=_status_params(wf, to_status))
+            raise ServiceError.keyed("maint17.app.reason_required", "reason_required", **_status_params(wf, to_status))
         if row.status == wf.first and to_status not in END_STATES:
             lacking = [m for m in ApplicationMaterial.select().where(ApplicationMaterial.application == row.id)
                        if not m.received and any(w.code == m.code and w.required for w in wf.materials)]
             missing = [m.name for m in lacking]
             if missing:
                 english = {w.code: w.name_en for w in wf.materials}
-                raise ServiceError(f"材料不齐，缺少：{'、'.join(missing)}。请补齐后再办理，或退回", code="materials",
-                                   key="maint17.app.materials",
-                                   params={"list_zh": "、".join(missing),
-                                           "list_en": ", ".join(english.get(m.code, m.name) for m in lacking)})
+                raise ServiceError.keyed("maint17.app.materials", "materials", list_zh="、".join(missing),
+                                         list_en=", ".join(english.get(m.code, m.name) for m in lacking))
         from_status = row.status
         # 受审分离: who accepted (受理) and who approved (复核) are kept on the row.
         accepted_by = duties.acceptor_after(row, wf, staff, to_status)
@@ -394,7 +389,7 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
                                       approved_by=staff.id if approved else Application.approved_by)
                    .where((Application.id == row.id) & (Application.version == row.version)).execute())
         if updated != 1:
-            raise Conflict(CONFLICT_MESSAGE, code="conflict", key="maint17.app.conflict")
+            raise Conflict.keyed("maint17.app.conflict", "conflict")
         if to_status not in END_STATES:
             effects.apply(ctx, row, wf, to_status, payload)
         Application.update(data=payload).where(Application.id == row.id).execute()
@@ -418,25 +413,24 @@ def mark_material(ctx: ServiceContext, number: str, code: str, received: bool = 
     """
     state = state or ("received" if received else "missing")
     if state not in MATERIAL_STATES:
-        raise ServiceError(f"材料状态只能是 {'、'.join(MATERIAL_STATES)}", code="material_state")
+        raise ServiceError.keyed("refusal.applications.material_state", "material_state",
+                                 states_zh="、".join(MATERIAL_STATES), states_en=", ".join(MATERIAL_STATES))
     problem = problem.strip() or (DEFAULT_CORRECTION if state == "correction" else "")
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
-                           key="maint17.app.unknown", params={"number": number})
+            raise NotFound.keyed("maint17.app.unknown", "application_unknown", number=number)
         if acting_staff(ctx) is None:
-            raise PermissionDenied("收取材料需要工作人员登录", code="login_required", key="maint17.app.login_required_materials")
+            raise PermissionDenied.keyed("maint17.app.login_required_materials", "login_required")
         wf = _workflow(row.type)
         if not (row.status == RETURNED or (row.status == wf.first and not wf.is_finished(row.status))):
-            raise ServiceError(f"{wf.name_zh}当前为“{wf.status_name(row.status)}”，材料只能在受理时或退回补正后登记",
-                               code="materials_closed", key="maint17.app.materials_closed",
-                               params={"type_zh": wf.name_zh, "type_en": wf.name_en,
-                                       **_status_params(wf, row.status)})
+            raise ServiceError.keyed("maint17.app.materials_closed", "materials_closed", type_zh=wf.name_zh,
+                                     type_en=wf.name_en, **_status_params(wf, row.status))
         item = ApplicationMaterial.get_or_none((ApplicationMaterial.application == row.id)
                                                & (ApplicationMaterial.code == code))
         if item is None:
-            raise ServiceError(f"{wf.name_zh}的材料清单中没有“{code}”", code="unknown_material")
+            raise ServiceError.keyed("refusal.applications.unknown_material", "unknown_material",
+                                     type_zh=wf.name_zh, type_en=wf.name_en, code=code)
         got = state == "received"
         payload = dict(row.data or {})
         corrections = dict(payload.get(CORRECTIONS_KEY) or {})
@@ -491,14 +485,12 @@ def print_notice(ctx: ServiceContext, number: str) -> ApplicationInfo:
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
-                           key="maint17.app.unknown", params={"number": number})
+            raise NotFound.keyed("maint17.app.unknown", "application_unknown", number=number)
         if acting_staff(ctx) is None:
-            raise PermissionDenied("打印告知单需要工作人员登录", code="login_required", key="maint17.app.login_required_notice")
+            raise PermissionDenied.keyed("maint17.app.login_required_notice", "login_required")
         info = _info(row)
         if not info.missing_materials:
-            raise ServiceError("材料已齐全，无需打印一次性告知单", code="nothing_missing",
-                               key="maint17.app.nothing_missing_notice")
+            raise ServiceError.keyed("maint17.app.nothing_missing_notice", "nothing_missing")
         job = _notice_job(ctx, row, info)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="application.notice", now=ctx.now(),
                      entity="application", entity_id=row.number,
@@ -528,12 +520,10 @@ def return_for_correction(ctx: ServiceContext, number: str, note: str = "",
     with write_transaction(ctx.database):
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
-                           key="maint17.app.unknown", params={"number": number})
+            raise NotFound.keyed("maint17.app.unknown", "application_unknown", number=number)
         before = _info(row)
         if not before.missing_materials:
-            raise ServiceError("材料已齐全，不需要退回补正", code="nothing_missing",
-                               key="maint17.app.nothing_missing_return")
+            raise ServiceError.keyed("maint17.app.nothing_missing_return", "nothing_missing")
         code = _correction_code(before, note)
         info = advance(ctx, number, RETURNED, str(code["text"]), expected_version=expected_version,
                        data={reasons.REASON_KEY: code})
@@ -561,8 +551,7 @@ def get_application(ctx: ServiceContext, number: str) -> ApplicationInfo:
     with ctx.database.connection_context():
         row = Application.get_or_none(Application.number == number.strip().upper())
         if row is None:
-            raise NotFound(f"没有业务编号 {number}", code="application_unknown",
-                           key="maint17.app.unknown", params={"number": number})
+            raise NotFound.keyed("maint17.app.unknown", "application_unknown", number=number)
         return _info(row)
 
 

@@ -82,7 +82,7 @@ def parse_month(text: str) -> dt.date:
         year, month = (int(part) for part in text.strip().split("-"))
         return dt.date(year, month, 1)
     except ValueError:
-        raise ServiceError(f"月份应写成 YYYY-MM（如 2026-03），收到“{text[:20]}”", code="bad_month") from None
+        raise ServiceError.keyed("refusal.benefit_run.bad_month", "bad_month", text=text[:20]) from None
 
 
 def month_of(day: dt.date) -> dt.date:
@@ -350,8 +350,7 @@ def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
 def _require_supervisor(ctx: ServiceContext) -> int:
     staff = acting_staff(ctx)
     if staff is None or staff.role not in ("supervisor", "admin"):
-        raise PermissionDenied("待遇发放须由主管审批：请以主管（supervisor）工号和PIN确认后再发放",
-                               code="needs_supervisor")
+        raise PermissionDenied.keyed("refusal.benefit_run.needs_supervisor", "needs_supervisor")
     return int(staff.id)
 
 
@@ -372,9 +371,9 @@ def _refuse_on_rule_findings(ctx: ServiceContext, lines: Sequence[Line]) -> None
                           benefit_ids=[line.benefit_id for line in lines],
                           application_ids=[line.application_id for line in lines if line.application_id]))
     if findings:
-        kinds = "、".join(sorted({str(getattr(f, "kind", "?")) for f in findings}))
-        raise ServiceError(f"稽核发现 {len(findings)} 条未说明的违规记录（{kinds}）涉及本次发放的待遇，"
-                           "不能发放：请先处理或在稽核中说明（kiosk audit rules）", code="rule_findings")
+        kinds = sorted({str(getattr(f, "kind", "?")) for f in findings})
+        raise ServiceError.keyed("refusal.benefit_run.rule_findings", "rule_findings", count=len(findings),
+                                 kinds_zh="、".join(kinds), kinds_en=", ".join(kinds))
 
 
 def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
@@ -386,10 +385,9 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
     """
     approver = _require_supervisor(ctx)
     if month > month_of(ctx.today()):
-        raise ServiceError(f"{month:%Y-%m} 还没有到：只能发放本月及以前月份的待遇（可先用预览核对）",
-                           code="future_month")
+        raise ServiceError.keyed("refusal.benefit_run.future_month", "future_month", month=f"{month:%Y-%m}")
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        raise ServiceError(f"{out.name}：代发文件只能是 .csv 或 .xlsx", code="bad_file")
+        raise ServiceError.keyed("refusal.benefit_run.bad_file", "bad_file", name=out.name)
     now, today = ctx.now(), ctx.today()
     written: Path | None = None
     try:
@@ -403,7 +401,7 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
                                  posted_at=done.created_at)
             if out is not None and out.exists():
                 # A disbursement file is never overwritten (another month's, or one already sent to the bank).
-                raise ServiceError(f"{out} 已经存在：代发文件从不覆盖，请另指定一个新文件（--out）", code="file_exists")
+                raise ServiceError.keyed("refusal.benefit_run.file_exists", "file_exists", path=str(out))
             result = plan(ctx, month)
             _refuse_policy_change(ctx, result)
             _refuse_on_rule_findings(ctx, result.lines)
@@ -426,8 +424,7 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
     except OSError as exc:
         if written is not None:
             written.unlink(missing_ok=True)
-        raise ServiceError(f"代发文件写不进去（{exc.strerror or exc}）：请换一个可写的位置，本次未发放",
-                           code="file") from None
+        raise ServiceError.keyed("refusal.benefit_run.file", "file", problem=str(exc.strerror or exc)) from None
     except BaseException:
         if written is not None:
             written.unlink(missing_ok=True)  # the bank must never get a file of a run that was not posted
@@ -515,13 +512,14 @@ def _refuse_policy_change(ctx: ServiceContext, result: Plan) -> None:
     earlier = (BenefitRun.select().where((BenefitRun.month >= period) & (BenefitRun.policy_digest != ""))
                .order_by(BenefitRun.month).first())
     here = policy_used(ctx, result.month)
-    before = (f"{earlier.month:%Y-%m} 的发放按“{earlier.policy_version}”（{earlier.policy_digest[:12]}）"
-              if earlier is not None else "此前的发放")
-    raise ServiceError(
-        f"政策与已发放月份不一致：{before}，{period:%Y-%m} 已发 {format_yuan(paid)}元；本终端的政策"
-        f"“{here.label}”（{here.digest[:12]}）只给 {format_yuan(due)}元（共 {len(result.lowered)} 个月份受影响）。"
-        "本次未发放：请核对本终端的政策文件（kiosk.toml 的 policy）与上次发放所用的是否一致",
-        code="policy_changed")
+    params: dict[str, object] = {
+        "period": f"{period:%Y-%m}", "paid": format_yuan(paid), "label": here.label, "digest": here.digest[:12],
+        "due": format_yuan(due), "months": len(result.lowered)}
+    if earlier is None:
+        raise ServiceError.keyed("refusal.benefit_run.policy_changed", "policy_changed", **params)
+    raise ServiceError.keyed("refusal.benefit_run.policy_changed_since", "policy_changed",
+                             earlier=f"{earlier.month:%Y-%m}", earlier_label=earlier.policy_version,
+                             earlier_digest=earlier.policy_digest[:12], **params)
 
 
 def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.datetime, today: dt.date) -> None:

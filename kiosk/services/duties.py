@@ -44,38 +44,40 @@ def check_separation(row: Application, wf: Workflow, staff: Staff, to_status: st
     if to_status in END_STATES or not wf.step(to_status).supervisor:
         return
     if row.accepted_by is not None and int(row.accepted_by) == staff.id:
-        raise PermissionDenied(f"受审分离：您受理了业务 {row.number}，不能再办理“{wf.status_name(to_status)}”，"
-                               "请由另一位审核员（主管）办理", code="same_person",
-                               key="fix15counter.duties.accepted", params={"number": row.number})
+        raise PermissionDenied.keyed("refusal.duties.accepted", "same_person", number=row.number,
+                                     status_zh=wf.status_name(to_status), status_en=wf.status_name(to_status, "en"))
     earlier = {int(e.__data__["staff"]) for e in ApplicationEvent.select(ApplicationEvent.staff)
                .where((ApplicationEvent.application == row.id) & ApplicationEvent.staff.is_null(False))}
     if staff.id in earlier:
-        raise PermissionDenied(f"受审分离：您已经办理过业务 {row.number} 的前面步骤，“{wf.status_name(to_status)}”"
-                               "须由未经办本业务的第二人办理", code="same_person",
-                               key="fix15counter.duties.earlier", params={"number": row.number})
+        raise PermissionDenied.keyed("refusal.duties.earlier", "same_person", number=row.number,
+                                     status_zh=wf.status_name(to_status), status_en=wf.status_name(to_status, "en"))
     if to_status == "approved" and data.get("amount_fen") is None:
-        raise ServiceError("尚未完成待遇计算，没有可复核的金额", code="not_calculated")
+        raise ServiceError.keyed("refusal.duties.not_calculated", "not_calculated")
 
 
-def _decision(data: dict[str, Any], number_key: str, date_key: str, what: str, today: dt.date,
+def _decision(data: dict[str, Any], number_key: str, date_key: str, what_key: str, today: dt.date,
               not_before: dt.date | None = None) -> None:
+    """Check a decision's document number and date; ``what_key`` names the document (a catalog key)."""
     number = str(data.get(number_key) or "").strip()
     if not number:
-        raise ServiceError(f"请填写{what}的文号（按收到的决定书填写）", code=f"missing_{number_key}")
+        raise ServiceError.keyed("refusal.duties.number_missing", f"missing_{number_key}", what_key=what_key)
     if len(number) > DECISION_NUMBER_MAX:
-        raise ServiceError(f"{what}文号过长（最多{DECISION_NUMBER_MAX}个字）", code=f"bad_{number_key}")
+        raise ServiceError.keyed("refusal.duties.number_long", f"bad_{number_key}", what_key=what_key,
+                                 maximum=DECISION_NUMBER_MAX)
     raw = data.get(date_key)
     if not raw:
-        raise ServiceError(f"请填写{what}的作出日期（如 2026-03-01）", code=f"missing_{date_key}")
+        raise ServiceError.keyed("refusal.duties.date_missing", f"missing_{date_key}", what_key=what_key)
     try:
         day = dt.date.fromisoformat(str(raw))
     except ValueError:
-        raise ServiceError(f"{what}日期应为日期（如 2026-03-01），收到“{raw}”", code=f"bad_{date_key}") from None
+        raise ServiceError.keyed("refusal.duties.date_bad", f"bad_{date_key}", what_key=what_key,
+                                 raw=str(raw)) from None
     if day > today:
-        raise ServiceError(f"{what}日期 {day.isoformat()} 晚于今天，请核对决定书", code=f"bad_{date_key}")
+        raise ServiceError.keyed("refusal.duties.date_future", f"bad_{date_key}", what_key=what_key,
+                                 date=day.isoformat())
     if not_before is not None and day < not_before:
-        raise ServiceError(f"{what}日期 {day.isoformat()} 早于事故日期 {not_before.isoformat()}，请核对决定书",
-                           code=f"bad_{date_key}")
+        raise ServiceError.keyed("refusal.duties.date_early", f"bad_{date_key}", what_key=what_key,
+                                 date=day.isoformat(), accident=not_before.isoformat())
     data[number_key] = number
     data[date_key] = day.isoformat()
 
@@ -88,7 +90,7 @@ def check_decision_inputs(type_: str, to_status: str, data: dict[str, Any], toda
     except ValueError:
         accident = None
     if (type_, to_status) == ("injury_determination", "determined"):
-        _decision(data, "decision_number", "decision_date", "人社局工伤认定决定书", today, accident)
+        _decision(data, "decision_number", "decision_date", "refusal.duties.doc.determination", today, accident)
     elif (type_, to_status) == ("benefit_injury", "calculated"):
-        _decision(data, "disability_decision_number", "disability_decision_date", "劳动能力鉴定结论书", today,
-                  accident)
+        _decision(data, "disability_decision_number", "disability_decision_date", "refusal.duties.doc.disability",
+                  today, accident)

@@ -63,4 +63,4 @@ def record(ctx: ServiceContext, session: StaffSession, action: str, **detail: An
             audit.append(actor=session.number, terminal=ctx.terminal, action=f"maintenance.{action}", now=now,
                          entity="staff", entity_id=session.number, detail={"role": role, **detail})
     if refused:  # after the commit: the refusal's entry stays
-        raise PermissionDenied("只有审核员（主管）或管理员可以切换模式或退出程序", code=REFUSED)
+        raise PermissionDenied.keyed("refusal.maintenance.supervisor_only", REFUSED)

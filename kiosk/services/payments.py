@@ -42,7 +42,6 @@ from db.models import (
 )
 from kiosk.policy import PolicyBook, load_policy
 from kiosk.rules.contribution import ContributionError, assess_resident_medical, assess_resident_pension
-from kiosk.rules.enrolment import INSURANCE_NAMES, SCHEME_NAMES
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
 from kiosk.rules.parameters import CollectionRule, PolicyParams
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
@@ -131,8 +130,7 @@ class PaymentInfo:
 
 def _method(method: str) -> str:
     if method not in METHODS:
-        raise ServiceError("支付方式应为现金、银行卡、社保卡（cash、bank、card），或按税务/银行回执登记"
-                           "（tax、withhold）", code="bad_method")
+        raise ServiceError.keyed("refusal.payments.bad_method", "bad_method")
     return method
 
 
@@ -143,7 +141,7 @@ def collection_rule(ctx: ServiceContext, scheme: str, insurance: str) -> Collect
 
 def _channel_params(scheme: str, insurance: str, channel: str) -> dict[str, object]:
     """Catalog keys (``*_key``, translated by the screen) naming a collection rule's parts."""
-    return {"scheme_key": f"maint17.scheme.{scheme}", "insurance_key": f"resident.insurance.{insurance}",
+    return {"scheme_key": f"refusal.name.scheme.{scheme}", "insurance_key": f"resident.insurance.{insurance}",
             "channel_key": f"fix17text.pay.channel.{channel}", "reference_key": f"fix17text.pay.reference.{channel}"}
 
 
@@ -159,28 +157,21 @@ def check_collection(ctx: ServiceContext, scheme: str, insurance: str, method: s
     rule = collection_rule(ctx, scheme, insurance)
     if method in COUNTER_METHODS:
         if not rule.counter:
-            raise ServiceError(f"本地{SCHEME_NAMES.get(scheme, scheme)}{INSURANCE_NAMES.get(insurance, insurance)}"
-                               f"由{CHANNEL_ZH[rule.channel]}，窗口不收款：请参保人通过该渠道缴费，"
-                               f"再凭{REFERENCE_ZH[rule.channel]}登记", code="counter_not_allowed",
-                               key="fix17text.pay.counter_not_allowed",
-                               params=_channel_params(scheme, insurance, rule.channel))
+            raise ServiceError.keyed("fix17text.pay.counter_not_allowed", "counter_not_allowed",
+                                     **_channel_params(scheme, insurance, rule.channel))
         return "counter", None
     channel = "tax" if method == "tax" else "bank"
     if channel != rule.channel:
-        raise ServiceError(f"本地{SCHEME_NAMES.get(scheme, scheme)}{INSURANCE_NAMES.get(insurance, insurance)}"
-                           f"由{CHANNEL_ZH[rule.channel]}，不是{CHANNEL_ZH[channel]}", code="wrong_channel",
-                           key="fix17text.pay.wrong_channel",
-                           params={**_channel_params(scheme, insurance, rule.channel),
-                                   "other_key": f"fix17text.pay.channel.{channel}"})
+        raise ServiceError.keyed("fix17text.pay.wrong_channel", "wrong_channel",
+                                 **_channel_params(scheme, insurance, rule.channel),
+                                 other_key=f"fix17text.pay.channel.{channel}")
     text = (reference or "").strip().upper()
     if not _REFERENCE.match(text):
-        raise ServiceError(f"{REFERENCE_ZH[channel]}应为4到40位字母、数字或连字符，收到“{text[:40]}”",
-                           code="bad_reference", key="fix17text.pay.bad_reference",
-                           params={"reference_key": f"fix17text.pay.reference.{channel}", "text": text[:40]})
+        raise ServiceError.keyed("fix17text.pay.bad_reference", "bad_reference",
+                                 reference_key=f"fix17text.pay.reference.{channel}", text=text[:40])
     if Payment.select().where((Payment.channel == channel) & (Payment.reference == text)).exists():
-        raise Conflict(f"{REFERENCE_ZH[channel]} {text} 已经登记过，同一笔缴费不能登记两次", code="duplicate_reference",
-                       key="fix17text.pay.duplicate_reference",
-                       params={"reference_key": f"fix17text.pay.reference.{channel}", "text": text})
+        raise Conflict.keyed("fix17text.pay.duplicate_reference", "duplicate_reference",
+                             reference_key=f"fix17text.pay.reference.{channel}", text=text)
     return channel, text
 
 
@@ -191,20 +182,19 @@ def _tendered(text: str | None, due_fen: Fen, method: str) -> tuple[Fen | None, 
     try:
         tendered = parse_yuan(text)
     except InvalidAmount as exc:
-        raise ServiceError(str(exc), code="bad_amount") from None
+        raise ServiceError.keyed(exc.key, "bad_amount", **exc.params) from None
     if tendered < due_fen:
-        raise ServiceError(f"实收 {format_yuan(tendered)} 元不足应收 {format_yuan(due_fen)} 元", code="short",
-                           key="fix17text.pay.short", params={"tendered": format_yuan(tendered), "due": format_yuan(due_fen)})
+        raise ServiceError.keyed("fix17text.pay.short", "short", tendered=format_yuan(tendered),
+                                 due=format_yuan(due_fen))
     if method != "cash" and tendered != due_fen:
-        raise ServiceError(f"刷卡/转账金额应等于应收 {format_yuan(due_fen)} 元", code="not_exact",
-                           key="fix17text.pay.not_exact", params={"due": format_yuan(due_fen)})
+        raise ServiceError.keyed("fix17text.pay.not_exact", "not_exact", due=format_yuan(due_fen))
     return tendered, tendered - due_fen
 
 
 def _resident(resident_id: int) -> Resident:
     row = Resident.get_or_none(Resident.id == resident_id)
     if row is None:
-        raise NotFound("没有这位参保人的记录", code="resident_unknown", key="maint17.app.resident_unknown")
+        raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
     return row
 
 
@@ -242,7 +232,7 @@ def _quote(ctx: ServiceContext, row: Resident, tier_fen: Fen, year: int) -> Resi
     try:
         result = assess_resident_pension(tier_fen, policy(ctx).resident_pension, difficult=difficult)
     except ContributionError as exc:
-        raise ServiceError(str(exc), code="bad_tier") from None
+        raise ServiceError.keyed(exc.key, "bad_tier", **exc.params) from None
     return ResidentPensionQuote(year, result.tier_fen, result.individual_pays_fen, result.government_pays_fen,
                                 result.subsidy_fen, result.account_credit_fen, difficult)
 
@@ -301,9 +291,10 @@ def _contribution(resident_id: int, insurance: str, scheme: str, month: dt.date,
         (Contribution.resident == resident_id) & (Contribution.insurance == insurance)
         & (Contribution.scheme == scheme) & (Contribution.month == month)).exists()
     if exists:
-        period = f"{month.year}年度" if scheme == "resident" else f"{month:%Y年%m月}"
-        raise Conflict(f"{period}的该项保险费已经缴纳过，不能重复缴费", code="already_paid",
-                       key="fix17text.pay.already_paid", params={"period": period})
+        if scheme == "resident":
+            raise Conflict.keyed("refusal.payments.year_paid", "already_paid", year=month.year)
+        raise Conflict.keyed("refusal.payments.month_paid", "already_paid", year=month.year,
+                             month=f"{month.month:02d}")
     Contribution.create(resident=resident_id, insurance=insurance, scheme=scheme, month=month, base_fen=base,
                         individual_fen=individual, employer_fen=employer, subsidy_fen=subsidy, payment=payment.id,
                         paid_at=now)
@@ -325,11 +316,9 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
         channel = check_collection(ctx, "resident", "pension", method, channel_reference)
         row = _resident(resident_id)
         if not _enrolled(row.id, "pension", "resident"):
-            raise ServiceError("尚未参加城乡居民养老保险，请先办理参保登记", code="not_enrolled",
-                               key="fix17text.pay.not_enrolled_pension")
+            raise ServiceError.keyed("fix17text.pay.not_enrolled_pension", "not_enrolled")
         if _drawing_pension(row.id):
-            raise ServiceError("已在领取养老金，不再缴纳城乡居民养老保险", code="drawing_pension",
-                               key="fix17text.pay.drawing_pension")
+            raise ServiceError.keyed("fix17text.pay.drawing_pension", "drawing_pension")
         year = year or ctx.today().year
         check_resident_year(row, year, ctx.today())  # this year, or the transitional 补缴 (国发〔2014〕8号)
         quote = _quote(ctx, row, tier_fen, year)
@@ -361,8 +350,7 @@ def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, 
         channel = check_collection(ctx, "resident", "medical", method, channel_reference)
         row = _resident(resident_id)
         if not _enrolled(row.id, "medical", "resident"):
-            raise ServiceError("尚未参加城乡居民医疗保险，请先办理参保登记", code="not_enrolled",
-                               key="fix17text.pay.not_enrolled_medical")
+            raise ServiceError.keyed("fix17text.pay.not_enrolled_medical", "not_enrolled")
         year = year or ctx.today().year
         fee = assess_resident_medical(policy(ctx).medical)
         lines = (PaymentLine(f"{year}年城乡居民医疗保险", fee.individual_fen),)
@@ -396,7 +384,7 @@ def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: s
     _method(method)
     assessment = ContributionAssessment.get_or_none(ContributionAssessment.id == assessment_id)
     if assessment is None:
-        raise NotFound("没有这份缴费核定", code="assessment_unknown", key="fix17text.pay.assessment_unknown")
+        raise NotFound.keyed("fix17text.pay.assessment_unknown", "assessment_unknown")
     row = _resident(assessment.__data__["resident"])
     detail = assessment.detail
     per_month: dict[str, dict[str, Fen]] = {}
@@ -408,14 +396,10 @@ def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: s
     employer_total = sum(p["employer"] for p in per_month.values()) * len(months)
     if amount_fen is not None and amount_fen != total:
         if employer_total and amount_fen == total + employer_total:
-            raise ServiceError(f"金额 {format_yuan(amount_fen)} 元含单位缴费 {format_yuan(employer_total)} 元："
-                               f"单位部分由单位申报缴纳，不能向个人收取；个人应缴 {format_yuan(total)} 元",
-                               code="employer_share", key="fix17text.pay.employer_share",
-                               params={"amount": format_yuan(amount_fen), "employer": format_yuan(employer_total),
-                                       "total": format_yuan(total)})
-        raise ServiceError(f"金额 {format_yuan(amount_fen)} 元与核定的个人应缴 {format_yuan(total)} 元不符",
-                           code="amount_mismatch", key="fix17text.pay.amount_mismatch",
-                           params={"amount": format_yuan(amount_fen), "total": format_yuan(total)})
+            raise ServiceError.keyed("fix17text.pay.employer_share", "employer_share", amount=format_yuan(amount_fen),
+                                     employer=format_yuan(employer_total), total=format_yuan(total))
+        raise ServiceError.keyed("fix17text.pay.amount_mismatch", "amount_mismatch", amount=format_yuan(amount_fen),
+                                 total=format_yuan(total))
     scheme = assessment.scheme
     channels = {check_collection(ctx, scheme, insurance, method, channel_reference)
                 for insurance in per_month if per_month[insurance]["individual"]}
@@ -460,7 +444,7 @@ def get_payment(ctx: ServiceContext, receipt_code: str) -> PaymentInfo:
     with ctx.database.connection_context():
         row = Payment.get_or_none(Payment.receipt_code == receipt_code.strip().upper())
         if row is None:
-            raise NotFound("没有这张收据", code="receipt_unknown", key="fix17text.pay.receipt_unknown")
+            raise NotFound.keyed("fix17text.pay.receipt_unknown", "receipt_unknown")
         return _payment_info(row)
 
 
@@ -480,8 +464,7 @@ def reprint_receipt(ctx: ServiceContext, code: str) -> ReprintInfo:
     with write_transaction(ctx.database):
         job = PrintJob.get_or_none(PrintJob.code == code)
         if job is None:
-            raise NotFound(f"没有编号为 {code} 的回执或收据", code="receipt_unknown", key="fix17text.pay.receipt_code_unknown",
-                           params={"code": code})
+            raise NotFound.keyed("fix17text.pay.receipt_code_unknown", "receipt_unknown", code=code)
         rng = ctx.extras.get("rng")
         document = Document.from_dict(job.document).as_reprint(
             new_receipt_code(rng if isinstance(rng, random.Random) else None))

@@ -312,8 +312,7 @@ def _category(prefix: str) -> QueueCategory:
     if row is None or not row.active:
         known = "、".join(c.prefix for c in QueueCategory.select().where(QueueCategory.active == True)  # noqa: E712
                          .order_by(QueueCategory.sort))
-        raise NotFound(f"没有业务类别「{prefix}」，可选：{known}", code="unknown_category",
-                       key="fix17text.queue.unknown_category", params={"prefix": prefix, "known": known})
+        raise NotFound.keyed("fix17text.queue.unknown_category", "unknown_category", prefix=prefix, known=known)
     return row
 
 
@@ -508,8 +507,7 @@ def take_ticket(ctx: ServiceContext, prefix: str, resident_id: int | None = None
     with write_transaction(ctx.database):
         row = _TAKE_NUMBER.execute(ctx.database, day=day, prefix=category.prefix).fetchone()
         if row is None:  # switched off (or removed) since it was read above
-            raise NotFound(f"业务类别「{category.prefix}」已停用，请选择其他业务", code="unknown_category",
-                           key="fix17text.queue.inactive", params={"prefix": category.prefix})
+            raise NotFound.keyed("fix17text.queue.inactive", "unknown_category", prefix=category.prefix)
         number = int(row[0])
         now = ctx.now()
         code = format_code(category.prefix, number)
@@ -533,8 +531,7 @@ def _resident_priority(ctx: ServiceContext, resident_id: int | None, priority_ag
         return False, None
     resident = Resident.get_or_none(Resident.id == resident_id)
     if resident is None:
-        raise NotFound("没有找到这位参保人，请重新刷卡或到窗口咨询", code="unknown_resident",
-                       key="fix17text.queue.unknown_resident")
+        raise NotFound.keyed("fix17text.queue.unknown_resident", "unknown_resident")
     priority = bool(resident.disabled) or age_on(resident.birth_date, ctx.today()) >= priority_age
     return priority, Person(resident.name, resident.id_number)
 
@@ -565,8 +562,7 @@ def _server_ticket_info(ctx: ServiceContext, prefix: str, day: dt.date, now: dt.
                         row: tuple[Any, ...] | None) -> TicketInfo:
     if row is None:  # unknown or switched off: name the categories there are
         _category(prefix)
-        raise NotFound(f"业务类别「{prefix}」已停用，请选择其他业务", code="unknown_category",
-                       key="fix17text.queue.inactive", params={"prefix": prefix})
+        raise NotFound.keyed("fix17text.queue.inactive", "unknown_category", prefix=prefix)
     (ticket_id, number, code, priority, ahead, recent_seconds, counters, name_zh, name_en, category_counters,
      service_minutes) = row
     category = QueueCategory(prefix=prefix, name_zh=name_zh, name_en=name_en, counters=category_counters or "",
@@ -628,21 +624,19 @@ def _parse_code(ctx: ServiceContext, code: str) -> tuple[dt.date, str]:
         try:
             day = dt.datetime.strptime(full.group(1), "%Y%m%d").date()
         except ValueError:
-            raise NotFound(f"号码 {code} 的日期不对", code="bad_ticket",
-                           key="fix17text.queue.bad_date", params={"code": code}) from None
+            raise NotFound.keyed("fix17text.queue.bad_date", "bad_ticket", code=code) from None
         return day, format_code(full.group(2), int(full.group(3)))
     short = _SHORT_CODE.match(text)
     if short:
         return ticket_day(ctx), format_code(short.group(1), int(short.group(2)))
-    raise NotFound(f"「{code}」不是排队号码，请输入如 A007 的号码", code="bad_ticket",
-                   key="fix17text.queue.bad_ticket", params={"code": code})
+    raise NotFound.keyed("fix17text.queue.bad_ticket", "bad_ticket", code=code)
 
 
 def _find(ctx: ServiceContext, code: str) -> Ticket:
     day, short = _parse_code(ctx, code)
     ticket = Ticket.get_or_none((Ticket.day == day) & (Ticket.code == short))
     if ticket is None:
-        raise NotFound(f"今天没有 {short} 号", code="unknown_ticket", key="fix17text.queue.unknown_ticket", params={"code": short})
+        raise NotFound.keyed("fix17text.queue.unknown_ticket", "unknown_ticket", code=short)
     return ticket
 
 
@@ -703,8 +697,7 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
         _require_free(counter, day)
         prefixes = [c.prefix for c in categories_for_counter(counter)]
         if not prefixes:
-            raise NotFound(f"{counter}号窗口没有设置办理的业务类别，请联系管理员", code="no_categories",
-                           key="fix17text.queue.no_categories", params={"counter": counter})
+            raise NotFound.keyed("fix17text.queue.no_categories", "no_categories", counter=counter)
         for _ in range(CLAIM_RETRIES):
             pick = (Ticket.select(Ticket.id)
                     .where((Ticket.day == day) & (Ticket.status == "waiting") & Ticket.prefix.in_(prefixes))
@@ -714,11 +707,11 @@ def call_next(ctx: ServiceContext, counter: int) -> TicketView:
                 pick = pick.for_update(skip_locked=True)
             row = pick.first()
             if row is None:
-                raise NotFound("目前没有等候的群众", code="queue_empty", key="fix17text.queue.queue_empty")
+                raise NotFound.keyed("fix17text.queue.queue_empty", "queue_empty")
             if _claim(ctx, row.id, counter, ("waiting",)):
                 break
         else:
-            raise Conflict("叫号繁忙，请再按一次", code="busy", key="fix17text.queue.busy")
+            raise Conflict.keyed("fix17text.queue.busy", "busy")
         ticket = Ticket.get_by_id(row.id)
         _event(ctx, ticket.id, "call", counter)
         _publish(ctx, ticket.prefix, "call", counter, ticket.code)
@@ -744,12 +737,11 @@ def _call_next_on_server(ctx: ServiceContext, counter: int) -> TicketView:
         if outcome == "busy":
             raise _busy(code, status)
         if outcome == "empty" and not prefixes:
-            raise NotFound(f"{counter}号窗口没有设置办理的业务类别，请联系管理员", code="no_categories",
-                           key="fix17text.queue.no_categories", params={"counter": counter})
+            raise NotFound.keyed("fix17text.queue.no_categories", "no_categories", counter=counter)
         if outcome == "empty":
-            raise NotFound("目前没有等候的群众", code="queue_empty", key="fix17text.queue.queue_empty")
+            raise NotFound.keyed("fix17text.queue.queue_empty", "queue_empty")
         if outcome != "called":
-            raise Conflict("叫号繁忙，请再按一次", code="busy", key="fix17text.queue.busy")
+            raise Conflict.keyed("fix17text.queue.busy", "busy")
         ticket = Ticket(id=ticket_id, day=day, prefix=prefix, code=code, status=status, priority=priority,
                         counter=counter, staff=ctx.staff_id, taken_at=taken_at, called_at=called_at,
                         started_at=started_at, call_count=call_count)
@@ -766,7 +758,7 @@ def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
         if ticket.status not in ("waiting", "held"):
             raise _illegal(ticket, "call")
         if not _claim(ctx, ticket.id, counter, ("waiting", "held")):
-            raise Conflict(f"{ticket.code} 刚被其他窗口叫走", code="taken", key="fix17text.queue.taken", params={"code": ticket.code})
+            raise Conflict.keyed("fix17text.queue.taken", "taken", code=ticket.code)
         ticket = Ticket.get_by_id(ticket.id)
         _event(ctx, ticket.id, "call", counter, "specific")
         _publish(ctx, ticket.prefix, "call", counter, ticket.code)
@@ -775,16 +767,15 @@ def call_specific(ctx: ServiceContext, counter: int, code: str) -> TicketView:
 
 
 def _illegal(ticket: Ticket, action: str) -> Conflict:
-    return Conflict(f"{ticket.code} 当前{STATUS_ZH.get(ticket.status, ticket.status)}，不能{ACTION_ZH[action]}",
-                    code="illegal", key="fix17text.queue.illegal",
-                    params={"code": ticket.code, "status_key": f"fix17text.queue.status.{ticket.status}",
-                            "action_key": f"fix17text.queue.action.{action}"})
+    return Conflict.keyed("fix17text.queue.illegal", "illegal", code=ticket.code,
+                          status_key=f"fix17text.queue.status.{ticket.status}",
+                          action_key=f"fix17text.queue.action.{action}")
 
 
 def _busy(code: str, status: str) -> Conflict:
     """The counter still has ``code``; the screen names its status in its own language (``status_key``)."""
-    return Conflict(f"本窗口还有 {code}（{STATUS_ZH[status]}），请先办结、过号或挂起", code="counter_busy",
-                    key="fix17text.queue.counter_busy", params={"code": code, "status_key": f"fix17text.queue.status.{status}"})
+    return Conflict.keyed("fix17text.queue.counter_busy", "counter_busy", code=code,
+                          status_key=f"fix17text.queue.status.{status}")
 
 
 def _at_counter(ctx: ServiceContext, counter: int, code: str | None, action: str,
@@ -797,14 +788,14 @@ def _at_counter(ctx: ServiceContext, counter: int, code: str | None, action: str
                                             & (Ticket.status == "held"))
                       .order_by(Ticket.called_at.desc()).first())
         if ticket is None:
-            raise NotFound("本窗口当前没有正在办理的号", code="no_current", key="fix17text.queue.no_current")
+            raise NotFound.keyed("fix17text.queue.no_current", "no_current")
     else:
         ticket = _find(ctx, code)
     if ticket.status not in allowed:
         raise _illegal(ticket, action)
     if ticket.counter != counter:
-        raise Conflict(f"{ticket.code} 不在本窗口（{ticket.counter or '-'}号窗口）", code="other_counter",
-                       key="fix17text.queue.other_counter", params={"code": ticket.code, "counter": ticket.counter or "-"})
+        raise Conflict.keyed("fix17text.queue.other_counter", "other_counter", code=ticket.code,
+                             counter=ticket.counter or "-")
     return ticket
 
 
@@ -868,9 +859,8 @@ def transfer(ctx: ServiceContext, counter: int, to_prefix: str, code: str | None
         ticket = _at_counter(ctx, counter, code, "transfer", ("called", "serving", "held"))
         target = _category(to_prefix)
         if target.prefix == ticket.prefix:
-            raise Conflict(f"{ticket.code} 已经是「{target.name_zh}」业务，请选择其他类别", code="same_category",
-                           key="fix17text.queue.same_category",
-                           params={"code": ticket.code, "name_zh": target.name_zh, "name_en": target.name_en})
+            raise Conflict.keyed("fix17text.queue.same_category", "same_category", code=ticket.code,
+                                 name_zh=target.name_zh, name_en=target.name_en)
         first = (Ticket.select(peewee.fn.MIN(Ticket.queue_key))
                  .where((Ticket.day == ticket.day) & (Ticket.prefix == target.prefix) & (Ticket.status == "waiting"))
                  .scalar())
@@ -967,14 +957,13 @@ def queue_status(ctx: ServiceContext, recent: int = 5) -> QueueStatus:
 def rate(ctx: ServiceContext, code: str, score: int, reason: str = "") -> RatingInfo:
     """A resident's 1–5 rating of a finished ticket, tied to its counter and clerk."""
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ServiceError("请选择 1 到 5 分", code="bad_score", key="fix17text.queue.bad_score")
+        raise ServiceError.keyed("fix17text.queue.bad_score", "bad_score")
     with write_transaction(ctx.database):
         ticket = _find(ctx, code)
         if ticket.status != "done":
-            raise Conflict(f"{ticket.code} 还没有办结，办结后才能评价", code="not_done", key="fix17text.queue.not_done",
-                           params={"code": ticket.code})
+            raise Conflict.keyed("fix17text.queue.not_done", "not_done", code=ticket.code)
         if Rating.select().where(Rating.ticket == ticket.id).exists():
-            raise Conflict(f"{ticket.code} 已经评价过了，谢谢您", code="rated", key="fix17text.queue.rated", params={"code": ticket.code})
+            raise Conflict.keyed("fix17text.queue.rated", "rated", code=ticket.code)
         row = Rating.create(ticket=ticket.id, counter=ticket.counter, staff=_fk(ticket, "staff"), score=score,
                             reason=reason.strip()[:200], created_at=ctx.now())
         _event(ctx, ticket.id, "rated", ticket.counter, str(score))

@@ -112,7 +112,7 @@ def queue_report(ctx: ServiceContext, first_day: dt.date, last_day: dt.date | No
     """The queue report for local days ``first_day`` … ``last_day`` (default one day)."""
     last = last_day or first_day
     if last < first_day:
-        raise ServiceError("结束日期早于开始日期，请重新选择", code="bad_period")
+        raise ServiceError.keyed("refusal.queue_reports.bad_period", "bad_period")
     tickets = list(Ticket.select().where((Ticket.day >= first_day) & (Ticket.day <= last)).order_by(Ticket.id))
     ratings = list(Rating.select().join(Ticket).where((Ticket.day >= first_day) & (Ticket.day <= last)))
     by_staff: dict[tuple[int | None, int | None], list[int]] = defaultdict(list)

@@ -103,7 +103,7 @@ def daily_report(ctx: ServiceContext, start: dt.date | None = None, end: dt.date
     start = start or ctx.today()
     end = end or start
     if end < start:
-        raise ServiceError("结束日期不能早于开始日期", code="bad_range")
+        raise ServiceError.keyed("refusal.reports.bad_range", "bad_range")
     low, high = _utc_bounds(ctx, start, end)
     with ctx.database.connection_context():
         business: Counter[tuple[dt.date, str, str]] = Counter()

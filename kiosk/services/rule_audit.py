@@ -868,22 +868,22 @@ def explain(ctx: ServiceContext, kind: str, table: str, record_id: int, reason: 
     text = reason.strip()
     staff = Staff.get_or_none(_pk(Staff) == ctx.staff_id) if ctx.staff_id is not None else None
     if staff is None or staff.role not in SUPERVISOR_ROLES or not staff.active:
-        raise AuditError("只有主管可以说明稽核发现，请主管登录后办理", code="supervisor_only")
+        raise AuditError.keyed("refusal.rule_audit.supervisor_only", "supervisor_only")
     if kind not in KINDS:
-        raise AuditError(f"未知的稽核类别：{kind[:30]}", code="unknown_kind")
+        raise AuditError.keyed("refusal.rule_audit.unknown_kind", "unknown_kind", kind=kind[:30])
     if not text:
-        raise AuditError("请写明说明理由（例如：经核实，系历史数据迁移所致，已报县局备案）", code="reason_required")
+        raise AuditError.keyed("refusal.rule_audit.reason_required", "reason_required")
     if len(text) > 300:
-        raise AuditError("说明理由最多300字，请精简后再保存", code="reason_too_long")
+        raise AuditError.keyed("refusal.rule_audit.reason_too_long", "reason_too_long", maximum=300)
     model = _TABLES.get(table)
     if model is None:
-        raise AuditError(f"未知的记录表：{table[:30]}", code="unknown_table")
+        raise AuditError.keyed("refusal.rule_audit.unknown_table", "unknown_table", table=table[:30])
     with write_transaction(ctx.database):
         if not model.select().where(_pk(model) == record_id).exists():
-            raise NotFound("该记录已不存在，请重新稽核", code="record_gone")
+            raise NotFound.keyed("refusal.rule_audit.record_gone", "record_gone")
         if RuleFindingNote.select().where((RuleFindingNote.kind == kind) & (RuleFindingNote.table_name == table)
                                           & (RuleFindingNote.record_id == record_id)).exists():
-            raise AuditError("这条稽核发现已有说明", code="already_explained")
+            raise AuditError.keyed("refusal.rule_audit.already_explained", "already_explained")
         RuleFindingNote.create(kind=kind, table_name=table, record_id=record_id, reason=text,
                                staff=ctx.staff_id, created_at=ctx.now())
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="ruleaudit.explain", now=ctx.now(),

@@ -81,14 +81,14 @@ MONTHLY = ("employee", "flexible")
 def _kind(data: Data) -> str:
     kind = data.get("kind", "employee_interprovincial")
     if kind not in KINDS:
-        raise ServiceError("转移类型应为跨省职工转移、职工转居民或居民转职工", code="bad_kind", key="fix17text.transfer.bad_kind")
+        raise ServiceError.keyed("fix17text.transfer.bad_kind", "bad_kind")
     return str(kind)
 
 
 def _direction(data: Data) -> str:
     direction = data.get("direction", "in")
     if direction not in ("in", "out"):
-        raise ServiceError("转移方向应为转入（in，本所为新参保地）或转出（out，收到联系函后办理）", code="bad_direction", key="fix17text.transfer.bad_direction")
+        raise ServiceError.keyed("fix17text.transfer.bad_direction", "bad_direction")
     return str(direction)
 
 
@@ -136,35 +136,33 @@ def check_submit(ctx: ServiceContext, resident: Resident, data: Data) -> None:
     today = ctx.today()
     region = str(data.get("other_region") or "").strip()
     if _receiving_pension(resident.id):
-        raise ServiceError("已领取养老保险待遇，不能再办理关系转移（国办发〔2009〕66号）", code="already_receiving", key="fix17text.transfer.already_receiving")
+        raise ServiceError.keyed("fix17text.transfer.already_receiving", "already_receiving")
     if direction == "out":
         if ctx.staff_id is None:
-            raise ServiceError("按国办发〔2009〕66号，关系转移由本人向转入地（新参保地）提出申请，转入地向本所发联系函后"
-                               "本所办理转出；请到新参保地申请", code="apply_at_new_place", key="fix17text.transfer.apply_at_new_place")
+            raise ServiceError.keyed("fix17text.transfer.apply_at_new_place", "apply_at_new_place")
         if not str(data.get("letter_number") or "").strip():
-            raise ServiceError("转出须凭转入地的联系函办理：请填写联系函编号", code="missing_letter", key="fix17text.transfer.missing_letter")
+            raise ServiceError.keyed("fix17text.transfer.missing_letter", "missing_letter")
         if not region:
-            raise ServiceError("请填写转入地（联系函上的经办机构所在地）", code="missing_region", key="fix17text.transfer.missing_region_in")
+            raise ServiceError.keyed("fix17text.transfer.missing_region_in", "missing_region")
         if kind == "employee_interprovincial":
             code = str(data.get("other_region_code") or "").strip()
             if not valid_region_code(code):
-                raise ServiceError("请填写转入地的6位行政区划代码（见联系函），用于核对是否为户籍地", code="bad_region", key="fix17text.transfer.bad_region")
+                raise ServiceError.keyed("fix17text.transfer.bad_region", "bad_region")
             if _temporary(resident, code, today):
-                raise ServiceError("男性年满50周岁、女性年满40周岁转往非户籍地参保的，养老保险关系保留在本所，"
-                                   "转入地只建立临时缴费账户（66号第五条），本所不办理转出", code="temporary_account", key="fix17text.transfer.temporary_account")
+                raise ServiceError.keyed("fix17text.transfer.temporary_account", "temporary_account")
         return
     if not region:
-        raise ServiceError("请填写原参保地（转出地）", code="missing_region", key="fix17text.transfer.missing_region_out")
+        raise ServiceError.keyed("fix17text.transfer.missing_region_out", "missing_region")
     if kind == "employee_interprovincial":
         if not _active(resident.id, MONTHLY):
-            raise ServiceError("转入须先在本地参保缴费（职工或灵活就业人员养老保险），再申请转入", code="not_enrolled_here", key="fix17text.transfer.not_enrolled_here")
+            raise ServiceError.keyed("fix17text.transfer.not_enrolled_here", "not_enrolled_here")
         data["temporary"] = _temporary(resident, ctx.region_code, today)
         return
     # 17号 linkage: at pension age, one way only.
     retire = retirement_date(resident.birth_date, category_for(resident.sex, str(resident.retirement_category or "")))
     if today < retire:
-        raise ServiceError(f"城乡养老保险制度衔接在达到法定退休年龄（{retire:%Y-%m-%d}）时申请（人社部发〔2014〕17号）",
-                           code="below_pension_age")
+        raise ServiceError.keyed("refusal.transfers.below_pension_age", "below_pension_age",
+                                 date=f"{retire:%Y-%m-%d}")
     months = employee_months(resident.id)
     allowed = rules.link_schemes(employee_months=months, resident_months=len(_resident_years(resident.id)) * 12,
                                  employee_balance_fen=0, resident_balance_fen=0).direction
@@ -208,16 +206,19 @@ def _local_source(resident_id: int, kind: str, today: dt.date, ctx: ServiceConte
     return account_balance_with_interest(resident_id, source, today, policy_book(ctx))
 
 
-def _int(data: Data, key: str, what: str, default: int | None = None) -> int:
+def _int(data: Data, key: str, default: int | None = None) -> int:
+    """``data[key]`` as a whole number ≥ 0; the refusal names the field (``refusal.field.<key>``)."""
     value = data.get(key, default)
+    what_key = f"refusal.field.{key}"
     if value is None:
-        raise ServiceError(f"请填写{what}", code=f"missing_{key}")
+        raise ServiceError.keyed("refusal.input.missing", f"missing_{key}", what_key=what_key)
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"{what}应为整数，收到“{value}”", code=f"bad_{key}") from None
+        raise ServiceError.keyed("refusal.input.not_integer", f"bad_{key}", what_key=what_key,
+                                 value=str(value)) from None
     if number < 0:
-        raise ServiceError(f"{what}不能为负数", code=f"bad_{key}")
+        raise ServiceError.keyed("refusal.input.negative", f"bad_{key}", what_key=what_key)
     return number
 
 
@@ -245,10 +246,10 @@ def on_transferring(ctx: ServiceContext, row: Application, data: Data) -> None:
             months = int(data.get("employee_months", 0)) if kind == "employee_to_resident" else 0
             data["arrival"] = {"account_fen": account, "pooled_fen": 0, "months": months, "local": True}
         else:
-            data["arrival"] = {"account_fen": _int(data, "account_fen", "转入个人账户金额"),
-                               "pooled_fen": _int(data, "pooled_fen", "统筹基金金额", 0) if kind ==
+            data["arrival"] = {"account_fen": _int(data, "account_fen"),
+                               "pooled_fen": _int(data, "pooled_fen", 0) if kind ==
                                "employee_interprovincial" else 0,
-                               "months": _int(data, "months", "转入缴费月数", int(data.get("employee_months", 0))
+                               "months": _int(data, "months", int(data.get("employee_months", 0))
                                               if kind == "employee_to_resident" else 0),
                                "local": False}
         return
@@ -321,7 +322,7 @@ def on_continued(ctx: ServiceContext, row: Application, data: Data) -> None:
         if account_fen:
             post(source, -account_fen, "transfer_out", entry_date=today, now=now, reference=row.number)
     if not account_fen and not arrival.get("local") and kind != "employee_interprovincial":
-        raise ServiceError("没有可转入的账户金额，请核对原制度的转移信息", code="nothing_to_transfer", key="fix17text.transfer.nothing_to_transfer")
+        raise ServiceError.keyed("fix17text.transfer.nothing_to_transfer", "nothing_to_transfer")
     target = account_for(resident_id, target_kind, today=today, now=now)
     if account_fen:
         post(target, account_fen, "transfer_in", entry_date=today, now=now, reference=row.number)
