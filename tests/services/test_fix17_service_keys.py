@@ -18,13 +18,17 @@ SERVICES = Path(__file__).resolve().parents[2] / "kiosk" / "services"
 
 
 def _keys_raised() -> set[str]:
-    """Every literal ``key=`` of a ServiceError (and its ``*_key`` params) in kiosk/services."""
+    """Every literal ``key=`` of a ServiceError and every literal key of a ``.keyed(...)``
+    refusal in kiosk/services."""
     keys: set[str] = set()
     for path in SERVICES.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
             name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name == "keyed" and node.args and isinstance(node.args[0], ast.Constant):
+                keys.add(str(node.args[0].value))
+                continue
             if not (name.endswith(("Error", "Found", "Conflict", "Denied"))):
                 continue
             for keyword in node.keywords:
