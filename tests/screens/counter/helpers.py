@@ -18,6 +18,8 @@ from kiosk.config import Settings
 from kiosk.rules.identity import check_digit
 from kiosk.services import ServiceContext
 from kiosk.services.staff import add_staff
+from screens.counter.application import ApplicationScreen
+from screens.counter.payment import PaymentConfirmScreen, PaymentDraft
 from tests.support import RecordingPrinter
 
 PIN = "482916"
@@ -30,17 +32,27 @@ def id_number(birth: dt.date, serial: str = "123") -> str:
 
 
 def make_counter_app(database: peewee.Database, clock: FixedClock, printer: RecordingPrinter | None = None, *,
-                     training: bool = False, counter: int = 3) -> KioskApp:
+                     training: bool = False, counter: int = 3, language: str = "zh_CN") -> KioskApp:
+    """The real app in counter mode (window ``counter``, ``language``) on this database and clock."""
     settings = Settings()
     settings.terminal.mode = "counter"
     settings.terminal.counter = counter
     settings.terminal.training = training
+    settings.terminal.language = language
     return make_app(settings, database, printer or RecordingPrinter(), clock, mode="counter")
 
 
 def staff(database: peewee.Database, clock: FixedClock, number: str = "S001", name: str = "王芳",
           role: str = "clerk") -> None:
     add_staff(ServiceContext(database=database, clock=clock), number, name, role, PIN)
+
+
+def clerk_ctx(database: peewee.Database, clock: FixedClock, number: str = "S001") -> ServiceContext:
+    """A service context acting as staff member ``number`` (added before, e.g. by :func:`staff`)."""
+    from db.models import Staff
+
+    row = Staff.get(Staff.number == number)
+    return ServiceContext(database=database, clock=clock).as_staff(int(row.id), number)
 
 
 async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
@@ -77,3 +89,30 @@ async def login(pilot: Pilot[Any], number: str = "S001", pin: str = PIN) -> None
     await type_text(pilot, pin)
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(pilot.app.screen, CounterHomeScreen))
+
+
+async def open_application(pilot: Pilot[Any], number: str) -> ApplicationScreen:
+    """Open application ``number`` on the counter and wait until it shows its step buttons
+    (none once it is finished)."""
+    app = pilot.app
+    app.push_screen(ApplicationScreen(number))
+
+    def shown() -> bool:
+        screen = app.screen
+        return (isinstance(screen, ApplicationScreen) and screen.number == number and screen.info is not None
+                and (screen.info.finished or bool(screen.query("#transitions .menu-button"))))
+
+    await until(pilot, shown)
+    assert isinstance(app.screen, ApplicationScreen)
+    return app.screen
+
+
+async def open_payment(pilot: Pilot[Any], person: Any, due_fen: int) -> PaymentConfirmScreen:
+    """Open the cash confirmation of ``person``'s resident medical contribution of ``due_fen`` and
+    wait until its 实收 (tendered) field has the focus."""
+    app = pilot.app
+    app.push_screen(PaymentConfirmScreen(PaymentDraft(person, "resident_medical", None, due_fen, lines=["医保"])))
+    await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen) and bool(app.screen.query("#tendered"))
+                and app.focused is app.screen.query_one("#tendered"))
+    assert isinstance(app.screen, PaymentConfirmScreen)
+    return app.screen

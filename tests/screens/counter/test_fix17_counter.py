@@ -20,30 +20,41 @@ import pytest
 from rich.text import Text
 from textual.widgets import Input
 
-from db.models import Benefit, Enrolment, Payment, Staff
+from db.models import Benefit, Enrolment, Payment
 from kiosk.clock import FixedClock
 from kiosk.services import ServiceContext, ServiceError, payments, residents
 from kiosk.services import applications as apps
-from kiosk.services.registration import register_resident
+from kiosk.services.registration import ResidentInfo, register_resident
 from screens.counter.application import ApplicationScreen
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.materials import MaterialsCheckScreen
-from screens.counter.payment import PaymentConfirmScreen, PaymentDraft, PaymentScreen
+from screens.counter.payment import PaymentScreen
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.resident.progress import append_timeline
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import DataTable
-from tests.screens.counter.helpers import id_number, login, make_counter_app, message, staff, text_of, until
+from tests.screens.counter.helpers import (
+    clerk_ctx,
+    id_number,
+    login,
+    make_counter_app,
+    message,
+    open_application,
+    open_payment,
+    staff,
+    text_of,
+    until,
+)
 
 BIRTH = dt.date(1975, 6, 1)
 
 
-def _ctx(database: peewee.Database, clock: FixedClock) -> ServiceContext:
-    return ServiceContext(database=database, clock=clock)
-
-
-def _clerk(database: peewee.Database, clock: FixedClock) -> ServiceContext:
-    return _ctx(database, clock).as_staff(int(Staff.get(Staff.number == "S001").id), "S001")
+def _submitted(database: peewee.Database, clock: FixedClock) -> tuple[ServiceContext, ResidentInfo, str]:
+    """Clerk S001, and 赵春梅 with a resident pension enrolment submitted at the kiosk (nothing received)."""
+    staff(database, clock)
+    ctx = ServiceContext(database, clock)
+    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
+    return ctx, person, apps.submit(ctx, person.id, "enrol_resident_pension").number
 
 
 def _state(ctx: ServiceContext, number: str, code: str) -> tuple[str, str]:
@@ -53,10 +64,7 @@ def _state(ctx: ServiceContext, number: str, code: str) -> tuple[str, str]:
 
 async def test_materials_note_typed_after_marking_is_kept_and_saved(database: peewee.Database,
                                                                    clock: FixedClock) -> None:
-    staff(database, clock)
-    ctx = _ctx(database, clock)
-    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
-    number = apps.submit(ctx, person.id, "enrol_resident_pension").number  # at the kiosk: all 未收
+    ctx, _, number = _submitted(database, clock)  # at the kiosk: all 未收
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
@@ -97,14 +105,11 @@ async def test_materials_note_typed_after_marking_is_kept_and_saved(database: pe
 async def test_tendered_checked_on_enter_and_confirmation_shows_change(database: peewee.Database,
                                                                        clock: FixedClock) -> None:
     staff(database, clock)
-    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
+    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        app.push_screen(PaymentConfirmScreen(PaymentDraft(person, "resident_medical", None, 300_00, lines=["医保"])))
-        await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen) and bool(app.screen.query("#tendered"))
-                    and app.focused is app.screen.query_one("#tendered"))
-        screen = app.screen
+        screen = await open_payment(pilot, person, 300_00)
         tendered = screen.query_one("#tendered", Input)
         assert "0" in text_of(app, "#counter-keys")  # the hint says 0 is a digit here
         await pilot.press(*"60000236726640", "enter")  # a card swiped into 实收
@@ -120,7 +125,7 @@ async def test_tendered_checked_on_enter_and_confirmation_shows_change(database:
 
 async def test_payment_offers_only_what_the_records_allow(database: peewee.Database, clock: FixedClock) -> None:
     staff(database, clock)
-    ctx = _ctx(database, clock)
+    ctx = ServiceContext(database, clock)
     employee = register_resident(ctx, id_number(BIRTH, "124"), "钱多多")
     retiree = register_resident(ctx, id_number(dt.date(1955, 3, 1), "125"), "孙秀英")
     now = clock.now_utc().replace(tzinfo=None)
@@ -134,7 +139,7 @@ async def test_payment_offers_only_what_the_records_allow(database: peewee.Datab
                                                          "resident_medical": "not_enrolled"}
     assert payments.counter_payable(ctx, retiree.id) == {"resident_pension": "drawing", "resident_medical": ""}
     with pytest.raises(ServiceError):  # the payment itself refuses a pensioner too
-        payments.pay_resident_pension(_clerk(database, clock), retiree.id, 500_00, "cash")
+        payments.pay_resident_pension(clerk_ctx(database, clock), retiree.id, 500_00, "cash")
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
@@ -153,25 +158,18 @@ async def test_payment_offers_only_what_the_records_allow(database: peewee.Datab
 
 async def test_next_step_not_offered_while_materials_lack_and_stale_refusal_cleared(
         database: peewee.Database, clock: FixedClock) -> None:
-    staff(database, clock)
-    ctx = _ctx(database, clock)
-    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
-    number = apps.submit(ctx, person.id, "enrol_resident_pension").number
+    _, _, number = _submitted(database, clock)
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        app.push_screen(ApplicationScreen(number))
-        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen)
-                    and bool(app.screen.query("#transitions .menu-button")))
-        screen = app.screen
-        assert isinstance(screen, ApplicationScreen)
+        screen = await open_application(pilot, number)
         nxt = next(b for b in screen.query(".menu-button").results(MenuButton) if b.choice.endswith("-reviewed"))
         assert nxt.disabled and "缺材料" in str(nxt.label)
         await pilot.press("1")
         await pilot.pause(0.2)
         assert app.screen is screen  # no confirmation for a step that would be refused
         screen._failed("材料不齐，缺少：身份证。请补齐后再办理，或退回")  # as refused before the fix
-        clerk = _clerk(database, clock)
+        clerk = clerk_ctx(database, clock)
         for code in ("id_card", "hukou", "bank"):
             apps.mark_material(clerk, number, code, state="received")
         screen.reload()
@@ -182,11 +180,8 @@ async def test_next_step_not_offered_while_materials_lack_and_stale_refusal_clea
 
 async def test_returned_application_says_returned_not_finished_or_refused(database: peewee.Database,
                                                                           clock: FixedClock) -> None:
-    staff(database, clock)
-    ctx = _ctx(database, clock)
-    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
-    number = apps.submit(ctx, person.id, "enrol_resident_pension").number
-    apps.return_for_correction(_clerk(database, clock), number)
+    ctx, person, number = _submitted(database, clock)
+    apps.return_for_correction(clerk_ctx(database, clock), number)
     for english in (False, True):
         view = next(v for v in residents.applications(ctx, person.id) if v.number == number)
         text = Text()
@@ -212,10 +207,7 @@ async def test_returned_application_says_returned_not_finished_or_refused(databa
 
 async def test_detail_applications_by_key_1_and_enter_on_arrival_starts_nothing(
         database: peewee.Database, clock: FixedClock) -> None:
-    staff(database, clock)
-    ctx = _ctx(database, clock)
-    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
-    number = apps.submit(ctx, person.id, "enrol_resident_pension").number
+    _, person, number = _submitted(database, clock)
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)

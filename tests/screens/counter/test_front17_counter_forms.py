@@ -23,28 +23,31 @@ from kiosk.clock import FixedClock
 from kiosk.services import ServiceContext
 from kiosk.services.registration import register_resident
 from screens.counter.keys import ConfirmActionModal
-from screens.counter.payment import PaymentConfirmScreen, PaymentDraft
 from screens.counter.reason import ReasonModal
-from tests.screens.counter.helpers import id_number, login, make_counter_app, staff, text_of, type_text, until
+from tests.screens.counter.helpers import (
+    clerk_ctx,
+    id_number,
+    login,
+    make_counter_app,
+    open_application,
+    open_payment,
+    staff,
+    text_of,
+    type_text,
+    until,
+)
 
 BIRTH = dt.date(1975, 6, 1)
-
-
-def _ctx(database: peewee.Database, clock: FixedClock) -> ServiceContext:
-    return ServiceContext(database=database, clock=clock)
 
 
 async def test_cancelled_payment_keeps_tendered_focused_and_editable(database: peewee.Database,
                                                                      clock: FixedClock) -> None:
     staff(database, clock)
-    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
+    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        app.push_screen(PaymentConfirmScreen(PaymentDraft(person, "resident_medical", None, 400_00, lines=["医保"])))
-        await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen) and bool(app.screen.query("#tendered"))
-                    and app.focused is app.screen.query_one("#tendered"))
-        screen = app.screen
+        screen = await open_payment(pilot, person, 400_00)
         tendered = screen.query_one("#tendered", Input)
         await type_text(pilot, "500")  # typed as the screen opens: money, never menu keys
         assert tendered.value == "500"
@@ -62,26 +65,18 @@ async def test_cancelled_payment_keeps_tendered_focused_and_editable(database: p
         assert not Payment.select().exists()
 
 
-def _staff_ctx(database: peewee.Database, clock: FixedClock) -> ServiceContext:
-    from db.models import Staff
-
-    return _ctx(database, clock).as_staff(int(Staff.get(Staff.number == "S001").id), "S001")
-
-
 async def test_reason_must_say_something_and_0_is_text(database: peewee.Database, clock: FixedClock) -> None:
     from kiosk.services import applications as apps
     from screens.counter.application import ApplicationScreen
 
     staff(database, clock)
-    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
-    applied = apps.submit(_staff_ctx(database, clock), person.id, "enrol_resident_pension", {},
+    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    applied = apps.submit(clerk_ctx(database, clock), person.id, "enrol_resident_pension", {},
                           ["id_card", "hukou", "bank"])
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        app.push_screen(ApplicationScreen(applied.number))
-        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen)
-                    and bool(app.screen.query("#transitions .menu-button")))
+        await open_application(pilot, applied.number)
         await pilot.press("8")  # 不予受理 asks for the reason first
         await until(pilot, lambda: isinstance(app.screen, ReasonModal))
         modal = app.screen
@@ -103,10 +98,8 @@ async def test_reason_must_say_something_and_0_is_text(database: peewee.Database
         await pilot.press("plus")
         await until(pilot, lambda: Application.get(Application.number == applied.number).status == "rejected")
         # Esc in the reason modal cancels without a trace.
-        again = apps.submit(_staff_ctx(database, clock), person.id, "enrol_resident_medical", {}, ["id_card"])
-        app.push_screen(ApplicationScreen(again.number))
-        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen) and app.screen.number == again.number
-                    and bool(app.screen.query("#transitions .menu-button")))
+        again = apps.submit(clerk_ctx(database, clock), person.id, "enrol_resident_medical", {}, ["id_card"])
+        await open_application(pilot, again.number)
         await pilot.press("9")  # 撤回: a reason too
         await until(pilot, lambda: isinstance(app.screen, ReasonModal))
         await type_text(pilot, "0")
@@ -114,7 +107,7 @@ async def test_reason_must_say_something_and_0_is_text(database: peewee.Database
         await until(pilot, lambda: isinstance(app.screen, ApplicationScreen))
         await pilot.pause(0.2)
     assert Application.get(Application.number == again.number).status == "submitted"
-    assert apps.get_application(_ctx(database, clock), applied.number).reason == "重复参保"
+    assert apps.get_application(ServiceContext(database, clock), applied.number).reason == "重复参保"
 
 
 def _visible(app: Any, widget: Any) -> bool:
@@ -134,7 +127,7 @@ async def test_every_business_type_reachable_by_keys_and_started(database: peewe
     from screens.widgets.menu import MenuButton
 
     staff(database, clock)
-    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
+    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
     app = make_counter_app(database, clock)
     async with app.run_test(size=size) as pilot:
         await login(pilot)
@@ -192,12 +185,11 @@ async def test_medical_form_by_keyboard_confirms_facts_and_the_rules_amount(data
     from kiosk.rules.money import format_yuan
     from kiosk.services import applications as apps
     from kiosk.services import payments
-    from screens.counter.application import ApplicationScreen
     from screens.counter.steps.medical import MedicalForm
-    from tests.screens.counter.test_every_type import _resident_medical, clerk_ctx
+    from tests.screens.counter.test_every_type import _resident_medical
 
     staff(database, clock)
-    clerk = clerk_ctx(database, clock, "S001")
+    clerk = clerk_ctx(database, clock)
     person = register_resident(clerk, id_number(BIRTH), "赵春梅")
     _resident_medical(clerk, clerk, person)
     info = apps.submit(clerk, person.id, "benefit_medical", {}, ["id_card", "ss_card", "invoices", "discharge"])
@@ -210,9 +202,7 @@ async def test_medical_form_by_keyboard_confirms_facts_and_the_rules_amount(data
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        app.push_screen(ApplicationScreen(info.number))
-        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen)
-                    and bool(app.screen.query("#transitions .menu-button")))
+        await open_application(pilot, info.number)
         await pilot.press("1")  # 待遇计算 → its form
         await until(pilot, lambda: isinstance(app.screen, MedicalForm) and app.screen.ready)
         form = app.screen
@@ -258,11 +248,10 @@ async def test_double_taps_never_skip_a_review_or_confirmation(database: peewee.
                                                               clock: FixedClock) -> None:
     from kiosk.services import applications as apps
     from screens.counter.accept import AcceptDraft, MaterialsScreen
-    from screens.counter.application import ApplicationScreen
 
     staff(database, clock)
-    person = register_resident(_ctx(database, clock), id_number(BIRTH), "赵春梅")
-    applied = apps.submit(_staff_ctx(database, clock), person.id, "enrol_resident_pension", {},
+    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    applied = apps.submit(clerk_ctx(database, clock), person.id, "enrol_resident_pension", {},
                           ["id_card", "hukou", "bank"])
 
     def state() -> tuple[Any, ...]:
@@ -273,10 +262,7 @@ async def test_double_taps_never_skip_a_review_or_confirmation(database: peewee.
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
-        app.push_screen(ApplicationScreen(applied.number))
-        await until(pilot, lambda: isinstance(app.screen, ApplicationScreen)
-                    and bool(app.screen.query("#transitions .menu-button")))
-        screen = app.screen
+        screen = await open_application(pilot, applied.number)
         for taps in (("1", "1"), ("1", "enter"), ("enter", "enter"), ("8", "8")):
             await pilot.press(*taps)  # the first opens the confirmation (or the reason); the second never does it
             await pilot.pause(0.2)
@@ -296,9 +282,7 @@ async def test_double_taps_never_skip_a_review_or_confirmation(database: peewee.
         await app.workers.wait_for_complete()
         assert state() == before
         # 收费: Enter twice with an amount typed takes nothing.
-        app.push_screen(PaymentConfirmScreen(PaymentDraft(person, "resident_medical", None, 400_00, lines=["医保"])))
-        await until(pilot, lambda: isinstance(app.screen, PaymentConfirmScreen) and bool(app.screen.query("#tendered"))
-                    and app.focused is app.screen.query_one("#tendered"))
+        await open_payment(pilot, person, 400_00)
         await type_text(pilot, "500")
         await pilot.press("enter", "enter", "1", "1")
         await pilot.pause(0.2)
