@@ -55,25 +55,21 @@ def plan(type_: str, data: dict[str, Any]) -> tuple[tuple[str, ...], str]:
         return EMPLOYEE_INSURANCES, "employee"
     if scheme == "flexible":
         return ("pension",), "flexible"
-    raise ServiceError("参保类型应为职工（employee）或灵活就业（flexible）", code="bad_scheme",
-                       key="fix17text.effects.bad_scheme")
+    raise ServiceError.keyed("fix17text.effects.bad_scheme", "bad_scheme")
 
 
 def _employer(ctx: ServiceContext, data: dict[str, Any]) -> Employer:
     """The employer that enrols an employee: registered, or registered now from a valid code and name."""
     code = str(data.get("employer_uscc") or "").strip().upper()
     if not code:
-        raise ServiceError("职工参保须由用人单位办理：请填写单位的统一社会信用代码（灵活就业人员请选“灵活就业”）",
-                           code="needs_employer", key="fix17text.enrol.needs_employer")
+        raise ServiceError.keyed("fix17text.enrol.needs_employer", "needs_employer")
     if not is_valid_uscc(code):
-        raise ServiceError(f"统一社会信用代码“{code[:20]}”不对（应为18位，校验位正确），请按营业执照核对",
-                           code="bad_employer", key="fix17text.enrol.bad_employer", params={"code": code[:20]})
+        raise ServiceError.keyed("fix17text.enrol.bad_employer", "bad_employer", code=code[:20])
     employer = Employer.get_or_none(Employer.uscc == code)
     if employer is None:
         name = str(data.get("employer_name") or "").strip()
         if not name:
-            raise ServiceError(f"单位 {code} 尚未登记：请同时填写单位名称（按营业执照）", code="needs_employer",
-                               key="fix17text.enrol.employer_unregistered", params={"code": code})
+            raise ServiceError.keyed("fix17text.enrol.employer_unregistered", "needs_employer", code=code)
         employer = Employer.create(uscc=code, name=name[:200], created_at=ctx.now())
     data["employer_uscc"] = code
     data["employer_id"] = employer.id
@@ -100,12 +96,12 @@ def check_enrolment(ctx: ServiceContext, resident: Resident, type_: str, data: d
         for insurance in insurances:
             rules.check_overlap(insurance, scheme, active)
     except rules.EnrolmentRefusal as exc:
-        raise ServiceError(exc.message, code=exc.code) from None
+        # key/params: the rule's catalog message, so a screen shows it in its language.
+        raise ServiceError(exc.message, code=exc.code, key=exc.key, params=exc.params) from None
     employer = None
     if scheme == "employee":
         if not staff:
-            raise ServiceError("职工参保由用人单位到窗口办理，自助终端不能办理；灵活就业人员可自助登记",
-                               code="needs_employer", key="fix17text.enrol.employee_at_counter")
+            raise ServiceError.keyed("fix17text.enrol.employee_at_counter", "needs_employer")
         employer = _employer(ctx, data)
     return insurances, scheme, employer
 
@@ -133,4 +129,5 @@ def check_resident_year(resident: Resident, year: int, today: dt.date) -> None:
     try:
         rules.check_resident_year(year, today, birth=resident.birth_date, paid_years=paid)
     except rules.EnrolmentRefusal as exc:
-        raise ServiceError(exc.message, code=exc.code) from None
+        # key/params: the rule's catalog message, so a screen shows it in its language.
+        raise ServiceError(exc.message, code=exc.code, key=exc.key, params=exc.params) from None

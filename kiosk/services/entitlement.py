@@ -176,8 +176,8 @@ class Facts:
         try:
             return dt.date.fromisoformat(str(value).strip())
         except ValueError:
-            raise EntitlementError(f"{key} 应为日期，如 2026-03-01（收到“{str(value)[:20]}”）",
-                                   code="bad_fact") from None
+            raise EntitlementError.keyed("refusal.entitlement.bad_date", "bad_fact", fact=key,
+                                         value=str(value)[:20]) from None
 
     def integer(self, key: str, *, low: int = 0, high: int = 10**6) -> int | None:
         if key not in self.values:
@@ -186,9 +186,11 @@ class Facts:
         try:
             number = int(str(value).strip()) if not isinstance(value, int) else value
         except ValueError:
-            raise EntitlementError(f"{key} 应为整数（收到“{str(value)[:20]}”）", code="bad_fact") from None
+            raise EntitlementError.keyed("refusal.entitlement.bad_integer", "bad_fact", fact=key,
+                                         value=str(value)[:20]) from None
         if not low <= number <= high:
-            raise EntitlementError(f"{key} 应在 {low} 到 {high} 之间（收到 {number}）", code="bad_fact")
+            raise EntitlementError.keyed("refusal.entitlement.out_of_range", "bad_fact", fact=key, low=low, high=high,
+                                         number=number)
         return number
 
     def money(self, key: str) -> Fen | None:
@@ -200,7 +202,10 @@ class Facts:
         try:
             return parse_yuan(str(self.values[key]))
         except InvalidAmount as exc:
-            raise EntitlementError(f"{key}：{exc}", code="bad_fact") from None
+            from kiosk.services.registration import refusal_with_reason
+
+            raise refusal_with_reason("refusal.entitlement.bad_money", "bad_fact", exc, EntitlementError,
+                                      fact=key) from None
 
     def flag(self, key: str, default: bool) -> bool:
         if key not in self.values:
@@ -213,7 +218,7 @@ class Facts:
             return True
         if text in ("0", "false", "no", "n", "否", "无"):
             return False
-        raise EntitlementError(f"{key} 应为 yes 或 no（收到“{str(value)[:20]}”）", code="bad_fact")
+        raise EntitlementError.keyed("refusal.entitlement.bad_flag", "bad_fact", fact=key, value=str(value)[:20])
 
     def decimal(self, key: str) -> Decimal | None:
         if key not in self.values:
@@ -221,10 +226,10 @@ class Facts:
         try:
             value = Decimal(str(self.values[key]).strip())
         except InvalidOperation:
-            raise EntitlementError(f"{key} 应为数字（收到“{str(self.values[key])[:20]}”）",
-                                   code="bad_fact") from None
+            raise EntitlementError.keyed("refusal.entitlement.bad_number", "bad_fact", fact=key,
+                                         value=str(self.values[key])[:20]) from None
         if not value.is_finite():
-            raise EntitlementError(f"{key} 应为数字", code="bad_fact")
+            raise EntitlementError.keyed("refusal.entitlement.not_finite", "bad_fact", fact=key)
         return value
 
 
@@ -234,7 +239,7 @@ def parse_fact_args(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise EntitlementError(f"--fact 应写成 KEY=VALUE（收到“{item[:30]}”）", code="bad_fact")
+            raise EntitlementError.keyed("refusal.entitlement.bad_fact_arg", "bad_fact", item=item[:30])
         facts[key.strip()] = value.strip()
     return facts
 
@@ -262,7 +267,7 @@ class Person:
 def _person(resident_id: int) -> Person:
     row = Resident.get_or_none(Resident.id == resident_id)
     if row is None:
-        raise NotFound("没有这位参保人的记录", code="resident_unknown")
+        raise NotFound.keyed("maint17.app.resident_unknown", "resident_unknown")
     recorded = str(row.retirement_category or "")
     if row.sex == "male":
         category, ok = "male", True
@@ -422,7 +427,7 @@ def decide(ctx: ServiceContext, resident_id: int, kind: str, *, on: dt.date | No
     for an unreadable fact or an unknown kind.
     """
     if kind not in KINDS:
-        raise EntitlementError(f"待遇种类应为 {' | '.join(KINDS)}（收到“{kind[:20]}”）", code="bad_kind")
+        raise EntitlementError.keyed("refusal.entitlement.bad_kind", "bad_kind", kinds=" | ".join(KINDS), kind=kind[:20])
     day = on or ctx.today()
     known = Facts(facts)
     with connected(ctx):
@@ -450,7 +455,7 @@ def _pension_scheme(person: Person, day: dt.date, facts: Facts) -> str:
     if chosen == "resident":
         return "resident"
     if chosen:
-        raise EntitlementError("scheme 应为 employee 或 resident", code="bad_fact")
+        raise EntitlementError.keyed("refusal.entitlement.bad_scheme", "bad_fact")
     monthly = paid_months(person.id, "pension", MONTHLY_SCHEMES, day)
     if monthly or ever_enrolled(person.id, "pension", day, MONTHLY_SCHEMES):
         return "employee"
@@ -562,7 +567,7 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
             divisor_rule=params.employee_pension.divisor_rule, deemed_months=deemed,
             transitional_rate=params.employee_pension.transitional_rate)
     except pension.PensionError as exc:
-        raise EntitlementError(f"养老金计算所需信息有误：{exc}", code="bad_fact") from None
+        raise EntitlementError.keyed("refusal.entitlement.pension_input", "bad_fact", reason=str(exc)) from None
     b.steps.extend(result.steps)
     b.detail.update(account_part_fen=result.account_fen, account_kind="pension_employee", scheme="employee",
                     months_on_record=total, retire_on=retire_on.isoformat())

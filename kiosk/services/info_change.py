@@ -64,7 +64,9 @@ from kiosk.rules.identity import (
     upgrade_15_to_18,
 )
 from kiosk.rules.text import InvalidText, check_name, normalise_name, normalise_number, normalise_text
+from kiosk.rules.workflows import INFO_CHANGE
 from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services.registration import refusal_with_reason
 from kiosk.services.staff import PermissionDenied, acting_staff
 
 TYPE = "info_change"
@@ -163,25 +165,25 @@ def _normalise(field: str, text: str, today: dt.date) -> str:
         if field == "name":
             value = normalise_name(text)
             if not value or len(value) > NAME_MAX_LENGTH:
-                raise ServiceError(_t("bad_name", max=NAME_MAX_LENGTH), code="bad_name")
+                raise ServiceError.keyed("infochange15.error.bad_name", "bad_name", max=NAME_MAX_LENGTH)
             check_name(value)  # letters, ·, spaces of foreign names: no digits, brackets or symbols
             return value
         if field == "id_number":
             try:
                 return parse_id_number(text, today=today).number
             except InvalidIdNumber as exc:
-                raise ServiceError(_t("bad_id", reason=exc.message), code=exc.reason) from None
+                raise refusal_with_reason("infochange15.error.bad_id", exc.reason, exc) from None
         if field == "hukou_region":
             from kiosk.rules.enrolment import valid_region_code
 
             code = normalise_number(text)
             if not valid_region_code(code):
-                raise ServiceError(_t("bad_region", value=text.strip()[:20]), code="bad_region")
+                raise ServiceError.keyed("infochange15.error.bad_region", "bad_region", value=text.strip()[:20])
             return code
         digits = normalise_number(text)
         low, high = BANK_ACCOUNT_DIGITS
         if not (digits.isascii() and digits.isdigit() and low <= len(digits) <= high):
-            raise ServiceError(_t("bad_bank", low=low, high=high), code="bad_bank_account")
+            raise ServiceError.keyed("infochange15.error.bad_bank", "bad_bank_account", low=low, high=high)
         return digits
     except InvalidText as exc:
         message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
@@ -194,7 +196,7 @@ def normalise_value(field: str, text: str, today: dt.date) -> str:
     """``text`` as the new value of ``field`` would be stored (what a form shows before
     受理); ServiceError says what is wrong. Pure: nothing is read or written."""
     if field not in FIELDS:
-        raise ServiceError(_t("bad_field", fields="、".join(FIELDS)), code="bad_field")
+        raise ServiceError.keyed("infochange15.error.bad_field", "bad_field", fields="、".join(FIELDS))
     return _normalise(field, text, today)
 
 
@@ -203,7 +205,7 @@ def current_values(ctx: ServiceContext, resident_id: int) -> dict[str, str]:
     with ctx.database.connection_context():
         resident = Resident.get_or_none(Resident.id == resident_id)
         if resident is None:
-            raise NotFound(_t("unknown", id=""), code="resident_unknown")
+            raise NotFound.keyed("infochange15.error.unknown", "resident_unknown", id="")
         return {field: current_value(resident, field) for field in FIELDS}
 
 
@@ -212,11 +214,12 @@ def _document(text: Any) -> str:
         document = normalise_text(str(text or ""))
     except InvalidText as exc:
         message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
-        raise ServiceError(_t("bad_text", message=message), code=exc.reason) from None
+        raise ServiceError(_t("bad_text", message=message), code=exc.reason, key=exc.key,
+                           params=exc.params) from None
     if not document:
-        raise ServiceError(_t("missing_document"), code="missing_document")
+        raise ServiceError.keyed("infochange15.error.missing_document", "missing_document")
     if len(document) > DOCUMENT_MAX_LENGTH:
-        raise ServiceError(_t("long_document", max=DOCUMENT_MAX_LENGTH), code="long_document")
+        raise ServiceError.keyed("infochange15.error.long_document", "long_document", max=DOCUMENT_MAX_LENGTH)
     return document
 
 
@@ -233,15 +236,15 @@ def _check_value(resident: Resident, field: str, value: str) -> None:
     if field == "id_number":
         old = str(resident.id_number)
         if len(old) == 15 and value != upgrade_15_to_18(old):
-            raise ServiceError(_t("not_upgrade", old=mask_id_number(old), upgrade=mask_id_number(
-                upgrade_15_to_18(old))), code="not_upgrade")
+            raise ServiceError.keyed("infochange15.error.not_upgrade", "not_upgrade", old=mask_id_number(old),
+                                     upgrade=mask_id_number(upgrade_15_to_18(old)))
         if value == old:
-            raise ServiceError(_t("same_value"), code="same_value")
+            raise ServiceError.keyed("infochange15.error.same_value", "same_value")
         if any(holder != resident.id for holder in _holders(value)):
-            raise ServiceError(_t("id_taken", id=mask_id_number(value)), code="id_taken")
+            raise ServiceError.keyed("infochange15.error.id_taken", "id_taken", id=mask_id_number(value))
         return
     if value == current:
-        raise ServiceError(_t("same_value"), code="same_value")
+        raise ServiceError.keyed("infochange15.error.same_value", "same_value")
 
 
 def prepare(ctx: ServiceContext, resident: Resident, data: dict[str, Any]) -> None:
@@ -251,7 +254,7 @@ def prepare(ctx: ServiceContext, resident: Resident, data: dict[str, Any]) -> No
     ``same_value``, ``id_taken``, ``not_upgrade``."""
     field = str(data.get("field") or "")
     if field not in FIELDS:
-        raise ServiceError(_t("bad_field", fields="、".join(FIELDS)), code="bad_field")
+        raise ServiceError.keyed("infochange15.error.bad_field", "bad_field", fields="、".join(FIELDS))
     data["document"] = _document(data.get("document"))
     data["value"] = _normalise(field, str(data.get("value") or ""), ctx.today())
     _check_value(resident, field, data["value"])
@@ -273,16 +276,19 @@ def on_reviewed(ctx: ServiceContext, row: Application, data: dict[str, Any]) -> 
     item = ApplicationMaterial.get_or_none((ApplicationMaterial.application == row.id)
                                            & (ApplicationMaterial.code == code))
     if item is None or not item.received:
-        raise ServiceError(_t("materials", name=item.name if item is not None else code), code="materials")
+        material = {m.code: m for m in INFO_CHANGE.materials}.get(code)
+        raise ServiceError.keyed("refusal.info_change.materials", "materials",
+                                 name_zh=material.name_zh if material else code,
+                                 name_en=material.name_en if material else code)
     if field not in IDENTITY_FIELDS:
         return
     staff = acting_staff(ctx)
     if staff is None or staff.role not in ("supervisor", "admin"):
-        raise PermissionDenied(_t("supervisor"), code="supervisor")
+        raise PermissionDenied.keyed("infochange15.error.supervisor", "supervisor")
     earlier = {int(e.__data__["staff"]) for e in ApplicationEvent.select(ApplicationEvent.staff)
                .where((ApplicationEvent.application == row.id) & ApplicationEvent.staff.is_null(False))}
     if (row.accepted_by is not None and int(row.accepted_by) == staff.id) or staff.id in earlier:
-        raise PermissionDenied(_t("same_person", number=row.number), code="same_person")
+        raise PermissionDenied.keyed("infochange15.error.same_person", "same_person", number=row.number)
     Application.update(approved_by=staff.id).where(Application.id == row.id).execute()
 
 
@@ -308,7 +314,7 @@ def on_done(ctx: ServiceContext, row: Application, data: dict[str, Any]) -> None
         with ctx.database.atomic():  # a savepoint: a unique clash is reported, not a traceback
             Resident.update(**changes).where(Resident.id == resident.id).execute()
     except peewee.IntegrityError:
-        raise ServiceError(_t("id_taken", id=mask_id_number(value)), code="id_taken") from None
+        raise ServiceError.keyed("infochange15.error.id_taken", "id_taken", id=mask_id_number(value)) from None
     if field == "bank_account":
         Benefit.update(bank_account=value, updated_at=now).where(
             (Benefit.resident == resident.id) & Benefit.status.in_(OPEN_BENEFIT_STATUSES)).execute()
@@ -333,11 +339,11 @@ def find_resident_id(ctx: ServiceContext, text: str) -> int:
     try:
         number = parse_id_number(text, today=ctx.today()).number
     except InvalidIdNumber as exc:
-        raise ServiceError(_t("bad_id", reason=exc.message), code=exc.reason) from None
+        raise refusal_with_reason("infochange15.error.bad_id", exc.reason, exc) from None
     with ctx.database.connection_context():
         holders = _holders(number)
     if not holders:
-        raise NotFound(_t("unknown", id=mask_id_number(number)), code="resident_unknown")
+        raise NotFound.keyed("infochange15.error.unknown", "resident_unknown", id=mask_id_number(number))
     return holders[0]
 
 
@@ -353,7 +359,7 @@ def request(ctx: ServiceContext, resident_id: int, field: str, value: str, docum
 
     with ctx.database.connection_context():
         if acting_staff(ctx) is None:
-            raise PermissionDenied(_t("login_required"), code="login_required")
+            raise PermissionDenied.keyed("infochange15.error.login_required", "login_required")
     received = materials if materials is not None else ("id_card", DOCUMENT_MATERIAL.get(field, ""))
     return applications.submit(ctx, resident_id, TYPE, {"field": field, "value": value, "document": document},
                                [code for code in received if code], note=note, print_receipt=print_receipt)
@@ -373,7 +379,7 @@ def history(ctx: ServiceContext, resident_id: int, *, reason: str = "info_change
     with ``reason``), as every look at a resident's records is."""
     with write_transaction(ctx.database):
         if not Resident.select().where(Resident.id == resident_id).exists():
-            raise NotFound(_t("unknown", id=""), code="resident_unknown")
+            raise NotFound.keyed("infochange15.error.unknown", "resident_unknown", id="")
         staff_numbers = {s.id: s.number for s in Staff.select(Staff.id, Staff.number)}
         numbers = {a.id: a.number for a in Application.select(Application.id, Application.number)
                    .where(Application.resident == resident_id)}

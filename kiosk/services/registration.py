@@ -141,7 +141,8 @@ def resident_info(ctx: ServiceContext, row: Resident, found_by: str = "") -> Res
                         str(row.hukou_region or ""), str(row.retirement_category or ""))
 
 
-def refusal_with_reason(key: str, code: str, reason: Exception, /, **params: object) -> ServiceError:
+def refusal_with_reason(key: str, code: str, reason: Exception, /, kind: type[ServiceError] = ServiceError,
+                        **params: object) -> ServiceError:
     """The refusal of a typed value that a rule refused: ``reason`` is the rule's error
     (:class:`~kiosk.rules.text.InvalidText` and its ID-number kind, or any error with
     ``key``/``params`` naming its catalog message, like ``InvalidAmount``).
@@ -150,7 +151,8 @@ def refusal_with_reason(key: str, code: str, reason: Exception, /, **params: obj
     Chinese text ("身份证号码有误：校验码不对……"); ``key``/``params`` of the result are the
     rule's own, so a screen shows the rule's message in its language (a catalog message
     cannot carry another message that has parameters of its own, so the field's name
-    is shown only in Chinese). A rule error without a catalog key keeps ``key``.
+    is shown only in Chinese). A rule error without a catalog key keeps ``key``. ``kind`` is
+    the class of the result (a subclass of ServiceError whose ``__init__`` is ServiceError's).
     """
     zh = Translator("zh_CN")
     inner_key = str(getattr(reason, "key", "") or "")
@@ -160,8 +162,8 @@ def refusal_with_reason(key: str, code: str, reason: Exception, /, **params: obj
         text = reason.describe(zh) if isinstance(reason, InvalidText) else str(reason)
     message = translate_message(zh, key, {**params, "reason": text})
     if inner_key and inner_key in catalog("zh_CN"):
-        return ServiceError(message, code=code, key=inner_key, params=inner_params)
-    return ServiceError(message, code=code, key=key, params={**params, "reason": text})
+        return kind(message, code=code, key=inner_key, params=inner_params)
+    return kind(message, code=code, key=key, params={**params, "reason": text})
 
 
 def get_resident(ctx: ServiceContext, resident_id: int) -> ResidentInfo:
