@@ -38,7 +38,6 @@ from db.connection import is_sqlite
 from db.ledger import post
 from db.models import Account, Application, Benefit, BenefitPayment, Enrolment, Resident
 from kiosk.rules.identity import InvalidIdNumber, mask_id_number, mask_name, parse_id_number
-from kiosk.rules.money import format_yuan
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import ServiceContext, ServiceError, lifecycle
 from kiosk.services.accounts import balance_at_death, return_parts_after_death
@@ -46,7 +45,16 @@ from kiosk.services.benefit_run import month_of
 from kiosk.services.payments import policy_book
 from kiosk.services.registration import refusal_with_reason
 from printers import spool
-from printers.lifecycle_receipts import LifecycleReceiptInput, lifecycle_receipt
+from printers.lifecycle_receipts import (
+    LifecycleReceiptInput,
+    ReceiptLines,
+    StoppedLine,
+    certification_lines,
+    death_lines,
+    enrolment_change_lines,
+    inheritance_lines,
+    lifecycle_receipt,
+)
 from printers.templates import Person
 
 Data = dict[str, Any]
@@ -61,11 +69,6 @@ RECEIPT_JOB = "receipt_job"
 FUNERAL, INHERITANCE = "funeral", "inheritance"
 _TEXT_MAX = 40
 _BANK = re.compile(r"\d{10,30}")
-_INSURANCE_ZH = {"pension": "养老保险", "medical": "医疗保险", "unemployment": "失业保险", "injury": "工伤保险",
-                 "maternity": "生育保险"}
-_SCHEME_ZH = {"resident": "城乡居民", "flexible": "灵活就业", "employee": "职工"}
-_KIND_ZH = {"pension": "养老金", "unemployment": "失业保险金", "injury": "伤残津贴", "survivor": "遗属待遇",
-            "survivor_lump": "抚恤金"}
 
 
 def _resident_id(row: Application) -> int:
@@ -303,15 +306,15 @@ def _check_enrolment(resident: Resident, action: str, data: Data) -> None:
 # -- effects ------------------------------------------------------------------------------
 
 
-def _receipt(ctx: ServiceContext, row: Application, data: Data, *, facts: tuple[tuple[str, str], ...] = (),
-             amounts: tuple[tuple[str, int], ...] = (), total_label: str = "", notes: tuple[str, ...] = ()) -> None:
-    """Store the 办结回执 as a print job in this transaction (``data["receipt_job"]``)."""
+def _receipt(ctx: ServiceContext, row: Application, data: Data, lines: ReceiptLines) -> None:
+    """Store the 办结回执 as a print job in this transaction (``data["receipt_job"]``); its
+    business-specific ``lines`` come from :mod:`printers.lifecycle_receipts` (the wording on paper)."""
     from kiosk.services.payments import _receipt_context
 
     person = Resident.get_by_id(_resident_id(row))
     document = lifecycle_receipt(_receipt_context(ctx), LifecycleReceiptInput(
-        row.number, WORKFLOWS[row.type].name_zh, Person(person.name, person.id_number), facts, amounts, total_label,
-        notes, ctx.staff_number))
+        row.number, WORKFLOWS[row.type].name_zh, Person(person.name, person.id_number), lines.facts, lines.amounts,
+        lines.total_label, lines.notes, ctx.staff_number))
     data[RECEIPT_JOB] = spool.enqueue(document, ctx.clock, resident_id=person.id)
 
 
@@ -319,12 +322,7 @@ def _certified(ctx: ServiceContext, row: Application, data: Data) -> None:
     result = lifecycle.certify(ctx, _resident_id(row), channel=str(data.get("channel") or "counter"))
     data["result"] = {"certified": result.certified, "resumed": list(result.resumed),
                       "next_due": result.next_due.isoformat() if result.next_due else None}
-    notes = ["认证有效，待遇按月继续发放。"]
-    if result.resumed:
-        notes.append(f"已恢复发放 {len(result.resumed)} 项暂停的待遇，暂停期间的待遇在下次发放时补发。")
-    _receipt(ctx, row, data, facts=(("认证待遇", f"{result.certified}项"),
-                                    ("下次认证", result.next_due.isoformat() if result.next_due else "-")),
-             notes=tuple(notes))
+    _receipt(ctx, row, data, certification_lines(result.certified, len(result.resumed), result.next_due))
 
 
 def _death_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
@@ -341,17 +339,11 @@ def _death_closed(ctx: ServiceContext, row: Application, data: Data) -> None:
     data["result"] = {**result.as_json(), "account_fen": result.account_fen, "scheme": result.scheme,
                       "enrolments_ended": result.enrolments_ended,
                       "survivor_benefits": list(result.survivor_benefits)}
-    notes = [f"待遇发放至 {result.stopped[0].last_month:%Y-%m}，次月起停发。" if result.stopped else "没有在发的待遇。"]
-    notes += [f"{_KIND_ZH.get(s.kind, s.kind)}死亡后多发 {'、'.join(s.overpaid_months)}，"
-              f"须追回 {format_yuan(s.overpaid_fen)}元。" for s in result.stopped if s.overpaid_fen]
-    notes.append("丧葬补助金和可继承的个人账户余额由继承人凭继承关系证明申领（个人账户继承）。")
-    _receipt(ctx, row, data,
-             facts=(("死亡日期", data["death_date"]), ("停发待遇", f"{len(result.stopped)}项"),
-                    ("终止参保", f"{result.enrolments_ended}项")),
-             amounts=(("多发待遇（须追回）", result.overpaid_fen), ("丧葬补助金", result.funeral_grant_fen),
-                      ("抚恤金", result.survivor_fen), ("个人账户余额", result.account_fen),
-                      ("其中可继承", result.inheritable_fen)),
-             notes=tuple(notes))
+    stopped = [StoppedLine(s.kind, s.last_month, tuple(s.overpaid_months), s.overpaid_fen) for s in result.stopped]
+    _receipt(ctx, row, data, death_lines(
+        dt.date.fromisoformat(str(data["death_date"])), stopped, result.enrolments_ended,
+        overpaid_fen=result.overpaid_fen, funeral_grant_fen=result.funeral_grant_fen,
+        survivor_fen=result.survivor_fen, account_fen=result.account_fen, inheritable_fen=result.inheritable_fen))
 
 
 def _inheritance_reviewed(ctx: ServiceContext, row: Application, data: Data) -> None:
@@ -395,18 +387,10 @@ def _inheritance_paid(ctx: ServiceContext, row: Application, data: Data) -> None
                                                "inheritable_fen": inheritable, "recovered_fen": recovered,
                                                "net_fen": grant + inheritable - recovered,
                                                "heir": mask_id_number(str(data.get("heir_id_number", "")))})
-    bank = str(data.get("bank_account", ""))
-    amounts: tuple[tuple[str, int], ...] = (("丧葬补助金", grant), ("个人账户继承", inheritable))
-    notes: tuple[str, ...] = ()
-    if recovered:
-        amounts += (("扣回多发待遇", -recovered),)
-        notes = (f"死者去世后多发的待遇 {format_yuan(recovered)}元 已从丧葬补助金和个人账户余额中扣回。",)
-    _receipt(ctx, row, data,
-             facts=(("继承人", f"{mask_name(str(data.get('heir_name', '')))} "
-                                          f"{mask_id_number(str(data.get('heir_id_number', '')))}"),
-                    ("关系", str(data.get("relationship", ""))),
-                    ("收款账号", f"{bank[:4]}****{bank[-4:]}" if len(bank) >= 8 else "****")),
-             amounts=amounts, total_label="支付合计", notes=notes)
+    heir = f"{mask_name(str(data.get('heir_name', '')))} {mask_id_number(str(data.get('heir_id_number', '')))}"
+    _receipt(ctx, row, data, inheritance_lines(
+        heir, str(data.get("relationship", "")), str(data.get("bank_account", "")), funeral_grant_fen=grant,
+        inheritable_fen=inheritable, recovered_fen=recovered))
 
 
 def _recover(ctx: ServiceContext, row: Application, rid: int, available: int) -> int:
@@ -433,11 +417,7 @@ def _enrolment_done(ctx: ServiceContext, row: Application, data: Data) -> None:
     status = lifecycle.change_enrolment(ctx, _resident_id(row), str(data["insurance"]), str(data["scheme"]),
                                         action, on)
     data["result"] = {"status": status, "date": on.isoformat()}
-    insurance = f"{_SCHEME_ZH[str(data['scheme'])]}{_INSURANCE_ZH[str(data['insurance'])]}"
-    _receipt(ctx, row, data, facts=(("险种", insurance), ("生效日期", on.isoformat())),
-             notes=({"suspend": "自生效日期起暂停缴费；恢复缴费请到窗口办理。",
-                     "resume": "已恢复缴费，请按时缴纳。",
-                     "end": "参保关系已终止，缴费记录和个人账户保留。"}[action],))
+    _receipt(ctx, row, data, enrolment_change_lines(action, str(data["insurance"]), str(data["scheme"]), on))
 
 
 Handler = Callable[[ServiceContext, Application, Data], None]
