@@ -104,3 +104,30 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, argv: list[str], stdin: str = "") -
     """``kiosk ARGV`` in this process with ``stdin`` as its standard input; its exit status."""
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     return main(argv)
+
+
+def village_town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Any:
+    """The benefit town (:func:`tests.services.benefit_town.build`, no unemployment) with villages for
+    the collection and 资格认证 lists: a young resident ("young", 东村) enrolled in resident pension and
+    medical and paid 2020-2024; the villager, the suspended pensioner and the retiree in 西村, the
+    suspended pension last certified on 2024-11-20."""
+    import datetime as dt
+
+    from db.models import Benefit
+    from tests.entitlement.township import Records
+    from tests.services.benefit_town import build
+
+    town = build(database, clock, tmp_path, unemployment=False)
+    records = Records(town.clerk, tmp_path)
+    young = records.person(dt.date(1990, 6, 1))
+    records.enrol(young, "pension", "resident", "2020-01-01")
+    records.enrol(young, "medical", "resident", "2020-01-01")
+    records.pay_years(young, range(2020, 2025))
+    records.load()
+    town.people["young"] = young
+    with database.connection_context():
+        Resident.update(village="东村").where(Resident.id == young).execute()
+        for key in ("villager", "suspended", "retiree"):
+            Resident.update(village="西村").where(Resident.id == town.people[key]).execute()
+        Benefit.update(certified_on=dt.date(2024, 11, 20)).where(Benefit.id == town.benefits["suspended"]).execute()
+    return town

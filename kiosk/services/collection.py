@@ -131,24 +131,24 @@ def write_village_workbook(path: Path, header: Sequence[str], by_village: Mappin
     import openpyxl  # only when writing a workbook (slow to import)
     from openpyxl.cell import WriteOnlyCell
 
-    workbook = openpyxl.Workbook(write_only=True)
-    titles: set[str] = set()
-    for village, rows in (by_village or {empty_title: []}).items():
-        base = title = _safe_name(village)
-        n = len(titles)
-        while title in titles:
-            suffix = f"{n:02d}"
-            title, n = base[:31 - len(suffix)] + suffix, n + 1
-        titles.add(title)
-        sheet = workbook.create_sheet(title)
-        for values in (header, *rows):
-            cells = []
-            for value in values:
-                cell = WriteOnlyCell(sheet, value=str(value))
-                cell.data_type = "s"  # text: openpyxl would make "=..." a formula and digits a number
-                cells.append(cell)
-            sheet.append(cells)
-    with private_file(path, "wb") as handle:
+    with private_file(path, "wb") as handle:  # first: an unwritable place fails before any sheet is built
+        workbook = openpyxl.Workbook(write_only=True)
+        titles: set[str] = set()
+        for village, rows in (by_village or {empty_title: []}).items():
+            base = title = _safe_name(village)
+            n = len(titles)
+            while title in titles:
+                suffix = f"{n:02d}"
+                title, n = base[:31 - len(suffix)] + suffix, n + 1
+            titles.add(title)
+            sheet = workbook.create_sheet(title)
+            for values in (header, *rows):
+                cells = []
+                for value in values:
+                    cell = WriteOnlyCell(sheet, value=str(value))
+                    cell.data_type = "s"  # text: openpyxl would make "=..." a formula and digits a number
+                    cells.append(cell)
+                sheet.append(cells)
         workbook.save(handle)
 
 

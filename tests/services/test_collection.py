@@ -14,29 +14,17 @@ import peewee
 import pytest
 
 from db import audit
-from db.models import AuditEntry, Resident
+from db.models import AuditEntry
 from kiosk.clock import FixedClock
 from kiosk.services import ServiceError, collection
 from tests.cli.test_audit_cli import Cli
-from tests.entitlement.township import Records
-from tests.services.benefit_town import Town, build
+from tests.services.benefit_town import Town
+from tests.support import village_town
 
 
 @pytest.fixture
 def town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Town:
-    town = build(database, clock, tmp_path, unemployment=False)
-    records = Records(town.clerk, tmp_path)
-    young = records.person(dt.date(1990, 6, 1))
-    records.enrol(young, "pension", "resident", "2020-01-01")
-    records.enrol(young, "medical", "resident", "2020-01-01")
-    records.pay_years(young, range(2020, 2025))
-    records.load()
-    town.people["young"] = young
-    with database.connection_context():
-        Resident.update(village="东村").where(Resident.id == young).execute()
-        for key in ("villager", "suspended"):
-            Resident.update(village="西村").where(Resident.id == town.people[key]).execute()
-    return town
+    return village_town(database, clock, tmp_path)
 
 
 def test_unpaid_by_village_and_export(town: Town, database: peewee.Database, tmp_path: Path) -> None:

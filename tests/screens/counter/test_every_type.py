@@ -57,7 +57,16 @@ from screens.counter.resident_detail import ResidentDetailScreen
 from screens.counter.steps.base import StepForm
 from screens.widgets.menu import MenuButton
 from tests.entitlement.township import Records
-from tests.screens.counter.helpers import PIN, id_number, make_counter_app, message, staff, text_of, until
+from tests.screens.counter.helpers import (
+    PIN,
+    clerk_ctx,
+    id_number,
+    make_counter_app,
+    message,
+    staff,
+    text_of,
+    until,
+)
 
 Keys = tuple[str, ...]
 SPECIAL = {"enter", "tab", "backspace", "escape"}
@@ -86,13 +95,6 @@ async def fast_login(pilot: Pilot[Any], number: str) -> None:
     pilot.app.screen.query_one("#staff-number", Input).focus()
     await drive(pilot, (number, "enter", PIN, "enter"))
     await until(pilot, lambda: isinstance(pilot.app.screen, CounterHomeScreen))
-
-
-def clerk_ctx(database: peewee.Database, clock: FixedClock, number: str) -> ServiceContext:
-    from db.models import Staff
-
-    row = Staff.get(Staff.number == number)
-    return ServiceContext(database=database, clock=clock).as_staff(row.id, number)
 
 
 # -- prerequisites through the services -------------------------------------------------

@@ -18,9 +18,7 @@ import pytest
 from rich.cells import cell_len
 from textual.widgets import Input
 
-from kiosk.app import KioskApp, make_app
 from kiosk.clock import FixedClock
-from kiosk.config import Settings
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import applications as apps
 from kiosk.services.registration import get_resident
@@ -28,19 +26,13 @@ from screens.counter.application import ApplicationScreen
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.widgets.menu import MenuButton
-from tests.screens.counter.helpers import login, message, until
-from tests.screens.counter.test_every_type import _key_of, _opened
+from tests.screens.counter.helpers import clerk_ctx, login, make_counter_app, message, open_application, until
+from tests.screens.counter.test_every_type import _key_of
 from tests.services.benefit_town import build
-from tests.support import RecordingPrinter
+from tests.support import village_town
 
 CLERK, BOSS = ("1001", "2580"), ("2001", "3691")
 CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def counter_app(database: peewee.Database, clock: FixedClock, language: str = "zh_CN") -> KioskApp:
-    settings = Settings(source="(test)")
-    settings.terminal.mode, settings.terminal.language, settings.terminal.counter = "counter", language, 3
-    return make_app(settings, database, RecordingPrinter(), clock, mode="counter")
 
 
 def _death(town: Any, who: Any, rid: int) -> str:
@@ -57,7 +49,7 @@ async def test_every_detail_action_on_screen_with_a_label(database: peewee.Datab
                                                           language: str) -> None:
     town = build(database, clock, tmp_path, unemployment=False)
     person = get_resident(town.ctx, town.people["retiree"])
-    app = counter_app(database, clock, language)
+    app = make_counter_app(database, clock, language=language)
     async with app.run_test(size=size) as pilot:
         await login(pilot, *CLERK)
         app.push_screen(ResidentDetailScreen(person))
@@ -82,11 +74,10 @@ async def test_separation_refusal_in_english(database: peewee.Database, clock: F
     town = build(database, clock, tmp_path, unemployment=False)
     town.at(dt.date(2026, 1, 10))
     number = _death(town, town.boss, town.people["villager"])  # the supervisor accepted it himself
-    app = counter_app(database, clock, "en")
+    app = make_counter_app(database, clock, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, *BOSS)
-        app.push_screen(ApplicationScreen(number))
-        await _opened(pilot)
+        await open_application(pilot, number)
         await pilot.press((await _key_of(pilot, "reviewed")).key)
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         await pilot.press("plus")
@@ -100,23 +91,21 @@ async def test_no_text_field_keeps_the_focus_after_a_step(database: peewee.Datab
     town = build(database, clock, tmp_path, unemployment=False)
     town.at(dt.date(2026, 1, 10))
     number = _death(town, town.clerk, town.people["villager"])
-    app = counter_app(database, clock)
+    app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, *CLERK)
         person = get_resident(town.ctx, town.people["villager"])
         app.push_screen(ResidentDetailScreen(person))
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
         # Opened with only the supervisor's 审核 left (disabled for the clerk): the note has no focus.
-        app.push_screen(ApplicationScreen(number))
-        await _opened(pilot)
+        await open_application(pilot, number)
         await pilot.pause()
         assert not isinstance(app.focused, Input), app.focused
         await pilot.press("0")
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
         # The supervisor reviews; then the clerk's 办结 finishes it: nothing left to press, 0 still goes back.
         apps.advance(town.boss, number, "reviewed")
-        app.push_screen(ApplicationScreen(number))
-        await _opened(pilot)
+        await open_application(pilot, number)
         await pilot.press((await _key_of(pilot, "closed")).key)
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         await pilot.press("plus")
@@ -145,7 +134,7 @@ async def test_a_deceased_resident_does_not_look_alive(database: peewee.Database
     apps.advance(town.boss, info.number, "reviewed")
     apps.advance(town.clerk, info.number, "closed")
     person = get_resident(town.ctx, rid)
-    app = counter_app(database, clock, language)
+    app = make_counter_app(database, clock, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, *CLERK)
         app.push_screen(ResidentDetailScreen(person))
@@ -188,7 +177,7 @@ async def test_acceptance_confirmations_show_the_amounts(database: peewee.Databa
     town.at(dt.date(2026, 2, 3))
     villager = get_resident(town.ctx, town.people["suspended"])
     retiree = get_resident(town.ctx, town.people["retiree"])
-    app = counter_app(database, clock)
+    app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, *CLERK)
         app.push_screen(ResidentDetailScreen(villager))
@@ -224,8 +213,8 @@ async def test_contribution_amount_shown_before_it_is_calculated(database: peewe
     """计算缴费金额's confirmation names the months and what the person pays (it showed nothing)."""
     from kiosk.policy import load_policy
     from kiosk.services.registration import register_resident
-    from tests.screens.counter.helpers import id_number, make_counter_app, staff, text_of
-    from tests.screens.counter.test_every_type import _flexible_enrolled, clerk_ctx, fast_login
+    from tests.screens.counter.helpers import id_number, staff, text_of
+    from tests.screens.counter.test_every_type import _flexible_enrolled, fast_login
 
     staff(database, clock)
     clerk = clerk_ctx(database, clock, "S001")
@@ -238,8 +227,7 @@ async def test_contribution_amount_shown_before_it_is_calculated(database: peewe
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await fast_login(pilot, "S001")
-        app.push_screen(ApplicationScreen(info.number))
-        await _opened(pilot)
+        await open_application(pilot, info.number)
         await pilot.press((await _key_of(pilot, "amount_calculated")).key)
         await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
         shown = text_of(app, "#confirm-what")
@@ -259,7 +247,7 @@ async def test_an_open_change_is_continued_or_withdrawn_not_a_dead_end(database:
     from screens.counter.info_change import InfoChangeScreen
     from screens.counter.reason import ReasonModal
     from tests.screens.counter.helpers import id_number, staff, text_of
-    from tests.screens.counter.test_every_type import clerk_ctx, fast_login
+    from tests.screens.counter.test_every_type import fast_login
 
     staff(database, clock)
     clerk = clerk_ctx(database, clock, "S001")
@@ -268,7 +256,7 @@ async def test_an_open_change_is_continued_or_withdrawn_not_a_dead_end(database:
     with pytest.raises(ServiceError, match="不是姓名用字"):
         info_change.request(clerk, person.id, "name", "[@click=app.quit]x[/]", "证明")
     waiting = info_change.request(clerk, person.id, "name", "李秀华", "公安机关证明")  # waits for a supervisor
-    app = counter_app(database, clock, language)
+    app = make_counter_app(database, clock, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
         await fast_login(pilot, "S001")
         app.push_screen(InfoChangeScreen(get_resident(clerk, person.id)))
@@ -296,26 +284,6 @@ async def test_an_open_change_is_continued_or_withdrawn_not_a_dead_end(database:
         assert not buttons["field-name"].disabled and buttons["open"].disabled
 
 
-def _village_town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -> Any:
-    from db.models import Benefit, Resident
-    from tests.entitlement.township import Records
-
-    town = build(database, clock, tmp_path, unemployment=False)
-    records = Records(town.clerk, tmp_path)
-    young = records.person(dt.date(1990, 6, 1))
-    records.enrol(young, "pension", "resident", "2020-01-01")
-    records.enrol(young, "medical", "resident", "2020-01-01")
-    records.pay_years(young, range(2020, 2025))
-    records.load()
-    town.people["young"] = young
-    with database.connection_context():
-        Resident.update(village="东村").where(Resident.id == young).execute()
-        for key in ("villager", "suspended", "retiree"):
-            Resident.update(village="西村").where(Resident.id == town.people[key]).execute()
-        Benefit.update(certified_on=dt.date(2024, 11, 20)).where(Benefit.id == town.benefits["suspended"]).execute()
-    return town
-
-
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 async def test_village_lists_from_the_counter_home(database: peewee.Database, clock: FixedClock,
                                                    tmp_path: Path, language: str) -> None:
@@ -329,11 +297,11 @@ async def test_village_lists_from_the_counter_home(database: peewee.Database, cl
     from screens.widgets.plain import DataTable
     from tests.screens.counter.helpers import text_of
 
-    town = _village_town(database, clock, tmp_path)
+    town = village_town(database, clock, tmp_path)
     town.at(dt.date(2026, 2, 3))
     out = tmp_path / "lists"
     out.mkdir()
-    app = counter_app(database, clock, language)
+    app = make_counter_app(database, clock, language=language)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, *CLERK)
         assert not any(b.choice == "lists" for b in app.screen.query(MenuButton))
@@ -383,7 +351,7 @@ def test_unpaid_command_names_the_insurance(database: peewee.Database, clock: Fi
     from db import audit
     from tests.cli.test_audit_cli import Cli
 
-    _village_town(database, clock, tmp_path)
+    village_town(database, clock, tmp_path)
     cli = Cli(tmp_path, db_url)
     audit.use_key(audit.create_key_file(cli.key_file))
     database.close()
