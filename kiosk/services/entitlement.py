@@ -529,8 +529,7 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
     earliest, statutory, latest = flexible_window(person)
     chosen = facts.date("retire_on")
     retire_on = statutory
-    b.note("retirement_date", date=statutory.isoformat(),
-           age=_age_text(retirement.retirement_age_months(person.birth_date, person.category)))
+    b.steps.append(retirement_note(statutory, retirement.retirement_age_months(person.birth_date, person.category)))
     if chosen is not None and chosen != statutory:
         if not earliest <= chosen <= latest:
             b.refuse("outside_flexible_window", "flexible_outside", chosen=chosen.isoformat(),
@@ -640,9 +639,11 @@ def _resident_pension(ctx: ServiceContext, person: Person, day: dt.date, b: _Bui
     return b.done(monthly=result.monthly_fen)
 
 
-def _age_text(months: int) -> str:
-    years, extra = divmod(months, 12)
-    return f"{years}岁{extra}个月" if extra else f"{years}岁"
+def retirement_note(on: dt.date, age_months: int) -> Note:
+    """The step naming the statutory retirement date ``on`` and the age then (``age_months``, in
+    whole years and months: the catalog writes them in the reader's language)."""
+    years, months = divmod(age_months, 12)
+    return Note("retirement_age", {"date": on.isoformat(), "years": years, "months": months})
 
 
 # unemployment ---------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from kiosk.services.entitlement import (
     account_balance,
     flexible_window,
     render_steps,
+    retirement_note,
     tuples,
 )
 
@@ -193,7 +194,7 @@ def _employee(ctx: ServiceContext, person: Any, day: dt.date, monthly: list[Any]
     steps.append(Note("category" if person.category_recorded else "category_assumed", {"category": category}))
     retire_on = retirement.retirement_date(person.birth_date, category)
     age_months = retirement.retirement_age_months(person.birth_date, category)
-    steps.append(Note("retirement_date", {"date": retire_on.isoformat(), "age": _age(age_months)}))
+    steps.append(retirement_note(retire_on, age_months))
     required = retirement.min_contribution_months(retire_on.year)
     paid = len(monthly)
     steps.append(Note("employee_months", {"months": paid}))
@@ -279,7 +280,3 @@ def _resident(ctx: ServiceContext, person: Any, day: dt.date, yearly: list[Any],
                     projected_balance, future_years * 12, per_year, yearly[-1][1].year if future_years else None,
                     len(monthly), calc, tuple(steps))
 
-
-def _age(months: int) -> str:
-    years, extra = divmod(months, 12)
-    return f"{years}岁{extra}个月" if extra else f"{years}岁"
