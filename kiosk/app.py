@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import peewee
 from rich.text import Text
@@ -39,13 +40,19 @@ from kiosk import gc_pause
 from kiosk.clock import Clock
 from kiosk.config import Settings
 from kiosk.i18n import Translator, translate
-from kiosk.policy import PolicyBook, load_policy
+from kiosk.policy.checked import CheckedPolicy, check_policy
 from kiosk.services import ServiceContext
 from printers.devices import ConnectionLost, Device, PaperOut, PrinterTimeout, PrinterUnreachable
-from printers.document import Document
-from printers.escpos_render import RenderOptions
-from printers.spool import PrintSpool, SpoolWorker
 from screens.widgets.plain import Static
+
+if TYPE_CHECKING:  # loaded after the first paint (Services): the receipt renderer, the spool, the policy parser
+    from concurrent.futures import Future
+
+    from kiosk.policy.loader import PolicyBook
+    from printers.document import Document
+    from printers.spool import PrintSpool, SpoolWorker
+
+T = TypeVar("T")
 
 SCREENS_DIR = Path(__file__).resolve().parent.parent / "screens"
 COUNTDOWN_SECONDS = 10.0
@@ -84,20 +91,59 @@ class PrintOutcome:
     """For the resident: printed, or kept and waiting for the printer (collect at the counter)."""
 
 
-@dataclass
 class Services:
-    """Long-lived helpers the screens reach through ``host.services``."""
+    """Long-lived helpers the screens reach through ``host.services``.
 
-    printer: Device
-    """Where receipts go (a printers.devices.Device)."""
-    spool: PrintSpool
-    """The persistent spool: every receipt is stored before it is printed."""
-    policy: PolicyBook
-    """Policy parameters (rates, tiers, local figures) by effective date."""
-    paper: int = 80
-    worker: SpoolWorker | None = None
-    translate: Callable[..., str] = translate
-    """Messages in the terminal's current language (the app binds its translator)."""
+    ``spool`` and ``policy`` may be given ready, or as a factory of the spool and a
+    kiosk.policy.CheckedPolicy: :func:`make_app` does that, so that neither the receipt
+    renderer nor the policy parser loads before the first screen is drawn (issue 18.4).
+    Reading ``spool`` or ``policy`` always gives the real object, made on first use."""
+
+    def __init__(self, printer: Device, spool: PrintSpool | Callable[[], PrintSpool],
+                 policy: PolicyBook | CheckedPolicy, paper: int = 80, worker: SpoolWorker | None = None,
+                 translate: Callable[..., str] = translate) -> None:
+        self.printer = printer
+        """Where receipts go (a printers.devices.Device)."""
+        self._spool = spool
+        self._policy = policy
+        self.paper = paper
+        """Paper width in mm (58 or 80)."""
+        self.worker = worker
+        """The spool's background printing thread (started after the first paint)."""
+        self.translate = translate
+        """Messages in the terminal's current language (the app binds its translator)."""
+        self._lock = threading.Lock()  # the spool is made once, whichever thread asks first
+
+    @property
+    def spool(self) -> PrintSpool:
+        """The persistent spool: every receipt is stored before it is printed."""
+        spool = self._spool
+        if callable(spool):
+            with self._lock:
+                spool = self._spool
+                if callable(spool):
+                    spool = spool()
+                    self._spool = spool
+        return spool
+
+    @spool.setter
+    def spool(self, spool: PrintSpool) -> None:
+        self._spool = spool
+
+    @property
+    def policy(self) -> PolicyBook:
+        """Policy parameters (rates, tiers, local figures) by effective date."""
+        policy = self._policy
+        return policy.book() if isinstance(policy, CheckedPolicy) else policy
+
+    @policy.setter
+    def policy(self, policy: PolicyBook) -> None:
+        self._policy = policy
+
+    @property
+    def policy_loaded(self) -> bool:
+        """False while a checked policy file's book has not been built yet."""
+        return not isinstance(self._policy, CheckedPolicy) or self._policy.loaded
 
     def print_document(self, document: Document) -> PrintOutcome:
         """Store a receipt, try to print it now, and return its preview.
@@ -154,7 +200,7 @@ class KioskApp(App[None]):
         self.ctx = ctx
         self.services = services
         services.translate = self.t  # receipts' messages follow a language switch
-        self.executor = ServiceExecutor(ctx.database)
+        self.executor = _PolicyFirstExecutor(ctx.database, self.policy_ready)
         """Runs the screens' service calls on threads that keep their connection (db.executor)."""
         self.translator = Translator(settings.terminal.language)
         self.mode_name = mode or settings.terminal.mode
@@ -349,17 +395,34 @@ class KioskApp(App[None]):
             self.set_timer(FONT_CHECK_DELAY, self._check_receipt_font)
         if self.mode_name == "self":
             self.set_interval(0.25 if self.idle_seconds > 2 else 0.05, self._check_idle_timeout)
-        self._base_screen.call_after_refresh(self._after_first_paint)
+
+    def on_ready(self) -> None:
+        # Textual sends Ready once the first frame is laid out; a callback scheduled on the base
+        # screen in on_mount ran while the app still held its start-up batch (nothing written
+        # to the terminal yet), so it delayed the very paint it was meant to follow.
+        self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
         """What the first screen does not need, once it is on the terminal (issue 18.4): the
-        print-spool thread (its first pass opens a connection and reads the spool while the
-        first screen was being drawn) and, GC_RESUME_DELAY later, garbage collection again
-        (kiosk.gc_pause; ``kiosk run`` pauses it while it starts)."""
+        policy book when make_app left it for later, the print spool (with the receipt
+        renderer) and its thread (its first pass opens a connection and reads the spool),
+        and, GC_RESUME_DELAY later, garbage collection again (kiosk.gc_pause; ``kiosk run``
+        pauses it while it starts)."""
+        self.policy_ready()
         if self.mode_name != "display" and self.services.worker is None:
+            from printers.spool import SpoolWorker
+
             # Receipts stored while the printer was down print when it is back.
             self.services.worker = SpoolWorker(self.services.spool).start()
         self.set_timer(GC_RESUME_DELAY, gc_pause.resume)
+
+    def policy_ready(self) -> None:
+        """Make sure ``ctx.extras["policy"]`` holds the policy book, which the services read.
+        make_app may leave it to be built after the first paint (kiosk.policy.checked); this
+        runs then, and before any input is handled or any service call is queued, whichever
+        comes first, so no service ever sees the shipped default in its place."""
+        if "policy" not in self.ctx.extras:
+            self.ctx.extras["policy"] = self.services.policy
 
     def _check_receipt_font(self) -> None:
         self.run_worker(self._warn_if_receipt_font_missing, thread=True, exit_on_error=False)
@@ -431,6 +494,8 @@ class KioskApp(App[None]):
     # -- idle watchdog ---------------------------------------------------------------
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and "policy" not in self.ctx.extras:
+            self.policy_ready()  # a key before the first paint finished: the screens may need the policy
         # Any key, click or scroll is activity; the watchdog measures from the last one.
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
             self._last_input = time.monotonic()
@@ -559,20 +624,48 @@ class KioskApp(App[None]):
                 widget.remove()
 
 
+class _PolicyFirstExecutor(ServiceExecutor):
+    """The app's service executor: before it queues a call, the policy book is in
+    ``ctx.extras`` (KioskApp.policy_ready), since any service may read it."""
+
+    def __init__(self, database: peewee.Database, before: Callable[[], None]) -> None:
+        super().__init__(database)
+        self._before: Callable[[], None] | None = before
+
+    def submit(self, call: Callable[[], T]) -> Future[T]:
+        before = self._before
+        if before is not None:
+            before()
+            self._before = None
+        return super().submit(call)
+
+
 def make_app(settings: Settings, database: peewee.Database, printer: Device, clock: Clock, *,
              idle_seconds: float | None = None, mode: str | None = None) -> KioskApp:
     """Build the kiosk from its parts. ``idle_seconds`` and ``mode`` override
     the settings (tests use a short idle time). A bad local policy file
-    raises kiosk.policy.PolicyError naming the key."""
+    raises kiosk.policy.PolicyError naming the key.
+
+    To keep the cold start short (issue 18.4) the print spool (and with it the
+    receipt renderer) is made on first use, which the app's first paint triggers,
+    and a policy file already seen valid is parsed then too (kiosk.policy.checked);
+    a new or edited policy file is parsed and checked here, before the interface."""
     ctx = ServiceContext(
         database=database, clock=clock, terminal=settings.terminal.id, hall_name=settings.hall.name,
         region_code=settings.hall.region_code, training=settings.terminal.training,
     )
-    options = RenderOptions(paper=settings.printer.paper, encoding=settings.printer.encoding,
-                            profile=settings.printer.profile)
-    spool = PrintSpool(database, printer, clock, terminal=settings.terminal.id, options=options)
-    policy = load_policy(settings.policy.file or None)
-    ctx.extras["policy"] = policy
+
+    def make_spool() -> PrintSpool:
+        from printers.escpos_render import RenderOptions
+        from printers.spool import PrintSpool
+
+        options = RenderOptions(paper=settings.printer.paper, encoding=settings.printer.encoding,
+                                profile=settings.printer.profile)
+        return PrintSpool(database, printer, clock, terminal=settings.terminal.id, options=options)
+
+    policy = check_policy(settings.policy.file or None)
+    if policy.loaded:
+        ctx.extras["policy"] = policy.book()
     ctx.extras["agency"] = settings.hall.agency or settings.hall.name  # 参保证明 出具机构 (certificates)
-    services = Services(printer=printer, spool=spool, policy=policy, paper=settings.printer.paper)
+    services = Services(printer=printer, spool=make_spool, policy=policy, paper=settings.printer.paper)
     return KioskApp(settings, ctx, services, idle_seconds=idle_seconds, mode=mode)

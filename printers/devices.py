@@ -40,7 +40,6 @@ is "unknown".
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import shutil
 import socket
@@ -50,11 +49,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from printers.document import Document
-from printers.escpos_render import RenderOptions
+if TYPE_CHECKING:  # the renderer (receipt layout, python-escpos glue) loads when a receipt is made
+    from printers.document import Document
+    from printers.escpos_render import RenderOptions
+
 
 log = logging.getLogger(__name__)
 
@@ -177,11 +178,24 @@ class Device(Protocol):
 class PreviewDevice:
     """Saves receipts as .png + .bin + .txt in a directory; always "online"."""
 
-    def __init__(self, directory: str | Path, options: RenderOptions | None = None) -> None:
+    def __init__(self, directory: str | Path,
+                 options: RenderOptions | Callable[[], RenderOptions] | None = None) -> None:
         self.directory = Path(directory)
-        self.options = options or RenderOptions()
+        self._options = options
         self.url = f"preview:{self.directory}"
         self.written: list[Path] = []
+
+    @property
+    def options(self) -> RenderOptions:
+        """Paper and encoding of the previews; a factory given to the constructor is called
+        on first use, so opening the device at start does not import the renderer (issue 18.4)."""
+        options = self._options
+        if options is None or callable(options):
+            from printers.escpos_render import RenderOptions
+
+            options = RenderOptions() if options is None else options()
+            self._options = options
+        return options
 
     def send(self, data: bytes, *, document: Document | None = None) -> bool | None:
         from printers.preview import write_preview  # Pillow and fonts only when previews are used
@@ -191,6 +205,8 @@ class PreviewDevice:
                 files = write_preview(document, self.directory, self.options, data=data)
                 self.written.append(files.png)
             else:
+                import hashlib
+
                 from db.files import private_file
 
                 self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -476,8 +492,13 @@ def _bad(url: str, why: str) -> ValueError:
     return ValueError(f"打印机地址 {url!r} 无效：{why}。允许的形式：{ALLOWED_URLS}")
 
 
-def open_device(url: str, options: RenderOptions | None = None, *, timeout: float = 3.0) -> Device:
-    """The device a printer URL names; ValueError naming the allowed forms otherwise."""
+def open_device(url: str, options: RenderOptions | Callable[[], RenderOptions] | None = None, *,
+                timeout: float = 3.0) -> Device:
+    """The device a printer URL names; ValueError naming the allowed forms otherwise.
+
+    ``options`` (paper, encoding) matter only for ``preview:``; a zero-argument callable
+    returning them is called when the first preview is drawn (``kiosk run`` passes one, so
+    its start does not load the receipt renderer)."""
     url = url.strip()
     if url.startswith("preview:"):
         directory = url[len("preview:"):]

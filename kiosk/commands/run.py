@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from db.demo import DemoResident, DemoSummary
     from printers.devices import Device
+    from printers.escpos_render import RenderOptions
     from screens.widgets.demo_info import DemoInfo
 
 
@@ -46,12 +47,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _printer_for(settings: Settings) -> Device:
+    """The configured printer; a bad URL stops the kiosk here, before its interface opens."""
     from printers.devices import open_device
-    from printers.escpos_render import RenderOptions
+
+    def options() -> RenderOptions:  # made at the first receipt: the renderer is not loaded at start
+        from printers.escpos_render import RenderOptions
+
+        return RenderOptions(paper=settings.printer.paper, encoding=settings.printer.encoding)
 
     try:
-        return open_device(settings.printer_url(), RenderOptions(paper=settings.printer.paper,
-                                                                 encoding=settings.printer.encoding))
+        return open_device(settings.printer_url(), options)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
 

@@ -22,6 +22,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 
+from kiosk.policy.checked import DEFAULT_POLICY_FILE, read_policy_text
+from kiosk.policy.errors import PolicyError
 from kiosk.rules.interest import INTEREST_METHODS, AccountInterestParams, InterestRate
 from kiosk.rules.money import Fen, yuan_to_fen
 from kiosk.rules.parameters import (
@@ -44,12 +46,9 @@ from kiosk.rules.parameters import (
     WageParams,
 )
 
-DEFAULT_POLICY_FILE = Path(__file__).with_name("default.toml")
+__all__ = ["DEFAULT_POLICY_FILE", "PolicyBook", "PolicyError", "load_policy", "policy_from_mapping", "policy_from_text"]
+
 T = TypeVar("T")
-
-
-class PolicyError(ValueError):
-    """A policy file that cannot be used; one line naming file, version and key."""
 
 
 @dataclass(frozen=True)
@@ -89,15 +88,15 @@ class PolicyBook:
 
 
 def load_policy(path: str | Path | None = None) -> PolicyBook:
-    """Read and validate a policy file; ``None`` or ``""`` means the shipped default."""
+    """Read and validate a policy file; ``None`` or ``""`` means the shipped default.
+    (``kiosk run`` uses kiosk.policy.checked.check_policy, which skips the parse at start
+    for a file already seen valid.)"""
     file = Path(path) if path else DEFAULT_POLICY_FILE
-    name = file.name
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError(f"{file}: no such policy file") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{name}: not UTF-8 text; save the file as UTF-8") from None
+    return policy_from_text(read_policy_text(file), file.name)
+
+
+def policy_from_text(text: str, name: str) -> PolicyBook:
+    """Parse and validate the TOML text of a policy file called ``name`` (PolicyError names it)."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

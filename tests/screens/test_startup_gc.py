@@ -13,6 +13,8 @@ import pytest
 from kiosk import gc_pause
 from kiosk.app import KioskApp
 from kiosk.commands import CommandError
+from kiosk.i18n import CACHE_ENV
+from kiosk.policy import PolicyBook, check_policy
 from screens.resident.attract import AttractScreen
 from tests.support import run_cli, use_cli_environment
 
@@ -40,6 +42,25 @@ async def test_the_app_collects_again_after_its_first_paint(make_kiosk: Callable
         assert gc.isenabled() and not gc_pause.paused()
         assert gc.get_freeze_count() > 0  # what start-up built is out of later full collections
         assert app.services.worker is not None  # the print-spool thread starts after the paint too
+        assert isinstance(app.ctx.extras.get("policy"), PolicyBook)  # the services' policy is in place
+
+
+async def test_the_spool_and_a_policy_seen_valid_are_made_after_the_first_paint(
+        make_kiosk: Callable[..., KioskApp], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    check_policy(None)  # the shipped file seen valid once
+    app = make_kiosk()
+    assert "policy" not in app.ctx.extras and not app.services.policy_loaded
+    assert callable(app.services._spool)  # not made yet
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, AttractScreen)
+        for _ in range(400):  # generous for a busy machine
+            if app.services.worker is not None:
+                break
+            await pilot.pause(0.05)
+        assert app.ctx.extras["policy"] is app.services.policy and app.services.policy_loaded
+        assert app.services.worker is not None and app.services.worker.spool is app.services.spool
 
 
 async def test_an_app_that_was_not_paused_leaves_the_collector_alone(make_kiosk: Callable[..., KioskApp]) -> None:
