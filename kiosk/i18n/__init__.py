@@ -111,11 +111,25 @@ def translate_message(t: Callable[..., str], key: str, params: Mapping[str, obje
     ``t`` translates into the reader's language (a :class:`Translator`, an
     app's ``t``). A parameter named ``x_key`` holds a catalog key: it is
     translated first and passed as ``x``, so "the {insurance}" names the
-    insurance in the reader's language, not the service's.
+    insurance in the reader's language, not the service's. It is formatted
+    with the message's other parameters, so a refusal can carry a rule's
+    message with its own parameters ("The ID number is wrong: {reason}",
+    ``reason_key`` = the ID check's message, its ``count`` beside it).
     """
+    plain = {name: value for name, value in params.items() if not name.endswith("_key")}
     merged = dict(params)
-    merged.update({name[:-4]: t(str(value)) for name, value in params.items() if name.endswith("_key")})
+    merged.update({name[:-4]: _inner(t, str(value), plain) for name, value in params.items()
+                   if name.endswith("_key")})
     return t(key, **merged)
+
+
+def _inner(t: Callable[..., str], key: str, params: Mapping[str, object]) -> str:
+    """``t(key, **params)``; the bare text when it names a field ``params`` lack (a name key's
+    text is never formatted without them, so it cannot fail here)."""
+    try:
+        return t(key, **params)
+    except (KeyError, IndexError, ValueError):
+        return t(key)
 
 
 PLURAL_MARK = ":@"

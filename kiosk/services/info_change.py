@@ -53,7 +53,6 @@ from db.models import (
     Resident,
     Staff,
 )
-from kiosk.i18n import translate
 from kiosk.rules.identity import (
     NAME_MAX_LENGTH,
     InvalidIdNumber,
@@ -82,11 +81,6 @@ DOCUMENT_MAX_LENGTH = 100
 BANK_ACCOUNT_DIGITS = (10, 30)
 #: Benefits whose bank account follows a change (the monthly run still pays them).
 OPEN_BENEFIT_STATUSES = ("in_payment", "suspended")
-
-
-def _t(key: str, **params: object) -> str:
-    """A service message (Chinese, like every ServiceError) from the catalog."""
-    return translate(f"infochange15.error.{key}", "zh_CN", **params)
 
 
 def mask_account(text: str) -> str:
@@ -186,17 +180,14 @@ def _normalise(field: str, text: str, today: dt.date) -> str:
             raise ServiceError.keyed("infochange15.error.bad_bank", "bad_bank_account", low=low, high=high)
         return digits
     except InvalidText as exc:
-        message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
-        # key/params: the English counter shows the refusal in English (HostMixin.service_message).
-        raise ServiceError(_t("bad_text", message=message), code=exc.reason, key=exc.key,
-                           params=exc.params) from None
+        raise refusal_with_reason("refusal.info_change.bad_text", exc.reason, exc) from None
 
 
 def normalise_value(field: str, text: str, today: dt.date) -> str:
     """``text`` as the new value of ``field`` would be stored (what a form shows before
     受理); ServiceError says what is wrong. Pure: nothing is read or written."""
     if field not in FIELDS:
-        raise ServiceError.keyed("infochange15.error.bad_field", "bad_field", fields="、".join(FIELDS))
+        raise ServiceError.keyed("infochange15.error.bad_field", "bad_field", fields=" / ".join(FIELDS))
     return _normalise(field, text, today)
 
 
@@ -213,9 +204,7 @@ def _document(text: Any) -> str:
     try:
         document = normalise_text(str(text or ""))
     except InvalidText as exc:
-        message = exc.describe(lambda key, **params: translate(key, "zh_CN", **params))
-        raise ServiceError(_t("bad_text", message=message), code=exc.reason, key=exc.key,
-                           params=exc.params) from None
+        raise refusal_with_reason("refusal.info_change.bad_text", exc.reason, exc) from None
     if not document:
         raise ServiceError.keyed("infochange15.error.missing_document", "missing_document")
     if len(document) > DOCUMENT_MAX_LENGTH:
@@ -254,7 +243,7 @@ def prepare(ctx: ServiceContext, resident: Resident, data: dict[str, Any]) -> No
     ``same_value``, ``id_taken``, ``not_upgrade``."""
     field = str(data.get("field") or "")
     if field not in FIELDS:
-        raise ServiceError.keyed("infochange15.error.bad_field", "bad_field", fields="、".join(FIELDS))
+        raise ServiceError.keyed("infochange15.error.bad_field", "bad_field", fields=" / ".join(FIELDS))
     data["document"] = _document(data.get("document"))
     data["value"] = _normalise(field, str(data.get("value") or ""), ctx.today())
     _check_value(resident, field, data["value"])

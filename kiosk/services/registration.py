@@ -21,7 +21,7 @@ import peewee
 from db import audit
 from db.connection import write_transaction
 from db.models import Application, Card, Enrolment, Payment, PrintJob, Resident, Ticket
-from kiosk.i18n import Translator, catalog, translate_message
+from kiosk.i18n import Translator, catalog
 from kiosk.rules.codes import TICKET_CODE, parse_card_input
 from kiosk.rules.enrolment import valid_region_code
 from kiosk.rules.identity import (
@@ -143,27 +143,26 @@ def resident_info(ctx: ServiceContext, row: Resident, found_by: str = "") -> Res
 
 def refusal_with_reason(key: str, code: str, reason: Exception, /, kind: type[ServiceError] = ServiceError,
                         **params: object) -> ServiceError:
-    """The refusal of a typed value that a rule refused: ``reason`` is the rule's error
-    (:class:`~kiosk.rules.text.InvalidText` and its ID-number kind, or any error with
-    ``key``/``params`` naming its catalog message, like ``InvalidAmount``).
+    """The refusal ``key`` of a typed value that a rule refused; the message's ``{reason}`` is
+    the rule's own message. ``reason`` is the rule's error (:class:`~kiosk.rules.text.InvalidText`
+    and its ID-number kind, or any error whose ``key``/``params`` name its catalog message, like
+    ``InvalidAmount``).
 
-    ``message`` is the catalog message ``key`` in Chinese with ``{reason}`` the rule's
-    Chinese text ("身份证号码有误：校验码不对……"); ``key``/``params`` of the result are the
-    rule's own, so a screen shows the rule's message in its language (a catalog message
-    cannot carry another message that has parameters of its own, so the field's name
-    is shown only in Chinese). A rule error without a catalog key keeps ``key``. ``kind`` is
-    the class of the result (a subclass of ServiceError whose ``__init__`` is ServiceError's).
+    The result carries ``reason_key`` (the rule's message) and the rule's params beside
+    ``params``, so a screen shows the whole sentence in its language ("The ID number is wrong:
+    Wrong check digit ..."; :func:`kiosk.i18n.translate_message`); ``message`` is its Chinese
+    form ("身份证号码有误：校验码不对……"). A rule error without a catalog message gives its
+    own text as ``reason``. ``kind`` is the class of the result (ServiceError or a subclass
+    taking ServiceError's arguments, such as EntitlementError).
     """
-    zh = Translator("zh_CN")
     inner_key = str(getattr(reason, "key", "") or "")
-    inner_params = dict(getattr(reason, "params", None) or {})
+    if inner_key and inner_key in catalog("zh_CN"):
+        inner: dict[str, object] = dict(getattr(reason, "params", None) or {})
+        return kind.keyed(key, code, **{**inner, **params, "reason_key": inner_key})
     text = str(getattr(reason, "message", "") or "")
     if not text:
-        text = reason.describe(zh) if isinstance(reason, InvalidText) else str(reason)
-    message = translate_message(zh, key, {**params, "reason": text})
-    if inner_key and inner_key in catalog("zh_CN"):
-        return kind(message, code=code, key=inner_key, params=inner_params)
-    return kind(message, code=code, key=key, params={**params, "reason": text})
+        text = reason.describe(Translator("zh_CN")) if isinstance(reason, InvalidText) else str(reason)
+    return kind.keyed(key, code, **{**params, "reason": text})
 
 
 def get_resident(ctx: ServiceContext, resident_id: int) -> ResidentInfo:
