@@ -172,8 +172,9 @@ def test_estimate_retirement_step_in_both_languages() -> None:
 
     note = retirement_note(dt.date(2031, 7, 1), 726)
     assert render_steps([note], Translator("zh_CN")) == ["法定退休日期：2031-07-01（60岁6个月）"]
-    assert render_steps([note], Translator("en")) == ["Statutory retirement date: 2031-07-01 (age 60 and 6 months)"]
-    assert render_steps([retirement_note(dt.date(2031, 7, 1), 720)], Translator("en"))[0].endswith("(age 60)")
+    assert render_steps([retirement_note(dt.date(2031, 7, 1), 720)], Translator("zh_CN")) == ["法定退休日期：2031-07-01（60岁）"]
+    assert render_steps([note], Translator("en")) == ["Statutory retirement date: 2031-07-01 (age 60 years 6 months)"]
+    assert render_steps([retirement_note(dt.date(2031, 7, 1), 720)], Translator("en"))[0].endswith("(age 60 years 0 months)")
 
 
 # -- no raise writes its message in Chinese --------------------------------------------
