@@ -35,10 +35,12 @@ def give_passwords(database: peewee.Database, *id_numbers: str, password: str = 
         Resident.id_number.in_(list(id_numbers or (ZHANG_ID, LI_ID)))).execute()
 
 
-async def sign_in(pilot: Any, number: str, password: str = SERVICE_PASSWORD, *, timeout: float = 10.0) -> None:
+async def sign_in(pilot: Any, number: str, password: str = SERVICE_PASSWORD, *, timeout: float = 10.0,
+                  home: bool = False) -> None:
     """At the kiosk: type ``number`` and Enter (as a card reader does), then the
     service password and Enter on the password screen; returns once the
-    service call has answered."""
+    service call has answered (with ``home``, once the resident's home screen shows)."""
+    from screens.resident.home import ResidentHomeScreen
     from screens.resident.password import ServicePasswordScreen
 
     await pilot.press(*number, "enter")
@@ -50,7 +52,17 @@ async def sign_in(pilot: Any, number: str, password: str = SERVICE_PASSWORD, *, 
         await pilot.pause(0.02)
     await pilot.app.workers.wait_for_complete()
     await pilot.press(*password, "enter")
-    await pilot.pause(0.05)
+    await settle(pilot)
+    deadline = loop.time() + timeout
+    while home and not isinstance(pilot.app.screen, ResidentHomeScreen):
+        if loop.time() > deadline:
+            raise AssertionError(f"no home screen after signing in; screen is {pilot.app.screen!r}")
+        await pilot.pause(0.02)
+
+
+async def settle(pilot: Any, seconds: float = 0.05) -> None:
+    """Let the app handle what is queued and finish its service calls (workers)."""
+    await pilot.pause(seconds)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

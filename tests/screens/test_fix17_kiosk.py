@@ -35,11 +35,11 @@ from screens.widgets.cjk_wrap import NO_LINE_START
 from screens.widgets.demo_info import QUIT_KEY, SHOW_KEY, DemoInfo, DemoInfoModal
 from screens.widgets.menu import MenuButton
 from tests.screens.counter.helpers import until
-from tests.screens.test_front17_kiosk_cards import _seed, _settle, visible_text
+from tests.screens.test_front17_kiosk_cards import _seed, visible_text
 from tests.screens.test_identity import build
 from tests.screens.test_resident_flows import screen_text
 from tests.services.resident_factory import LI_ID, ZHANG_CARD, ZHANG_NAME, Seeded
-from tests.support import SERVICE_PASSWORD, sign_in
+from tests.support import SERVICE_PASSWORD, settle, sign_in
 
 SIZE = (80, 24)
 LI_MASKED = "1101**********002X"
@@ -53,16 +53,15 @@ def kiosk_sqlite(sqlite_database: peewee.Database) -> tuple[peewee.Database, See
 
 
 async def _home(pilot: Any, number: str = ZHANG_CARD) -> None:
-    await sign_in(pilot, number)
-    await until(pilot, lambda: isinstance(pilot.app.screen, ResidentHomeScreen))
-    await _settle(pilot)
+    await sign_in(pilot, number, home=True)
+    await settle(pilot)
 
 
 async def _keys(pilot: Any, *keys: str) -> None:
     """One key at a time, each screen and its service call settled (a person, not a reader)."""
     for key in keys:
         await pilot.press(key)
-        await _settle(pilot)
+        await settle(pilot)
 
 
 def _li_password_open(app: KioskApp, seeded: Seeded) -> bool:
@@ -87,7 +86,7 @@ async def test_a_card_read_in_a_wizard_text_field_starts_the_new_card(
         await until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "apply-region-input")
         await pilot.press(*LI_ID, "enter")  # the second person's ID card: fast, then Enter
         await until(pilot, lambda: _li_password_open(app, seeded))
-        await _settle(pilot)
+        await settle(pilot)
         assert app.session is None  # the first resident's session ended
         assert not any(isinstance(s, (TransferRegionScreen, ApplyConfirmScreen)) for s in app.screen_stack)
         text = screen_text(app) + visible_text(app)
@@ -109,12 +108,12 @@ async def test_a_text_field_refuses_and_masks_an_id_number(
         field = app.screen.query_one("#apply-region-input", Input)
         field.focus()
         await pilot.press(*LI_ID[:12])  # being typed: shown masked, never whole
-        await _settle(pilot)
+        await settle(pilot)
         assert LI_ID[:12] not in visible_text(app) and "1101****" in visible_text(app)
         await pilot.press("end")  # then a key no reader types (or a number typed among words):
         field.value = f"从{LI_ID}转入"  # not a card read, so the field's own Enter, which refuses it
         await pilot.press("enter")
-        await _settle(pilot)
+        await settle(pilot)
         assert isinstance(app.screen, TransferRegionScreen)  # refused with a message, not a region
         assert "不能填写证件号码" in screen_text(app)
         assert field.value == "" and app.session is not None and app.session.id == seeded.zhang
@@ -253,7 +252,7 @@ async def test_a_refusal_is_said_before_the_confirmation(kiosk_sqlite: tuple[pee
         # Every wizard's review asks the service first: a card application for someone who has one.
         app.push_screen(ApplyConfirmScreen(ApplyDraft("card_apply")))
         await until(pilot, lambda: isinstance(app.screen, ApplyConfirmScreen) and bool(app.screen.query("#apply-message")))
-        await _settle(pilot)
+        await settle(pilot)
         assert "已有社保卡" in screen_text(app)
         assert not app.screen.query_one("#choice-submit", MenuButton).display  # nothing to confirm
         await _keys(pilot, "1", "plus")
@@ -271,14 +270,14 @@ async def test_a_read_on_the_password_prompt_is_never_an_attempt(kiosk_sqlite: t
         await pilot.press(*ZHANG_CARD, "enter")
         await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen))
         await pilot.press(*"123456/789012", "enter")  # a reader's burst with a separator: no number
-        await _settle(pilot)
+        await settle(pilot)
         assert "读卡失败，请重新刷卡" in screen_text(app)
         assert Resident.get_by_id(seeded.zhang).service_password_failures == 0
         assert isinstance(app.screen, ServicePasswordScreen) and app.screen.claim.resident_id == seeded.zhang
         field = app.screen.query_one("#password-input", Input)
         assert field.value == "" and app.focused is field
         await pilot.press(*SERVICE_PASSWORD[:3])  # the password is still typed into the field
-        await _settle(pilot)
+        await settle(pilot)
         assert field.value == SERVICE_PASSWORD[:3]
         field.value = ""
         await pilot.press(*LI_ID, "enter")  # a valid read: the new card

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import unicodedata
-from typing import Any
 
 import peewee
 import pytest
@@ -29,7 +28,7 @@ from tests.screens.counter.helpers import until
 from tests.screens.test_identity import build
 from tests.screens.test_resident_flows import screen_text
 from tests.services.resident_factory import LI_ID, ZHANG_CARD, ZHANG_ID, ZHANG_NAME, Seeded, seed_residents
-from tests.support import SERVICE_PASSWORD, give_passwords, sign_in
+from tests.support import SERVICE_PASSWORD, give_passwords, settle, sign_in
 
 SIZE = (80, 24)
 LI_CARD = "B2K4M6P8Q"  # a social security card number with letters (kiosk.rules.codes.CARD_NUMBER)
@@ -80,12 +79,6 @@ def writes() -> tuple[int, ...]:
             Card.select().where(Card.status != "active").count())
 
 
-async def _settle(pilot: Any) -> None:
-    await pilot.pause(0.05)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 def test_numbers_are_what_a_reader_types() -> None:
     assert len(NUMBERS["legacy15"]) == 15 and NUMBERS["legacy15"].isdigit()
 
@@ -119,11 +112,10 @@ async def test_a_card_read_mid_session_opens_the_new_cards_password(
             await pilot.press(*ZHANG_CARD, "enter")
             await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen))
         else:
-            await sign_in(pilot, ZHANG_CARD)
-            await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+            await sign_in(pilot, ZHANG_CARD, home=True)
             for key in STARTS[start]:
                 await pilot.press(key)
-                await _settle(pilot)
+                await settle(pilot)
             if start == "ledger":
                 await until(pilot, lambda: isinstance(app.screen, AccountScreen) and app.screen.data is not None)
                 assert "11,520.00" in screen_text(app)
@@ -133,7 +125,7 @@ async def test_a_card_read_mid_session_opens_the_new_cards_password(
         await pilot.press(*NUMBERS[kind], "enter")  # the reader: fast, then Enter
         await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen) and app.screen.claim is not None
                     and app.screen.claim.resident_id == seeded.li)
-        await _settle(pilot)
+        await settle(pilot)
         assert app.session is None
         assert [type(s).__name__ for s in app.screen_stack[1:]] == [
             "AttractScreen", "IdentifyScreen", "ServicePasswordScreen"]
@@ -153,8 +145,7 @@ async def test_a_full_width_card_number_over_the_ledger(kiosk_db: tuple[peewee.D
     app = build(database, clock)
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in LI_CARD)  # Ｂ２Ｋ４…
     async with app.run_test(size=SIZE) as pilot:
-        await sign_in(pilot, ZHANG_CARD)
-        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await sign_in(pilot, ZHANG_CARD, home=True)
         await pilot.press("3")
         await until(pilot, lambda: isinstance(app.screen, AccountScreen) and app.screen.data is not None)
         await pilot.press(*full_width, "enter")

@@ -17,11 +17,10 @@ from db.models import Application, Card, PrintJob, Ticket
 from kiosk.app import KioskApp
 from kiosk.clock import FixedClock
 from screens.resident.attract import AttractScreen
-from screens.resident.home import ResidentHomeScreen
 from tests.screens.counter.helpers import until
 from tests.screens.test_identity import build
 from tests.services.resident_factory import LI_ID, ZHANG_CARD, ZHANG_ID, Seeded, seed_residents
-from tests.support import give_passwords, sign_in
+from tests.support import give_passwords, settle, sign_in
 
 DIGITS = "123456789"
 
@@ -38,12 +37,6 @@ def kiosk_db(sqlite_database: peewee.Database) -> tuple[peewee.Database, Seeded]
 def writes() -> tuple[int, ...]:
     return (Application.select().count(), PrintJob.select().count(), Ticket.select().count(),
             Card.select().where(Card.status != "active").count())
-
-
-async def _settle(pilot: Any) -> None:
-    await pilot.pause(0.03)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 class Walk:
@@ -66,7 +59,7 @@ class Walk:
                 return  # a key took this screen away (never expected: 0 is not pressed here)
             depth = len(app.screen_stack)
             await pilot.press(digit)
-            await _settle(pilot)
+            await settle(pilot)
             assert writes() == self.before, f"{path + digit}: a single digit wrote"
             if len(app.screen_stack) > depth and app.screen_stack[depth - 1] is screen:
                 await self.explore(path + digit)
@@ -80,7 +73,7 @@ class Walk:
             name = type(top).__name__
             key = "escape" if isinstance(app.focused, Input) or getattr(top, "NUMBER_KEYS_TYPE", False) else "0"
             await pilot.press(key)
-            await _settle(pilot)
+            await settle(pilot)
             assert top not in app.screen_stack, f"{path}: {key} on {name} did not go back"
             if key == "0":
                 self.went_back.add(name)
@@ -92,9 +85,8 @@ async def test_no_digit_writes_and_zero_goes_back_on_every_resident_screen(
     database, _ = kiosk_db
     app = build(database, clock)
     async with app.run_test(size=(100, 36)) as pilot:
-        await sign_in(pilot, ZHANG_CARD)
-        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
-        await _settle(pilot)
+        await sign_in(pilot, ZHANG_CARD, home=True)
+        await settle(pilot)
         home = app.screen
         walk = Walk(app, pilot, writes())
         await walk.explore("")

@@ -15,7 +15,6 @@ from db.models import Account, BenefitPayment, LedgerEntry
 from kiosk.clock import FixedClock
 from screens.resident.account import AccountScreen
 from screens.resident.benefits import BenefitsScreen
-from screens.resident.home import ResidentHomeScreen
 from tests.screens.counter.helpers import until
 from tests.screens.test_front17_kiosk_cards import visible_text
 from tests.screens.test_identity import build
@@ -59,8 +58,7 @@ OLDEST_PERIOD, NEWEST_PERIOD = f"{_month(0):%Y-%m}", f"{_month(ROWS - 1):%Y-%m}"
 
 async def _open(pilot: Any, key: str, screen_type: type) -> None:
     app = pilot.app
-    await sign_in(pilot, LI_ID)
-    await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+    await sign_in(pilot, LI_ID, home=True)
     await pilot.press(key)
     await until(pilot, lambda: isinstance(app.screen, screen_type) and app.screen.data is not None)
     await app.workers.wait_for_complete()

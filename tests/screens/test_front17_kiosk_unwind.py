@@ -46,8 +46,7 @@ async def test_a_card_read_after_visiting_a_menu_and_backing_out(kiosk_db: tuple
     database, seeded = kiosk_db
     app = build(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, ZHANG_CARD)
-        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await sign_in(pilot, ZHANG_CARD, home=True)
         await pilot.press(menu)
         await until(pilot, lambda: not isinstance(app.screen, ResidentHomeScreen))
         await pilot.press("escape")  # back out at once, the screen possibly still loading
@@ -60,8 +59,7 @@ async def test_a_second_read_while_the_first_unwinds(kiosk_db: tuple[peewee.Data
     database, seeded = kiosk_db
     app = build(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, ZHANG_CARD)
-        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await sign_in(pilot, ZHANG_CARD, home=True)
         await pilot.press("3")  # a list loading
         # Two reads in one burst, as a terminal delivers them: every key is queued before the
         # first is handled, so the first read's identify screen is pushed and, before it
@@ -77,8 +75,7 @@ async def test_two_reads_handled_before_any_screen_mounts(kiosk_db: tuple[peewee
     database, seeded = kiosk_db
     app = build(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, ZHANG_CARD)
-        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await sign_in(pilot, ZHANG_CARD, home=True)
         app.start_card_read(ZHANG_CARD)  # no await between: the first identify screen never mounts
         app.start_card_read(LI_ID)
         await _password_for(pilot, seeded.li)
@@ -88,8 +85,7 @@ async def test_a_read_while_a_screen_is_popped(kiosk_db: tuple[peewee.Database, 
     database, seeded = kiosk_db
     app = build(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
-        await sign_in(pilot, ZHANG_CARD)
-        await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
+        await sign_in(pilot, ZHANG_CARD, home=True)
         await pilot.press("2")
         await until(pilot, lambda: not isinstance(app.screen, ResidentHomeScreen))
         app.pop_screen()  # being popped (no await): the read arrives meanwhile
