@@ -18,13 +18,11 @@ import pytest
 from db.demo import DemoSummary
 from db.models import Application, Benefit, BenefitPayment, Resident
 from kiosk.clock import FixedClock
-from kiosk.config import Settings
 from kiosk.services import ServiceContext
 from kiosk.services.registration import get_resident
-from tests.screens.counter.helpers import login, until
+from tests.screens.counter.helpers import login, make_counter_app, until
 from tests.screens.test_every_screen_every_resident import _raw_keys
 from tests.screens.test_resident_flows import screen_text
-from tests.support import RecordingPrinter
 
 MONTHS = {"zh_CN": re.compile(r"累计缴费 (\d+) 个月"), "en": re.compile(r"(\d+) months paid")}
 
@@ -41,14 +39,11 @@ def counter_town(database: peewee.Database, clock: FixedClock) -> tuple[peewee.D
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
 async def test_no_raw_catalog_key_on_any_counter_screen(counter_town: tuple[peewee.Database, DemoSummary],
                                                         clock: FixedClock, language: str) -> None:
-    from kiosk.app import make_app
     from screens.counter.application import ApplicationScreen
     from screens.counter.resident_detail import ResidentDetailScreen
 
     database, summary = counter_town
-    settings = Settings(source="(test)")
-    settings.terminal.mode, settings.terminal.counter, settings.terminal.language = "counter", 1, language
-    app = make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+    app = make_counter_app(database, clock, counter=1, language=language)
     supervisor = next(s for s in summary.staff if s.role == "supervisor")
     ctx = ServiceContext(database, clock)
     pensioners = _ids(BenefitPayment.select(BenefitPayment.resident)

@@ -23,7 +23,7 @@ from textual.widgets import Input
 
 from db.demo import DemoSummary, seed_demo
 from db.models import Application, ApplicationEvent, Employer, Resident, Staff
-from kiosk.app import KioskApp, make_app
+from kiosk.app import KioskApp
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.i18n import catalog
@@ -31,10 +31,9 @@ from kiosk.rules.identity import mask_name
 from kiosk.rules.workflows import WORKFLOWS
 from kiosk.services import ServiceContext
 from kiosk.services.registration import get_resident
-from tests.screens.counter.helpers import login, until
+from tests.screens.counter.helpers import login, make_counter_app, until
 from tests.screens.test_front17_maint_catalog import ALLOWED, DOCUMENT_NUMBER, GLOSSED
 from tests.screens.test_resident_flows import screen_text
-from tests.support import RecordingPrinter
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff01-\uff5e]")
 
@@ -129,14 +128,12 @@ async def test_every_counter_screen_is_in_english(demo_town: tuple[peewee.Databa
     from screens.counter.worklist import WorklistScreen
 
     database, summary = demo_town
-    settings = Settings(source="(test)")
-    settings.terminal.mode, settings.terminal.counter, settings.terminal.language = "counter", 1, "en"
-    app = make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+    app = make_counter_app(database, clock, counter=1, language="en")
     supervisor = next(s for s in summary.staff if s.role == "supervisor")
     ctx = ServiceContext(database, clock)
     person = get_resident(ctx, Resident.get(Resident.id_number == summary.samples[0].id_number).id)
     applications = list(Application.select().order_by(Application.id))
-    names = proper_names(settings)
+    names = proper_names(app.settings)
     async with app.run_test(size=(160, 48)) as pilot:
         walk = Walk(app, pilot, names)
         await walk.look("login")
@@ -200,9 +197,7 @@ async def test_login_refusals_are_in_english(database: peewee.Database, clock: F
     from tests.screens.counter.helpers import message, staff, type_text
 
     staff(database, clock, "S009", "王芳")
-    settings = Settings(source="(test)")
-    settings.terminal.mode, settings.terminal.language = "counter", "en"
-    app = make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+    app = make_counter_app(database, clock, counter=1, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
         for attempt in range(6):
@@ -243,9 +238,7 @@ async def test_application_refusals_are_in_english(database: peewee.Database, cl
         with pytest.raises(ServiceError) as refused:
             call()
         refusals.append(refused.value)
-    settings = Settings(source="(test)")
-    settings.terminal.mode, settings.terminal.language = "counter", "en"
-    app = make_app(settings, database, RecordingPrinter(), clock, mode="counter")
+    app = make_counter_app(database, clock, counter=1, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         shown = [app.screen.service_message(error) for error in refusals]  # type: ignore[attr-defined]
@@ -257,7 +250,7 @@ async def test_f6_on_the_counter_login_switches_the_language(database: peewee.Da
     """A counter started in Chinese (kiosk.toml) can be used in English: F6 at the login."""
     from screens.counter.home import CounterHomeScreen
     from screens.counter.login import LoginScreen
-    from tests.screens.counter.helpers import make_counter_app, staff
+    from tests.screens.counter.helpers import staff
 
     staff(database, clock)
     app = make_counter_app(database, clock)
