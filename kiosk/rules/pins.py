@@ -10,7 +10,18 @@ _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
 class WeakPin(ValueError):
-    """A PIN that does not meet the rules; the message says which."""
+    """A PIN that does not meet the rules; the (Chinese) message says which, ``key``
+    (``refusal.pins.<reason>``: format, simple) names it in the catalogs."""
+
+    def __init__(self, message: str, reason: str = "format") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.params: dict[str, object] = {}
+
+    @property
+    def key(self) -> str:
+        """The catalog key of the message (its zh_CN text is ``str(self)``)."""
+        return f"refusal.pins.{self.reason}"
 
 
 def check_pin_rules(pin: str) -> None:
@@ -18,7 +29,7 @@ def check_pin_rules(pin: str) -> None:
     if not pin.isdigit() or not 4 <= len(pin) <= 12:
         raise WeakPin("PIN 须为4到12位数字")
     if len(set(pin)) == 1 or pin in "01234567890123" or pin in "98765432109876":
-        raise WeakPin("PIN 太简单（相同数字或连续数字），请换一个")
+        raise WeakPin("PIN 太简单（相同数字或连续数字），请换一个", "simple")
 
 
 def hash_pin(pin: str) -> str:

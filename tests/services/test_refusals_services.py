@@ -18,6 +18,7 @@ from kiosk.i18n import Translator, translate, translate_message
 from kiosk.rules import contribution, enrolment, money
 from kiosk.rules.codes import parse_card_input
 from kiosk.rules.identity import InvalidIdNumber, parse_id_number
+from kiosk.rules.pins import check_pin_rules
 from kiosk.rules.service_password import WeakServicePassword, check_service_password
 from kiosk.services import (
     ServiceContext,
@@ -100,6 +101,8 @@ RULE_REFUSALS: dict[str, Callable[[], Any]] = {
     "enrolment_past_year": lambda: enrolment.check_resident_year(2020, TODAY, birth=dt.date(1980, 1, 1),
                                                                  paid_years=()),
     "password_run": lambda: check_service_password("123456"),
+    "pin_format": lambda: check_pin_rules("12a4"),
+    "pin_simple": lambda: check_pin_rules("4444"),
     "password_birth": lambda: check_service_password("800101", birth=dt.date(1980, 1, 1)),
 }
 
