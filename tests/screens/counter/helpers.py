@@ -17,6 +17,7 @@ from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.rules.identity import check_digit
 from kiosk.services import ServiceContext
+from kiosk.services.registration import ResidentInfo, register_resident
 from kiosk.services.staff import add_staff
 from screens.counter.application import ApplicationScreen
 from screens.counter.payment import PaymentConfirmScreen, PaymentDraft
@@ -45,6 +46,13 @@ def make_counter_app(database: peewee.Database, clock: FixedClock, printer: Reco
 def staff(database: peewee.Database, clock: FixedClock, number: str = "S001", name: str = "王芳",
           role: str = "clerk") -> None:
     add_staff(ServiceContext(database=database, clock=clock), number, name, role, PIN)
+
+
+def clerk_and_resident(database: peewee.Database, clock: FixedClock, birth: dt.date = dt.date(1975, 6, 1),
+                       name: str = "赵春梅") -> ResidentInfo:
+    """Clerk S001 (:func:`staff`) and a registered resident born on ``birth`` (with a card)."""
+    staff(database, clock)
+    return register_resident(ServiceContext(database=database, clock=clock), id_number(birth), name)
 
 
 def clerk_ctx(database: peewee.Database, clock: FixedClock, number: str = "S001") -> ServiceContext:

@@ -34,6 +34,7 @@ from screens.resident.progress import append_timeline
 from screens.widgets.menu import MenuButton
 from screens.widgets.plain import DataTable
 from tests.screens.counter.helpers import (
+    clerk_and_resident,
     clerk_ctx,
     id_number,
     login,
@@ -51,9 +52,7 @@ BIRTH = dt.date(1975, 6, 1)
 
 def _submitted(database: peewee.Database, clock: FixedClock) -> tuple[ServiceContext, ResidentInfo, str]:
     """Clerk S001, and 赵春梅 with a resident pension enrolment submitted at the kiosk (nothing received)."""
-    staff(database, clock)
-    ctx = ServiceContext(database, clock)
-    person = register_resident(ctx, id_number(BIRTH), "赵春梅")
+    ctx, person = ServiceContext(database, clock), clerk_and_resident(database, clock)
     return ctx, person, apps.submit(ctx, person.id, "enrol_resident_pension").number
 
 
@@ -104,8 +103,7 @@ async def test_materials_note_typed_after_marking_is_kept_and_saved(database: pe
 
 async def test_tendered_checked_on_enter_and_confirmation_shows_change(database: peewee.Database,
                                                                        clock: FixedClock) -> None:
-    staff(database, clock)
-    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    person = clerk_and_resident(database, clock)
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)

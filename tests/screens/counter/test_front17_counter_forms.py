@@ -25,6 +25,7 @@ from kiosk.services.registration import register_resident
 from screens.counter.keys import ConfirmActionModal
 from screens.counter.reason import ReasonModal
 from tests.screens.counter.helpers import (
+    clerk_and_resident,
     clerk_ctx,
     id_number,
     login,
@@ -42,8 +43,7 @@ BIRTH = dt.date(1975, 6, 1)
 
 async def test_cancelled_payment_keeps_tendered_focused_and_editable(database: peewee.Database,
                                                                      clock: FixedClock) -> None:
-    staff(database, clock)
-    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    person = clerk_and_resident(database, clock)
     app = make_counter_app(database, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot)
@@ -69,8 +69,7 @@ async def test_reason_must_say_something_and_0_is_text(database: peewee.Database
     from kiosk.services import applications as apps
     from screens.counter.application import ApplicationScreen
 
-    staff(database, clock)
-    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    person = clerk_and_resident(database, clock)
     applied = apps.submit(clerk_ctx(database, clock), person.id, "enrol_resident_pension", {},
                           ["id_card", "hukou", "bank"])
     app = make_counter_app(database, clock)
@@ -126,8 +125,7 @@ async def test_every_business_type_reachable_by_keys_and_started(database: peewe
     from screens.counter.resident_detail import ResidentDetailScreen
     from screens.widgets.menu import MenuButton
 
-    staff(database, clock)
-    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    person = clerk_and_resident(database, clock)
     app = make_counter_app(database, clock)
     async with app.run_test(size=size) as pilot:
         await login(pilot)
@@ -249,8 +247,7 @@ async def test_double_taps_never_skip_a_review_or_confirmation(database: peewee.
     from kiosk.services import applications as apps
     from screens.counter.accept import AcceptDraft, MaterialsScreen
 
-    staff(database, clock)
-    person = register_resident(ServiceContext(database, clock), id_number(BIRTH), "赵春梅")
+    person = clerk_and_resident(database, clock)
     applied = apps.submit(clerk_ctx(database, clock), person.id, "enrol_resident_pension", {},
                           ["id_card", "hukou", "bank"])
 
