@@ -43,6 +43,35 @@ os.environ[audit.KEY_ENV] = str(SESSION_DIR / "audit.key")
 audit.create_key_file(SESSION_DIR / "audit.key")
 
 
+#: Pilot walks (``tests/screens``) drive the same services the service, CLI and
+#: reliability tests run on both databases; on PostgreSQL they found nothing the
+#: SQLite walk did not, and took a quarter of the suite's time. They run on SQLite
+#: unless this variable is set (``KIOSK_SCREENS_ON_POSTGRES=1 make test``).
+SCREENS_ON_POSTGRES_ENV = "KIOSK_SCREENS_ON_POSTGRES"
+SCREENS_DIR = Path(__file__).parent / "screens"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the PostgreSQL runs of the Pilot walks unless ``KIOSK_SCREENS_ON_POSTGRES`` is set.
+
+    A walk that must meet PostgreSQL itself (LISTEN, a server restart) is
+    marked ``@pytest.mark.both_databases`` and keeps both runs.
+    """
+    if os.environ.get(SCREENS_ON_POSTGRES_ENV):
+        return
+    kept, dropped = [], []
+    for item in items:
+        on_pg = item.get_closest_marker("postgres") is not None
+        walk = item.path.is_relative_to(SCREENS_DIR)
+        if on_pg and walk and item.get_closest_marker("both_databases") is None:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _session_folder() -> Iterator[Path]:
     """Remove the session folder when the run ends."""
