@@ -182,6 +182,10 @@ def normalise_number(text: str) -> str:
     removed like a space. Does not check length or digits:
     :func:`kiosk.rules.identity.parse_id_number` does.
     """
+    if text.isascii() and text.isalnum():
+        # What a card reader sends (Enter aside): the steps below would leave it as it is but
+        # upper case, and they were most of an identify's time (issue 18.1).
+        return text.upper()
     return _settled(_number_step, text, allow_layout=True)
 
 
