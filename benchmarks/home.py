@@ -14,7 +14,8 @@ connection, and wait for the result (the thread hand-off is included). The
 floor keeps one connection open. ``detail.fresh_connection_ms`` is the same
 call the old way (on this thread, opening and closing its connection per
 call, as each worker thread used to), ``detail.service_with_open_connection_ms``
-the call alone on a held connection, and ``detail.floor_with_connect_ms``
+the call alone on a held connection, ``detail.empty_call_through_executor_ms`` the
+hand-off alone (an empty call through the same executor), and ``detail.floor_with_connect_ms``
 what a fresh sqlite3 connection with the kiosk's pragmas costs on its own.
 """
 
@@ -51,6 +52,10 @@ def _context(town: Township) -> Any:
     database = open_township(town)
     clock = FixedClock(moment=dt.datetime(TODAY.year, TODAY.month, TODAY.day, 1, 30, tzinfo=dt.UTC))
     return ServiceContext(database=database, clock=clock)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _measure(config: Config, town: Township) -> dict[str, tuple[Stats, Stats]]:
@@ -99,6 +104,8 @@ def _measure(config: Config, town: Township) -> dict[str, tuple[Stats, Stats]]:
     cycle("card", lambda p: executor.call(lambda: residents.identify(ctx, p["card"] or p["id_number"])),
           identify_floor)
     cycle("history", lambda p: executor.call(lambda: residents.contribution_history(ctx, p["id"])), history_floor)
+    # The hand-off alone: an empty call through the same executor (what any call pays to leave the screen's thread).
+    cycle("handoff", lambda p: executor.call(_nothing), identify_floor)
     executor.close()
 
     # The old way, for the report: each call opens and closes its connection.
@@ -159,6 +166,7 @@ def run(config: Config, log: Any = print) -> list[Figure]:
                 growth_vs_small=round(growth, 2),
                 service_with_open_connection_ms=round(results[n][OPEN[name]][0].median, 3),
                 fresh_connection_ms=round(results[n][FRESH[name]][0].median, 3),
+                empty_call_through_executor_ms=round(results[n]["handoff"][0].median, 3),
                 floor_with_connect_ms=round(results[n]["connect"][0].median, 3),
                 contribution_rows=info["counts"]["contribution"], db_size_mb=info["size_mb"],
                 generation_seconds=info["seconds_total"], generated_now=not info.get("cached", False)))
