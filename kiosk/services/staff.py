@@ -145,7 +145,8 @@ def _check_pin(pin: str) -> None:
     try:
         check_pin_rules(pin)
     except WeakPin as exc:
-        raise ServiceError(str(exc), code="weak_pin") from None
+        # key/params: the rule's catalog message, so a screen shows it in its language.
+        raise ServiceError(str(exc), code="weak_pin", key=exc.key, params=exc.params) from None
 
 
 def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) -> StaffInfo:

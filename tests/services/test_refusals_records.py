@@ -99,6 +99,8 @@ def test_staff_refusal_names_action_and_roles(clerk: ServiceContext) -> None:
     wrong = _refused(lambda: staff.login(clerk, "1001", "9999"), staff.LoginFailed)
     assert wrong.message == staff.WRONG
     _check(wrong, "login_failed")
+    weak = _refused(lambda: staff.change_pin(clerk, "1001", "2580", "1111"))
+    assert _check(weak, "weak_pin").startswith("The PIN is too simple")
 
 
 def test_entitlement_refusals() -> None:
