@@ -340,18 +340,13 @@ def find_resident(ctx: ServiceContext, text: str) -> ResidentInfo:
     try:
         parsed = parse_card_input(text, today=ctx.today())
     except InvalidIdNumber as exc:
-        raise ServiceError(exc.message, code=exc.reason) from None
+        # key/params: the ID check's catalog message, so a screen shows it in its language.
+        raise ServiceError(exc.message, code=exc.reason, key=exc.key, params=exc.params) from None
     with ctx.database.connection_context():
         row = _lookup(parsed.kind, parsed.value)
         if row is None:
-            messages = {
-                "id_number": f"身份证号码 {mask_id_number(parsed.value)} 尚未登记，可为其办理新参保人登记",
-                "card_number": "没有这张社保卡的记录，请改用身份证号码",
-                "ticket": "没有找到这张号票，或取号时未登记身份",
-                "application": "没有这个业务编号",
-                "receipt": "没有这张回执或收据",
-            }
-            raise NotFound(messages[parsed.kind], code=f"{parsed.kind}_unknown")
+            params = {"id": mask_id_number(parsed.value)} if parsed.kind == "id_number" else {}
+            raise NotFound.keyed(f"refusal.registration.unknown.{parsed.kind}", f"{parsed.kind}_unknown", **params)
         return resident_info(ctx, row, parsed.kind)
 
 

@@ -90,6 +90,17 @@ def test_registration_refusals_and_a_rule_message_inside_one(clerk: ServiceConte
     assert _check(invisible, invisible.code).startswith("Name: ")
 
 
+def test_registration_find_refusals(clerk: ServiceContext) -> None:
+    from kiosk.services import registration
+
+    card = _refused(lambda: registration.find_resident(clerk, "548426099"), registration.NotFound)
+    assert _check(card, "card_number_unknown").startswith("There is no record of this social security card")
+    nobody = _refused(lambda: registration.find_resident(clerk, id_number(dt.date(1980, 1, 1), 13)))
+    assert "is not registered" in _check(nobody, "id_number_unknown")
+    typo = _refused(lambda: registration.find_resident(clerk, "110105194912310022"))
+    assert "check character" in _check(typo, "check_digit")
+
+
 def test_staff_refusal_names_action_and_roles(clerk: ServiceContext) -> None:
     from kiosk.services import staff
 
