@@ -64,8 +64,9 @@ FONT_CHECK_DELAY = 2.0
 first paint instead of competing with it (issue 18.4)."""
 
 GC_RESUME_DELAY = 0.5
-"""Seconds from the first paint to collecting garbage again (kiosk.gc_pause): one full
-collection (15-50 ms) while nobody is at the new kiosk yet, not during its first frames."""
+"""Seconds from the first paint to what the first screen does not need (KioskApp._settle): the
+policy book, the print spool and its thread, and collecting garbage again (kiosk.gc_pause): one
+full collection (15-50 ms) while nobody is at the new kiosk yet, not during its first frames."""
 
 _log = logging.getLogger("kiosk.app")
 
@@ -403,24 +404,30 @@ class KioskApp(App[None]):
         self.screen.call_after_refresh(self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        """What the first screen does not need, once it is on the terminal (issue 18.4): the
-        policy book when make_app left it for later, the print spool (with the receipt
-        renderer) and its thread (its first pass opens a connection and reads the spool),
-        and, GC_RESUME_DELAY later, garbage collection again (kiosk.gc_pause; ``kiosk run``
-        pauses it while it starts)."""
+        """The first screen is on the terminal (issue 18.4): GC_RESUME_DELAY later, while
+        nobody is at the new kiosk yet and not during its first frames, :meth:`_settle`."""
+        self.set_timer(GC_RESUME_DELAY, self._settle)
+
+    def _settle(self) -> None:
+        """What the first screen does not need: the policy book when make_app left it for later,
+        the print spool (with the receipt renderer) and its thread (its first pass opens a
+        connection and reads the spool), then garbage collection again (kiosk.gc_pause;
+        ``kiosk run`` pauses it while it starts), which freezes what all this built too.
+        A key pressed or a service called before then loads the policy at once (policy_ready);
+        a receipt makes the spool at once (Services.spool)."""
         self.policy_ready()
         if self.mode_name != "display" and self.services.worker is None:
             from printers.spool import SpoolWorker
 
             # Receipts stored while the printer was down print when it is back.
             self.services.worker = SpoolWorker(self.services.spool).start()
-        self.set_timer(GC_RESUME_DELAY, gc_pause.resume)
+        gc_pause.resume()
 
     def policy_ready(self) -> None:
         """Make sure ``ctx.extras["policy"]`` holds the policy book, which the services read.
         make_app may leave it to be built after the first paint (kiosk.policy.checked); this
-        runs then, and before any input is handled or any service call is queued, whichever
-        comes first, so no service ever sees the shipped default in its place."""
+        runs in :meth:`_settle`, or before that when a key or click is handled or a service
+        call is queued, so no service ever sees the shipped default in its place."""
         if "policy" not in self.ctx.extras:
             self.ctx.extras["policy"] = self.services.policy
 

@@ -121,7 +121,7 @@ def interface_on_terminal() -> Iterator[None]:
 def _preflight(settings: Settings, database: peewee.Database) -> None:
     """Refuse to start without the audit key or with tables missing (one line each)."""
     from db import audit
-    from db.check import missing_tables
+    from db.schema import missing_tables  # not db.check (its integrity checks are for `kiosk db check`)
     from kiosk.i18n import translate
 
     audit.use_key(audit.load_key_file(settings.audit_key_path()))  # AuditKeyError names the file
