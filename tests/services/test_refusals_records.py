@@ -3,7 +3,7 @@ message (``ServiceError.keyed``, kiosk/i18n/*/refusals_records.toml and older ar
 whose Chinese rendering is the error's ``message``, with its ``code`` kept. A refusal that
 passes on a rule's message (an ID number, a typed text, an amount) shows that message in
 the screen's language too. And no raise in these modules writes its message in Chinese:
-:data:`KEYED_MODULES` is the list to extend (to all of kiosk/services)."""
+:data:`KEYED_MODULES` is every module of kiosk/services."""
 
 from __future__ import annotations
 
@@ -27,9 +27,8 @@ CHINESE = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SERVICES = Path(__file__).resolve().parents[2] / "kiosk" / "services"
 
-#: The modules whose raises must be keyed (the lead extends this to every kiosk/services module).
-KEYED_MODULES = ("lifecycle_apps", "lifecycle", "registration", "staff", "entitlement", "survivors",
-                 "certificates", "accounts", "info_change", "enrolment", "claims", "estimate")
+#: The modules whose raises must be keyed: every kiosk/services module.
+KEYED_MODULES = tuple(sorted(path.stem for path in SERVICES.glob("*.py")))
 
 
 def _check(error: ServiceError, code: str) -> str:
