@@ -97,7 +97,7 @@ def check_enrolment(ctx: ServiceContext, resident: Resident, type_: str, data: d
             rules.check_overlap(insurance, scheme, active)
     except rules.EnrolmentRefusal as exc:
         # key/params: the rule's catalog message, so a screen shows it in its language.
-        raise ServiceError(exc.message, code=exc.code, key=exc.key, params=exc.params) from None
+        raise ServiceError.keyed(exc.key, exc.code, **exc.params) from None
     employer = None
     if scheme == "employee":
         if not staff:
@@ -130,4 +130,4 @@ def check_resident_year(resident: Resident, year: int, today: dt.date) -> None:
         rules.check_resident_year(year, today, birth=resident.birth_date, paid_years=paid)
     except rules.EnrolmentRefusal as exc:
         # key/params: the rule's catalog message, so a screen shows it in its language.
-        raise ServiceError(exc.message, code=exc.code, key=exc.key, params=exc.params) from None
+        raise ServiceError.keyed(exc.key, exc.code, **exc.params) from None

@@ -341,7 +341,7 @@ def find_resident(ctx: ServiceContext, text: str) -> ResidentInfo:
         parsed = parse_card_input(text, today=ctx.today())
     except InvalidIdNumber as exc:
         # key/params: the ID check's catalog message, so a screen shows it in its language.
-        raise ServiceError(exc.message, code=exc.reason, key=exc.key, params=exc.params) from None
+        raise ServiceError.keyed(exc.key, exc.reason, **exc.params) from None
     with ctx.database.connection_context():
         row = _lookup(parsed.kind, parsed.value)
         if row is None:

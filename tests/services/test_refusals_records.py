@@ -158,6 +158,19 @@ def test_info_change_refusals() -> None:
     assert _check(bank, "bad_bank_account")
     typed = _refused(lambda: info_change.normalise_value("name", "李\u202e四", day))
     assert _check(typed, typed.code).startswith("Wrong input: ")
+    new_id = _refused(lambda: info_change.normalise_value("id_number", "110105194912310022", day))
+    # The ID check's own message inside the refusal, in the screen's language.
+    assert _check(new_id, "check_digit").startswith("The new ID number is wrong: The check character")
+    assert new_id.message.startswith("新身份证号码有误：校验码不对")
+
+
+def test_lifecycle_apps_passes_on_an_id_check_in_the_screens_language(clerk: ServiceContext) -> None:
+    from kiosk.services import lifecycle_apps as apps
+
+    short = _refused(lambda: apps._survivor_id(clerk, "12345"))
+    english = _check(short, "bad_survivors")
+    assert english.startswith("Survivor's ID number: ") and "5 characters" in english
+    assert "校验码" in _refused(lambda: apps._survivor_id(clerk, "110105194912310022")).message
 
 
 def test_enrolment_refusals(clerk: ServiceContext) -> None:
@@ -167,6 +180,21 @@ def test_enrolment_refusals(clerk: ServiceContext) -> None:
     _check(scheme, "bad_scheme")
     employer = _refused(lambda: enrolment._employer(clerk, {"employer_uscc": "91-NOT-A-CODE"}))
     assert "91-NOT-A-CODE" in _check(employer, "bad_employer")
+
+
+
+def test_enrolment_passes_on_a_rule_refusal_in_the_screens_language(
+        clerk: ServiceContext, make_resident: Callable[..., ResidentInfo]) -> None:
+    from db.models import Resident
+    from kiosk.services import enrolment
+
+    student = Resident.get_by_id(make_resident(dt.date(2006, 1, 1)).id)
+    error = _refused(lambda: enrolment.check_enrolment(clerk, student, "enrol_resident_pension",
+                                                       {"student": True}, staff=True))
+    assert _check(error, "student").startswith("Full-time students do not join")
+    assert error.key == "refusal.enrolment.student"
+    year = _refused(lambda: enrolment.check_resident_year(student, clerk.today().year + 1, clerk.today()))
+    _check(year, "future_year")
 
 
 def test_claims_refusal() -> None:
