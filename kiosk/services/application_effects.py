@@ -239,8 +239,8 @@ def apply(ctx: ServiceContext, row: Application, wf: Workflow, to_status: str, d
     if handler is not None:
         try:
             handler(ctx, row, data)
-        except LedgerError as exc:
-            raise ServiceError.keyed("refusal.application_effects.ledger", "ledger", problem=str(exc)) from None
+        except LedgerError as exc:  # its own catalog message (overdraft ...), in the screen's language
+            raise ServiceError.keyed(exc.key, "ledger", **exc.params) from None
 
 
 def _open_accounts(ctx: ServiceContext, row: Application, data: Data) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from functools import partial
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -211,6 +212,27 @@ def test_application_effects_refusal(clerk: ServiceContext, make_resident: Calla
                                                   {"accident_date": "yesterday"}))
     assert missing.message == "事故日期应为日期（如 2026-03-01），收到“yesterday”"
     assert _check(missing, "bad_date") == 'The accident date must be a date (for example 2026-03-01); got "yesterday"'
+
+
+def test_a_step_that_overdraws_shows_the_ledgers_message(clerk: ServiceContext,
+                                                         make_resident: Callable[..., ResidentInfo],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from db.ledger import account_for, post
+    from kiosk.services import application_effects
+
+    person = make_resident()
+
+    def overdraw(ctx: ServiceContext, row: object, data: object) -> None:
+        account = account_for(person.id, "pension_resident", today=ctx.today(), now=ctx.now())
+        post(account, -5_000, "payout", entry_date=ctx.today(), now=ctx.now())
+
+    monkeypatch.setitem(application_effects._HANDLERS, ("test_overdraw", "paid"), overdraw)
+    workflow: Any = SimpleNamespace(type="test_overdraw")
+    with clerk.database.atomic():
+        error = _refused(lambda: application_effects.apply(clerk, None, workflow, "paid", {}))  # type: ignore[arg-type]
+    assert error.message.startswith("个人账户余额不足：余额 0.00 元，本次支出 50.00 元")
+    assert _check(error, "ledger").startswith(
+        "The personal account does not hold enough: balance 0.00 yuan, this payment 50.00 yuan")
 
 
 def test_transfers_refusal(clerk: ServiceContext, make_resident: Callable[..., ResidentInfo]) -> None:
