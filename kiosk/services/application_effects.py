@@ -348,20 +348,21 @@ def _resident_tier(ctx: ServiceContext, resident: Resident, data: Data) -> None:
                        "account_credit_fen": quote.account_credit_fen, "difficult": quote.difficult})
 
 
-def _resident_notice(ctx: ServiceContext, row: Application, data: Data) -> None:
+def _resident_figures(ctx: ServiceContext, resident_id: int, data: Data) -> dict[str, Any]:
     """计算缴费金额 for a resident tier: one yearly line, re-quoted with the policy in force."""
-    resident = Resident.get_by_id(row.__data__["resident"])
-    quote = quote_for(ctx, resident, int(data["tier_fen"]), int(data["year"]))
-    data["quote"] = {"individual_pays_fen": quote.individual_pays_fen,
-                     "government_pays_fen": quote.government_pays_fen, "subsidy_fen": quote.subsidy_fen,
-                     "account_credit_fen": quote.account_credit_fen, "difficult": quote.difficult}
-    data["notice"] = {
-        "lines": [{"insurance": "pension", "payer": "individual", "base_fen": quote.tier_fen, "rate": "",
-                   "monthly_fen": quote.individual_pays_fen, "amount_fen": quote.individual_pays_fen}],
-        "months": [dt.date(quote.year, 1, 1).isoformat()], "individual_fen": quote.individual_pays_fen,
-        "employer_fen": 0, "account_fen_per_month": 0, "policy_effective": policy(ctx).effective.isoformat(),
+    quote = quote_for(ctx, Resident.get_by_id(resident_id), _int(data, "tier_fen"), _int(data, "year"))
+    return {
+        "quote": {"individual_pays_fen": quote.individual_pays_fen,
+                  "government_pays_fen": quote.government_pays_fen, "subsidy_fen": quote.subsidy_fen,
+                  "account_credit_fen": quote.account_credit_fen, "difficult": quote.difficult},
+        "notice": {
+            "lines": [{"insurance": "pension", "payer": "individual", "base_fen": quote.tier_fen, "rate": "",
+                       "monthly_fen": quote.individual_pays_fen, "amount_fen": quote.individual_pays_fen}],
+            "months": [dt.date(quote.year, 1, 1).isoformat()], "individual_fen": quote.individual_pays_fen,
+            "employer_fen": 0, "account_fen_per_month": 0, "policy_effective": policy(ctx).effective.isoformat(),
+        },
+        "amount_fen": quote.individual_pays_fen,
     }
-    data["amount_fen"] = quote.individual_pays_fen
 
 
 def _months(ctx: ServiceContext, data: Data) -> list[dt.date]:
@@ -378,15 +379,49 @@ def _months(ctx: ServiceContext, data: Data) -> list[dt.date]:
     return months
 
 
-def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -> None:
+def calculate_contribution(ctx: ServiceContext, resident_id: int, data: Data) -> dict[str, Any]:
+    """计算缴费金额 of an assessment (缴费核定) application: what it costs, with the policy in force
+    on ``ctx.today()``. Read only: nothing is written and ``data`` is not changed; the step
+    (``amount_calculated``) stores the result in the application's data, and the counter's
+    confirmation shows it before the step (:func:`kiosk.services.resident_standing.step_preview`).
+
+    ``data`` is the application's data as 受理 left it (:func:`check_submit`): ``scheme`` employee |
+    flexible | resident; employee and flexible: ``base`` {"base_fen": fen, ...} (the base decided at
+    受理), ``risk_class`` (employee, default 1), ``start_month`` "YYYY-MM" (default this month) and
+    ``month_count`` 1-36 (default 1); resident: ``tier_fen`` (fen, a tier of the resident pension)
+    and ``year``.
+
+    Returns (amounts in integer fen, months as first days "YYYY-MM-01")::
+
+        {"notice": {"lines": [{"insurance", "payer" (individual | employer), "base_fen",
+                               "rate" (a Decimal as text; "" for a resident tier),
+                               "monthly_fen", "amount_fen" (monthly_fen × the months)}, ...],
+                    "months": [...], "individual_fen", "employer_fen" (totals over the months),
+                    "account_fen_per_month" (credited to the personal account each month; 0 for a
+                    resident tier), "policy_effective": "YYYY-MM-DD"},
+         "amount_fen": what the person pays (the personal share; an employee's employer share is
+                       the employer's to pay)}
+
+    and for the resident scheme also ``"quote"``: {"individual_pays_fen", "government_pays_fen",
+    "subsidy_fen", "account_credit_fen" (fen), "difficult" (bool)}.
+
+    Raises ServiceError (keyed): a base the rules refuse (code ``bad_base``, the rule's
+    :class:`~kiosk.rules.contribution.ContributionError` message), a tier the resident rules refuse
+    (``bad_tier``), a month count outside 1-36 (``bad_month_count``), a start month that is no
+    month (``bad_date``), a missing or non-numeric figure (``missing_<key>`` / ``bad_<key>``).
+
+    Rules: :mod:`kiosk.rules.contribution` (RULES.md §3 employees' five insurances, §4 the
+    resident pension, §6 medical; flexible workers' account part), rates and wage bounds of the
+    policy in force (:func:`kiosk.services.payments.policy`).
+    """
     if data.get("scheme") == "resident":
-        _resident_notice(ctx, row, data)
-        return
+        return _resident_figures(ctx, resident_id, data)
     params = policy(ctx)
-    base_fen = int(data["base"]["base_fen"])
+    base = data.get("base")
+    base_fen = _int(base if isinstance(base, dict) else {}, "base_fen")
     months = _months(ctx, data)
     try:
-        if data["scheme"] == "employee":
+        if data.get("scheme") == "employee":
             notice = contribution.assess_employee(base_fen, params.wage, params.rates,
                                                   risk_class=_int(data, "risk_class", 1))
             account_part = round_fen(base_fen * params.rates.pension.individual)
@@ -397,14 +432,21 @@ def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -
         raise ServiceError.keyed(exc.key, "bad_base", **exc.params) from None
     lines = [{"insurance": ln.insurance, "payer": ln.payer, "base_fen": ln.base_fen, "rate": str(ln.rate),
               "monthly_fen": ln.amount_fen, "amount_fen": ln.amount_fen * len(months)} for ln in notice.lines]
-    data["notice"] = {
-        "lines": lines, "months": [m.isoformat() for m in months],
-        "individual_fen": notice.individual_total_fen * len(months),
-        "employer_fen": notice.employer_total_fen * len(months),
-        "account_fen_per_month": account_part, "policy_effective": params.effective.isoformat(),
+    return {
+        "notice": {
+            "lines": lines, "months": [m.isoformat() for m in months],
+            "individual_fen": notice.individual_total_fen * len(months),
+            "employer_fen": notice.employer_total_fen * len(months),
+            "account_fen_per_month": account_part, "policy_effective": params.effective.isoformat(),
+        },
+        # What the person pays: the personal share (an employee's employer share is the employer's to pay).
+        "amount_fen": notice.individual_total_fen * len(months),
     }
-    # What the person pays: the personal share (an employee's employer share is the employer's to pay).
-    data["amount_fen"] = notice.individual_total_fen * len(months)
+
+
+def _calculate_contribution(ctx: ServiceContext, row: Application, data: Data) -> None:
+    """The step 计算缴费金额: :func:`calculate_contribution`, stored in the application's data."""
+    data.update(calculate_contribution(ctx, int(row.__data__["resident"]), data))
 
 
 def _notify(ctx: ServiceContext, row: Application, data: Data) -> None:

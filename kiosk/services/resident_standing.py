@@ -143,9 +143,9 @@ def accept_preview(ctx: ServiceContext, resident_id: int, type_: str, data: dict
 def step_preview(ctx: ServiceContext, number: str, to_status: str) -> dict[str, object]:
     """The figures a step's confirmation shows before the step is taken (read only):
     资格认证 → 认证完成: ``{"back_pay": certification_back_pay(...)}``; 缴费核定 → 计算缴费金额:
-    ``{"notice": {...lines, months, individual_fen, employer_fen}, "amount_fen"}`` — the same
-    calculation the step runs (:mod:`kiosk.services.application_effects`), on a copy of the
-    application's data, nothing written; ``{}`` otherwise. Raises ServiceError as the step would."""
+    ``{"notice": {...lines, months, individual_fen, employer_fen}, "amount_fen"}`` (fen) — the
+    calculation the step stores (:func:`kiosk.services.application_effects.calculate_contribution`),
+    nothing written; ``{}`` otherwise. NotFound for an unknown number; ServiceError as the step would."""
     from db.models import Application
 
     with ctx.database.connection_context():
@@ -154,16 +154,11 @@ def step_preview(ctx: ServiceContext, number: str, to_status: str) -> dict[str, 
             raise NotFound.keyed("maint17.app.unknown", "unknown", number=number)
         resident_id = int(row.__data__["resident"])
         if (row.type, to_status) == ("assessment", "amount_calculated"):
-            from kiosk.rules.workflows import workflow
-            from kiosk.services import application_effects
+            from kiosk.services.application_effects import calculate_contribution
 
-            data = dict(row.data or {})
-            # The step's own effect (application_effects.apply, the one the step runs) on a copy of the
-            # data, in a transaction that is always rolled back: the figures are the step's, nothing stays.
-            with ctx.database.atomic() as transaction:
-                application_effects.apply(ctx, row, workflow(row.type), to_status, data)
-                transaction.rollback()
-            return {"notice": data.get("notice") or {}, "amount_fen": data.get("amount_fen")}
+            # The calculation the step itself stores (read only), so the confirmation shows its figures.
+            figures = calculate_contribution(ctx, resident_id, dict(row.data or {}))
+            return {"notice": figures["notice"], "amount_fen": figures["amount_fen"]}
     if (row.type, to_status) == ("certification", "certified"):
         return {"back_pay": certification_back_pay(ctx, resident_id)}
     return {}

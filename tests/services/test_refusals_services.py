@@ -214,6 +214,27 @@ def test_application_effects_refusal(clerk: ServiceContext, make_resident: Calla
     assert _check(missing, "bad_date") == 'The accident date must be a date (for example 2026-03-01); got "yesterday"'
 
 
+def test_calculate_contribution_is_read_only_and_refuses_in_the_readers_language(
+        clerk: ServiceContext, make_resident: Callable[..., ResidentInfo]) -> None:
+    from kiosk.services import application_effects
+    from kiosk.services.payments import policy
+
+    person = make_resident()
+    floor = policy(clerk).wage.base_floor_fen
+    data = {"scheme": "flexible", "base": {"base_fen": floor}, "start_month": "2026-03", "month_count": 2}
+    figures = application_effects.calculate_contribution(clerk, person.id, data)
+    assert data == {"scheme": "flexible", "base": {"base_fen": floor}, "start_month": "2026-03", "month_count": 2}
+    notice = figures["notice"]
+    assert notice["months"] == ["2026-03-01", "2026-04-01"]
+    monthly = sum(line["monthly_fen"] for line in notice["lines"] if line["payer"] == "individual")
+    assert figures["amount_fen"] == notice["individual_fen"] == 2 * monthly > 0
+    too_many = _refused(lambda: application_effects.calculate_contribution(clerk, person.id,
+                                                                           {**data, "month_count": 40}))
+    _check(too_many, "bad_month_count")
+    no_base = _refused(lambda: application_effects.calculate_contribution(clerk, person.id, {"scheme": "flexible"}))
+    _check(no_base, "missing_base_fen")
+
+
 def test_a_step_that_overdraws_shows_the_ledgers_message(clerk: ServiceContext,
                                                          make_resident: Callable[..., ResidentInfo],
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
