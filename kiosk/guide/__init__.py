@@ -9,10 +9,15 @@ zh_CN and an en version; :func:`load_guide` refuses a file that lacks one.
 
 from __future__ import annotations
 
+import marshal
+import os
+import sys
 import tomllib
+import zlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from kiosk.rules.text import normalise_search
 
@@ -93,11 +98,57 @@ def _text(raw: object, where: str) -> Text:
     return Text(raw["zh_CN"], raw["en"])
 
 
-def _load_file(path: Path) -> tuple[list[Topic], list[Text]]:
+def _parse(path: Path) -> dict[str, Any]:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise GuideError(f"{path.name}: not valid TOML: {exc}") from None
+
+
+def cache_file(directory: Path) -> Path:
+    """Where the parsed guide files of ``directory`` are kept (the catalogs' cache folder)."""
+    from kiosk.i18n import CACHE_ENV
+
+    base = os.environ.get(CACHE_ENV)
+    if not base:
+        import platformdirs
+
+        base = platformdirs.user_cache_dir("shebao-kiosk", appauthor=False)
+    return Path(base) / f"guide-{zlib.crc32(str(directory).encode()):08x}.marshal"
+
+
+def _parsed_files(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """Every ``*.toml`` of ``directory`` parsed, in name order, kept between starts.
+
+    The attract screen shows a tip on the first screen, and parsing the guide's 21 KB of
+    TOML took ~2.5 ms of every cold start (issue 18.4). As with the catalogs
+    (kiosk.i18n.cached_catalog) the parsed tables are a ``marshal`` in the cache folder,
+    used only while the files have the same names, sizes and modification times (ns) and
+    the same Python made it; an unreadable or unwritable cache means parsing as before.
+    Checking the tables (:func:`_build`) runs on every load either way.
+    """
+    paths = sorted(directory.glob("*.toml"))
+    stats = [path.stat() for path in paths]
+    key = (sys.version, str(directory), tuple((p.name, st.st_size, st.st_mtime_ns) for p, st in zip(paths, stats, strict=True)))
+    target = cache_file(directory)
+    try:
+        stored_key, tables = marshal.loads(target.read_bytes())
+        if stored_key == key and isinstance(tables, list) and len(tables) == len(paths):
+            return list(zip(paths, tables, strict=True))
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    parsed = [_parse(path) for path in paths]
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        temporary.write_bytes(marshal.dumps((key, parsed)))
+        os.replace(temporary, target)  # whole or not at all, also with several kiosks starting
+    except (OSError, ValueError):  # ValueError: a value marshal cannot store; then parse each time
+        pass
+    return list(zip(paths, parsed, strict=True))
+
+
+def _build(path: Path, raw: dict[str, Any]) -> tuple[list[Topic], list[Text]]:
     topics: list[Topic] = []
     for i, item in enumerate(raw.get("topic", [])):
         where = f"{path.name}: topic {item.get('id', i)!r}"
@@ -118,8 +169,8 @@ def load_guide(directory: Path = GUIDE_DIR) -> Guide:
     """Read every ``*.toml`` guide file; insurances first, then flows."""
     topics: list[Topic] = []
     tips: list[Text] = []
-    for path in sorted(directory.glob("*.toml")):
-        more_topics, more_tips = _load_file(path)
+    for path, raw in _parsed_files(directory):
+        more_topics, more_tips = _build(path, raw)
         topics += more_topics
         tips += more_tips
     ids = [t.id for t in topics]
