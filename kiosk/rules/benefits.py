@@ -16,7 +16,14 @@ from kiosk.rules.steps import CalculationStep, pct, yuan
 
 
 class BenefitError(ValueError):
-    """Inputs a benefit rule cannot use; the text says which."""
+    """Inputs a benefit rule cannot use; ``str()`` says which, in technical English (logs, pure
+    callers). ``key`` (``refusal.benefit.*``) and ``params`` name the message a screen shows, in
+    its language (kiosk/i18n/*/refusals_followup.toml)."""
+
+    def __init__(self, message: str, key: str, /, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, object] = dict(params)
 
 
 # --- Unemployment (失业保险) ------------------------------------------------
@@ -28,7 +35,7 @@ def unemployment_benefit_months(contribution_months: int) -> int:
     """Longest benefit period: 0 under 1 year paid, 12 for 1-<5 years,
     18 for 5-<10 years, 24 from 10 years (SIL Art. 46)."""
     if contribution_months < 0:
-        raise BenefitError("contribution months cannot be negative")
+        raise BenefitError("contribution months cannot be negative", "refusal.benefit.negative_months")
     if contribution_months < 12:
         return 0
     if contribution_months < 60:
@@ -53,7 +60,7 @@ class UnemploymentDecision:
 def unemployment_monthly_amount(minimum_wage_fen: Fen, ratio: Decimal = Decimal("0.9")) -> Fen:
     """Monthly benefit: the local minimum wage × ratio (90% by current policy) [local]."""
     if minimum_wage_fen < 0 or not Decimal(0) <= ratio <= Decimal(1):
-        raise BenefitError("minimum wage must be ≥ 0 and the ratio between 0 and 1")
+        raise BenefitError("minimum wage must be ≥ 0 and the ratio between 0 and 1", "refusal.benefit.bad_minimum_wage")
     return round_fen(minimum_wage_fen * ratio)
 
 
@@ -109,10 +116,10 @@ def maternity_leave_days(
     of pregnancy, 42 from 4 months; local birth extras do not apply.
     """
     if extra_babies < 0 or local_extra_days < 0:
-        raise BenefitError("extra babies and local extra days cannot be negative")
+        raise BenefitError("extra babies and local extra days cannot be negative", "refusal.benefit.negative_days")
     if miscarriage_months is not None:
         if miscarriage_months < 0:
-            raise BenefitError("months of pregnancy cannot be negative")
+            raise BenefitError("months of pregnancy cannot be negative", "refusal.benefit.negative_pregnancy")
         return 15 if miscarriage_months < 4 else 42
     days = BASIC_MATERNITY_DAYS + EXTRA_BABY_DAYS * extra_babies + local_extra_days
     return days + (DIFFICULT_BIRTH_DAYS if difficult_birth else 0)
@@ -121,7 +128,7 @@ def maternity_leave_days(
 def maternity_allowance(employer_average_monthly_wage_fen: Fen, days: int) -> Fen:
     """生育津贴: employer's average monthly wage ÷ 30 × leave days, rounded once."""
     if employer_average_monthly_wage_fen < 0 or days < 0:
-        raise BenefitError("wage and days cannot be negative")
+        raise BenefitError("wage and days cannot be negative", "refusal.benefit.negative_wage_days")
     return round_fen(Decimal(employer_average_monthly_wage_fen) / 30 * days)
 
 
@@ -147,7 +154,7 @@ _MONTHLY_RATIO = (
 
 def _check_grade(grade: int) -> None:
     if not 1 <= grade <= 10:
-        raise BenefitError(f"disability grade {grade} is not 1-10")
+        raise BenefitError(f"disability grade {grade} is not 1-10", "refusal.benefit.bad_grade", grade=grade)
 
 
 def injury_lump_sum_months(grade: int) -> int:
@@ -166,7 +173,7 @@ def injury_own_wage(actual_average_fen: Fen, regional_average_fen: Fen) -> Fen:
     """本人工资: the 12-month average before the injury, bounded to 60%-300%
     of the regional average (Art. 64)."""
     if actual_average_fen < 0 or regional_average_fen <= 0:
-        raise BenefitError("wages must be positive")
+        raise BenefitError("wages must be positive", "refusal.benefit.bad_wages")
     low = round_fen(regional_average_fen * Decimal("0.6"))
     high = regional_average_fen * 3
     return min(max(actual_average_fen, low), high)
@@ -228,7 +235,8 @@ def injury_application_deadline(event_date: dt.date, applicant: Applicant) -> dt
         return event_date + dt.timedelta(days=30)
     if applicant == "worker":
         return add_months(event_date, 12)
-    raise BenefitError(f"unknown applicant {applicant!r}; use employer or worker")
+    raise BenefitError(f"unknown applicant {applicant!r}; use employer or worker", "refusal.benefit.bad_applicant",
+                       applicant=str(applicant)[:20])
 
 
 def check_injury_application(event_date: dt.date, application_date: dt.date, applicant: Applicant) -> InjuryDeadline:
@@ -238,6 +246,8 @@ def check_injury_application(event_date: dt.date, application_date: dt.date, app
     costs incurred before it (Art. 17 para. 4); screens show that via the key.
     """
     if application_date < event_date:
-        raise BenefitError("the application cannot be dated before the accident or diagnosis")
+        raise BenefitError("the application cannot be dated before the accident or diagnosis",
+                           "refusal.benefit.applied_before_event", event=event_date.isoformat(),
+                           applied=application_date.isoformat())
     deadline = injury_application_deadline(event_date, applicant)
     return InjuryDeadline(applicant, deadline, application_date <= deadline, f"rules.injury.deadline.{applicant}")

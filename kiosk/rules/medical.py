@@ -19,7 +19,20 @@ from kiosk.rules.steps import CalculationStep, pct, yuan
 
 
 class MedicalError(ValueError):
-    """Inputs a reimbursement cannot use."""
+    """Inputs a reimbursement cannot use; ``str()`` says which, in technical English (logs, pure
+    callers). ``key`` (``refusal.medical.*``) and ``params`` name the message a screen shows, in
+    its language (kiosk/i18n/*/refusals_followup.toml)."""
+
+    def __init__(self, message: str, key: str, /, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, object] = dict(params)
+
+
+class UnknownHospitalLevel(MedicalError, KeyError):
+    """A hospital level the policy does not list (still a KeyError, as
+    :meth:`MedicalParams.level <kiosk.rules.parameters.MedicalParams.level>` raises):
+    ``params`` ``level`` (as given) and ``known`` (the levels, comma-separated)."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +63,13 @@ def reimburse(
     ``params.unfiled_ratio_cut``.
     """
     if min(total_fen, pool_paid_this_year_fen, out_of_pocket_this_year_fen) < 0:
-        raise MedicalError("amounts cannot be negative")
-    hospital = params.level(level)
+        raise MedicalError("amounts cannot be negative", "refusal.medical.negative_amounts")
+    try:
+        hospital = params.level(level)
+    except KeyError as exc:
+        known = ", ".join(item.name for item in params.levels)
+        raise UnknownHospitalLevel(str(exc.args[0]) if exc.args else level, "refusal.medical.unknown_level",
+                                   level=level[:20], known=known) from None
     ratio = hospital.ratio if filed else max(Decimal(0), hospital.ratio - params.unfiled_ratio_cut)
     deductible = min(total_fen, hospital.deductible_fen)
     eligible = total_fen - deductible

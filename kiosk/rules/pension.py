@@ -30,7 +30,14 @@ ShortfallOption = Literal["keep_paying", "lump_sum", "transfer_to_resident"]
 
 
 class PensionError(ValueError):
-    """Inputs a pension estimate cannot use; the text says which and why."""
+    """Inputs a pension estimate cannot use; ``str()`` says which and why, in technical English
+    (logs, pure callers). ``key`` (``refusal.pension.*``) and ``params`` name the message a screen
+    shows, in its language (kiosk/i18n/*/refusals_followup.toml)."""
+
+    def __init__(self, message: str, key: str, /, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, object] = dict(params)
 
 
 def months_divisor(age_years: int) -> int:
@@ -38,7 +45,8 @@ def months_divisor(age_years: int) -> int:
     try:
         return MONTHS_DIVISOR[age_years]
     except KeyError:
-        raise PensionError(f"no months divisor for age {age_years}; the table covers 40-70") from None
+        raise PensionError(f"no months divisor for age {age_years}; the table covers 40-70",
+                           "refusal.pension.no_divisor", age=age_years) from None
 
 
 def months_divisor_for(age_months: int, rule: DivisorRule = "floor") -> int:
@@ -53,7 +61,8 @@ def months_divisor_for(age_months: int, rule: DivisorRule = "floor") -> int:
     if rule == "floor" or extra == 0:
         return low
     if rule != "interpolate":
-        raise PensionError(f"unknown divisor rule {rule!r}; use floor or interpolate")
+        raise PensionError(f"unknown divisor rule {rule!r}; use floor or interpolate", "refusal.pension.bad_divisor_rule",
+                           rule=str(rule))
     high = months_divisor(years + 1)
     return round_fen(Decimal(low) + Decimal(high - low) * extra / 12)
 
@@ -72,7 +81,7 @@ def shortfall(paid_months: int, required_months: int) -> Shortfall | None:
     """None when the minimum is met, else the missing months and the options
     (keep paying / extend, pay a lump sum, move to the resident scheme)."""
     if paid_months < 0:
-        raise PensionError("contribution months cannot be negative")
+        raise PensionError("contribution months cannot be negative", "refusal.pension.negative_months")
     if paid_months >= required_months:
         return None
     return Shortfall(
@@ -123,15 +132,17 @@ def employee_pension(
     ``required_months`` (from min_contribution_months) adds a shortfall.
     """
     if computation_base_fen <= 0:
-        raise PensionError("the computation base C must be positive")
+        raise PensionError("the computation base C must be positive", "refusal.pension.base_not_positive")
     if not Decimal("0.6") <= average_index <= Decimal("3"):
-        raise PensionError(f"average contribution index {average_index} is outside 0.6-3.0")
+        raise PensionError(f"average contribution index {average_index} is outside 0.6-3.0",
+                           "refusal.pension.index_range", index=str(average_index), low="0.6", high="3.0")
     if contribution_months < 0 or account_balance_fen < 0 or deemed_months < 0:
-        raise PensionError("months and balances cannot be negative")
+        raise PensionError("months and balances cannot be negative", "refusal.pension.negative_amounts")
     if deemed_months > contribution_months:
-        raise PensionError("deemed months are part of the contribution months and cannot exceed them")
+        raise PensionError("deemed months are part of the contribution months and cannot exceed them",
+                           "refusal.pension.deemed_exceeds", deemed=deemed_months, months=contribution_months)
     if transitional_rate < 0:
-        raise PensionError("the transitional rate cannot be negative")
+        raise PensionError("the transitional rate cannot be negative", "refusal.pension.negative_rate")
     divisor = months_divisor_for(retirement_age_months, divisor_rule)
     c, n = computation_base_fen, contribution_months
     basic = round_fen(Decimal(c) * (1 + average_index) / 2 * n / 12 / 100)
@@ -176,7 +187,7 @@ def resident_pension(
     ``contribution_months`` a shortfall below 15 years is reported.
     """
     if basic_pension_fen < 0 or account_balance_fen < 0:
-        raise PensionError("amounts cannot be negative")
+        raise PensionError("amounts cannot be negative", "refusal.pension.negative_amounts")
     account = round_fen(Decimal(account_balance_fen) / RESIDENT_DIVISOR)
     total = basic_pension_fen + account
     steps = (

@@ -24,7 +24,14 @@ TEN_YEARS = 120
 
 
 class TransferError(ValueError):
-    """Inputs a transfer rule cannot use."""
+    """Inputs a transfer rule cannot use; ``str()`` says which, in technical English (logs, pure
+    callers). ``key`` (``refusal.transfer.*``) and ``params`` name the message a screen shows, in
+    its language (kiosk/i18n/*/refusals_followup.toml)."""
+
+    def __init__(self, message: str, key: str, /, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params: dict[str, object] = dict(params)
 
 
 @dataclass(frozen=True)
@@ -52,12 +59,13 @@ def transfer_amount(account_balance_fen: Fen, years: Sequence[YearBase]) -> Tran
     Partial years count their actual months; years before 1998 move no pooled funds.
     """
     if account_balance_fen < 0:
-        raise TransferError("the account balance cannot be negative")
+        raise TransferError("the account balance cannot be negative", "refusal.transfer.negative_balance")
     steps = [CalculationStep("rules.transfer.step.account", yuan(account_balance_fen), account_balance_fen)]
     pooled_exact = Decimal(0)
     for item in years:
         if not 0 <= item.months <= 12 or item.monthly_base_fen < 0:
-            raise TransferError(f"{item.year}: months must be 0-12 and the base not negative")
+            raise TransferError(f"{item.year}: months must be 0-12 and the base not negative", "refusal.transfer.bad_year",
+                                year=item.year)
         if item.year < POOLED_FROM_YEAR:
             continue
         part = item.monthly_base_fen * item.months * POOLED_TRANSFER_RATE
@@ -102,7 +110,7 @@ def pension_payment_place(hukou_place: str, places: Sequence[PlaceRecord]) -> Pa
     there; 3. else the last earlier place with ≥10 years; 4. else the 户籍地.
     """
     if not places:
-        raise TransferError("at least one place of contributions is needed")
+        raise TransferError("at least one place of contributions is needed", "refusal.transfer.no_places")
     current = places[-1]
 
     def decided(place: str, case: PaymentCase) -> PaymentPlace:
@@ -156,9 +164,9 @@ def link_schemes(
     them is refunded).
     """
     if min(employee_months, resident_months, employee_balance_fen, resident_balance_fen, overlap_months) < 0:
-        raise TransferError("months and balances cannot be negative")
+        raise TransferError("months and balances cannot be negative", "refusal.transfer.negative_amounts")
     if overlap_months > min(employee_months, resident_months):
-        raise TransferError("overlap cannot exceed either scheme's months")
+        raise TransferError("overlap cannot exceed either scheme's months", "refusal.transfer.overlap_exceeds")
     if employee_months >= 180:
         return SchemeLink("resident_to_employee", resident_balance_fen, employee_months,
                           "rules.transfer.link.resident_to_employee")

@@ -566,7 +566,9 @@ def _employee_pension(ctx: ServiceContext, person: Person, day: dt.date, facts: 
             divisor_rule=params.employee_pension.divisor_rule, deemed_months=deemed,
             transitional_rate=params.employee_pension.transitional_rate)
     except pension.PensionError as exc:
-        raise EntitlementError.keyed("refusal.entitlement.pension_input", "bad_fact", reason=str(exc)) from None
+        # The rule's own message inside ("…information is wrong: {reason}"), in the screen's language.
+        raise EntitlementError.keyed("refusal.entitlement.pension_input", "bad_fact", **exc.params,
+                                     reason_key=exc.key) from None
     b.steps.extend(result.steps)
     b.detail.update(account_part_fen=result.account_fen, account_kind="pension_employee", scheme="employee",
                     months_on_record=total, retire_on=retire_on.isoformat())
@@ -748,8 +750,8 @@ def _maternity(ctx: ServiceContext, person: Person, day: dt.date, facts: Facts, 
         days = benefits.maternity_leave_days(facts.flag("difficult_birth", False),
                                              facts.integer("extra_babies", high=9) or 0, miscarriage,
                                              params.maternity.local_extra_days)
-    except benefits.BenefitError as exc:
-        raise EntitlementError(str(exc), code="bad_fact") from None
+    except benefits.BenefitError as exc:  # the rule's catalog message, in the screen's language
+        raise EntitlementError.keyed(exc.key, "bad_fact", **exc.params) from None
     b.note("leave_days", days=days)
     if wage is None:
         b.refuse("missing_fact", "fact_needed", fact="employer_wage")
@@ -799,10 +801,8 @@ def _medical(ctx: ServiceContext, person: Person, day: dt.date, facts: Facts, b:
     try:
         result = medical.reimburse(total, level, params.medical, pool_paid_this_year_fen=pool_paid,
                                    out_of_pocket_this_year_fen=own_paid, filed=facts.flag("filed", True))
-    except KeyError as exc:
-        raise EntitlementError(str(exc.args[0]) if exc.args else "unknown level", code="bad_fact") from None
-    except medical.MedicalError as exc:
-        raise EntitlementError(str(exc), code="bad_fact") from None
+    except medical.MedicalError as exc:  # an unknown hospital level too; the rule's catalog message
+        raise EntitlementError.keyed(exc.key, "bad_fact", **exc.params) from None
     b.steps.extend(result.steps)
     b.detail.update(pool_fen=result.pool_fen, serious_fen=result.serious_fen, self_fen=result.self_fen,
                     bill_number=bill_number)
@@ -875,8 +875,8 @@ def _injury(ctx: ServiceContext, person: Person, day: dt.date, facts: Facts, b: 
     try:
         result = benefits.injury_benefit(grade, own, params.wage.average_monthly_wage_fen,
                                          minimum_wage_fen=params.unemployment.minimum_wage_fen)
-    except benefits.BenefitError as exc:
-        raise EntitlementError(str(exc), code="bad_fact") from None
+    except benefits.BenefitError as exc:  # the rule's catalog message, in the screen's language
+        raise EntitlementError.keyed(exc.key, "bad_fact", **exc.params) from None
     b.steps.extend(result.steps)
     if result.monthly_allowance_fen is not None and grade in (5, 6):
         b.note("employer_pays_5_6")

@@ -248,7 +248,7 @@ def test_medical_reimbursement_includes_serious_illness(clerk: ServiceContext, s
     assert info.data["pool_fen"] == pool and info.data["serious_fen"] > 0
     assert info.amount_fen == pool + info.data["serious_fen"]
     assert info.data["self_fen"] == 10_000_000 - info.amount_fen
-    with pytest.raises(ServiceError, match="unknown hospital level"):
+    with pytest.raises(ServiceError, match="医院等级“moon”不在政策文件中"):
         bad = apps.submit(clerk, other_id, "benefit_medical", {"total_fen": 100, "level": "moon"},
                           materials_received=["id_card", "ss_card", "invoices", "discharge"])
         walk(clerk, bad.number, "reviewed")

@@ -12,11 +12,15 @@ import datetime as dt
 import importlib
 import re
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from kiosk.i18n import Translator, catalog, translate_message
+from kiosk.policy import load_policy
+from kiosk.rules import benefits, medical, pension, transfer
 from kiosk.services import ServiceContext, ServiceError
 from kiosk.services.registration import ResidentInfo
 from tests.services.conftest import id_number
@@ -120,6 +124,69 @@ def test_entitlement_refusals() -> None:
     assert _check(error, "bad_fact") == 'grade must be a whole number (got "nine")'
     money = _refused(lambda: ent.Facts({"bill": "12.3.4"}).money("bill"), ent.EntitlementError)
     assert _check(money, "bad_fact").startswith("bill: ")
+
+
+#: A refusal of each pure benefit rule (kiosk/rules) that a claim passes on as ``bad_fact``.
+MEDICAL = load_policy(None).policy_for(dt.date(2026, 11, 29)).medical
+BENEFIT_RULE_REFUSALS: dict[str, Callable[[], Any]] = {
+    "grade": lambda: benefits.injury_lump_sum_months(11),
+    "miscarriage": lambda: benefits.maternity_leave_days(False, 0, -1),
+    "applied_early": lambda: benefits.check_injury_application(dt.date(2026, 3, 2), dt.date(2026, 3, 1), "worker"),
+    "medical_amount": lambda: medical.reimburse(-1, "township", MEDICAL),
+    "hospital_level": lambda: medical.reimburse(100, "moon", MEDICAL),
+    "pension_index": lambda: pension.employee_pension(
+        computation_base_fen=700_000, average_index=Decimal("3.5"), contribution_months=180,
+        account_balance_fen=0, retirement_age_months=720),
+    "pension_deemed": lambda: pension.employee_pension(
+        computation_base_fen=700_000, average_index=Decimal("1"), contribution_months=10,
+        account_balance_fen=0, retirement_age_months=720, deemed_months=20),
+    "divisor_age": lambda: pension.months_divisor(80),
+    "transfer_year": lambda: transfer.transfer_amount(0, [transfer.YearBase(2001, 100, 13)]),
+    "transfer_overlap": lambda: transfer.link_schemes(
+        employee_months=10, resident_months=10, employee_balance_fen=0, resident_balance_fen=0, overlap_months=11),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BENEFIT_RULE_REFUSALS))
+def test_a_benefit_rule_refusal_names_its_catalog_message(case: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        BENEFIT_RULE_REFUSALS[case]()
+    error: Any = refused.value
+    assert error.key in catalog("zh_CN") and error.key in catalog("en"), error.key
+    chinese = translate_message(Translator("zh_CN"), error.key, error.params)
+    english = translate_message(Translator("en"), error.key, error.params)
+    assert HAN.search(chinese) and "{" not in chinese, chinese
+    assert not CHINESE.search(english) and "{" not in english, english
+
+
+def test_a_claim_shows_a_rules_refusal_in_the_screens_language(
+        clerk: ServiceContext, make_resident: Callable[..., ResidentInfo]) -> None:
+    from db.models import Enrolment
+    from kiosk.services import entitlement as ent
+
+    person = make_resident()
+    with clerk.database.connection_context():
+        Enrolment.create(resident=person.id, insurance="medical", scheme="resident", status="active",
+                         start_date=clerk.today() - dt.timedelta(days=400))
+    level = _refused(lambda: ent.decide(clerk, person.id, "medical", facts={"total": "3000", "level": "moon"}),
+                     ent.EntitlementError)
+    english = _check(level, "bad_fact")
+    assert english.startswith('The hospital level "moon" is not in the policy file (choose one of: ')
+    assert level.message.startswith("医院等级“moon”不在政策文件中")
+
+
+def test_the_pension_input_sentence_holds_the_rules_message_with_its_params() -> None:
+    from kiosk.services import entitlement as ent
+
+    with pytest.raises(pension.PensionError) as refused:
+        BENEFIT_RULE_REFUSALS["pension_index"]()
+    rule = refused.value
+    error = ent.EntitlementError.keyed("refusal.entitlement.pension_input", "bad_fact", **rule.params,
+                                       reason_key=rule.key)
+    assert _check(error, "bad_fact") == ("The facts for the pension calculation are wrong: The average contribution "
+                                         "index 3.5 is not between 0.6 and 3.0; please check it against the "
+                                         "contribution records")
+    assert error.message == "养老金计算所需信息有误：平均缴费指数 3.5 不在 0.6 至 3.0 之间，请按缴费记录核对"
 
 
 def test_survivors_refusal() -> None:
