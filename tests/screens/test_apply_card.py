@@ -3,7 +3,6 @@ the idle watchdog in the middle of a wizard."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import peewee
@@ -15,6 +14,7 @@ from screens.resident.apply_done import ApplyDoneScreen
 from screens.resident.apply_transfer import TransferDirectionScreen
 from screens.resident.attract import AttractScreen
 from tests.screens.apply_support import SIZE, applications_of, identify, press, receipt_text, screen_text
+from tests.screens.counter.helpers import until
 from tests.services.resident_factory import ZHANG_CARD, ZHANG_ID, ZHANG_NAME, Seeded
 
 
@@ -54,15 +54,17 @@ async def test_card_loss_confirmed_twice_freezes_the_card(make_kiosk: Callable[.
 
 async def test_idle_timeout_mid_wizard_writes_nothing_and_clears(make_kiosk: Callable[..., KioskApp],
                                                                  seeded_db: tuple[peewee.Database, Seeded]) -> None:
-    app = make_kiosk(idle_seconds=1.0)
+    app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
         before = Application.select().count()
         await identify(pilot, ZHANG_CARD)
         await press(pilot, "8", "5", "1")  # mid-wizard: the direction step (his open transfer is said at 转出/转入)
         assert isinstance(app.screen, TransferDirectionScreen)
-        await asyncio.sleep(1.5)
-        await pilot.pause()
-        assert isinstance(app.screen, AttractScreen) and app.session is None
+        # The resident walks away only now: a short idle from the start could run out while a
+        # busy machine was still getting here.
+        app.idle_seconds = 1.0
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen), timeout=15)
+        assert app.session is None
         assert Application.select().count() == before
         text = screen_text(app)
         for secret in (ZHANG_NAME, "张*国", ZHANG_ID, ZHANG_CARD, "1101**********4515", "北京市"):

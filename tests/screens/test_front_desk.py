@@ -211,10 +211,11 @@ def test_card_sniffer_finds_the_number_an_enter_completes() -> None:
 
 async def test_idle_clears_a_number_left_half_typed_on_attract(
         kiosk_db: tuple[peewee.Database, Seeded], clock: FixedClock) -> None:
-    app = build(kiosk_db[0], clock, idle_seconds=1.0)
+    app = build(kiosk_db[0], clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*ZHANG_ID[:8])
         assert card_field(app).value == ZHANG_ID[:8]
+        app.idle_seconds = 1.0  # walked away now (not while a busy machine was still typing)
         await until(pilot, lambda: card_field(app).value == "", timeout=15)
 
 

@@ -347,7 +347,7 @@ async def test_counter_reveal_is_audited_with_reason(kiosk_db: tuple[peewee.Data
 async def test_idle_wipes_clipboard_password_entry_and_every_screen(kiosk_db: tuple[peewee.Database, Seeded],
                                                                      clock: FixedClock) -> None:
     database, _ = kiosk_db
-    app = build(database, clock, idle_seconds=1.5)
+    app = build(database, clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, ZHANG_CARD)
         await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
@@ -355,6 +355,7 @@ async def test_idle_wipes_clipboard_password_entry_and_every_screen(kiosk_db: tu
         app.notify(ZHANG_NAME)
         await pilot.press("3")
         await until(pilot, lambda: "11,520.00" in screen_text(app))
+        app.idle_seconds = 1.5  # walked away now (not while a busy machine was still getting here)
         await until(pilot, lambda: isinstance(app.screen, AttractScreen), timeout=15)
         assert app.session is None and app.clipboard == "" and not app._notifications
         assert len(app.screen_stack) == 2  # Textual's default screen and the attract screen

@@ -133,13 +133,14 @@ async def test_unregistered_offers_enrolment_ticket(make_kiosk: Callable[..., Ki
 
 
 async def test_idle_timeout_clears_every_trace(make_kiosk: Callable[..., KioskApp]) -> None:
-    app = make_kiosk(idle_seconds=1.5)
+    app = make_kiosk()
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, ZHANG_CARD)
         await settle(pilot)
         await pilot.press("3")
         await settle(pilot)
         assert "11,520.00" in screen_text(app)
+        app.idle_seconds = 1.5  # walked away now (not while a busy machine was still getting here)
         # The countdown shows before clearing, then the attract screen (waited for, not timed).
         await until(pilot, lambda: bool(app.screen.query("#idle-countdown")))
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
