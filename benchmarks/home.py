@@ -10,7 +10,8 @@ on the same resident, over residents that have the full twenty years.
 
 The subject is what a screen's ``run_service`` now does: hand the call to
 the app's :class:`db.executor.ServiceExecutor`, whose thread keeps its
-connection, and wait for the result (the thread hand-off is included). The
+connection, and wait for the result (the thread hand-off is included), with
+the threads kept on one CPU as ``kiosk run`` keeps them (kiosk.affinity). The
 floor keeps one connection open. ``detail.fresh_connection_ms`` is the same
 call the old way (on this thread, opening and closing its connection per
 call, as each worker thread used to), ``detail.service_with_open_connection_ms``
@@ -97,6 +98,8 @@ def _measure(config: Config, town: Township) -> dict[str, tuple[Stats, Stats]]:
     for person in people:
         history_floor(person)
         identify_floor(person)
+        if person["card"]:  # the card phase reads the card table's pages too
+            raw.execute("SELECT status, resident_id FROM card WHERE card_number = ?", (person["card"],)).fetchone()
 
     # What the screens do: the call runs on the app's executor thread, which keeps its connection.
     executor = ServiceExecutor(ctx.database, max_threads=1)
@@ -138,13 +141,29 @@ def _measure(config: Config, town: Township) -> dict[str, tuple[Stats, Stats]]:
     return out
 
 
+def _measured_as_kiosk_run(config: Config, town: Township) -> dict[str, tuple[Stats, Stats]]:
+    """:func:`_measure` with this process's threads kept on one CPU, as ``kiosk run`` keeps the
+    kiosk's (kiosk.affinity, ``[terminal] one_cpu``); the other figures run unpinned."""
+    import os
+
+    from kiosk.affinity import keep_on_one_cpu
+
+    allowed = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    keep_on_one_cpu()
+    try:
+        return _measure(config, town)
+    finally:
+        if allowed is not None:
+            os.sched_setaffinity(0, allowed)
+
+
 def run(config: Config, log: Any = print) -> list[Figure]:
     small_n, large_n = config.scales
     results: dict[int, dict[str, tuple[Stats, Stats]]] = {}
     towns: dict[int, Township] = {}
     for n in (small_n, large_n):
         towns[n] = township(config, n, log=log)
-        results[n] = _measure(config, towns[n])
+        results[n] = _measured_as_kiosk_run(config, towns[n])
     figures: list[Figure] = []
     labels = {"identify": "identify by ID number → home data", "card": "identify by card number → home data",
               "history": "contributions view: 20-year history"}

@@ -68,6 +68,9 @@ class TerminalSettings:
     language: str = _doc("Interface language: zh_CN or en.", "zh_CN")
     confirm_phone: bool = _doc("Ask for the last 4 phone digits before showing records.", False)
     training: bool = _doc("Training mode (培训模式): sandbox database, marked everywhere.", False)
+    one_cpu: bool = _doc(
+        "kiosk run keeps its threads on one CPU, so a call handed to the service thread does not wake "
+        "another CPU (kiosk/affinity.py); false lets the system move them.", True)
 
 
 @dataclass

@@ -81,6 +81,10 @@ def _start(settings: Settings, mode: str, demo_info: object = None) -> int:
     from kiosk.app import make_app
     from kiosk.policy import PolicyError
 
+    if settings.terminal.one_cpu:
+        from kiosk.affinity import keep_on_one_cpu
+
+        keep_on_one_cpu()  # before any thread starts: they all inherit it
     if settings.terminal.training:
         prepare_training_database(settings)
     database = database_for(settings)
