@@ -5,6 +5,11 @@ clerk's number) and printed at once through the spool. Reached from the
 resident detail (key 3); the message names the verification code that
 ``kiosk verify`` checks. A wrong month keeps what was typed and says what
 to fix.
+
+One request, one certificate: the issue runs as a write (a repeated Enter
+while it runs is not a second issue), and once issued the form is locked
+and says what was issued; 另开一份 (``#certificate-again``) unlocks it for
+a deliberate second certificate.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ class CertificateScreen(CounterScreen):
         super().__init__()
         self.resident = resident
         self.issued_code = ""
+        self.locked = False
 
     def body(self) -> ComposeResult:
         t, r = self.t, self.resident
@@ -51,6 +57,9 @@ class CertificateScreen(CounterScreen):
             yield Input("", max_length=40, id="certificate-purpose", placeholder=t("certificate15.counter.purpose"))
             with Horizontal(classes="button-row"):
                 yield Button(t("certificate15.counter.issue"), id="certificate-issue", variant="primary")
+                again = Button(t("fixd.certificate.again"), id="certificate-again")
+                again.display = False
+                yield again
                 yield Button(t("app.back"), id="nav-back")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -65,11 +74,19 @@ class CertificateScreen(CounterScreen):
         if event.button.id == "certificate-issue":
             event.stop()
             self.issue()
+        elif event.button.id == "certificate-again":
+            event.stop()
+            self._lock(False)
+            self.say("")
+            self.query_one("#certificate-from", Input).focus()
         else:
             super().on_button_pressed(event)
 
     def issue(self) -> None:
-        """Check the months, then issue and print (in the service thread)."""
+        """Check the months, then issue and print (in the service thread); nothing while
+        an issue runs or after one was issued (the form is locked)."""
+        if self.locked:
+            return
         values = [self.query_one(f"#certificate-{name}", Input).value for name in ("from", "to", "purpose")]
         try:
             start, end = parse_month(values[0]), parse_month(values[1])
@@ -83,10 +100,23 @@ class CertificateScreen(CounterScreen):
             job, document = issue_certificate(host.ctx, resident_id, start, end, purpose=purpose)
             return document.code, flush_job(host, job)
 
-        self.say(self.t("certificate15.counter.working"))
-        self.run_service(work, self._issued, lambda message: self.say(message, "error"))
+        if self.run_service(work, self._issued, lambda message: self.say(message, "error"), writes=True) is not None:
+            self.say(self.t("certificate15.counter.working"))
 
     def _issued(self, result: tuple[str, str]) -> None:
         code, printed = result
         self.issued_code = code
-        self.say(self.t("certificate15.counter.done", code=code) + (f"  {printed}" if printed else ""), "ok")
+        self._lock(True)
+        period = f"{self.query_one('#certificate-from', Input).value} – {self.query_one('#certificate-to', Input).value}"
+        self.say(self.t("certificate15.counter.done", code=code) + "\n" + self.t("fixd.certificate.locked", period=period)
+                 + (f"  {printed}" if printed else ""), "ok")
+
+    def _lock(self, locked: bool) -> None:
+        """Issued: the fields and 出具 are disabled (a later Enter issues nothing); 另开一份 shows."""
+        self.locked = locked
+        for widget in self.query("#certificate-form Input"):
+            widget.disabled = locked
+        self.query_one("#certificate-issue", Button).disabled = locked
+        self.query_one("#certificate-again", Button).display = locked
+        if locked:
+            self.set_focus(None)
