@@ -324,13 +324,17 @@ class BenefitRun(BaseModel):
     created_at = DateTimeField()
     policy_digest = CharField(max_length=64, default="")  # sha256 of the policy file's content (migration 13)
     policy_version = CharField(max_length=120, default="")  # source and effective date of the version used
+    file_sha256 = CharField(max_length=64, default="")  # sha256 of the 代发文件 as written ("" = none; migration 15)
 
 
 class BenefitPayment(BaseModel):
     """A benefit paid out (pension month, unemployment month, lump sum ...).
 
     Migration 8: ``benefit`` names the Benefit a monthly payment belongs to,
-    ``run_month`` the run that paid it, ``kind`` monthly | arrears (补发 of a raise).
+    ``run_month`` the run that paid it, ``kind`` monthly | arrears (补发 of a raise) | lump_sum
+    (a one-off: maternity, medical, injury lump sum). Migration 15: ``bank_account`` the account a
+    run paid the line to (as it was at the run; "" before, or not paid by a run) and ``reference``
+    the line's 业务参考号 in the 代发文件 (``DF`` + YYYYMM + benefit id).
     """
 
     resident = ForeignKeyField(Resident, backref="benefits", on_delete="RESTRICT")
@@ -342,6 +346,8 @@ class BenefitPayment(BaseModel):
     benefit = ForeignKeyField(Benefit, null=True, backref="payments", on_delete="SET NULL")
     run_month = DateField(null=True)
     kind = CharField(max_length=10, default="monthly")
+    bank_account = CharField(max_length=40, default="")
+    reference = CharField(max_length=40, default="")
 
 
 class Transfer(BaseModel):

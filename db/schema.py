@@ -212,6 +212,23 @@ def _money15(database: peewee.Database, migrator: SchemaMigrator) -> None:
         migrate(*steps)
 
 
+def _disbursement_anchor(database: peewee.Database, migrator: SchemaMigrator) -> None:
+    """Version 15 (attack D6): benefit_payment.bank_account and benefit_payment.reference (the account a
+    run paid each line to, as it was then, and its 业务参考号) and benefit_run.file_sha256 (the 代发文件's
+    hash), so a file can be checked against the database and the money traced after a 信息变更.
+    Defaults, not NOT NULL without one (SQLite would rebuild the table)."""
+    steps = []
+    present = {c.name for c in database.get_columns("benefit_payment")}
+    if "bank_account" not in present:
+        steps.append(migrator.add_column("benefit_payment", "bank_account", peewee.CharField(max_length=40, default="")))
+    if "reference" not in present:
+        steps.append(migrator.add_column("benefit_payment", "reference", peewee.CharField(max_length=40, default="")))
+    if "file_sha256" not in {c.name for c in database.get_columns("benefit_run")}:
+        steps.append(migrator.add_column("benefit_run", "file_sha256", peewee.CharField(max_length=64, default="")))
+    if steps:
+        migrate(*steps)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "baseline schema", _baseline),
     Migration(2, "ticket.terminal", _ticket_terminal),
@@ -226,6 +243,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "info_change_history and resident.bank_account (信息变更)", _info_change),
     Migration(13, "benefit.recovered_fen, benefit_run.policy_digest/policy_version (issue 15 money)", _money15),
     Migration(14, "payment.channel and payment.reference (collection channels)", _payment_channel),
+    Migration(15, "benefit_payment.bank_account/reference, benefit_run.file_sha256 (代发文件 anchored)",
+              _disbursement_anchor),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -1,5 +1,7 @@
 """``kiosk benefit check ID_NUMBER KIND [--date D] [--fact KEY=VALUE ...] [--json]``,
 ``kiosk benefit run YYYY-MM [--dry-run] [--out FILE.csv|FILE.xlsx] [--staff NUMBER] [--json]``,
+``kiosk benefit run-check YYYY-MM --file PATH [--json]`` (:mod:`kiosk.services.run_check`: the
+代发文件 against the database line by line, exit 1 on any difference),
 ``kiosk benefit certify ID_NUMBER --staff NUMBER`` and ``kiosk benefit due-certification [--month YYYY-MM]``.
 
 ``run`` (:mod:`kiosk.services.benefit_run`) previews with ``--dry-run``
@@ -55,6 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--staff", metavar="NUMBER", help="the approving supervisor's number (PIN on stdin)")
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=run_command)
+    check_file = actions.add_parser("run-check", help="check a 代发文件 against the run that wrote it, line by line")
+    check_file.add_argument("month", help="YYYY-MM (the run's month)")
+    check_file.add_argument("--file", required=True, help="the disbursement file (.csv or .xlsx) to check")
+    check_file.add_argument("--json", action="store_true", help="print one JSON object")
+    check_file.set_defaults(func=run_check_command)
     certify = actions.add_parser("certify", help="待遇领取资格认证 of a pensioner (resumes a suspended pension)")
     certify.add_argument("id_number", help="公民身份号码 (18 characters)")
     certify.add_argument("--staff", metavar="NUMBER", required=True, help="the clerk's number (PIN on stdin)")
@@ -120,6 +127,62 @@ def run_command(args: argparse.Namespace) -> int:
     if result.file:
         print(f"代发文件 file: {result.file}")
     return 0
+
+
+def run_check_command(args: argparse.Namespace) -> int:
+    """``run-check``: :func:`kiosk.services.run_check.check_file`, audited (admin-cli and the OS user);
+    exit 1 when the file differs from the database or from the file the run wrote."""
+    from pathlib import Path
+
+    from db import audit
+    from db.connection import write_transaction
+    from db.files import os_user
+    from kiosk.services import benefit_run, run_check
+
+    ctx, database = open_context(args)
+    try:
+        try:
+            month = benefit_run.parse_month(args.month)
+            result = run_check.check_file(ctx, month, Path(args.file))
+            with database.connection_context(), write_transaction(database):
+                audit.append(actor="admin-cli", terminal=ctx.terminal, action="benefit.run_check", now=ctx.now(),
+                             entity="benefit_run", entity_id=f"{month:%Y-%m}",
+                             detail={"file": str(args.file), "sha256": result.sha256, "ok": result.ok,
+                                     "differences": len(result.differences), "os_user": os_user()})
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+    finally:
+        database.close()
+    if args.json:
+        print(json.dumps(result.as_json(), ensure_ascii=False))
+        return 0 if result.ok else 1
+    t = Translator("zh_CN")
+    print(t("money_fixd.check.head", month=f"{month:%Y-%m}", file=result.file, lines=result.lines))
+    if result.hash_matches is None:
+        print(t("money_fixd.check.hash_none"))
+    elif result.hash_matches:
+        print(t("money_fixd.check.hash_same", digest=result.sha256))
+    else:
+        print(t("money_fixd.check.hash_differs", recorded=result.recorded_sha256, digest=result.sha256))
+    if not result.accounts_recorded:
+        print(t("money_fixd.check.no_accounts"))
+    for diff in result.differences:
+        if diff.field == "unknown_reference":
+            print("  " + t("money_fixd.check.unknown", line=diff.line, reference=diff.reference))
+        elif diff.field == "missing_line":
+            print("  " + t("money_fixd.check.missing", reference=diff.reference,
+                           amount=format_yuan(int(diff.database_value))))
+        elif diff.field == "total":
+            print("  " + t("money_fixd.check.total", file=diff.file_value, database=diff.database_value))
+        else:
+            print("  " + t("money_fixd.check.line", line=diff.line, reference=diff.reference,
+                           what=t(f"money_fixd.field.{diff.field}"), file=diff.file_value,
+                           database=diff.database_value))
+    if result.differences:
+        print(t("money_fixd.check.bad", count=len(result.differences)))
+    else:
+        print(t("money_fixd.check.ok") if result.ok else t("money_fixd.check.bad_hash_only"))
+    return 0 if result.ok else 1
 
 
 def certify_command(args: argparse.Namespace) -> int:

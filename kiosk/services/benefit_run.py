@@ -7,9 +7,11 @@ is due and not yet paid, one transaction per run:
   a resident pension follows the basic pension, :func:`month_amount`);
 - earlier months not paid (back pay after a suspension is lifted);
 - arrears (补发) of months paid before a raise took effect in the policy
-  file (``due - paid`` for each earlier month); the month itself is paid as
-  the approved amount plus a separate ``arrears`` row for the raise, so every
-  ``monthly`` row equals what 复核 approved (the rule audit compares them).
+  file (``due - paid`` for each earlier month ALREADY paid: RULES.md §13.2);
+  a month paid for the first time is one ``monthly`` row of the amount in
+  force that month. A raise in force for the run's month raises the benefit's
+  own ``monthly_fen``/``basic_fen`` (recorded in the run's audit entry with
+  the policy version), so the next months are plain monthly rows again.
 
 Nothing is paid twice: a posted month is recorded in :class:`BenefitRun`
 (one row per month, unique), and a month counts as paid when ANY payment of
@@ -168,6 +170,9 @@ class Plan:
     finish: list[int] = field(default_factory=list)
     lowered: list[tuple[int, dt.date, Fen, Fen]] = field(default_factory=list)
     """(benefit id, month, paid, due now) of months already paid MORE than the policy in force gives."""
+    raises: list[tuple[int, Fen, Fen, Fen, dt.date]] = field(default_factory=list)
+    """(benefit id, monthly_fen, new monthly_fen, new basic_fen, first month of the new amount): a raise
+    in force for the last month paid."""
 
     @property
     def total_fen(self) -> Fen:
@@ -285,12 +290,9 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
             due = month_amount(ctx, benefit, period)
             already = paid.get((person.id, benefit_family(str(benefit.kind)), period), 0)
             if already == 0:
-                # The approved amount as the month's payment; a raise since then as a separate
-                # 补差 row (so every monthly row equals what 复核 approved).
-                first = min(due, int(benefit.monthly_fen))
-                items.append(Item(period, "monthly", first))
-                if due > first:
-                    items.append(Item(period, "arrears", due - first))
+                # A month paid for the first time is paid at the amount in force that month (a raise
+                # included): arrears are only for months already paid (RULES.md §13.2, attack D10).
+                items.append(Item(period, "monthly", due))
             elif already < due:
                 items.append(Item(period, "arrears", due - already))
             elif already > due and benefit.basic_fen and (
@@ -320,6 +322,15 @@ def plan(ctx: ServiceContext, month: dt.date) -> Plan:
             continue
         # An injury claim's approved amount is its lump sum: the monthly allowance is the Benefit's alone.
         application = None if benefit.kind == "injury" else benefit.__data__.get("application")
+        if benefit.basic_fen and items:
+            # From the month a raise applies the benefit's own monthly amount is the new one.
+            current = month_amount(ctx, benefit, last)
+            if current > int(benefit.monthly_fen):
+                new_basic = int(benefit.basic_fen) + current - int(benefit.monthly_fen)
+                since = last
+                while since > benefit.start_month and month_amount(ctx, benefit, add_months(since, -1)) == current:
+                    since = add_months(since, -1)
+                result.raises.append((benefit.id, int(benefit.monthly_fen), current, new_basic, since))
         result.lines.append(Line(benefit.id, person.id, application, str(benefit.kind),
                                  str(person.name), str(person.id_number), cards.get(person.id, ""), account,
                                  tuple(items), f"DF{month:%Y%m}{benefit.id:07d}"))
@@ -408,17 +419,22 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
             policy = record_policy(ctx, month, now)
             change = policy_change(ctx, month)
             _write_payments(ctx, result, month, now, today)
+            digest = ""
             if out is not None:
                 written = out
                 write_file(out, result.lines, month)
+                digest = file_sha256(out)
             BenefitRun.create(month=month, paid=len(result.lines), total_fen=result.total_fen,
                               approved_by=approver, file=str(out or ""), created_at=now,
-                              policy_digest=policy.digest, policy_version=policy.label)
+                              policy_digest=policy.digest, policy_version=policy.label, file_sha256=digest)
             audit.append(actor=ctx.actor, terminal=ctx.terminal, action="benefit.run", now=now,
                          entity="benefit_run", entity_id=f"{month:%Y-%m}",
                          detail={"paid": len(result.lines), "total_fen": result.total_fen,
-                                 "skipped": dict(result.skipped), "file": str(out or ""),
+                                 "skipped": dict(result.skipped), "file": str(out or ""), "file_sha256": digest,
                                  "suspended": result.suspend, "finished": result.finish,
+                                 "raised": [{"benefit": b, "from_fen": old, "to_fen": new,
+                                             "effective": f"{since:%Y-%m}", "policy": policy.label}
+                                            for b, old, new, _, since in result.raises],
                                  "policy": {"digest": policy.digest, "version": policy.label,
                                             "effective": policy.effective.isoformat()}})
     except OSError as exc:
@@ -529,6 +545,9 @@ def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.d
     if result.finish:
         Benefit.update(status="finished", reason="months_used", updated_at=now) \
             .where(benefit_ids(result.finish) & (Benefit.status == "in_payment")).execute()
+    for benefit_id, _, monthly, basic, _since in result.raises:
+        Benefit.update(monthly_fen=monthly, basic_fen=basic, updated_at=now).where(
+            benefit_ids([benefit_id])).execute()
     parts: dict[int, tuple[str, Fen]] = {
         b.id: (str(b.account_kind), int(b.account_part_fen)) for b in
         Benefit.select(Benefit.id, Benefit.account_kind, Benefit.account_part_fen)
@@ -539,7 +558,9 @@ def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.d
         for item in line.items:
             rows.append({"resident": line.resident_id, "application": line.application_id,
                          "benefit_type": line.benefit_type, "period": item.period, "amount_fen": item.amount_fen,
-                         "paid_at": now, "benefit": line.benefit_id, "run_month": month, "kind": item.kind})
+                         "paid_at": now, "benefit": line.benefit_id, "run_month": month, "kind": item.kind,
+                         # where the money went, as it was at the run (a later 信息变更 changes the person's)
+                         "bank_account": line.bank_account, "reference": line.reference})
             if item.kind == "monthly" and line.benefit_id in parts:
                 kind, part = parts[line.benefit_id]
                 payouts[(line.resident_id, kind, item.period)] += part
@@ -554,6 +575,14 @@ def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.d
         if part > 0:
             post_ledger(account, -part, "payout", entry_date=today, now=now,
                         reference=payout_reference(f"DF{month:%Y%m}", period))
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 (hex) of a file's bytes, as recorded for the 代发文件 a run wrote."""
+    import hashlib
+
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def write_file(path: Path, lines: Sequence[Line], month: dt.date) -> None:

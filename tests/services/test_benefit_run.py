@@ -110,7 +110,8 @@ def test_three_months_suspension_raise_and_death(town: Town, tmp_path: Path) -> 
     mar = _post(town, MAR, tmp_path)
     villager = next(line for line in mar.lines if line.benefit_id == b["villager"])
     assert [(i.period, i.kind, i.amount_fen) for i in villager.items] == [
-        (JAN, "arrears", 2000), (FEB, "arrears", 2000), (MAR, "monthly", amounts["villager"]), (MAR, "arrears", 2000)]
+        (JAN, "arrears", 2000), (FEB, "arrears", 2000), (MAR, "monthly", amounts["villager"] + 2000)]
+    # Arrears only for months already paid; the raise is the monthly amount itself from now on (attack D10).
     retiree = next(line for line in mar.lines if line.benefit_id == b["retiree"])
     assert retiree.amount_fen == amounts["retiree"]  # the employee pension does not follow the basic pension
 
