@@ -24,6 +24,19 @@ A network job goes like this (:meth:`NetworkDevice.send`):
    A write that stalls or breaks → :class:`PrinterTimeout` /
    :class:`ConnectionLost`: the job is sent again later (a torn first copy is
    possible when the printer dies in the middle; it has no footer).
+   Then wait until our socket's send queue is empty (Linux ``SIOCOUTQ``: bytes
+   the printer's TCP has not acknowledged yet). Handing bytes to our kernel is
+   not sending them: a printer that accepts the connection but stops reading
+   (paper jam, cover open, firmware hung) leaves most of the job here. The
+   queue must keep shrinking: no progress for ``timeout`` seconds (3 s in a
+   hall), or not empty after :data:`DRAIN_LIMIT` (30 s; a real printer takes
+   a ~33 KB receipt in well under a few seconds, and a slow one that keeps
+   reading gets the whole 30 s) → :class:`PrinterNotTaking`: the connection
+   is reset (``SO_LINGER`` 0), so the kernel drops what is still queued and
+   it cannot come out later behind the retry, and the job is sent again later.
+   Its message says how many bytes left (a part of them may have printed).
+   Every failure after the first byte was written resets the connection the
+   same way.
 4. Close our side cleanly (TCP FIN). From here on the job counts as **sent**:
    :meth:`NetworkDevice.send` returns and the spool never sends it again.
    It waits up to ``timeout`` for a confirmation — the status answer (TCP is
@@ -40,10 +53,13 @@ is "unknown".
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import shutil
 import socket
+import struct
 import subprocess
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -85,6 +101,17 @@ class PrinterUnreachable(PrinterError):
 
 class PrinterTimeout(PrinterError):
     """The printer accepted the connection but did not answer in time."""
+
+
+class PrinterNotTaking(PrinterTimeout):
+    """The printer accepted the connection but stopped taking the job's bytes (jam, cover, power).
+
+    ``left`` bytes of ``total`` reached the printer (acknowledged by its TCP); when ``left``
+    is above 0 part of the receipt may have printed."""
+
+    def __init__(self, message: str, detail: str = "", *, left: int = 0, total: int = 0) -> None:
+        super().__init__(message, detail)
+        self.left, self.total = left, total
 
 
 class PaperOut(PrinterError):
@@ -136,6 +163,15 @@ class PrinterStatus:
 
 
 UNKNOWN = PrinterStatus(None, "unknown")
+
+
+def error_kind(error: BaseException | None) -> str:
+    """A printer failure as a catalog word: unreachable, not_taking, timeout, paper_out,
+    connection_lost or other (``printer_faults.reason.<kind>``)."""
+    kinds: tuple[tuple[type[PrinterError], str], ...] = (
+        (PrinterUnreachable, "unreachable"), (PrinterNotTaking, "not_taking"), (PrinterTimeout, "timeout"),
+        (PaperOut, "paper_out"), (ConnectionLost, "connection_lost"))
+    return next((name for cls, name in kinds if isinstance(error, cls)), "other")
 
 
 def parse_online(reply: bytes) -> bool | None:
@@ -241,6 +277,36 @@ def forget_status_answers() -> None:
         _silent_on_status.clear()
 
 
+#: Seconds a network job's bytes may take to leave our send queue in all (step 3 of the module
+#: text); the queue must also shrink at least once every ``timeout`` seconds.
+DRAIN_LIMIT = 30.0
+#: Seconds between two looks at the send queue while it drains.
+DRAIN_POLL = 0.02
+#: The message of :class:`PrinterNotTaking` (also the reason a waiting job shows).
+NOT_TAKING = "打印机不接收数据，请检查纸张、纸仓盖和电源"
+
+
+def unsent_bytes(sock: socket.socket) -> int | None:
+    """Bytes of ``sock`` its peer has not acknowledged yet (Linux ``SIOCOUTQ``); None where the
+    system cannot tell (then a job counts as sent once written, as before)."""
+    try:
+        raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+    except (OSError, AttributeError):
+        return None
+    return int(struct.unpack("i", raw)[0])
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with a reset: the kernel drops bytes still queued, so they never print behind a retry."""
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def _not_taking(left: int, total: int, during: str) -> PrinterNotTaking:
+    part = f"已送出 {left}/{total} 字节，可能已打出一部分" if left else f"{total} 字节一个也没有送出"
+    return PrinterNotTaking(NOT_TAKING, f"{during}：{part}", left=left, total=total)
+
+
 class NetworkDevice:
     """A raw TCP printer (port 9100) with short timeouts; see the module text for the protocol."""
 
@@ -321,9 +387,31 @@ class NetworkDevice:
             while sent < len(view):
                 sent += sock.send(view[sent:])
         except TimeoutError as exc:
-            raise PrinterTimeout("打印机长时间不接收数据", f"发送中，已发送 {sent}/{len(data)} 字节") from exc
+            queued = unsent_bytes(sock)
+            raise _not_taking(sent - (queued or 0), len(data), "发送中") from exc
         except OSError as exc:
             raise ConnectionLost("打印过程中与打印机的连接中断", str(exc)) from exc
+
+    def _drain(self, sock: socket.socket, total: int) -> None:
+        """Step 3, end: wait until the printer acknowledged every byte; :class:`PrinterNotTaking`
+        when the send queue stops shrinking for ``timeout`` s or is not empty after DRAIN_LIMIT s."""
+        queued = unsent_bytes(sock)
+        if queued is None:
+            return  # no SIOCOUTQ here: written counts as sent
+        started = last_progress = time.monotonic()
+        while queued > 0:
+            now = time.monotonic()
+            if now - last_progress >= self.timeout or now - started >= DRAIN_LIMIT:
+                log.warning("printer %s:%s took %d of %d bytes and then stopped reading; not counted as printed",
+                            self.host, self.port, total - queued, total)
+                raise _not_taking(total - queued, total, "发送后")
+            time.sleep(DRAIN_POLL)
+            now_queued = unsent_bytes(sock)
+            if now_queued is None:
+                return
+            if now_queued < queued:
+                last_progress = time.monotonic()
+            queued = now_queued
 
     def _confirmation(self, sock: socket.socket, status_answered: bool) -> bool:
         """Step 4: close our side, then wait up to ``timeout`` for an answer or the printer closing."""
@@ -355,7 +443,13 @@ class NetworkDevice:
         with contextlib.closing(sock):
             sock.settimeout(self.timeout)
             answered = self._probe_before(sock)
-            self._write(sock, data + DLE_EOT_ONLINE if answered else data)
+            payload = data + DLE_EOT_ONLINE if answered else data
+            try:
+                self._write(sock, payload)
+                self._drain(sock, len(payload))
+            except PrinterError:
+                _reset(sock)  # what is still queued must not print later, behind the retry
+                raise
             confirmed = self._confirmation(sock, answered)
         if not confirmed:
             log.warning("printer %s:%s took the job but did not confirm it in %.1f s; not sending it again",

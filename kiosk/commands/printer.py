@@ -3,7 +3,9 @@
 The test page has every block type (text, big number, table, rare
 characters as an image line, QR code, barcode); it goes straight to the
 device, not through the spool, so a technician sees at once whether the
-printer works. An unreachable printer is one line and exit code 2.
+printer works. An unreachable printer, or one that accepts the connection
+but does not take the page's bytes (printers.devices.PrinterNotTaking), is
+one line and exit code 2; a page sent but not confirmed says so (exit 0).
 
 ``kiosk printer status`` exits 0 when the printer is usable (ready, or
 connected but not answering status queries: 状态未知), 1 when it is
@@ -11,8 +13,10 @@ offline, out of paper or unreachable.
 
 ``kiosk printer jobs`` lists this terminal's receipts a clerk must decide on
 (see printers.spool: "uncertain" ones, sent when the kiosk stopped, and
-"failed" ones); ``--printed JOB_ID`` records that an uncertain receipt did
-come out (audited). A reprint is made at the counter's 补打 screen.
+"failed" ones), and the ones waiting for the printer (pending after a failed
+attempt, with the reason; they print by themselves when it is back);
+``--printed JOB_ID`` records that an uncertain receipt did come out (audited).
+A reprint is made at the counter's 补打 screen.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import argparse
 from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, settings_for
 from kiosk.i18n import Translator
-from printers.devices import PrinterError, open_device
+from printers.devices import PrinterError, error_kind, open_device
 from printers.escpos_render import RenderOptions, render_escpos
 from printers.templates import PrinterTestInput, ReceiptContext, printer_test_page
 
@@ -56,10 +60,15 @@ def printer_test(args: argparse.Namespace) -> int:
     ctx = ReceiptContext(settings.hall.name, settings.terminal.id, clock_for(settings).now_local(),
                          training=settings.terminal.training)
     document = printer_test_page(ctx, PrinterTestInput(url, options.paper, options.encoding, options.profile))
+    t = Translator(settings.terminal.language)
     try:
-        device.send(render_escpos(document, options), document=document)
+        confirmed = device.send(render_escpos(document, options), document=document)
     except PrinterError as exc:
-        raise CommandError(f"测试页未打印：{exc}") from None
+        reason = t(f"printer_faults.reason.{error_kind(exc)}") + (f"（{exc.detail}）" if exc.detail else "")
+        raise CommandError(t("printer_faults.test.not_printed", reason=reason)) from None
+    if confirmed is False:  # every byte reached the printer, which said nothing: look at the paper
+        print(t("printer_faults.test.unconfirmed", url=device.url, code=document.code))
+        return 0
     print(f"测试页已发送到 {device.url}（校验码 {document.code}）")
     return 0
 
@@ -101,16 +110,22 @@ def printer_jobs(args: argparse.Namespace) -> int:
             return 0
         waiting = spool.attention()
         printing = spool.in_progress()
+        stuck = [job for job in spool.pending() if job.attempts > 0]  # tried and failed: the printer's fault
     finally:
         database.close()
     t = Translator(settings.terminal.language)
+    if stuck:
+        print(t("printer_faults.jobs.waiting", terminal=terminal, count=len(stuck)))
+        for job in stuck:
+            print(f"  {job.id}  {job.code}  {job.kind}  {job.created_at:%Y-%m-%d %H:%M}  "
+                  f"{t('printer_faults.jobs.waiting_state')}：{job.last_error}")
     if printing:  # a job killed while sending sits here for its first minutes: never "nothing"
         print(t("faults2.jobs.printing", terminal=terminal, count=len(printing)))
         for job in printing:
             print(f"  {job.id}  {job.code}  {job.kind}  {job.created_at:%Y-%m-%d %H:%M}  "
                   + t("faults2.jobs.printing_state"))
     if not waiting:
-        if not printing:
+        if not printing and not stuck:
             print(f"终端 {terminal}：没有待核实的小票")
         return 0
     print(f"终端 {terminal}：{len(waiting)} 张小票待核实（补打请在窗口“补打”界面输入校验码）")

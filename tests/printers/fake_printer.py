@@ -10,7 +10,13 @@ up to the sender's end of data, keeps it and then resets instead of closing
 (the sender must not send it again); ``paper_out`` answers DLE EOT 4 with "paper out"; ``mute`` reads
 and keeps every job but never answers a status query; ``late`` answers the
 paper query at once but confirms a job (DLE EOT 1) only ``delay`` seconds
-after reading it, and keeps the connection until then (a busy printer).
+after reading it, and keeps the connection until then (a busy printer);
+``slow`` reads ``chunk`` bytes every ``delay`` seconds and answers no status
+query (a printer printing a long receipt as fast as its head moves).
+``rcvbuf`` shrinks the printer's receive buffer (SO_RCVBUF on the listener,
+inherited by each connection): ``silent`` with ``rcvbuf=1024`` is a printer
+that accepts the connection and never reads, holding ~1-2 KB of a job while
+the rest stays in the sender's queue (the attack D1 printer).
 ``refusing_port()`` is a port with nothing listening.
 
 A job is what the printer read between its status queries, kept when it
@@ -31,15 +37,19 @@ PAPER_OUT = b"\x7e"
 
 
 class FakePrinter:
-    def __init__(self, mode: str = "ok", port: int = 0, *, delay: float = 10.0) -> None:
+    def __init__(self, mode: str = "ok", port: int = 0, *, delay: float = 10.0, rcvbuf: int | None = None,
+                 chunk: int = 512) -> None:
         self.mode = mode
         self.delay = delay
+        self.chunk = chunk
         self.jobs: list[bytes] = []
         self.connections = 0
         self.status_queries = 0
         self.late_answers = 0  # "late": confirmations sent (or tried) after the delay
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if rcvbuf is not None:  # before listen(): accepted connections inherit it
+            self._server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self._server.bind(("127.0.0.1", port))
         self._server.listen(16)
         self.port = self._server.getsockname()[1]
@@ -63,7 +73,35 @@ class FakePrinter:
             if self.mode == "silent":
                 self._held.append(conn)  # never read, never answer
                 continue
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            handler = self._handle_slow if self.mode == "slow" else self._handle
+            threading.Thread(target=handler, args=(conn,), daemon=True).start()
+
+    def held_bytes(self, index: int = 0, seconds: float = 10.0) -> int:
+        """Read what a ``silent`` connection was ever given, until the sender's end (close or reset)."""
+        conn = self._held[index]
+        conn.settimeout(seconds)
+        total = 0
+        try:
+            while chunk := conn.recv(65536):
+                total += len(chunk)
+        except OSError:
+            pass  # reset by the sender: it gave up
+        return total
+
+    def _handle_slow(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        try:
+            while not self._stop.is_set():
+                chunk = conn.recv(self.chunk)
+                if not chunk:
+                    self._keep(buf)
+                    return
+                buf += chunk
+                time.sleep(self.delay)
+        except OSError:
+            pass
+        finally:
+            conn.close()
 
     def _keep(self, buf: bytearray) -> None:
         job = bytes(buf)
@@ -143,8 +181,9 @@ class FakePrinter:
 
 
 @contextmanager
-def fake_printer(mode: str = "ok", port: int = 0, *, delay: float = 10.0) -> Iterator[FakePrinter]:
-    printer = FakePrinter(mode, port, delay=delay)
+def fake_printer(mode: str = "ok", port: int = 0, *, delay: float = 10.0, rcvbuf: int | None = None,
+                 chunk: int = 512) -> Iterator[FakePrinter]:
+    printer = FakePrinter(mode, port, delay=delay, rcvbuf=rcvbuf, chunk=chunk)
     try:
         yield printer
     finally:

@@ -16,6 +16,7 @@ from printers.devices import (
     PaperOut,
     PreviewDevice,
     PrinterError,
+    PrinterNotTaking,
     PrinterStatus,
     PrinterTimeout,
     PrinterUnreachable,
@@ -183,3 +184,32 @@ def test_preview_device_writes_png_bin_txt(tmp_path: Path) -> None:
     for suffix in (".png", ".bin", ".txt"):  # receipts hold personal data: owner only
         assert stem.with_suffix(suffix).stat().st_mode & 0o777 == 0o600, suffix
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_printer_that_accepts_but_never_reads_does_not_get_the_job_counted_as_sent() -> None:
+    """Attack D1: the connection is accepted, ~1-2 KB fit in the printer's buffer, the rest stays
+    in our send queue. That is not "sent": PrinterNotTaking (a timeout, so the spool retries it),
+    saying how much left, and the connection is reset so the queued rest never prints later."""
+    data = render_escpos(samples.ticket())  # ~22 KB: far more than the printer's 1 KB buffer holds
+    with fake_printer("silent", rcvbuf=1024) as printer:
+        device = open_device(printer.url + "?status=off", timeout=0.5)
+        with pytest.raises(PrinterNotTaking, match="不接收数据") as info:
+            device.send(data)
+        assert isinstance(info.value, PrinterTimeout)
+        assert 0 < info.value.left < len(data) and info.value.total == len(data)
+        assert "可能已打出一部分" in str(info.value)
+        # the printer wakes up and reads everything it will ever get: only what had left, not the job
+        assert info.value.left <= printer.held_bytes(0) < len(data)
+
+
+def test_slow_printer_that_keeps_reading_gets_the_whole_job_once() -> None:
+    """A printer reading 512 bytes every 50 ms takes ~2.3 s for the job, longer than the 2 s timeout:
+    it keeps taking data, so the job is sent (once) and confirmed by its close."""
+    data = render_escpos(samples.ticket())
+    with fake_printer("slow", rcvbuf=1024, delay=0.05, chunk=512) as printer:
+        device = open_device(printer.url + "?status=off", timeout=2.0)
+        assert device.send(data) is True
+        deadline = time.monotonic() + 10
+        while not printer.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert printer.jobs == [data] and printer.connections == 1

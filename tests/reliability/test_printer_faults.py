@@ -315,3 +315,33 @@ def test_resident_is_told_a_sent_but_unconfirmed_receipt_was_sent(
         job_id = PrintJob.get().id
         assert "If nothing came out" in services.flush(job_id).message
         assert printer.connections == 1  # flushing again sent nothing
+
+
+def test_printer_that_never_reads_keeps_the_receipt_waiting_and_prints_it_once_later(
+        database: peewee.Database, clock: FixedClock) -> None:
+    """Attack D1 through the spool: a printer that accepts and never reads (1 KB buffer) got
+    "printed", never retried, 请取走. Now the receipt waits with the reason, the screen says it is
+    kept, and a working printer later prints it exactly once."""
+    from kiosk.app import Services
+    from kiosk.policy import load_policy
+
+    ctx = ServiceContext(database, clock, terminal="T01")
+    with fake_printer("silent", rcvbuf=1024) as stuck, fake_printer("ok") as ok:
+        spool = _spool(database, clock, stuck.url + "?status=off", timeout=0.5)
+        services = Services(printer=spool.device, spool=spool, policy=load_policy(None))
+        info = q.take_ticket(ctx, "A", receipt=True)
+        assert info.print_job_id is not None
+        outcome = services.flush(info.print_job_id)
+        job = PrintJob.get_by_id(info.print_job_id)
+        assert job.status == "pending" and job.attempts == 1 and job.printed_at is None
+        assert "不接收数据" in job.last_error and "可能已打出一部分" in job.last_error
+        assert not outcome.printed and "请取走" not in outcome.message and job.code in outcome.message
+        assert "不接收数据" in (spool.alert() or "")
+        assert stuck.held_bytes(0) < 10_000  # the rest of the ~22 KB ticket was dropped, not delivered later
+        spool.device = open_device(ok.url, timeout=2.0)  # paper loaded / cover shut
+        assert spool.run_once(force=True) == 1
+        _until(lambda: len(ok.jobs) >= 1)
+        assert spool.run_once(force=True) == 0
+    assert PrintJob.get_by_id(info.print_job_id).status == "printed"
+    assert len(ok.jobs) == 1
+    _once_each(ok.jobs)
