@@ -189,10 +189,14 @@ class StepForm(KioskModal[dict[str, Any] | None]):
         with Vertical(id="step-form", classes="step-box"):
             yield Static(self.t(self.TITLE_KEY) + (f"  {self.subject}" if self.subject else ""),
                          classes="step-title")
+            # What is wrong comes right under the title: a long policy paragraph or many fields
+            # (English at 80x24) push what follows them off the dialog, never this line.
+            message = Static("", id="step-message")
+            message.display = False
+            yield message
             yield Static("", id="step-intro")
             yield VerticalScroll(id="step-fields")
             yield Static("", id="step-live")
-            yield Static("", id="step-message")
             with Horizontal(classes="step-buttons"):
                 yield MenuButton("Enter", self.t("counter.steps.confirm"), "confirm", classes="primary-choice")
                 yield Button(self.t("counter.steps.cancel"), id="step-cancel")
@@ -290,6 +294,7 @@ class StepForm(KioskModal[dict[str, Any] | None]):
         message = self.query_one("#step-message", Static)
         message.update(text)
         message.set_classes("-error" if text else "")
+        message.display = bool(text)
 
     def _focus_field(self, name: str) -> None:
         field = next(f for f in self.field_list if f.name == name)

@@ -10,10 +10,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import peewee
+import pytest
 from textual.widgets import Button, Input
 
 from db.models import AuditEntry, PrintJob
@@ -66,3 +68,84 @@ async def test_certificate_enter_three_times_issues_one_and_locks(database: peew
         await pilot.press("enter")
         await until(pilot, lambda: _count(database, AuditEntry, AuditEntry.action == "certificate.issue") == 2)
 
+
+
+# -- D16: a step form's message is on screen at 80x24 ---------------------------------------------
+
+#: A value each kind of field refuses.
+_BAD = {"yuan": "99999999999999999999", "int": "x", "decimal": "x", "date": "2026-13-45", "month": "2026-13",
+        "text": "a\x07b"}
+
+
+def _every_step_form() -> list[Any]:
+    """One of every step form, opened with no data (as a new application has)."""
+    from screens.counter import steps
+    from screens.counter.steps.base import StepForm
+    from screens.counter.steps.benefit import EmployeePensionForm
+    from screens.counter.steps.payment import PaymentForm
+    from screens.counter.steps.transfer import TransferArrivalForm
+
+    kinds: set[type[StepForm]] = {*steps._SUBMIT.values(), *steps._STEP.values(), EmployeePensionForm,
+                                  TransferArrivalForm}
+    forms: list[Any] = [PaymentForm(30000, {}, subject="SQ20261201000002 赵*梅")]
+    forms += [kind({}, subject="SQ20261201000002 赵*梅") for kind in sorted(kinds, key=lambda k: k.__name__)]
+    return forms
+
+
+def _longer(intro: Callable[[], str]) -> Callable[[], str]:
+    return lambda: intro() + "\n" + "\n".join(["…"] * 4)
+
+
+def _ready(app: Any, form: Any) -> bool:
+    return app.screen is form and bool(form.ready)
+
+
+def _gone(app: Any, form: Any) -> bool:
+    return app.screen is not form
+
+
+def _on_screen(app: Any, widget: Any) -> bool:
+    """Drawn where it is, inside the terminal: the compositor finds it at its first line."""
+    region = widget.region
+    if not region.area or region.bottom > app.size.height:
+        return False
+    found, _ = app.screen.get_widget_at(region.x + 1, region.y)
+    return found is widget or widget in found.ancestors
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_every_step_form_shows_its_message_at_80x24(database: peewee.Database, clock: FixedClock,
+                                                          language: str) -> None:
+    from screens.counter.steps.base import TextField
+    from screens.widgets.plain import Static
+
+    clerk_and_resident(database, clock)
+    app = make_counter_app(database, clock, language=language)
+    hidden: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        for form in _every_step_form():
+            # A longer policy paragraph (a policy book with more levels, a longer language) must not
+            # push the message off the dialog either.
+            form.intro = _longer(form.intro)
+            app.push_screen(form)
+            await until(pilot, partial(_ready, app, form))
+            for shown_when in [f.when for f in form.field_list if f.when is not None]:  # every field shown
+                form.choices[shown_when[0]] = shown_when[1][0]
+            form._refresh()
+            text_fields = [f for f in form._visible() if isinstance(f, TextField)]
+            if text_fields:  # the last one: the field furthest down the form
+                field = text_fields[-1]
+                form.query_one(f"#field-{field.name}", Input).value = _BAD[field.kind]
+            else:  # only choices: one left unanswered
+                form.choices[form._visible()[-1].name] = ""
+            form.confirm()
+            await pilot.pause()
+            line = form.query_one("#step-message", Static)
+            said = str(line.render())
+            assert said and app.screen is form, type(form).__name__
+            if not _on_screen(app, line):
+                hidden.append(f"{type(form).__name__}: {said}")
+            form.dismiss(None)
+            await until(pilot, partial(_gone, app, form))
+    assert hidden == []
