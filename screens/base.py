@@ -156,7 +156,28 @@ class HostMixin:
                 on_error(self.service_message(error))
             else:
                 _log.error("service call failed", exc_info=error)
-                on_error(self.t("error.unexpected"))
+                on_error(self.fault_message(error))
+
+    def fault_message(self, error: BaseException | None) -> str:
+        """What a failure that is not a refusal says: when the database does not answer (a lost
+        or refused connection, a server gone away, a locked SQLite file) it says so — to staff at
+        the counter plainly, to a resident calmly — else the generic "something went wrong"."""
+        kind = database_fault_kind(error)
+        if kind is None:
+            return self.t("error.unexpected")
+        audience = "counter" if self.host.settings.terminal.mode == "counter" else "resident"
+        return self.t(f"fixd.fault.{kind}_{audience}")
+
+
+def database_fault_kind(error: BaseException | None) -> str | None:
+    """``"busy"`` for a locked database, ``"db"`` for one that does not answer (peewee's
+    OperationalError/InterfaceError, which wrap the drivers' connection errors: refused, timed
+    out, server closed the connection), None for anything else (a bug, a bad value)."""
+    import peewee
+
+    if not isinstance(error, peewee.OperationalError | peewee.InterfaceError):
+        return None
+    return "busy" if "locked" in str(error).lower() else "db"
 
 
 class KioskScreen(HostMixin, Screen[Any]):

@@ -95,9 +95,11 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
     def _failed(self, message: str) -> None:
         self._busy = False
         self._show(message)
+        # The number stays for correcting or trying again (the database may be back in a
+        # moment); selected, so the next card or ID read replaces it.
         field = self.query_one("#find-input", Input)
-        field.value = ""
         field.focus()
+        field.select_all()
 
     def _show(self, text: str) -> None:
         message = self.query_one("#find-message", Static)

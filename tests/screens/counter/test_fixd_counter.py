@@ -149,3 +149,36 @@ async def test_every_step_form_shows_its_message_at_80x24(database: peewee.Datab
             form.dismiss(None)
             await until(pilot, partial(_gone, app, form))
     assert hidden == []
+
+
+# -- D3: the database does not answer: the number is kept and the fault named -----------------------
+
+
+async def test_find_with_database_down_keeps_the_number_and_names_the_fault(
+        database: peewee.Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from screens.counter.find import FindResidentModal
+    from screens.widgets.plain import Static
+    from tests.screens.test_fixd_outage import Outage
+
+    person = clerk_and_resident(database, clock)
+    outage = Outage(database, monkeypatch)
+    app = make_counter_app(database, clock, language="en")
+    found: list[Any] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app.push_screen(FindResidentModal(), found.append)
+        await until(pilot, lambda: bool(app.screen.query("#find-input")))
+        modal = app.screen
+        field = modal.query_one("#find-input", Input)
+        outage.down = True
+        await pilot.press(*person.id_number, "enter")
+        line = modal.query_one("#find-message", Static)
+        await until(pilot, lambda: bool(str(line.render())))
+        said = str(line.render())
+        assert "database does not answer" in said and "typed is kept" in said, said
+        assert "nothing you entered was lost" not in said
+        assert field.value == person.id_number and app.focused is field
+        outage.down = False  # back: the same Enter finds the person
+        await pilot.press("enter")
+        await until(pilot, lambda: bool(found))
+    assert found[0].id == person.id
