@@ -20,8 +20,9 @@ Job states (``print_job.status``)::
 * **printing**: claimed just before its bytes go to the printer (an UPDATE
   that only one process can win, so two spools never send the same job);
   ``next_try_at`` holds the moment of the claim.
-* **printed**: every byte was written and the connection closed cleanly (see
-  :mod:`printers.devices`). A confirmation that comes late or never does not
+* **printed**: the printer took every byte (our send queue drained) and the
+  connection closed cleanly (see :mod:`printers.devices`; a printer that
+  accepts the connection but stops reading leaves the job ``pending``). A confirmation that comes late or never does not
   make a second copy; an unconfirmed job keeps ``last_error`` =
   :data:`UNCONFIRMED` so the counter can tell.
 * **uncertain**: a job still ``printing`` :data:`STALE_PRINTING` after its
@@ -39,7 +40,13 @@ Job states (``print_job.status``)::
 So no receipt is lost (every job ends printed, or in front of a clerk) and
 none is doubled automatically (a job is sent again only when it provably
 did not leave in one piece). A reprint is a new job marked 补打 with its own
-code.
+code, printed at the terminal that asked for it (:func:`enqueue_reprint`);
+a receipt has at most one copy on its way: no 补打 while a copy of it is
+pending or being sent on that terminal (it comes out when the printer is
+back), and a copy pending on another terminal (a kiosk whose printer is
+down) is cancelled and replaced by the 补打, so it prints once, where the
+resident is. A reprint exists only for a receipt that printed, failed, is
+uncertain or was cancelled.
 """
 
 from __future__ import annotations
@@ -49,10 +56,11 @@ import logging
 import random
 import threading
 from dataclasses import dataclass
+from typing import Literal
 
 import peewee
 
-from db.connection import check_connection, drop_connection, drop_if_broken, write_transaction
+from db.connection import check_connection, drop_connection, drop_if_broken, is_sqlite, write_transaction
 from db.models import PrintJob, utc_now_naive
 from kiosk.clock import Clock
 from printers.devices import Device, PrinterError
@@ -67,6 +75,9 @@ MAX_DELAY = 60.0
 #: longer than any send (connect + status + write + confirmation are each bounded by the
 #: device timeout of a few seconds), so a job another process is sending right now is never taken.
 STALE_PRINTING = dt.timedelta(minutes=2)
+
+#: ``last_error`` of a job found "printing" after its sender died.
+ABANDONED = "发送时程序中断，不确定是否已打印：请核实后补打或确认"
 
 #: ``last_error`` of a printed job the printer did not confirm in time.
 UNCONFIRMED = "已发送，打印机未确认收到"
@@ -86,11 +97,13 @@ def enqueue(
     *,
     resident_id: int | None = None,
     reprint_of: int | None = None,
+    terminal: str | None = None,
 ) -> int:
     """Store ``document`` as a pending job, due now; returns the job id.
 
     Call it inside the caller's transaction (the application, its events and
     its receipt commit together), then :meth:`PrintSpool.wake` the worker.
+    ``terminal`` is whose spool prints it (default: the document's terminal).
     """
     now = utc_now_naive(clock.now_utc())
     job = PrintJob.create(
@@ -103,10 +116,57 @@ def enqueue(
         next_try_at=now,
         reprint_of=reprint_of,
         resident=resident_id,
-        terminal=document.terminal,
+        terminal=terminal or document.terminal,
         created_at=now,
     )
     return int(job.id)
+
+
+class ReprintRefused(Exception):
+    """补打 refused because a copy of the receipt will still come out.
+
+    ``reason`` is "waiting" (a copy is pending on the asking terminal: it prints when the
+    printer is back) or "printing" (a copy is being sent right now); ``terminal`` is where."""
+
+    def __init__(self, reason: Literal["waiting", "printing"], terminal: str) -> None:
+        super().__init__(f"{reason} at {terminal}")
+        self.reason: Literal["waiting", "printing"] = reason
+        self.terminal = terminal
+
+
+def enqueue_reprint(database: peewee.Database, original: PrintJob, new_code: str, clock: Clock, *,
+                    terminal: str) -> int:
+    """Store a 补打 of the receipt ``original`` belongs to (the first job or any reprint of it),
+    printed by ``terminal``'s spool; returns the new job id. Call it inside a write transaction.
+
+    :class:`ReprintRefused` while a copy is pending on ``terminal`` or being sent anywhere
+    (a "printing" claim older than :data:`STALE_PRINTING` is abandoned: it becomes
+    "uncertain" here and no longer refuses). Copies pending on other terminals are
+    cancelled (last_error names the replacing terminal) and this one replaces them.
+    """
+    root_id = original.__data__.get("reprint_of") or original.id
+    root = PrintJob.select().where(PrintJob.id == root_id)
+    (root if is_sqlite(database) else root.for_update()).get()  # two counters' 补打 of one receipt: in turn
+    family = (PrintJob.id == root_id) | (PrintJob.reprint_of == root_id)
+    now = utc_now_naive(clock.now_utc())
+    PrintJob.update(status="uncertain", last_error=ABANDONED).where(
+        family & (PrintJob.status == "printing") & (PrintJob.next_try_at <= now - STALE_PRINTING)).execute()
+    on_the_way = list(PrintJob.select().where(family & PrintJob.status.in_(("pending", "printing")))
+                      .order_by(PrintJob.id))
+    for job in on_the_way:
+        if job.status == "printing":
+            raise ReprintRefused("printing", job.terminal)
+        if job.terminal == terminal:
+            raise ReprintRefused("waiting", terminal)
+    if on_the_way:
+        replaced = sum(PrintJob.update(status="cancelled", last_error=f"已由 {terminal} 补打代替")
+                       .where((PrintJob.id == job.id) & (PrintJob.status == "pending")).execute()
+                       for job in on_the_way)
+        if replaced != len(on_the_way):  # another terminal's spool claimed one since we looked
+            raise ReprintRefused("printing", on_the_way[0].terminal)
+    document = Document.from_dict(original.document).as_reprint(new_code)
+    return enqueue(document, clock, resident_id=original.__data__.get("resident"), reprint_of=root_id,
+                   terminal=terminal)
 
 
 @dataclass(frozen=True)
@@ -183,12 +243,12 @@ class PrintSpool:
         return job_id
 
     def reprint(self, job_id: int) -> int:
-        """A new job for the same receipt, marked 补打 with a new code; returns its id."""
+        """A new job for the same receipt on this terminal, marked 补打 with a new code; returns
+        its id. :class:`ReprintRefused` while a copy is still on its way (:func:`enqueue_reprint`)."""
         with write_transaction(self.database):
             original = PrintJob.get_by_id(job_id)
-            document = Document.from_dict(original.document).as_reprint(new_receipt_code(self.rng))
-            new_id = enqueue(document, self.clock, resident_id=original.__data__.get("resident"),
-                             reprint_of=original.__data__.get("reprint_of") or original.id)
+            new_id = enqueue_reprint(self.database, original, new_receipt_code(self.rng), self.clock,
+                                     terminal=self.terminal)
         self.wake()
         return new_id
 
@@ -279,8 +339,7 @@ class PrintSpool:
             return 0  # the usual case: a read, no write lock
         with write_transaction(self.database):
             changed = int(PrintJob.update(
-                status="uncertain",
-                last_error="发送时程序中断，不确定是否已打印：请核实后补打或确认").where(stale).execute())
+                status="uncertain", last_error=ABANDONED).where(stale).execute())
         log.warning("%d print job(s) were being sent when the kiosk stopped; listed for a clerk, not resent",
                     changed)
         return changed

@@ -459,17 +459,27 @@ class ReprintInfo:
 
 
 def reprint_receipt(ctx: ServiceContext, code: str) -> ReprintInfo:
-    """Queue any stored receipt again, marked 补打 with a new code (audited)."""
+    """Queue any stored receipt again at this terminal, marked 补打 with a new code (audited).
+
+    Refused (Conflict ``reprint_waiting``) while a copy of it is still pending here: it prints
+    when the printer is back, and another copy would print twice; ``reprint_printing`` while
+    one is being sent. A copy pending at another terminal is replaced (printers.spool.enqueue_reprint).
+    """
     code = code.strip().upper()
     with write_transaction(ctx.database):
         job = PrintJob.get_or_none(PrintJob.code == code)
         if job is None:
             raise NotFound.keyed("fix17text.pay.receipt_code_unknown", "receipt_unknown", code=code)
         rng = ctx.extras.get("rng")
-        document = Document.from_dict(job.document).as_reprint(
-            new_receipt_code(rng if isinstance(rng, random.Random) else None))
-        original_id = job.__data__.get("reprint_of") or job.id
-        job_id = spool.enqueue(document, ctx.clock, resident_id=job.__data__.get("resident"), reprint_of=original_id)
+        new_code = new_receipt_code(rng if isinstance(rng, random.Random) else None)
+        try:
+            job_id = spool.enqueue_reprint(ctx.database, job, new_code, ctx.clock, terminal=ctx.terminal)
+        except spool.ReprintRefused as refused:
+            if refused.reason == "waiting":
+                raise Conflict.keyed("refusal.reprint.still_waiting", "reprint_waiting", code=code,
+                                     terminal=refused.terminal) from None
+            raise Conflict.keyed("refusal.reprint.being_printed", "reprint_printing", code=code) from None
+        document = Document.from_dict(PrintJob.get_by_id(job_id).document)
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="receipt.reprint", now=ctx.now(),
                      entity="print_job", entity_id=document.code,
                      detail={"original": document.original_code, "kind": job.kind})

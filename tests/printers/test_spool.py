@@ -16,7 +16,7 @@ from db.models import PrintJob
 from kiosk.clock import FixedClock
 from printers.devices import open_device
 from printers.escpos_render import RenderOptions
-from printers.spool import PrintSpool, SpoolWorker, backoff_seconds, enqueue
+from printers.spool import PrintSpool, ReprintRefused, SpoolWorker, backoff_seconds, enqueue
 from printers.templates import ReceiptContext, TicketInput, queue_ticket
 from tests.printers.escpos_decode import decode
 from tests.printers.fake_printer import fake_printer, refusing_port
@@ -61,15 +61,22 @@ def test_twenty_receipts_while_the_printer_is_down_print_exactly_once_later(
     clock.advance(seconds=2)
     assert spool.run_once() == 0
     assert spool.blocked_until is not None
-    # staff reprint two receipts while the printer is still down
-    reprints = [spool.reprint(ids[4]), spool.reprint(ids[9])]
-    assert len(spool.pending()) == 22
+    # staff try to reprint two receipts while the printer is still down: they are still waiting
+    # to print, so a 补打 would make a second paper (attack D2): refused, nothing added
+    for job_id in (ids[4], ids[9]):
+        with pytest.raises(ReprintRefused) as refused:
+            spool.reprint(job_id)
+        assert (refused.value.reason, refused.value.terminal) == ("waiting", "T01")
+    assert len(spool.pending()) == 20
     # a restart loses nothing: a new spool on the same database, printer back on the same port
     clock.advance(seconds=5)  # the retry of the first job falls due
     with fake_printer("ok", port=port) as printer:
         restarted = PrintSpool(database, open_device(printer.url, timeout=2), clock, terminal="T01",
                                options=RenderOptions(paper=58))
-        assert restarted.run_once() == 22
+        assert restarted.run_once() == 20
+        # now printed: the resident lost two of them, 补打 makes one copy each
+        reprints = [restarted.reprint(ids[4]), restarted.reprint(ids[9])]
+        assert restarted.run_once() == 2
         assert restarted.run_once() == 0
         deadline = time.monotonic() + 5
         while len(printer.jobs) < 22 and time.monotonic() < deadline:

@@ -83,6 +83,9 @@ def test_reprint_marks_bu_da_with_new_code(clerk: ServiceContext, make_resident:
     person = make_resident()
     enrol(clerk, person.id)
     info = payments.pay_resident_pension(clerk, person.id, POLICY.resident_pension.tiers[0].annual_fen, "cash")
+    with pytest.raises(ServiceError, match="等待打印"):  # not printed yet: it comes out by itself (attack D2)
+        payments.reprint_receipt(clerk, info.receipt_code)
+    PrintJob.update(status="printed").where(PrintJob.code == info.receipt_code).execute()  # the spool printed it
     again = payments.reprint_receipt(clerk, info.receipt_code)
     assert again.code != info.receipt_code and again.original_code == info.receipt_code
     job = PrintJob.get_by_id(again.job_id)
