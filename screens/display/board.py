@@ -8,6 +8,10 @@ as a slow fallback (30 s); on SQLite it polls every ``REFRESH_SECONDS``. The new
 letters big enough to read across the hall and announced by voice
 (:class:`kiosk.services.announce.Announcer`, silent without espeak-ng).
 Only ticket numbers and masked names are ever shown.
+
+While reads fail (the database does not answer) the board keeps what it
+showed and marks it quietly in its head line, "数据暂未更新 (HH:MM)" with the
+time of the last good read; the mark goes at the next good read.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class BoardScreen(KioskScreen):
         self._again = False
         self._seen_call_id: int | None = None
         self.announced: list[tuple[str, int]] = []
+        self.updated_at = ""  # HH:MM (hall time) of the last good read
 
     # -- layout -------------------------------------------------------------------
 
@@ -65,6 +70,10 @@ class BoardScreen(KioskScreen):
         with Vertical(id="board"):
             with Horizontal(id="board-head"):
                 yield Static(self.host.settings.hall.name, id="hall-name")
+                # In the head line, which always shows: a stale board says so where it is seen.
+                mark = Static("", id="board-error")
+                mark.display = False
+                yield mark
                 yield Static(self.t("queue.board.title"), id="board-title")
             with Vertical(id="newest"):
                 yield BigCode("", scale=3, id="newest-code")
@@ -73,7 +82,6 @@ class BoardScreen(KioskScreen):
                 yield Static(id="serving", classes="board-panel")
                 yield Static(id="recent", classes="board-panel")
             yield Static(id="waiting", classes="board-panel")
-            yield Static("", id="board-error")
 
     def on_mount(self) -> None:
         self.reload()
@@ -115,12 +123,15 @@ class BoardScreen(KioskScreen):
 
     def _failed(self, message: str) -> None:
         self._loading = False
-        self.query_one("#board-error", Static).update(self.t("queue.board.offline"))
+        mark = (self.t("fixd.board.stale", time=self.updated_at) if self.updated_at
+                else self.t("queue.board.offline"))
+        self._mark(mark)
         self._read_again()
 
     def _loaded(self, status: QueueStatus) -> None:
         self._loading = False
-        self.query_one("#board-error", Static).update("")
+        self.updated_at = f"{self.host.ctx.clock.now_local():%H:%M}"
+        self._mark("")
         if status != self.status:
             self.status = status
             self._draw(status)
@@ -132,6 +143,12 @@ class BoardScreen(KioskScreen):
         self._read_again()
 
     # -- drawing ----------------------------------------------------------------------
+
+    def _mark(self, text: str) -> None:
+        """The stale mark in the head line (hidden while the data is fresh)."""
+        mark = self.query_one("#board-error", Static)
+        mark.update(text)
+        mark.display = bool(text)
 
     def _draw(self, status: QueueStatus) -> None:
         t = self.t

@@ -1,4 +1,9 @@
-"""取号: choose a kind of business and take a queue ticket (printed)."""
+"""取号: choose a kind of business and take a queue ticket (printed).
+
+When the categories cannot be read (or taking fails) the screen says so and
+reads them again every :attr:`TicketScreen.RETRY_SECONDS` until the database
+answers; then the categories show again by themselves (attack D11).
+"""
 
 from __future__ import annotations
 
@@ -20,12 +25,15 @@ class TicketScreen(ResidentScreen):
 
     TITLE_KEY = "resident.ticket.title"
     PERSONAL = False  # also before identification (anonymous ticket)
+    RETRY_SECONDS = 15.0
+    """How often the categories are read again after a failure (slow: an outage, not a loop)."""
 
     def __init__(self, prefix: str | None = None) -> None:
         super().__init__()
         self.prefix = prefix
         self.ticket: Any = None
         self.printed: Any = None  # the PrintOutcome of the ticket receipt
+        self._retrying = False  # a timer to read the categories again is set
 
     def on_key(self, event: events.Key) -> None:
         """Without a resident (取号 from the attract screen) a digit is someone typing their
@@ -60,6 +68,24 @@ class TicketScreen(ResidentScreen):
             return info, services.flush(info.print_job_id)
 
         self.run_service(take, self._taken, self._failed, writes=True)
+
+    def _failed(self, message: str) -> None:
+        super()._failed(message)
+        if self.ticket is None and not self._retrying:
+            self._retrying = True
+            self.set_timer(self.RETRY_SECONDS, self._retry)
+
+    def _retry(self) -> None:
+        """Read the categories again; they replace the fault message once the database answers."""
+        self._retrying = False
+        if not self.is_attached or self.ticket is not None:
+            return
+        ctx = self.host.ctx
+        self.run_service(lambda: queue.list_categories(ctx), self._reloaded, self._failed)
+
+    def _reloaded(self, categories: Any) -> None:
+        self.error = ""
+        self._loaded(categories)
 
     def _taken(self, taken: Any) -> None:
         self.ticket, self.printed = taken

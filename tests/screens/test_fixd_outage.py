@@ -17,6 +17,17 @@ from typing import Any
 import peewee
 import pytest
 
+from kiosk.app import make_app
+from kiosk.clock import FixedClock
+from kiosk.config import Settings
+from kiosk.services.announce import Announcer
+from screens.display.board import BoardScreen
+from screens.resident.attract import AttractScreen
+from screens.resident.ticket import TicketScreen
+from screens.widgets.plain import Static
+from tests.screens.counter.helpers import until
+from tests.support import RecordingPrinter
+
 
 class Outage:
     """Makes ``database``'s statements fail while :attr:`down` (installed with ``monkeypatch``)."""
@@ -33,3 +44,55 @@ class Outage:
             return real(sql, params, *args, **kwargs)
 
         monkeypatch.setattr(database, "execute_sql", execute_sql)
+
+
+async def test_ticket_screen_shows_the_categories_again_once_the_database_answers(
+        database: peewee.Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    outage = Outage(database, monkeypatch)
+    monkeypatch.setattr(TicketScreen, "RETRY_SECONDS", 0.2, raising=False)  # the hall's 15 s, shortened
+    settings = Settings(source="(test)")
+    app = make_app(settings, database, RecordingPrinter(), clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        outage.down = True
+        await pilot.press("f3")  # 取号
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen) and bool(app.screen.error))
+        screen = app.screen
+        assert isinstance(screen, TicketScreen)
+        assert "数据库" in screen.error and not screen.query("#ticket-menu")
+        await until(pilot, lambda: outage.failed >= 3)  # it keeps trying (slowly), shows the fault meanwhile
+        assert screen.error and not screen.query("#ticket-menu")
+        outage.down = False  # the database is back: no key pressed
+        await until(pilot, lambda: bool(screen.query("#ticket-menu MenuButton")))
+        assert screen.error == "" and app.screen is screen
+        await pilot.press("f1")  # and a ticket can be taken
+        await until(pilot, lambda: screen.ticket is not None)
+
+
+async def test_board_marks_stale_data_while_reads_fail(database: peewee.Database, clock: FixedClock,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.services import queue as q
+    from tests.queue.helpers import make_ctx
+    from tests.queue.host import QueueTestHost
+
+    ctx = make_ctx(database, clock)
+    q.take_ticket(ctx, "A")
+    outage = Outage(database, monkeypatch)
+    app = QueueTestHost(ctx, lambda: BoardScreen(Announcer([], lambda argv: None), refresh_seconds=0.1,
+                                                 fallback_seconds=0.1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.status is not None)
+        screen = app.screen
+        assert isinstance(screen, BoardScreen)
+        mark = screen.query_one("#board-error", Static)
+        assert str(mark.render()) == "" and not mark.display
+        shown_at = f"{clock.now_local():%H:%M}"
+        clock.advance(minutes=7)
+        outage.down = True
+        await until(pilot, lambda: bool(str(mark.render())))
+        assert str(mark.render()) == f"数据暂未更新 ({shown_at})"
+        region = mark.region  # in the head line, on screen
+        assert region.area and region.bottom <= app.size.height
+        assert screen.get_widget_at(region.x + 1, region.y + region.height // 2)[0] is mark
+        outage.down = False
+        await until(pilot, lambda: str(mark.render()) == "" and not mark.display)
