@@ -156,7 +156,8 @@ def _bulk(database: peewee.Database, model: type[peewee.Model], fields: Sequence
           rows: Sequence[Sequence[Any]]) -> None:
     """insert_many in statements that stay under the backend's parameter limit."""
     limit = 32000 if is_sqlite(database) else 60000
-    per = max(1, limit // len(fields))
+    # peewee adds every field with a default that ``fields`` leaves out, so count the model's columns.
+    per = max(1, limit // max(len(fields), len(model._meta.sorted_fields)))
     for start in range(0, len(rows), per):
         model.insert_many(rows[start:start + per], fields=list(fields)).execute()
 

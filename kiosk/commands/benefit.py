@@ -117,11 +117,23 @@ def run_command(args: argparse.Namespace) -> int:
         import sys
 
         print(result.policy_note, file=sys.stderr if args.json else sys.stdout)
+    if result.covered is not None:
+        import sys
+
+        # Nothing payable (attack D7): say so, and which payments already cover the month.
+        t = Translator("zh_CN")
+        lines = [t("money_fixd.run.covered", month=f"{month:%Y-%m}", count=result.covered.payments,
+                   total=format_yuan(result.covered.total_fen), outside=result.covered.outside_runs)]
+        if not args.dry_run:
+            lines.insert(0, t("money_fixd.run.nothing", month=f"{month:%Y-%m}"))
+        for line in lines:
+            print(line, file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print(json.dumps(result.as_json(), ensure_ascii=False))
         return 0
-    head = "预览 preview" if not result.posted else "已发放 posted"
-    print(f"{head} {month:%Y-%m}：{result.paid}笔，合计{format_yuan(result.total_fen)}元")
+    if result.posted or args.dry_run:  # an unposted run (nothing payable) was said above
+        head = "预览 preview" if not result.posted else "已发放 posted"
+        print(f"{head} {month:%Y-%m}：{result.paid}笔，合计{format_yuan(result.total_fen)}元")
     for reason, count in sorted(result.skipped.items()):
         print(f"  未发 skipped {reason}: {count}")
     if result.file:

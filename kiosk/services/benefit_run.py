@@ -195,11 +195,39 @@ class RunResult:
     policy_note: str = ""  # said when the policy differs from the one the previous run recorded
     policy: PolicyUsed | None = None  # the policy this run is (or was) computed with
     policy_change: PolicyChange | None = None  # policy_note's parts, for a screen in its own language
+    covered: Covered | None = None  # nothing payable: the payments that already cover the month
 
     def as_json(self) -> dict[str, Any]:
-        """``{"month", "paid", "total_fen", "skipped", "file"}`` (DESIGN.md §4)."""
-        return {"month": f"{self.month:%Y-%m}", "paid": self.paid, "total_fen": self.total_fen,
-                "skipped": dict(sorted(self.skipped.items())), "file": self.file}
+        """``{"month", "paid", "total_fen", "skipped", "file"}`` (DESIGN.md §4), and ``"covered":
+        {"payments", "total_fen", "outside_runs"}`` when nothing was payable (nothing posted)."""
+        data: dict[str, Any] = {"month": f"{self.month:%Y-%m}", "paid": self.paid, "total_fen": self.total_fen,
+                                "skipped": dict(sorted(self.skipped.items())), "file": self.file}
+        if self.covered is not None:
+            data["covered"] = {"payments": self.covered.payments, "total_fen": self.covered.total_fen,
+                               "outside_runs": self.covered.outside_runs}
+        return data
+
+
+@dataclass(frozen=True)
+class Covered:
+    """The payments of a month's monthly benefits already made: how many, their total (fen) and how
+    many of them no posted run explains (paid at 待遇支付, imported, or seeded without a run)."""
+
+    payments: int
+    total_fen: Fen
+    outside_runs: int
+
+
+def covered(month: dt.date) -> Covered:
+    """:class:`Covered` for ``month`` (every payment of the monthly families with that period)."""
+    types = [t for family in MONTHLY_FAMILIES for t in family_types(family)]
+    rows = _tuples(BenefitPayment.select(BenefitPayment.amount_fen, BenefitPayment.run_month)
+                   .where((BenefitPayment.period == month) & BenefitPayment.benefit_type.in_(types)))
+    runs = {m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m))
+            for (m,) in _tuples(BenefitRun.select(BenefitRun.month))}
+    outside = sum(1 for _, run_month in rows if run_month is None or (
+        run_month if isinstance(run_month, dt.date) else dt.date.fromisoformat(str(run_month))) not in runs)
+    return Covered(len(rows), sum(int(amount) for amount, _ in rows), outside)
 
 
 def _paid_sums() -> dict[tuple[int, str, dt.date], Fen]:
@@ -354,8 +382,10 @@ def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
         _refuse_policy_change(ctx, result)
         change = policy_change(ctx, month)
         used = policy_used(ctx, month)
+        paid_before = None if result.lines else covered(month)
     return RunResult(month, len(result.lines), result.total_fen, dict(result.skipped), None, posted=False,
-                     lines=tuple(result.lines), policy_note=_note(change), policy=used, policy_change=change)
+                     lines=tuple(result.lines), policy_note=_note(change), policy=used, policy_change=change,
+                     covered=paid_before)
 
 
 def _require_supervisor(ctx: ServiceContext) -> int:
@@ -391,7 +421,9 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
     """Post the run for ``month`` (one transaction) and write the disbursement file to ``out``.
 
     Needs a supervisor/admin on ``ctx`` (PermissionDenied). A month already
-    posted pays nothing (``already`` True). Raises ServiceError when the file
+    posted pays nothing (``already`` True). A month with nothing payable posts
+    nothing and writes no file (``posted`` False, ``covered`` set; status
+    changes such as a 资格认证 suspension wait for the next run that pays). Raises ServiceError when the file
     cannot be written (nothing is posted then).
     """
     approver = _require_supervisor(ctx)
@@ -415,6 +447,10 @@ def post(ctx: ServiceContext, month: dt.date, out: Path | None) -> RunResult:
                 raise ServiceError.keyed("refusal.benefit_run.file_exists", "file_exists", path=str(out))
             result = plan(ctx, month)
             _refuse_policy_change(ctx, result)
+            if not result.lines:
+                # Nothing payable (attack D7): no empty run row (it would bar a later run of the month)
+                # and no empty 代发文件; the caller says which payments already cover the month.
+                return RunResult(month, 0, 0, dict(result.skipped), None, posted=False, covered=covered(month))
             _refuse_on_rule_findings(ctx, result.lines)
             policy = record_policy(ctx, month, now)
             change = policy_change(ctx, month)

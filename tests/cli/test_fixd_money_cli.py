@@ -77,3 +77,22 @@ def test_run_check_of_an_xlsx_file(town_cli: tuple[Cli, Town], tmp_path: Path) -
     posted = _post(cli, out)
     checked = as_json(call(cli, "benefit", "run-check", "2026-01", "--file", str(out), "--json"))
     assert checked["ok"] is True and checked["lines"] == posted["paid"] and checked["differences"] == []
+
+
+def test_run_of_a_month_already_paid_outside_a_run_says_so_and_writes_nothing(
+        town_cli: tuple[Cli, Town], database: peewee.Database, tmp_path: Path) -> None:
+    cli, _town = town_cli
+    posted = _post(cli, tmp_path / "first.csv")
+    with database.connection_context():
+        BenefitRun.delete().execute()  # payments of the month that no run explains (the seeded demo)
+    out = tmp_path / "second.csv"
+    again = call(cli, "benefit", "run", "2026-01", "--staff", "2001", "--out", str(out), "--json", pin="3691\n")
+    data = as_json(again)
+    assert (data["paid"], data["total_fen"], data["file"]) == (0, 0, None)
+    assert data["covered"] == {"payments": 4, "total_fen": posted["total_fen"], "outside_runs": 4}
+    assert not out.exists() and "已由 4 笔支付覆盖" in again.stderr and "未发放" in again.stderr
+    plain = call(cli, "benefit", "run", "2026-01", "--staff", "2001", "--out", str(out), pin="3691\n")
+    assert plain.returncode == 0 and "已由 4 笔支付覆盖" in plain.stdout and "已发放 posted" not in plain.stdout
+    assert not out.exists()
+    with database.connection_context():
+        assert not BenefitRun.select().exists()

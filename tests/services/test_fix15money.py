@@ -156,7 +156,7 @@ def test_labels_name_what_is_paid(town: Town, tmp_path: Path) -> None:
     town.at(JAN + dt.timedelta(days=19))
     jan = run.post(town.boss, JAN, None)
     villager = next(x for x in jan.lines if x.benefit_id == town.benefits["villager"])
-    assert [i.kind for i in villager.items] == ["monthly", "arrears"]  # approved at the old basic, +20
+    assert [i.kind for i in villager.items] == ["monthly"]  # the raised amount itself (attack D10), no arrears
     assert villager.note(JAN) == ""  # January's own raised amount: not "2026-01调整补差"
     town.at(dt.date(2026, 2, 10))
     lifecycle.record_death(town.clerk, town.people["retiree"], dt.date(2026, 1, 20),

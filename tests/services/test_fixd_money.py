@@ -142,3 +142,21 @@ def test_a_raise_for_months_already_paid_is_arrears_named_in_the_file(town: Town
         (JAN, "arrears", 2000), (FEB, "monthly", approved + 2000)]
     assert line.note(FEB) == "2026-01调整补差"
     assert "2026-01调整补差" in (tmp_path / "feb.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_month_paid_outside_any_run_posts_nothing_and_writes_no_file(town: Town, tmp_path: Path) -> None:
+    jan = _post(town, JAN, tmp_path / "jan.csv")
+    with town.db.connection_context():
+        # As the seeded demo has it: the month's payments exist, no benefit_run row explains them.
+        BenefitRun.delete().execute()
+    out = tmp_path / "again.csv"
+    again = run.post(town.boss, JAN, out)
+    assert (again.posted, again.already, again.paid, again.file) == (False, False, 0, None)
+    assert not out.exists()
+    assert again.covered == run.Covered(4, jan.total_fen, 4)
+    assert again.as_json()["covered"] == {"payments": 4, "total_fen": jan.total_fen, "outside_runs": 4}
+    assert run.preview(town.boss, JAN).covered == run.Covered(4, jan.total_fen, 4)
+    with town.db.connection_context():
+        assert not BenefitRun.select().exists()
+        assert AuditEntry.select().where(AuditEntry.action == "benefit.run").count() == 1
+    assert _post(town, FEB, tmp_path / "feb.csv").posted  # a later month with money still posts
