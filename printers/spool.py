@@ -73,7 +73,8 @@ MAX_DELAY = 60.0
 
 #: A job still "printing" this long after its claim was abandoned by a process that died:
 #: longer than any send (connect + status + write + confirmation are each bounded by the
-#: device timeout of a few seconds), so a job another process is sending right now is never taken.
+#: device timeout of a few seconds, waiting for the printer to take the bytes by
+#: printers.devices.DRAIN_LIMIT = 30 s), so a job another process is sending right now is never taken.
 STALE_PRINTING = dt.timedelta(minutes=2)
 
 #: ``last_error`` of a job found "printing" after its sender died.
