@@ -234,7 +234,8 @@ class ApplicationScreen(CounterScreen):
         if to_status == RETURNED and self.info.missing_materials:
             self._confirm(transition, [self.t("counterdesk.materials.return_what", number=self.info.number,
                                               name=self.info.masked_name),
-                                       *[f"  {m.name}" for m in self.info.missing_materials],
+                                       *[f"  {names.material_name(self.host, self.info.type, m.code, m.name)}"
+                                         for m in self.info.missing_materials],
                                        self.t("counterdesk.materials.return_notice")],
                           self.return_for_correction)
             return

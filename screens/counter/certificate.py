@@ -91,7 +91,7 @@ class CertificateScreen(CounterScreen):
         try:
             start, end = parse_month(values[0]), parse_month(values[1])
         except ServiceError as exc:
-            self.say(exc.message, "error")
+            self.say(self.service_message(exc), "error")  # in the counter's language
             return
         host, resident_id = self.host, self.resident.id
         purpose = values[2]  # normalised (or refused with a message) by the service

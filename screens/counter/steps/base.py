@@ -41,6 +41,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input
 
+from kiosk.i18n import translate_message
 from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
 from kiosk.rules.text import InvalidText, normalise_text
 from kiosk.services import ServiceContext
@@ -508,8 +509,9 @@ class StepForm(KioskModal[dict[str, Any] | None]):
         if field.kind == "yuan":
             try:
                 value = parse_yuan(text)
-            except InvalidAmount as exc:
-                raise FormError(f"{label}：{exc}", field.name) from None
+            except InvalidAmount as exc:  # its catalog message, in the form's language
+                reason = translate_message(self.t, exc.key, exc.params)
+                raise FormError(f"{label}{self.t('maint17.colon')}{reason}", field.name) from None
             self._bounds(field, value, yuan=True)
         elif field.kind == "int":
             if not text.isdigit():

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -182,3 +183,101 @@ async def test_find_with_database_down_keeps_the_number_and_names_the_fault(
         await pilot.press("enter")
         await until(pilot, lambda: bool(found))
     assert found[0].id == person.id
+
+
+# -- D13: no Chinese left in the English counter's own texts -------------------------------------------
+
+_CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _english(text: str, *data: str) -> bool:
+    """No Chinese character or full-width punctuation outside the ``data`` (names as stored)."""
+    for value in data:
+        text = text.replace(value, "")
+    return _CHINESE.search(text) is None
+
+
+async def test_english_counter_find_refusals_are_english(database: peewee.Database, clock: FixedClock) -> None:
+    from screens.counter.find import FindResidentModal
+    from screens.widgets.plain import Static
+
+    person = clerk_and_resident(database, clock)
+    wrong_check = person.id_number[:17] + ("1" if person.id_number[17] != "1" else "2")
+    app = make_counter_app(database, clock, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app.push_screen(FindResidentModal())
+        await until(pilot, lambda: bool(app.screen.query("#find-input")))
+        modal = app.screen
+        field, line = modal.query_one("#find-input", Input), modal.query_one("#find-message", Static)
+        for typed in (wrong_check, person.id_number[:14], "RCND7AFETJX4"):
+            line.update("")
+            field.value = typed
+            await pilot.press("enter")
+            await until(pilot, lambda: bool(str(line.render())))
+            said = str(line.render())
+            assert _english(said) and field.value == typed, said
+
+
+async def test_english_counter_forms_say_amounts_and_months_in_english(database: peewee.Database,
+                                                                       clock: FixedClock) -> None:
+    from screens.counter.steps.medical import MedicalForm
+    from screens.widgets.plain import Static
+
+    person = clerk_and_resident(database, clock)
+    app = make_counter_app(database, clock, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        form = MedicalForm({}, subject="SQ1")
+        app.push_screen(form)
+        await until(pilot, partial(_ready, app, form))
+        form.query_one("#field-total_fen", Input).value = "99999999999999999999"
+        form.confirm()
+        await pilot.pause()
+        said = str(form.query_one("#step-message", Static).render())
+        assert said.startswith("In-scope bill") and _english(said), said
+        form.dismiss(None)
+        await until(pilot, partial(_gone, app, form))
+        app.push_screen(CertificateScreen(person))
+        await until(pilot, lambda: bool(app.screen.query("#certificate-from")))
+        app.screen.query_one("#certificate-from", Input).value = "2026-13"
+        app.screen.query_one("#certificate-issue", Button).press()
+        await until(pilot, lambda: "2026-13" in message(app))
+        assert _english(message(app)), message(app)
+
+
+async def test_english_return_confirmation_names_materials_in_english(database: peewee.Database,
+                                                                      clock: FixedClock) -> None:
+    from kiosk.rules.workflows import WORKFLOWS
+    from kiosk.services import applications as apps
+    from screens.counter.keys import ConfirmActionModal
+    from screens.widgets.menu import MenuButton
+    from tests.screens.counter.helpers import clerk_ctx, open_application, text_of
+    from tests.screens.counter.test_every_type import _resident_medical
+
+    person = clerk_and_resident(database, clock)
+    materials = [m.code for m in WORKFLOWS["benefit_medical"].materials]
+    clerk = clerk_ctx(database, clock)
+    _resident_medical(clerk, clerk, person)  # insured: the claim is accepted, its materials short
+    info = apps.submit(clerk, person.id, "benefit_medical", {}, materials[:1])
+    app = make_counter_app(database, clock, language="en")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await login(pilot)
+        screen = await open_application(pilot, info.number)
+        returning = [b for b in screen.query(MenuButton) if b.choice.endswith("-returned") and not b.disabled]
+        assert returning, [b.choice for b in screen.query(MenuButton)]
+        returning[0].press()
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        shown = text_of(app, "#confirm-what")
+    english = {m.name_en for m in WORKFLOWS["benefit_medical"].materials[1:]}
+    assert all(name in shown for name in english) and _english(shown, person.masked_name), shown
+
+
+def test_english_catalog_entries_named_in_the_report() -> None:
+    from kiosk.i18n import Translator
+
+    t = Translator("en")
+    assert _english(t("infochange15.field.hukou_region"))
+    assert "bank account" in t("lifecycle.reason.no_bank_account")
+    assert "card" not in t("lifecycle.reason.no_bank_account")
+    assert "银行账户" in Translator("zh_CN")("lifecycle.reason.no_bank_account")
