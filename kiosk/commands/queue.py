@@ -34,7 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def _context(settings: Settings, database: peewee.Database, clock: Clock) -> ServiceContext:
-    return ServiceContext(database=database, clock=clock, terminal=settings.terminal.id,
+    # Audited as the command line (admin-cli), not as a resident at a kiosk (attack D15).
+    return ServiceContext(database=database, clock=clock, terminal=settings.terminal.id, staff_number="admin-cli",
                           hall_name=settings.hall.name, region_code=settings.hall.region_code,
                           training=settings.terminal.training)
 

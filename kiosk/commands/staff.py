@@ -49,8 +49,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def service_context(settings: Settings, database: peewee.Database) -> ServiceContext:
-    """A service context for a command run on this machine (audited as ``system``)."""
-    return ServiceContext(database, clock_for(settings), terminal=settings.terminal.id,
+    """A service context for a command run on this machine: audited as the command line
+    (``admin-cli``, as the commands that audit themselves), never as ``resident`` (attack D15);
+    no staff is logged in (``staff_id`` None: services that need one refuse)."""
+    return ServiceContext(database, clock_for(settings), terminal=settings.terminal.id, staff_number="admin-cli",
                           hall_name=settings.hall.name, region_code=settings.hall.region_code,
                           training=settings.terminal.training,
                           extras={"agency": settings.hall.agency or settings.hall.name})  # 参保证明 出具机构

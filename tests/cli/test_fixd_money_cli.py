@@ -96,3 +96,16 @@ def test_run_of_a_month_already_paid_outside_a_run_says_so_and_writes_nothing(
     assert not out.exists()
     with database.connection_context():
         assert not BenefitRun.select().exists()
+
+
+def test_cli_entries_name_the_command_line_not_a_resident(town_cli: tuple[Cli, Town],
+                                                          database: peewee.Database) -> None:
+    """Attack D15: ``kiosk audit rules`` (a ServiceContext without staff) was audited as ``resident``."""
+    cli, _town = town_cli
+    rules = call(cli, "audit", "rules", "--json")
+    assert rules.returncode in (0, 1) and "findings" in json.loads(rules.stdout)
+    with database.connection_context():
+        entry = AuditEntry.select().where(AuditEntry.action == "ruleaudit.run").order_by(AuditEntry.seq.desc()).get()
+        assert entry.actor == "admin-cli"
+        assert not AuditEntry.select().where((AuditEntry.actor == "resident")
+                                             & (AuditEntry.seq > entry.seq - 1)).exists()
