@@ -42,7 +42,7 @@ from kiosk.config import Settings
 from kiosk.i18n import Translator, translate
 from kiosk.policy.checked import CheckedPolicy, check_policy
 from kiosk.services import ServiceContext
-from printers.devices import ConnectionLost, Device, PaperOut, PrinterTimeout, PrinterUnreachable
+from printers.devices import Device, error_kind
 from screens.widgets.plain import Static
 
 if TYPE_CHECKING:  # loaded after the first paint (Services): the receipt renderer, the spool, the policy parser
@@ -172,11 +172,8 @@ class Services:
         elif job.status == "failed":
             message = t("printing.failed", reason=job.last_error, code=document.code)
         else:
-            error = self.spool.last_error
-            kinds = ((PrinterUnreachable, "unreachable"), (PrinterTimeout, "timeout"), (PaperOut, "paper_out"),
-                     (ConnectionLost, "connection_lost"))
-            kind = next((name for cls, name in kinds if isinstance(error, cls)), "other")
-            message = t("printing.kept", reason=t(f"printing.reason.{kind}"), code=document.code)
+            reason = t(f"printer_faults.reason.{error_kind(self.spool.last_error)}")
+            message = t("printing.kept", reason=reason, code=document.code)
         return PrintOutcome(preview_text(document, self.paper), printed, message)
 
 
