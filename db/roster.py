@@ -38,7 +38,14 @@ from kiosk.i18n import translate
 from kiosk.rules.enrolment import valid_region_code
 from kiosk.rules.identity import NAME_MAX_LENGTH, InvalidIdNumber, parse_id_number
 from kiosk.rules.money import format_yuan
-from kiosk.rules.text import InvalidText, normalise_name, normalise_number, normalise_phone, normalise_text
+from kiosk.rules.text import (
+    InvalidText,
+    check_name,
+    normalise_name,
+    normalise_number,
+    normalise_phone,
+    normalise_text,
+)
 
 #: Canonical column keys, in the order files are written.
 COLUMNS: tuple[str, ...] = ("name", "id_number", "phone", "address", "village", "hukou_region",
@@ -322,6 +329,11 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
 
     name = text["name"]
     check("name", "姓名为空" if not name else (f"姓名过长（最多{NAME_MAX_LENGTH}字）" if len(name) > NAME_MAX_LENGTH else None))
+    if name:
+        try:  # the name rule of registration and 信息变更: letters, ·, spaces; no digits or symbols
+            check_name(name)
+        except InvalidText as exc:
+            check("name", exc.describe(_zh))
 
     parsed = None
     if text["id_number"] != "\0":

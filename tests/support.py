@@ -143,3 +143,12 @@ def village_town(database: peewee.Database, clock: FixedClock, tmp_path: Path) -
             Resident.update(village="西村").where(Resident.id == town.people[key]).execute()
         Benefit.update(certified_on=dt.date(2024, 11, 20)).where(Benefit.id == town.benefits["suspended"]).execute()
     return town
+
+
+_CHINESE_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+def numbered_name(stem: str, number: int) -> str:
+    """A distinct person's name for test number ``number`` ("测试" 12 → "测试一二"): names hold
+    no digits (kiosk.rules.text.check_name, applied at registration and the roster import)."""
+    return stem + str(number).translate(_CHINESE_DIGITS)

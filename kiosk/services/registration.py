@@ -33,7 +33,14 @@ from kiosk.rules.identity import (
     mask_phone,
     parse_id_number,
 )
-from kiosk.rules.text import InvalidText, normalise_name, normalise_number, normalise_phone, normalise_text
+from kiosk.rules.text import (
+    InvalidText,
+    check_name,
+    normalise_name,
+    normalise_number,
+    normalise_phone,
+    normalise_text,
+)
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
 #: 退休类别 as typed or chosen: Chinese or the stored code.
@@ -255,7 +262,8 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
     ``female_worker`` (女工人); "" leaves it to be asked later (the rules then
     assume the earlier age); men are always ``male``. 户口性质 (农业/非农业) is no
     longer recorded: it was abolished in 2014. ServiceError codes: the ID
-    check's reason, ``bad_name``, ``bad_phone``, ``bad_region``,
+    check's reason, ``bad_name``, ``name_symbol`` (a character no name has: digits, brackets,
+    ``@``, ``=`` ...), ``bad_phone``, ``bad_region``,
     ``bad_category``; Conflict ``duplicate``.
     """
     try:
@@ -265,6 +273,10 @@ def register_resident(ctx: ServiceContext, id_number: str, name: str, *, phone: 
     name, phone, address, village = _normalised(name=name, phone=phone, address=address, village=village)
     if not name or len(name) > NAME_MAX_LENGTH:
         raise ServiceError.keyed("refusal.registration.bad_name", "bad_name", max=NAME_MAX_LENGTH)
+    try:  # the name rule of 信息变更: letters, ·, spaces of foreign names; no digits, brackets, symbols
+        check_name(name)
+    except InvalidText as exc:
+        raise refusal_with_reason("refusal.registration.name_char", exc.reason, exc) from None
     _check_fields(phone)
     region = parsed.region_code if hukou_region is None else (_region(hukou_region) if hukou_region.strip() else "")
     category = _category(parsed.sex, retirement_category) if (retirement_category or parsed.sex == "male") else ""

@@ -23,6 +23,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input, Select
 
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input, parse_id_number
+from kiosk.rules.text import InvalidText, check_name, normalise_name
 from kiosk.services import registration
 from kiosk.services.registration import ResidentInfo
 from screens.counter import session as counter_session
@@ -184,6 +185,13 @@ class RegisterResidentScreen(CounterScreen):
             self.say(self.t("counter.register.name_missing"), "error")
             self.query_one("#name", Input).focus()
             return
+        try:  # the name rule (as at 信息变更): said at once, what was typed kept; the service checks again
+            check_name(normalise_name(values["name"]))
+        except InvalidText as exc:
+            if exc.reason == "name_symbol":  # (an invisible character: the service names the field)
+                self.say(exc.describe(self.t), "error")
+                self.query_one("#name", Input).focus()
+                return
         region = values["hukou-region"].strip()
         if not region:
             self.say(self.t("counter.register.region_missing"), "error")

@@ -26,6 +26,7 @@ from db.roster import (
 )
 from kiosk.cli import main
 from kiosk.rules.identity import check_digit
+from tests.support import numbered_name
 
 TODAY = dt.date(2026, 11, 29)
 NOW = dt.datetime(2026, 11, 29, 1, 30)
@@ -45,7 +46,7 @@ def good_rows(count: int) -> list[list[Any]]:
         number = make_id(i, birth)
         if number.endswith("000"):  # a real ID ending in 000 is marked as text, as Excel's ' does
             number = "'" + number
-        rows.append([f"张{'伟芳敏静丽强磊军洋勇'[i % 10]}{i % 7}", number, f"138{i:08d}",
+        rows.append([numbered_name(f"张{'伟芳敏静丽强磊军洋勇'[i % 10]}", i % 7), number, f"138{i:08d}",
                      f"安远县欣山镇龙岗村{i}号", "龙岗村", "农业" if i % 5 else "非农业",
                      f"A{i:08d}" if i % 3 == 0 else ""])
     return rows

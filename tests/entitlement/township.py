@@ -18,6 +18,7 @@ from kiosk.rules.identity import check_digit
 from kiosk.rules.parameters import PolicyParams
 from kiosk.services import ServiceContext
 from kiosk.services.registration import register_resident
+from tests.support import numbered_name
 
 BOOK = load_policy(None)
 EMPLOYER_USCC = "91350100M000100Y43"
@@ -64,7 +65,7 @@ class Records:
         """Register a person (valid ID number); ``category`` female_cadre | female_worker for women."""
         self._seq += 2
         number = id_number(birth, self._seq + (1 if not female else 0))
-        info = register_resident(self.ctx, number, "测试" + str(self._seq), issue_card=False)
+        info = register_resident(self.ctx, number, numbered_name("测试", self._seq), issue_card=False)
         if category:
             with self.ctx.database.connection_context():
                 Resident.update(retirement_category=category).where(Resident.id == info.id).execute()

@@ -25,6 +25,7 @@ from kiosk.rules.identity import check_digit
 from kiosk.services import ServiceContext, ServiceError, payments
 from kiosk.services import applications as apps
 from kiosk.services.registration import register_resident
+from tests.support import numbered_name
 
 MOMENT = dt.datetime(2026, 11, 29, 1, 30, tzinfo=dt.UTC)
 MATERIALS = ["id_card", "hukou", "bank"]
@@ -42,7 +43,7 @@ def work(ctx: ServiceContext, rng: random.Random) -> None:
     k = Resident.select().count() + rng.randrange(0, 3)
     try:
         # Born from 1975: of an age to enrol in the resident pension (16-60).
-        person = register_resident(ctx, id_number(k, dt.date(1975, 1, 1)), f"压测{k}", phone="13800001234",
+        person = register_resident(ctx, id_number(k, dt.date(1975, 1, 1)), numbered_name("压测", k), phone="13800001234",
                                    village="东村")
         info = apps.submit(ctx, person.id, "enrol_resident_pension", materials_received=MATERIALS,
                            note="崩溃测试", print_receipt=True)

@@ -39,6 +39,7 @@ from kiosk.services import ServiceContext, payments
 from kiosk.services import applications as apps
 from kiosk.services.registration import register_resident
 from kiosk.services.staff import add_staff
+from tests.support import numbered_name
 
 from . import race_worker
 from .crash_harness import id_number
@@ -110,7 +111,7 @@ def _race(target: Any, db_url: str, clerks: list[tuple[int, str]], *args: Any) -
 
 
 def _residents(ctx: ServiceContext, count: int, first: int = 1000) -> list[int]:
-    rows = [register_resident(ctx, id_number(first + k), f"并发{k}", village="东村").id for k in range(count)]
+    rows = [register_resident(ctx, id_number(first + k), numbered_name("并发", k), village="东村").id for k in range(count)]
     for row in rows:
         Enrolment.create(resident=row, insurance="pension", scheme="resident", start_date=dt.date(2020, 1, 1))
     return rows

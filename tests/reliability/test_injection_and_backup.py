@@ -21,10 +21,11 @@ from db.check import run_checks
 from db.models import Application, ApplicationEvent, Resident
 from db.roster import import_residents
 from kiosk.clock import FixedClock
-from kiosk.services import ServiceContext
+from kiosk.services import ServiceContext, ServiceError
 from kiosk.services import applications as apps
 from kiosk.services.registration import register_resident
 from kiosk.services.staff import add_staff
+from tests.support import numbered_name
 
 from .crash_harness import id_number
 
@@ -39,9 +40,13 @@ def test_injection_strings_are_stored_verbatim_and_harmless(database: peewee.Dat
     staff = add_staff(ctx, "1001", "王芳", "clerk", "2580")
     clerk = ctx.as_staff(staff.id, staff.number)
     for k, text in enumerate(NASTY):
-        person = register_resident(clerk, id_number(3000 + k), text[:30], address=text, village=text)
+        # As a name it is refused (no name has quotes, semicolons or =): nothing stored.
+        with pytest.raises(ServiceError) as refused:
+            register_resident(clerk, id_number(3000 + k), text[:30])
+        assert refused.value.code == "name_symbol"
+        person = register_resident(clerk, id_number(3000 + k), numbered_name("注入", k), address=text, village=text)
         row = Resident.get_by_id(person.id)
-        assert (row.name, row.address, row.village) == (text[:30].strip(), text.strip(), text.strip())
+        assert (row.address, row.village) == (text.strip(), text.strip())
         info = apps.submit(clerk, person.id, "enrol_resident_medical", materials_received=["id_card", "hukou"],
                            note=text)
         info = apps.advance(clerk, info.number, "returned", note=text, expected_version=info.version)
@@ -55,12 +60,12 @@ def test_injection_strings_are_stored_verbatim_and_harmless(database: peewee.Dat
         writer = csv.writer(handle)
         writer.writerow(["姓名", "公民身份号码", "联系电话", "户籍地址", "村(社区)", "户口性质"])
         for k, text in enumerate(NASTY):
-            writer.writerow([text[:30], id_number(4000 + k), "", text, text, "农业"])
+            writer.writerow([numbered_name("注入", k), id_number(4000 + k), "", text, text, "农业"])
     report = import_residents(database, path, today=clock.today(), now=clock.now_utc())
     assert report.written and report.added == len(NASTY)
     for k, text in enumerate(NASTY):
         row = Resident.get(Resident.id_number == id_number(4000 + k))
-        assert (row.name, row.address) == (text[:30].strip(), text.strip())
+        assert (row.name, row.address) == (numbered_name("注入", k), text.strip())
     # every table is still there and whole
     assert Resident.select().count() == 2 * len(NASTY)
     assert Application.select().count() == len(NASTY)

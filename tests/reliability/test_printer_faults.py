@@ -41,7 +41,7 @@ from screens.resident.statement import StatementScreen
 from tests.printers.escpos_decode import decode
 from tests.printers.fake_printer import FakePrinter, fake_printer, refusing_port
 from tests.services.resident_factory import ZHANG_CARD
-from tests.support import sign_in
+from tests.support import numbered_name, sign_in
 
 from .crash_harness import id_number
 from .kiosk_pilot import seeded
@@ -96,7 +96,7 @@ def test_every_receipt_survives_every_fault_and_prints_once(
     for round_ in range(ROUNDS):
         # New business arrives: a ticket and a payment, each with its receipt stored in its transaction.
         q.take_ticket(ctx, "A", receipt=True)
-        person = register_resident(clerk, id_number(2000 + round_), f"打印{round_}", village="东村")
+        person = register_resident(clerk, id_number(2000 + round_), numbered_name("打印", round_), village="东村")
         Enrolment.create(resident=person.id, insurance="pension", scheme="resident", start_date=dt.date(2020, 1, 1))
         pay_resident_pension(clerk, person.id, tier, "cash")
         waiting = _pending()

@@ -14,6 +14,7 @@ from kiosk.rules.identity import check_digit
 from kiosk.services import ServiceContext
 from kiosk.services.registration import ResidentInfo, register_resident
 from kiosk.services.staff import add_staff
+from tests.support import numbered_name
 
 
 def id_number(birth: dt.date, seq: int, region: str = "360726") -> str:
@@ -46,7 +47,7 @@ def make_resident(clerk: ServiceContext) -> Callable[..., ResidentInfo]:
     def make(birth: dt.date = dt.date(1972, 5, 1), *, female: bool = False, village: str = "东村",
              card: bool = True, low_income: bool = False) -> ResidentInfo:
         seq = next(counter) + (1 if female else 0)
-        return register_resident(clerk, id_number(birth, seq), "测试人" + str(seq), phone="13800001234",
+        return register_resident(clerk, id_number(birth, seq), numbered_name("测试人", seq), phone="13800001234",
                                  village=village, issue_card=card, low_income=low_income)
 
     return make
