@@ -36,6 +36,7 @@ from db.models import (
     ApplicationMaterial,
     Benefit,
     BenefitPayment,
+    BenefitRun,
     Card,
     Contribution,
     Employer,
@@ -725,8 +726,9 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                     resident=app[1], application=app_id, kind="unemployment", scheme="employee",
                     start_month=period, months=int(app[4]["months"]), monthly_fen=int(app[4]["amount_fen"]),
                     status="in_payment", created_at=app[9], updated_at=app[9]).execute()
+            # The first unemployment month is a month; a maternity/medical payment is a one-off.
             benefits.append((app[1], app_id, PAID_KINDS[type_], period, int(app[4]["amount_fen"]), app[9],
-                             benefit_id))
+                             benefit_id, "monthly" if benefit_id is not None else "lump_sum"))
     _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
                                        ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
                                        ApplicationEvent.terminal, ApplicationEvent.note,
@@ -736,7 +738,7 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                                           ApplicationMaterial.received_at), material_rows)
     _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
-                                     BenefitPayment.paid_at, BenefitPayment.benefit), benefits)
+                                     BenefitPayment.paid_at, BenefitPayment.benefit, BenefitPayment.kind), benefits)
     _assessment_notices(ctx, [(ids[app[0]], app[1], {e[1] for e in detail[0]})
                               for app, detail in zip(apps, details, strict=True) if app[2] == "assessment"])
 
@@ -914,10 +916,35 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
             Resident.update(service_password_hash=hash_pin(sample.password)).where(
                 Resident.id_number == sample.id_number).execute()
         _applications(database, gen, resident_ids, staff_ids, max(1, residents // 1000), ctx)
+        _record_runs(ctx, staff_ids["supervisor"])
         summary.counts = {model._meta.table_name: model.select().count() for model in COUNTED}
         audit.append(actor="system", terminal="cli", action="demo.seed", now=now, entity="database",
                      detail={"seed": seed, "residents": residents, "counts": summary.counts})
     return summary
+
+
+def _record_runs(ctx: Any, approver: int) -> None:
+    """The monthly runs the seeded pension months imply (attack D7): one ``benefit_run`` row per
+    ``run_month`` with its lines (benefits paid) and total, approved by the supervisor, no file
+    (the demo wrote none) and the policy the amounts were computed with; and its ``benefit.run``
+    audit entry, so every seeded payment is explained by a run."""
+    from kiosk.services import benefit_run
+
+    rows = tuples(BenefitPayment.select(BenefitPayment.run_month, peewee.fn.COUNT(BenefitPayment.benefit.distinct()),
+                                        peewee.fn.SUM(BenefitPayment.amount_fen), peewee.fn.MAX(BenefitPayment.paid_at))
+                  .where(BenefitPayment.run_month.is_null(False))
+                  .group_by(BenefitPayment.run_month).order_by(BenefitPayment.run_month))
+    for month, lines, total, last_paid in rows:
+        month = month if isinstance(month, dt.date) else dt.date.fromisoformat(str(month))
+        posted = last_paid if isinstance(last_paid, dt.datetime) else dt.datetime.fromisoformat(str(last_paid))
+        policy = benefit_run.record_policy(ctx, month, posted)
+        BenefitRun.insert(month=month, paid=int(lines), total_fen=int(total), approved_by=approver, file="",
+                          created_at=posted, policy_digest=policy.digest, policy_version=policy.label).execute()
+        audit.append(actor="system", terminal="cli", action="benefit.run", now=ctx.now(), entity="benefit_run",
+                     entity_id=f"{month:%Y-%m}",
+                     detail={"paid": int(lines), "total_fen": int(total), "file": "", "file_sha256": "",
+                             "seeded": True, "posted_at": posted.isoformat(), "policy": {"digest": policy.digest, "version": policy.label,
+                                                        "effective": policy.effective.isoformat()}})
 
 
 _NOTES = {"villager": "村民：城乡居民养老+医保", "employee": "职工：五险", "flexible": "灵活就业",

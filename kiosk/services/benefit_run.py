@@ -693,7 +693,8 @@ def open_benefit(ctx: ServiceContext, application: Any, data: dict[str, Any], fi
     Pension (both schemes, lifelong; a resident pension follows the basic pension),
     unemployment (``data["months"]`` months) and the fund-paid injury allowance of
     grades 1-4 (工伤条例 Art. 35; grades 5-6 are paid by the employer, Art. 36).
-    ``first_payment`` (the month 待遇支付 paid) is linked to it. None for other claims.
+    ``first_payment`` (the month 待遇支付 paid) is linked to it. None for other claims; their
+    payment (maternity, medical, the injury lump sum) is a one-off: ``kind`` ``lump_sum``.
     """
     kind = str(application.type).removeprefix("benefit_")
     today, now = ctx.today(), ctx.now()
@@ -713,8 +714,10 @@ def open_benefit(ctx: ServiceContext, application: Any, data: dict[str, Any], fi
         months = int(data.get("months") or 0) or None
     elif kind == "injury":
         if int(data.get("grade") or 0) not in (1, 2, 3, 4) or not monthly:
+            _one_off(first_payment)
             return None
     else:
+        _one_off(first_payment)
         return None
     benefit = Benefit.create(
         resident=application.__data__["resident"], application=application.id, kind=kind,
@@ -725,7 +728,15 @@ def open_benefit(ctx: ServiceContext, application: Any, data: dict[str, Any], fi
     if first_payment is not None and kind != "injury":  # the injury step pays the lump sum, not a month
         BenefitPayment.update(benefit=benefit.id, kind="monthly").where(
             BenefitPayment.id == first_payment.id).execute()
+    elif kind == "injury":
+        _one_off(first_payment)
     return benefit
+
+
+def _one_off(payment: BenefitPayment | None) -> None:
+    """Mark a claim's payment as the one-off it is (``lump_sum``), not a month of a benefit."""
+    if payment is not None:
+        BenefitPayment.update(kind="lump_sum").where(BenefitPayment.id == payment.id).execute()
 
 
 def default_path(month: dt.date, folder: str | Path | None = None) -> Path:

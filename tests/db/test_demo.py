@@ -19,6 +19,7 @@ from db.models import (
     AuditEntry,
     Benefit,
     BenefitPayment,
+    BenefitRun,
     Card,
     Contribution,
     Employer,
@@ -115,14 +116,14 @@ def test_seed_is_believable_and_passes_check(database: peewee.Database) -> None:
 def test_same_seed_same_data_other_seed_other_data(database: peewee.Database) -> None:
     seed_demo(database, residents=30, seed=11, today=TODAY, now=NOW)
     first = snapshot()
-    for model in (Application, Account, Contribution, Enrolment, BenefitPayment, Benefit, Card, Resident, Employer,
-                  Staff):
+    for model in (Application, Account, Contribution, Enrolment, BenefitPayment, Benefit, BenefitRun, Card, Resident,
+                  Employer, Staff):
         model.delete().execute()
     second_summary = seed_demo(database, residents=30, seed=11, today=TODAY, now=NOW)
     assert snapshot() == first
     assert [s.pin for s in second_summary.staff]
-    for model in (Application, Account, Contribution, Enrolment, BenefitPayment, Benefit, Card, Resident, Employer,
-                  Staff):
+    for model in (Application, Account, Contribution, Enrolment, BenefitPayment, Benefit, BenefitRun, Card, Resident,
+                  Employer, Staff):
         model.delete().execute()
     seed_demo(database, residents=30, seed=12, today=TODAY, now=NOW)
     assert snapshot() != first

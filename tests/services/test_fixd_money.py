@@ -15,16 +15,18 @@ from pathlib import Path
 import peewee
 import pytest
 
-from db.models import AuditEntry, Benefit, BenefitPayment, BenefitRun, Resident
+from db.demo import seed_demo
+from db.models import AuditEntry, Benefit, BenefitPayment, BenefitRun, Resident, Staff
 from kiosk.clock import FixedClock
 from kiosk.policy import policy_from_mapping
 from kiosk.policy.loader import DEFAULT_POLICY_FILE
 from kiosk.rules.money import format_yuan
-from kiosk.services import ServiceError
+from kiosk.services import ServiceContext, ServiceError
 from kiosk.services import benefit_run as run
 from kiosk.services.payments import policy_book
 from kiosk.services.run_check import check_file
-from tests.services.benefit_town import Town, build
+from tests.entitlement.township import Records
+from tests.services.benefit_town import Town, build, claim
 
 JAN, FEB, MAR = (dt.date(2026, m, 1) for m in (1, 2, 3))
 
@@ -160,3 +162,44 @@ def test_a_month_paid_outside_any_run_posts_nothing_and_writes_no_file(town: Tow
         assert not BenefitRun.select().exists()
         assert AuditEntry.select().where(AuditEntry.action == "benefit.run").count() == 1
     assert _post(town, FEB, tmp_path / "feb.csv").posted  # a later month with money still posts
+
+
+def test_a_maternity_allowance_paid_at_the_counter_is_a_one_off(town: Town, tmp_path: Path) -> None:
+    records = Records(town.clerk, tmp_path)
+    mother = records.person(dt.date(1995, 2, 3), female=True)
+    records.enrol(mother, "medical", "employee", "2020-01-01")
+    records.load()
+    number = claim(town, mother, "benefit_maternity", JAN + dt.timedelta(days=9), {"employer_wage_fen": 600000})
+    with town.db.connection_context():
+        payment = BenefitPayment.get(BenefitPayment.resident == mother)
+        assert (payment.benefit_type, payment.kind, payment.benefit) == ("maternity", "lump_sum", None)
+        assert payment.application is not None and payment.application.number == number
+        # A monthly benefit's first month stays a month.
+        first = BenefitPayment.get((BenefitPayment.benefit == town.benefits["villager"])
+                                   & (BenefitPayment.run_month.is_null()))
+        assert first.kind == "monthly"
+
+
+def test_seed_demo_records_the_runs_its_payments_imply(database: peewee.Database, clock: FixedClock,
+                                                      tmp_path: Path) -> None:
+    today = dt.date(2026, 11, 29)
+    seed_demo(database, residents=400, seed=5, today=today, now=dt.datetime(2026, 11, 29, 1, 30))
+    with database.connection_context():
+        implied = {(m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m))): (int(n), int(t))
+                   for m, n, t in run._tuples(BenefitPayment.select(
+                       BenefitPayment.run_month, peewee.fn.COUNT(BenefitPayment.benefit.distinct()),
+                       peewee.fn.SUM(BenefitPayment.amount_fen)).where(BenefitPayment.run_month.is_null(False))
+                       .group_by(BenefitPayment.run_month))}
+        runs = {r.month: (r.paid, r.total_fen) for r in BenefitRun.select()}
+        assert implied and runs == implied  # every seeded run payment is explained by a run
+        assert all(r.policy_digest for r in BenefitRun.select())
+        assert AuditEntry.select().where(AuditEntry.action == "benefit.run").count() == len(runs)
+        one_offs = {k for (k,) in run._tuples(BenefitPayment.select(BenefitPayment.kind)
+                    .where(BenefitPayment.benefit_type.in_(("maternity", "medical_reimbursement"))))}
+        assert one_offs == {"lump_sum"}
+        boss = Staff.get(Staff.role == "supervisor")
+    clock.set_local(dt.datetime.combine(today, dt.time(10, 0)))
+    ctx = ServiceContext(database, clock).as_staff(boss.id, boss.number)
+    last = max(runs)
+    again = run.post(ctx, last, tmp_path / "again.csv")
+    assert again.already and not (tmp_path / "again.csv").exists()
