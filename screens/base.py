@@ -177,7 +177,10 @@ def database_fault_kind(error: BaseException | None) -> str | None:
 
     if not isinstance(error, peewee.OperationalError | peewee.InterfaceError):
         return None
-    return "busy" if "locked" in str(error).lower() else "db"
+    text = str(error).lower()
+    if any(sign in text for sign in ("no such table", "does not exist", "malformed", "not a database")):
+        return None  # a damaged or incomplete database answers: that is not an outage
+    return "busy" if "locked" in text else "db"
 
 
 class KioskScreen(HostMixin, Screen[Any]):

@@ -96,3 +96,15 @@ async def test_board_marks_stale_data_while_reads_fail(database: peewee.Database
         assert screen.get_widget_at(region.x + 1, region.y + region.height // 2)[0] is mark
         outage.down = False
         await until(pilot, lambda: str(mark.render()) == "" and not mark.display)
+
+
+def test_only_an_unanswering_database_is_called_so() -> None:
+    from screens.base import database_fault_kind
+
+    assert database_fault_kind(peewee.OperationalError("server closed the connection unexpectedly")) == "db"
+    assert database_fault_kind(peewee.InterfaceError("connection already closed")) == "db"
+    assert database_fault_kind(peewee.OperationalError("connection to server at \"127.0.0.1\", port 55999 failed: "
+                                                       "Connection refused")) == "db"
+    assert database_fault_kind(peewee.OperationalError("database is locked")) == "busy"
+    assert database_fault_kind(peewee.OperationalError("no such table: resident")) is None
+    assert database_fault_kind(ValueError("a bug")) is None and database_fault_kind(None) is None
