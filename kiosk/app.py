@@ -16,6 +16,7 @@ traceback; a lost terminal ends it with ``kiosk.terminal.EXIT_TERMINAL_LOST``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -576,8 +577,41 @@ class KioskApp(App[None]):
                 typed = ""
             if typed.endswith(number):
                 return False  # typed into the number field: the screen handles its own Enter
-        self.start_card_read(number)
+        # The app sees each key first and hands it on; the field or screen it went to handles it
+        # later, from its own queue. At a reader's speed the number's characters may still wait
+        # there when this Enter arrives: starting the card now would let them land in the attract
+        # field after it was wiped (attack D4). So the card starts once that target has handled
+        # what it was sent before this Enter (screens that stopped showing ignore late keys:
+        # screens.resident.common.ResidentScreen).
+        self.run_worker(self._start_card_read_after(focused or self.screen, number), group="card-read",
+                        exit_on_error=False)
         return True
+
+    async def _start_card_read_after(self, target: Any, number: str) -> None:
+        """:meth:`start_card_read` once ``target`` (the widget or screen this Enter would have
+        gone to) has handled the keys sent to it before; the number field's own Enter when the
+        read went into it whole."""
+        from textual.widgets import Input
+
+        from kiosk.rules.text import InvalidText, normalise_number
+        from screens.widgets.card_reader import CARD_ENTRY
+
+        handled = asyncio.Event()
+        if target.call_later(handled.set):  # queued behind the keys already sent to it
+            for _ in range(_SETTLE_ROUNDS):  # bounded: a target removed or stuck must not lose the read
+                if handled.is_set() or not target.is_attached:
+                    break
+                await asyncio.sleep(_SETTLE_STEP)
+        field = self.focused
+        if isinstance(field, Input) and field.has_class(CARD_ENTRY) and field.screen is self.screen:
+            try:
+                typed = normalise_number(field.value)
+            except InvalidText:
+                typed = ""
+            if typed == number:
+                await field.action_submit()  # the read went into the number field: its own Enter
+                return
+        self.start_card_read(number)
 
     def start_card_read(self, number: str) -> None:
         """End whatever session is open, forget everything typed, and identify ``number``
@@ -626,6 +660,12 @@ class KioskApp(App[None]):
         for screen in self.screen_stack:
             for widget in screen.query("#idle-countdown"):
                 widget.remove()
+
+
+#: A card read waits at most _SETTLE_ROUNDS x _SETTLE_STEP seconds for the keys before its Enter to
+#: be handled (they normally are within a few event-loop passes; the bound is only a safeguard).
+_SETTLE_ROUNDS = 400
+_SETTLE_STEP = 0.005
 
 
 class _PolicyFirstExecutor(ServiceExecutor):

@@ -94,8 +94,10 @@ class ConfirmActionModal(KioskModal[bool]):
                 yield Button(self.t("counterdesk.confirm.cancel"), id="confirm-cancel")
 
     def on_mount(self) -> None:
-        # The focus sits on 取消: Enter (or a second Enter) only cancels.
-        self.query_one("#confirm-cancel", Button).focus()
+        # The focus sits on 取消: Enter (or a second Enter) only cancels. A dialog closed before
+        # it was mounted (a card read ending the session at the kiosk) has no buttons left.
+        for button in self.query("#confirm-cancel").results(Button):
+            button.focus()
 
     def action_confirm(self) -> None:
         self.dismiss(True)

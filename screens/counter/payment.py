@@ -207,8 +207,8 @@ class TierScreen(MenuListKeys, PaymentStep):
 class PaymentConfirmScreen(PaymentStep):
     """Step 3: the 实收 field has the focus (typed digits are money, never menu
     keys); the method is chosen with Shift+Tab/Tab and Enter (or 1 cash, 2 bank,
-    3 card while the field is not focused); Enter asks to take the money and the
-    confirmation's second key takes it."""
+    3 card while the field is not focused), and choosing it gives 实收 the focus back;
+    Enter asks to take the money and the confirmation's second key takes it."""
 
     TITLE_KEY = "counter.confirm_payment.title"
     LEGEND_KEY = "fix17counter.payment.legend"  # says 0 is a digit here and Esc goes back
@@ -248,6 +248,9 @@ class PaymentConfirmScreen(PaymentStep):
             self.draft.method = value
             self._mark_method()
             self.say(self.t("counter.confirm_payment.method_chosen", method=self.t(f"counter.method.{value}")))
+            # Back to 实收: the next Enter checks the amount and asks with this method, never
+            # presses whichever method button kept the focus (attack D12).
+            self.query_one("#tendered", Input).focus()
         else:
             self.ask_pay()
 

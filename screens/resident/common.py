@@ -10,6 +10,8 @@ from typing import Any
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Button
 
 from kiosk.rules.money import format_yuan
 from screens.base import KioskScreen
@@ -87,6 +89,23 @@ class ResidentScreen(KioskScreen):
         else:
             yield from self.compose_body()
 
+    def showing(self) -> bool:
+        """True while this is the screen on top (the one the resident sees)."""
+        return self.is_attached and self.app.screen is self
+
+    async def _on_message(self, message: Message) -> None:
+        """A key or a button press that arrives after this screen stopped showing does nothing
+        (neither this class's handlers nor a subclass's, nor the bubbling). A card reader types
+        faster than screens handle keys: a digit sent here while this screen showed may arrive
+        after an earlier one opened another screen or went back; it was meant for this screen
+        only, and acting on it now would walk or pop whatever shows, e.g. the next card's
+        password prompt, or type into the attract screen (attack D4)."""
+        if isinstance(message, events.Key | Button.Pressed) and not self.showing():
+            message.stop()
+            message.prevent_default()
+            return
+        await super()._on_message(message)
+
     def on_key(self, event: events.Key) -> None:
         """0 is back (exit on the home menu) on every resident screen, also where no
         "0" choice is shown (lists, pages, the ledger). Digits typed into a field never
@@ -107,13 +126,19 @@ class ResidentScreen(KioskScreen):
 
     def on_mount(self) -> None:
         if self.PERSONAL and self.resident is None:
-            self.call_later(self.host.go_home)
+            # Only while showing: a screen opened by a key that arrived after the session ended
+            # (a card read's digits) must not send home the next card's prompt above it.
+            self.call_later(self._home_if_showing)
             return
         if self.needs_data() and self.data is None and self.resident is not None:
             ctx = self.host.ctx
             resident = self.resident
             self._loaded_for = resident.id
             self.run_service(lambda: self.load(ctx, resident.id), self._loaded, self._failed)
+
+    def _home_if_showing(self) -> None:
+        if self.showing():
+            self.host.go_home()
 
     def load(self, ctx: Any, resident_id: int) -> Any:
         """The service call (runs in a thread)."""

@@ -13,7 +13,11 @@ full-width folded — the app ends the open session and starts the new one
 characters before the Enter may have moved through the old session's menus,
 which only read (every write on a resident screen takes Enter on a
 confirmation, or a function key, never a digit), and all of that is discarded
-with the session. An Enter after a run of card characters that is no number
+with the session. A reader types faster than screens handle keys, so a digit
+may reach a screen after an earlier one already opened another screen or went
+back: a resident screen acts on a key or a press only while it is the one
+showing (screens.resident.common.ResidentScreen), so such late digits never pop
+or walk what shows then (attack D4: 0 back, 0 退出 before the Enter arrived). An Enter after a run of card characters that is no number
 (a misread) is swallowed: it never confirms anything on the screen below.
 """
 
