@@ -21,7 +21,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
@@ -103,10 +104,20 @@ class ResidentPensionQuote:
 
 @dataclass(frozen=True)
 class PaymentLine:
-    """One item on the receipt."""
+    """One item on the receipt: ``label`` as printed (Chinese); ``key`` and ``params`` name
+    the same item in the catalog, for a screen in another language (empty: show ``label``)."""
 
     label: str
     amount_fen: Fen
+    key: str = ""
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def keyed(cls, key: str, amount_fen: Fen, /, **params: object) -> PaymentLine:
+        """The item whose words are the catalog message ``key`` (its Chinese form printed)."""
+        from kiosk.i18n import translate
+
+        return cls(translate(key, "zh_CN", **params), amount_fen, key, params)
 
 
 @dataclass(frozen=True)
@@ -322,8 +333,8 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
         year = year or ctx.today().year
         check_resident_year(row, year, ctx.today())  # this year, or the transitional 补缴 (国发〔2014〕8号)
         quote = _quote(ctx, row, tier_fen, year)
-        lines = [PaymentLine(f"{year}年城乡居民养老保险（{format_yuan(quote.tier_fen)}元档）",
-                             quote.individual_pays_fen)]
+        lines = [PaymentLine.keyed("counter.payment_line.resident_pension", quote.individual_pays_fen,
+                                   year=year, tier=format_yuan(quote.tier_fen))]
         payment, info = _create_payment(ctx, row, quote.individual_pays_fen, _method(method), "resident_pension",
                                         tuple(lines), _tendered(tendered, quote.individual_pays_fen, method),
                                         channel)
@@ -353,7 +364,7 @@ def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, 
             raise ServiceError.keyed("fix17text.pay.not_enrolled_medical", "not_enrolled")
         year = year or ctx.today().year
         fee = assess_resident_medical(policy(ctx).medical)
-        lines = (PaymentLine(f"{year}年城乡居民医疗保险", fee.individual_fen),)
+        lines = (PaymentLine.keyed("counter.payment_line.resident_medical", fee.individual_fen, year=year),)
         payment, info = _create_payment(ctx, row, fee.individual_fen, method, "resident_medical", lines,
                                         _tendered(tendered, fee.individual_fen, method), channel)
         _contribution(row.id, "medical", "resident", dt.date(year, 1, 1), payment=payment, now=ctx.now(),

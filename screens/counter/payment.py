@@ -362,9 +362,11 @@ class PaymentDoneScreen(CounterScreen):
         info = self.info
         yuan = self.t("counter.yuan")
         lines = [self.t("counter.payment_done.code", code=info.receipt_code)]
-        lines += [f"  {line.label}  {format_yuan(line.amount_fen)}{yuan}" for line in info.lines]
+        lines += [f"  {self.t(line.key, **line.params) if line.key else line.label}  "
+                  f"{format_yuan(line.amount_fen)}{yuan}" for line in info.lines]
+        method = self.t(f"counter.method.{info.method}")
         lines.append(self.t("counter.payment_done.total", amount=f"{format_yuan(info.amount_fen)}{yuan}",
-                            method=info.method_name))
+                            method=info.method_name if method == f"counter.method.{info.method}" else method))
         if info.tendered_fen is not None:
             lines.append(self.t("counter.payment_done.change", tendered=f"{format_yuan(info.tendered_fen)}{yuan}",
                                 change=f"{format_yuan(info.change_fen)}{yuan}"))

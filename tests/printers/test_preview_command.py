@@ -76,6 +76,6 @@ def test_kiosk_printer_test_unreachable_is_one_line_and_non_zero(
     config.write_text("", encoding="utf-8")
     code = main(["--config", str(config), "printer", "test", "--printer", f"network://127.0.0.1:{refusing_port()}"])
     err = capsys.readouterr().err.strip()
-    assert code != 0 and len(err.splitlines()) == 1 and "无法连接打印机" in err
+    assert code != 0 and len(err.splitlines()) == 1 and "打印机无法连接" in err and "测试页未打印" in err
     assert main(["--config", str(config), "printer", "test", "--printer", "lpt1"]) != 0
     assert "允许的形式" in capsys.readouterr().err

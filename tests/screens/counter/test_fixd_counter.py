@@ -281,3 +281,31 @@ def test_english_catalog_entries_named_in_the_report() -> None:
     assert "bank account" in t("lifecycle.reason.no_bank_account")
     assert "card" not in t("lifecycle.reason.no_bank_account")
     assert "银行账户" in Translator("zh_CN")("lifecycle.reason.no_bank_account")
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+async def test_payment_done_names_items_and_method_in_the_counters_language(
+        database: peewee.Database, clock: FixedClock, language: str) -> None:
+    # D13 items 4-6: "Method: 现金" and "2026年城乡居民养老保险（300.00元档）" on the English counter.
+    from kiosk.services import payments
+    from screens.counter.payment import PaymentDoneScreen
+    from screens.widgets.plain import Static
+    from tests.screens.counter.helpers import clerk_ctx
+    from tests.services.test_payments import enrol
+
+    person = clerk_and_resident(database, clock)
+    clerk = clerk_ctx(database, clock)
+    enrol(clerk, person.id)
+    tier = payments.resident_pension_tiers(clerk)[2]
+    info = payments.pay_resident_pension(clerk, person.id, tier.annual_fen, "cash")
+    assert "城乡居民养老保险" in info.lines[0].label  # the printed receipt stays Chinese
+    app = make_counter_app(database, clock, language=language)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        app.push_screen(PaymentDoneScreen(info))
+        await until(pilot, lambda: bool(app.screen.query("#payment-receipt")))
+        shown = str(app.screen.query_one("#payment-receipt", Static).render())
+    if language == "en":
+        assert _english(shown, person.name) and "resident pension" in shown and "Cash" in shown, shown
+    else:
+        assert info.lines[0].label in shown and "现金" in shown, shown
