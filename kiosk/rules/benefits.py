@@ -10,20 +10,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from kiosk.rules.errors import RuleError
 from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.retirement import add_months
 from kiosk.rules.steps import CalculationStep, pct, yuan
 
 
-class BenefitError(ValueError):
+class BenefitError(RuleError):
     """Inputs a benefit rule cannot use; ``str()`` says which, in technical English (logs, pure
     callers). ``key`` (``refusal.benefit.*``) and ``params`` name the message a screen shows, in
     its language (kiosk/i18n/*/refusals_followup.toml)."""
-
-    def __init__(self, message: str, key: str, /, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params: dict[str, object] = dict(params)
 
 
 # --- Unemployment (失业保险) ------------------------------------------------

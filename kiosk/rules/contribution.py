@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from kiosk.rules.errors import RuleError
 from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.parameters import (
     ContributionRates,
@@ -28,15 +29,12 @@ Payer = Literal["employer", "individual"]
 NoticeKind = Literal["employee", "flexible"]
 
 
-class ContributionError(ValueError):
+class ContributionError(RuleError):
     """A base or choice the assessment cannot accept; the (Chinese) text says the bounds;
     ``key`` (``refusal.contribution.*``) and ``params`` name the same message in the catalogs."""
 
     def __init__(self, message: str, key: str = "refusal.contribution.invalid", /, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.key = key
-        self.params: dict[str, object] = dict(params)
+        super().__init__(message, key, **params)
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kiosk.rules.errors import RuleError
 from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.parameters import MedicalParams
 from kiosk.rules.steps import CalculationStep, pct, yuan
 
 
-class MedicalError(ValueError):
+class MedicalError(RuleError):
     """Inputs a reimbursement cannot use; ``str()`` says which, in technical English (logs, pure
     callers). ``key`` (``refusal.medical.*``) and ``params`` name the message a screen shows, in
     its language (kiosk/i18n/*/refusals_followup.toml)."""
-
-    def __init__(self, message: str, key: str, /, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params: dict[str, object] = dict(params)
 
 
 class UnknownHospitalLevel(MedicalError, KeyError):

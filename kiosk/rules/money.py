@@ -8,20 +8,19 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from kiosk.rules.errors import RuleError
+
 Fen = int
 
 _ONE = Decimal(1)
 
 
-class InvalidAmount(ValueError):
+class InvalidAmount(RuleError):
     """A typed amount that is not money: ``str()`` says what was wrong in Chinese;
     ``key`` (``refusal.money.*``) and ``params`` name the same message in the catalogs."""
 
     def __init__(self, message: str, key: str = "refusal.money.invalid", /, **params: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.key = key
-        self.params: dict[str, object] = dict(params)
+        super().__init__(message, key, **params)
 
 
 def round_fen(value: Decimal) -> Fen:

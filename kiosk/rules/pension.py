@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from kiosk.rules.errors import RuleError
 from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.parameters import DivisorRule
 from kiosk.rules.steps import CalculationStep, yuan
@@ -29,15 +30,10 @@ RESIDENT_DIVISOR = 139
 ShortfallOption = Literal["keep_paying", "lump_sum", "transfer_to_resident"]
 
 
-class PensionError(ValueError):
+class PensionError(RuleError):
     """Inputs a pension estimate cannot use; ``str()`` says which and why, in technical English
     (logs, pure callers). ``key`` (``refusal.pension.*``) and ``params`` name the message a screen
     shows, in its language (kiosk/i18n/*/refusals_followup.toml)."""
-
-    def __init__(self, message: str, key: str, /, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params: dict[str, object] = dict(params)
 
 
 def months_divisor(age_years: int) -> int:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from kiosk.rules.errors import RuleError
 from kiosk.rules.money import Fen, round_fen
 from kiosk.rules.steps import CalculationStep, yuan
 
@@ -23,15 +24,10 @@ POOLED_FROM_YEAR = 1998
 TEN_YEARS = 120
 
 
-class TransferError(ValueError):
+class TransferError(RuleError):
     """Inputs a transfer rule cannot use; ``str()`` says which, in technical English (logs, pure
     callers). ``key`` (``refusal.transfer.*``) and ``params`` name the message a screen shows, in
     its language (kiosk/i18n/*/refusals_followup.toml)."""
-
-    def __init__(self, message: str, key: str, /, **params: object) -> None:
-        super().__init__(message)
-        self.key = key
-        self.params: dict[str, object] = dict(params)
 
 
 @dataclass(frozen=True)
