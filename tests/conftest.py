@@ -125,8 +125,20 @@ def pg_schema_url() -> Iterator[str]:
     try:
         yield f"{PG_URL}{sep}options={quote(f'-c search_path={schema}')}"
     finally:
-        admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        _drop_schema(admin, schema)
         admin.close()
+
+
+def _drop_schema(admin: peewee.Database, schema: str, attempts: int = 3) -> None:
+    """DROP SCHEMA … CASCADE, again if PostgreSQL chose it as a deadlock's victim (six workers
+    drop schemas at once, and a test's last connection may still be closing)."""
+    for attempt in range(attempts):
+        try:
+            admin.execute_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            return
+        except peewee.OperationalError as exc:
+            if "deadlock" not in str(exc) or attempt == attempts - 1:
+                raise
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

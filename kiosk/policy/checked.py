@@ -35,7 +35,7 @@ DEFAULT_POLICY_FILE = Path(__file__).with_name("default.toml")
 _KIOSK = Path(__file__).resolve().parent.parent
 LOADER_SOURCES = tuple(_KIOSK / name for name in (
     "policy/loader.py", "policy/errors.py", "policy/checked.py", "rules/parameters.py", "rules/interest.py",
-    "rules/money.py", "rules/steps.py"))
+    "rules/money.py", "rules/errors.py", "rules/steps.py"))
 """The code whose behaviour decides whether a file is valid and what book it gives
 (a test checks every kiosk module the loader imports is listed)."""
 KEEP = 32

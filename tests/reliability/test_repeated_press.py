@@ -97,6 +97,8 @@ async def test_reprint_made_once(database: peewee.Database, clock: FixedClock) -
     ctx = ServiceContext(database=database, clock=clock)
     original = queue.take_ticket(ctx, "A", receipt=True)
     code = PrintJob.get_by_id(original.print_job_id).code
+    # Printed once: 补打 of a receipt still waiting in the spool is refused (attack D2).
+    PrintJob.update(status="printed").where(PrintJob.id == original.print_job_id).execute()
     printer = HangingPrinter()
     app = make_counter_app(database, clock, printer)  # type: ignore[arg-type]
     async with app.run_test(size=(100, 36)) as pilot:
