@@ -24,12 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check kiosk screens db printers tests benchmarks
 	$(BIN)/mypy
 
-# Six workers on 2 cores: the suite waits more than it computes (Pilot pauses, printers
-# and servers answering): with four, the two cores were busy 1.4 of 2 (user+sys 1,072 s
-# in 775 s); every test keeps to its own temp folder and PostgreSQL schema, so they never
-# meet, and none depends on timing. worksteal: an idle worker takes queued tests from the
-# busy one, so the few long tests do not make a tail.
-JOBS ?= 6
+# Four workers on 2 cores: the suite waits more than it computes (Pilot pauses, printers
+# and servers answering), so 4 keep both cores busy; six and eight finished no sooner
+# (647-721 s and 688 s against ~650 s) and made waits time out under the contention.
+# Every test keeps to its own temp folder and PostgreSQL schema, so they never meet.
+# worksteal: an idle worker takes queued tests from the busy one.
+JOBS ?= 4
 
 test: lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist worksteal $(PYTEST_ARGS)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -54,7 +55,8 @@ def backup(url: str, target: Path) -> Path:
             raise BackupError(f"数据库文件 {path} 已损坏（{damage}）：不备份，旧的备份都保留；请从最近的好备份恢复")
         return target
     if url.startswith(("postgresql://", "postgres://")):
-        _run_pg(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _pg_dsn(url)])
+        schemas = [f"--schema={name}" for name in _search_path(url)]
+        _run_pg(["pg_dump", "--format=custom", "--no-owner", *schemas, f"--file={target}", _pg_dsn(url)])
         os.chmod(target, 0o600)
         return target
     raise BackupError(f"{url}: 不支持的数据库地址")
@@ -116,6 +118,18 @@ def backup_daily(url: str, directory: Path, *, keep_days: int, now: dt.datetime)
             old.unlink()
             removed.append(old)
     return target, removed
+
+
+def _search_path(url: str) -> list[str]:
+    """The schemas a URL's ``options=-c search_path=...`` names (the kiosk's tables live there;
+    a server shared with other schemas is then backed up for those only), else []."""
+    from urllib.parse import parse_qs, urlsplit
+
+    for options in parse_qs(urlsplit(url).query).get("options", []):
+        found = re.search(r"search_path\s*=\s*([^\s]+)", options)
+        if found:
+            return [name.strip().strip('"') for name in found.group(1).split(",") if name.strip()]
+    return []
 
 
 def _pg_dsn(url: str) -> str:

@@ -87,9 +87,12 @@ async def test_board_marks_stale_data_while_reads_fail(database: peewee.Database
         mark = screen.query_one("#board-error", Static)
         assert str(mark.render()) == "" and not mark.display
         shown_at = f"{clock.now_local():%H:%M}"
-        clock.advance(minutes=7)
         outage.down = True
         await until(pilot, lambda: bool(str(mark.render())))
+        # Time passes only once the reads fail (a read in flight could otherwise finish after
+        # the clock moved and be the last good one): the mark keeps the last good read's time.
+        clock.advance(minutes=7)
+        await pilot.pause(0.5)
         assert str(mark.render()) == f"数据暂未更新 ({shown_at})"
         region = mark.region  # in the head line, on screen
         assert region.area and region.bottom <= app.size.height
