@@ -40,7 +40,10 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
                 yield Button(self.t("counter.cancel"), id="find-cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#find-input", Input).focus()
+        # A dialog closed before it was mounted (the counter's session ended under it) has no
+        # field left to focus.
+        for field in self.query("#find-input").results(Input):
+            field.focus()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

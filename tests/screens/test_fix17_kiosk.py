@@ -159,7 +159,8 @@ async def test_function_keys_in_the_demo_choose_on_screen(kiosk_sqlite: tuple[pe
         await until(pilot, lambda: isinstance(app.screen, DemoInfoModal))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
-        assert "Ctrl+O" in visible_text(app) and "Ctrl+G" in visible_text(app)  # the band names the keys
+        # The band names the keys (wait for the attract screen's first frame).
+        await until(pilot, lambda: "Ctrl+O" in visible_text(app) and "Ctrl+G" in visible_text(app))
         await _keys(pilot, "f3")  # 取号
         assert isinstance(app.screen, TicketScreen)
         await _keys(pilot, "f9", "f10")  # category keys there, never the demo's

@@ -136,7 +136,8 @@ async def test_a_card_read_mid_session_opens_the_new_cards_password(
         await pilot.press(*SERVICE_PASSWORD, "enter")
         await until(pilot, lambda: isinstance(app.screen, ResidentHomeScreen))
         assert app.session.id == seeded.li
-        assert "李*英" in visible_text(app)
+        # The home screen is pushed before its first frame is composed: wait for the frame.
+        await until(pilot, lambda: "李*英" in visible_text(app))
 
 
 async def test_a_full_width_card_number_over_the_ledger(kiosk_db: tuple[peewee.Database, Seeded],

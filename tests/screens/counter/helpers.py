@@ -63,8 +63,12 @@ def clerk_ctx(database: peewee.Database, clock: FixedClock, number: str = "S001"
     return ServiceContext(database=database, clock=clock).as_staff(int(row.id), number)
 
 
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until ``condition()`` holds (service calls run in threads)."""
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Let the app run until ``condition()`` holds (service calls run in threads).
+
+    The timeout only bounds a failing test: it is long because CI runs four workers on two
+    cores, where a screen's first frame can wait seconds behind the other workers.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
