@@ -17,6 +17,7 @@ traceback; a lost terminal ends it with ``kiosk.terminal.EXIT_TERMINAL_LOST``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import threading
@@ -511,6 +512,8 @@ class KioskApp(App[None]):
                 return
             if self.mode_name == "self" and self._card_read(event):
                 return
+            if self.mode_name == "counter" and self._counter_card_read(event):
+                return
         await super().on_event(event)
 
     def show_demo_info(self) -> None:
@@ -613,6 +616,70 @@ class KioskApp(App[None]):
                 return
         self.start_card_read(number)
 
+    def _counter_card_read(self, event: events.Key) -> bool:
+        """A card or ID read at the counter (attack D14): True when this Enter completes a number
+        whose first character was typed outside a text field while a staff member is signed in.
+
+        The number's characters acted as menu keys on the way (nothing tells a reader's digit from
+        a clerk's before the Enter, and no timing is used): a counter screen takes one choice at a
+        time and only while it shows (screens.counter.base.CounterScreen), every write takes ``+``
+        on a confirmation, and the full reveal too. Once the keys sent before this Enter have
+        landed, the counter goes back to the screen where the number started and searches it in
+        Find (:meth:`counter_card_read`). Typed into a text field (Find's, or any other), a read is
+        that field's typing and its Enter is the field's own."""
+        from textual.widgets import Input
+
+        from screens.counter import session as counter_session
+
+        number = self._card_sniffer.feed(event.key, event.character, mark=(tuple(self.screen_stack), self.focused))
+        if number is None or counter_session.current(self) is None:
+            return False
+        started = self._card_sniffer.started
+        start_stack, start_focus = started if isinstance(started, tuple) else ((), None)
+        if isinstance(start_focus, Input):
+            return False  # typed into a field: its Enter (queued behind the characters) is its own
+        self.run_worker(self._counter_read_after(self.focused or self.screen, start_stack, number),
+                        group="card-read", exit_on_error=False)
+        return True
+
+    async def _counter_read_after(self, target: Any, start: tuple[Screen[Any], ...], number: str) -> None:
+        """:meth:`counter_card_read` once what the number's characters did has landed: the keys
+        sent to ``target`` before the Enter, the choices they pressed and the screens those opened
+        (until the stack stops changing), and the service calls they started (a choice may open a
+        screen when its call returns). Each wait is bounded, as a safeguard only."""
+        await _handled(target)
+        for _ in range(_STACK_ROUNDS):
+            top, depth = self.screen, len(self.screen_stack)
+            await _handled(self.focused or top)
+            await _handled(top)
+            running = [asyncio.ensure_future(_finished(worker)) for worker in self.workers
+                       if worker.group == "service" and worker.is_running]
+            if running:
+                await asyncio.wait(running, timeout=_SETTLE_ROUNDS * _SETTLE_STEP)
+            if self.screen is top and len(self.screen_stack) == depth and not running:
+                break
+        self.counter_card_read(number, start)
+
+    def counter_card_read(self, number: str, start: tuple[Screen[Any], ...] = ()) -> None:
+        """The counter's card read: back to where it started (``start``: the screen stack when
+        the number's first character was typed), closing what the characters opened; when they
+        closed screens of it (0 is back), back to the deepest one still open. Then Find with
+        ``number`` searched, as if the clerk had typed it there (screens.counter.find.open_find).
+        Nothing when nobody is signed in any more."""
+        from screens.counter import session as counter_session
+        from screens.counter.find import open_find
+
+        if counter_session.current(self) is None:
+            return
+        kept = 0
+        for then, now in zip(start, self.screen_stack, strict=False):
+            if then is not now:
+                break
+            kept += 1
+        while kept > 1 and len(self.screen_stack) > kept:
+            self.pop_screen()
+        open_find(self, number)
+
     def start_card_read(self, number: str) -> None:
         """End whatever session is open, forget everything typed, and identify ``number``
         (the identify screen, then the new resident's service password)."""
@@ -666,6 +733,25 @@ class KioskApp(App[None]):
 #: be handled (they normally are within a few event-loop passes; the bound is only a safeguard).
 _SETTLE_ROUNDS = 400
 _SETTLE_STEP = 0.005
+#: A counter read waits for the screens its characters opened at most this many times over.
+_STACK_ROUNDS = 20
+
+
+async def _finished(worker: Any) -> None:
+    """Wait for a worker, whatever its outcome (its screen reports it)."""
+    with contextlib.suppress(Exception):  # failed or cancelled: done either way
+        await worker.wait()
+
+
+async def _handled(target: Any) -> None:
+    """Return once ``target`` (a widget or screen) has handled the messages sent to it so far
+    (bounded by _SETTLE_ROUNDS x _SETTLE_STEP; at once when it is gone)."""
+    handled = asyncio.Event()
+    if target.call_later(handled.set):
+        for _ in range(_SETTLE_ROUNDS):
+            if handled.is_set() or not target.is_attached:
+                break
+            await asyncio.sleep(_SETTLE_STEP)
 
 
 class _PolicyFirstExecutor(ServiceExecutor):

@@ -226,7 +226,7 @@ class KioskScreen(HostMixin, Screen[Any]):
             for button in self.query(MenuButton):
                 if button.key == wanted and not button.disabled and button.display:
                     event.stop()
-                    button.press()
+                    self.press_choice(button)
                     return
             return
         if event.key in ARROW_KEYS and isinstance(self.focused, MenuButton):
@@ -242,6 +242,10 @@ class KioskScreen(HostMixin, Screen[Any]):
             if target is not None:
                 event.stop()
                 scroll_by_key(target, event.key)
+
+    def press_choice(self, button: MenuButton) -> None:
+        """Press the choice a number or function key names (its Pressed message follows)."""
+        button.press()
 
     def _type_into_card_field(self, event: events.Key) -> bool:
         """A card character typed while the field lacks the focus still goes into it."""

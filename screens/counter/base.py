@@ -2,7 +2,12 @@
 培训), number keys that press the matching menu button, 0 and Esc for one
 step back (unless a text field has the focus, or the screen's own 0 button
 says otherwise: logging out at home), a key legend, and a message line for
-calm feedback. The key map is described in :mod:`screens.counter.keys`."""
+calm feedback. The key map is described in :mod:`screens.counter.keys`.
+
+A counter screen takes one choice at a time, and only while it shows
+(:class:`OneChoiceAtATime`): a card reader types faster than screens handle
+keys, so a read's digits may reach a screen after an earlier digit chose
+something there (attack D14: at the counter home a later 0 logged out)."""
 
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ from typing import ClassVar
 
 from textual import events
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.widgets import DataTable, Input, OptionList, Select
 
 from screens.base import KioskHost, KioskScreen
 from screens.counter import names
 from screens.counter import session as counter_session
 from screens.widgets.menu import MenuButton
-from screens.widgets.plain import Static
+from screens.widgets.plain import Button, Static
 
 CSS_FILE = Path(__file__).with_name("counter.tcss")
 #: Widgets that use the arrow and paging keys themselves, and those keys.
@@ -41,7 +47,43 @@ def header_text(host: KioskHost) -> str:
     return "  |  ".join(parts)
 
 
-class CounterScreen(KioskScreen):
+class OneChoiceAtATime(KioskScreen):
+    """A screen that acts on a key or a button press only while it is the one showing, and
+    on no further key between a number key pressing a choice and that choice being made.
+
+    Keys reach a screen from its own queue, later than the app sent them: at a reader's speed
+    the digits after one that chose (say 3, 登记) arrive before the choice opened its screen, or
+    after it did. They were sent while this screen showed, but meant for what the first digit
+    opens: acting on them here would choose again (a 0 logs out at the counter home), so they
+    are dropped; what a card read typed is searched when its Enter arrives
+    (kiosk.app.KioskApp._counter_card_read). Nothing depends on timing: a person's next key
+    comes after the choice was made."""
+
+    _choice_pending: MenuButton | None = None
+
+    def showing(self) -> bool:
+        """True while this is the screen on top (the one the clerk sees)."""
+        return self.is_attached and self.app.screen is self
+
+    def press_choice(self, button: MenuButton) -> None:
+        self._choice_pending = button
+        super().press_choice(button)
+
+    async def _on_message(self, message: Message) -> None:
+        if isinstance(message, events.ScreenResume | events.ScreenSuspend):
+            self._choice_pending = None
+        elif isinstance(message, events.Key | Button.Pressed):
+            pending = self._choice_pending
+            if pending is not None and (isinstance(message, Button.Pressed) or not pending.is_attached):
+                self._choice_pending = pending = None  # the choice is being made (or can no longer be)
+            if not self.showing() or pending is not None:
+                message.stop()
+                message.prevent_default()
+                return
+        await super()._on_message(message)
+
+
+class CounterScreen(OneChoiceAtATime):
     """Base for full counter screens; subclasses set ``TITLE_KEY``, compose ``body()``
     and handle numbered choices in ``choose()`` (number keys, Esc → ``go_back()``
     come from :class:`screens.base.KioskScreen`)."""

@@ -1,11 +1,13 @@
 """Find a resident: the clerk scans a card, ID card, queue ticket or receipt
 (or types the number, or the ticket number as called: A001) into one field;
 the modal returns the resident. An anonymous ticket (taken without
-identifying) says so and asks for the card."""
+identifying) says so and asks for the card. A card read outside the dialog opens
+it with the number searched (:func:`open_find`; kiosk.app.KioskApp.counter_card_read)."""
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -25,9 +27,11 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
 
     CSS_PATH = CSS_FILE
 
-    def __init__(self) -> None:
+    def __init__(self, number: str = "") -> None:
+        """``number``: typed into the field and searched at once (a card read)."""
         super().__init__()
         self._busy = False
+        self._initial = number
 
     def compose(self) -> ComposeResult:
         with Vertical(id="find-box", classes="modal-box"):
@@ -44,6 +48,15 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
         # field left to focus.
         for field in self.query("#find-input").results(Input):
             field.focus()
+            if self._initial:
+                self.search(self._initial)
+
+    def search(self, number: str) -> None:
+        """Type ``number`` into the field (replacing what is there) and search it."""
+        for field in self.query("#find-input").results(Input):
+            field.value = number
+            field.focus()
+            self._search()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -108,3 +121,24 @@ class FindResidentModal(KioskModal[ResidentInfo | None]):
         message = self.query_one("#find-message", Static)
         message.update(text)
         message.set_classes("-error")
+
+
+def open_find(app: Any, number: str = "") -> None:
+    """Find on top of whatever the counter shows, as key 2 at the counter home: with ``number``
+    typed and searched (a card read); the resident found becomes the one served and their
+    detail opens; not found, the dialog says so and keeps the number."""
+    from screens.counter import session as counter_session
+    from screens.counter.resident_detail import ResidentDetailScreen
+
+    def found(resident: ResidentInfo | None) -> None:
+        if resident is None:
+            return
+        session = counter_session.current(app)
+        if session is not None:
+            session.resident = resident
+        app.push_screen(ResidentDetailScreen(resident))
+
+    if isinstance(app.screen, FindResidentModal) and number:  # already open (its buttons had the focus)
+        app.screen.search(number)
+        return
+    app.push_screen(FindResidentModal(number), found)

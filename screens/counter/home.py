@@ -1,5 +1,5 @@
 """The counter home menu after login: queue, find, register, accept, work
-list/review, payment, reprint, logout — each behind a number key."""
+list/review, payment, reprint, logout (0, then ``+`` to confirm) — each behind a number key."""
 
 from __future__ import annotations
 
@@ -120,6 +120,16 @@ class CounterHomeScreen(CounterScreen):
             self.app.push_screen(BenefitRunScreen())
 
     def _open_logout(self) -> None:
+        """0 asks first (screens.counter.keys: ``+`` logs out, 0 or Enter stay): a card read's
+        digits walk the counter's menus before its Enter, and a 0 of theirs reaching home must
+        not end the clerk's session (attack D14)."""
+        from screens.counter.keys import ConfirmActionModal
+
+        self.app.push_screen(ConfirmActionModal(self.t("counter_reads.logout.title"),
+                                                [self.t("counter_reads.logout.what")]),
+                             lambda ok: self._logout() if ok else None)
+
+    def _logout(self) -> None:
         ctx = self.host.ctx
         self.run_service(lambda: staff_service.logout(ctx), lambda _: self._logged_out(),
                          lambda _message: self._logged_out())

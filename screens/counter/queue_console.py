@@ -30,7 +30,8 @@ from kiosk.rules.text import InvalidText, normalise_number
 from kiosk.services import queue as queue_service
 from kiosk.services import queue_events
 from kiosk.services.queue import CategoryInfo, CounterView, TicketView
-from screens.base import KioskModal, KioskScreen
+from screens.base import KioskModal
+from screens.counter.base import OneChoiceAtATime
 from screens.counter.keys import BACK_KEY, ConfirmActionModal
 from screens.display.bigtext import BigCode
 from screens.display.board import QueueChanged
@@ -55,7 +56,7 @@ ACTIONS: tuple[tuple[str, str, str], ...] = (
 CONFIRMED = ("no_show",)
 
 
-class QueueConsoleScreen(KioskScreen):
+class QueueConsoleScreen(OneChoiceAtATime):
     """One counter's calling console."""
 
     CSS_PATH = Path(__file__).with_name("queue_console.tcss")

@@ -3,7 +3,8 @@ contribution record (months paid and missing, by year), personal-account
 balances, benefits paid, and the cash taken at the counter.
 
 The name and ID number are masked by default even here (someone may stand
-behind the resident); key 9 shows them in full for ten seconds (audited).
+behind the resident); key 9 asks, and ``+`` on that confirmation shows them in full for
+ten seconds (audited): a card read's 9 never reveals (attack D14; 0 or Enter cancel).
 1 focuses the applications table (Enter opens the chosen one); 3 issues a 参保证明, 4 accepts new business, 6 takes a
 payment, 7 sets or unlocks the resident's self-service password. The
 records come from the same services as the resident's own screens
@@ -288,7 +289,7 @@ class ResidentDetailScreen(CounterScreen):
             table.focus()
             table.scroll_visible()
         elif choice == "reveal":
-            self.reveal()
+            self.ask_reveal()
         elif choice == "accept":
             from screens.counter.accept import start_accept
 
@@ -313,6 +314,19 @@ class ResidentDetailScreen(CounterScreen):
             from screens.counter import lifecycle as lifecycle_actions  # 资格认证 / 死亡注销 (issue 15)
 
             (lifecycle_actions.certify if choice == "certify" else lifecycle_actions.record_death)(self, self.resident)
+
+    def ask_reveal(self) -> None:
+        """Key 9: the counter's confirmation (screens.counter.keys); only ``+`` reveals."""
+        from screens.counter.keys import ConfirmActionModal
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.reveal()
+            else:
+                self.say(self.t("counter_reads.reveal.cancelled"))
+
+        self.app.push_screen(ConfirmActionModal(self.t("counter_reads.reveal.title"),
+                                                [self.t("counter_reads.reveal.what", name=self.resident.masked_name)]), answered)
 
     def reveal(self) -> None:
         """Show full name, ID and phone for ``reveal_seconds``, then mask again.

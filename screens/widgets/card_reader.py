@@ -19,6 +19,24 @@ back: a resident screen acts on a key or a press only while it is the one
 showing (screens.resident.common.ResidentScreen), so such late digits never pop
 or walk what shows then (attack D4: 0 back, 0 退出 before the Enter arrived). An Enter after a run of card characters that is no number
 (a misread) is swallowed: it never confirms anything on the screen below.
+
+At the counter (mode ``counter``, a staff member signed in) the same sniffer
+watches every key (kiosk.app.KioskApp._counter_card_read), with the screen
+stack noted at each card character (``feed``'s ``mark``; :attr:`CardSniffer.started`
+gives the one at the number's first character). A read typed into a text field
+(Find's, or any other) is that field's typing, and its Enter the field's own.
+A read whose first character was typed anywhere else walked the counter's menus
+on its way, with no timing to tell it from a clerk's keys; so a counter screen
+takes one choice at a time and only while it shows (screens.counter.base
+.OneChoiceAtATime), and nothing a single digit does writes or reveals: every
+write, the full reveal (9) and logging out (0 at home) ask for ``+``, which a
+reader never types. When the Enter completes the number, once the keys before it
+have landed, the counter closes what they opened, back to the screen where the
+number started (or the deepest one of that stack still open, when a 0 went back),
+and opens Find with the number searched (KioskApp.counter_card_read). Still
+possible on the way: looks at records (audited as such) and, at a person's pace,
+the queue console's single-key actions (1 叫下一位 …) when a read's first digit is
+1 on the home menu.
 """
 
 from __future__ import annotations
@@ -102,6 +120,7 @@ class CardSniffer:
 
     def __init__(self) -> None:
         self._typed = ""
+        self._marks: list[object] = []  # what the caller said was showing at each of _typed's characters
         self._run = 0  # card characters typed since the last other key
         self._printable = 0  # characters of any kind typed since the last key that types none
         self.misread = False
@@ -111,18 +130,25 @@ class CardSniffer:
         """After :meth:`feed` returned None for an Enter: True when at least :data:`MIN_READ`
         characters of any kind were typed before it with no other key between (a reader's
         output with separators). More than a 6-digit password field takes: never a password."""
+        self.started: object = None
+        """After :meth:`feed` returned a number: the ``mark`` given with its first character
+        (the counter passes the screen showing then: where the read started), else None."""
 
     def reset(self) -> None:
         """Forget what was typed (idle, end of session)."""
         self._typed = ""
+        self._marks = []
         self._run = 0
         self._printable = 0
 
-    def feed(self, key: str, character: str | None) -> str | None:
+    def feed(self, key: str, character: str | None, mark: object = None) -> str | None:
         """One key; returns the ID number (18 or legacy 15 characters) or 9-character
-        card number that this Enter completes, else None (see :attr:`misread`)."""
+        card number that this Enter completes, else None (see :attr:`misread`). ``mark``
+        is kept with a card character and given back as :attr:`started` for the number's
+        first character."""
         if key == "enter":
             number = self._number()
+            self.started = self._marks[-len(number)] if number is not None else None
             self.misread = number is None and self._run >= MIN_READ
             self.burst = number is None and self._printable >= MIN_READ
             self.reset()
@@ -135,9 +161,11 @@ class CardSniffer:
         char = card_character(character)
         if char:
             self._typed = (self._typed + char)[-_KEEP:]
+            self._marks = [*self._marks, mark][-_KEEP:]
             self._run += 1
         elif key not in _NEUTRAL_KEYS:
             self._typed = ""  # a separator ends the number, not the burst
+            self._marks = []
             self._run = 0
         return None
 

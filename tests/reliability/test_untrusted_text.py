@@ -37,6 +37,7 @@ from kiosk.clock import FixedClock
 from kiosk.config import Settings
 from kiosk.services import ServiceContext, ServiceError, queue, residents
 from screens.counter.home import CounterHomeScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.resident.apply_common import ApplyDraft
 from screens.resident.apply_confirm import ApplyConfirmScreen
@@ -286,7 +287,9 @@ async def test_counter_walk_with_payload_names(database: peewee.Database, clock:
             field.value = id_number(dt.date(1960, 1, 1) + dt.timedelta(days=n), f"{n + 1:03d}")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
-            await pilot.press("9")  # reveal: the full name and address
+            await pilot.press("9")  # reveal (asks first: + shows the full name and address)
+            await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+            await pilot.press("plus")
             await until(pilot, lambda: bool(getattr(app.screen, "revealed", False)))
             assert payload in all_text(app)
             await _click_everything_showing(pilot, payload)

@@ -146,7 +146,8 @@ async def test_every_counter_screen_is_in_english(demo_town: tuple[peewee.Databa
         await pilot.press(*summary.samples[0].id_number, "enter")
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
         await walk.look("resident detail")
-        await walk.keys("resident detail revealed", "9")
+        await walk.keys("resident detail reveal asked", "9")
+        await walk.keys("resident detail revealed", "plus")
         while not isinstance(app.screen, CounterHomeScreen):
             app.pop_screen()
             await pilot.pause()

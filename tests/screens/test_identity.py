@@ -25,6 +25,7 @@ from kiosk.rules.pins import verify_pin
 from kiosk.services import ServiceContext
 from kiosk.services.staff import add_staff
 from screens.counter.home import CounterHomeScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.resident_detail import ResidentDetailScreen
 from screens.counter.service_password import CounterPasswordScreen
 from screens.resident.attract import AttractScreen
@@ -336,7 +337,9 @@ async def test_counter_reveal_is_audited_with_reason(kiosk_db: tuple[peewee.Data
         await until(pilot, lambda: bool(app.screen.query("#find-input")))
         await pilot.press(*ZHANG_CARD, "enter")
         await until(pilot, lambda: isinstance(app.screen, ResidentDetailScreen))
-        await pilot.press("9")
+        await pilot.press("9")  # asks first: only + reveals (attack D14)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: ZHANG_ID in screen_text(app))
         bind(database)
         reveal = AuditEntry.select().where(AuditEntry.action == "resident.reveal").get()

@@ -60,7 +60,7 @@ async def _as(pilot: Pilot[Any], who: tuple[str, str], number: str) -> Applicati
     while not isinstance(app.screen, CounterHomeScreen):
         await pilot.press("escape")
         await pilot.pause()
-    await pilot.press("0")
+    await pilot.press("0", "plus")  # 0 asks, + logs out
     await until(pilot, lambda: isinstance(app.screen, LoginScreen))
     await login(pilot, *who)
     app.push_screen(ApplicationScreen(number))

@@ -438,7 +438,9 @@ async def _opened(pilot: Pilot[Any]) -> ApplicationInfo:
 
 async def _relogin(pilot: Pilot[Any], number: str, application: str) -> None:
     await _home(pilot)
-    await pilot.press("0")  # 退出登录
+    await pilot.press("0")  # 退出登录 (asks: + confirms)
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmActionModal))
+    await pilot.press("plus")
     await until(pilot, lambda: isinstance(pilot.app.screen, LoginScreen))
     await fast_login(pilot, number)
     pilot.app.push_screen(ApplicationScreen(application))

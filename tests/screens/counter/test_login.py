@@ -10,6 +10,7 @@ from kiosk.clock import FixedClock
 from kiosk.services.staff import WRONG
 from screens.counter import session as counter_session
 from screens.counter.home import CounterHomeScreen
+from screens.counter.keys import ConfirmActionModal
 from screens.counter.login import LoginScreen
 from tests.screens.counter.helpers import (
     PIN,
@@ -34,8 +35,10 @@ async def test_login_success_shows_home_with_clerk_counter_and_role(database: pe
         assert "王芳" in header and "S001" in header and "3号窗口" in header and "经办员" in header
         assert "培训" not in header
         assert app.ctx.staff_number == "S001" and app.ctx.staff_id is not None
-        # 0 logs out: back at the login screen, the context no longer acts as the clerk.
+        # 0 asks, + logs out: back at the login screen, the context no longer acts as the clerk.
         await pilot.press("0")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: isinstance(app.screen, LoginScreen))
         assert app.ctx.staff_id is None and counter_session.current(app) is None
         await until(pilot, lambda: AuditEntry.select().where(AuditEntry.action == "staff.logout").exists())

@@ -69,7 +69,9 @@ async def test_register_enrol_pay_print_and_reprint(database: peewee.Database, c
         # The detail shows masked personal data until 9 reveals it.
         await until(pilot, lambda: "李*英" in text_of(app, "#detail-identity"))
         assert "李秀英" not in text_of(app, "#detail-identity")
-        await pilot.press("9")
+        await pilot.press("9")  # asks first: only + reveals (attack D14)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: "李秀英" in text_of(app, "#detail-identity"))
         detail = app.screen
         assert isinstance(detail, ResidentDetailScreen)
