@@ -27,6 +27,7 @@ from typing import Any
 import peewee
 
 from db import audit
+from db.bulk import insert_rows
 from db.connection import write_transaction
 from db.defaults import ensure_defaults
 from db.models import (
@@ -151,32 +152,6 @@ class DemoSummary:
     counts: dict[str, int] = field(default_factory=dict)
     samples: list[DemoResident] = field(default_factory=list)
     staff: list[DemoStaff] = field(default_factory=list)
-
-
-def _bulk(database: peewee.Database, model: type[peewee.Model], fields: Sequence[Any],
-          rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (tuples in the order of ``fields``) with one prepared statement.
-
-    The same as ``insert_many``, but through the driver's ``executemany``: peewee builds a
-    multi-row INSERT value by value (two thirds of seeding a township was that), the
-    driver binds a prepared row (sqlite3's loop in C, psycopg's pipeline). A field the
-    caller leaves out gets its default, as ``insert_many`` would give it.
-    """
-    if not rows:
-        return
-    fields = list(fields)
-    named = {f.name for f in fields}
-    defaulted = [f for f in model._meta.sorted_fields if f.name not in named and f.default is not None]
-    columns = [*fields, *defaulted]
-    quote = database.quote  # peewee's identifier quotes, e.g. ('"', '"')
-    sql = "INSERT INTO {}{}{} ({}) VALUES ({})".format(
-        quote[0], model._meta.table_name, quote[1],
-        ", ".join(f"{quote[0]}{c.column_name}{quote[1]}" for c in columns),
-        ", ".join([database.param] * len(columns)))
-    converters = [f.db_value for f in fields]
-    defaults = [f.db_value(f.default() if callable(f.default) else f.default) for f in defaulted]
-    params = [[convert(value) for convert, value in zip(converters, row, strict=True)] + defaults for row in rows]
-    database.cursor().executemany(sql, params)
 
 
 def _month_add(day: dt.date, months: int) -> dt.date:
@@ -477,7 +452,7 @@ def _bank_account(id_number: str) -> str:
 
 def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]) -> None:
     now = gen.now
-    _bulk(database, Resident, (
+    insert_rows(database, Resident, (
         Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone, Resident.address,
         Resident.village, Resident.hukou, Resident.retirement_category, Resident.disabled, Resident.low_income,
         Resident.employer, Resident.created_at, Resident.updated_at, Resident.hukou_region, Resident.bank_account),
@@ -500,15 +475,15 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
     for plan in plans:
         if plan.death is not None:
             Resident.update(death_date=plan.death).where(Resident.id == ids[plan.id_number]).execute()
-    _bulk(database, Card, (Card.resident, Card.card_number, Card.status, Card.issued_on, Card.status_changed_at),
+    insert_rows(database, Card, (Card.resident, Card.card_number, Card.status, Card.issued_on, Card.status_changed_at),
           rows.cards)
-    _bulk(database, Enrolment, (Enrolment.resident, Enrolment.insurance, Enrolment.scheme, Enrolment.status,
+    insert_rows(database, Enrolment, (Enrolment.resident, Enrolment.insurance, Enrolment.scheme, Enrolment.status,
                                 Enrolment.start_date, Enrolment.end_date, Enrolment.employer), rows.enrolments)
-    _bulk(database, Contribution, (Contribution.resident, Contribution.insurance, Contribution.scheme,
+    insert_rows(database, Contribution, (Contribution.resident, Contribution.insurance, Contribution.scheme,
                                    Contribution.month, Contribution.base_fen, Contribution.individual_fen,
                                    Contribution.employer_fen, Contribution.subsidy_fen, Contribution.employer,
                                    Contribution.paid_at), rows.contributions)
-    _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
+    insert_rows(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
                                      BenefitPayment.paid_at), rows.benefits)
     # Accounts with their final balance, then the ledger with running balances.
@@ -522,7 +497,7 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
             chain.append((day, kind, amount, balance))
         ledgers[key] = chain
         accounts.append((key[0], key[1], balance, movements[0][0], now))
-    _bulk(database, Account, (Account.resident, Account.kind, Account.balance_fen, Account.opened_on,
+    insert_rows(database, Account, (Account.resident, Account.kind, Account.balance_fen, Account.opened_on,
                               Account.updated_at), accounts)
     resident_ids = list({key[0] for key in ledgers})
     entries = []
@@ -531,7 +506,7 @@ def _insert_chunk(database: peewee.Database, gen: _Generator, plans: list[_Plan]
                                             .where(Account.resident.in_(resident_ids[start:start + 500]))):
             for seq, (day, entry_kind, amount, after) in enumerate(ledgers[(rid, kind)], start=1):
                 entries.append((account_id, seq, day, entry_kind, amount, after, f"demo:{day.year}", now))
-    _bulk(database, LedgerEntry, (LedgerEntry.account, LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind,
+    insert_rows(database, LedgerEntry, (LedgerEntry.account, LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind,
                                   LedgerEntry.amount_fen, LedgerEntry.balance_after_fen, LedgerEntry.reference,
                                   LedgerEntry.created_at), entries)
 
@@ -615,11 +590,11 @@ def _pensions(database: peewee.Database, gen: _Generator, ctx: Any, staff: dict[
                              "monthly"))
             payouts.setdefault((who.resident_id, kind), []).append((period.replace(day=10), part))
             period = _month_add(period, 1)
-    _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
+    insert_rows(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
                                        ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
                                        ApplicationEvent.terminal, ApplicationEvent.note,
                                        ApplicationEvent.created_at), events)
-    _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
+    insert_rows(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
                                      BenefitPayment.paid_at, BenefitPayment.benefit, BenefitPayment.run_month,
                                      BenefitPayment.kind), payments)
@@ -651,7 +626,7 @@ def _append_ledger(database: peewee.Database, gen: _Generator, payouts: dict[tup
             entries.append((account.id, seq, day, "inheritance", -balance, 0, f"demo:{day.year}", gen.now))
             balance = 0
         balances[account.id] = balance
-    _bulk(database, LedgerEntry, (LedgerEntry.account, LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind,
+    insert_rows(database, LedgerEntry, (LedgerEntry.account, LedgerEntry.seq, LedgerEntry.entry_date, LedgerEntry.kind,
                                   LedgerEntry.amount_fen, LedgerEntry.balance_after_fen, LedgerEntry.reference,
                                   LedgerEntry.created_at), entries)
     for account_id, balance in balances.items():
@@ -717,7 +692,7 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
                 apps.append((number, applicant, type_, status, data, channel,
                              flow.expected_days, len(events), created, events[-1][5], accepted, approved))
                 details.append((events, materials, type_, status))
-    _bulk(database, Application, (Application.number, Application.resident, Application.type, Application.status,
+    insert_rows(database, Application, (Application.number, Application.resident, Application.type, Application.status,
                                   Application.data, Application.channel, Application.expected_days,
                                   Application.version, Application.created_at, Application.updated_at,
                                   Application.accepted_by, Application.approved_by), apps)
@@ -745,14 +720,14 @@ def _applications(database: peewee.Database, gen: _Generator, resident_ids: Sequ
             # The first unemployment month is a month; a maternity/medical payment is a one-off.
             benefits.append((app[1], app_id, PAID_KINDS[type_], period, int(app[4]["amount_fen"]), app[9],
                              benefit_id, "monthly" if benefit_id is not None else "lump_sum"))
-    _bulk(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
+    insert_rows(database, ApplicationEvent, (ApplicationEvent.application, ApplicationEvent.from_status,
                                        ApplicationEvent.to_status, ApplicationEvent.step, ApplicationEvent.staff,
                                        ApplicationEvent.terminal, ApplicationEvent.note,
                                        ApplicationEvent.created_at), events_rows)
-    _bulk(database, ApplicationMaterial, (ApplicationMaterial.application, ApplicationMaterial.code,
+    insert_rows(database, ApplicationMaterial, (ApplicationMaterial.application, ApplicationMaterial.code,
                                           ApplicationMaterial.name, ApplicationMaterial.received,
                                           ApplicationMaterial.received_at), material_rows)
-    _bulk(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
+    insert_rows(database, BenefitPayment, (BenefitPayment.resident, BenefitPayment.application,
                                      BenefitPayment.benefit_type, BenefitPayment.period, BenefitPayment.amount_fen,
                                      BenefitPayment.paid_at, BenefitPayment.benefit, BenefitPayment.kind), benefits)
     _assessment_notices(ctx, [(ids[app[0]], app[1], {e[1] for e in detail[0]})
@@ -909,7 +884,7 @@ def seed_demo(database: peewee.Database, *, residents: int = 1000, seed: int = 2
             name = base if i < len(EMPLOYER_NAMES) else base.replace("安远县", f"安远县{VILLAGES[i % 12][:2]}")
             name = name if i < 2 * len(EMPLOYER_NAMES) else f"{name}（{i // len(EMPLOYER_NAMES)}）"
             employers.append((_uscc(rng, used), name, f"{TOWNSHIP}{rng.choice(VILLAGES)}", rng.randint(1, 4), now))
-        _bulk(database, Employer, (Employer.uscc, Employer.name, Employer.address, Employer.injury_class,
+        insert_rows(database, Employer, (Employer.uscc, Employer.name, Employer.address, Employer.injury_class,
                                    Employer.created_at), employers)
         employer_ids = [i for (i,) in tuples(Employer.select(Employer.id).order_by(Employer.id))]
     resident_ids: list[int] = []

@@ -31,6 +31,7 @@ from typing import Any
 import peewee
 
 from db import audit
+from db.bulk import insert_rows
 from db.connection import write_transaction
 from db.files import csv_cell, os_user, private_file
 from db.models import Card, Contribution, Resident, utc_now_naive
@@ -615,10 +616,10 @@ def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[
                 Resident.update(**changes).where(Resident.id == old[1]).execute()
                 changed_ids.add(row.id_number)
         if inserts:
-            Resident.insert_many(inserts, fields=[
+            insert_rows(Resident._meta.database, Resident, (
                 Resident.id_number, Resident.name, Resident.sex, Resident.birth_date, Resident.phone,
                 Resident.address, Resident.village, Resident.hukou_region, Resident.retirement_category,
-                Resident.created_at, Resident.updated_at]).execute()
+                Resident.created_at, Resident.updated_at), inserts)
         report.added += len(inserts)
         new_cards = [r for r in rows if has_card_column and r.card_number and r.card_number not in cards]
         if new_cards:
@@ -628,9 +629,9 @@ def _upsert(kept: Sequence[tuple[int, tuple[Any, ...]]], bad: Mapping[int, list[
             Card.update(status="replaced", status_changed_at=now).where(
                 Card.resident.in_([ids[r.id_number] for r in new_cards if r.id_number in existing]),
                 Card.status == "active").execute()
-            Card.insert_many([(ids[r.id_number], r.card_number, "active", today, now) for r in new_cards],
-                             fields=[Card.resident, Card.card_number, Card.status, Card.issued_on,
-                                     Card.status_changed_at]).execute()
+            insert_rows(Card._meta.database, Card, (Card.resident, Card.card_number, Card.status, Card.issued_on,
+                                                    Card.status_changed_at),
+                        [(ids[r.id_number], r.card_number, "active", today, now) for r in new_cards])
             changed_ids.update(r.id_number for r in new_cards if r.id_number in existing)
         report.updated += len(changed_ids)
         report.unchanged += sum(1 for r in rows if r.id_number in existing and r.id_number not in changed_ids)

@@ -47,6 +47,7 @@ from typing import Any, cast
 import peewee
 
 from db import audit
+from db.bulk import insert_rows
 from db.connection import is_sqlite, write_transaction
 from db.files import csv_cell, private_file
 from db.ledger import account_for
@@ -588,20 +589,21 @@ def _write_payments(ctx: ServiceContext, result: Plan, month: dt.date, now: dt.d
         b.id: (str(b.account_kind), int(b.account_part_fen)) for b in
         Benefit.select(Benefit.id, Benefit.account_kind, Benefit.account_part_fen)
         .where(benefit_ids(line.benefit_id for line in result.lines) & (Benefit.account_part_fen > 0))}
-    rows: list[dict[str, Any]] = []
+    fields = (BenefitPayment.resident, BenefitPayment.application, BenefitPayment.benefit_type,
+              BenefitPayment.period, BenefitPayment.amount_fen, BenefitPayment.paid_at, BenefitPayment.benefit,
+              BenefitPayment.run_month, BenefitPayment.kind, BenefitPayment.bank_account, BenefitPayment.reference)
+    rows: list[tuple[Any, ...]] = []
     payouts: defaultdict[tuple[int, str, dt.date], Fen] = defaultdict(int)
     for line in result.lines:
         for item in line.items:
-            rows.append({"resident": line.resident_id, "application": line.application_id,
-                         "benefit_type": line.benefit_type, "period": item.period, "amount_fen": item.amount_fen,
-                         "paid_at": now, "benefit": line.benefit_id, "run_month": month, "kind": item.kind,
-                         # where the money went, as it was at the run (a later 信息变更 changes the person's)
-                         "bank_account": line.bank_account, "reference": line.reference})
+            # The account and reference are where the money went as it was at the run (a later
+            # 信息变更 changes the person's).
+            rows.append((line.resident_id, line.application_id, line.benefit_type, item.period, item.amount_fen,
+                         now, line.benefit_id, month, item.kind, line.bank_account, line.reference))
             if item.kind == "monthly" and line.benefit_id in parts:
                 kind, part = parts[line.benefit_id]
                 payouts[(line.resident_id, kind, item.period)] += part
-    for start in range(0, len(rows), 500):
-        BenefitPayment.insert_many(rows[start:start + 500]).execute()
+    insert_rows(ctx.database, BenefitPayment, fields, rows)
     # The account part of each pension month is paid out of the personal account (as at 待遇支付),
     # one entry per month paid, its reference naming that month (``DF202510@2025-07``): a month's
     # account part belongs to the month, not to the day the run was posted (balance at death).
