@@ -622,8 +622,8 @@ class KioskApp(App[None]):
 
         The number's characters acted as menu keys on the way (nothing tells a reader's digit from
         a clerk's before the Enter, and no timing is used): a counter screen takes one choice at a
-        time and only while it shows (screens.counter.base.CounterScreen), every write takes ``+``
-        on a confirmation, and the full reveal too. Once the keys sent before this Enter have
+        time and only while it shows (screens.counter.base.OneChoiceAtATime), and what does harm
+        (screens.counter.keys), the full reveal and logging out take ``+`` on a confirmation. Once the keys sent before this Enter have
         landed, the counter goes back to the screen where the number started and searches it in
         Find (:meth:`counter_card_read`). Typed into a text field (Find's, or any other), a read is
         that field's typing and its Enter is the field's own."""
@@ -646,16 +646,20 @@ class KioskApp(App[None]):
         """:meth:`counter_card_read` once what the number's characters did has landed: the keys
         sent to ``target`` before the Enter, the choices they pressed and the screens those opened
         (until the stack stops changing), and the service calls they started (a choice may open a
-        screen when its call returns). Each wait is bounded, as a safeguard only."""
+        screen when its call returns). Each wait is bounded, as a safeguard only: the calls get
+        _SETTLE_ROUNDS x _SETTLE_STEP seconds in all (a hung printer must not hold the read)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _SETTLE_ROUNDS * _SETTLE_STEP
         await _handled(target)
         for _ in range(_STACK_ROUNDS):
             top, depth = self.screen, len(self.screen_stack)
             await _handled(self.focused or top)
             await _handled(top)
+            left = deadline - loop.time()
             running = [asyncio.ensure_future(_finished(worker)) for worker in self.workers
-                       if worker.group == "service" and worker.is_running]
+                       if worker.group == "service" and worker.is_running] if left > 0 else []
             if running:
-                await asyncio.wait(running, timeout=_SETTLE_ROUNDS * _SETTLE_STEP)
+                await asyncio.wait(running, timeout=left)
             if self.screen is top and len(self.screen_stack) == depth and not running:
                 break
         self.counter_card_read(number, start)

@@ -138,7 +138,9 @@ class ResidentDetailScreen(CounterScreen):
         self._file = file
         self.resident = file.resident
         session = counter_session.current(self.host)
-        if session is not None:
+        if session is not None and self.showing():
+            # The resident served is the one on show: a detail under another (a card read's Find
+            # opened one above it) reloads on its way back, after the new one was chosen.
             session.resident = file.resident
             self.refresh_header()
         self.query_one("#detail-identity", Static).update(self._identity_text())

@@ -28,15 +28,15 @@ gives the one at the number's first character). A read typed into a text field
 A read whose first character was typed anywhere else walked the counter's menus
 on its way, with no timing to tell it from a clerk's keys; so a counter screen
 takes one choice at a time and only while it shows (screens.counter.base
-.OneChoiceAtATime), and nothing a single digit does writes or reveals: every
-write, the full reveal (9) and logging out (0 at home) ask for ``+``, which a
-reader never types. When the Enter completes the number, once the keys before it
+.OneChoiceAtATime), and what does harm (submitting, taking money, refusing, 过号:
+screens.counter.keys), the full reveal (9) and logging out (0 at home) ask for
+``+``, which a reader never types. When the Enter completes the number, once the keys before it
 have landed, the counter closes what they opened, back to the screen where the
 number started (or the deepest one of that stack still open, when a 0 went back),
 and opens Find with the number searched (KioskApp.counter_card_read). Still
-possible on the way: looks at records (audited as such) and, at a person's pace,
-the queue console's single-key actions (1 叫下一位 …) when a read's first digit is
-1 on the home menu.
+possible on the way: looks at records (audited as such) and the queue console's
+single-key actions (1 叫下一位, 2 重呼, 3 开始办理, 4 挂起, 7 办结) when the digits walk
+into it (1 on the home menu) at a person's pace.
 """
 
 from __future__ import annotations

@@ -603,7 +603,9 @@ async def test_reveal_is_audited(database: peewee.Database, clock: FixedClock) -
         await fast_login(pilot, "S001")
         await _find(pilot, id_no)
         assert not AuditEntry.select().where(AuditEntry.action == "resident.reveal").exists()
-        await pilot.press("9")
+        await pilot.press("9")  # asks first: only + reveals (attack D14)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmActionModal))
+        await pilot.press("plus")
         await until(pilot, lambda: "李秀英" in text_of(app, "#detail-identity"))
     entries = list(AuditEntry.select().where(AuditEntry.action == "resident.reveal"))
     assert [(e.actor, e.entity, e.entity_id) for e in entries] == [("S001", "resident", str(person.id))]

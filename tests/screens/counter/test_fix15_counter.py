@@ -305,7 +305,7 @@ async def test_village_lists_from_the_counter_home(database: peewee.Database, cl
     async with app.run_test(size=(80, 24)) as pilot:
         await login(pilot, *CLERK)
         assert not any(b.choice == "lists" for b in app.screen.query(MenuButton))
-        await pilot.press("0")
+        await pilot.press("0", "plus")  # 0 asks, + logs out
         await until(pilot, lambda: bool(app.screen.query("#staff-number")))
         await login(pilot, *BOSS)
         lists = next(b for b in app.screen.query(MenuButton) if b.choice == "lists")
