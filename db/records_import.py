@@ -17,7 +17,11 @@ through an employer (a valid unified social credit code), no two schemes of
 one insurance covering the same days, resident pension from 16 to 60,
 nothing starting in the future. The key is (person, insurance, scheme,
 start date): a row already there with the same status, end and employer is
-unchanged; otherwise its status/end/employer are updated.
+unchanged; otherwise its status/end/employer are updated. One open (active or
+suspended) enrolment per person, insurance and scheme, judged on the records
+as the whole file leaves them: a row that would add a second one (on record or
+twice in the file) is refused, and so is any row for a person recorded as
+deceased except history that ended on or before the death (attack E13/E14).
 
 Contributions (缴费记录): 公民身份号码, 险种, 制度, 所属期/period (YYYY-MM for
 the employee and flexible schemes, YYYY for the resident scheme), 缴费基数/base,
@@ -28,7 +32,8 @@ rule audit applies (one implementation, :mod:`kiosk.rules.enrolment`): the
 scheme's age window (:func:`contribution_age_refusal`: from 16, resident
 pension before 60, employee and flexible months before the statutory
 retirement date of the person's category) and, for resident pension, the
-allowed years (:func:`resident_year_refusal`: none before 2009).
+allowed years (:func:`resident_year_refusal`: none before 2009); a period after
+the person's recorded death is refused.
 
 Historic records keep their period's own date (decided, moneyfix 4): a
 contribution for an earlier period was collected by the old system in its
@@ -71,6 +76,7 @@ from db.roster import (
     RowError,
     _norm_header,
     _write_invalid,
+    _zh,
     cell_text,
     column_shortened,
     excel_damage,
@@ -309,6 +315,16 @@ def _residents(ids: Sequence[str]) -> dict[str, tuple[int, dt.date]]:
     return found
 
 
+def _deaths(ids: Sequence[int]) -> dict[int, dt.date]:
+    """{resident id: date of death} for those of ``ids`` recorded as deceased."""
+    found: dict[int, dt.date] = {}
+    for start in range(0, len(ids), 500):
+        for rid, death in _tuples(Resident.select(Resident.id, Resident.death_date).where(
+                cast(Any, Resident).id.in_(list(ids[start:start + 500])) & Resident.death_date.is_null(False))):
+            found[rid] = death
+    return found
+
+
 def _all_ids(path: Path, columns: Sequence[Column], today: dt.date) -> list[str]:
     """Every parseable ID number in the file (one pre-pass, so residents load in chunks)."""
     sheet = open_sheet(path)
@@ -364,6 +380,7 @@ def import_enrolments(database: peewee.Database, path: Path, *, today: dt.date, 
                     Enrolment.end_date, Enrolment.status).where(
                     Enrolment.resident.in_(ids[start:start + 500]))):
                 existing.setdefault(rid, []).append((ins, scheme, begin, end, status))
+        deaths = _deaths(ids)
         in_file: dict[tuple[int, str], list[tuple[int, str, dt.date, dt.date | None]]] = {}
 
         def check(number: int, raw: dict[str, Any]) -> EnrolmentRow | None:
@@ -402,6 +419,10 @@ def import_enrolments(database: peewee.Database, path: Path, *, today: dt.date, 
                 age = start.year - birth.year - ((start.month, start.day) < (birth.month, birth.day))
                 if age < 16:
                     rows.refuse(number, "start_date", f"参保时未满16周岁（{age}岁）")
+            death = deaths.get(rid)
+            if death is not None and not (status == "ended" and end is not None and end <= death):
+                # Coverage ends at death (attack E13): only history that ended by then may come in.
+                rows.refuse(number, "id_number", _zh("fixe_deceased.import.deceased", date=death.isoformat()))
             if number in rows.bad:
                 return None
             for ins, other, begin, old_end, old_status in existing.get(rid, []):
@@ -422,6 +443,8 @@ def import_enrolments(database: peewee.Database, path: Path, *, today: dt.date, 
             return EnrolmentRow(rid, insurance, scheme, start, str(status), end, uscc)
 
         good = rows.read(check)
+        if _refuse_second_active(rows, good, existing):
+            good = [(number, row) for number, row in good if number not in rows.bad]
         if not rows.finish_invalid(skip_invalid):
             return rows.report
         with write_transaction(database):
@@ -432,6 +455,48 @@ def import_enrolments(database: peewee.Database, path: Path, *, today: dt.date, 
                                  "unchanged": rows.report.unchanged, "invalid": rows.report.invalid})
     rows.report.written = True
     return rows.report
+
+
+def _refuse_second_active(rows: _Rows, good: Sequence[tuple[int, EnrolmentRow]],
+                          existing: Mapping[int, Sequence[tuple[str, str, dt.date, dt.date | None, str]]]) -> bool:
+    """Refuse each row that would leave a person with a second open (active or suspended)
+    enrolment of one insurance and scheme (attack E14), judged on the records as the whole file
+    would leave them: a row ending the old enrolment in the same file makes room for a new one.
+    The one kept is the enrolment on record, else the earliest row. True when a row was refused."""
+    # (resident, insurance, scheme) -> {start: (status, row number or 0, on record)}
+    groups: dict[tuple[int, str, str], dict[dt.date, tuple[str, int, bool]]] = {}
+    for rid, entries in existing.items():
+        for ins, scheme, begin, _end, status in entries:
+            groups.setdefault((rid, ins, scheme), {})[begin] = (status, 0, True)
+    touched: set[tuple[int, str, str]] = set()
+    for number, row in good:
+        key = (row.resident_id, row.insurance, row.scheme)
+        group = groups.setdefault(key, {})
+        group[row.start_date] = (row.status, number, row.start_date in group and group[row.start_date][2])
+        touched.add(key)
+    refused = False
+    for key in sorted(touched):
+        open_ = sorted((not on_record, number, start, status)
+                       for start, (status, number, on_record) in groups[key].items() if status != "ended")
+        if len(open_) < 2:
+            continue
+        first_from_file, first_row, first_start, first_status = open_[0]
+        insurance, scheme = INSURANCE_ZH[key[1]], SCHEME_ZH[key[2]]
+        for from_file, number, _start, _status in open_[1:]:
+            if not from_file:
+                continue  # two already on record: the rule audit names them (duplicate_enrolment)
+            if first_from_file:
+                reason = _zh("fixe_deceased.import.second_active_row", row=first_row, scheme=scheme,
+                             insurance=insurance, start=first_start.isoformat())
+            else:
+                reason = _zh("fixe_deceased.import.second_active", scheme=scheme, insurance=insurance,
+                             start=first_start.isoformat(), status=_zh(f"fixe_deceased.import.status_{first_status}"))
+            rows.refuse(number, "start_date", reason)
+            refused = True
+    if refused:
+        rows.report.errors.sort(key=lambda e: e.row)
+        rows.report.invalid = len(rows.bad)
+    return refused
 
 
 def _employer_id(uscc: str, now: dt.datetime) -> int | None:
@@ -576,6 +641,7 @@ def import_contributions(database: peewee.Database, path: Path, *, today: dt.dat
             for rid, sex, category in _tuples(Resident.select(Resident.id, Resident.sex, Resident.retirement_category)
                                               .where(cast(Any, Resident).id.in_(ids[start:start + 500]))):
                 people[rid] = (str(sex), str(category or ""))
+        deaths = _deaths(ids)
         resident_years: dict[int, set[int]] = {}
         for rid, ins, sch, month in on_record:
             if (ins, sch) == ("pension", "resident"):
@@ -619,7 +685,11 @@ def import_contributions(database: peewee.Database, path: Path, *, today: dt.dat
                                                             paid_years=resident_years.get(rid, set()))
                 if refusal is not None:
                     rows.refuse(number, "period", f"所属期{label}：{refusal.message}")
-            if not _covered(spans.get(rid, []), insurance, scheme, month):
+            death = deaths.get(rid)
+            if death is not None and month > death:
+                rows.refuse(number, "period", _zh("fixe_deceased.import.contribution_after_death", period=label,
+                                                  date=death.isoformat()))
+            elif not _covered(spans.get(rid, []), insurance, scheme, month):
                 rows.refuse(number, "period", f"该期没有{SCHEME_ZH[scheme]}{INSURANCE_ZH[insurance]}参保登记："
                             "请先导入参保登记（kiosk import enrolments）")
             key = (rid, insurance, scheme, month)

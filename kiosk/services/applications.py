@@ -39,6 +39,7 @@ from kiosk.rules.identity import mask_name
 from kiosk.rules.workflows import END_STATES, REJECTED, RETURNED, WITHDRAWN, WORKFLOWS, Workflow
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError, claims, duties, reasons
 from kiosk.services import application_effects as effects
+from kiosk.services.resident_standing import AFTER_DEATH_TYPES, refuse_if_deceased
 from kiosk.services.staff import PermissionDenied, acting_staff
 from printers import spool
 from printers.templates import (
@@ -285,7 +286,11 @@ def submit(ctx: ServiceContext, resident_id: int, type_: str, data: dict[str, An
 
 
 def _check_submit(ctx: ServiceContext, resident: Resident, wf: Workflow, payload: dict[str, Any]) -> None:
-    """What :func:`submit` refuses before it writes: a duplicate, then the workflow's preconditions."""
+    """What :func:`submit` refuses before it writes: business for a person recorded as deceased
+    (except the death's follow-ups, :data:`~kiosk.services.resident_standing.AFTER_DEATH_TYPES`),
+    a duplicate, then the workflow's preconditions."""
+    if wf.type not in AFTER_DEATH_TYPES:
+        refuse_if_deceased(resident.death_date, "application", type_zh=wf.name_zh, type_en=wf.name_en)
     open_same = (Application.select().where((Application.resident == resident.id) & (Application.type == wf.type)
                                             & ~(Application.status.in_((*END_STATES, wf.last))))
                  .first())
@@ -362,6 +367,10 @@ def advance(ctx: ServiceContext, number: str, to_status: str, note: str = "", ex
             raise _illegal(wf, row.status, to_status)
         if _needs_supervisor(wf, row.status, to_status, row.data) and staff.role not in ("supervisor", "admin"):
             raise PermissionDenied.keyed("maint17.app.supervisor", "supervisor", **_status_params(wf, to_status))
+        if to_status not in END_STATES and row.type not in AFTER_DEATH_TYPES:
+            # Accepted before the death was recorded: no enrolment, card or payment follows; it may
+            # still be returned, refused or withdrawn (END_STATES) to close it.
+            refuse_if_deceased(row.resident.death_date, "step", type_zh=wf.name_zh, type_en=wf.name_en)
         payload = dict(row.data or {})
         typed = dict(data or {})
         if row.type.startswith("benefit_"):

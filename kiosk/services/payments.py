@@ -47,6 +47,7 @@ from kiosk.rules.money import Fen, InvalidAmount, format_yuan, parse_yuan
 from kiosk.rules.parameters import CollectionRule, PolicyParams
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 from kiosk.services.enrolment import check_resident_year
+from kiosk.services.resident_standing import refuse_if_deceased
 from printers import spool
 from printers.document import Document, new_receipt_code
 from printers.templates import PaymentInput, Person, ReceiptContext, payment_receipt
@@ -209,6 +210,13 @@ def _resident(resident_id: int) -> Resident:
     return row
 
 
+def _payer(resident_id: int) -> Resident:
+    """The resident paying a contribution: known and not recorded as deceased (attack E13)."""
+    row = _resident(resident_id)
+    refuse_if_deceased(row.death_date, "payment")
+    return row
+
+
 def _enrolled(resident_id: int, insurance: str, scheme: str) -> bool:
     return bool(Enrolment.select().where((Enrolment.resident == resident_id) & (Enrolment.insurance == insurance)
                                          & (Enrolment.scheme == scheme) & (Enrolment.status == "active")).exists())
@@ -223,10 +231,13 @@ def _drawing_pension(resident_id: int) -> bool:
 def counter_payable(ctx: ServiceContext, resident_id: int) -> dict[str, str]:
     """What the counter may take from this resident now, asked before offering it (the same
     checks the payment makes): ``{"resident_pension": code, "resident_medical": code}`` where
-    code is ``""`` (payable), ``"not_enrolled"`` (no active enrolment of that insurance in the
+    code is ``""`` (payable), ``"deceased"`` (recorded as deceased: nothing is taken, and nobody
+    is told to enrol them), ``"not_enrolled"`` (no active enrolment of that insurance in the
     resident scheme) or ``"drawing"`` (already drawing a pension). Raises NotFound."""
     with ctx.database.connection_context():
         row = _resident(resident_id)
+        if row.death_date is not None:
+            return {"resident_pension": "deceased", "resident_medical": "deceased"}
         pension = ("not_enrolled" if not _enrolled(row.id, "pension", "resident")
                    else "drawing" if _drawing_pension(row.id) else "")
         medical = "" if _enrolled(row.id, "medical", "resident") else "not_enrolled"
@@ -325,7 +336,7 @@ def pay_resident_pension(ctx: ServiceContext, resident_id: int, tier_fen: Fen, m
     _method(method)
     with write_transaction(ctx.database):
         channel = check_collection(ctx, "resident", "pension", method, channel_reference)
-        row = _resident(resident_id)
+        row = _payer(resident_id)
         if not _enrolled(row.id, "pension", "resident"):
             raise ServiceError.keyed("fix17text.pay.not_enrolled_pension", "not_enrolled")
         if _drawing_pension(row.id):
@@ -359,7 +370,7 @@ def pay_resident_medical(ctx: ServiceContext, resident_id: int, method: str, *, 
     _method(method)
     with write_transaction(ctx.database):
         channel = check_collection(ctx, "resident", "medical", method, channel_reference)
-        row = _resident(resident_id)
+        row = _payer(resident_id)
         if not _enrolled(row.id, "medical", "resident"):
             raise ServiceError.keyed("fix17text.pay.not_enrolled_medical", "not_enrolled")
         year = year or ctx.today().year
@@ -396,7 +407,7 @@ def record_assessment_payment(ctx: ServiceContext, assessment_id: int, method: s
     assessment = ContributionAssessment.get_or_none(ContributionAssessment.id == assessment_id)
     if assessment is None:
         raise NotFound.keyed("fix17text.pay.assessment_unknown", "assessment_unknown")
-    row = _resident(assessment.__data__["resident"])
+    row = _payer(assessment.__data__["resident"])
     detail = assessment.detail
     per_month: dict[str, dict[str, Fen]] = {}
     for line in detail["lines"]:

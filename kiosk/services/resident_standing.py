@@ -8,6 +8,14 @@ date), and every benefit with its status and reason (``in_payment`` | ``suspende
 the last month due, and the overpayment still to recover (``overpaid_fen`` -
 ``recovered_fen``, fen) with the months paid after the last month due. Read only;
 the caller audits the look (the detail's ``resident.open``).
+
+:func:`refuse_if_deceased` is the one check every service that starts new business
+for a resident calls (attack E13): applications at 受理 and their later steps
+(:mod:`kiosk.services.applications`), contribution payments
+(:mod:`kiosk.services.payments`, so the counter, the kiosk and ``kiosk import
+collection`` alike) and the service password (:mod:`kiosk.services.service_password`).
+What a death still needs (:data:`AFTER_DEATH_TYPES`: inheritance and funeral grant,
+claims whose event came before the death, ending an enrolment) stays open.
 """
 
 from __future__ import annotations
@@ -17,7 +25,36 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db.models import Benefit, BenefitPayment, Enrolment, Resident
-from kiosk.services import NotFound, ServiceContext
+from kiosk.services import NotFound, ServiceContext, ServiceError
+
+#: Application types still accepted for a person recorded as deceased: the death's own
+#: follow-ups (死亡注销 and 资格认证 refuse a death themselves, with their own message;
+#: 个人账户继承及丧葬补助金, the funeral grant), claims the entitlement service decides by an
+#: event that must lie before the death (medical costs, a work injury, a birth: the
+#: ``deceased`` reason), the 工伤认定 of a 工亡, and 终止参保 (ends, never starts, coverage).
+AFTER_DEATH_TYPES: frozenset[str] = frozenset({
+    "death_report", "certification", "inheritance", "benefit_funeral", "benefit_medical", "benefit_injury",
+    "benefit_maternity", "injury_determination", "enrolment_end"})
+
+
+def refuse_if_deceased(death_date: dt.date | None, what: str, /, **params: object) -> None:
+    """Refuse new business for a person recorded as deceased (``Resident.death_date`` set).
+
+    ``what`` names the business: ``application`` (受理; params ``type_zh``/``type_en``),
+    ``step`` (a later step of an application accepted before the death was recorded),
+    ``payment`` (a contribution) or ``password`` (setting, resetting or unlocking the
+    service password). Raises ServiceError ``refusal.resident_standing.deceased_<what>``,
+    code ``deceased``, with the date; nothing when ``death_date`` is None."""
+    if death_date is None:
+        return
+    date = death_date.isoformat()
+    if what == "application":
+        raise ServiceError.keyed("refusal.resident_standing.deceased_application", "deceased", date=date, **params)
+    if what == "step":
+        raise ServiceError.keyed("refusal.resident_standing.deceased_step", "deceased", date=date, **params)
+    if what == "payment":
+        raise ServiceError.keyed("refusal.resident_standing.deceased_payment", "deceased", date=date)
+    raise ServiceError.keyed("refusal.resident_standing.deceased_password", "deceased", date=date)
 
 
 @dataclass(frozen=True)
@@ -177,7 +214,7 @@ def export_due(ctx: ServiceContext, month: dt.date, path: Path) -> int:
     from db import audit
     from db.connection import write_transaction
     from db.files import os_user
-    from kiosk.services import ServiceError, lifecycle
+    from kiosk.services import lifecycle
     from kiosk.services.collection import write_village_workbook
 
     if path.suffix.lower() != ".xlsx":

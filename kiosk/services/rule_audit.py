@@ -27,6 +27,9 @@ Kinds (:data:`KINDS`, catalog ``ruleaudit.kind.<kind>`` / ``ruleaudit.rule.<kind
   (:mod:`kiosk.rules.benefit_types`, any benefit row or none), or of one lump-sum claim;
 - ``beyond_months``: more payments than the benefit's months (lump sums: one);
 - ``coverage_overlap``: one insurance in two excluding schemes at once;
+- ``enrolled_after_death``: an enrolment starting after the resident's date of death;
+- ``duplicate_enrolment``: two open (active or suspended) enrolments of one insurance and
+  scheme for one person whose periods overlap (the later one is named);
 - ``contribution_age``: a contribution month outside the scheme's age window;
 - ``contribution_year``: a resident-scheme year outside the allowed years;
 - ``merged_insurance``: a separate maternity contribution after the 2019 merger;
@@ -79,7 +82,8 @@ from kiosk.services import entitlement as ent
 KINDS: tuple[str, ...] = (
     "benefit_ineligible", "paid_after_death", "duplicate_payment", "beyond_months", "coverage_overlap",
     "contribution_age", "contribution_year", "merged_insurance", "employer_share_personal", "account_balance",
-    "same_person_approved", "amount_differs", "transfer_unarrived", "deemed_months",
+    "same_person_approved", "amount_differs", "transfer_unarrived", "deemed_months", "enrolled_after_death",
+    "duplicate_enrolment",
 )
 #: Refusal reasons of the entitlement service that make a paid benefit a finding. Reasons
 #: about the *next* claim (already_receiving, duplicate_claim) or a missing document fact
@@ -557,6 +561,45 @@ def _scan_overlaps(scan: _Scan) -> None:
                         other=enrol_rules.SCHEME_NAMES.get(other_scheme, other_scheme), other_id=other_id))
 
 
+def _scan_enrolled_after_death(scan: _Scan) -> None:
+    """enrolled_after_death: coverage ends at death (RULES §13.3); an enrolment starting later
+    was given to a dead person (attack E13)."""
+    query = (Enrolment.select(Enrolment.id, Enrolment.resident, Enrolment.insurance, Enrolment.scheme,
+                              Enrolment.start_date, Resident.death_date)
+             .join(Resident, on=(Enrolment.resident == Resident.id))
+             .where(Resident.death_date.is_null(False) & (Enrolment.start_date > Resident.death_date)))
+    if scan.since is not None:
+        query = query.where(Enrolment.start_date >= scan.since)
+    for eid, rid, insurance, scheme, start, death in query.tuples().iterator():
+        scan.add("enrolled_after_death", "enrolment", eid, "", rid,
+                 scan.t("ruleaudit.detail.after_death_enrolment",
+                        insurance=enrol_rules.INSURANCE_NAMES.get(insurance, insurance),
+                        scheme=enrol_rules.SCHEME_NAMES.get(scheme, scheme), start=str(_date(start)),
+                        death=str(_date(death))))
+
+
+def _scan_duplicate_enrolments(scan: _Scan) -> None:
+    """duplicate_enrolment: one open enrolment per person, insurance and scheme (attack E14); of
+    two whose periods overlap, the later row is named with the earlier one."""
+    other = Enrolment.alias("other")
+    far = dt.date(9999, 12, 31)
+    query = (Enrolment.select(Enrolment.id, Enrolment.resident, Enrolment.insurance, Enrolment.scheme,
+                              Enrolment.start_date, other.id, other.start_date)
+             .join(other, on=((other.resident == Enrolment.resident) & (other.insurance == Enrolment.insurance)
+                              & (other.scheme == Enrolment.scheme) & (other.id < Enrolment.id)))
+             .where((Enrolment.status != "ended") & (other.status != "ended")
+                    & (Enrolment.start_date <= peewee.fn.COALESCE(other.end_date, far))
+                    & (other.start_date <= peewee.fn.COALESCE(Enrolment.end_date, far))))
+    if scan.since is not None:
+        query = query.where(Enrolment.start_date >= scan.since)
+    for eid, rid, insurance, scheme, start, other_id, other_start in query.tuples().iterator():
+        scan.add("duplicate_enrolment", "enrolment", eid, "", rid,
+                 scan.t("ruleaudit.detail.duplicate_enrolment",
+                        insurance=enrol_rules.INSURANCE_NAMES.get(insurance, insurance),
+                        scheme=enrol_rules.SCHEME_NAMES.get(scheme, scheme), start=str(_date(start)),
+                        other_id=other_id, other_start=str(_date(other_start))))
+
+
 def _month_end(month: dt.date, scheme: str) -> dt.date:
     return enrol_rules.period_end(month, scheme)
 
@@ -787,6 +830,7 @@ def _scan_transfers(scan: _Scan) -> None:
 _SCANS: tuple[Callable[[_Scan], None], ...] = (
     _scan_eligibility, _scan_after_death, _scan_duplicates, _scan_beyond_months, _scan_amounts, _scan_overlaps,
     _scan_contributions, _scan_resident_years, _scan_accounts, _scan_same_person, _scan_transfers, _scan_deemed,
+    _scan_enrolled_after_death, _scan_duplicate_enrolments,
 )
 
 

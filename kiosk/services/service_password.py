@@ -30,6 +30,7 @@ from kiosk.rules.identity import InvalidIdNumber, mask_id_number, parse_id_numbe
 from kiosk.rules.pins import hash_pin, verify_pin
 from kiosk.rules.service_password import WeakServicePassword, check_service_password
 from kiosk.services import NotFound, ServiceContext, ServiceError
+from kiosk.services.resident_standing import refuse_if_deceased
 from kiosk.services.residents import ResidentSummary, _summary
 
 MAX_FAILURES = 5
@@ -195,17 +196,20 @@ def set_password(ctx: ServiceContext, resident_id: int, password: str, *, id_car
     records the truth: ``{"id_card_checked": bool, "channel": "counter"|"cli", "reset": bool}``.
     The password must pass :func:`kiosk.rules.service_password.check_service_password`.
     Clears wrong entries and the lock. Audited as ``resident.password_set``.
-    Raises ServiceError (code ``id_not_checked``, ``weak_password``) or NotFound.
+    Raises ServiceError (code ``id_not_checked``, ``weak_password``, ``deceased``) or NotFound.
     """
     channel = "cli" if ctx.extras.get(CHANNEL) == "cli" else "counter"
     if not id_card_checked and channel != "cli":
         raise ServiceError.keyed("refusal.service_password.id_not_checked", "id_not_checked")
     password = normalise(password)
     with ctx.database.connection_context():
-        row = (Resident.select(Resident.id_number, Resident.birth_date, Resident.service_password_hash)
+        row = (Resident.select(Resident.id_number, Resident.birth_date, Resident.service_password_hash,
+                               Resident.death_date)
                .where(Resident.id == resident_id).first())
     if row is None:
         raise NotFound.keyed("refusal.service_password.resident_unknown", "resident_unknown")
+    # A password opens the records at the self-service terminal: never for a deceased person (E13).
+    refuse_if_deceased(row.death_date, "password")
     try:
         check_service_password(password, row.id_number, row.birth_date)
     except WeakServicePassword as exc:
@@ -223,13 +227,16 @@ def set_password(ctx: ServiceContext, resident_id: int, password: str, *, id_car
 def unlock(ctx: ServiceContext, resident_id: int) -> bool:
     """Re-open self-service after too many wrong entries; True if it was locked.
 
-    Audited as ``resident.password_unlock`` either way.
+    Audited as ``resident.password_unlock`` either way. ServiceError ``deceased`` for a person
+    recorded as deceased (self-service stays closed).
     """
     with write_transaction(ctx.database):
         _require_staff(ctx)
-        row = Resident.select(Resident.service_password_locked_at).where(Resident.id == resident_id).first()
+        row = (Resident.select(Resident.service_password_locked_at, Resident.death_date)
+               .where(Resident.id == resident_id).first())
         if row is None:
             raise NotFound.keyed("refusal.service_password.resident_unknown", "resident_unknown")
+        refuse_if_deceased(row.death_date, "password")
         Resident.update(service_password_failures=0, service_password_locked_at=None).where(
             Resident.id == resident_id).execute()
         was_locked = row.service_password_locked_at is not None

@@ -121,8 +121,10 @@ class PaymentScreen(MenuListKeys, PaymentStep):
         enabled = [b for b in self.query(MenuButton) if not b.disabled]
         if enabled and (self.focused is None or getattr(self.focused, "disabled", False)):
             enabled[0].focus()
+        reasons = list(dict.fromkeys(reasons))  # a death gives one reason for both, said once
         if reasons:
-            self.say(self.t("fix17counter.payment.none", reasons=self.t("maint17.list_sep").join(reasons)) if len(reasons) == len(codes)
+            self.say(self.t("fix17counter.payment.none", reasons=self.t("maint17.list_sep").join(reasons))
+                     if all(codes.values())
                      else reasons[0], "info")
 
     def choose(self, choice: str) -> None:
