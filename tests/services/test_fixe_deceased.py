@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import partial
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_no_new_business_for_a_deceased_resident(clerk: ServiceContext, supervis
     for type_, data in (("enrol_resident_pension", {}), ("enrol_employee", {"scheme": "flexible"}),
                         ("benefit_pension", {"scheme": "resident"}), ("card_apply", {}),
                         ("enrolment_resume", {"insurance": "pension", "scheme": "resident"})):
-        error = _refused(lambda: apps.check(clerk, person.id, type_, data), application)
+        error = _refused(partial(apps.check, clerk, person.id, type_, data), application)
         assert error.params["type_zh"] and "继承" in error.message
     _refused(lambda: apps.submit(clerk, person.id, "assessment", {"scheme": "resident", "year": 2026}),
              application)
@@ -71,11 +72,3 @@ def test_no_new_business_for_a_deceased_resident(clerk: ServiceContext, supervis
         apps.check(clerk, person.id, "enrolment_end", {"insurance": "pension", "scheme": "resident"})
     assert ended.value.code != "deceased"
 
-
-def test_a_living_resident_is_not_refused(clerk: ServiceContext,
-                                          make_resident: Callable[..., ResidentInfo]) -> None:
-    # The same calls for the living go through (the check reads the death date, nothing else).
-    person = make_resident(dt.date(1980, 2, 1))
-    apps.check(clerk, person.id, "enrol_resident_medical", {})
-    assert payments.counter_payable(clerk, person.id)["resident_medical"] == "not_enrolled"
-    service_password.set_password(clerk, person.id, "731946", id_card_checked=True)
