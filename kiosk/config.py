@@ -205,6 +205,7 @@ def _validate(settings: Settings) -> None:
     for section, key, value, ok, allowed in rules:
         if not ok:
             raise ConfigError(f"{src}: [{section}] {key} = {value!r}: allowed {allowed}")
+    _check_terminal_id(src, settings.terminal.id)
     try:
         zoneinfo.ZoneInfo(settings.hall.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -221,6 +222,26 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(f"{src}: [database] {key} = {url!r}: allowed sqlite:///PATH or postgresql://USER@HOST/DB")
     if settings.database.training_url and settings.database.training_url == settings.database.url:
         raise ConfigError(f"{src}: [database] training_url must not be the real database (url)")
+
+
+#: The longest terminal id: the audit log's and the spool's terminal column (db.models) hold 20.
+TERMINAL_ID_MAX = 20
+
+
+def _check_terminal_id(src: str, value: str) -> None:
+    """``[terminal] id`` names this terminal in every audit entry, print job and ticket: 1 to
+    :data:`TERMINAL_ID_MAX` characters, no space at either end, no control or invisible
+    character (the one normaliser's rule, :func:`kiosk.rules.text.check_text`); e.g. ``T01``."""
+    from kiosk.rules.text import InvalidText, check_text
+
+    try:
+        check_text(value)
+        ok = bool(value.strip()) and value == value.strip() and len(value) <= TERMINAL_ID_MAX
+    except InvalidText:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{src}: [terminal] id = {value!r}: allowed 1 to {TERMINAL_ID_MAX} visible characters "
+                          "without control characters or spaces at either end, e.g. \"T01\"")
 
 
 def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:

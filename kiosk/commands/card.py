@@ -8,7 +8,7 @@ terminal) declares it with ``--id-card-checked``, and without the flag the
 audit entry records ``"id_card_checked": false`` with ``"channel": "cli"``. The password is asked twice
 without echo on a terminal; when stdin is not a terminal it is read from
 stdin: two lines, password and confirmation. Both commands are audited as
-``system`` on this terminal.
+``admin-cli`` on this terminal, with the operating-system user who ran them.
 """
 
 from __future__ import annotations

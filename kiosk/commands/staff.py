@@ -5,9 +5,10 @@ The PIN is asked twice without echo on a terminal. When stdin is not a
 terminal (scripts, tests) it is read from stdin: two lines are PIN and
 confirmation; a single line is used for both. ``reset-pin`` sets a new PIN
 (and lifts a lock-out); ``unlock`` lifts a lock-out after too many wrong
-counter PINs and keeps the PIN. Both are audited (``staff.reset_pin``,
-``staff.unlock``, actor ``system``, this terminal; the detail names the staff number
-acted on and the operating-system user who ran the command).
+counter PINs and keeps the PIN. Every change is audited (``staff.add``, ``staff.reset_pin``,
+``staff.unlock``, ``staff.deactivate``; actor ``admin-cli``, this terminal; the detail names
+the staff number acted on and the operating-system user who ran the command). A name passes
+the residents' name rule (no control character, digit or symbol): refused with one line, exit 2.
 """
 
 from __future__ import annotations

@@ -52,6 +52,13 @@ class ServiceError(Exception):
         return cls(translate_message(Translator(), key, params), code=code, key=key, params=params)
 
 
+#: The audit actor of a command an administrator runs on this machine (``kiosk staff add``,
+#: ``kiosk card password``, ``kiosk audit rules`` ...): no staff member is logged in, and the
+#: entry's detail names the operating-system account (:meth:`ServiceContext.audit_detail`).
+#: ``system`` is only for the program's own jobs (seed-demo, scheduled runs, migrations).
+CLI_ACTOR = "admin-cli"
+
+
 class NotFound(ServiceError):
     """The resident, ticket or application asked for does not exist."""
 
@@ -78,6 +85,23 @@ class ServiceContext:
     def actor(self) -> str:
         """Who the audit log names: the staff number, else the resident terminal."""
         return self.staff_number or "resident"
+
+    @property
+    def from_cli(self) -> bool:
+        """True for a command run on this machine (:data:`CLI_ACTOR`, no staff logged in)."""
+        return self.staff_id is None and self.staff_number == CLI_ACTOR
+
+    def audit_detail(self, detail: Mapping[str, object] | None = None) -> dict[str, object]:
+        """An audit entry's ``detail`` as this context records it: ``detail`` and, for a
+        command run on this machine (:attr:`from_cli`), ``os_user``, the operating-system
+        account that ran it (so "who set this password" has an answer). The one way every
+        service writes who did it from the command line (attack E11)."""
+        result = dict(detail or {})
+        if self.from_cli:
+            from db.files import os_user  # only commands need it
+
+            result["os_user"] = os_user()
+        return result
 
     def now(self) -> dt.datetime:
         """Naive UTC, the form stored in every DateTimeField."""

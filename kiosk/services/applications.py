@@ -564,6 +564,20 @@ def get_application(ctx: ServiceContext, number: str) -> ApplicationInfo:
         return _info(row)
 
 
+def open_application(ctx: ServiceContext, number: str, *, served: int | None = None) -> ApplicationInfo:
+    """:func:`get_application` for a clerk who opens it (its history says who did what, when):
+    the look is audited as Find audits it (``resident.open``, reason ``application``), whichever
+    menu it was opened from (the Work list, the rule audit, a resident's detail). ``served`` is
+    the resident whose records the clerk already opened (an audited look): their application
+    writes no second entry. NotFound for an unknown number."""
+    from kiosk.services.staff import audit_open
+
+    info = get_application(ctx, number)
+    if info.resident_id != served:
+        audit_open(ctx, info.resident_id, reason="application")
+    return info
+
+
 def list_applications(ctx: ServiceContext, *, resident_id: int | None = None, type_: str | None = None,
                       status: str | None = None, open_only: bool = False, limit: int = 200) -> list[ApplicationInfo]:
     """Applications, newest first, filtered by resident, type, status or still open."""

@@ -938,9 +938,9 @@ def record_audit_look(ctx: ServiceContext, report: Report, *, since: dt.date | N
     """Audit that someone ran the rule audit (it shows residents' records, masked)."""
     with write_transaction(ctx.database):
         audit.append(actor=ctx.actor, terminal=ctx.terminal, action="ruleaudit.run", now=ctx.now(),
-                     entity="database", detail={"findings": len(report.findings), "known": len(report.known),
-                                                "checked": report.checked, "by_kind": dict(report.by_kind),
-                                                "since": since.isoformat() if since else None})
+                     entity="database", detail=ctx.audit_detail({
+                         "findings": len(report.findings), "known": len(report.known), "checked": report.checked,
+                         "by_kind": dict(report.by_kind), "since": since.isoformat() if since else None}))
 
 
 _TABLES: dict[str, type[peewee.Model]] = {

@@ -123,9 +123,10 @@ def resident_id_for(ctx: ServiceContext, id_number: str) -> int:
 
 
 def _audit(ctx: ServiceContext, action: str, resident_id: int, detail: dict[str, object]) -> None:
-    audit.append(actor=ctx.actor if ctx.staff_id else ("system" if ctx.extras.get(CHANNEL) == "cli" else "resident"),
+    # A clerk, the ``kiosk card`` command (admin-cli and the OS user: ctx.audit_detail), or the resident.
+    audit.append(actor=ctx.actor if ctx.staff_id or ctx.from_cli else "resident",
                  terminal=ctx.terminal, action=action, now=ctx.now(), entity="resident", entity_id=resident_id,
-                 detail=detail)
+                 detail=ctx.audit_detail(detail))
 
 
 def open_records(ctx: ServiceContext, resident_id: int, password: str, *, via: str) -> ResidentSummary:

@@ -23,8 +23,9 @@ from db import audit
 from db.connection import write_transaction
 from db.models import Resident, Staff
 from kiosk.i18n import translate
+from kiosk.rules.identity import NAME_MAX_LENGTH
 from kiosk.rules.pins import WeakPin, check_pin_rules, hash_pin, verify_pin
-from kiosk.rules.text import InvalidText, normalise_number
+from kiosk.rules.text import InvalidText, check_name, normalise_name, normalise_number
 from kiosk.services import Conflict, NotFound, ServiceContext, ServiceError
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -81,7 +82,9 @@ def _info(row: Staff) -> StaffInfo:
 
 
 def _actor(ctx: ServiceContext) -> str:
-    return ctx.actor
+    """Who an admin action's audit entry names: the logged-in staff member, ``admin-cli`` for
+    a command run on this machine, ``system`` only for the program's own calls."""
+    return ctx.actor if ctx.staff_id or ctx.from_cli else "system"
 
 
 def acting_staff(ctx: ServiceContext) -> Staff | None:
@@ -135,6 +138,27 @@ def clean_pin(pin: str) -> str:
         return pin
 
 
+def clean_name(name: str) -> str:
+    """A staff member's name as typed, through the one normaliser and the name rule residents'
+    names pass (:func:`kiosk.rules.text.normalise_name`, :func:`~kiosk.rules.text.check_name`):
+    a control character or an escape sequence (it would reach the counter's terminal as a
+    command), an invisible character, a digit or a markup-like symbol is refused. Raises
+    ServiceError: ``refusal.fixe_audit.staff_name`` with the rule's reason (code = the rule's
+    reason), or ``refusal.registration.bad_name`` (code ``bad_name``: empty or longer than
+    :data:`~kiosk.rules.identity.NAME_MAX_LENGTH`)."""
+    from kiosk.services.registration import refusal_with_reason
+
+    try:
+        value = normalise_name(name)
+        if value:
+            check_name(value)
+    except InvalidText as exc:
+        raise refusal_with_reason("refusal.fixe_audit.staff_name", exc.reason, exc) from None
+    if not value or len(value) > NAME_MAX_LENGTH:
+        raise ServiceError.keyed("refusal.registration.bad_name", "bad_name", max=NAME_MAX_LENGTH)
+    return value
+
+
 def _find(number: str) -> Staff | None:
     """The account for a normalised staff number; compared upper-cased so a
     row stored before numbers were normalised (``s001``) is still found."""
@@ -151,12 +175,13 @@ def _check_pin(pin: str) -> None:
 
 def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) -> StaffInfo:
     """Create a staff account; only an admin (or the local command) may.
-    The number is stored normalised (:func:`staff_key`), the PIN too (:func:`clean_pin`)."""
-    number, name, pin = staff_key(number), name.strip(), clean_pin(pin)
+    The number is stored normalised (:func:`staff_key`), the PIN too (:func:`clean_pin`), the
+    name by the residents' name rule (:func:`clean_name`). ServiceError codes: ``bad_number``,
+    ``bad_name``, the name rule's reason (``control``, ``name_symbol`` ...), ``bad_role``,
+    ``weak_pin``; Conflict ``duplicate``."""
+    number, name, pin = staff_key(number), clean_name(name), clean_pin(pin)
     if not number or len(number) > 20 or not number.isalnum():
         raise ServiceError.keyed("refusal.staff.bad_number", "bad_number")
-    if not name:
-        raise ServiceError.keyed("refusal.staff.bad_name", "bad_name")
     if role not in ROLES:
         raise ServiceError.keyed("refusal.staff.bad_role", "bad_role", role=role[:20])
     _check_pin(pin)
@@ -167,8 +192,8 @@ def add_staff(ctx: ServiceContext, number: str, name: str, role: str, pin: str) 
         if _find(number) is not None:
             raise Conflict.keyed("refusal.staff.duplicate", "duplicate", number=number)
         row = Staff.create(number=number, name=name, role=role, pin_hash=pin_hash, created_at=now)
-        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.add",
-                     now=now, entity="staff", entity_id=number, detail={"name": name, "role": role})
+        audit.append(actor=_actor(ctx), terminal=ctx.terminal, action="staff.add",
+                     now=now, entity="staff", entity_id=number, detail=ctx.audit_detail({"name": name, "role": role}))
     return _info(row)
 
 
@@ -385,7 +410,7 @@ def reset_pin(ctx: ServiceContext, number: str, new_pin: str) -> None:
         require_role(ctx, "admin", what="reset_pin")
         row = _get(number)
         Staff.update(pin_hash=new_hash, failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
-        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.reset_pin",
+        audit.append(actor=_actor(ctx), terminal=ctx.terminal, action="staff.reset_pin",
                      now=ctx.now(), entity="staff", entity_id=row.number, detail=_who(ctx, row.number))
 
 
@@ -396,7 +421,7 @@ def unlock(ctx: ServiceContext, number: str) -> StaffInfo:
         require_role(ctx, "admin", what="unlock")
         row = _get(number)
         Staff.update(failed_attempts=0, locked_until=None).where(Staff.id == row.id).execute()
-        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.unlock",
+        audit.append(actor=_actor(ctx), terminal=ctx.terminal, action="staff.unlock",
                      now=ctx.now(), entity="staff", entity_id=row.number,
                      detail={**_who(ctx, row.number),
                              "was_locked": row.locked_until is not None and row.locked_until > ctx.now()})
@@ -412,7 +437,7 @@ def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
         if ctx.staff_id == row.id:
             raise ServiceError.keyed("refusal.staff.self", "self")
         Staff.update(active=False).where(Staff.id == row.id).execute()
-        audit.append(actor=ctx.actor if ctx.staff_id else "system", terminal=ctx.terminal, action="staff.deactivate",
+        audit.append(actor=_actor(ctx), terminal=ctx.terminal, action="staff.deactivate",
                      now=ctx.now(), entity="staff", entity_id=row.number, detail=_who(ctx, row.number))
         row.active = False
     return _info(row)
@@ -420,13 +445,8 @@ def deactivate(ctx: ServiceContext, number: str) -> StaffInfo:
 
 def _who(ctx: ServiceContext, number: str) -> dict[str, object]:
     """An admin action's audit detail: the staff number acted on and, for a command run on
-    this machine (no staff logged in), the operating-system account that ran it."""
-    detail: dict[str, object] = {"staff": number}
-    if not ctx.staff_id:
-        from db.files import os_user  # only commands need it
-
-        detail["os_user"] = os_user()
-    return detail
+    this machine, the operating-system account that ran it (:meth:`ServiceContext.audit_detail`)."""
+    return ctx.audit_detail({"staff": number})
 
 
 def _get(number: str) -> Staff:

@@ -90,10 +90,17 @@ class ApplicationScreen(CounterScreen):
             self.reload()
 
     def reload(self) -> None:
-        """Fetch the application again."""
+        """Fetch the application again; the first fetch is the audited look
+        (:func:`kiosk.services.applications.open_application`), later ones only refresh it."""
         ctx, number = self.host.ctx, self.number
         self._load_seq += 1
         seq = self._load_seq
+        if self._load_seq == 1:
+            session = counter_session.current(self.host)
+            served = session.resident.id if session is not None and session.resident is not None else None
+            self.run_service(lambda: application_service.open_application(ctx, number, served=served),
+                             lambda info: self._loaded(info, seq), lambda message: self.say(message, "error"))
+            return
         self.run_service(lambda: application_service.get_application(ctx, number),
                          lambda info: self._loaded(info, seq), lambda message: self.say(message, "error"))
 
@@ -347,7 +354,8 @@ class ApplicationScreen(CounterScreen):
             try:
                 info = application_service.return_for_correction(ctx, number, expected_version=version)
             except Conflict as exc:
-                return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)
+                return AdvanceOutcome(application_service.get_application(ctx, number),
+                                      self.service_message(exc))
             with contextlib.suppress(Exception):  # the notice stays in the spool for 补打
                 flush_job(host, info.print_job_id)
             return AdvanceOutcome(info)
@@ -374,7 +382,8 @@ class ApplicationScreen(CounterScreen):
                 return AdvanceOutcome(info)
             except Conflict as exc:
                 # Someone else was first: fetch the application as it is now.
-                return AdvanceOutcome(application_service.get_application(ctx, number), exc.message)
+                return AdvanceOutcome(application_service.get_application(ctx, number),
+                                      self.service_message(exc))
 
         self.say(self.t("counter.working"))
         self.run_service(call, self._advanced, self._failed, writes=True)

@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Input, Select
 
+from kiosk.i18n import translate_message
 from kiosk.rules.identity import InvalidIdNumber, normalise_id_input, parse_id_number
 from kiosk.rules.text import InvalidText, check_name, normalise_name
 from kiosk.services import registration
@@ -100,7 +101,7 @@ class RegisterResidentScreen(CounterScreen):
         try:
             text = normalise_id_input(text)
         except InvalidIdNumber as exc:
-            return False, self.t("counter.register.id_invalid", reason=exc.message)
+            return False, self.t("counter.register.id_invalid", reason=translate_message(self.t, exc.key, exc.params))
         if not text:
             return False, ""
         if len(text) < 18 and len(text) != 15:
@@ -108,7 +109,7 @@ class RegisterResidentScreen(CounterScreen):
         try:
             parsed = parse_id_number(text, today=self.host.ctx.today())
         except InvalidIdNumber as exc:
-            return False, self.t("counter.register.id_invalid", reason=exc.message)
+            return False, self.t("counter.register.id_invalid", reason=translate_message(self.t, exc.key, exc.params))
         sex = self.t(f"counter.sex.{parsed.sex}")
         return True, self.t("counter.register.id_ok", birth=f"{parsed.birth_date:%Y-%m-%d}", sex=sex)
 
@@ -135,8 +136,12 @@ class RegisterResidentScreen(CounterScreen):
             self.query_one(f"#{FIELDS[FIELDS.index(field) + 1]}", Input).focus()
         elif self._sex == "female":
             self.query_one("#retirement-category", Select).focus()
-        else:
+        elif self._checked() is not None:
+            # Enter on the last field says at once what is wrong (attack E3: the focus moved to
+            # 登记 without a word); with nothing wrong, that 登记 is next. Registering always
+            # takes a second key, as every counter action does.
             self.query_one("#register-submit", Button).focus()
+            self.say(self.t("fixe_audit.register.ready"))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         # Keyboard path: after choosing the retirement category the next Enter registers.
@@ -171,40 +176,49 @@ class RegisterResidentScreen(CounterScreen):
         elif event.button.id == "register-back":
             self.go_back()
 
-    def submit(self) -> None:
-        """Send the form to the registration service."""
-        if self._busy:
-            return
+    def _checked(self) -> dict[str, str] | None:
+        """The form's values when the screen's own checks pass (the ID number, a name by the
+        name rule, 户籍地, a woman's category: ``"category"``); else None, the problem said and
+        its field focused. The service checks everything again."""
         values = {f: self.query_one(f"#{f}", Input).value for f in FIELDS}
         valid, reason = self.id_check(values["id-number"])
         if not valid:
             self.say(reason or self.t("counter.register.id_missing"), "error")
             self.query_one("#id-number", Input).focus()
-            return
+            return None
         if not values["name"].strip():
             self.say(self.t("counter.register.name_missing"), "error")
             self.query_one("#name", Input).focus()
-            return
+            return None
         try:  # the name rule (as at 信息变更): said at once, what was typed kept; the service checks again
             check_name(normalise_name(values["name"]))
         except InvalidText as exc:
             if exc.reason == "name_symbol":  # (an invisible character: the service names the field)
                 self.say(exc.describe(self.t), "error")
                 self.query_one("#name", Input).focus()
-                return
-        region = values["hukou-region"].strip()
-        if not region:
+                return None
+        if not values["hukou-region"].strip():
             self.say(self.t("counter.register.region_missing"), "error")
             self.query_one("#hukou-region", Input).focus()
-            return
-        category = ""
+            return None
+        values["category"] = ""
         if self._sex == "female":
             select = self.query_one("#retirement-category", Select)
             if select.is_blank():  # Textual 8: Select.BLANK is no longer the "nothing chosen" value
                 self.say(self.t("counter.register.category_missing"), "error")
                 select.focus()
-                return
-            category = str(select.value)
+                return None
+            values["category"] = str(select.value)
+        return values
+
+    def submit(self) -> None:
+        """Send the form to the registration service."""
+        if self._busy:
+            return
+        values = self._checked()
+        if values is None:
+            return
+        region, category = values["hukou-region"].strip(), values["category"]
         ctx = self.host.ctx
         self._busy = True
         self.say(self.t("counter.working"))

@@ -9,10 +9,17 @@ literal text (styles come from CSS, or from a Rich ``Text`` / Textual
 ``Content`` built in code). ``KioskApp.notify`` does the same for
 notifications. tests/screens/test_plain_text.py checks that no screen
 imports the markup-reading originals.
+
+Text is also never a terminal command: a control character in it (ESC of an
+escape sequence, BEL, DEL, the C1 range) would reach the terminal as it is
+(Textual strips only a few), so a name stored before the one normaliser
+refused them (attack E6: ``王\x1b[31m五`` in a staff name) is shown with
+U+FFFD (�) in its place (:func:`printable`), here where every widget is fed.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -24,7 +31,12 @@ from textual.widgets import Static as _Static
 if TYPE_CHECKING:
     from screens.widgets.plain_table import DataTable
 
-__all__ = ["Button", "DataTable", "Label", "Static", "literal"]
+__all__ = ["Button", "DataTable", "Label", "Static", "literal", "printable"]
+
+#: C0 controls but tab and line feed (layout), DEL and the C1 controls: what a terminal obeys.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What a control character is shown as: the Unicode replacement character, one cell wide.
+REPLACEMENT = "\ufffd"
 
 
 def __getattr__(name: str) -> Any:
@@ -37,31 +49,54 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def printable(value: Any) -> Any:
+    """``value`` with every control character a terminal would obey replaced by
+    :data:`REPLACEMENT` (tab and line feed kept): a ``str``, a Rich ``Text`` or a Textual
+    ``Content`` (one character for one, so styles keep their place); anything else unchanged."""
+    if isinstance(value, str):
+        return _CONTROLS.sub(REPLACEMENT, value)
+    if isinstance(value, Content) and _CONTROLS.search(value.plain):
+        return Content(_CONTROLS.sub(REPLACEMENT, value.plain), list(value.spans))
+    if isinstance(value, Text) and _CONTROLS.search(value.plain):
+        value = value.copy()
+        value.plain = _CONTROLS.sub(REPLACEMENT, value.plain)
+    return value
+
+
 def literal(value: Any) -> Any:
-    """A ``str`` as a Rich ``Text`` without markup or emoji codes; anything else unchanged.
+    """A ``str`` as a Rich ``Text`` without markup or emoji codes; anything else unchanged
+    (control characters shown as :data:`REPLACEMENT` either way).
     For Rich renderables built in code (a ``rich.table.Table``'s title and cells)."""
-    return Text(value) if isinstance(value, str) else value
+    return Text(printable(value)) if isinstance(value, str) else printable(value)
 
 
 def _cell(value: Any) -> Any:
     # DataTable cells: no line end, as Textual's own formatter makes them.
-    return Text(value, end="") if isinstance(value, str) else value
+    return Text(printable(value), end="") if isinstance(value, str) else printable(value)
 
 
 class Static(_Static):
-    """``textual.widgets.Static`` that never parses markup (``markup=False``)."""
+    """``textual.widgets.Static`` that never parses markup (``markup=False``) and never sends
+    a control character to the terminal (:func:`printable`)."""
 
     def __init__(self, content: Any = "", **kwargs: Any) -> None:
         kwargs["markup"] = False
-        super().__init__(content, **kwargs)
+        super().__init__(printable(content), **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(printable(content), layout=layout)
 
 
 class Label(_Label):
-    """``textual.widgets.Label`` that never parses markup (``markup=False``)."""
+    """``textual.widgets.Label`` that never parses markup (``markup=False``) and never sends
+    a control character to the terminal (:func:`printable`)."""
 
     def __init__(self, content: Any = "", **kwargs: Any) -> None:
         kwargs["markup"] = False
-        super().__init__(content, **kwargs)
+        super().__init__(printable(content), **kwargs)
+
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(printable(content), layout=layout)
 
 
 class Button(_Button):
@@ -69,11 +104,11 @@ class Button(_Button):
 
     def __init__(self, label: ContentText | None = None, *args: Any, **kwargs: Any) -> None:
         if isinstance(label, str):
-            label = Content(label)
+            label = Content(printable(label))
         super().__init__(label, *args, **kwargs)
 
     def validate_label(self, label: ContentText) -> Content:
-        return Content.from_text(label, markup=False)
+        return Content.from_text(printable(label), markup=False)
 
     def update_node_styles(self, animate: bool = True) -> None:
         # Textual's Button sets its variant class in __init__, which restyled the new button

@@ -30,7 +30,7 @@ def test_password_twice_on_stdin_sets_the_hash(cli_env: peewee.Database, monkeyp
     row = Resident.get(Resident.id_number == LI_ID)
     assert verify_pin(row.service_password_hash, "518273")
     entry = AuditEntry.select().order_by(AuditEntry.seq.desc()).get()
-    assert entry.action == "resident.password_set" and entry.actor == "system"
+    assert entry.action == "resident.password_set" and entry.actor == "admin-cli"
 
 
 @pytest.mark.parametrize(("argv", "stdin", "needle"), [

@@ -33,7 +33,7 @@ def _names_staff_and_os_user(number: str) -> None:
     """The last entry names the account acted on and who ran the command on this machine (issue 17)."""
     entry = AuditEntry.select().where(AuditEntry.entity_id == number).order_by(AuditEntry.id.desc()).get()
     detail = json.loads(entry.detail) if isinstance(entry.detail, str) else entry.detail
-    assert entry.actor == "system"
+    assert entry.actor == "admin-cli"  # the command line, never "system" (attack E11)
     assert detail["staff"] == number and detail["os_user"] == os_user()
 
 

@@ -65,5 +65,6 @@ class InfoChangeForm(StepForm):
         try:
             value = info_change.normalise_value(field, str(values.get("value", "")), self.host.ctx.today())
         except ServiceError as exc:
-            raise FormError(exc.message, "value") from None
+            # In the form's language (the rule's reason too, by its key): never the Chinese message.
+            raise FormError(self.service_message(exc), "value") from None
         return {"field": field, "value": value, "document": str(values.get("document", ""))}
