@@ -43,8 +43,10 @@ def estimate_command(args: argparse.Namespace) -> int:
             resident_id = resident_id_for(ctx, args.id_number)
             result = estimate(ctx, resident_id, on=args.date)
             with write_transaction(database):
-                audit.append(actor="admin-cli", terminal=ctx.terminal, action="pension.estimate", now=ctx.now(),
-                             entity="resident", entity_id=str(resident_id), detail={"scheme": result.scheme})
+                # The command line and the OS user who ran it (ServiceContext.audit_detail, attack E11).
+                audit.append(actor=ctx.actor, terminal=ctx.terminal, action="pension.estimate", now=ctx.now(),
+                             entity="resident", entity_id=str(resident_id),
+                             detail=ctx.audit_detail({"scheme": result.scheme}))
         except ServiceError as exc:
             raise CommandError(exc.message) from None
     finally:

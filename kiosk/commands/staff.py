@@ -23,6 +23,7 @@ from kiosk.commands import CommandError
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.commands.secret_input import read_twice
 from kiosk.config import Settings
+from kiosk.rules.text import printable
 from kiosk.services import ServiceContext, ServiceError
 from kiosk.services import staff as staff_service
 
@@ -92,7 +93,8 @@ def staff_list(args: argparse.Namespace) -> int:
     ctx = service_context(settings, database_for(settings))
     for info in staff_service.list_staff(ctx):
         state = "在用" if info.active else "已停用"
-        print(f"{info.number}\t{info.name}\t{info.role}\t{state}")
+        # A name stored before names passed the name rule may hold an escape sequence (attack E6).
+        print(f"{printable(info.number)}\t{printable(info.name)}\t{info.role}\t{state}")
     return 0
 
 

@@ -243,6 +243,20 @@ def _name_step(text: str) -> str:
     return "".join(parts)
 
 
+#: C0 controls but tab and line feed (layout), DEL and the C1 controls: what a terminal obeys.
+TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: What :func:`printable` shows a control character as: the replacement character, one cell wide.
+REPLACEMENT = "\ufffd"
+
+
+def printable(text: str) -> str:
+    """``text`` for a terminal: each control character it would obey as a command (ESC of an
+    escape sequence, BEL, DEL, the C1 range) replaced by :data:`REPLACEMENT`; tab and line feed
+    kept. For showing text stored before the normalisers refused those characters (screens,
+    command output); what comes in is refused instead (:func:`check_text`)."""
+    return TERMINAL_CONTROLS.sub(REPLACEMENT, text)
+
+
 #: Full-width digits (an input method in full-width mode) and their ASCII forms.
 _WIDE_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 

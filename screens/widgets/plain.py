@@ -19,7 +19,6 @@ U+FFFD (�) in its place (:func:`printable`), here where every widget is fed.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -28,15 +27,13 @@ from textual.widgets import Button as _Button
 from textual.widgets import Label as _Label
 from textual.widgets import Static as _Static
 
+from kiosk.rules.text import TERMINAL_CONTROLS
+from kiosk.rules.text import printable as printable_text
+
 if TYPE_CHECKING:
     from screens.widgets.plain_table import DataTable
 
 __all__ = ["Button", "DataTable", "Label", "Static", "literal", "printable"]
-
-#: C0 controls but tab and line feed (layout), DEL and the C1 controls: what a terminal obeys.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-#: What a control character is shown as: the Unicode replacement character, one cell wide.
-REPLACEMENT = "\ufffd"
 
 
 def __getattr__(name: str) -> Any:
@@ -50,16 +47,17 @@ def __getattr__(name: str) -> Any:
 
 
 def printable(value: Any) -> Any:
-    """``value`` with every control character a terminal would obey replaced by
-    :data:`REPLACEMENT` (tab and line feed kept): a ``str``, a Rich ``Text`` or a Textual
-    ``Content`` (one character for one, so styles keep their place); anything else unchanged."""
+    """``value`` with every control character a terminal would obey replaced by U+FFFD
+    (:func:`kiosk.rules.text.printable`; tab and line feed kept): a ``str``, a Rich ``Text`` or
+    a Textual ``Content`` (one character for one, so styles keep their place); anything else
+    unchanged."""
     if isinstance(value, str):
-        return _CONTROLS.sub(REPLACEMENT, value)
-    if isinstance(value, Content) and _CONTROLS.search(value.plain):
-        return Content(_CONTROLS.sub(REPLACEMENT, value.plain), list(value.spans))
-    if isinstance(value, Text) and _CONTROLS.search(value.plain):
+        return printable_text(value)
+    if isinstance(value, Content) and TERMINAL_CONTROLS.search(value.plain):
+        return Content(printable_text(value.plain), list(value.spans))
+    if isinstance(value, Text) and TERMINAL_CONTROLS.search(value.plain):
         value = value.copy()
-        value.plain = _CONTROLS.sub(REPLACEMENT, value.plain)
+        value.plain = printable_text(value.plain)
     return value
 
 

@@ -1,6 +1,6 @@
 """Attack E6 and E11 at the command line (both backends): `kiosk staff add` refuses a name with
 an escape sequence or markup in one line (exit 2, nothing stored); `[terminal] id` must be
-visible text; `staff add/reset-pin/unlock`, `card password/unlock` and `audit rules` are
+visible text; `staff add/reset-pin/unlock`, `card password/unlock`, `audit rules` and `pension estimate` are
 audited as ``admin-cli`` with the OS user who ran them."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from db.files import os_user
 from db.models import AuditEntry, Staff, bind
-from tests.services.resident_factory import LI_ID, seed_residents
+from tests.services.resident_factory import LI_ID, ZHANG_ID, seed_residents
 from tests.support import run_cli, use_cli_environment
 
 
@@ -35,6 +35,17 @@ def test_staff_add_refuses_a_name_no_person_has(cli_env: peewee.Database, monkey
     assert not Staff.select().exists()
 
 
+def test_staff_list_never_prints_a_stored_escape_sequence(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(monkeypatch, ["staff", "add", "S8", "--name", "王五", "--role", "clerk"], "739146\n") == 0
+    bind(cli_env)
+    Staff.update(name="王\x1b]0;pwned\x07五").where(Staff.number == "S8").execute()  # a row from before the rule
+    capsys.readouterr()
+    assert run_cli(monkeypatch, ["staff", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "王\ufffd]0;pwned\ufffd五" in out and "\x1b" not in out and "\x07" not in out
+
+
 @pytest.mark.parametrize("value", ['""', '"Q\\u0007Z"'])
 def test_a_terminal_id_must_be_visible_text(cli_env: peewee.Database, monkeypatch: pytest.MonkeyPatch,
                                             capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str) -> None:
@@ -52,13 +63,14 @@ def test_admin_commands_are_audited_as_admin_cli_with_the_os_user(cli_env: peewe
     for argv, stdin in ((["staff", "add", "S9", "--name", "王五", "--role", "clerk"], "739146\n"),
                         (["staff", "reset-pin", "S9"], "582039\n"), (["staff", "unlock", "S9"], ""),
                         (["card", "password", LI_ID, "--id-card-checked"], "518273\n518273\n"),
-                        (["card", "unlock", LI_ID], ""), (["audit", "rules"], "")):
+                        (["card", "unlock", LI_ID], ""), (["audit", "rules"], ""),
+                        (["pension", "estimate", ZHANG_ID], "")):
         assert run_cli(monkeypatch, argv, stdin) in (0, 1), argv  # audit rules: 1 when it finds something
     bind(cli_env)
     made = {e.action: e for e in AuditEntry.select().where(AuditEntry.action.in_(
         ("staff.add", "staff.reset_pin", "staff.unlock", "resident.password_set", "resident.password_unlock",
-         "ruleaudit.run")))}
-    assert len(made) == 6
+         "ruleaudit.run", "pension.estimate")))}
+    assert len(made) == 7
     for action, entry in made.items():
         detail = json.loads(entry.detail) if isinstance(entry.detail, str) else entry.detail
         assert (action, entry.actor, detail.get("os_user")) == (action, "admin-cli", os_user())
