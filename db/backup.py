@@ -27,7 +27,7 @@ def backup(url: str, target: Path) -> Path:
     target = Path(target)
     if target.exists():
         raise BackupError(f"{target} 已存在：请换一个文件名，备份不会覆盖旧文件")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The folder must exist: a mistyped path is refused by the command (no folder tree made for it).
     path = sqlite_path(url)
     if path is not None:
         if not path.exists():
@@ -109,6 +109,7 @@ def backup_daily(url: str, directory: Path, *, keep_days: int, now: dt.datetime)
     if keep_days < 1:
         raise BackupError("--keep-days 至少为 1")
     directory = Path(directory)
+    directory.mkdir(exist_ok=True, mode=0o700)  # the timer's own folder, made on its first run (not its parents)
     target = backup(url, directory / f"kiosk-{now:%Y%m%d-%H%M%S}.backup")
     cutoff = (now - dt.timedelta(days=keep_days)).strftime("%Y%m%d-%H%M%S")
     removed = []

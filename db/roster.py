@@ -23,6 +23,7 @@ import datetime as dt
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,8 +378,10 @@ def validate_cells(values: Mapping[str, Any], *, today: dt.date,
 
 # --- reading files -----------------------------------------------------------
 
-def _detect_encoding(path: Path) -> str:
-    """utf-8-sig when the whole file decodes strictly as UTF-8, else gb18030."""
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig when the whole file decodes strictly as UTF-8, else gb18030 (GBK is a subset: what
+    Excel's "CSV" writes on a Chinese Windows). RosterError when neither decodes; OSError passes.
+    Shared by every reader of a spreadsheet a person brings (roster, 代发文件 check)."""
     for encoding in ("utf-8-sig", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)("strict")
         try:
@@ -390,6 +393,26 @@ def _detect_encoding(path: Path) -> str:
             continue
         return encoding
     raise RosterError(f"{path.name}：无法识别文件编码（既不是 UTF-8 也不是 GBK），请在 Excel 中另存为“CSV UTF-8”")
+
+
+#: What reading a damaged .csv or .xlsx can raise once it is open (a truncated zip member, broken
+#: sheet XML — ElementTree's ParseError is a SyntaxError —, a bad CRC): a reader turns these into
+#: its calm "cannot read" message.
+READ_ERRORS: tuple[type[BaseException], ...] = (OSError, UnicodeDecodeError, csv.Error, ValueError, KeyError,
+                                                IndexError, EOFError, SyntaxError, zipfile.BadZipFile, zlib.error)
+
+
+def load_workbook(path: Path, *, data_only: bool) -> Any:
+    """``openpyxl.load_workbook(path, read_only=True)``; a damaged or renamed file (not a zip, not a
+    workbook, unreadable) is RosterError "不是有效的 .xlsx 文件". The one mapping of a reader's errors
+    for every .xlsx a person brings (roster and record imports, the 代发文件 check)."""
+    import openpyxl  # imported here: only needed for spreadsheets
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except (InvalidFileException, *READ_ERRORS) as exc:
+        raise RosterError(f"{path.name}：不是有效的 .xlsx 文件（{exc}）") from None
 
 
 @dataclass
@@ -408,7 +431,7 @@ def open_sheet(path: Path) -> Sheet:
         raise RosterError(f"找不到文件 {path}")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        encoding = _detect_encoding(path)
+        encoding = detect_encoding(path)
         handle = path.open(encoding=encoding, newline="")
         notes = ["文件编码为 GBK/GB18030"] if encoding == "gb18030" else []
 
@@ -418,13 +441,7 @@ def open_sheet(path: Path) -> Sheet:
 
         return Sheet(csv_rows(), notes, handle.close, from_csv=True)
     if suffix == ".xlsx":
-        import openpyxl  # imported here: only needed for spreadsheets
-        from openpyxl.utils.exceptions import InvalidFileException
-
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise RosterError(f"{path.name}：不是有效的 .xlsx 文件（{exc}）") from None
+        workbook = load_workbook(path, data_only=False)
         if not workbook.worksheets:
             workbook.close()
             raise RosterError(f"{path.name}：没有工作表")

@@ -21,6 +21,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from kiosk import __version__, gc_pause, logs
 from kiosk.commands import COMMAND_MODULES, COMMANDS, EXIT_DATABASE, CommandError, DatabaseFault
@@ -44,9 +45,19 @@ def command_in(argv: Sequence[str]) -> str | None:
     return rest[0] if rest and rest[0] in COMMANDS else None
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse with its error as one line on stderr, exit 2 (DESIGN.md §4): what is wrong and
+    where the usage is, instead of the usage block. Sub-command parsers are of the same class."""
+
+    def error(self, message: str) -> NoReturn:
+        from kiosk.i18n import translate
+
+        self.exit(2, translate("fixe_cli.usage", "zh_CN", prog=self.prog, message=" ".join(message.split())) + "\n")
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; with ``command``, only that command's module is imported."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="kiosk",
         description="社保服务终端 · township social-insurance service-hall kiosk",
     )
@@ -85,7 +96,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         gc_pause.pause()  # the interface starts: no garbage collection until its first screen is drawn
     parser = build_parser(command)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a bad argument (2, its one line said): the status
+        return exc.code if isinstance(exc.code, int) else 2
     log_path: Path | None = None
     if not getattr(args, "own_logs", False):  # `kiosk demo` logs into its own folder
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from kiosk.commands import argtypes
 from kiosk.commands.records import run_in_context
 from kiosk.rules.money import format_yuan
 
@@ -18,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("account", help="personal accounts (个人账户)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     credit = actions.add_parser("credit-interest", help="credit a year's 记账利息 to every pension account (idempotent)")
-    credit.add_argument("year", type=int, help="the year whose interest to credit, e.g. 2024")
+    credit.add_argument("year", type=argtypes.year, help="the year whose interest to credit, e.g. 2024")
     credit.set_defaults(func=credit_interest)
 
 

@@ -23,7 +23,7 @@ import datetime as dt
 from pathlib import Path
 
 from db import audit
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import Settings
 from kiosk.i18n import Translator
@@ -33,11 +33,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("audit", help="the HMAC-chained audit log")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     verify = actions.add_parser("verify", help="check that no audit entry was edited, removed, inserted or reordered")
-    verify.add_argument("--anchor", metavar="FILE", type=Path,
+    verify.add_argument("--anchor", metavar="FILE", type=argtypes.path,
                         help="anchor file to compare with (default: [audit] anchor_file when it exists)")
     verify.set_defaults(func=audit_verify)
     anchor = actions.add_parser("anchor", help="verify, then append the chain head (seq, hash) to the anchor file")
-    anchor.add_argument("--file", metavar="FILE", type=Path, help="anchor file (default: [audit] anchor_file)")
+    anchor.add_argument("--file", metavar="FILE", type=argtypes.path, help="anchor file (default: [audit] anchor_file)")
     anchor.set_defaults(func=audit_anchor)
     rules = actions.add_parser("rules", help="稽核: list every record the rules forbid (exit 1 when any is found)")
     rules.add_argument("--json", action="store_true", help="print one JSON object")
@@ -86,7 +86,8 @@ def audit_anchor(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     t = Translator(settings.terminal.language)
     key = load_key(settings)
-    path = args.file or settings.audit_anchor_path()
+    # A file named here is written only into a folder that exists (the configured one is made).
+    path = argtypes.new_file(args.file) if args.file else settings.audit_anchor_path()
     database = database_for(settings)
     try:
         anchors = audit.read_anchor_file(path) if path.exists() else []

@@ -29,7 +29,7 @@ import argparse
 import json
 from typing import Any
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import settings_for
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
 from kiosk.commands.staff_pin import staff_context
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=check_command)
     run = actions.add_parser("run", help="monthly payment run (待遇发放): preview, or post with a supervisor's PIN")
-    run.add_argument("month", help="YYYY-MM")
+    run.add_argument("month", type=argtypes.month, help="YYYY-MM")
     run.add_argument("--dry-run", action="store_true", help="preview the totals; write nothing (no --out)")
     run.add_argument("--out", help="the bank disbursement file (代发文件), .csv or .xlsx; a new file, never "
                                    "overwritten (default: [payment] disbursement_dir/daifa-YYYY-MM.csv)")
@@ -58,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.set_defaults(func=run_command)
     check_file = actions.add_parser("run-check", help="check a 代发文件 against the run that wrote it, line by line")
-    check_file.add_argument("month", help="YYYY-MM (the run's month)")
+    check_file.add_argument("month", type=argtypes.month, help="YYYY-MM (the run's month)")
     check_file.add_argument("--file", required=True, help="the disbursement file (.csv or .xlsx) to check")
     check_file.add_argument("--json", action="store_true", help="print one JSON object")
     check_file.set_defaults(func=run_check_command)
@@ -70,20 +70,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     certify.add_argument("--json", action="store_true", help="print one JSON object")
     certify.set_defaults(func=certify_command)
     due = actions.add_parser("due-certification", help="pensioners whose 资格认证 is due by a month's end, by village")
-    due.add_argument("--month", help="YYYY-MM (default this month)")
+    due.add_argument("--month", type=argtypes.month, help="YYYY-MM (default this month)")
     due.add_argument("--json", action="store_true", help="print one JSON object")
     due.set_defaults(func=due_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from kiosk.services import benefit_run
 
     ctx, database = open_context(args)
     try:
         try:
-            month = benefit_run.parse_month(args.month)
+            month = args.month
             if args.dry_run and args.out:
                 # A preview never writes a file: a file named like a 代发文件 could reach the bank.
                 raise CommandError("预览（--dry-run）不写代发文件：去掉 --out 查看预览，或去掉 --dry-run 由主管发放并写文件 "
@@ -95,7 +94,7 @@ def run_command(args: argparse.Namespace) -> int:
                     raise CommandError("待遇发放须由主管审批：请加 --staff 主管工号，并在标准输入提供PIN"
                                        "（先用 --dry-run 预览）")
                 folder = settings_for(args).payment.disbursement_dir
-                out = Path(args.out) if args.out else benefit_run.default_path(month, folder or None)
+                out = argtypes.new_file(args.out) if args.out else benefit_run.default_path(month, folder or None)
                 result = benefit_run.post(staff_context(ctx, args.staff), month, out)
         except ServiceError as exc:
             raise CommandError(exc.message) from None
@@ -149,17 +148,18 @@ def run_check_command(args: argparse.Namespace) -> int:
     from db import audit
     from db.connection import write_transaction
     from db.files import os_user
-    from kiosk.services import benefit_run, run_check
+    from kiosk.services import run_check
 
     ctx, database = open_context(args)
     try:
         try:
-            month = benefit_run.parse_month(args.month)
-            result = run_check.check_file(ctx, month, Path(args.file))
+            month = args.month
+            # The audit entry names the file an auditor can find again, not the path as typed here.
+            result = run_check.check_file(ctx, month, Path(args.file).expanduser().resolve())
             with database.connection_context(), write_transaction(database):
                 audit.append(actor="admin-cli", terminal=ctx.terminal, action="benefit.run_check", now=ctx.now(),
                              entity="benefit_run", entity_id=f"{month:%Y-%m}",
-                             detail={"file": str(args.file), "sha256": result.sha256, "ok": result.ok,
+                             detail={"file": result.file, "sha256": result.sha256, "ok": result.ok,
                                      "differences": len(result.differences), "os_user": os_user()})
         except ServiceError as exc:
             raise CommandError(exc.message) from None
@@ -185,16 +185,29 @@ def run_check_command(args: argparse.Namespace) -> int:
             print("  " + t("money_fixd.check.missing", reference=diff.reference,
                            amount=format_yuan(int(diff.database_value))))
         elif diff.field == "total":
-            print("  " + t("money_fixd.check.total", file=diff.file_value, database=diff.database_value))
+            print("  " + _total_text(t, diff))
         else:
+            group = "fixe_cli" if diff.field in ("name", "card_number") else "money_fixd"
+            alike = t("fixe_cli.check.masked_alike") if diff.file_value == diff.database_value else ""
             print("  " + t("money_fixd.check.line", line=diff.line, reference=diff.reference,
-                           what=t(f"money_fixd.field.{diff.field}"), file=diff.file_value,
-                           database=diff.database_value))
+                           what=t(f"{group}.field.{diff.field}"), file=diff.file_value,
+                           database=diff.database_value) + alike)
     if result.differences:
         print(t("money_fixd.check.bad", count=len(result.differences)))
     else:
         print(t("money_fixd.check.ok") if result.ok else t("money_fixd.check.bad_hash_only"))
     return 0 if result.ok else 1
+
+
+def _total_text(t: Translator, diff: Any) -> str:
+    """The 合计 difference with all three sides (the lines, the 合计 line, the database): which is off."""
+    lines_count, lines_fen = diff.lines_value.split("/")
+    count, fen = diff.database_value.split("/")
+    footer_count, footer_fen = diff.file_value.split("/")
+    footer = t("fixe_cli.check.footer_value", count=footer_count, fen=footer_fen)
+    if "?" in diff.file_value:
+        footer += t("fixe_cli.check.footer_unreadable")
+    return t("fixe_cli.check.total_lines", lines=lines_count, lines_fen=lines_fen, footer=footer, count=count, fen=fen)
 
 
 def certify_command(args: argparse.Namespace) -> int:
@@ -220,12 +233,12 @@ def certify_command(args: argparse.Namespace) -> int:
 def due_command(args: argparse.Namespace) -> int:
     from db import audit
     from db.connection import write_transaction
-    from kiosk.services import benefit_run, lifecycle
+    from kiosk.services import lifecycle
 
     ctx, database = open_context(args)
     try:
         try:
-            month = benefit_run.parse_month(args.month) if args.month else ctx.today().replace(day=1)
+            month = args.month or ctx.today().replace(day=1)
             rows = lifecycle.due_for_certification(ctx, month)
             with database.connection_context(), write_transaction(database):
                 audit.append(actor="admin-cli", terminal=ctx.terminal, action="benefit.due_list", now=ctx.now(),

@@ -22,7 +22,7 @@ import argparse
 import dataclasses
 import json
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.records import open_context, resident_id_for
 from kiosk.services import ServiceError
 
@@ -32,8 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     issue = actions.add_parser("issue", help="issue a 参保证明 for a period and print it through the spool")
     issue.add_argument("id_number", help="公民身份号码 (18 characters)")
-    issue.add_argument("--from", dest="start", required=True, metavar="YYYY-MM", help="first month of the period")
-    issue.add_argument("--to", dest="end", required=True, metavar="YYYY-MM", help="last month of the period")
+    issue.add_argument("--from", dest="start", type=argtypes.month, required=True, metavar="YYYY-MM", help="first month of the period")
+    issue.add_argument("--to", dest="end", type=argtypes.month, required=True, metavar="YYYY-MM", help="last month of the period")
     issue.add_argument("--purpose", default="", help="what it is for (用途), printed on the certificate")
     issue.add_argument("--staff", metavar="NUMBER", help="the clerk's number (PIN on stdin)")
     issue.add_argument("--json", action="store_true", help="print one JSON object")
@@ -44,7 +44,6 @@ def issue_command(args: argparse.Namespace) -> int:
     from kiosk.commands.context import clock_for, settings_for
     from kiosk.commands.queue import print_ticket
     from kiosk.commands.staff_pin import staff_context
-    from kiosk.services import benefit_run
     from kiosk.services.certificates import issue_certificate
     from printers.certificate import qr_text
     from printers.document import QR
@@ -53,7 +52,7 @@ def issue_command(args: argparse.Namespace) -> int:
     ctx, database = open_context(args)
     try:
         try:
-            start, end = benefit_run.parse_month(args.start), benefit_run.parse_month(args.end)
+            start, end = args.start, args.end
             resident_id = resident_id_for(ctx, args.id_number)
             acting = staff_context(ctx, args.staff) if args.staff else dataclasses.replace(
                 ctx, staff_number="admin-cli")

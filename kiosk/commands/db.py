@@ -17,10 +17,10 @@ from db import audit
 from db.backup import BackupError, backup, backup_daily, restore
 from db.check import Problem, run_checks
 from db.schema import SchemaError, applied_versions, current_version, init_schema, migrate_schema
-from kiosk.commands import CommandError, DatabaseFault
+from kiosk.commands import CommandError, DatabaseFault, argtypes
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import Settings
-from kiosk.i18n import Translator
+from kiosk.i18n import Translator, translate
 
 #: The schema version from which every audit entry is keyed.
 KEYED_FROM_VERSION = 4
@@ -33,19 +33,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     actions.add_parser("migrate", help="apply pending schema migrations").set_defaults(func=db_migrate)
     actions.add_parser("check", help="integrity, foreign keys, ledgers, audit chain").set_defaults(func=db_check)
     b = actions.add_parser("backup", help="write a consistent copy to FILE")
-    b.add_argument("file", type=Path)
+    b.add_argument("file", type=argtypes.path)
     b.set_defaults(func=db_backup)
     d = actions.add_parser("backup-daily", help="back up into DIR and remove backups older than --keep-days")
-    d.add_argument("directory", type=Path)
-    d.add_argument("--keep-days", type=int, default=30)
+    d.add_argument("directory", type=argtypes.path)
+    d.add_argument("--keep-days", type=argtypes.bounded_int(1, 36500), default=30)
     d.set_defaults(func=db_backup_daily)
     r = actions.add_parser("restore", help="load a backup FILE into the configured (empty) database")
-    r.add_argument("file", type=Path)
+    r.add_argument("file", type=argtypes.path)
     r.set_defaults(func=db_restore)
     s = actions.add_parser("seed-demo", help="fill an empty database with a demo township")
-    s.add_argument("--residents", type=int, default=1000, metavar="N", help="how many residents (default 1000)")
-    s.add_argument("--seed", type=int, default=2026, metavar="S", help="random seed; same seed, same data")
-    s.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+    s.add_argument("--residents", type=argtypes.bounded_int(1, 1_000_000), default=1000, metavar="N", help="how many residents (default 1000)")
+    s.add_argument("--seed", type=argtypes.bounded_int(0, 2**63 - 1), default=2026, metavar="S", help="random seed; same seed, same data")
+    s.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", type=argtypes.iso_date,
                    help="the township as it stood on an earlier day (benefits paid to the month before), "
                         "to rehearse months of `kiosk benefit run`; default today")
     s.set_defaults(func=db_seed_demo)
@@ -137,9 +137,12 @@ def db_check(args: argparse.Namespace) -> int:
 def db_backup(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     try:
-        target = backup(settings.database_url(), args.file)
+        target = backup(settings.database_url(), argtypes.new_file(args.file))
     except BackupError as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:  # a folder that cannot hold the file (/proc, read-only, no permission)
+        raise CommandError(translate("fixe_cli.write_failed", "zh_CN", path=args.file,
+                                     problem=exc.strerror or exc)) from None
     print(f"备份完成 backup written: {target}")
     return 0
 
@@ -148,9 +151,14 @@ def db_backup_daily(args: argparse.Namespace) -> int:
     settings = settings_for(args)
     now = clock_for(settings).now_local().replace(tzinfo=None)
     try:
-        target, removed = backup_daily(settings.database_url(), args.directory, keep_days=args.keep_days, now=now)
+        # The folder itself may be new (the timer's first run), not the one it is in (a typo).
+        directory = argtypes.new_file(args.directory)
+        target, removed = backup_daily(settings.database_url(), directory, keep_days=args.keep_days, now=now)
     except BackupError as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:  # a file of that name, no permission
+        raise CommandError(translate("fixe_cli.write_failed", "zh_CN", path=args.directory,
+                                     problem=exc.strerror or exc)) from None
     print(f"备份完成 backup written: {target}; removed {len(removed)} older than {args.keep_days} days")
     return 0
 
@@ -176,10 +184,7 @@ def db_seed_demo(args: argparse.Namespace) -> int:
         raise CommandError("--residents 至少为1")
     today, now = clock.today(), clock.now_utc()
     if getattr(args, "as_of", None):
-        try:
-            day = dt.date.fromisoformat(args.as_of.strip())
-        except ValueError:
-            raise CommandError(f"--as-of 应写成 YYYY-MM-DD（收到“{args.as_of[:20]}”）") from None
+        day = args.as_of
         if day > today:
             raise CommandError(f"--as-of {day.isoformat()} 晚于今天：演示数据只能是今天或以前的样子")
         # 09:00 in the hall on that day, stored as UTC like every moment.

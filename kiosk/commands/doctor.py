@@ -8,7 +8,7 @@ import argparse
 
 from rich.cells import cell_len
 
-from kiosk.commands import EXIT_DATABASE
+from kiosk.commands import EXIT_DATABASE, argtypes
 from kiosk.commands.context import settings_for
 from kiosk.doctor import DATABASE_FINDING, diagnose
 
@@ -17,7 +17,7 @@ MARKS = {"ok": "✓", "warn": "!", "fail": "✗"}
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("doctor", help="check database, printer, fonts, terminal, time zone, disk")
-    parser.add_argument("--printer-timeout", type=float, default=2.0, metavar="SECONDS")
+    parser.add_argument("--printer-timeout", type=argtypes.bounded_float(0.1, 600), default=2.0, metavar="SECONDS")
     parser.set_defaults(func=doctor)
 
 

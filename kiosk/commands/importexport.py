@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 
 from db import audit
 from db.connection import write_transaction
 from db.files import os_user
 from db.models import Staff
 from db.roster import ImportReport, RosterError, export_contributions, export_residents, import_residents
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.i18n import Translator
 from kiosk.rules.parameters import PolicyParams
@@ -28,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                                         "channel's confirmations from .csv or .xlsx")
     imp.add_argument("what", choices=["residents", "enrolments", "contributions", "collection"],
                      help="what to import (collection: the tax authority's or bank's confirmation file)")
-    imp.add_argument("file", type=Path, help=".csv (UTF-8 or GBK) or .xlsx (first sheet)")
+    imp.add_argument("file", type=argtypes.path, help=".csv (UTF-8 or GBK) or .xlsx (first sheet)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="import the good rows; write the bad ones to FILE.invalid.csv/.xlsx")
     imp.add_argument("--staff", metavar="NUMBER", help="staff number recorded in the audit log (default admin-cli; "
@@ -38,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.set_defaults(func=import_command)
     exp = sub.add_parser("export", help="export residents or contributions to .csv or .xlsx")
     exp.add_argument("what", choices=["residents", "contributions"], help="what to export")
-    exp.add_argument("file", type=Path, help="target .csv (UTF-8 with BOM) or .xlsx; written with mode 0600")
+    exp.add_argument("file", type=argtypes.path, help="target .csv (UTF-8 with BOM) or .xlsx; written with mode 0600")
     exp.add_argument("--staff", metavar="NUMBER", help="staff number recorded in the audit log (default admin-cli)")
     exp.set_defaults(func=export_command)
 
@@ -116,6 +115,7 @@ def export_command(args: argparse.Namespace) -> int:
     (the export itself only reads); if it cannot be written the file is
     removed, so no export exists that the audit log does not know of.
     """
+    args.file = argtypes.new_file(args.file)  # a missing folder is said, never made
     settings = settings_for(args)
     database = database_for(settings)
     actor = _actor(args.staff)

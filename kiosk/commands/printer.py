@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import clock_for, settings_for
 from kiosk.i18n import Translator
 from printers.devices import PrinterError, error_kind, open_device
@@ -35,15 +35,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("printer", help="test the receipt printer")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     test = actions.add_parser("test", help="print a test page with every kind of receipt block")
-    test.add_argument("--printer", metavar="URL", help="printer URL (default: [printer] url of kiosk.toml)")
+    test.add_argument("--printer", metavar="URL", type=argtypes.non_empty, help="printer URL (default: [printer] url of kiosk.toml)")
     test.set_defaults(func=printer_test)
     status = actions.add_parser("status", help="ask the printer whether it is online and has paper")
-    status.add_argument("--printer", metavar="URL", help="printer URL (default: [printer] url of kiosk.toml)")
+    status.add_argument("--printer", metavar="URL", type=argtypes.non_empty, help="printer URL (default: [printer] url of kiosk.toml)")
     status.set_defaults(func=printer_status)
     jobs = actions.add_parser("jobs", help="receipts a clerk must check: uncertain (kiosk stopped while sending) "
                                            "or failed")
     jobs.add_argument("--terminal", metavar="ID", help="terminal id (default: [terminal] id of kiosk.toml)")
-    jobs.add_argument("--printed", metavar="JOB_ID", type=int,
+    jobs.add_argument("--printed", metavar="JOB_ID", type=argtypes.bounded_int(1, 2**63 - 1),
                       help="the uncertain receipt JOB_ID did come out: mark it printed")
     jobs.set_defaults(func=printer_jobs)
 

@@ -5,13 +5,12 @@ with the policy book (and a runner on it), the resident behind an ID number, ``-
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 
 import peewee
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import database_for, settings_for
 from kiosk.commands.staff import service_context
 from kiosk.policy import PolicyError, load_policy
@@ -20,12 +19,8 @@ from kiosk.services import ServiceContext, ServiceError
 _T = TypeVar("_T")
 
 
-def iso_date(text: str) -> dt.date:
-    """``--date`` as a date; argparse turns the ValueError into one usage line."""
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期应写成 YYYY-MM-DD（收到“{text[:20]}”）") from None
+#: ``--date`` as a date: the shared argparse type (range-checked; one usage line on a bad value).
+iso_date = argtypes.iso_date
 
 
 def open_context(args: argparse.Namespace) -> tuple[ServiceContext, peewee.Database]:

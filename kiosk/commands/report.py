@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import database_for, settings_for
 from kiosk.commands.staff import service_context
+from kiosk.i18n import translate
 from kiosk.services import ServiceError
 from kiosk.services.queue_reports import export_queue_xlsx, minutes, queue_report
 from kiosk.services.reports import daily_report, export_xlsx
@@ -23,27 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("report", help="supervisor reports (.xlsx)")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     daily = actions.add_parser("daily", help="business, payments and 参保率 for a day (default today) as .xlsx")
-    daily.add_argument("--date", help="local date YYYY-MM-DD (default today)")
-    daily.add_argument("--from", dest="start", help="first day of a range YYYY-MM-DD")
-    daily.add_argument("--to", dest="end", help="last day of a range YYYY-MM-DD")
-    daily.add_argument("file", type=Path, help="where to write the .xlsx")
+    daily.add_argument("--date", type=argtypes.iso_date, help="local date YYYY-MM-DD (default today)")
+    daily.add_argument("--from", dest="start", type=argtypes.iso_date, help="first day of a range YYYY-MM-DD")
+    daily.add_argument("--to", dest="end", type=argtypes.iso_date, help="last day of a range YYYY-MM-DD")
+    daily.add_argument("file", type=argtypes.path, help="where to write the .xlsx")
     daily.set_defaults(func=report_daily)
     queue = actions.add_parser("queue", help="queue tickets, waits, no-shows and ratings for a day "
                                              "(default today) as .xlsx")
-    queue.add_argument("--date", help="local date YYYY-MM-DD (default today)")
-    queue.add_argument("--from", dest="start", help="first day of a range YYYY-MM-DD")
-    queue.add_argument("--to", dest="end", help="last day of a range YYYY-MM-DD")
-    queue.add_argument("file", type=Path, help="where to write the .xlsx")
+    queue.add_argument("--date", type=argtypes.iso_date, help="local date YYYY-MM-DD (default today)")
+    queue.add_argument("--from", dest="start", type=argtypes.iso_date, help="first day of a range YYYY-MM-DD")
+    queue.add_argument("--to", dest="end", type=argtypes.iso_date, help="last day of a range YYYY-MM-DD")
+    queue.add_argument("file", type=argtypes.path, help="where to write the .xlsx")
     queue.set_defaults(func=report_queue)
-
-
-def _day(text: str | None, what: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"{what} “{text}” 不是日期，请写成 YYYY-MM-DD") from None
 
 
 def _period(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
@@ -52,10 +45,20 @@ def _period(args: argparse.Namespace) -> tuple[dt.date | None, dt.date | None]:
         raise CommandError(f"{args.file}: 报表文件须以 .xlsx 结尾")
     if args.date and (args.start or args.end):
         raise CommandError("--date 与 --from/--to 只能选一种")
-    day = _day(args.date, "--date")
-    start = _day(args.start, "--from") or day
-    end = _day(args.end, "--to") or day or start
+    args.file = argtypes.new_file(args.file)
+    day = args.date
+    start = args.start or day
+    end = args.end or day or start
     return start or end, end
+
+
+def _written(write: Callable[[], Path], target: Path) -> Path:
+    """``write()``, an OSError (a folder that cannot hold the file) as one line."""
+    try:
+        return write()
+    except OSError as exc:
+        raise CommandError(translate("fixe_cli.write_failed", "zh_CN", path=target,
+                                     problem=exc.strerror or exc)) from None
 
 
 def report_daily(args: argparse.Namespace) -> int:
@@ -66,7 +69,7 @@ def report_daily(args: argparse.Namespace) -> int:
         report = daily_report(ctx, start, end)
     except ServiceError as exc:
         raise CommandError(exc.message) from None
-    path = export_xlsx(report, args.file)
+    path = _written(lambda: export_xlsx(report, args.file), args.file)
     total = sum(p.amount_fen for p in report.payments)
     print(f"已导出 written: {path}（{report.start}～{report.end}：业务 {sum(b.count for b in report.business)} 笔，"
           f"收款 {total / 100:.2f} 元）")
@@ -84,7 +87,7 @@ def report_queue(args: argparse.Namespace) -> int:
             report = queue_report(ctx, first, end or first)
     except ServiceError as exc:
         raise CommandError(exc.message) from None
-    path = export_queue_xlsx(report, args.file)
+    path = _written(lambda: export_queue_xlsx(report, args.file), args.file)
     wait = minutes(report.total.avg_wait_seconds)
     print(f"已导出 written: {path}（{report.first_day}～{report.last_day}：取号 {report.total.tickets} 个，"
           f"办结 {report.total.served}，过号 {report.total.no_shows}，"

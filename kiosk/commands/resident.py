@@ -15,7 +15,7 @@ import argparse
 import dataclasses
 import json
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.records import iso_date, open_context, resident_id_for, run_in_context
 from kiosk.commands.staff_pin import staff_context
 from kiosk.i18n import translate
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     deceased.add_argument("--json", action="store_true", help="print one JSON object")
     deceased.set_defaults(func=deceased_command)
     unpaid = actions.add_parser("unpaid", help="who has not paid this year's resident pension/medical, by village")
-    unpaid.add_argument("year", type=int, help="the contribution year, e.g. 2026")
+    unpaid.add_argument("year", type=argtypes.year, help="the contribution year, e.g. 2026")
     unpaid.add_argument("--village", help="one village (村/社区) only")
     unpaid.add_argument("--out", help="write the list for the 协管员 (.xlsx: one sheet per village; .csv: one "
                         "file per village, FILE-村名.csv; mode 0600, audited)")
@@ -79,7 +79,6 @@ def enrolment_command(args: argparse.Namespace) -> int:
 
 
 def unpaid_command(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
     from kiosk.services import collection
 
@@ -88,7 +87,8 @@ def unpaid_command(args: argparse.Namespace) -> int:
     try:
         try:
             rows = collection.unpaid(ctx, args.year, args.village)
-            written = collection.export_by_village(ctx, args.year, Path(args.out), args.village) if args.out else None
+            written = collection.export_by_village(ctx, args.year, argtypes.new_file(args.out), args.village) \
+                if args.out else None
         except ServiceError as exc:
             raise CommandError(exc.message) from None
     finally:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kiosk.commands import CommandError, DatabaseFault
+from kiosk.commands import CommandError, DatabaseFault, argtypes
 from kiosk.commands.context import clock_for, database_for, settings_for
 from kiosk.config import MODES, Settings
 
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     run = sub.add_parser("run", help="start the kiosk (self-service, counter or display board)")
     run.add_argument("--mode", choices=MODES, help="override [terminal] mode")
-    run.add_argument("--counter", type=int, metavar="N", help="counter (window) number for counter mode")
+    run.add_argument("--counter", type=argtypes.bounded_int(1, 99), metavar="N", help="counter (window) number for counter mode")
     run.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help="kiosk.toml to use")
     run.set_defaults(func=run_kiosk)
     demo = sub.add_parser("demo", help="try the kiosk: throwaway data, demo residents, preview printer")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
-from kiosk.commands import CommandError
+from kiosk.commands import CommandError, argtypes
 from kiosk.commands.context import settings_for
 from kiosk.serve import MODES, app_command, make_server
 
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser.add_argument("--port", type=_port, default=8000, help="TCP port (default 8000)")
     parser.add_argument("--mode", choices=MODES, default=None,
                         help="terminal mode (default: [terminal] mode of kiosk.toml)")
-    parser.add_argument("--counter", type=int, default=None, metavar="N",
+    parser.add_argument("--counter", type=argtypes.bounded_int(1, 99), default=None, metavar="N",
                         help="counter number for --mode counter (default: from kiosk.toml)")
     parser.set_defaults(func=serve)
 

@@ -377,8 +377,9 @@ def preview(ctx: ServiceContext, month: dt.date) -> RunResult:
     """The run for ``month`` as it would be posted (预览); writes nothing, needs no approval."""
     with ctx.database.connection_context():
         done = _posted(month)
-        if done is not None:
-            return RunResult(month, 0, 0, {}, None, posted=False, already=True)
+        if done is not None:  # named like post() names it: its file and when (attack E10)
+            return RunResult(month, 0, 0, {}, done.file or None, posted=False, already=True,
+                             posted_at=done.created_at)
         result = plan(ctx, month)
         _refuse_policy_change(ctx, result)
         change = policy_change(ctx, month)

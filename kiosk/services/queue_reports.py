@@ -236,6 +236,5 @@ def export_queue_xlsx(report: QueueReport, path: Path | str) -> Path:
             ratings.append((reason.reason, reason.count))
     for index in range(1, 12):
         ratings.column_dimensions[chr(64 + index)].width = 12
-    target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
+    book.save(target)  # the folder must exist (the command says so when it does not)
     return target

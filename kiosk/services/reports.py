@@ -194,8 +194,7 @@ def export_xlsx(report: DailyReport, path: Path | str) -> Path:
     for ws in (sheet, money, cover):
         for column in "ABCDE":
             ws.column_dimensions[column].width = 18
-    target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
+    book.save(target)  # the folder must exist (the command says so when it does not)
     return target
 
 

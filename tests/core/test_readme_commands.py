@@ -41,6 +41,8 @@ PLACEHOLDERS = {
     "KEY=VALUE": "grade=9",
     "YEAR": "2025",
     "JOB_ID": "12",
+    "YYYY-MM": "2026-01",  # months and dates are checked by the parser (attack E1)
+    "YYYY-MM-DD": "2026-11-29",
 }
 NOT_CODE_LANGS = {"toml", "ini", "json", "python", "text"}
 SEPARATORS = re.compile(r"&&|\|\||;|\s\|\s|\$\(|\)")

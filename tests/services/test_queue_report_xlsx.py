@@ -178,7 +178,7 @@ def test_export_queue_xlsx_reads_back(hall: tuple[Hall, ServiceContext, ServiceC
 def test_export_of_an_empty_period_has_headers_only(database: peewee.Database, clock: FixedClock,
                                                     tmp_path: Path) -> None:
     ctx = ServiceContext(database, clock, terminal="K01")
-    path = export_queue_xlsx(queue_report(ctx, DAY), tmp_path / "sub" / "empty.xlsx")
+    path = export_queue_xlsx(queue_report(ctx, DAY), tmp_path / "empty.xlsx")  # into a folder that exists
     book = openpyxl.load_workbook(path)
     assert _rows(book["按窗口"]) == [("窗口", "窗口名称", *QUEUE_HEADERS)]
     assert len(_rows(book["评价"])) == 1
