@@ -22,7 +22,7 @@ A network job goes like this (:meth:`NetworkDevice.send`):
    requires the answer; ``status=off`` never asks.
 3. Write the job (and ``DLE EOT 1`` after it when the printer answers status).
    A write that stalls or breaks → :class:`PrinterTimeout` /
-   :class:`ConnectionLost`: the job is sent again later (a torn first copy is
+   :class:`ConnectionLost` (:class:`PrinterReset` for a reset): the job is sent again later (a torn first copy is
    possible when the printer dies in the middle; it has no footer).
    Then wait until our socket's send queue is empty (Linux ``SIOCOUTQ``: bytes
    the printer's TCP has not acknowledged yet). Handing bytes to our kernel is
@@ -37,14 +37,39 @@ A network job goes like this (:meth:`NetworkDevice.send`):
    Its message says how many bytes left (a part of them may have printed).
    Every failure after the first byte was written resets the connection the
    same way.
-4. Close our side cleanly (TCP FIN). From here on the job counts as **sent**:
-   :meth:`NetworkDevice.send` returns and the spool never sends it again.
-   It waits up to ``timeout`` for a confirmation — the status answer (TCP is
-   in order: it proves every byte before it arrived) or the printer closing
-   its side after reading everything — and returns True when one came,
-   False when none did (busy printer, slow reader): a late or missing answer
-   never makes a second copy. Only a reset (RST) before that is
-   :class:`ConnectionLost`.
+4. Close our side cleanly (TCP FIN) and wait up to ``timeout`` for a
+   confirmation — the status answer (TCP is in order: it proves every byte
+   before it arrived) or the printer closing its side after reading
+   everything. True when one came, False when none did (busy printer, slow
+   reader): a late or missing answer never makes a second copy.
+
+A printer that resets the connection (RST: power cut, jam reset, reboot)
+after the first byte was written gets the job counted as sent only when it
+**acknowledged every byte** (Linux ``TCP_INFO`` ``tcpi_bytes_acked``, counted
+from where the job starts in the stream: :func:`taken_bytes`) **and** the
+reset came after our FIN. That is a printer that resets instead of closing
+once it has printed (many do): False, "sent, unconfirmed", never sent
+again. Any other reset — during the write, while our queue drains, or
+before our FIN (printing takes a printer seconds, our FIN leaves within
+:data:`DRAIN_POLL` of its last acknowledgement, so a reset before it is a
+printer dying mid-job) — is :class:`PrinterReset` (a :class:`ConnectionLost`)
+saying how many bytes it acknowledged: the job stays in the spool and is
+printed again **whole** (the torn part that came out has no footer and no
+cut: it is unusable, so a whole second receipt is right, not a double).
+:meth:`NetworkDevice._drain` stops at the reset (``tcpi_state`` TCP_CLOSE)
+instead of waiting ``timeout`` for a queue that will never shrink (Linux
+6.18 keeps counting the unacknowledged bytes in ``SIOCOUTQ`` after an RST;
+were one to read 0, the byte count at step 4 still tells).
+
+What TCP cannot tell: bytes the printer's TCP acknowledged into its receive
+buffer but its program never read. A printer's receive window is a few KB,
+so that is at most the last few KB of a job (a missing footer); a listener
+with a large buffer (a PC's loopback: 128 KB and more) acknowledges a whole
+receipt before its program reads any of it, and its reset after our FIN
+looks exactly like a reset after printing. Where ``TCP_INFO`` is missing (not
+Linux, or a kernel before 4.1) a reset after our FIN counts as sent,
+unconfirmed, as before (with ``SIOCOUTQ`` the drain has seen every byte
+acknowledged).
 
 A status query never claims "paper ok" from an empty or failed reply: that
 is "unknown".
@@ -53,6 +78,7 @@ is "unknown".
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import shutil
@@ -122,6 +148,16 @@ class ConnectionLost(PrinterError):
     """The connection closed while a job was being sent."""
 
 
+class PrinterReset(ConnectionLost):
+    """The printer reset the connection (power cut, jam reset, reboot) before its TCP acknowledged
+    every byte of the job: ``taken`` of ``total`` bytes reached it (None: unknown). The job is
+    printed again whole; a part that came out is torn (no footer, no cut) and thrown away."""
+
+    def __init__(self, message: str, detail: str = "", *, taken: int | None = None, total: int = 0) -> None:
+        super().__init__(message, detail)
+        self.taken, self.total = taken, total
+
+
 @dataclass(frozen=True)
 class PrinterStatus:
     """What the printer said; ``online`` None and paper "unknown" when it said nothing."""
@@ -166,11 +202,11 @@ UNKNOWN = PrinterStatus(None, "unknown")
 
 
 def error_kind(error: BaseException | None) -> str:
-    """A printer failure as a catalog word: unreachable, not_taking, timeout, paper_out,
+    """A printer failure as a catalog word: unreachable, not_taking, timeout, paper_out, reset,
     connection_lost or other (``printer_faults.reason.<kind>``)."""
     kinds: tuple[tuple[type[PrinterError], str], ...] = (
         (PrinterUnreachable, "unreachable"), (PrinterNotTaking, "not_taking"), (PrinterTimeout, "timeout"),
-        (PaperOut, "paper_out"), (ConnectionLost, "connection_lost"))
+        (PaperOut, "paper_out"), (PrinterReset, "reset"), (ConnectionLost, "connection_lost"))
     return next((name for cls, name in kinds if isinstance(error, cls)), "other")
 
 
@@ -296,6 +332,73 @@ def unsent_bytes(sock: socket.socket) -> int | None:
     return int(struct.unpack("i", raw)[0])
 
 
+#: The message of :class:`PrinterReset` (also the reason a waiting job shows in ``kiosk printer jobs``).
+RESET_MID_JOB = "打印机在接收小票时断开了连接（断电、卡纸复位或重启）：整张小票会重新打印，已打出的半张请作废"
+
+# struct tcp_info (include/uapi/linux/tcp.h), as getsockopt(IPPROTO_TCP, TCP_INFO) fills it:
+# byte 0 tcpi_state; bytes 1-5 five more __u8 (tcpi_ca_state ... tcpi_options); bytes 6-7 bit
+# fields (window scales, app_limited); bytes 8-103 twenty-four __u32 (tcpi_rto, tcpi_ato ...
+# tcpi_rcv_space, tcpi_total_retrans); 104 __u64 tcpi_pacing_rate; 112 __u64
+# tcpi_max_pacing_rate; 120 __u64 tcpi_bytes_acked (Linux 4.1+, RFC 4898
+# tcpEStatsAppHCThruOctetsAcked: sequence space the peer acknowledged, our SYN's 1 included,
+# never cleared by a reset). Checked on Linux 6.18: 1 after connect, 1 + n once n bytes are
+# acknowledged, unchanged after an RST (which also leaves SIOCOUTQ counting what was not).
+_TCP_INFO_SIZE = 256
+_TCPI_STATE = 0
+_TCPI_BYTES_ACKED = 120
+_TCP_CLOSE = 7  # tcpi_state after a reset (TCP_CLOSE in include/net/tcp_states.h)
+
+
+def tcp_acked(sock: socket.socket) -> tuple[int, int] | None:
+    """(tcpi_state, tcpi_bytes_acked) of ``sock`` from Linux ``TCP_INFO``; None where the
+    system does not say (not Linux, or a kernel before 4.1 whose struct ends before byte 128)."""
+    option = getattr(socket, "TCP_INFO", None)
+    if option is None:
+        return None
+    try:
+        raw = sock.getsockopt(socket.IPPROTO_TCP, option, _TCP_INFO_SIZE)
+    except OSError:
+        return None
+    if len(raw) < _TCPI_BYTES_ACKED + 8:
+        return None
+    return raw[_TCPI_STATE], int(struct.unpack_from("=Q", raw, _TCPI_BYTES_ACKED)[0])
+
+
+def stream_position(sock: socket.socket) -> int | None:
+    """Where the next byte written to ``sock`` starts, in ``tcpi_bytes_acked`` units (acknowledged
+    so far + still queued); None when the kernel does not tell. See :func:`taken_bytes`."""
+    acked, queued = tcp_acked(sock), unsent_bytes(sock)
+    return None if acked is None or queued is None else acked[1] + queued
+
+
+def taken_bytes(sock: socket.socket, start: int | None, total: int) -> int | None:
+    """Bytes of a ``total``-byte job written at ``start`` (:func:`stream_position`) that the
+    peer's TCP acknowledged, 0..total (our FIN after the job is not counted); None when unknown.
+    A lower bound of what it received: an acknowledgement its reset overtook is not counted."""
+    acked = tcp_acked(sock)
+    if start is None or acked is None:
+        return None
+    return max(0, min(total, acked[1] - start))
+
+
+def _was_reset(sock: socket.socket, exc: OSError | None = None) -> bool:
+    """True when the connection is gone (an RST): the error says so, or TCP_INFO shows TCP_CLOSE."""
+    if isinstance(exc, ConnectionError) or (exc is not None and exc.errno == errno.ENOTCONN):
+        return True
+    info = tcp_acked(sock)
+    return info is not None and info[0] == _TCP_CLOSE
+
+
+def _reset_mid_job(taken: int | None, total: int, during: str) -> PrinterReset:
+    if taken is None:
+        got = f"{total} 字节不知收到多少"
+    elif taken < total:
+        got = f"收到 {taken}/{total} 字节"
+    else:  # reset before our end of data (NetworkDevice._confirmation)
+        got = f"收到 {taken}/{total} 字节，但还没打完就断开，结尾可能没有打出"
+    return PrinterReset(RESET_MID_JOB, f"{during}：{got}", taken=taken, total=total)
+
+
 def _reset(sock: socket.socket) -> None:
     """Close with a reset: the kernel drops bytes still queued, so they never print behind a retry."""
     with contextlib.suppress(OSError):
@@ -379,7 +482,7 @@ class NetworkDevice:
             raise PaperOut("打印机缺纸，请装纸后重试")
         return True
 
-    def _write(self, sock: socket.socket, data: bytes) -> None:
+    def _write(self, sock: socket.socket, data: bytes, start: int | None) -> None:
         """Step 3: every byte, with ``timeout`` as the longest stall (a slow reader that keeps reading is fine)."""
         view = memoryview(data)
         sent = 0
@@ -390,16 +493,41 @@ class NetworkDevice:
             queued = unsent_bytes(sock)
             raise _not_taking(sent - (queued or 0), len(data), "发送中") from exc
         except OSError as exc:
+            if _was_reset(sock, exc):  # not all of it was even written: it cannot have been taken whole
+                raise self._torn(sock, start, len(data), "发送中", exc) from exc
             raise ConnectionLost("打印过程中与打印机的连接中断", str(exc)) from exc
 
-    def _drain(self, sock: socket.socket, total: int) -> None:
+    def _torn(self, sock: socket.socket, start: int | None, total: int, during: str,
+              exc: BaseException | None = None) -> PrinterReset:
+        taken = taken_bytes(sock, start, total)
+        log.warning("printer %s:%s reset the connection (%s: %s) with %s of %d bytes acknowledged; "
+                    "the job stays in the spool and prints again whole", self.host, self.port, during,
+                    exc or "TCP_CLOSE", "?" if taken is None else taken, total)
+        return _reset_mid_job(taken, total, during)
+
+    def _taken_whole(self, sock: socket.socket, start: int | None, total: int, exc: OSError) -> bool | None:
+        """After a reset seen at the end (shutdown or the confirmation's recv): True when the printer's
+        TCP acknowledged every byte of the job, False when not, None when the kernel does not say."""
+        taken = taken_bytes(sock, start, total)
+        if taken is None:
+            return None
+        if taken >= total:
+            log.warning("printer %s:%s reset the connection after acknowledging all %d bytes of the job (%s); "
+                        "counting it as sent, unconfirmed", self.host, self.port, total, exc)
+            return True
+        return False
+
+    def _drain(self, sock: socket.socket, start: int | None, total: int) -> None:
         """Step 3, end: wait until the printer acknowledged every byte; :class:`PrinterNotTaking`
-        when the send queue stops shrinking for ``timeout`` s or is not empty after DRAIN_LIMIT s."""
+        when the send queue stops shrinking for ``timeout`` s or is not empty after DRAIN_LIMIT s,
+        :class:`PrinterReset` as soon as the printer resets the connection with bytes unacknowledged."""
         queued = unsent_bytes(sock)
         if queued is None:
             return  # no SIOCOUTQ here: written counts as sent
         started = last_progress = time.monotonic()
         while queued > 0:
+            if _was_reset(sock):  # an RST: what is queued will never be acknowledged
+                raise self._torn(sock, start, total, "发送后")
             now = time.monotonic()
             if now - last_progress >= self.timeout or now - started >= DRAIN_LIMIT:
                 log.warning("printer %s:%s took %d of %d bytes and then stopped reading; not counted as printed",
@@ -413,11 +541,18 @@ class NetworkDevice:
                 last_progress = time.monotonic()
             queued = now_queued
 
-    def _confirmation(self, sock: socket.socket, status_answered: bool) -> bool:
-        """Step 4: close our side, then wait up to ``timeout`` for an answer or the printer closing."""
+    def _confirmation(self, sock: socket.socket, status_answered: bool, start: int | None, total: int) -> bool:
+        """Step 4: close our side, then wait up to ``timeout`` for an answer or the printer closing.
+        A reset counts as sent (False) only when every byte of the job was acknowledged."""
         try:
             sock.shutdown(socket.SHUT_WR)
         except OSError as exc:
+            # A reset before our end of data (ENOTCONN). Even with every byte acknowledged this is
+            # no printer that resets once it has printed (printing takes it seconds; our FIN leaves
+            # within DRAIN_POLL of its last acknowledgement): it died while taking the job, and
+            # the last bytes it acknowledged may never have printed. It prints again whole.
+            if _was_reset(sock, exc):
+                raise self._torn(sock, start, total, "结束发送前", exc) from exc
             raise ConnectionLost("打印过程中与打印机的连接中断", f"结束发送：{exc}") from exc
         deadline = time.monotonic() + self.timeout
         while (remaining := deadline - time.monotonic()) > 0:
@@ -427,11 +562,15 @@ class NetworkDevice:
             except TimeoutError:
                 return False
             except OSError as exc:
-                # Every byte was written and our side shut down cleanly: the printer has the
-                # whole job (printers that reset instead of closing print it too). Sending it
-                # again would print a second copy, so this is "sent, unconfirmed".
-                log.warning("printer %s:%s reset the connection after the whole job was sent (%s); "
-                            "counting it as sent, unconfirmed", self.host, self.port, exc)
+                # A reset after our end of data: printers that reset instead of closing once they
+                # have printed do this, so with every byte acknowledged it is "sent, unconfirmed"
+                # (sending it again would print a second copy); with bytes missing it is torn.
+                whole = self._taken_whole(sock, start, total, exc)
+                if whole is False:
+                    raise self._torn(sock, start, total, "结束发送后", exc) from exc
+                if whole is None:
+                    log.warning("printer %s:%s reset the connection after the whole job was sent (%s); "
+                                "counting it as sent, unconfirmed", self.host, self.port, exc)
                 return False
             if not reply or status_answered:
                 return True  # it closed after reading everything, or answered the query sent after the job
@@ -444,13 +583,14 @@ class NetworkDevice:
             sock.settimeout(self.timeout)
             answered = self._probe_before(sock)
             payload = data + DLE_EOT_ONLINE if answered else data
+            start = stream_position(sock)  # the job's first byte, for "acknowledged whole" (taken_bytes)
             try:
-                self._write(sock, payload)
-                self._drain(sock, len(payload))
+                self._write(sock, payload, start)
+                self._drain(sock, start, len(payload))
+                confirmed = self._confirmation(sock, answered, start, len(payload))
             except PrinterError:
                 _reset(sock)  # what is still queued must not print later, behind the retry
                 raise
-            confirmed = self._confirmation(sock, answered)
         if not confirmed:
             log.warning("printer %s:%s took the job but did not confirm it in %.1f s; not sending it again",
                         self.host, self.port, self.timeout)

@@ -14,8 +14,9 @@ Job states (``print_job.status``)::
     pending ──cannot be rendered──▶ failed      pending ──staff──▶ cancelled
 
 * **pending**: waiting. When the printer is unreachable, busy before the job,
-  out of paper or drops the connection while the job is written, nothing
-  (or only a torn part) went out: the job stays ``pending`` with ``attempts``,
+  out of paper, or drops or resets the connection before it acknowledged
+  every byte (printers.devices.PrinterReset), nothing (or only a torn part,
+  thrown away: the job prints again whole) went out: the job stays ``pending`` with ``attempts``,
   ``last_error`` and ``next_try_at``, and the spool backs off 2, 4, 8 ... 60 s.
 * **printing**: claimed just before its bytes go to the printer (an UPDATE
   that only one process can win, so two spools never send the same job);

@@ -17,6 +17,12 @@ query (a printer printing a long receipt as fast as its head moves).
 inherited by each connection): ``silent`` with ``rcvbuf=1024`` is a printer
 that accepts the connection and never reads, holding ~1-2 KB of a job while
 the rest stays in the sender's queue (the attack D1 printer).
+``cut`` reads ``limit`` bytes of the connection (use it with ``status=off``), keeps them as a job
+and then resets (SO_LINGER 0) without waiting for the sender's end of data: a printer that
+loses power or resets after a part of the receipt (attack E7), or with ``limit`` = the job's
+length one that resets the moment it has the last byte. Give it a small ``rcvbuf`` as a real
+printer has: with loopback's large default buffer its TCP acknowledges a whole receipt before
+the printer reads a tenth of it, and the sender cannot tell (printers.devices).
 ``refusing_port()`` is a port with nothing listening.
 
 A job is what the printer read between its status queries, kept when it
@@ -38,10 +44,11 @@ PAPER_OUT = b"\x7e"
 
 class FakePrinter:
     def __init__(self, mode: str = "ok", port: int = 0, *, delay: float = 10.0, rcvbuf: int | None = None,
-                 chunk: int = 512) -> None:
+                 chunk: int = 512, limit: int = 3000) -> None:
         self.mode = mode
         self.delay = delay
         self.chunk = chunk
+        self.limit = limit
         self.jobs: list[bytes] = []
         self.connections = 0
         self.status_queries = 0
@@ -73,7 +80,7 @@ class FakePrinter:
             if self.mode == "silent":
                 self._held.append(conn)  # never read, never answer
                 continue
-            handler = self._handle_slow if self.mode == "slow" else self._handle
+            handler = {"slow": self._handle_slow, "cut": self._handle_cut}.get(self.mode, self._handle)
             threading.Thread(target=handler, args=(conn,), daemon=True).start()
 
     def held_bytes(self, index: int = 0, seconds: float = 10.0) -> int:
@@ -101,6 +108,23 @@ class FakePrinter:
         except OSError:
             pass
         finally:
+            conn.close()
+
+    def _handle_cut(self, conn: socket.socket) -> None:
+        buf = bytearray()
+        conn.settimeout(10)
+        try:
+            while len(buf) < self.limit:
+                chunk = conn.recv(min(4096, self.limit - len(buf)))
+                if not chunk:
+                    break
+                buf += chunk
+        except OSError:
+            pass
+        finally:
+            if buf:
+                self.jobs.append(bytes(buf))  # what came out of the printer: a torn receipt unless limit >= job
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             conn.close()
 
     def _keep(self, buf: bytearray) -> None:
@@ -182,8 +206,8 @@ class FakePrinter:
 
 @contextmanager
 def fake_printer(mode: str = "ok", port: int = 0, *, delay: float = 10.0, rcvbuf: int | None = None,
-                 chunk: int = 512) -> Iterator[FakePrinter]:
-    printer = FakePrinter(mode, port, delay=delay, rcvbuf=rcvbuf, chunk=chunk)
+                 chunk: int = 512, limit: int = 3000) -> Iterator[FakePrinter]:
+    printer = FakePrinter(mode, port, delay=delay, rcvbuf=rcvbuf, chunk=chunk, limit=limit)
     try:
         yield printer
     finally:
