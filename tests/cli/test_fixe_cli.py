@@ -22,7 +22,6 @@ import pytest
 from db.models import AuditEntry
 from kiosk.cli import build_parser, main
 from kiosk.clock import FixedClock
-from kiosk.commands import argtypes
 from tests.services.benefit_town import build
 from tests.support import run_cli, use_cli_environment
 
@@ -41,7 +40,8 @@ def leaves(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Itera
 
 
 def _is_path(action: argparse.Action) -> bool:
-    return action.type is argtypes.path or any(w in action.dest for w in ("file", "out", "directory", "anchor"))
+    """A file or folder argument (argtypes.path, or named so): a number is a valid name there."""
+    return getattr(action.type, "__name__", "") in ("path", "Path") or any(w in action.dest for w in ("file", "out", "directory", "anchor"))
 
 
 def hostile_argvs(words: tuple[str, ...], parser: argparse.ArgumentParser, value: str,
