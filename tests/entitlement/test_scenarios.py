@@ -514,7 +514,8 @@ def test_the_counter_refuses_what_the_records_refuse(town: Town) -> None:
         "r_w60_4y": ("benefit_pension", {}, "累计缴费时间不足"),
         "mat_man_none": ("benefit_maternity", {"employer_wage_fen": 600000}, "不适用于本人"),
         "med_none": ("benefit_medical", {"total_fen": 3_458_000, "level": "county"}, "未参加该项保险"),
-        "dead": ("benefit_pension", {}, "已死亡"),
+        # A death on record refuses the claim before any rule (attack E13: no new business).
+        "dead": ("benefit_pension", {}, "已于2026-01-10死亡注销，不能再受理"),
     }
     for key, (type_, data, words) in refused.items():
         with pytest.raises(ServiceError, match=words):
