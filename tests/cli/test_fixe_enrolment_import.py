@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import peewee
@@ -69,7 +70,7 @@ def test_import_refuses_a_second_open_enrolment_and_the_deceased(
     assert "第2行 参保日期: 此人已有城乡居民医疗保险参保登记（2024-01-01起，参保中）" in out
     assert "第4行 参保日期: 与第3行是同一人的城乡居民养老保险（2020-01-01起）" in out
     assert "第5行 公民身份号码: 此人已于2026-09-15死亡注销，不能再导入参保登记" in out
-    assert "\n第3行" not in out and "有错 invalid 3" in out and "没有导入任何数据" in out
+    assert not re.search(r"(?m)^第3行", out) and "有错 invalid 3" in out and "没有导入任何数据" in out
     assert _enrolments(database, a) == [("2024-01-01", "active")] and _enrolments(database, b) == []
     assert _enrolments(database, c) == [("2020-01-01", "ended")]
 
@@ -107,3 +108,19 @@ def test_audit_rules_names_enrolment_after_death_and_duplicates(
         assert set(finding) >= {"kind", "table", "id", "reference", "resident", "rule"} and finding["rule"]
     assert "2026-09-15" in found[("enrolled_after_death", "enrolment", after)]["detail"]
     assert f"{first}" in found[("duplicate_enrolment", "enrolment", second)]["detail"]
+
+
+def test_import_contributions_refuses_a_period_after_death(
+        people: dict[str, tuple[int, str]], database: peewee.Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    c, c_id = people["C"]
+    bind(database)
+    with database.atomic():  # an enrolment left open past the death (as an import could before the fix)
+        Enrolment.create(resident=c, insurance="pension", scheme="flexible", start_date=dt.date(2020, 1, 1))
+    path = tmp_path / "contributions.csv"
+    path.write_text("公民身份号码,险种,制度,所属期,缴费基数,个人缴费\n"
+                    f"{c_id},pension,flexible,2026-09,4000,800\n"  # the month of death: still due
+                    f"{c_id},pension,flexible,2026-10,4000,800\n", encoding="utf-8")
+    assert run_cli(monkeypatch, ["import", "contributions", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "第3行 所属期: 此人已于2026-09-15死亡注销，所属期2026-10在死亡之后" in out and not re.search(r"(?m)^第2行", out)

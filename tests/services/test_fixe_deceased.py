@@ -56,8 +56,11 @@ def test_no_new_business_for_a_deceased_resident(clerk: ServiceContext, supervis
     _refused(lambda: payments.pay_resident_pension(clerk, person.id, 20000, "cash"), payment)
     _refused(lambda: payments.pay_resident_medical(clerk, person.id, "cash"), payment)
     # The counter's Take payment says why, never "register the enrolment first".
-    assert payments.counter_payable(clerk, person.id) == {"resident_pension": "deceased",
-                                                          "resident_medical": "deceased"}
+    payable = payments.counter_payable(clerk, person.id)
+    assert payable == {"resident_pension": "deceased", "resident_medical": "deceased"}
+    for purpose, code in payable.items():  # the screen's text for each code (fix17counter.payment.<code>_<purpose>)
+        assert "死亡注销" in Translator("zh_CN")(f"fix17counter.payment.{code}_{purpose}")
+        assert "deceased" in Translator("en")(f"fix17counter.payment.{code}_{purpose}")
     password = "refusal.resident_standing.deceased_password"
     _refused(lambda: service_password.set_password(clerk, person.id, "582064", id_card_checked=True), password)
     _refused(lambda: service_password.unlock(supervisor, person.id), password)
