@@ -26,7 +26,8 @@ and amount is unchanged; recorded for anything else, or twice in the file, is
 refused by line number. Each payment is recorded exactly as the counter does
 (:mod:`kiosk.services.payments`; an assessment moves to 缴费记录) without
 printing a receipt (the channel issued its own), in one transaction with the
-audit entry ``collection.import``.
+audit entry ``collection.import``. A row for a person recorded as deceased is refused
+(no contribution is recorded after a death; the channel refunds it).
 """
 
 from __future__ import annotations
@@ -47,13 +48,14 @@ from db.records_import import (
     Column,
     _all_ids,
     _choice,
+    _deaths,
     _id_number,
     _money,
     _residents,
     _Rows,
     _text,
 )
-from db.roster import ImportReport, RosterError
+from db.roster import ImportReport, RosterError, _zh
 from kiosk.rules.contribution import assess_resident_medical
 from kiosk.rules.money import Fen, format_yuan
 from kiosk.services import ServiceContext, ServiceError, payments
@@ -140,6 +142,7 @@ def import_confirmations(ctx: ServiceContext, path: Path, *, channel: str | None
     unchanged = 0
     with ctx.database.connection_context():
         residents = _residents(_all_ids(path, COLUMNS, today))
+        deaths = _deaths([rid for rid, _ in residents.values()])
         seen_refs: dict[str, int] = {}
         seen_items: dict[tuple[int, str, int, int | None], int] = {}
 
@@ -161,6 +164,10 @@ def import_confirmations(ctx: ServiceContext, path: Path, *, channel: str | None
                 return None
             rid = who[0]
             year, month = period
+            if rid in deaths:  # the payment itself refuses it (E13); here with the row's number
+                rows.refuse(number, "id_number", _zh("fixe_deceased.import.collection_deceased",
+                                                     date=deaths[rid].isoformat()))
+                return None
             # Checked first: a confirmation already recorded no longer matches an open 核定.
             done = Payment.get_or_none((Payment.reference == reference)
                                        & ((Payment.channel == channel) if channel else (Payment.channel != "counter")))

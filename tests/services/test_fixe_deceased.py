@@ -8,11 +8,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 import pytest
 
 from kiosk.i18n import Translator, translate_message
-from kiosk.services import ServiceContext, ServiceError, lifecycle, payments, service_password
+from kiosk.services import (
+    ServiceContext,
+    ServiceError,
+    collection_import,
+    lifecycle,
+    payments,
+    service_password,
+)
 from kiosk.services import applications as apps
 from kiosk.services.registration import ResidentInfo
 from tests.services.conftest import id_number
@@ -32,7 +40,7 @@ def _refused(call: Callable[[], object], key: str) -> ServiceError:
 
 
 def test_no_new_business_for_a_deceased_resident(clerk: ServiceContext, supervisor: ServiceContext,
-                                                 make_resident: Callable[..., ResidentInfo]) -> None:
+                                                 make_resident: Callable[..., ResidentInfo], tmp_path: Path) -> None:
     person = make_resident(dt.date(1970, 7, 1), female=True)
     enrol(clerk, person.id)  # resident pension, paid for below before the death
     payments.pay_resident_pension(clerk, person.id, payments.resident_pension_tiers(clerk)[0].annual_fen, "cash")
@@ -56,6 +64,13 @@ def test_no_new_business_for_a_deceased_resident(clerk: ServiceContext, supervis
     _refused(lambda: payments.pay_resident_pension(clerk, person.id, 20000, "cash"), payment)
     _refused(lambda: payments.pay_resident_medical(clerk, person.id, "cash"), payment)
     # The counter's Take payment says why, never "register the enrolment first".
+    # The channel's confirmation file: refused by its line number, nothing recorded.
+    confirmations = tmp_path / "tax.csv"
+    confirmations.write_text(f"税票号,公民身份号码,险种,所属期,金额\nTX20261120001,{person.id_number},医疗,2026,400\n",
+                             encoding="utf-8")
+    report = collection_import.import_confirmations(clerk, confirmations, channel="tax")
+    assert not report.written and [(e.row, e.column) for e in report.errors] == [(2, "公民身份号码")]
+    assert "已于2026-09-15死亡注销，不能再登记缴费" in report.errors[0].reason
     payable = payments.counter_payable(clerk, person.id)
     assert payable == {"resident_pension": "deceased", "resident_medical": "deceased"}
     for purpose, code in payable.items():  # the screen's text for each code (fix17counter.payment.<code>_<purpose>)
