@@ -566,6 +566,9 @@ async def test_step_form_refuses_bad_input_with_a_message(database: peewee.Datab
         # The focus went back to the date: correct it, Enter, 0.
         assert app.focused is form.query_one("#field-accident_date")
         form.query_one("#field-accident_date", Input).value = "2026-12-01"
+        # Textual ignores Enter on a button for 0.2 s after it was pressed (its "-active" look):
+        # the option 1 chose above must be a person's moment ago, not a test's millisecond.
+        await until(pilot, lambda: not form.query(".-active"))
         await drive(pilot, ("enter", "enter", "enter"))
         await until(pilot, lambda: "晚于今天" in text_of(app, "#step-message"))
         await pilot.press("escape")  # a started form asks before it is discarded: + discards
