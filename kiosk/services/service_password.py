@@ -135,7 +135,8 @@ def open_records(ctx: ServiceContext, resident_id: int, password: str, *, via: s
     ``via`` says how they identified (``card_number`` or ``id_number``) and is
     the audit entry's reason. Raises :class:`NoServicePassword`,
     :class:`ServicePasswordLocked` (also on the entry that locks) or
-    :class:`WrongServicePassword` with the entries left; each is audited and
+    :class:`WrongServicePassword` with the entries left, ServiceError ``deceased`` (the right
+    password of a person recorded as deceased: self-service is closed); each is audited and
     committed before it is raised.
     """
     password = normalise(password)
@@ -158,8 +159,13 @@ def open_records(ctx: ServiceContext, resident_id: int, password: str, *, via: s
             opened = (Resident.update(service_password_failures=0)
                       .where((Resident.id == resident_id) & Resident.service_password_locked_at.is_null()
                              & (Resident.service_password_hash == stored)).execute())
-            if opened:
-                row = Resident.get_by_id(resident_id)
+            row = Resident.get_by_id(resident_id) if opened else None
+            if row is not None and row.death_date is not None:
+                # Self-service closes at death (E13): said only to whoever knows the password.
+                _audit(ctx, "resident.open_refused", resident_id, {"via": via, "reason": "deceased"})
+                outcome = ServiceError.keyed("refusal.resident_standing.deceased_self_service", "deceased",
+                                             date=row.death_date.isoformat())
+            elif row is not None:
                 _audit(ctx, "resident.open", resident_id, {"via": via, "reason": "service_password"})
                 summary = _summary(row)
             else:

@@ -79,6 +79,9 @@ def test_no_new_business_for_a_deceased_resident(clerk: ServiceContext, supervis
     password = "refusal.resident_standing.deceased_password"
     _refused(lambda: service_password.set_password(clerk, person.id, "582064", id_card_checked=True), password)
     _refused(lambda: service_password.unlock(supervisor, person.id), password)
+    # The password set while alive no longer opens the records at the kiosk.
+    _refused(lambda: service_password.open_records(clerk, person.id, "731946", via="id_number"),
+             "refusal.resident_standing.deceased_self_service")
 
     # The death's follow-up: the heir's 个人账户继承及丧葬补助金 is still accepted (and 终止参保 is no
     # new business: the enrolments ended at the death, so it says that instead).
