@@ -4,6 +4,7 @@ number keys), or typed into a field — then confirm."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.widgets import Input
@@ -110,6 +111,23 @@ class TransferRegionScreen(ApplyStep):
         hint = self.query_one("#apply-hint", Prose)
         hint.set_text(message)  # broken with 避头尾: no line starts with ，or 。
         hint.add_class("warning")
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the field lacks the focus (a button has it) goes into the
+        field, and the field keeps the focus, so Enter submits what was typed (attack E21).
+        Digits still pick the numbered provinces until the field has the focus."""
+        char = event.character
+        if not event.is_printable or not char or char.isspace() or char.isdigit():
+            return
+        field = self.query_one("#apply-region-input", Input)
+        if self.focused is field:
+            return
+        event.stop()
+        event.prevent_default()  # not also a menu key or 0-is-back (KioskScreen, ResidentScreen)
+        field.select_on_focus = False  # focusing must not select what is there for the next key to replace
+        field.focus()
+        field.cursor_position = len(field.value)
+        field.insert_text_at_cursor(char)
 
     def choose(self, choice: str) -> None:
         if choice == "next-page":
