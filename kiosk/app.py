@@ -618,10 +618,14 @@ class KioskApp(App[None]):
 
     def _counter_card_read(self, event: events.Key) -> bool:
         """A card or ID read at the counter (attack D14): True when this Enter completes a number
+        that came at a reader's pace (every gap between its characters and the Enter at most
+        screens.widgets.card_reader.READER_GAP, by the Key events' own times: attack E16) and
         whose first character was typed outside a text field while a staff member is signed in.
+        The same characters typed at a person's pace are the clerk's keys: the Enter is the
+        screen's (it submits a materials checklist ticked by number keys).
 
         The number's characters acted as menu keys on the way (nothing tells a reader's digit from
-        a clerk's before the Enter, and no timing is used): a counter screen takes one choice at a
+        a clerk's before the Enter): a counter screen takes one choice at a
         time and only while it shows (screens.counter.base.OneChoiceAtATime), and what does harm
         (screens.counter.keys), the full reveal and logging out take ``+`` on a confirmation. Once the keys sent before this Enter have
         landed, the counter goes back to the screen where the number started and searches it in
@@ -631,9 +635,13 @@ class KioskApp(App[None]):
 
         from screens.counter import session as counter_session
 
-        number = self._card_sniffer.feed(event.key, event.character, mark=(tuple(self.screen_stack), self.focused))
-        if number is None or counter_session.current(self) is None:
-            return False
+        # The Key event's own time (set when the terminal's driver made it, as the bytes arrived),
+        # not when it is handled here: handling lags under load and would bunch a person's keys.
+        sniffer = self._card_sniffer
+        number = sniffer.feed(event.key, event.character, mark=(tuple(self.screen_stack), self.focused),
+                              at=event.time)
+        if number is None or not sniffer.reader_pace or counter_session.current(self) is None:
+            return False  # a person's keys (attack E16: menu digits, ticked materials): the Enter is the screen's
         started = self._card_sniffer.started
         start_stack, start_focus = started if isinstance(started, tuple) else ((), None)
         if isinstance(start_focus, Input):

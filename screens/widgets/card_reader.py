@@ -9,7 +9,7 @@ feeds every key to a :class:`CardSniffer`; when Enter completes an 18-character
 ID number with a valid check digit, a legacy 15-digit one, or a 9-character card
 number (digits and capital letters, DESIGN.md §4) — the last characters typed,
 full-width folded — the app ends the open session and starts the new one
-(kiosk.app.KioskApp.on_event). Nothing here depends on timing: the
+(kiosk.app.KioskApp.on_event). At the kiosk nothing depends on timing: the
 characters before the Enter may have moved through the old session's menus,
 which only read (every write on a resident screen takes Enter on a
 confirmation, or a function key, never a digit), and all of that is discarded
@@ -23,10 +23,20 @@ or walk what shows then (attack D4: 0 back, 0 退出 before the Enter arrived). 
 At the counter (mode ``counter``, a staff member signed in) the same sniffer
 watches every key (kiosk.app.KioskApp._counter_card_read), with the screen
 stack noted at each card character (``feed``'s ``mark``; :attr:`CardSniffer.started`
-gives the one at the number's first character). A read typed into a text field
+gives the one at the number's first character) and each key's time (``feed``'s
+``at``: the Key event's own ``time``, set when the terminal's driver made the event
+as the bytes arrived, not when the app handles it, which lags under load). There a
+number counts as a read only when it came at a reader's pace (:attr:`CardSniffer.reader_pace`:
+every gap between consecutive characters of the number, and between the last one and
+the Enter, at most :data:`READER_GAP`; readers type 1-10 ms apart, a person 80 ms or
+more). The same characters at a person's pace are the clerk's own keys and the Enter
+is the screen's (attack E16: 4 3 5 受理 a medical claim, 1 2 3 4 1 1 to tick its
+materials, Enter to submit, is nine digits + Enter). The kiosk gives no times: there
+any number + Enter is a read, whatever the pace.
+A read typed into a text field
 (Find's, or any other) is that field's typing, and its Enter the field's own.
 A read whose first character was typed anywhere else walked the counter's menus
-on its way, with no timing to tell it from a clerk's keys; so a counter screen
+on its way (its digits cannot be told from a clerk's until the Enter); so a counter screen
 takes one choice at a time and only while it shows (screens.counter.base
 .OneChoiceAtATime), and what does harm (submitting, taking money, refusing, 过号:
 screens.counter.keys), the full reveal (9) and logging out (0 at home) ask for
@@ -36,11 +46,12 @@ number started (or the deepest one of that stack still open, when a 0 went back)
 and opens Find with the number searched (KioskApp.counter_card_read). Still
 possible on the way: looks at records (audited as such) and the queue console's
 single-key actions (1 叫下一位, 2 重呼, 3 开始办理, 4 挂起, 7 办结) when the digits walk
-into it (1 on the home menu) at a person's pace.
+into it (1 on the home menu).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -55,6 +66,12 @@ from kiosk.rules.identity import is_valid_id_number
 CARD_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 #: The shortest number a reader types (the card number): a run this long before Enter is a read.
 MIN_READ = 9
+#: The longest gap, in seconds, between two keys of a read at the counter (between consecutive
+#: characters of the number, and between its last one and the Enter). HID card readers type 1-10 ms
+#: apart and a terminal's driver creates each Key event as its bytes arrive (textual Message.time);
+#: a person types 80 ms apart or more. The margin above 10 ms absorbs a driver thread that waits for
+#: the interpreter on a loaded machine.
+READER_GAP = 0.040
 #: Keys that a reader never types but that do not interrupt a read (modifiers arrive alone on some terminals).
 _NEUTRAL_KEYS = frozenset({"shift", "space", "minus"})
 _KEEP = 24
@@ -116,11 +133,13 @@ class FreeTextInput(Input):
 
 
 class CardSniffer:
-    """Keeps the last card characters typed and says when Enter completes a number."""
+    """Keeps the last card characters typed (and when each was typed, if told) and says when
+    Enter completes a number, and whether it came at a reader's pace (:attr:`reader_pace`)."""
 
     def __init__(self) -> None:
         self._typed = ""
         self._marks: list[object] = []  # what the caller said was showing at each of _typed's characters
+        self._times: list[float | None] = []  # when each of _typed's characters was typed (None: not given)
         self._run = 0  # card characters typed since the last other key
         self._printable = 0  # characters of any kind typed since the last key that types none
         self.misread = False
@@ -133,27 +152,39 @@ class CardSniffer:
         self.started: object = None
         """After :meth:`feed` returned a number: the ``mark`` given with its first character
         (the counter passes the screen showing then: where the read started), else None."""
+        self.reader_pace: bool | None = None
+        """After :meth:`feed` returned a number: True when it came at a reader's pace (every gap
+        between its consecutive characters, and between its last one and the Enter, at most
+        :data:`READER_GAP`), False when a gap was longer (a person typing), None when a time
+        was not given (``at``) for one of them; None after any other key."""
 
     def reset(self) -> None:
         """Forget what was typed (idle, end of session)."""
         self._typed = ""
         self._marks = []
+        self._times = []
         self._run = 0
         self._printable = 0
 
-    def feed(self, key: str, character: str | None, mark: object = None) -> str | None:
+    def feed(self, key: str, character: str | None, mark: object = None, at: float | None = None) -> str | None:
         """One key; returns the ID number (18 or legacy 15 characters) or 9-character
         card number that this Enter completes, else None (see :attr:`misread`). ``mark``
         is kept with a card character and given back as :attr:`started` for the number's
-        first character."""
+        first character. ``at`` is when the key was typed (seconds, textual's monotonic
+        clock: the Key event's ``time``); with times given, :attr:`reader_pace` says whether
+        the number came at a reader's pace, and of two numbers the Enter completes (an ID
+        number's last 9 characters may make a card number) the one that did is returned.
+        Without times the result is the same as with them at a reader's pace."""
         if key == "enter":
-            number = self._number()
+            number = self._number(at)
             self.started = self._marks[-len(number)] if number is not None else None
+            self.reader_pace = self._paced(len(number), at) if number is not None else None
             self.misread = number is None and self._run >= MIN_READ
             self.burst = number is None and self._printable >= MIN_READ
             self.reset()
             return number
         self.misread = self.burst = False  # they describe the last Enter only, never a later key
+        self.reader_pace = None
         if character and character.isprintable():
             self._printable += 1
         else:
@@ -162,19 +193,34 @@ class CardSniffer:
         if char:
             self._typed = (self._typed + char)[-_KEEP:]
             self._marks = [*self._marks, mark][-_KEEP:]
+            self._times = [*self._times, at][-_KEEP:]
             self._run += 1
         elif key not in _NEUTRAL_KEYS:
             self._typed = ""  # a separator ends the number, not the burst
             self._marks = []
+            self._times = []
             self._run = 0
         return None
 
-    def _number(self) -> str | None:
+    def _paced(self, length: int, enter_at: float | None) -> bool | None:
+        """Whether the last ``length`` characters typed and then the Enter at ``enter_at`` came
+        at a reader's pace (None: a time is missing)."""
+        times = [*self._times[-length:], enter_at]
+        if any(t is None for t in times):
+            return None
+        known = [t for t in times if t is not None]
+        return all(later - earlier <= READER_GAP for earlier, later in itertools.pairwise(known))
+
+    def _number(self, enter_at: float | None = None) -> str | None:
         typed = self._typed
+        found: list[str] = []
         for length in (18, 15):
             tail = typed[-length:]
             if len(tail) == length and tail[:-1].isdigit() and is_valid_id_number(tail):
-                return tail
+                found.append(tail)
         if len(typed) >= 9 and CARD_NUMBER.match(typed[-9:]):
-            return typed[-9:]
-        return None
+            found.append(typed[-9:])
+        # A reader's number after a person's keys: the longest that came at a reader's pace.
+        paced = [number for number in found if self._paced(len(number), enter_at) is not False]
+        chosen = paced or found
+        return chosen[0] if chosen else None

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import peewee
+from textual import _time, events
+from textual._wait import wait_for_idle
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -89,6 +93,50 @@ def text_of(app: Any, selector: str) -> str:
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*text)
+
+
+#: Seconds between a card reader's keystrokes (HID readers type 1-10 ms apart).
+READER_GAP = 0.005
+#: Seconds between a person's keystrokes at the counter (the tester of attack E16 typed 0.5 s apart).
+PERSON_GAP = 0.4
+
+
+async def keys_at(pilot: Pilot[Any], keys: Iterable[str], gap: float, *, one_by_one: bool = True) -> None:
+    """Send ``keys`` (key names or characters, as pilot.press takes them) through the app's driver
+    exactly as textual.app.App._press_keys does, each Key event's ``time`` set ``gap`` seconds after
+    the one before: the app sees the pace they were typed at (the driver stamps events as the
+    bytes arrive), whatever this machine's speed. ``one_by_one``: wait for the app to be idle after
+    each key (it keeps up); else every key is queued before the first is handled (it lags behind).
+    Returns when the app is idle."""
+    app = pilot.app
+    driver = app._driver
+    assert driver is not None
+    start = _time.get_time()
+    for index, key in enumerate(keys):
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        char: str | None
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        event.time = start + index * gap  # when the driver would have made it
+        driver.send_message(event)
+        if one_by_one:
+            await wait_for_idle(0)
+    await pilot.pause()
+
+
+async def reader_types(pilot: Pilot[Any], number: str, gap: float = READER_GAP, *, one_by_one: bool = True) -> None:
+    """A card reader: ``number`` then Enter, ``gap`` seconds apart (:func:`keys_at`)."""
+    await keys_at(pilot, (*number, "enter"), gap, one_by_one=one_by_one)
+
+
+async def person_types(pilot: Pilot[Any], keys: Iterable[str], gap: float = PERSON_GAP) -> None:
+    """A clerk pressing ``keys`` one after the other, ``gap`` seconds apart (:func:`keys_at`)."""
+    await keys_at(pilot, keys, gap)
 
 
 async def login(pilot: Pilot[Any], number: str = "S001", pin: str = PIN) -> None:
