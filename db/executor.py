@@ -14,6 +14,16 @@ call reconnects by itself. A call is never run twice: a write whose
 connection died may already have committed, so the failure goes back to the
 caller (the screen shows its calm message) and only the next call gets the
 new connection.
+
+A server that hangs (a frozen process, a paused host) answers nothing while
+its kernel still acknowledges, so neither the server's statement_timeout nor
+the socket's tcp_user_timeout ends the call: the caller gives up after its
+own deadline (screens.base.run_service) and :meth:`ServiceExecutor.release`
+lets the hung thread go. It no longer counts towards ``max_threads`` (the
+next call gets a fresh thread and connection instead of queueing behind it)
+and, when its call ends at last, closes its connection and ends; the late
+result goes to a Future nobody waits for. At most :data:`MAX_RELEASED`
+threads are let go at once, so a long outage does not pile up connections.
 """
 
 from __future__ import annotations
@@ -35,9 +45,22 @@ T = TypeVar("T")
 
 _Task = tuple["Future[Any]", Callable[[], Any]]
 
+#: How many hung threads may be let go (:meth:`ServiceExecutor.release`) at once; beyond
+#: that a call waits for a thread as before (the screen still says the database does not answer).
+MAX_RELEASED = 4
+
 
 class ExecutorClosed(RuntimeError):
     """A call was submitted after :meth:`ServiceExecutor.close`."""
+
+
+class CallOverdue(TimeoutError):
+    """A service call gave no answer within its caller's deadline (``seconds``): the database
+    is taken not to answer. The call may still end later; its result is dropped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no answer from the service call within {seconds:g} s")
+        self.seconds = seconds
 
 
 class ServiceExecutor:
@@ -58,6 +81,8 @@ class ServiceExecutor:
         self._idle = 0  # threads waiting for work, not yet promised to a submitted call
         self._lock = threading.Lock()
         self._closed = False
+        self._running: dict[Future[Any], threading.Thread] = {}  # calls running now, by their thread
+        self._released: set[threading.Thread] = set()  # let go while hung: they end after their call
         self.reconnects = 0
         """How many times a thread replaced a lost connection (for logs and tests)."""
 
@@ -79,15 +104,37 @@ class ServiceExecutor:
             if self._idle:
                 self._idle -= 1  # an idle thread will take it
             elif len(self._threads) < self.max_threads:
-                thread = threading.Thread(target=self._run, name=f"{self.name}-{len(self._threads) + 1}",
-                                          daemon=True)
-                self._threads.append(thread)
-                thread.start()
+                self._start_thread()
         return future
+
+    def _start_thread(self) -> None:
+        """Start one more thread (the caller holds the lock)."""
+        thread = threading.Thread(target=self._run, name=f"{self.name}-{len(self._threads) + 1}", daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def call(self, call: Callable[[], T], timeout: float | None = None) -> T:
         """Run ``call`` on the executor and wait for it (for code that is not on the UI thread)."""
         return self.submit(call).result(timeout)
+
+    def release(self, future: Future[Any]) -> bool:
+        """Let go of the thread running ``future`` (its caller gave up waiting: the database hangs).
+
+        The thread stops counting towards ``max_threads``, so a queued or next call gets a new
+        thread with a new connection; it ends (closing its connection) once its call returns.
+        Returns False when the call is not running (done, or still queued: cancel it instead)
+        or :data:`MAX_RELEASED` threads are already let go.
+        """
+        with self._lock:
+            thread = self._running.get(future)
+            if thread is None or thread not in self._threads or len(self._released) >= MAX_RELEASED:
+                return False
+            self._threads.remove(thread)
+            self._released.add(thread)
+            log.warning("a service call gave no answer in time; its thread is let go (database hung?)")
+            if not self._closed and not self._queue.empty() and len(self._threads) < self.max_threads:
+                self._start_thread()  # a call already queued behind the hung one gets a thread now
+            return True
 
     def close(self, timeout: float = 5.0) -> None:
         """Finish the queued calls, stop the threads and close their connections."""
@@ -112,7 +159,8 @@ class ServiceExecutor:
                     return
                 future, call = task
                 if future.set_running_or_notify_cancel():
-                    self._execute(future, call)
+                    if not self._execute(future, call):
+                        return  # let go while its call hung (release): it takes no more work
                 else:
                     self._mark_idle()
         finally:
@@ -126,20 +174,34 @@ class ServiceExecutor:
         with self._lock:
             self._idle += 1
 
-    def _execute(self, future: Future[Any], call: Callable[[], Any]) -> None:
+    def _execute(self, future: Future[Any], call: Callable[[], Any]) -> bool:
+        """Run one call; False when this thread was let go meanwhile (:meth:`release`)."""
         # Counted idle before the result is handed over: a caller woken by it
         # and submitting at once must find this thread, not start another.
+        with self._lock:
+            self._running[future] = threading.current_thread()
         try:
             self._keep_connection()
             result = call()
         except BaseException as exc:
             if drop_if_broken(self.database):
                 log.warning("database connection lost during a service call; the next call reconnects")
-            self._mark_idle()
+            kept = self._finished(future)
             future.set_exception(exc)
         else:
-            self._mark_idle()
+            kept = self._finished(future)
             future.set_result(result)
+        return kept
+
+    def _finished(self, future: Future[Any]) -> bool:
+        """The call is over: idle again, unless the thread was let go (then False)."""
+        with self._lock:
+            thread = self._running.pop(future, None)
+            if thread is not None and thread in self._released:
+                self._released.discard(thread)
+                return False
+            self._idle += 1
+            return True
 
     def _keep_connection(self) -> None:
         """Replace a lost connection, open one if needed, and hold it open.

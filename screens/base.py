@@ -20,6 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
+from db.executor import CallOverdue
 from kiosk.config import Settings
 from kiosk.i18n import translate_message
 from kiosk.services import ServiceContext, ServiceError
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _log = logging.getLogger("kiosk.screens")
+
+#: Seconds a screen waits for a service call before it says the database does not answer (attack
+#: E19): a server that hangs (frozen process, paused host) still has its kernel acknowledge, so
+#: neither its statement_timeout nor the socket's tcp_user_timeout ends the call. A read that can
+#: take longer (a report) or a call that prints passes ``patient=True``; writes wait as before.
+SERVICE_DEADLINE_SECONDS = 5.0
 
 
 class KioskHost(Protocol):
@@ -71,6 +78,7 @@ class HostMixin:
         on_error: Callable[[str], None] | None = None,
         *,
         writes: bool = False,
+        patient: bool = False,
     ) -> Worker[T] | None:
         """Run ``call`` off the UI thread; deliver its result (or error text) on the UI thread.
 
@@ -86,6 +94,14 @@ class HostMixin:
         while one is running on this screen another is not started (returns
         None and says "please wait"), so a key pressed three times while the
         printer hangs does the action once.
+
+        Other calls get :data:`SERVICE_DEADLINE_SECONDS` on the executor: no answer by then
+        arrives as :class:`db.executor.CallOverdue`, which :meth:`fault_message` words as "the
+        database does not answer" (the screen keeps what was typed), and the late result is dropped;
+        the hung thread is let go (ServiceExecutor.release) so the next call gets a new
+        connection. ``patient=True`` (a long report, a call that prints) and ``writes=True``
+        (it may still be done: saying "not done" and allowing a second press would be wrong)
+        wait without a deadline.
         """
         screen = cast(Screen[Any], self)
         if writes and self.__dict__.get("_kiosk_writing") is not None:
@@ -97,8 +113,21 @@ class HostMixin:
             # this worker only waits for the result on the event loop. The
             # shield keeps a queued call from being dropped when the screen
             # goes away: a write asked for is a write done.
+            limit = None if writes or patient else SERVICE_DEADLINE_SECONDS
+
             async def on_executor() -> T:
-                return await asyncio.shield(asyncio.wrap_future(executor.submit(call)))
+                future = executor.submit(call)
+                waiting = asyncio.wrap_future(future)
+                if limit is None:
+                    return await asyncio.shield(waiting)
+                done, _ = await asyncio.wait((waiting,), timeout=limit)  # like the shield, never cancels it
+                if done:
+                    return waiting.result()
+                waiting.cancel()  # a call still queued is dropped; a running one's late result goes nowhere
+                release = getattr(executor, "release", None)
+                if release is not None:
+                    release(future)
+                raise CallOverdue(limit)
 
             worker: Worker[T] = screen.run_worker(on_executor, exit_on_error=False, group="service")
             self._service_callbacks()[worker] = (on_done, on_error)
@@ -172,9 +201,12 @@ class HostMixin:
 def database_fault_kind(error: BaseException | None) -> str | None:
     """``"busy"`` for a locked database, ``"db"`` for one that does not answer (peewee's
     OperationalError/InterfaceError, which wrap the drivers' connection errors: refused, timed
-    out, server closed the connection), None for anything else (a bug, a bad value)."""
+    out, server closed the connection; a call overdue at the screen's deadline, db.executor.CallOverdue),
+    None for anything else (a bug, a bad value)."""
     import peewee
 
+    if isinstance(error, CallOverdue):
+        return "db"  # no answer within the deadline: a hung server (attack E19)
     if not isinstance(error, peewee.OperationalError | peewee.InterfaceError):
         return None
     text = str(error).lower()

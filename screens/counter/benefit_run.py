@@ -83,8 +83,9 @@ class BenefitRunScreen(CounterScreen):
         assert month is not None
         self.result = None
         self.say(self.t("lifecycle.run.loading", month=f"{month:%Y-%m}"))
-        self.run_service(lambda: benefit_run.preview(ctx, month), self._show,
-                         lambda message: self.say(self.t("lifecycle.run.failed", error=message), "error"))
+        self.run_service(lambda: benefit_run.preview(ctx, month), self._show,  # every payee: may be long
+                         lambda message: self.say(self.t("lifecycle.run.failed", error=message), "error"),
+                         patient=True)
 
     def _reasons(self, skipped: dict[str, int]) -> str:
         if not skipped:
