@@ -166,12 +166,37 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield request.getfixturevalue("pg_schema_url")
 
 
+#: A freshly initialised SQLite file per creation time, made once per test process.
+_SQLITE_TEMPLATES: dict[dt.datetime, Path] = {}
+
+
+def _initialised_sqlite_template(now: dt.datetime) -> Path:
+    """A SQLite file made by ``init_schema`` at ``now``, once per test process and ``now``:
+    tests start from a copy (creating 40 tables took ~50 ms of CPU per test; a copy 1 ms).
+    Making it binds the models to it: bind the test's own database after this."""
+    template = _SQLITE_TEMPLATES.get(now)
+    if template is None:
+        template = SESSION_DIR / f"template-{os.getpid()}-{len(_SQLITE_TEMPLATES)}.db"
+        db = open_database(f"sqlite:///{template}")
+        db.connect()
+        init_schema(db, now)
+        db.close()  # the last connection: the write-ahead log is folded into the file
+        _SQLITE_TEMPLATES[now] = template
+    return template
+
+
 @contextmanager
 def _initialised(url: str, clock: FixedClock) -> Iterator[peewee.Database]:
     """The database at ``url``, connected, with every table at the latest version and the models bound."""
-    db = open_database(url)
+    now = clock.now_utc().replace(tzinfo=None)
+    sqlite_path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    template = _initialised_sqlite_template(now) if sqlite_path else None
+    db = open_database(url)  # binds the models; makes the SQLite file as the program does (mode 0600)
+    if template is not None:
+        shutil.copyfile(template, sqlite_path)  # into that file: it keeps its mode
     db.connect()
-    init_schema(db, clock.now_utc().replace(tzinfo=None))
+    if not sqlite_path:
+        init_schema(db, now)
     try:
         yield db
     finally:
