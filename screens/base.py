@@ -101,7 +101,7 @@ class HostMixin:
         the hung thread is let go (ServiceExecutor.release) so the next call gets a new
         connection. ``patient=True`` (a long report, a call that prints) and ``writes=True``
         (it may still be done: saying "not done" and allowing a second press would be wrong)
-        wait without a deadline.
+        wait without a deadline; past it they say "please wait" (robust.busy) once.
         """
         screen = cast(Screen[Any], self)
         if writes and self.__dict__.get("_kiosk_writing") is not None:
@@ -113,14 +113,19 @@ class HostMixin:
             # this worker only waits for the result on the event loop. The
             # shield keeps a queued call from being dropped when the screen
             # goes away: a write asked for is a write done.
-            limit = None if writes or patient else SERVICE_DEADLINE_SECONDS
+            deadline = SERVICE_DEADLINE_SECONDS
+            limit = None if writes or patient else deadline
 
             async def on_executor() -> T:
                 future = executor.submit(call)
                 waiting = asyncio.wrap_future(future)
                 if limit is None:
+                    # No deadline, but no silence either: "正在处理，请稍候" once it is overdue.
+                    done, _ = await asyncio.wait((waiting,), timeout=deadline)  # like the shield, never cancels it
+                    if not done and screen.is_attached:
+                        screen.notify(self.t("robust.busy"), timeout=deadline)
                     return await asyncio.shield(waiting)
-                done, _ = await asyncio.wait((waiting,), timeout=limit)  # like the shield, never cancels it
+                done, _ = await asyncio.wait((waiting,), timeout=limit)
                 if done:
                     return waiting.result()
                 waiting.cancel()  # a call still queued is dropped; a running one's late result goes nowhere

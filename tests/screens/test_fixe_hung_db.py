@@ -26,6 +26,7 @@ from db.models import Resident
 from kiosk.app import make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
+from screens.resident.attract import AttractScreen
 from screens.resident.identify import IdentifyScreen
 from screens.resident.password import ServicePasswordScreen
 from tests.screens.counter.helpers import until
@@ -111,6 +112,25 @@ async def test_identify_with_a_hung_database_says_so_and_keeps_the_number(
         await settle(pilot, 0.2)
         # The hung call's late answer was dropped: one password prompt, not a second on top.
         assert [type(s) for s in app.screen_stack].count(ServicePasswordScreen) == 1
+
+
+async def test_a_write_has_no_deadline_but_says_please_wait_once_overdue(
+        sqlite_database: peewee.Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write may still be done: it is never given up (nor said "not done"), but not silent either."""
+    monkeypatch.setattr("screens.base.SERVICE_DEADLINE_SECONDS", 0.5)  # the hall's 5 s, shortened
+    app = make_app(Settings(source="(test)"), sqlite_database, RecordingPrinter(), clock)
+    gate = threading.Event()
+    results: list[bool] = []
+    errors: list[str] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AttractScreen))
+        screen = app.screen
+        assert isinstance(screen, AttractScreen)
+        screen.run_service(lambda: gate.wait(60), results.append, errors.append, writes=True)
+        await until(pilot, lambda: app.t("robust.busy") in [n.message for n in app._notifications])
+        gate.set()
+        await until(pilot, lambda: bool(results or errors))
+        assert results == [True] and errors == []
 
 
 def test_a_hung_call_is_let_go_and_the_next_call_does_not_wait_behind_it(
