@@ -88,7 +88,8 @@ class ServiceExecutor:
 
     @property
     def threads(self) -> int:
-        """How many threads (and so at most how many connections) exist now."""
+        """How many threads (and so at most how many kept connections) serve calls now; threads let
+        go while hung (:meth:`release`) are not counted: each ends with its call."""
         return len(self._threads)
 
     def submit(self, call: Callable[[], T]) -> Future[T]:
