@@ -116,6 +116,7 @@ class Services:
         self.translate = translate
         """Messages in the terminal's current language (the app binds its translator)."""
         self._lock = threading.Lock()  # the spool is made once, whichever thread asks first
+        self._attending: tuple[int | None, bool] | None = None  # what attend() said last (for a spool made later)
 
     @property
     def spool(self) -> PrintSpool:
@@ -127,11 +128,27 @@ class Services:
                 if callable(spool):
                     spool = spool()
                     self._spool = spool
+                    if self._attending is not None:
+                        spool.attend(self._attending[0], unattended=self._attending[1])
         return spool
 
     @spool.setter
     def spool(self, spool: PrintSpool) -> None:
-        self._spool = spool
+        with self._lock:
+            self._spool = spool
+            if self._attending is not None:
+                spool.attend(self._attending[0], unattended=self._attending[1])
+
+    def attend(self, resident_id: int | None, *, unattended: bool) -> None:
+        """Tell the spool who is identified here now (None: nobody) and whether this is a
+        self-service kiosk, where a document naming a person in full (a 参保证明) prints only
+        while that person is here (printers.spool "held", attack E20). Never makes the spool:
+        one made later is told on creation."""
+        with self._lock:
+            self._attending = (resident_id, unattended)
+            spool = self._spool
+        if not callable(spool):
+            spool.attend(resident_id, unattended=unattended)
 
     @property
     def policy(self) -> PolicyBook:
@@ -160,6 +177,7 @@ class Services:
     def flush(self, job_id: int) -> PrintOutcome:
         """Try to print an already stored job now; say what happened."""
         from printers.preview import preview_text
+        from printers.spool import is_private
 
         document = self.spool.document(job_id)
         try:
@@ -175,7 +193,10 @@ class Services:
             message = t("printing.failed", reason=job.last_error, code=document.code)
         else:
             reason = t(f"printer_faults.reason.{error_kind(self.spool.last_error)}")
-            message = t("printing.kept", reason=reason, code=document.code)
+            # A self-service kiosk never prints a 参保证明 by itself after its resident left (attack E20):
+            # no promise that it comes out here; the counter prints it by its code.
+            private = job.status == "held" or (self.spool.unattended and is_private(document.kind))
+            message = t("fixe_privacy.kept" if private else "printing.kept", reason=reason, code=document.code)
         return PrintOutcome(preview_text(document, self.paper), printed, message)
 
 
@@ -207,6 +228,7 @@ class KioskApp(App[None]):
         self.idle_seconds = float(idle_seconds if idle_seconds is not None else settings.terminal.idle_seconds)
         self.session: Any = None
         """The identified resident (ResidentSummary) while someone is at the terminal."""
+        self._tell_spool()
         self.large_text = False
         self._last_input = time.monotonic()
         self._countdown_shown = False
@@ -297,8 +319,14 @@ class KioskApp(App[None]):
         from screens.resident.home import ResidentHomeScreen
 
         self.session = resident
+        self._tell_spool()
         self._pop_to_base()
         self.push_screen(ResidentHomeScreen())
+
+    def _tell_spool(self) -> None:
+        """On a self-service kiosk a 参保证明 waiting for the printer prints only while its resident
+        is identified here: once the session ends it is held for 补打 at a counter (attack E20)."""
+        self.services.attend(getattr(self.session, "id", None), unattended=self.mode_name == "self")
 
     def end_session(self) -> None:
         """Forget everything about the resident and show the attract screen.
@@ -310,6 +338,7 @@ class KioskApp(App[None]):
         (its ``wipe_traces()``; typed text in its fields).
         """
         self.session = None
+        self._tell_spool()
         self._pop_to_base()
         self.wipe_traces()
         if self.large_text:
@@ -491,6 +520,7 @@ class KioskApp(App[None]):
         """Maintenance: run this terminal in another mode until restarted."""
         self.session = None
         self.mode_name = mode
+        self._tell_spool()
         old = self._base_screen
         self._pop_to_base()
         self._base_screen = self._first_screen()

@@ -12,6 +12,7 @@ Job states (``print_job.status``)::
        ▲                  │  └──(found after a crash)──▶ uncertain   (a clerk decides)
        └──not sent────────┘
     pending ──cannot be rendered──▶ failed      pending ──staff──▶ cancelled
+    pending ──its resident left a self-service kiosk──▶ held   (printed only by 补打 at a counter)
 
 * **pending**: waiting. When the printer is unreachable, busy before the job,
   out of paper, or drops or resets the connection before it acknowledged
@@ -33,6 +34,15 @@ Job states (``print_job.status``)::
   counted in :meth:`PrintSpool.alert` until a clerk either reprints it
   (补打, a new job with its own code: :meth:`PrintSpool.reprint` or the
   counter's 补打 screen) or confirms it came out (:meth:`PrintSpool.settle`).
+* **held** (attack E20): on an unattended self-service kiosk (``unattended``) a
+  document that names the person in full (:data:`PRIVATE_KINDS`: the 参保证明)
+  prints only while its resident is identified there (:meth:`PrintSpool.attend`).
+  Once the session ended (or the kiosk restarted) a copy still waiting for the
+  printer is held instead of coming out later into the tray for whoever stands
+  there then: ``last_error`` = :data:`HELD`; never sent again automatically,
+  listed by :meth:`PrintSpool.held` (``kiosk printer jobs``) until the resident
+  has it reprinted at a counter (补打 with the code the kiosk gave). Tickets and
+  masked receipts are not held. A counter's spool holds nothing (a clerk is there).
 * **failed**: the document cannot be rendered at all (text is always
   renderable: controls and characters the printer lacks are replaced or
   drawn as pictures; this is for a corrupt stored document). Never retried;
@@ -47,7 +57,7 @@ pending or being sent on that terminal (it comes out when the printer is
 back), and a copy pending on another terminal (a kiosk whose printer is
 down) is cancelled and replaced by the 补打, so it prints once, where the
 resident is. A reprint exists only for a receipt that printed, failed, is
-uncertain or was cancelled.
+uncertain, held or was cancelled.
 """
 
 from __future__ import annotations
@@ -85,7 +95,19 @@ ABANDONED = "发送时程序中断，不确定是否已打印：请核实后补�
 UNCONFIRMED = "已发送，打印机未确认收到"
 
 #: Every status a print job can have; see the module text.
-STATUSES = ("pending", "printing", "printed", "uncertain", "failed", "cancelled")
+STATUSES = ("pending", "printing", "printed", "uncertain", "failed", "cancelled", "held")
+
+#: Document kinds that name the person in full (every other receipt masks them: printers.templates).
+PRIVATE_KINDS = ("certificate",)
+
+#: ``last_error`` of a job held because its resident left the self-service kiosk before it printed.
+HELD = "含完整个人信息，持证人离开自助机时尚未打出，不在自助机自动打印"
+
+
+def is_private(kind: str) -> bool:
+    """True for a document that names the person in full (a 参保证明): on a self-service
+    kiosk it prints only while its resident is there (see the module text, "held")."""
+    return kind in PRIVATE_KINDS
 
 
 def backoff_seconds(failures: int, maximum: float = MAX_DELAY) -> float:
@@ -218,6 +240,7 @@ class PrintSpool:
         options: RenderOptions | None = None,
         rng: random.Random | None = None,
         max_delay: float = MAX_DELAY,
+        unattended: bool = False,
     ) -> None:
         self.database = database
         self.device = device
@@ -226,6 +249,10 @@ class PrintSpool:
         self.options = options or RenderOptions()
         self.rng = rng
         self.max_delay = max_delay
+        self.unattended = unattended
+        """A self-service kiosk: documents naming the person in full print only for :attr:`present`."""
+        self.present: int | None = None
+        """The resident identified at this terminal now (Resident id), None when nobody is."""
         self.failures = 0  # device failures in a row
         self.blocked_until: dt.datetime | None = None
         self.last_error: PrinterError | None = None
@@ -254,6 +281,37 @@ class PrintSpool:
         self.wake()
         return new_id
 
+    def attend(self, resident_id: int | None, *, unattended: bool | None = None) -> None:
+        """Who is identified at this terminal now (None: the session ended); ``unattended``
+        (when given) whether it is a self-service kiosk. On an unattended terminal the next pass
+        holds the waiting documents with full personal data of anyone else (woken at once)."""
+        if unattended is not None:
+            self.unattended = unattended
+        self.present = resident_id
+        self.wake()
+
+    def _may_print(self, job: PrintJob) -> bool:
+        """False for a private document of someone not identified here on an unattended terminal."""
+        return (not self.unattended or not is_private(job.kind)
+                or (self.present is not None and job.__data__.get("resident") == self.present))
+
+    def _hold_private(self) -> int:
+        """On an unattended terminal: this terminal's pending private documents of residents not
+        identified here now → "held" (attack E20). Returns how many."""
+        if not self.unattended:
+            return 0
+        present = self.present
+        where = ((PrintJob.status == "pending") & (PrintJob.terminal == self.terminal)
+                 & PrintJob.kind.in_(PRIVATE_KINDS))
+        if present is not None:
+            where &= PrintJob.resident.is_null() | (PrintJob.resident != present)
+        if not PrintJob.select().where(where).exists():
+            return 0  # the usual case: a read, no write lock
+        with write_transaction(self.database):
+            changed = int(PrintJob.update(status="held", last_error=HELD).where(where).execute())
+        log.info("%d print job(s) with full personal data held for 补打 at a counter (resident left)", changed)
+        return changed
+
     def cancel(self, job_id: int) -> bool:
         """Stop a pending job from printing (staff decision); True when it was pending."""
         with write_transaction(self.database):
@@ -269,11 +327,13 @@ class PrintSpool:
         Stops at the first device failure (the next job would fail the same
         way) and backs off; ``force`` ignores the back-off (a "retry now" button);
         ``limit`` prints at most that many jobs in this pass. Jobs abandoned
-        in "printing" become "uncertain" first (never sent again).
+        in "printing" become "uncertain" first (never sent again), and on an unattended
+        terminal private documents of residents who left become "held" (never sent here).
         """
         with self._lock:
             now = self._now()
             self._mark_abandoned(now)
+            self._hold_private()
             if not force and self.blocked_until is not None and now < self.blocked_until:
                 return 0
             where = (PrintJob.status == "pending") & (PrintJob.terminal == self.terminal)
@@ -283,6 +343,8 @@ class PrintSpool:
             due = list(query.limit(limit) if limit else query)
             printed = 0
             for job in due:
+                if not self._may_print(job):
+                    continue  # its resident left since this pass began: held on the next one
                 try:
                     document = Document.from_dict(job.document)
                     data = render_escpos(document, self.options)
@@ -371,6 +433,14 @@ class PrintSpool:
                  .where((PrintJob.terminal == self.terminal) & PrintJob.status.in_(("failed", "uncertain")))
                  .order_by(PrintJob.id))
         return [_view(j) for j in query if j.status == "failed" or not _reprinted_since(j)]
+
+    def held(self) -> list[JobView]:
+        """This terminal's "held" jobs (private documents whose resident left before they printed)
+        not reprinted since, oldest first: each waits for 补打 at a counter by its code."""
+        query = (PrintJob.select()
+                 .where((PrintJob.terminal == self.terminal) & (PrintJob.status == "held"))
+                 .order_by(PrintJob.id))
+        return [_view(j) for j in query if not _reprinted_since(j)]
 
     def in_progress(self) -> list[JobView]:
         """This terminal's jobs still "printing" (claimed, not yet known sent), oldest first:

@@ -13,8 +13,10 @@ offline, out of paper or unreachable.
 
 ``kiosk printer jobs`` lists this terminal's receipts a clerk must decide on
 (see printers.spool: "uncertain" ones, sent when the kiosk stopped, and
-"failed" ones), and the ones waiting for the printer (pending after a failed
-attempt, with the reason; they print by themselves when it is back);
+"failed" ones), the ones waiting for the printer (pending after a failed
+attempt, with the reason; they print by themselves when it is back), and the
+"held" ones (a self-service kiosk's 参保证明 whose resident left before it
+printed: never printed there by itself, the counter's 补打 prints it by its code);
 ``--printed JOB_ID`` records that an uncertain receipt did come out (audited).
 A reprint is made at the counter's 补打 screen.
 """
@@ -40,8 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     status = actions.add_parser("status", help="ask the printer whether it is online and has paper")
     status.add_argument("--printer", metavar="URL", type=argtypes.non_empty, help="printer URL (default: [printer] url of kiosk.toml)")
     status.set_defaults(func=printer_status)
-    jobs = actions.add_parser("jobs", help="receipts a clerk must check: uncertain (kiosk stopped while sending) "
-                                           "or failed")
+    jobs = actions.add_parser("jobs", help="receipts a clerk must check: uncertain (kiosk stopped while sending), "
+                                           "failed, or held (a kiosk certificate left behind: 补打 at a counter)")
     jobs.add_argument("--terminal", metavar="ID", help="terminal id (default: [terminal] id of kiosk.toml)")
     jobs.add_argument("--printed", metavar="JOB_ID", type=argtypes.bounded_int(1, 2**63 - 1),
                       help="the uncertain receipt JOB_ID did come out: mark it printed")
@@ -110,6 +112,7 @@ def printer_jobs(args: argparse.Namespace) -> int:
             return 0
         waiting = spool.attention()
         printing = spool.in_progress()
+        held = spool.held()
         stuck = [job for job in spool.pending() if job.attempts > 0]  # tried and failed: the printer's fault
     finally:
         database.close()
@@ -124,8 +127,13 @@ def printer_jobs(args: argparse.Namespace) -> int:
         for job in printing:
             print(f"  {job.id}  {job.code}  {job.kind}  {job.created_at:%Y-%m-%d %H:%M}  "
                   + t("faults2.jobs.printing_state"))
+    if held:  # a kiosk certificate whose resident left: only 补打 at a counter prints it (attack E20)
+        print(t("fixe_privacy.jobs.held", terminal=terminal, count=len(held)))
+        for job in held:
+            print(f"  {job.id}  {job.code}  {job.kind}  {job.created_at:%Y-%m-%d %H:%M}  "
+                  f"{t('fixe_privacy.jobs.held_state')}：{job.last_error}")
     if not waiting:
-        if not printing and not stuck:
+        if not printing and not stuck and not held:
             print(f"终端 {terminal}：没有待核实的小票")
         return 0
     print(f"终端 {terminal}：{len(waiting)} 张小票待核实（补打请在窗口“补打”界面输入校验码）")

@@ -1,0 +1,91 @@
+"""Attack E20: on a self-service kiosk a 参保证明 (full name and ID number) that could not print
+prints only while its resident is identified there; after the session it is held for 补打 at a
+counter. Tickets and masked receipts still print when the printer is back. Real spool, real
+sockets (a refused port, then a loopback printer)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+
+import peewee
+
+from db.models import PrintJob
+from kiosk.clock import FixedClock
+from kiosk.services import ServiceContext
+from kiosk.services import queue as q
+from kiosk.services.certificates import issue_certificate
+from printers.devices import open_device
+from printers.spool import HELD, PrintSpool
+from tests.printers.fake_printer import fake_printer, refusing_port
+from tests.services.resident_factory import seed_residents
+
+
+def until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
+    """Poll ``condition`` (generous timeout: the machine may be busy); its last answer."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return condition()
+
+
+def _certificate(ctx: ServiceContext, resident_id: int) -> str:
+    """Issue a certificate at the kiosk (stored pending); its code."""
+    today = ctx.today()
+    _job, document = issue_certificate(ctx, resident_id, dt.date(today.year - 2, 1, 1), today.replace(day=1))
+    return document.code
+
+
+def _kiosk_spool(database: peewee.Database, clock: FixedClock) -> PrintSpool:
+    """The self-service kiosk's spool while its printer refuses connections."""
+    device = open_device(f"network://127.0.0.1:{refusing_port()}", timeout=1.0)
+    return PrintSpool(database, device, clock, terminal="K01", unattended=True)
+
+
+def _status(code: str) -> str:
+    return str(PrintJob.get(PrintJob.code == code).status)
+
+
+def test_certificate_prints_while_its_resident_is_here_and_an_earlier_ones_is_held(
+        database: peewee.Database, clock: FixedClock) -> None:
+    seeded = seed_residents(database)
+    ctx = ServiceContext(database, clock, terminal="K01")
+    spool = _kiosk_spool(database, clock)
+    spool.attend(seeded.li)
+    left = _certificate(ctx, seeded.li)
+    assert spool.run_once(force=True) == 0 and _status(left) == "pending"  # printer refusing
+    spool.attend(None)  # 李 ended her session
+    spool.attend(seeded.zhang)
+    here = _certificate(ctx, seeded.zhang)
+    assert spool.run_once(force=True) == 0 and _status(here) == "pending"
+    with fake_printer("ok") as printer:
+        spool.device = open_device(printer.url, timeout=2.0)  # the printer is back, 张 still at the kiosk
+        assert spool.run_once(force=True) == 1
+        assert until(lambda: len(printer.jobs) >= 1)
+        assert spool.run_once(force=True) == 0
+    assert len(printer.jobs) == 1 and here.encode() in printer.jobs[0] and left.encode() not in printer.jobs[0]
+    assert _status(here) == "printed"
+    held = PrintJob.get(PrintJob.code == left)
+    assert held.status == "held" and held.last_error == HELD
+
+
+def test_ticket_waiting_after_the_session_ended_still_prints(
+        database: peewee.Database, clock: FixedClock) -> None:
+    seeded = seed_residents(database)
+    ctx = ServiceContext(database, clock, terminal="K01")
+    spool = _kiosk_spool(database, clock)
+    spool.attend(seeded.zhang)
+    ticket = q.take_ticket(ctx, "A", receipt=True)
+    certificate = _certificate(ctx, seeded.zhang)
+    assert spool.run_once(force=True) == 0
+    spool.attend(None)  # the session ended (idle, 退出, another card)
+    with fake_printer("ok") as printer:
+        spool.device = open_device(printer.url, timeout=2.0)
+        assert spool.run_once(force=True) == 1  # the ticket (masked) only
+        assert until(lambda: len(printer.jobs) >= 1)
+        assert spool.run_once(force=True) == 0
+    assert PrintJob.get_by_id(ticket.print_job_id).status == "printed"
+    assert len(printer.jobs) == 1 and certificate.encode() not in printer.jobs[0]
+    assert _status(certificate) == "held"
+    assert [job.code for job in spool.held()] == [certificate]
