@@ -19,7 +19,7 @@ from kiosk.services.certificates import issue_certificate
 from printers.devices import open_device
 from printers.spool import HELD, PrintSpool
 from tests.printers.fake_printer import fake_printer, refusing_port
-from tests.services.resident_factory import seed_residents
+from tests.services.resident_factory import Seeded, seed_residents
 
 
 def until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
@@ -43,15 +43,18 @@ def _kiosk_spool(database: peewee.Database, clock: FixedClock) -> PrintSpool:
     return PrintSpool(database, device, clock, terminal="K01", unattended=True)
 
 
+def _kiosk(database: peewee.Database, clock: FixedClock) -> tuple[Seeded, ServiceContext, PrintSpool]:
+    """The test residents, a service context at kiosk K01 and its spool (printer refusing)."""
+    return seed_residents(database), ServiceContext(database, clock, terminal="K01"), _kiosk_spool(database, clock)
+
+
 def _status(code: str) -> str:
     return str(PrintJob.get(PrintJob.code == code).status)
 
 
 def test_certificate_prints_while_its_resident_is_here_and_an_earlier_ones_is_held(
         database: peewee.Database, clock: FixedClock) -> None:
-    seeded = seed_residents(database)
-    ctx = ServiceContext(database, clock, terminal="K01")
-    spool = _kiosk_spool(database, clock)
+    seeded, ctx, spool = _kiosk(database, clock)
     spool.attend(seeded.li)
     left = _certificate(ctx, seeded.li)
     assert spool.run_once(force=True) == 0 and _status(left) == "pending"  # printer refusing
@@ -72,9 +75,7 @@ def test_certificate_prints_while_its_resident_is_here_and_an_earlier_ones_is_he
 
 def test_ticket_waiting_after_the_session_ended_still_prints(
         database: peewee.Database, clock: FixedClock) -> None:
-    seeded = seed_residents(database)
-    ctx = ServiceContext(database, clock, terminal="K01")
-    spool = _kiosk_spool(database, clock)
+    seeded, ctx, spool = _kiosk(database, clock)
     spool.attend(seeded.zhang)
     ticket = q.take_ticket(ctx, "A", receipt=True)
     certificate = _certificate(ctx, seeded.zhang)
