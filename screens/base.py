@@ -34,10 +34,10 @@ T = TypeVar("T")
 
 _log = logging.getLogger("kiosk.screens")
 
-#: Seconds a screen waits for a service call before it says the database does not answer (attack
-#: E19): a server that hangs (frozen process, paused host) still has its kernel acknowledge, so
-#: neither its statement_timeout nor the socket's tcp_user_timeout ends the call. A read that can
-#: take longer (a report) or a call that prints passes ``patient=True``; writes wait as before.
+#: Seconds a person waits at a prompt for a lookup (``run_service(..., deadline=True)``) before
+#: the screen says the database does not answer (attack E19): a server that hangs (frozen process,
+#: paused host) still has its kernel acknowledge, so neither its statement_timeout nor the
+#: socket's tcp_user_timeout ends the call. Every other call waits, saying "please wait" past it.
 SERVICE_DEADLINE_SECONDS = 5.0
 
 
@@ -78,7 +78,7 @@ class HostMixin:
         on_error: Callable[[str], None] | None = None,
         *,
         writes: bool = False,
-        patient: bool = False,
+        deadline: bool = False,
     ) -> Worker[T] | None:
         """Run ``call`` off the UI thread; deliver its result (or error text) on the UI thread.
 
@@ -95,13 +95,14 @@ class HostMixin:
         None and says "please wait"), so a key pressed three times while the
         printer hangs does the action once.
 
-        Other calls get :data:`SERVICE_DEADLINE_SECONDS` on the executor: no answer by then
-        arrives as :class:`db.executor.CallOverdue`, which :meth:`fault_message` words as "the
-        database does not answer" (the screen keeps what was typed), and the late result is dropped;
-        the hung thread is let go (ServiceExecutor.release) so the next call gets a new
-        connection. ``patient=True`` (a long report, a call that prints) and ``writes=True``
-        (it may still be done: saying "not done" and allowing a second press would be wrong)
-        wait without a deadline; past it they say "please wait" (robust.busy) once.
+        ``deadline=True`` marks a lookup that only reads (writes not even an audit entry), which a
+        person waits for at a prompt (the kiosk's identify): no answer within
+        :data:`SERVICE_DEADLINE_SECONDS` arrives as :class:`db.executor.CallOverdue`, which
+        :meth:`fault_message` words as "the database does not answer" (the screen keeps what was
+        typed); the late result is dropped and the hung thread let go (ServiceExecutor.release),
+        so the next call gets a new connection. Every other call may have written something
+        (an audit entry of a look, a failed attempt, a record), so it is never called "not
+        done": it waits, and says "please wait" (robust.busy) once past the deadline (attack F1).
         """
         screen = cast(Screen[Any], self)
         if writes and self.__dict__.get("_kiosk_writing") is not None:
@@ -113,17 +114,17 @@ class HostMixin:
             # this worker only waits for the result on the event loop. The
             # shield keeps a queued call from being dropped when the screen
             # goes away: a write asked for is a write done.
-            deadline = SERVICE_DEADLINE_SECONDS
-            limit = None if writes or patient else deadline
+            overdue = SERVICE_DEADLINE_SECONDS
+            limit = overdue if deadline and not writes else None
 
             async def on_executor() -> T:
                 future = executor.submit(call)
                 waiting = asyncio.wrap_future(future)
                 if limit is None:
                     # No deadline, but no silence either: "正在处理，请稍候" once it is overdue.
-                    done, _ = await asyncio.wait((waiting,), timeout=deadline)  # like the shield, never cancels it
+                    done, _ = await asyncio.wait((waiting,), timeout=overdue)  # like the shield, never cancels it
                     if not done and screen.is_attached:
-                        screen.notify(self.t("robust.busy"), timeout=deadline)
+                        screen.notify(self.t("robust.busy"), timeout=overdue)
                     return await asyncio.shield(waiting)
                 done, _ = await asyncio.wait((waiting,), timeout=limit)
                 if done:

@@ -245,7 +245,7 @@ class MaterialsScreen(MenuListKeys, AcceptStep):
             lambda: application_service.submit(ctx, draft.resident.id, draft.type, dict(draft.data or {}),
                                                sorted(draft.received),
                                                note=draft.note, print_receipt=True),
-            self._submitted, self._failed, patient=True)  # it prints: no database deadline
+            self._submitted, self._failed)
 
     def _failed(self, message: str) -> None:
         self._busy = False

@@ -84,8 +84,7 @@ class BenefitRunScreen(CounterScreen):
         self.result = None
         self.say(self.t("lifecycle.run.loading", month=f"{month:%Y-%m}"))
         self.run_service(lambda: benefit_run.preview(ctx, month), self._show,  # every payee: may be long
-                         lambda message: self.say(self.t("lifecycle.run.failed", error=message), "error"),
-                         patient=True)
+                         lambda message: self.say(self.t("lifecycle.run.failed", error=message), "error"))
 
     def _reasons(self, skipped: dict[str, int]) -> str:
         if not skipped:

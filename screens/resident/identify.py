@@ -100,7 +100,7 @@ class IdentifyScreen(KioskScreen):
         self._busy = True
         self._show(self.t("resident.identify.checking"))
         ctx = self.host.ctx
-        self.run_service(lambda: service_password.claim(ctx, text), self._found, self._failed_text)
+        self.run_service(lambda: service_password.claim(ctx, text), self._found, self._failed_text, deadline=True)
 
     def _found(self, claim: Any) -> None:
         """A card or ID number names a resident: the records open only with the

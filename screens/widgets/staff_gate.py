@@ -296,7 +296,7 @@ class MaintenanceModal(KioskModal[str]):
             outcome = host.services.print_document(printer_test_page(receipt, data))
             return self.t("kiosk.maintenance.printed") if outcome.printed else outcome.message
 
-        self.run_service(run, self._said, self._said, patient=True)  # it prints: no database deadline
+        self.run_service(run, self._said, self._said)
 
     def _said(self, message: str) -> None:
         self.query_one("#maintenance-message", Static).update(message)

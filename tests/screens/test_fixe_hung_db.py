@@ -114,9 +114,13 @@ async def test_identify_with_a_hung_database_says_so_and_keeps_the_number(
         assert [type(s) for s in app.screen_stack].count(ServicePasswordScreen) == 1
 
 
-async def test_a_write_has_no_deadline_but_says_please_wait_once_overdue(
-        sqlite_database: peewee.Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write may still be done: it is never given up (nor said "not done"), but not silent either."""
+@pytest.mark.parametrize("flags", [{"writes": True}, {}], ids=["marked_write", "unmarked_call"])
+async def test_a_call_without_deadline_says_please_wait_once_overdue(
+        sqlite_database: peewee.Database, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+        flags: dict[str, bool]) -> None:
+    """A write may still be done: it is never given up (nor said "not done"), but not silent
+    either. So is any call not marked as a pure lookup (attack F1: a registration, a login, a
+    password attempt, a look that writes its audit entry were told "not done" and done later)."""
     monkeypatch.setattr("screens.base.SERVICE_DEADLINE_SECONDS", 0.5)  # the hall's 5 s, shortened
     app = make_app(Settings(source="(test)"), sqlite_database, RecordingPrinter(), clock)
     gate = threading.Event()
@@ -126,7 +130,7 @@ async def test_a_write_has_no_deadline_but_says_please_wait_once_overdue(
         await until(pilot, lambda: isinstance(app.screen, AttractScreen))
         screen = app.screen
         assert isinstance(screen, AttractScreen)
-        screen.run_service(lambda: gate.wait(60), results.append, errors.append, writes=True)
+        screen.run_service(lambda: gate.wait(60), results.append, errors.append, **flags)
         await until(pilot, lambda: app.t("robust.busy") in [n.message for n in app._notifications])
         gate.set()
         await until(pilot, lambda: bool(results or errors))
