@@ -429,10 +429,15 @@ def open_sheet(path: Path) -> Sheet:
     """Open a .csv or .xlsx roster for streaming; RosterError on a bad file."""
     if not path.exists():
         raise RosterError(f"找不到文件 {path}")
+    if not path.is_file():  # a folder named like a file (attack F4)
+        raise RosterError(f"{path} 是文件夹，不是文件：请给出要导入的 .csv 或 .xlsx 文件")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        encoding = detect_encoding(path)
-        handle = path.open(encoding=encoding, newline="")
+        try:
+            encoding = detect_encoding(path)
+            handle = path.open(encoding=encoding, newline="")
+        except OSError as exc:  # unreadable (permissions, a device): one calm line, not a traceback
+            raise RosterError(f"{path.name}：无法读取（{exc.strerror or exc}）") from None
         notes = ["文件编码为 GBK/GB18030"] if encoding == "gb18030" else []
 
         def csv_rows() -> Iterator[tuple[int, tuple[Any, ...]]]:

@@ -114,9 +114,9 @@ def path(text: str) -> Path:
     return Path(text)
 
 
-def new_file(path: str | Path) -> Path:
+def new_file(path: str | Path, *, folder: bool = False) -> Path:
     """A file a command is about to create, as an absolute ``Path``; CommandError (exit 2) when its
-    folder does not exist. Called by the command, not by argparse: the README's examples name folders
+    folder does not exist, or when it names a folder (unless ``folder``). Called by the command, not by argparse: the README's examples name folders
     of the hall's machine, which must still parse elsewhere."""
     from kiosk.commands import CommandError
     from kiosk.i18n import translate
@@ -127,4 +127,6 @@ def new_file(path: str | Path) -> Path:
     target = Path(text).expanduser().absolute()
     if not target.parent.is_dir():
         raise CommandError(translate("fixe_cli.arg.no_folder", "zh_CN", folder=str(target.parent)))
+    if target.is_dir() and not folder:  # ``folder=True``: the command writes its files into it
+        raise CommandError(translate("fixe_cli.arg.is_folder", "zh_CN", path=str(target)))
     return target

@@ -152,7 +152,7 @@ def db_backup_daily(args: argparse.Namespace) -> int:
     now = clock_for(settings).now_local().replace(tzinfo=None)
     try:
         # The folder itself may be new (the timer's first run), not the one it is in (a typo).
-        directory = argtypes.new_file(args.directory)
+        directory = argtypes.new_file(args.directory, folder=True)
         target, removed = backup_daily(settings.database_url(), directory, keep_days=args.keep_days, now=now)
     except BackupError as exc:
         raise CommandError(str(exc)) from None

@@ -135,6 +135,20 @@ def test_report_and_backup_into_a_missing_folder_say_so(cli: Path, database: pee
     assert not (cli / "nope").exists()
 
 
+def test_a_folder_named_like_a_file_is_said_for_imports_and_exports(
+        cli: Path, database: peewee.Database, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Attack F4: ``kiosk import residents d.csv`` with d.csv a folder was a traceback."""
+    database.close()
+    (cli / "d.csv").mkdir()
+    for argv in (["import", "residents", "d.csv"], ["import", "enrolments", "d.csv"],
+                 ["import", "contributions", "d.csv"], ["export", "residents", "d.csv"],
+                 ["report", "daily", "d.csv"]):
+        assert run_cli(monkeypatch, argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "d.csv" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err, (argv, err)
+
+
 # --- benefit run-check (E4) and run --dry-run (E10) -------------------------------------------------
 
 
