@@ -72,6 +72,10 @@ MIN_READ = 9
 #: a person types 80 ms apart or more. The margin above 10 ms absorbs a driver thread that waits for
 #: the interpreter on a loaded machine.
 READER_GAP = 0.040
+#: A read may hold one longer gap, up to this many seconds: the terminal or the driver's input
+#: thread not running for a moment on a loaded two-core machine (attack F2: a 60 ms stall in the
+#: middle of an ID made the read a clerk's keys). A person's nine keys have nine long gaps.
+READER_STALL = 0.300
 #: Keys that a reader never types but that do not interrupt a read (modifiers arrive alone on some terminals).
 _NEUTRAL_KEYS = frozenset({"shift", "space", "minus"})
 _KEEP = 24
@@ -155,8 +159,8 @@ class CardSniffer:
         self.reader_pace: bool | None = None
         """After :meth:`feed` returned a number: True when it came at a reader's pace (every gap
         between its consecutive characters, and between its last one and the Enter, at most
-        :data:`READER_GAP`), False when a gap was longer (a person typing), None when a time
-        was not given (``at``) for one of them; None after any other key."""
+        :data:`READER_GAP`, one of them up to :data:`READER_STALL`), False when not (a person
+        typing), None when a time was not given (``at``) for one of them; None after any other key."""
 
     def reset(self) -> None:
         """Forget what was typed (idle, end of session)."""
@@ -204,12 +208,22 @@ class CardSniffer:
 
     def _paced(self, length: int, enter_at: float | None) -> bool | None:
         """Whether the last ``length`` characters typed and then the Enter at ``enter_at`` came
-        at a reader's pace (None: a time is missing)."""
+        at a reader's pace: every gap at most :data:`READER_GAP`, but one up to
+        :data:`READER_STALL` (None: a time is missing)."""
         times = [*self._times[-length:], enter_at]
         if any(t is None for t in times):
             return None
         known = [t for t in times if t is not None]
-        return all(later - earlier <= READER_GAP for earlier, later in itertools.pairwise(known))
+        slow = [later - earlier for earlier, later in itertools.pairwise(known) if later - earlier > READER_GAP]
+        return not slow or (len(slow) == 1 and slow[0] <= READER_STALL)
+
+    def _begins_a_read(self, length: int) -> bool:
+        """Whether the last ``length`` characters begin where a read could: nothing typed before
+        them, no times to tell, or a pause longer than :data:`READER_STALL` before the first."""
+        if length >= len(self._times):
+            return True
+        before, first = self._times[-length - 1], self._times[-length]
+        return before is None or first is None or first - before > READER_STALL
 
     def _number(self, enter_at: float | None = None) -> str | None:
         typed = self._typed
@@ -220,7 +234,9 @@ class CardSniffer:
                 found.append(tail)
         if len(typed) >= 9 and CARD_NUMBER.match(typed[-9:]):
             found.append(typed[-9:])
-        # A reader's number after a person's keys: the longest that came at a reader's pace.
-        paced = [number for number in found if self._paced(len(number), enter_at) is not False]
+        # A reader's number after a person's keys: the longest that came at a reader's pace and
+        # began after a person's pause (an ID's last 9 characters after a stall are no card).
+        paced = [number for number in found
+                 if self._paced(len(number), enter_at) is not False and self._begins_a_read(len(number))]
         chosen = paced or found
         return chosen[0] if chosen else None

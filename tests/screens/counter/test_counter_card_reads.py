@@ -236,6 +236,12 @@ def test_the_sniffer_tells_a_readers_pace_from_a_persons() -> None:
     for index, key in enumerate(READ_CARD):
         sniffer.feed(key, key, at=index * 0.005 + (PERSON_GAP if index >= 4 else 0))
     assert sniffer.feed("enter", "\r", at=1.0) == READ_CARD and sniffer.reader_pace is False
+    # One stall of a loaded machine inside a read is still a read (attack F2); two are not.
+    for stalls, expected in (((9,), True), ((5, 12), False)):
+        for index, key in enumerate(READ_ID):
+            sniffer.feed(key, key, at=index * 0.005 + 0.06 * sum(index >= s for s in stalls))
+        assert sniffer.feed("enter", "\r", at=len(READ_ID) * 0.005 + 0.06 * len(stalls)) == READ_ID
+        assert sniffer.reader_pace is expected, stalls
     # A reader's number after a person's digits: the number is the reader's, from its first character.
     for index, key in enumerate("435"):
         sniffer.feed(key, key, mark="clerk", at=index * PERSON_GAP)
