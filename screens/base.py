@@ -96,7 +96,8 @@ class HostMixin:
         printer hangs does the action once.
 
         ``deadline=True`` marks a lookup that only reads (writes not even an audit entry), which a
-        person waits for at a prompt (the kiosk's identify): no answer within
+        person waits for at a prompt or that keeps a screen current (the kiosk's identify, the
+        queue's board, console and categories): no answer within
         :data:`SERVICE_DEADLINE_SECONDS` arrives as :class:`db.executor.CallOverdue`, which
         :meth:`fault_message` words as "the database does not answer" (the screen keeps what was
         typed); the late result is dropped and the hung thread let go (ServiceExecutor.release),

@@ -123,7 +123,8 @@ class QueueConsoleScreen(OneChoiceAtATime):
         self._loading = True
         self._again = False
         ctx, counter = self.host.ctx, self.counter
-        self.run_service(lambda: queue_service.counter_view(ctx, counter), self._loaded, self._load_failed)
+        self.run_service(lambda: queue_service.counter_view(ctx, counter), self._loaded, self._load_failed,
+                         deadline=True)  # a pure read
 
     def _load_failed(self, message: str) -> None:
         self._loading = False
@@ -233,7 +234,7 @@ class QueueConsoleScreen(OneChoiceAtATime):
             choices = [c for c in categories if c.prefix != current.prefix]
             self.app.push_screen(TransferModal(choices), chosen)
 
-        self.run_service(lambda: queue_service.list_categories(ctx), loaded, self._say)
+        self.run_service(lambda: queue_service.list_categories(ctx), loaded, self._say, deadline=True)
 
     def _call_specific(self, code: str | None) -> None:
         if not code:

@@ -115,7 +115,8 @@ class BoardScreen(KioskScreen):
         self._loading = True
         self._again = False
         ctx = self.host.ctx
-        self.run_service(lambda: queue_service.queue_status(ctx), self._loaded, self._failed)
+        # A pure read: a hung database marks the board stale within the deadline (attack F5).
+        self.run_service(lambda: queue_service.queue_status(ctx), self._loaded, self._failed, deadline=True)
 
     def _read_again(self) -> None:
         if self._again:

@@ -56,7 +56,7 @@ class TicketScreen(ResidentScreen):
         if self.prefix:
             self._take(self.prefix)
         else:
-            self.run_service(lambda: queue.list_categories(ctx), self._loaded, self._failed)
+            self.run_service(lambda: queue.list_categories(ctx), self._loaded, self._failed, deadline=True)
 
     def _take(self, prefix: str) -> None:
         ctx = self.host.ctx
@@ -81,7 +81,7 @@ class TicketScreen(ResidentScreen):
         if not self.is_attached or self.ticket is not None:
             return
         ctx = self.host.ctx
-        self.run_service(lambda: queue.list_categories(ctx), self._reloaded, self._failed)
+        self.run_service(lambda: queue.list_categories(ctx), self._reloaded, self._failed, deadline=True)
 
     def _reloaded(self, categories: Any) -> None:
         self.error = ""

@@ -26,6 +26,7 @@ from db.models import Resident
 from kiosk.app import make_app
 from kiosk.clock import FixedClock
 from kiosk.config import Settings
+from screens.display.board import BoardScreen
 from screens.resident.attract import AttractScreen
 from screens.resident.identify import IdentifyScreen
 from screens.resident.password import ServicePasswordScreen
@@ -112,6 +113,26 @@ async def test_identify_with_a_hung_database_says_so_and_keeps_the_number(
         await settle(pilot, 0.2)
         # The hung call's late answer was dropped: one password prompt, not a second on top.
         assert [type(s) for s in app.screen_stack].count(ServicePasswordScreen) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.both_databases  # the hang is a real PostgreSQL connection
+async def test_the_board_marks_itself_stale_while_the_database_hangs(
+        proxied: tuple[peewee.Database, FreezableProxy], clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attack F5: the board's read is a lookup with the deadline, so a frozen server marks it stale."""
+    monkeypatch.setattr("screens.base.SERVICE_DEADLINE_SECONDS", 1.0)  # the hall's 5 s, shortened
+    database, proxy = proxied
+    app = make_app(Settings(source="(test)"), database, RecordingPrinter(), clock, mode="display")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.status is not None, timeout=60)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        mark = board.query_one("#board-error")
+        assert not mark.display
+        proxy.thawed.clear()
+        board.reload()
+        await until(pilot, lambda: bool(mark.display), timeout=60)
+        proxy.thawed.set()
 
 
 @pytest.mark.parametrize("flags", [{"writes": True}, {}], ids=["marked_write", "unmarked_call"])
