@@ -58,7 +58,7 @@ import unicodedata
 from rich.text import Text
 from textual.widgets import Input
 
-from kiosk.rules.codes import CARD_NUMBER
+from kiosk.rules.codes import APPLICATION_NO, CARD_NUMBER, RECEIPT_CODE, TICKET_CODE
 from kiosk.rules.identity import is_valid_id_number
 
 #: Characters a card or ID-card reader types (after NFKC: full-width readers send ３ or Ｘ);
@@ -217,6 +217,15 @@ class CardSniffer:
         slow = [later - earlier for earlier, later in itertools.pairwise(known) if later - earlier > READER_GAP]
         return not slow or (len(slow) == 1 and slow[0] <= READER_STALL)
 
+    def _ends_in_printed_code(self) -> bool:
+        """Whether what was typed ends in a code the kiosk printed (a ticket, an application or a
+        receipt code): its last 9 characters are no card number (attack E5: a ticket scanned during
+        a session ended it as an unknown card). The code is a misread here; where a code is the
+        intended input (the attract and identify fields) the field takes it as typed."""
+        typed = self._typed
+        return any(pattern.match(typed[-length:]) for pattern in (TICKET_CODE, APPLICATION_NO, RECEIPT_CODE)
+                   for length in (12, 13, 14, 16) if len(typed) >= length)
+
     def _begins_a_read(self, length: int) -> bool:
         """Whether the last ``length`` characters begin where a read could: nothing typed before
         them, no times to tell, or a pause longer than :data:`READER_STALL` before the first."""
@@ -232,7 +241,7 @@ class CardSniffer:
             tail = typed[-length:]
             if len(tail) == length and tail[:-1].isdigit() and is_valid_id_number(tail):
                 found.append(tail)
-        if len(typed) >= 9 and CARD_NUMBER.match(typed[-9:]):
+        if len(typed) >= 9 and CARD_NUMBER.match(typed[-9:]) and not self._ends_in_printed_code():
             found.append(typed[-9:])
         # A reader's number after a person's keys: the longest that came at a reader's pace and
         # began after a person's pause (an ID's last 9 characters after a stall are no card).
