@@ -102,6 +102,8 @@ PRIVATE_KINDS = ("certificate",)
 
 #: ``last_error`` of a job held because its resident left the self-service kiosk before it printed.
 HELD = "含完整个人信息，持证人离开自助机时尚未打出，不在自助机自动打印"
+#: ``last_error`` of a held document that staff voided (``kiosk printer jobs --void``): never printed.
+VOIDED = "无人领取，已由工作人员作废（未打印）"
 
 
 def is_private(kind: str) -> bool:
@@ -407,6 +409,14 @@ class PrintSpool:
         log.warning("%d print job(s) were being sent when the kiosk stopped; listed for a clerk, not resent",
                     changed)
         return changed
+
+    def void(self, job_id: int) -> bool:
+        """Nobody came for a "held" document (attack F6): cancel it, so it is never printed and
+        no longer listed. True when it was held; its reason says it was voided."""
+        with write_transaction(self.database):
+            changed = (PrintJob.update(status="cancelled", last_error=VOIDED)
+                       .where((PrintJob.id == job_id) & (PrintJob.status == "held")).execute())
+        return bool(changed)
 
     def settle(self, job_id: int) -> bool:
         """A clerk saw that an "uncertain" job did come out: mark it printed. True when it was uncertain."""

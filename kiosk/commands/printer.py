@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     jobs.add_argument("--terminal", metavar="ID", help="terminal id (default: [terminal] id of kiosk.toml)")
     jobs.add_argument("--printed", metavar="JOB_ID", type=argtypes.bounded_int(1, 2**63 - 1),
                       help="the uncertain receipt JOB_ID did come out: mark it printed")
+    jobs.add_argument("--void", metavar="JOB_ID", type=argtypes.bounded_int(1, 2**63 - 1),
+                      help="nobody came for the held document JOB_ID: void it (never printed)")
     jobs.set_defaults(func=printer_jobs)
 
 
@@ -91,6 +93,7 @@ def printer_status(args: argparse.Namespace) -> int:
 def printer_jobs(args: argparse.Namespace) -> int:
     from db import audit
     from db.connection import write_transaction
+    from db.files import os_user
     from kiosk.commands.context import database_for
     from printers.spool import PrintSpool
 
@@ -109,6 +112,15 @@ def printer_jobs(args: argparse.Namespace) -> int:
                              now=clock.now_utc().replace(tzinfo=None), entity="print_job",
                              entity_id=str(args.printed))
             print(f"小票 {args.printed} 已记为已打印")
+            return 0
+        if args.void is not None:
+            if not spool.void(args.void):
+                raise CommandError(Translator(settings.terminal.language)("fixe_privacy.jobs.not_held", job=args.void))
+            with write_transaction(database):
+                audit.append(actor="admin-cli", terminal=terminal, action="receipt.void",
+                             now=clock.now_utc().replace(tzinfo=None), entity="print_job",
+                             entity_id=str(args.void), detail={"os_user": os_user()})
+            print(Translator(settings.terminal.language)("fixe_privacy.jobs.voided", job=args.void))
             return 0
         waiting = spool.attention()
         printing = spool.in_progress()

@@ -8,18 +8,21 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import peewee
+import pytest
 
-from db.models import PrintJob
+from db.models import AuditEntry, PrintJob, bind
 from kiosk.clock import FixedClock
 from kiosk.services import ServiceContext
 from kiosk.services import queue as q
 from kiosk.services.certificates import issue_certificate
 from printers.devices import open_device
-from printers.spool import HELD, PrintSpool
+from printers.spool import HELD, VOIDED, PrintSpool
 from tests.printers.fake_printer import fake_printer, refusing_port
 from tests.services.resident_factory import Seeded, seed_residents
+from tests.support import run_cli, use_cli_environment
 
 
 def until(condition: Callable[[], bool], seconds: float = 60.0) -> bool:
@@ -90,3 +93,31 @@ def test_ticket_waiting_after_the_session_ended_still_prints(
     assert len(printer.jobs) == 1 and certificate.encode() not in printer.jobs[0]
     assert _status(certificate) == "held"
     assert [job.code for job in spool.held()] == [certificate]
+
+
+def test_staff_void_a_held_document_nobody_came_for(database: peewee.Database, db_url: str, clock: FixedClock,
+                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Attack F6: a held certificate nobody collects is voided by staff (audited), never printed;
+    only a held one can be voided."""
+    seeded, ctx, spool = _kiosk(database, clock)
+    spool.attend(seeded.zhang)
+    code = _certificate(ctx, seeded.zhang)
+    spool.run_once(force=True)  # the printer refuses: it waits
+    spool.attend(None)  # she left
+    spool.run_once(force=True)  # the pass that holds what she left
+    job = PrintJob.get(PrintJob.code == code)
+    assert job.status == "held"
+    database.close()
+    use_cli_environment(monkeypatch, tmp_path, db_url)
+    assert run_cli(monkeypatch, ["printer", "jobs", "--terminal", "K01", "--void", str(job.id)]) == 0
+    assert str(job.id) in capsys.readouterr().out
+    assert run_cli(monkeypatch, ["printer", "jobs", "--terminal", "K01"]) == 0
+    assert code not in capsys.readouterr().out
+    assert run_cli(monkeypatch, ["printer", "jobs", "--terminal", "K01", "--void", str(job.id)]) == 2  # not held now
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    bind(database)
+    voided = PrintJob.get_by_id(job.id)
+    assert voided.status == "cancelled" and voided.last_error == VOIDED and voided.printed_at is None
+    entry = AuditEntry.get(AuditEntry.action == "receipt.void")
+    assert entry.entity_id == str(job.id) and entry.actor == "admin-cli" and "os_user" in entry.detail
