@@ -583,7 +583,9 @@ class KioskApp(App[None]):
         from kiosk.rules.text import InvalidText, normalise_number
         from screens.widgets.card_reader import CARD_ENTRY, SECRET_ENTRY
 
-        number = self._card_sniffer.feed(event.key, event.character)
+        # The key's time only tells whether keys left in the number field came before the read
+        # (attack E8); which number a read is does not depend on it here.
+        number = self._card_sniffer.feed(event.key, event.character, at=event.time, choose_by_pace=False)
         focused = self.focused
         field = focused if isinstance(focused, Input) else None
         if number is None:
@@ -609,6 +611,11 @@ class KioskApp(App[None]):
             except InvalidText:
                 typed = ""
             if typed.endswith(number):
+                sniffer = self._card_sniffer
+                if typed != number and sniffer.reader_pace and sniffer.after_pause:
+                    # Keys someone left in the field (a child's 7, a walked-away resident's digits)
+                    # and then a reader's number: the read replaces them (attack E8).
+                    field.value = number
                 return False  # typed into the number field: the screen handles its own Enter
         # The app sees each key first and hands it on; the field or screen it went to handles it
         # later, from its own queue. At a reader's speed the number's characters may still wait

@@ -161,6 +161,10 @@ class CardSniffer:
         between its consecutive characters, and between its last one and the Enter, at most
         :data:`READER_GAP`, one of them up to :data:`READER_STALL`), False when not (a person
         typing), None when a time was not given (``at``) for one of them; None after any other key."""
+        self.after_pause = False
+        """After :meth:`feed` returned a number: True when its first character came after a pause
+        longer than :data:`READER_STALL` (or first, or with no times to tell): what was typed
+        before it is someone else's keys, not part of the read."""
 
     def reset(self) -> None:
         """Forget what was typed (idle, end of session)."""
@@ -170,7 +174,8 @@ class CardSniffer:
         self._run = 0
         self._printable = 0
 
-    def feed(self, key: str, character: str | None, mark: object = None, at: float | None = None) -> str | None:
+    def feed(self, key: str, character: str | None, mark: object = None, at: float | None = None, *,
+             choose_by_pace: bool = True) -> str | None:
         """One key; returns the ID number (18 or legacy 15 characters) or 9-character
         card number that this Enter completes, else None (see :attr:`misread`). ``mark``
         is kept with a card character and given back as :attr:`started` for the number's
@@ -178,11 +183,13 @@ class CardSniffer:
         clock: the Key event's ``time``); with times given, :attr:`reader_pace` says whether
         the number came at a reader's pace, and of two numbers the Enter completes (an ID
         number's last 9 characters may make a card number) the one that did is returned.
-        Without times the result is the same as with them at a reader's pace."""
+        Without times, or with ``choose_by_pace`` False (the kiosk: times only for
+        :attr:`reader_pace` and :attr:`after_pause`), the number is the same as at a reader's pace."""
         if key == "enter":
-            number = self._number(at)
+            number = self._number(at, by_pace=choose_by_pace)
             self.started = self._marks[-len(number)] if number is not None else None
             self.reader_pace = self._paced(len(number), at) if number is not None else None
+            self.after_pause = number is not None and self._begins_a_read(len(number))
             self.misread = number is None and self._run >= MIN_READ
             self.burst = number is None and self._printable >= MIN_READ
             self.reset()
@@ -234,7 +241,7 @@ class CardSniffer:
         before, first = self._times[-length - 1], self._times[-length]
         return before is None or first is None or first - before > READER_STALL
 
-    def _number(self, enter_at: float | None = None) -> str | None:
+    def _number(self, enter_at: float | None = None, *, by_pace: bool = True) -> str | None:
         typed = self._typed
         found: list[str] = []
         for length in (18, 15):
@@ -245,7 +252,7 @@ class CardSniffer:
             found.append(typed[-9:])
         # A reader's number after a person's keys: the longest that came at a reader's pace and
         # began after a person's pause (an ID's last 9 characters after a stall are no card).
-        paced = [number for number in found
-                 if self._paced(len(number), enter_at) is not False and self._begins_a_read(len(number))]
+        paced = [number for number in found if not by_pace or (
+            self._paced(len(number), enter_at) is not False and self._begins_a_read(len(number)))]
         chosen = paced or found
         return chosen[0] if chosen else None

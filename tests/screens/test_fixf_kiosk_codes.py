@@ -43,3 +43,28 @@ async def test_a_printed_code_scanned_during_a_session_keeps_it(
                      and screen.query_one("#card-input", Input).value == code[-9:]]
         assert not looked_up
         assert app.session is None or app.session.id == seeded.zhang
+
+
+@pytest.mark.parametrize("pace", ["reader", "person"])
+async def test_a_key_left_on_the_attract_screen_does_not_spoil_the_next_read(
+        kiosk_sqlite: tuple[peewee.Database, Seeded], clock: FixedClock, pace: str) -> None:  # noqa: F811
+    """Attack E8: a 7 left in the attract field, then a reader's card number: the read replaces
+    the 7 (the card's password prompt opens). Typed by hand, the field keeps what was typed."""
+    from screens.resident.password import ServicePasswordScreen
+    from tests.screens.counter.helpers import PERSON_GAP, keys_at, until
+
+    database, seeded = kiosk_sqlite
+    app = build(database, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query("#card-input")))
+        await keys_at(pilot, ["7"], PERSON_GAP)  # someone's key, left there
+        await pilot.pause(0.5)  # a while later, the next resident
+        await keys_at(pilot, [*ZHANG_CARD, "enter"], 0.005 if pace == "reader" else PERSON_GAP)
+        if pace == "reader":
+            await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen)
+                        and app.screen.claim is not None and app.screen.claim.resident_id == seeded.zhang)
+        else:
+            await until(pilot, lambda: isinstance(app.screen, IdentifyScreen))
+            await settle(pilot, 0.2)
+            assert app.screen.query_one("#card-input", Input).value == "7" + ZHANG_CARD
+            assert not any(isinstance(screen, ServicePasswordScreen) for screen in app.screen_stack)
