@@ -238,6 +238,7 @@ class KioskApp(App[None]):
         from screens.widgets.card_reader import CardSniffer
 
         self._card_sniffer = CardSniffer()
+        self._unmounted = False  # on_unmount ran: nothing may start a thread after it
         """Spots a card read during a session (screens.widgets.card_reader)."""
         from kiosk.services.counter_names import load_counter_names
 
@@ -443,6 +444,8 @@ class KioskApp(App[None]):
         ``kiosk run`` pauses it while it starts), which freezes what all this built too.
         A key pressed or a service called before then loads the policy at once (policy_ready);
         a receipt makes the spool at once (Services.spool)."""
+        if self._unmounted:  # the timer fired while the app was closing: a spool thread started
+            return           # now would outlive the app and print through whatever database is bound
         self.policy_ready()
         if self.mode_name != "display" and self.services.worker is None:
             from printers.spool import SpoolWorker
@@ -475,6 +478,7 @@ class KioskApp(App[None]):
             self.font_checked = True
 
     def on_unmount(self) -> None:
+        self._unmounted = True
         if self.services.worker is not None:
             self.services.worker.stop()
             self.services.worker = None

@@ -86,3 +86,18 @@ def test_kiosk_run_pauses_collection_and_a_failed_start_collects_again(
     assert seen == [False]  # paused while the command started
     assert gc.isenabled() and not gc_pause.paused() and gc.get_freeze_count() == 0
 
+
+
+async def test_no_spool_thread_starts_once_the_app_has_closed(make_kiosk: Callable[..., KioskApp]) -> None:
+    """The after-paint timer firing while the app closes starts no print-spool thread: one would
+    outlive the app and print through whatever database the models are bound to next (a counter
+    walk once saw its 补打 printed by an earlier test's leftover thread, on that test's printer)."""
+    import threading
+
+    app = make_kiosk()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    spools_before = [t for t in threading.enumerate() if t.name == "print-spool"]
+    app._settle()  # what the timer would do, after on_unmount stopped what there was
+    assert app.services.worker is None
+    assert [t for t in threading.enumerate() if t.name == "print-spool"] == spools_before
