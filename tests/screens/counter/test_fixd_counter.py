@@ -17,6 +17,7 @@ from typing import Any
 
 import peewee
 import pytest
+from textual.errors import NoWidget
 from textual.widgets import Button, Input
 
 from db.models import AuditEntry, PrintJob
@@ -110,7 +111,10 @@ def _on_screen(app: Any, widget: Any) -> bool:
     region = widget.region
     if not region.area or region.bottom > app.size.height:
         return False
-    found, _ = app.screen.get_widget_at(region.x + 1, region.y)
+    try:
+        found, _ = app.screen.get_widget_at(region.x + 1, region.y)
+    except NoWidget:  # not painted there yet
+        return False
     return found is widget or widget in found.ancestors
 
 

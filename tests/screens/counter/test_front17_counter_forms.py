@@ -16,6 +16,7 @@ from typing import Any
 
 import peewee
 import pytest
+from textual.errors import NoWidget
 from textual.widgets import Input
 
 from db.models import Application, Payment
@@ -114,7 +115,10 @@ def _visible(app: Any, widget: Any) -> bool:
     region = widget.region
     if not region.area:
         return False
-    found, _ = app.screen.get_widget_at(region.x + region.width // 2, region.y + region.height // 2)
+    try:
+        found, _ = app.screen.get_widget_at(region.x + region.width // 2, region.y + region.height // 2)
+    except NoWidget:  # the scroll is not painted yet (a busy machine): not visible yet
+        return False
     return found is widget or widget in found.ancestors
 
 
@@ -136,26 +140,25 @@ async def test_every_business_type_reachable_by_keys_and_started(database: peewe
         groups = list(app.screen.query(".menu-list MenuButton").results(MenuButton))
         assert len(groups) == len(GROUPS)
         # ↓ walks every row into view, ↑ back; End/Home, PgDn/PgUp jump, the row is shown and focused.
+        # Each wait is for the frame that shows the scroll (a busy machine paints it later).
         for expected in groups[1:]:
             await pilot.press("down")
-            assert app.focused is expected and _visible(app, expected)
+            await until(pilot, lambda e=expected: app.focused is e and _visible(app, e))
         await pilot.press("home")
-        assert app.focused is groups[0] and _visible(app, groups[0])
+        await until(pilot, lambda: app.focused is groups[0] and _visible(app, groups[0]))
         await pilot.press("pagedown")
-        assert app.focused is not groups[0] and _visible(app, app.focused)
+        await until(pilot, lambda: app.focused is not groups[0] and _visible(app, app.focused))
         await pilot.press("pageup")
-        assert app.focused is groups[0]
+        await until(pilot, lambda: app.focused is groups[0])
         await pilot.press("end")
-        await pilot.pause()
-        assert app.focused is groups[-1] and _visible(app, groups[-1])
+        await until(pilot, lambda: app.focused is groups[-1] and _visible(app, groups[-1]))
         await pilot.press("enter")  # the last group → its types (a group of one starts it at once)
         if len(GROUPS[-1][1]) > 1:
             await until(pilot, lambda: isinstance(app.screen, AcceptTypeScreen)
                         and app.screen.group == GROUPS[-1][0] and isinstance(app.focused, MenuButton))
             types = list(app.screen.query(".menu-list MenuButton").results(MenuButton))
             await pilot.press("end")
-            await pilot.pause()
-            assert app.focused is types[-1] and _visible(app, types[-1])
+            await until(pilot, lambda: app.focused is types[-1] and _visible(app, types[-1]))
             await pilot.press("enter")  # the last type is started: its checklist
         await until(pilot, lambda: isinstance(app.screen, MaterialsScreen))
         started = app.screen
