@@ -66,14 +66,21 @@ async def test_a_read_on_every_resident_screen_starts_the_new_card(
             await settle(pilot)
             await until(pilot, lambda: not isinstance(app.screen, ResidentHomeScreen))
             await settle(pilot)
-        await reader(pilot, read)
-        await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen) and app.screen.claim is not None
-                    and app.screen.claim.resident_id == seeded.li)
-        await settle(pilot, 0.3)
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
-            "AttractScreen", "IdentifyScreen", "ServicePasswordScreen"]
+        await _read_opens_li_password_and_attract_is_empty(pilot, read, seeded)
         assert app.session is None
-        assert [field.value for field in app.screen_stack[1].query(Input)] == [""]  # the attract screen's field
+
+
+async def _read_opens_li_password_and_attract_is_empty(pilot: Any, read: str, seeded: Seeded) -> None:
+    """The reader types ``read``: 李秀英's password prompt opens over identify and the attract
+    screen, whose number field holds nothing of it."""
+    app = pilot.app
+    await reader(pilot, read)
+    await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen) and app.screen.claim is not None
+                and app.screen.claim.resident_id == seeded.li)
+    await settle(pilot, 0.3)
+    assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+        "AttractScreen", "IdentifyScreen", "ServicePasswordScreen"]
+    assert [field.value for field in app.screen_stack[1].query(Input)] == [""]  # the attract screen's field
 
 
 @pytest.mark.parametrize("read", READS)
@@ -84,10 +91,4 @@ async def test_a_read_on_the_attract_screen_leaves_nothing_in_its_field(
     app = build(database, clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await reader(pilot, read)
-        await until(pilot, lambda: isinstance(app.screen, ServicePasswordScreen) and app.screen.claim is not None
-                    and app.screen.claim.resident_id == seeded.li)
-        await settle(pilot, 0.3)
-        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
-            "AttractScreen", "IdentifyScreen", "ServicePasswordScreen"]
-        assert [field.value for field in app.screen_stack[1].query(Input)] == [""]  # the attract screen's field
+        await _read_opens_li_password_and_attract_is_empty(pilot, read, seeded)
