@@ -449,6 +449,10 @@ async def _relogin(pilot: Pilot[Any], number: str, application: str) -> None:
 
 async def _advance(pilot: Pilot[Any], to_status: str, form_keys: Keys, live: str = "") -> ApplicationInfo:
     app = pilot.app
+    # The screen reloads after the last step (a service call, then its menu is built again): a key
+    # pressed on the menu being replaced is lost (CI, once). Let the reload finish first.
+    await app.workers.wait_for_complete()
+    await pilot.pause()
     await pilot.press((await _key_of(pilot, to_status)).key)
     if form_keys and live:
         await _fill(pilot, form_keys[:-1])
